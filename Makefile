@@ -1,0 +1,112 @@
+# imagier - the only entry points: make, make run, make start, make stop,
+# make test, make check, make bench, make fuzz. See README.md.
+
+PKGS     := gdlib libmariadb libmemcached libcjson libsodium libcurl
+CC       ?= cc
+CSTD     := -std=c17 -D_GNU_SOURCE
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+OPT      ?= -O2 -g
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lm
+
+ifeq ($(SANITIZE),1)
+OPT      := -O1 -g -fno-omit-frame-pointer
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+BUILD    := build/san
+BIN      := build/san/bin
+else
+SAN      :=
+BUILD    := build/rel
+BIN      := bin
+endif
+
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(SAN) -Ilib $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+LDFLAGS_ALL = $(SAN) $(LDFLAGS)
+
+LIB_SRC  := $(wildcard lib/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIBA     := $(BUILD)/libimagier.a
+
+# cgi/: every file but the program mains is part of the web app
+CGI_MAINS := cgi/fcgi_main.c cgi/cli_main.c cgi/gen_main.c
+CGI_SRC  := $(filter-out $(CGI_MAINS),$(wildcard cgi/*.c))
+CGI_OBJ  := $(CGI_SRC:%.c=$(BUILD)/%.o)
+
+PROGS    := $(BIN)/imagier-fcgi $(BIN)/imagier
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_BIN := $(BUILD)/tests/mkimage $(BUILD)/tests/hello-fcgi
+
+.PHONY: all deps run start stop test unit integration browser check fmt bench fuzz clean
+
+all: $(PROGS) $(UNIT_BIN) $(TOOL_BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(LIBA): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/imagier-fcgi: $(BUILD)/cgi/fcgi_main.o $(CGI_OBJ) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/imagier: $(BUILD)/cgi/cli_main.o $(CGI_OBJ) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(CGI_OBJ) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+$(BUILD)/tests/mkimage: tests/tools/mkimage.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/hello-fcgi: tests/tools/hello_fcgi.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ -lfcgi
+
+deps:
+	@tools/deps.sh
+
+# The whole stack in the foreground; Ctrl-C stops it all.
+run: deps all
+	@tools/stack.sh run
+
+start: deps all
+	@tools/stack.sh start
+
+stop:
+	@tools/stack.sh stop
+
+test: deps all
+	@tools/test.sh all
+
+unit: all
+	@tools/test.sh unit
+
+integration: all
+	@tools/test.sh integration
+
+browser: all
+	@tools/test.sh browser
+
+check: deps
+	@tools/check.sh
+
+fmt:
+	clang-format -i lib/*.[ch] cgi/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/tools/*.c
+
+bench: deps all
+	@tools/bench.sh
+
+fuzz: deps
+	@tools/fuzz.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf build bin
+
+-include $(LIB_OBJ:.o=.d) $(CGI_OBJ:.o=.d)

@@ -1,0 +1,123 @@
+/* app.h - what every handler sees: the worker's resources and one request. */
+#ifndef IMAGIER_APP_H
+#define IMAGIER_APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "config.h"
+#include "http.h"
+
+struct cJSON;
+struct db;
+struct cache;
+struct tmpl_set;
+
+/* Per-worker state that lives across requests. */
+struct app {
+	struct config cfg;
+	struct db *db;
+	struct cache *cache;
+	struct tmpl_set *views;
+	struct http_limits lim;
+	struct arena arena; /* reset after every request */
+	uint64_t served;
+};
+
+/* The buffered response: written once, after the handler returned. */
+struct response {
+	int status;
+	struct buf head; /* "Name: value\r\n" lines */
+	struct buf body;
+};
+
+struct user {
+	int64_t id;
+	const char *username;
+	const char *role; /* "user", "moderator", "admin" */
+};
+
+struct ctx;
+typedef int (*handler_fn)(struct ctx *c);
+
+enum route_flags {
+	R_LOGIN = 1 << 0, /* must be logged in (else 401 / redirect to /login) */
+	R_CSRF = 1 << 1,  /* state-changing: CSRF token required for cookie sessions */
+	R_API = 1 << 2,   /* JSON face (else HTML through a template) */
+	R_FORM = 1 << 3,  /* page has a form: anonymous visitors get a CSRF cookie */
+	R_MOD = 1 << 4,   /* role moderator or admin */
+	R_ADMIN = 1 << 5, /* role admin */
+};
+
+struct route {
+	const char *method;
+	const char *pattern; /* "/p/{id}": {name} matches one numeric segment */
+	handler_fn fn;
+	unsigned flags;
+	const char *view; /* template for the HTML face (and for form errors) */
+	int ttl;          /* seconds an anonymous response may be cached (0: never) */
+};
+
+#define CTX_MAX_PARAMS 4
+
+struct ctx {
+	struct app *app;
+	struct request *req;
+	struct response *resp;
+	struct arena *a;
+	const struct route *route;
+	int64_t params[CTX_MAX_PARAMS]; /* numeric path parameters, in order */
+	int api;                        /* 1: JSON face */
+	struct user *me;                /* NULL when anonymous */
+	const char *csrf;               /* token forms must echo, or NULL */
+	int bearer;                     /* authenticated by Authorization: Bearer */
+	const char *session_token;      /* raw token from the cookie or header */
+	struct cJSON *data;             /* the view model the handler builds */
+	const char *view;               /* template override (else route->view) */
+	const char *title;              /* page title */
+	const char *err_code, *err_msg; /* set by ctx_fail */
+	const char *location;           /* redirect target for HTML */
+};
+
+/* Handlers return an HTTP status. Helpers: */
+/* Record an error for the dispatcher to render; returns status. */
+int ctx_fail(struct ctx *c, int status, const char *code, const char *message);
+/* HTML: 303 to location; API: status (200/201) with c->data. */
+int ctx_done(struct ctx *c, int api_status, const char *location);
+/* A request parameter: JSON body member (string), else form field, else query. */
+const char *ctx_param(struct ctx *c, const char *name);
+/* Add a response header line. */
+void ctx_header(struct ctx *c, const char *name, const char *value);
+/* Set a cookie (HttpOnly, SameSite=Lax, Path=/, Secure when configured);
+ * max_age < 0 deletes it. */
+void ctx_cookie(struct ctx *c, const char *name, const char *value, long max_age);
+/* The lazily created view model object. */
+struct cJSON *ctx_data(struct ctx *c);
+
+/* routes.c */
+extern const struct route routes[];
+extern const size_t nroutes;
+
+/* dispatch.c: serve one parsed request into resp. */
+/* body_status: 0, or 413 when the body was refused before reading. */
+void dispatch(struct app *app, struct request *req, struct response *resp, int body_status);
+/* Set up / tear down per-worker state. Returns 0 or -1 (logged). */
+int app_init(struct app *app, char *err, size_t errlen);
+void app_free(struct app *app);
+
+/* Handlers, by area. */
+int health_show(struct ctx *c);
+int account_signup_form(struct ctx *c);
+int account_create(struct ctx *c);
+int session_login_form(struct ctx *c);
+int session_create(struct ctx *c);
+int session_delete(struct ctx *c);
+int me_show(struct ctx *c);
+int post_upload_form(struct ctx *c);
+int post_create(struct ctx *c);
+int post_show(struct ctx *c);
+int feed_show(struct ctx *c);
+
+#endif

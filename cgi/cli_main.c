@@ -1,0 +1,256 @@
+/* cli_main.c - bin/imagier: admin tasks (migrate, create-admin) and request replay. */
+#include "app.h"
+#include "auth.h"
+#include "db.h"
+#include "log.h"
+#include "util.h"
+#include "worker.h"
+
+#include <dirent.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *slurp(FILE *f, size_t max, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *d = xmalloc(cap);
+	size_t r;
+	while ((r = fread(d + n, 1, cap - n - 1, f)) > 0) {
+		n += r;
+		if (n > max) {
+			free(d);
+			return NULL;
+		}
+		if (cap - n - 1 == 0) {
+			cap *= 2;
+			d = xrealloc(d, cap);
+		}
+	}
+	d[n] = '\0';
+	if (len)
+		*len = n;
+	return d;
+}
+
+/* Apply sql/NNN_name.sql files not yet recorded in schema_migrations. */
+static int cmd_migrate(struct config *cfg)
+{
+	struct db *db = db_new(cfg);
+	struct arena a;
+	arena_init(&a);
+	int rc = 1;
+	char err[1024];
+	struct db_res r;
+	if (db_connect(db) != DB_OK) {
+		fprintf(stderr, "imagier migrate: cannot connect to the database\n");
+		goto out;
+	}
+	if (db_exec(db, &a, NULL,
+		    "CREATE TABLE IF NOT EXISTS schema_migrations (version INT NOT NULL PRIMARY KEY,"
+		    " name VARCHAR(200) NOT NULL, applied_at BIGINT NOT NULL) ENGINE=InnoDB",
+		    "") != DB_OK ||
+	    db_exec(db, &a, &r, "SELECT GET_LOCK('imagier_migrate', 60)", "") != DB_OK ||
+	    db_int(&r, 0, 0) != 1) {
+		fprintf(stderr, "imagier migrate: cannot take the migration lock\n");
+		goto out;
+	}
+	DIR *d = opendir(cfg->sql);
+	if (!d) {
+		fprintf(stderr, "imagier migrate: cannot open %s\n", cfg->sql);
+		goto out;
+	}
+	char *names[1000];
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) && n < ARRAY_LEN(names)) {
+		size_t l = strlen(e->d_name);
+		if (l > 8 && e->d_name[0] >= '0' && e->d_name[0] <= '9' &&
+		    !strcmp(e->d_name + l - 4, ".sql"))
+			names[n++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), name_cmp);
+	int applied = 0;
+	rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		int64_t ver = strtoll(names[i], NULL, 10);
+		if (db_exec(db, &a, &r, "SELECT 1 FROM schema_migrations WHERE version = ?", "i",
+			    ver) != DB_OK) {
+			rc = 1;
+			break;
+		}
+		if (r.nrows)
+			continue;
+		char path[CONFIG_PATH * 2];
+		snprintf(path, sizeof(path), "%s/%s", cfg->sql, names[i]);
+		FILE *f = fopen(path, "r");
+		char *script = f ? slurp(f, 1 << 24, NULL) : NULL;
+		if (f)
+			fclose(f);
+		if (!script || db_run_script(db, script, err, sizeof(err)) != DB_OK) {
+			fprintf(stderr, "imagier migrate: %s failed: %s\n", names[i],
+				script ? err : "cannot read");
+			rc = 1;
+		} else if (db_exec(db, &a, NULL,
+				   "INSERT INTO schema_migrations (version, name, applied_at) "
+				   "VALUES (?, ?, ?)",
+				   "isi", ver, names[i], now_unix()) != DB_OK) {
+			rc = 1;
+		} else {
+			printf("applied %s\n", names[i]);
+			applied++;
+		}
+		free(script);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	db_exec(db, &a, &r, "SELECT RELEASE_LOCK('imagier_migrate')", "");
+	if (!rc && !applied)
+		printf("database is up to date\n");
+out:
+	db_free(db);
+	arena_free(&a);
+	return rc;
+}
+
+/* Create the first admin account if there is none. */
+static int cmd_create_admin(struct config *cfg)
+{
+	struct db *db = db_new(cfg);
+	struct arena a;
+	arena_init(&a);
+	int rc = 1;
+	struct db_res r;
+	if (auth_init() || db_connect(db) != DB_OK) {
+		fprintf(stderr, "imagier create-admin: cannot connect to the database\n");
+		goto out;
+	}
+	if (db_exec(db, &a, &r, "SELECT id FROM users WHERE username = 'admin'", "") != DB_OK)
+		goto out;
+	if (r.nrows) {
+		printf("the admin account exists\n");
+		rc = 0;
+		goto out;
+	}
+	const char *env = getenv("IMAGIER_ADMIN_PASSWORD");
+	char generated[AUTH_TOKEN_LEN + 1];
+	const char *pw = env;
+	if (!pw || !*pw) {
+		auth_token_new(generated);
+		generated[20] = '\0';
+		pw = generated;
+	} else if (auth_password_problem(pw, "admin")) {
+		fprintf(stderr, "imagier create-admin: IMAGIER_ADMIN_PASSWORD: %s\n",
+			auth_password_problem(pw, "admin"));
+		goto out;
+	}
+	char hash[AUTH_PWHASH_LEN];
+	if (auth_password_hash(pw, hash) ||
+	    db_exec(db, &a, NULL,
+		    "INSERT INTO users (username, password_hash, role, created_at) "
+		    "VALUES ('admin', ?, 'admin', ?)",
+		    "si", hash, now_unix()) != DB_OK) {
+		fprintf(stderr, "imagier create-admin: could not create the account\n");
+		goto out;
+	}
+	if (pw == generated)
+		printf("created the admin account: username admin, password %s\n"
+		       "(shown only this once)\n",
+		       pw);
+	else
+		printf("created the admin account with IMAGIER_ADMIN_PASSWORD\n");
+	sodium_memzero(generated, sizeof(generated));
+	rc = 0;
+out:
+	db_free(db);
+	arena_free(&a);
+	return rc;
+}
+
+/* Serve one request described by CGI variables and stdin; print the raw
+ * response. The fastest way to reproduce a bug (Fossil's test-http). */
+static int cmd_request(void)
+{
+	struct app app;
+	char err[512];
+	if (app_init(&app, err, sizeof(err))) {
+		fprintf(stderr, "imagier request: %s\n", err);
+		return 1;
+	}
+	struct request req;
+	request_from_env(&req, &app.arena, environ);
+	size_t len = 0;
+	int body_status = 0;
+	if (getenv("CONTENT_LENGTH") && *getenv("CONTENT_LENGTH")) {
+		char *body = slurp(stdin, app.lim.max_body, &len);
+		if (!body) {
+			body_status = 413;
+		} else {
+			req.body = (unsigned char *)arena_strndup(&app.arena, body, len);
+			req.body_len = len;
+			free(body);
+		}
+	}
+	if (!body_status)
+		body_status = request_cookies(&req, &app.lim);
+	struct response resp;
+	memset(&resp, 0, sizeof(resp));
+	dispatch(&app, &req, &resp, body_status);
+	printf("Status: %d\r\n%s\r\n", resp.status, buf_cstr(&resp.head));
+	fwrite(resp.body.data ? resp.body.data : "", 1, resp.body.len, stdout);
+	buf_free(&resp.head);
+	buf_free(&resp.body);
+	app_free(&app);
+	return resp.status >= 500;
+}
+
+static void usage(void)
+{
+	printf("usage: imagier COMMAND\n"
+	       "  migrate        apply the numbered files in sql/ that are not applied yet\n"
+	       "  create-admin   create the account 'admin' if missing (password printed once,\n"
+	       "                 or taken from IMAGIER_ADMIN_PASSWORD)\n"
+	       "  request        serve one request from CGI variables (REQUEST_METHOD,\n"
+	       "                 REQUEST_URI, ...) and stdin; print the response\n"
+	       "  config         print the effective configuration (no secrets)\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage();
+		return 2;
+	}
+	struct config cfg;
+	char err[512];
+	if (config_load(&cfg, err, sizeof(err))) {
+		fprintf(stderr, "imagier: %s\n", err);
+		return 1;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "migrate"))
+		return cmd_migrate(&cfg);
+	if (!strcmp(cmd, "create-admin"))
+		return cmd_create_admin(&cfg);
+	if (!strcmp(cmd, "request"))
+		return cmd_request();
+	if (!strcmp(cmd, "config")) {
+		printf("root = %s\nvar = %s\nport = %d\nlisten = %s\nworkers = %d\n"
+		       "db.socket = %s\ndb.name = %s\ncache.servers = %s\nmedia.dir = %s\n",
+		       cfg.root, cfg.var, cfg.port, cfg.listen, cfg.workers, cfg.db_socket,
+		       cfg.db_name, cfg.cache_servers, cfg.media_dir);
+		return 0;
+	}
+	usage();
+	return 2;
+}

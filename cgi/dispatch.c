@@ -1,0 +1,441 @@
+/* dispatch.c - session -> route -> checks -> handler -> one buffered reply. */
+#include "app.h"
+#include "auth.h"
+#include "cache.h"
+#include "db.h"
+#include "log.h"
+#include "render.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SESSION_COOKIE "imagier_session"
+#define CSRF_COOKIE    "imagier_csrf"
+
+/* ---- helpers handlers use ---------------------------------------------- */
+
+struct cJSON *ctx_data(struct ctx *c)
+{
+	if (!c->data)
+		c->data = cJSON_CreateObject();
+	return c->data;
+}
+
+int ctx_fail(struct ctx *c, int status, const char *code, const char *message)
+{
+	c->err_code = code;
+	c->err_msg = message;
+	return status;
+}
+
+int ctx_done(struct ctx *c, int api_status, const char *location)
+{
+	if (c->api) {
+		if (location && api_status == 201)
+			ctx_header(c, "Location", location);
+		return api_status;
+	}
+	c->location = location;
+	return 303;
+}
+
+const char *ctx_param(struct ctx *c, const char *name)
+{
+	if (c->req->json) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->req->json, name);
+		return cJSON_IsString(v) ? v->valuestring : NULL;
+	}
+	const char *v = kv_get(&c->req->form, name);
+	return v ? v : kv_get(&c->req->query, name);
+}
+
+void ctx_header(struct ctx *c, const char *name, const char *value)
+{
+	/* Header values are code-built; refuse CR/LF so nothing can split. */
+	if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
+		return;
+	buf_printf(&c->resp->head, "%s: %s\r\n", name, value);
+}
+
+void ctx_cookie(struct ctx *c, const char *name, const char *value, long max_age)
+{
+	int secure = c->app->cfg.secure_cookies == SECURE_YES ||
+		     (c->app->cfg.secure_cookies == SECURE_AUTO && c->req->https);
+	const char *v = max_age < 0 ? "" : value;
+	char *line = arena_printf(c->a, "%s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Lax%s",
+				  name, v, max_age < 0 ? 0 : max_age, secure ? "; Secure" : "");
+	ctx_header(c, "Set-Cookie", line);
+}
+
+/* ---- routing ----------------------------------------------------------- */
+
+/* Match path against pattern; numeric {params} go to out. 1 if matched. */
+static int route_match(const char *pattern, const char *path, int64_t *out, size_t *nout)
+{
+	size_t n = 0;
+	const char *p = pattern, *s = path;
+	while (*p && *s) {
+		if (*p == '{') {
+			const char *close = strchr(p, '}');
+			uint64_t v = 0;
+			size_t len = 0;
+			while (s[len] >= '0' && s[len] <= '9')
+				len++;
+			if (!close || len == 0 || len > 18 || n == CTX_MAX_PARAMS)
+				return 0;
+			char num[20];
+			memcpy(num, s, len);
+			num[len] = '\0';
+			if (str_to_u64(num, INT64_MAX, &v) || v == 0)
+				return 0;
+			out[n++] = (int64_t)v;
+			p = close + 1;
+			s += len;
+			continue;
+		}
+		if (*p != *s)
+			return 0;
+		p++;
+		s++;
+	}
+	*nout = n;
+	return *p == '\0' && *s == '\0';
+}
+
+static const struct route *route_find(const char *method, const char *path, int64_t *params,
+				      int *path_matched)
+{
+	*path_matched = 0;
+	for (size_t i = 0; i < nroutes; i++) {
+		size_t n;
+		int64_t tmp[CTX_MAX_PARAMS];
+		if (!route_match(routes[i].pattern, path, tmp, &n))
+			continue;
+		*path_matched = 1;
+		if (strcmp(routes[i].method, method) &&
+		    !(strcmp(method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0))
+			continue;
+		memcpy(params, tmp, sizeof(tmp));
+		return &routes[i];
+	}
+	return NULL;
+}
+
+/* ---- session and CSRF -------------------------------------------------- */
+
+static void session_load(struct ctx *c)
+{
+	const char *auth = kv_get(&c->req->headers, "authorization");
+	const char *tok = NULL;
+	if (auth && !strncasecmp(auth, "Bearer ", 7)) {
+		tok = auth + 7;
+		c->bearer = 1;
+	} else {
+		tok = kv_get(&c->req->cookies, SESSION_COOKIE);
+	}
+	if (!tok || !*tok)
+		return;
+	c->session_token = tok;
+	if (strlen(tok) != AUTH_TOKEN_LEN)
+		goto stale;
+	unsigned char h[AUTH_HASH_LEN];
+	auth_token_hash(tok, h);
+	struct db_res r;
+	if (db_exec(c->app->db, c->a, &r,
+		    "SELECT s.user_id, s.csrf, u.username, u.role FROM sessions s "
+		    "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
+		    "bi", h, sizeof(h), now_unix()) != DB_OK ||
+	    r.nrows == 0)
+		goto stale;
+	c->me = arena_zalloc(c->a, sizeof(*c->me));
+	c->me->id = db_int(&r, 0, 0);
+	c->me->username = db_str(&r, 0, 2);
+	c->me->role = db_str(&r, 0, 3);
+	c->csrf = db_str(&r, 0, 1);
+	return;
+stale:
+	/* A forged or expired cookie: treat as anonymous and clear it. */
+	c->session_token = NULL;
+	if (!c->bearer)
+		ctx_cookie(c, SESSION_COOKIE, "", -1);
+}
+
+/* Anonymous forms: a random cookie, and the form echoes MAC(secret, cookie). */
+static const char *anon_csrf(struct ctx *c, int create)
+{
+	const char *r = kv_get(&c->req->cookies, CSRF_COOKIE);
+	if (!r || strlen(r) != AUTH_TOKEN_LEN) {
+		if (!create)
+			return NULL;
+		char *t = arena_alloc(c->a, AUTH_TOKEN_LEN + 1);
+		auth_token_new(t);
+		ctx_cookie(c, CSRF_COOKIE, t, 86400);
+		r = t;
+	}
+	char *mac = arena_alloc(c->a, AUTH_TOKEN_LEN + 1);
+	auth_mac(c->app->cfg.site_secret, r, mac);
+	return mac;
+}
+
+static int csrf_ok(struct ctx *c)
+{
+	if (c->bearer && c->me)
+		return 1; /* a bearer token cannot be sent by another site */
+	const char *sent = kv_get(&c->req->headers, "x-csrf-token");
+	if (!sent)
+		sent = kv_get(&c->req->form, "csrf");
+	if (c->me) {
+		return sent && c->csrf && auth_str_equal(sent, c->csrf);
+	}
+	/* Anonymous. JSON bodies cannot be sent cross-site without CORS. */
+	if (c->req->json)
+		return 1;
+	const char *want = anon_csrf(c, 0);
+	return sent && want && auth_str_equal(sent, want);
+}
+
+/* ---- rendering --------------------------------------------------------- */
+
+static void add_form_echo(struct ctx *c, cJSON *view)
+{
+	cJSON *form = cJSON_AddObjectToObject(view, "form");
+	for (size_t i = 0; i < c->req->form.n; i++) {
+		const struct kv *f = &c->req->form.items[i];
+		if (!strcmp(f->key, "password") || !strcmp(f->key, "csrf"))
+			continue;
+		if (!cJSON_GetObjectItemCaseSensitive(form, f->key))
+			cJSON_AddStringToObject(form, f->key, f->val);
+	}
+}
+
+static void add_page_context(struct ctx *c, cJSON *view)
+{
+	cJSON *site = cJSON_AddObjectToObject(view, "site");
+	cJSON_AddStringToObject(site, "name", c->app->cfg.site_name);
+	if (c->me) {
+		cJSON *me = cJSON_AddObjectToObject(view, "me");
+		cJSON_AddNumberToObject(me, "id", (double)c->me->id);
+		cJSON_AddStringToObject(me, "username", c->me->username);
+		cJSON_AddStringToObject(me, "role", c->me->role);
+	}
+	const char *csrf = c->me ? c->csrf : (c->route && (c->route->flags & R_FORM))
+						     ? anon_csrf(c, 1)
+						     : NULL;
+	if (csrf)
+		cJSON_AddStringToObject(view, "csrf", csrf);
+	cJSON_AddStringToObject(view, "title", c->title ? c->title : c->app->cfg.site_name);
+	cJSON_AddStringToObject(view, "path", c->req->path);
+}
+
+static void render_page(struct ctx *c, const char *view_name)
+{
+	struct response *resp = c->resp;
+	cJSON *view = ctx_data(c);
+	add_page_context(c, view);
+	struct buf content = {0};
+	if (tmpl_render(c->app->views, view_name, view, &content)) {
+		log_error("missing template %s", view_name);
+		resp->status = 500;
+		buf_puts(&content, "<p>This page could not be shown.</p>");
+	}
+	cJSON_AddStringToObject(view, "content_html", buf_cstr(&content));
+	buf_free(&content);
+	buf_reset(&resp->body);
+	tmpl_render(c->app->views, "layout", view, &resp->body);
+	ctx_header(c, "Content-Type", "text/html; charset=utf-8");
+}
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 400: return "Bad request";
+	case 401: return "Please log in";
+	case 403: return "Not allowed";
+	case 404: return "Not found";
+	case 405: return "Method not allowed";
+	case 409: return "Conflict";
+	case 413: return "Too large";
+	case 415: return "Unsupported type";
+	case 429: return "Too many requests";
+	case 503: return "Unavailable";
+	default: return status >= 500 ? "Something went wrong" : "Error";
+	}
+}
+
+static void render_error(struct ctx *c, int status)
+{
+	const char *code = c->err_code ? c->err_code : "error";
+	const char *msg = c->err_msg ? c->err_msg : status_text(status);
+	c->resp->status = status;
+	if (c->api) {
+		cJSON *root = cJSON_CreateObject();
+		cJSON *e = cJSON_AddObjectToObject(root, "error");
+		cJSON_AddStringToObject(e, "code", code);
+		cJSON_AddStringToObject(e, "message", msg);
+		char *s = cJSON_PrintUnformatted(root);
+		buf_reset(&c->resp->body);
+		buf_puts(&c->resp->body, s);
+		free(s);
+		cJSON_Delete(root);
+		ctx_header(c, "Content-Type", "application/json");
+		return;
+	}
+	/* A form that failed is shown again with the reason and the values. */
+	int form = c->route && c->route->view && strcmp(c->req->method, "POST") == 0 &&
+		   status < 500 && status != 403;
+	cJSON *view = ctx_data(c);
+	cJSON *e = cJSON_AddObjectToObject(view, "error");
+	cJSON_AddStringToObject(e, "code", code);
+	cJSON_AddStringToObject(e, "message", msg);
+	cJSON_AddNumberToObject(e, "status", status);
+	cJSON_AddStringToObject(e, "title", status_text(status));
+	if (form) {
+		add_form_echo(c, view);
+		render_page(c, c->route->view);
+	} else {
+		c->title = status_text(status);
+		render_page(c, "error");
+	}
+	c->resp->status = status;
+}
+
+static void render_ok(struct ctx *c, int status)
+{
+	c->resp->status = status;
+	if (status == 303) {
+		ctx_header(c, "Location", c->location ? c->location : "/");
+		return;
+	}
+	if (c->api) {
+		char *s = c->data ? cJSON_PrintUnformatted(c->data) : NULL;
+		buf_puts(&c->resp->body, s ? s : "{}");
+		free(s);
+		ctx_header(c, "Content-Type", "application/json");
+		return;
+	}
+	render_page(c, c->view ? c->view : c->route->view);
+}
+
+/* ---- the one order: parse -> session -> route -> checks -> handler ------ */
+
+static int parse_body(struct ctx *c)
+{
+	struct request *r = c->req;
+	const char *why = "bad request";
+	int st = 0;
+	const char *ct = r->content_type ? r->content_type : "";
+	if (r->body_len == 0)
+		return 0;
+	if (!strncasecmp(ct, "application/x-www-form-urlencoded", 33))
+		st = http_parse_urlencoded(c->a, (const char *)r->body, r->body_len, &r->form,
+					   &c->app->lim, &why);
+	else if (!strncasecmp(ct, "multipart/form-data", 19))
+		st = http_parse_multipart(c->a, ct, r->body, r->body_len, &r->form, &r->parts,
+					  &r->nparts, &c->app->lim, &why);
+	else if (!strncasecmp(ct, "application/json", 16))
+		st = http_parse_json(r->body, r->body_len, &r->json, &c->app->lim, &why);
+	else
+		return ctx_fail(c, 415, "unsupported_media_type",
+				"Send JSON, a form or multipart/form-data.");
+	if (st)
+		return ctx_fail(c, st, st == 413 ? "too_large" : "bad_request", why);
+	return 0;
+}
+
+static int run(struct ctx *c, int body_status)
+{
+	struct request *r = c->req;
+	const char *why = "bad request";
+	int path_matched, st;
+	c->route = route_find(r->method, r->path, c->params, &path_matched);
+	c->api = !strncmp(r->path, "/api/", 5) || (c->route && (c->route->flags & R_API));
+	if (body_status == 413)
+		return ctx_fail(c, 413, "too_large", "The request body is too large.");
+	if (body_status)
+		return ctx_fail(c, body_status, "bad_request",
+				"The request was cut short or had malformed headers.");
+	st = http_parse_urlencoded(c->a, r->query_string, strlen(r->query_string), &r->query,
+				   &c->app->lim, &why);
+	if (st)
+		return ctx_fail(c, st, "bad_request", why);
+	session_load(c);
+	if (!c->route) {
+		if (path_matched)
+			return ctx_fail(c, 405, "method_not_allowed",
+					"That method is not allowed here.");
+		return ctx_fail(c, 404, "not_found", "There is nothing here.");
+	}
+	if ((st = parse_body(c)))
+		return st;
+	unsigned fl = c->route->flags;
+	if ((fl & (R_LOGIN | R_MOD | R_ADMIN)) && !c->me) {
+		if (!c->api) {
+			c->location = arena_printf(c->a, "/login?next=%s", url_encode(c->a, r->path));
+			return 303;
+		}
+		return ctx_fail(c, 401, "unauthorized", "Log in first.");
+	}
+	if ((fl & R_ADMIN) && strcmp(c->me->role, "admin"))
+		return ctx_fail(c, 403, "forbidden", "Only an admin can do that.");
+	if ((fl & R_MOD) && strcmp(c->me->role, "admin") && strcmp(c->me->role, "moderator"))
+		return ctx_fail(c, 403, "forbidden", "Only a moderator can do that.");
+	if ((fl & R_CSRF) && !csrf_ok(c))
+		return ctx_fail(c, 403, "csrf",
+				"The form expired or did not come from this site. Please try again.");
+	if (c->api && strcmp(r->method, "GET") && !c->req->json && c->req->body_len &&
+	    strncasecmp(r->content_type, "multipart/form-data", 19))
+		return ctx_fail(c, 415, "unsupported_media_type", "Send a JSON body.");
+	return c->route->fn(c);
+}
+
+static void cache_headers(struct ctx *c)
+{
+	int status = c->resp->status;
+	int anon_get = !c->me && !c->session_token && !strcmp(c->req->method, "GET");
+	if (anon_get && c->route && c->route->ttl > 0 && status == 200) {
+		char ttl[16];
+		snprintf(ttl, sizeof(ttl), "%d", c->route->ttl);
+		ctx_header(c, "X-Accel-Expires", ttl);
+		ctx_header(c, "Cache-Control", "public, max-age=0, must-revalidate");
+	} else {
+		ctx_header(c, "X-Accel-Expires", "0");
+		ctx_header(c, "Cache-Control", "private, no-store");
+	}
+	if (c->route && c->route->ttl > 0)
+		ctx_header(c, "Vary", "Cookie, Authorization");
+}
+
+void dispatch(struct app *app, struct request *req, struct response *resp, int body_status)
+{
+	int64_t t0 = now_mono_us();
+	struct ctx c;
+	memset(&c, 0, sizeof(c));
+	c.app = app;
+	c.req = req;
+	c.resp = resp;
+	c.a = req->arena;
+	resp->status = 200;
+	buf_reset(&resp->head);
+	buf_reset(&resp->body);
+
+	int st = run(&c, body_status);
+	if (st >= 400 || c.err_code)
+		render_error(&c, st >= 400 ? st : 500);
+	else
+		render_ok(&c, st ? st : 200);
+	cache_headers(&c);
+	if (!strcmp(req->method, "HEAD"))
+		buf_reset(&resp->body);
+
+	log_info("%s %s %d %.1fms %s", req->method, req->path, resp->status,
+		 (double)(now_mono_us() - t0) / 1000.0, c.me ? c.me->username : "-");
+	if (c.data)
+		cJSON_Delete(c.data);
+	if (req->json)
+		cJSON_Delete(req->json);
+	req->json = NULL;
+}

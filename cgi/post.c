@@ -1,0 +1,107 @@
+/* post.c - upload a post, show a post (page /p/ID and GET /api/v1/posts/ID). */
+#include "app.h"
+#include "cache.h"
+#include "db.h"
+#include "image.h"
+#include "log.h"
+#include "post.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FEED_VERSION_KEY "imagier:v:feed"
+
+int post_upload_form(struct ctx *c)
+{
+	c->title = "Upload";
+	ctx_data(c);
+	return 200;
+}
+
+/* Check one text field; fills *out. 0 or the status of ctx_fail. */
+static int text_field(struct ctx *c, const char *name, const char *label, size_t max, int required,
+		      const char **out)
+{
+	const char *v = ctx_param(c, name), *why;
+	if (!v)
+		v = "";
+	if (text_clean(c->a, v, strlen(v), max, out, &why))
+		return ctx_fail(c, 400, arena_printf(c->a, "bad_%s", name),
+				arena_printf(c->a, "%s: %s", label, why));
+	if (required && !**out)
+		return ctx_fail(c, 400, arena_printf(c->a, "missing_%s", name),
+				arena_printf(c->a, "%s is required.", label));
+	return 0;
+}
+
+static const struct part *find_part(const struct request *r, const char *name)
+{
+	for (size_t i = 0; i < r->nparts; i++)
+		if (!strcmp(r->parts[i].name, name))
+			return &r->parts[i];
+	return NULL;
+}
+
+int post_create(struct ctx *c)
+{
+	const char *prompt, *caption, *tags[POST_MAX_TAGS], *why;
+	int st;
+	c->title = "Upload";
+	if ((st = text_field(c, "prompt", "Prompt", POST_MAX_PROMPT, 1, &prompt)) ||
+	    (st = text_field(c, "caption", "Caption", POST_MAX_CAPTION, 0, &caption)))
+		return st;
+	const char *tagtext = ctx_param(c, "tags");
+	int ntags = post_parse_tags(c->a, tagtext, tags, &why);
+	if (ntags < 0)
+		return ctx_fail(c, 400, "bad_tags", why);
+	const struct part *img = find_part(c->req, "image");
+	if (!img || img->len == 0)
+		return ctx_fail(c, 400, "missing_image", "Choose an image file to upload.");
+	if ((long)img->len > c->app->cfg.max_upload)
+		return ctx_fail(c, 413, "too_large", "The image file is too large.");
+
+	struct image_info info;
+	uint64_t maxpx = (uint64_t)c->app->cfg.max_pixels;
+	if ((st = image_sniff(img->data, img->len, maxpx, &info, &why)))
+		return ctx_fail(c, st, st == 413 ? "too_large" : "bad_image", why);
+	struct image_stored stored;
+	if ((st = image_store(c->app->cfg.media_dir, img->data, img->len, maxpx, &stored, &why))) {
+		if (st >= 500)
+			log_error("upload: %s", why);
+		return ctx_fail(c, st, st >= 500 ? "storage" : "bad_image", why);
+	}
+	int64_t id =
+		post_insert(c->app->db, c->a, c->me->id, &stored, prompt, caption, tags, ntags);
+	if (id < 0)
+		return ctx_fail(c, 503, "unavailable", "Could not save the post; try again.");
+	cache_bump(c->app->cache, FEED_VERSION_KEY);
+	log_info("post %lld by %s", (long long)id, c->me->username);
+
+	char *url = arena_printf(c->a, "/p/%lld", (long long)id);
+	if (c->api) {
+		int down;
+		cJSON *p = post_load(c->app->db, c->a, c->app->cfg.media_url, id, &down);
+		if (!p)
+			return ctx_fail(c, 503, "unavailable", "The post was saved but cannot be read.");
+		cJSON_AddItemToObject(ctx_data(c), "post", p);
+	}
+	return ctx_done(c, 201, url);
+}
+
+int post_show(struct ctx *c)
+{
+	int down;
+	cJSON *p = post_load(c->app->db, c->a, c->app->cfg.media_url, c->params[0], &down);
+	if (!p) {
+		if (down)
+			return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+		return ctx_fail(c, 404, "not_found", "There is no such post.");
+	}
+	cJSON *prompt = cJSON_GetObjectItemCaseSensitive(p, "prompt");
+	c->title = arena_printf(c->a, "%.60s", cJSON_IsString(prompt) ? prompt->valuestring : "");
+	cJSON_AddItemToObject(ctx_data(c), "post", p);
+	return 200;
+}

@@ -1,0 +1,178 @@
+/* worker.c - one FastCGI worker: accept, build the request, dispatch, reply. */
+#include "worker.h"
+#include "app.h"
+#include "log.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcgiapp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static volatile sig_atomic_t worker_stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	worker_stop = 1;
+}
+
+static const char *param(char **envp, const char *name)
+{
+	const char *v = FCGX_GetParam(name, envp);
+	return v ? v : "";
+}
+
+/* HTTP_ACCEPT_LANGUAGE -> "accept-language" */
+static void collect_headers(struct request *req, char **envp)
+{
+	for (char **e = envp; *e; e++) {
+		if (strncmp(*e, "HTTP_", 5))
+			continue;
+		const char *eq = strchr(*e, '=');
+		if (!eq || eq - *e - 5 > 64)
+			continue;
+		size_t n = (size_t)(eq - *e - 5);
+		char *name = arena_strndup(req->arena, *e + 5, n);
+		for (char *p = name; *p; p++)
+			*p = *p == '_' ? '-' : (char)tolower((unsigned char)*p);
+		kv_add(req->arena, &req->headers, name, eq + 1, strlen(eq + 1));
+	}
+}
+
+void request_from_env(struct request *req, struct arena *a, char **envp)
+{
+	memset(req, 0, sizeof(*req));
+	req->arena = a;
+	req->method = param(envp, "REQUEST_METHOD");
+	const char *uri = param(envp, "REQUEST_URI");
+	const char *q = strchr(uri, '?');
+	req->path = q ? arena_strndup(a, uri, (size_t)(q - uri)) : uri;
+	if (!*req->path)
+		req->path = param(envp, "DOCUMENT_URI");
+	if (!*req->path)
+		req->path = "/";
+	req->query_string = param(envp, "QUERY_STRING");
+	req->content_type = param(envp, "CONTENT_TYPE");
+	req->remote_addr = param(envp, "REMOTE_ADDR");
+	req->user_agent = param(envp, "HTTP_USER_AGENT");
+	req->https = !strcmp(param(envp, "HTTPS"), "on");
+	collect_headers(req, envp);
+}
+
+int request_cookies(struct request *req, const struct http_limits *lim)
+{
+	const char *why, *cookie = kv_get(&req->headers, "cookie");
+	if (cookie && http_parse_cookies(req->arena, cookie, &req->cookies, lim, &why))
+		return 400;
+	return 0;
+}
+
+/* Read the body (bounded). Returns 0, 413 too big, 400 cut short. */
+static int read_body(FCGX_Request *rq, struct request *req, size_t max)
+{
+	const char *cl = param(rq->envp, "CONTENT_LENGTH");
+	uint64_t n = 0;
+	if (!*cl)
+		return 0;
+	if (str_to_u64(cl, UINT64_MAX, &n))
+		return 400;
+	if (n > max)
+		return 413;
+	unsigned char *b = arena_alloc(req->arena, (size_t)n + 1);
+	size_t got = 0;
+	while (got < n) {
+		int r = FCGX_GetStr((char *)b + got, (int)(n - got > 1 << 20 ? 1 << 20 : n - got),
+				    rq->in);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	b[got] = '\0';
+	req->body = b;
+	req->body_len = got;
+	return got == n ? 0 : 400;
+}
+
+static void reply(FCGX_Request *rq, const struct response *resp)
+{
+	/* libfcgi's own printf knows no %zu: format here. */
+	char line[96];
+	int n = snprintf(line, sizeof(line), "Status: %d\r\nContent-Length: %zu\r\n",
+			 resp->status, resp->body.len);
+	FCGX_PutStr(line, n, rq->out);
+	if (resp->head.len)
+		FCGX_PutStr(resp->head.data, (int)resp->head.len, rq->out);
+	FCGX_PutS("\r\n", rq->out);
+	if (resp->body.len)
+		FCGX_PutStr(resp->body.data, (int)resp->body.len, rq->out);
+}
+
+static void serve_one(struct app *app, FCGX_Request *rq, struct response *resp)
+{
+	struct request req;
+	request_from_env(&req, &app->arena, rq->envp);
+	int body_status = read_body(rq, &req, app->lim.max_body);
+	int cookie_status = request_cookies(&req, &app->lim);
+	dispatch(app, &req, resp, body_status ? body_status : cookie_status);
+	reply(rq, resp);
+}
+
+int worker_run(int listen_fd)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term; /* no SA_RESTART: accept() must return */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	sigset_t term, old;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGINT);
+	sigprocmask(SIG_BLOCK, &term, &old);
+
+	struct app app;
+	char err[512];
+	if (app_init(&app, err, sizeof(err))) {
+		log_error("worker: %s", err);
+		return 1;
+	}
+	if (FCGX_Init()) {
+		log_error("worker: FCGX_Init failed");
+		app_free(&app);
+		return 1;
+	}
+	FCGX_Request rq;
+	FCGX_InitRequest(&rq, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+	struct response resp;
+	memset(&resp, 0, sizeof(resp));
+	while (!worker_stop && app.served < (uint64_t)app.cfg.max_requests) {
+		/* Signals are let in only while waiting for a connection, so a
+		 * request in progress always finishes. */
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		int rc = worker_stop ? -1 : FCGX_Accept_r(&rq);
+		sigprocmask(SIG_BLOCK, &term, NULL);
+		if (rc < 0) {
+			if (worker_stop)
+				break;
+			if (errno == EINTR)
+				continue;
+			log_error("worker: accept failed: %s", strerror(errno));
+			break;
+		}
+		serve_one(&app, &rq, &resp);
+		FCGX_Finish_r(&rq);
+		arena_reset(&app.arena);
+		app.served++;
+	}
+	FCGX_Free(&rq, 0);
+	buf_free(&resp.head);
+	buf_free(&resp.body);
+	app_free(&app);
+	return 0;
+}

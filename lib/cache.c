@@ -1,0 +1,209 @@
+/* cache.c - memcached access that degrades to "miss" when memcached is down. */
+#include "cache.h"
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+#include <libmemcached/memcached.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cache {
+	memcached_st *mc;
+	int retry;          /* seconds to wait after a failure */
+	int64_t down_until; /* unix time; while in the future, skip memcached */
+	int logged_down;
+	uint64_t hits, misses;
+};
+
+/* "a.sock,host:port" -> a libmemcached configuration string. */
+static memcached_st *cache_connect(const char *servers)
+{
+	char conf[2048];
+	size_t o = 0;
+	char list[1024];
+	str_copy(list, servers, sizeof(list));
+	for (char *save = NULL, *s = strtok_r(list, ", ", &save); s;
+	     s = strtok_r(NULL, ", ", &save)) {
+		int n;
+		if (s[0] == '/')
+			n = snprintf(conf + o, sizeof(conf) - o, "--SOCKET=\"%s\" ", s);
+		else
+			n = snprintf(conf + o, sizeof(conf) - o, "--SERVER=%s ", s);
+		if (n < 0 || (size_t)n >= sizeof(conf) - o)
+			break;
+		o += (size_t)n;
+	}
+	if (!o)
+		return NULL;
+	snprintf(conf + o, sizeof(conf) - o,
+		 "--CONNECT-TIMEOUT=200 --POLL-TIMEOUT=300 --RETRY-TIMEOUT=2 --TCP-NODELAY");
+	memcached_st *mc = memcached(conf, strlen(conf));
+	if (!mc)
+		log_error("cache: bad memcached configuration '%s'", servers);
+	return mc;
+}
+
+struct cache *cache_new(const struct config *cfg)
+{
+	struct cache *c = xcalloc(1, sizeof(*c));
+	c->retry = cfg->cache_retry > 0 ? cfg->cache_retry : 5;
+	if (cfg->cache_servers[0])
+		c->mc = cache_connect(cfg->cache_servers);
+	return c;
+}
+
+void cache_free(struct cache *c)
+{
+	if (!c)
+		return;
+	if (c->mc)
+		memcached_free(c->mc);
+	free(c);
+}
+
+static int usable(struct cache *c)
+{
+	return c->mc && now_unix() >= c->down_until;
+}
+
+/* Connection-level failures mark memcached down for a while. */
+static void note(struct cache *c, memcached_return_t rc)
+{
+	if (rc == MEMCACHED_SUCCESS || rc == MEMCACHED_NOTFOUND || rc == MEMCACHED_NOTSTORED ||
+	    rc == MEMCACHED_DATA_EXISTS || rc == MEMCACHED_STORED || rc == MEMCACHED_DELETED ||
+	    rc == MEMCACHED_BUFFERED || rc == MEMCACHED_END) {
+		if (c->logged_down)
+			log_info("cache: memcached is back");
+		c->logged_down = 0;
+		return;
+	}
+	c->down_until = now_unix() + c->retry;
+	if (!c->logged_down)
+		log_error("cache: memcached unavailable (%s), serving without it",
+			  memcached_strerror(c->mc, rc));
+	c->logged_down = 1;
+}
+
+int cache_get(struct cache *c, struct arena *a, const char *key, char **val, size_t *len)
+{
+	if (!usable(c)) {
+		c->misses++;
+		return -1;
+	}
+	size_t n = 0;
+	uint32_t flags = 0;
+	memcached_return_t rc;
+	char *v = memcached_get(c->mc, key, strlen(key), &n, &flags, &rc);
+	note(c, rc);
+	if (!v) {
+		c->misses++;
+		return -1;
+	}
+	*val = arena_strndup(a, v, n);
+	*len = n;
+	free(v);
+	c->hits++;
+	return 0;
+}
+
+void cache_set(struct cache *c, const char *key, const void *val, size_t len, int ttl)
+{
+	if (!usable(c))
+		return;
+	note(c, memcached_set(c->mc, key, strlen(key), val, len, (time_t)ttl, 0));
+}
+
+void cache_delete(struct cache *c, const char *key)
+{
+	if (!usable(c))
+		return;
+	note(c, memcached_delete(c->mc, key, strlen(key), 0));
+}
+
+uint64_t cache_version(struct cache *c, const char *key)
+{
+	if (!usable(c))
+		return 0;
+	size_t n = 0;
+	uint32_t flags;
+	memcached_return_t rc;
+	char *v = memcached_get(c->mc, key, strlen(key), &n, &flags, &rc);
+	note(c, rc);
+	if (v) {
+		char tmp[24];
+		str_copy(tmp, v, n < sizeof(tmp) ? n + 1 : sizeof(tmp));
+		free(v);
+		uint64_t ver;
+		if (str_to_u64(tmp, UINT64_MAX, &ver) == 0 && ver)
+			return ver;
+	}
+	if (rc != MEMCACHED_NOTFOUND && rc != MEMCACHED_SUCCESS)
+		return 0;
+	/* Missing: start at the current time so a lost counter never reuses
+	 * an old version number. */
+	char start[24];
+	snprintf(start, sizeof(start), "%lld", (long long)now_unix());
+	rc = memcached_add(c->mc, key, strlen(key), start, strlen(start), 0, 0);
+	note(c, rc);
+	if (rc == MEMCACHED_SUCCESS)
+		return (uint64_t)now_unix();
+	if (rc == MEMCACHED_DATA_EXISTS || rc == MEMCACHED_NOTSTORED)
+		return cache_version(c, key);
+	return 0;
+}
+
+void cache_bump(struct cache *c, const char *key)
+{
+	if (!usable(c))
+		return;
+	uint64_t v;
+	memcached_return_t rc = memcached_increment(c->mc, key, strlen(key), 1, &v);
+	if (rc == MEMCACHED_NOTFOUND) {
+		cache_version(c, key);
+		return;
+	}
+	note(c, rc);
+}
+
+uint64_t cache_incr(struct cache *c, const char *key, int ttl)
+{
+	if (!usable(c))
+		return 0;
+	uint64_t v = 0;
+	memcached_return_t rc = memcached_increment(c->mc, key, strlen(key), 1, &v);
+	if (rc == MEMCACHED_NOTFOUND) {
+		rc = memcached_add(c->mc, key, strlen(key), "1", 1, (time_t)ttl, 0);
+		if (rc == MEMCACHED_SUCCESS)
+			return 1;
+		rc = memcached_increment(c->mc, key, strlen(key), 1, &v);
+	}
+	note(c, rc);
+	return rc == MEMCACHED_SUCCESS ? v : 0;
+}
+
+int cache_alive(struct cache *c)
+{
+	if (!c->mc)
+		return 0;
+	/* Probe even while marked down, so /healthz notices recovery. */
+	memcached_return_t rc;
+	size_t n;
+	uint32_t flags;
+	char *v = memcached_get(c->mc, "imagier:ping", 12, &n, &flags, &rc);
+	free(v);
+	if (rc == MEMCACHED_SUCCESS || rc == MEMCACHED_NOTFOUND) {
+		c->down_until = 0;
+		note(c, rc);
+		return 1;
+	}
+	note(c, rc);
+	return 0;
+}
+
+void cache_stats(const struct cache *c, uint64_t *hits, uint64_t *misses)
+{
+	*hits = c->hits;
+	*misses = c->misses;
+}

@@ -1,0 +1,35 @@
+/* cache.h - memcached access that degrades to "miss" when memcached is down. */
+#ifndef IMAGIER_CACHE_H
+#define IMAGIER_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+
+struct config;
+struct cache;
+
+/* Never returns NULL; with no servers configured every get is a miss. */
+struct cache *cache_new(const struct config *cfg);
+void cache_free(struct cache *c);
+
+/* Get key into an arena copy (NUL-terminated). 0 = hit, -1 = miss or down. */
+int cache_get(struct cache *c, struct arena *a, const char *key, char **val, size_t *len);
+/* Store with a TTL in seconds (0 = no expiry). Failure is silent (logged once). */
+void cache_set(struct cache *c, const char *key, const void *val, size_t len, int ttl);
+void cache_delete(struct cache *c, const char *key);
+/* The current value of a version counter ("namespace generation"), created
+ * as 1 if missing. 0 when memcached is down (callers then skip caching). */
+uint64_t cache_version(struct cache *c, const char *key);
+/* Bump a version counter so every key built from it is stale at once. */
+void cache_bump(struct cache *c, const char *key);
+/* Increment a counter that expires after ttl seconds; returns the new value,
+ * or 0 when memcached is down. */
+uint64_t cache_incr(struct cache *c, const char *key, int ttl);
+/* 1 if memcached answers now, else 0 (for /healthz). */
+int cache_alive(struct cache *c);
+/* Hit/miss counters of this process since start. */
+void cache_stats(const struct cache *c, uint64_t *hits, uint64_t *misses);
+
+#endif

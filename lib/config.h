@@ -1,0 +1,57 @@
+/* config.h - imagier.conf (INI) plus IMAGIER_* environment overrides. */
+#ifndef IMAGIER_CONFIG_H
+#define IMAGIER_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_PATH 512
+
+enum secure_cookies { SECURE_NO = 0, SECURE_YES = 1, SECURE_AUTO = 2 };
+
+struct config {
+	char root[CONFIG_PATH]; /* repository root (IMAGIER_ROOT or cwd) */
+	/* [server] */
+	int port;
+	char var[CONFIG_PATH];
+	char listen[CONFIG_PATH];
+	int workers;
+	long max_requests;
+	char views[CONFIG_PATH];
+	char sql[CONFIG_PATH];
+	/* [db] */
+	char db_socket[CONFIG_PATH];
+	char db_host[256];
+	int db_port;
+	char db_name[64];
+	char db_user[64];
+	char db_password[256];
+	/* [cache] */
+	char cache_servers[1024];
+	int cache_retry;
+	/* [media] */
+	char media_dir[CONFIG_PATH];
+	char media_url[128];
+	long max_pixels;
+	long max_upload;
+	/* [site] */
+	char site_name[64];
+	char site_secret[256];
+	int secure_cookies;
+	int session_days;
+	int login_attempts;
+};
+
+/* Load defaults, then <root>/imagier.conf (or $IMAGIER_CONFIG), then
+ * <var>/imagier.conf if present, then IMAGIER_<SECTION>_<KEY> variables
+ * (and the shortcuts IMAGIER_PORT, IMAGIER_VAR). Relative paths are made
+ * absolute against root; "%v" expands to the var dir.
+ * Returns 0, or -1 with a message in err (bad number, unknown key, ...). */
+int config_load(struct config *c, char *err, size_t errlen);
+
+/* Parse INI text into c (used by config_load and tests). Unknown keys are
+ * an error; "; " and "# " start comments. Returns 0 or -1 with err. */
+int config_parse_ini(struct config *c, const char *text, const char *origin, char *err,
+		     size_t errlen);
+
+#endif

@@ -1,0 +1,62 @@
+/* db.h - MariaDB access through prepared statements only, with reconnect. */
+#ifndef IMAGIER_DB_H
+#define IMAGIER_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+
+struct config;
+struct db;
+
+/* Result of a query: every cell as a NUL-terminated arena string (NULL for
+ * SQL NULL), row-major. Integers come back as their decimal text. */
+struct db_res {
+	size_t nrows, ncols;
+	char **cells;
+	size_t *lens;
+	uint64_t insert_id, affected;
+};
+
+enum db_status {
+	DB_OK = 0,
+	DB_ERR = -1,     /* any failure; logged */
+	DB_DUP = -2,     /* duplicate key (1062) */
+	DB_DOWN = -3,    /* cannot reach the server */
+};
+
+/* Connect using [db] config. Never returns NULL: a struct that is not
+ * connected yet reconnects on first use. */
+struct db *db_new(const struct config *cfg);
+void db_free(struct db *db);
+/* Connect or reconnect now. Returns DB_OK or DB_DOWN. */
+int db_connect(struct db *db);
+/* Cheap liveness check for /healthz. Returns DB_OK or DB_DOWN. */
+int db_ping(struct db *db);
+
+/* Run a prepared statement (cached per connection by its SQL text).
+ * types has one letter per '?': 'i' int64_t, 'u' uint64_t, 's' const char *
+ * (NULL -> SQL NULL), 'b' const void *, size_t (binary), 'd' double.
+ * res may be NULL for statements without a result set; cells live in a.
+ * On a lost connection outside a transaction it reconnects and retries once.
+ *   db_exec(db, a, &res, "SELECT id FROM users WHERE username = ?", "s", name);
+ */
+int db_exec(struct db *db, struct arena *a, struct db_res *res, const char *sql,
+	    const char *types, ...);
+
+/* Cell accessors (row r, column c); out of range or NULL -> NULL / 0. */
+const char *db_str(const struct db_res *res, size_t r, size_t c);
+int64_t db_int(const struct db_res *res, size_t r, size_t c);
+
+/* Transactions. db_commit/db_rollback end it; a failed commit rolls back. */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+int db_rollback(struct db *db);
+
+/* Run a whole SQL script (migrations only: trusted text from sql/, never
+ * request data). Statements separated by ";\n". Returns DB_OK or DB_ERR with
+ * the server's message in err. */
+int db_run_script(struct db *db, const char *script, char *err, size_t errlen);
+
+#endif

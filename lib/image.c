@@ -1,0 +1,442 @@
+/* image.c - decode an upload with libgd, re-encode its derived sizes, store them by content. */
+#include "image.h"
+#include "imgsniff.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gd.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define WHY_DAMAGED  "the image file is damaged or truncated"
+#define WHY_MISMATCH "the image size does not match its header"
+#define WHY_STORE    "could not store the image"
+#define WHY_HUGE     "the image file is too large"
+
+#define WEBP_QUALITY 82
+#define JPEG_QUALITY 85
+#define BLUR_SIDE    32 /* the blurhash is computed on a copy that fits 32x32 */
+
+static const int variant_widths[] = {320, 640, 1280};
+
+static const char b83_digits[] =
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~";
+
+static void hex_encode(const unsigned char *p, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hx[p[i] >> 4];
+		out[2 * i + 1] = hx[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int fmt_ok(int r, size_t n)
+{
+	return r >= 0 && (size_t)r < n;
+}
+
+/* ---- pixels ---- */
+
+static gdImagePtr decode(enum image_format f, const unsigned char *d, size_t len)
+{
+	void *p = (void *)d; /* libgd only reads it */
+	int n = (int)len;
+	switch (f) {
+	case IMG_JPEG:
+		return gdImageCreateFromJpegPtr(n, p);
+	case IMG_PNG:
+		return gdImageCreateFromPngPtr(n, p);
+	case IMG_WEBP:
+		return gdImageCreateFromWebpPtr(n, p);
+	case IMG_AVIF:
+		return gdImageCreateFromAvifPtr(n, p);
+	default:
+		return NULL;
+	}
+}
+
+/* The source pixel (of a w x h image) that lands on (x, y) once EXIF
+ * orientation o is undone. */
+static void orient_src(int o, int w, int h, int x, int y, int *sx, int *sy)
+{
+	int fx = w - 1 - x, fy = h - 1 - y; /* flipped, same axes */
+	int tx = w - 1 - y, ty = h - 1 - x; /* flipped, swapped axes */
+	if (o >= 5) {
+		*sx = (o == 5 || o == 6) ? y : tx;
+		*sy = (o == 5 || o == 8) ? x : ty;
+	} else {
+		*sx = (o == 2 || o == 3) ? fx : x;
+		*sy = (o == 3 || o == 4) ? fy : y;
+	}
+}
+
+/* A new truecolor image with EXIF orientation o (2..8) undone. */
+static gdImagePtr orient(gdImagePtr src, int o)
+{
+	int w = gdImageSX(src), h = gdImageSY(src);
+	int swap = o >= 5;
+	gdImagePtr dst = gdImageCreateTrueColor(swap ? h : w, swap ? w : h);
+	if (!dst)
+		return NULL;
+	for (int y = 0; y < gdImageSY(dst); y++) {
+		for (int x = 0; x < gdImageSX(dst); x++) {
+			int sx, sy;
+			orient_src(o, w, h, x, y, &sx, &sy);
+			dst->tpixels[y][x] = src->tpixels[sy][sx];
+		}
+	}
+	return dst;
+}
+
+static int has_alpha(gdImagePtr im)
+{
+	for (int y = 0; y < gdImageSY(im); y++)
+		for (int x = 0; x < gdImageSX(im); x++)
+			if (gdTrueColorGetAlpha(im->tpixels[y][x]) != gdAlphaOpaque)
+				return 1;
+	return 0;
+}
+
+/* Channel value c seen through gd alpha a (0 opaque .. 127 clear) on white. */
+static int on_white(int c, int a)
+{
+	return (c * (gdAlphaMax - a) + 255 * a + gdAlphaMax / 2) / gdAlphaMax;
+}
+
+static void flatten_white(gdImagePtr im)
+{
+	for (int y = 0; y < gdImageSY(im); y++) {
+		for (int x = 0; x < gdImageSX(im); x++) {
+			int c = im->tpixels[y][x], a = gdTrueColorGetAlpha(c);
+			im->tpixels[y][x] = gdTrueColor(on_white(gdTrueColorGetRed(c), a),
+							on_white(gdTrueColorGetGreen(c), a),
+							on_white(gdTrueColorGetBlue(c), a));
+		}
+	}
+}
+
+/* A w x h area-averaged copy of src that keeps its alpha. */
+static gdImagePtr resample(gdImagePtr src, int w, int h)
+{
+	gdImagePtr dst = gdImageCreateTrueColor(w, h);
+	if (!dst)
+		return NULL;
+	gdImageAlphaBlending(dst, 0);
+	gdImageSaveAlpha(dst, 1);
+	gdImageCopyResampled(dst, src, 0, 0, 0, 0, w, h, gdImageSX(src), gdImageSY(src));
+	return dst;
+}
+
+/* Blurhash (4x3) of a small copy flattened on white, and its DC colour. */
+static int blur(gdImagePtr im, struct image_stored *out)
+{
+	int w = gdImageSX(im), h = gdImageSY(im), bw, bh;
+	if (w >= h) {
+		bw = w < BLUR_SIDE ? w : BLUR_SIDE;
+		bh = (int)(((int64_t)h * bw + w / 2) / w);
+	} else {
+		bh = h < BLUR_SIDE ? h : BLUR_SIDE;
+		bw = (int)(((int64_t)w * bh + h / 2) / h);
+	}
+	gdImagePtr s = resample(im, bw > 0 ? bw : 1, bh > 0 ? bh : 1);
+	if (!s)
+		return -1;
+	bw = gdImageSX(s);
+	bh = gdImageSY(s);
+	uint8_t *rgb = xmalloc((size_t)bw * (size_t)bh * 3);
+	for (int y = 0; y < bh; y++) {
+		for (int x = 0; x < bw; x++) {
+			int c = s->tpixels[y][x], a = gdTrueColorGetAlpha(c);
+			uint8_t *p = rgb + ((size_t)y * (size_t)bw + (size_t)x) * 3;
+			p[0] = (uint8_t)on_white(gdTrueColorGetRed(c), a);
+			p[1] = (uint8_t)on_white(gdTrueColorGetGreen(c), a);
+			p[2] = (uint8_t)on_white(gdTrueColorGetBlue(c), a);
+		}
+	}
+	int rc = blurhash_encode(4, 3, bw, bh, rgb, (size_t)bw * 3, out->blurhash,
+				 sizeof(out->blurhash));
+	free(rgb);
+	gdImageDestroy(s);
+	if (rc != 0)
+		return -1;
+	unsigned long dc = 0; /* characters 2..5 are the DC (average) colour */
+	for (int i = 2; i < 6; i++)
+		dc = dc * 83 + (unsigned long)(strchr(b83_digits, out->blurhash[i]) - b83_digits);
+	snprintf(out->avg_color, sizeof(out->avg_color), "#%06lx", dc & 0xffffff);
+	return 0;
+}
+
+/* ---- files ---- */
+
+static int fsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int r = fsync(fd);
+	close(fd);
+	return r;
+}
+
+/* mkdir path if missing (then fsync its parent so the entry is durable). */
+static int mkdir_synced(const char *path, const char *parent)
+{
+	struct stat st;
+	if (mkdir(path, 0755) == 0)
+		return fsync_dir(parent);
+	if (errno != EEXIST)
+		return -1;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Write p[0..n) to a temp file in dir, fsynced; its name goes to tmp. */
+static int write_temp(const char *dir, const unsigned char *p, size_t n, char *tmp, size_t tmplen)
+{
+	if (!fmt_ok(snprintf(tmp, tmplen, "%s/.tmp-XXXXXX", dir), tmplen))
+		return -1;
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int ok = fchmod(fd, 0644) == 0 && write_all(fd, p, n) == 0 && fsync(fd) == 0;
+	if (close(fd) != 0)
+		ok = 0;
+	if (!ok)
+		unlink(tmp);
+	return ok ? 0 : -1;
+}
+
+/* Move the temp file to final unless final exists. *created says if we did. */
+static int publish(const char *tmp, const char *final, int *created)
+{
+	if (link(tmp, final) == 0) {
+		*created = 1;
+	} else if (errno == EEXIST) {
+		*created = 0;
+	} else if (errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP) {
+		/* a file system without hard links: rename (same bytes if raced) */
+		if (rename(tmp, final) != 0) {
+			unlink(tmp);
+			return -1;
+		}
+		*created = 1;
+		return 0;
+	} else {
+		unlink(tmp);
+		return -1;
+	}
+	unlink(tmp);
+	return 0;
+}
+
+/* Store p[0..n) as media_dir/ab/cd/<sha256>.ext; the relative path goes to
+ * rel. *created is 1 when this call made the file (and so owns it). */
+static int store_bytes(const char *media_dir, const unsigned char *p, size_t n, const char *ext,
+		       char *rel, size_t rellen, int *created)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char hex[2 * crypto_hash_sha256_BYTES + 1];
+	char d1[PATH_MAX], d2[PATH_MAX], final[PATH_MAX], tmp[PATH_MAX];
+	struct stat st;
+
+	*created = 0;
+	crypto_hash_sha256(h, p, n);
+	hex_encode(h, sizeof(h), hex);
+	if (!fmt_ok(snprintf(rel, rellen, "%.2s/%.2s/%s.%s", hex, hex + 2, hex, ext), rellen) ||
+	    !fmt_ok(snprintf(d1, sizeof(d1), "%s/%.2s", media_dir, hex), sizeof(d1)) ||
+	    !fmt_ok(snprintf(d2, sizeof(d2), "%s/%.2s", d1, hex + 2), sizeof(d2)) ||
+	    !fmt_ok(snprintf(final, sizeof(final), "%s/%s", media_dir, rel), sizeof(final)))
+		return -1;
+	if (mkdir_synced(d1, media_dir) < 0 || mkdir_synced(d2, d1) < 0)
+		return -1;
+	if (stat(final, &st) == 0)
+		return 0; /* the same bytes are stored already */
+	if (write_temp(d2, p, n, tmp, sizeof(tmp)) < 0 || publish(tmp, final, created) < 0)
+		return -1;
+	return *created ? fsync_dir(d2) : 0;
+}
+
+/* ---- the pipeline ---- */
+
+struct job {
+	const char *media_dir;
+	struct image_stored *out;
+	int created[IMAGE_MAX_VARIANTS];
+};
+
+/* Store one encoded buffer (from gd, or NULL if encoding failed) as the next
+ * variant of im's size. */
+static int put(struct job *j, gdImagePtr im, void *p, int size, const char *fmt, const char *ext)
+{
+	int k = j->out->nv;
+	if (!p || size <= 0 || k >= IMAGE_MAX_VARIANTS)
+		return -1;
+	struct image_variant *v = &j->out->v[k];
+	if (store_bytes(j->media_dir, p, (size_t)size, ext, v->path, sizeof(v->path),
+			&j->created[k]) < 0)
+		return -1;
+	v->width = (uint32_t)gdImageSX(im);
+	v->height = (uint32_t)gdImageSY(im);
+	str_copy(v->format, fmt, sizeof(v->format));
+	v->bytes = (uint64_t)size;
+	j->out->nv++;
+	return 0;
+}
+
+/* Write im as WebP (alpha kept), then as progressive JPEG. The JPEG is
+ * flattened on white in place, so im loses its alpha. */
+static int emit(struct job *j, gdImagePtr im, int alpha)
+{
+	int size = 0;
+	void *p = gdImageWebpPtrEx(im, &size, WEBP_QUALITY);
+	int rc = put(j, im, p, size, "webp", "webp");
+	if (p)
+		gdFree(p);
+	if (rc != 0)
+		return rc;
+	if (alpha)
+		flatten_white(im);
+	gdImageInterlace(im, 1);
+	size = 0;
+	p = gdImageJpegPtr(im, &size, JPEG_QUALITY);
+	rc = put(j, im, p, size, "jpeg", "jpg");
+	if (p)
+		gdFree(p);
+	return rc;
+}
+
+static void rollback(struct job *j)
+{
+	char path[PATH_MAX];
+	for (int k = 0; k < IMAGE_MAX_VARIANTS; k++) {
+		if (j->created[k] &&
+		    fmt_ok(snprintf(path, sizeof(path), "%s/%s", j->media_dir, j->out->v[k].path),
+			   sizeof(path)))
+			unlink(path);
+	}
+	memset(j->out->v, 0, sizeof(j->out->v));
+	j->out->nv = 0;
+}
+
+/* Blurhash, then every derived width smaller than im, then im itself. */
+static int store_all(const char *media_dir, gdImagePtr im, struct image_stored *out)
+{
+	struct job j = {.media_dir = media_dir, .out = out};
+	int w = gdImageSX(im), h = gdImageSY(im), alpha = has_alpha(im);
+	int rc = blur(im, out);
+
+	out->width = (uint32_t)w;
+	out->height = (uint32_t)h;
+	for (size_t k = 0; rc == 0 && k < ARRAY_LEN(variant_widths); k++) {
+		int tw = variant_widths[k];
+		if (tw >= w)
+			break;
+		int th = (int)(((int64_t)h * tw + w / 2) / w);
+		gdImagePtr s = resample(im, tw, th > 0 ? th : 1);
+		rc = s ? emit(&j, s, alpha) : -1;
+		if (s)
+			gdImageDestroy(s);
+	}
+	if (rc == 0)
+		rc = emit(&j, im, alpha);
+	if (rc != 0)
+		rollback(&j);
+	return rc;
+}
+
+/* Decode to a truecolor image the size the header promised, upright. */
+static int load(const struct image_info *info, const unsigned char *data, size_t len,
+		gdImagePtr *imp, const char **why)
+{
+	gdImagePtr im = decode(info->format, data, len);
+	if (!im) {
+		*why = WHY_DAMAGED;
+		return 400;
+	}
+	if ((uint32_t)gdImageSX(im) != info->width || (uint32_t)gdImageSY(im) != info->height) {
+		gdImageDestroy(im);
+		*why = WHY_MISMATCH;
+		return 400;
+	}
+	if (!gdImageTrueColor(im) && !gdImagePaletteToTrueColor(im)) {
+		gdImageDestroy(im);
+		*why = WHY_STORE;
+		return 500;
+	}
+	int o = info->format == IMG_JPEG ? imgsniff_exif_orientation(data, len) : 1;
+	if (o != 1) {
+		gdImagePtr r = orient(im, o);
+		gdImageDestroy(im);
+		if (!r) {
+			*why = WHY_STORE;
+			return 500;
+		}
+		im = r;
+	}
+	*imp = im;
+	return 0;
+}
+
+int image_store(const char *media_dir, const unsigned char *data, size_t len, uint64_t max_pixels,
+		struct image_stored *out, const char **why)
+{
+	struct image_info info;
+	unsigned char h[crypto_hash_sha256_BYTES];
+	gdImagePtr im = NULL;
+
+	memset(out, 0, sizeof(*out));
+	int rc = image_sniff(data, len, max_pixels, &info, why);
+	if (rc != 0) {
+		if (*why == info.reason) {
+			str_copy(out->reason, info.reason, sizeof(out->reason));
+			*why = out->reason;
+		}
+		return rc;
+	}
+	if (len > INT_MAX) {
+		*why = WHY_HUGE;
+		return 413;
+	}
+	if (!imgsniff_complete(info.format, data, len)) {
+		*why = WHY_DAMAGED;
+		return 400;
+	}
+	if (sodium_init() < 0) {
+		*why = WHY_STORE;
+		return 500;
+	}
+	rc = load(&info, data, len, &im, why);
+	if (rc != 0)
+		return rc;
+	crypto_hash_sha256(h, data, len);
+	hex_encode(h, sizeof(h), out->sha256);
+	rc = store_all(media_dir, im, out);
+	gdImageDestroy(im);
+	if (rc != 0) {
+		memset(out, 0, sizeof(*out));
+		*why = WHY_STORE;
+		return 500;
+	}
+	return 0;
+}

@@ -1,0 +1,71 @@
+/* image.h - image checks, re-encoding, derived sizes, content-addressed store. */
+#ifndef IMAGIER_IMAGE_H
+#define IMAGIER_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum image_format { IMG_UNKNOWN = 0, IMG_JPEG, IMG_PNG, IMG_WEBP, IMG_AVIF };
+
+struct image_info {
+	enum image_format format;
+	uint32_t width, height;
+	char reason[64]; /* storage for a formatted *why (the pixel limit) */
+};
+
+/* Largest width or height accepted: the WebP format cannot hold more. */
+#define IMAGE_MAX_SIDE 16383
+
+/* Read only the header of an encoded image (magic bytes and the dimension
+ * fields: PNG IHDR, JPEG SOFn, WebP VP8/VP8L/VP8X, AVIF/HEIF 'ispe'), never
+ * the pixels. Returns 0 and fills *info, or:
+ *   415 not one of the four formats (e.g. a text file named .jpg),
+ *   400 truncated or corrupt header, zero dimension,
+ *   413 width*height > max_pixels (or a side > IMAGE_MAX_SIDE).
+ * *why gets a short reason: a static string, or info->reason (valid as long
+ * as *info is). Safe on any input (fuzzed). */
+int image_sniff(const unsigned char *data, size_t len, uint64_t max_pixels, struct image_info *info,
+		const char **why);
+
+const char *image_format_name(enum image_format f); /* "jpeg", "png", ... */
+
+#define IMAGE_MAX_VARIANTS 8
+
+/* One stored file. path is relative to the media dir: "ab/cd/<64 hex>.webp";
+ * the public URL is "/media/" + path. */
+struct image_variant {
+	uint32_t width, height;
+	char format[8]; /* "webp" or "jpeg" */
+	char path[96];
+	uint64_t bytes;
+};
+
+struct image_stored {
+	uint32_t width, height; /* of the re-encoded original */
+	char sha256[65];	/* hex of the original upload's bytes (dedupe) */
+	char blurhash[40];	/* 4x3 components */
+	char avg_color[8];	/* "#rrggbb" for a no-JS placeholder */
+	struct image_variant v[IMAGE_MAX_VARIANTS];
+	int nv;
+	char reason[64]; /* storage for a formatted *why (the pixel limit) */
+};
+
+/* Decode (after image_sniff passed), strip everything but pixels, and write
+ * the derived sizes -- widths 320, 640, 1280 (only those smaller than the
+ * original) plus the original size -- each as WebP and JPEG, under
+ * media_dir, content-addressed by the SHA-256 of the encoded bytes: written
+ * to a temp file, fsynced, renamed, directory fsynced. An existing file with
+ * the same name is kept (same bytes). Returns 0, or 400/413/415 with *why
+ * for undecodable input, or 500 for a storage failure (disk). On failure no
+ * new file is left behind (temp files are unlinked). *why is a static string
+ * or out->reason. Paths end in .webp or .jpg. */
+int image_store(const char *media_dir, const unsigned char *data, size_t len, uint64_t max_pixels,
+		struct image_stored *out, const char **why);
+
+/* Blurhash of RGB pixels (3 bytes per pixel, row stride in bytes).
+ * Writes a NUL-terminated string into out (at least 2+4+2*xc*yc... 40 bytes
+ * is enough for xc,yc <= 4). Returns 0, -1 on bad arguments. */
+int blurhash_encode(int xc, int yc, int width, int height, const uint8_t *rgb, size_t stride,
+		    char *out, size_t outlen);
+
+#endif

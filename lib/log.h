@@ -1,0 +1,9 @@
+/* log.h - one line per event to stderr (nginx or the supervisor collects it). */
+#ifndef IMAGIER_LOG_H
+#define IMAGIER_LOG_H
+
+/* "2026-11-24T23:59:59Z imagier[pid] error: ..." Never pass secrets. */
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

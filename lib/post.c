@@ -1,0 +1,290 @@
+/* post.c - posts: tags, storing a new post, and the post/feed view models. */
+#include "post.h"
+#include "db.h"
+#include "image.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int tag_char_ok(unsigned char ch)
+{
+	return isalnum(ch) || ch == '_' || ch == '-' || ch >= 0x80; /* UTF-8 letters */
+}
+
+int post_parse_tags(struct arena *a, const char *text, const char **tags, const char **why)
+{
+	int n = 0;
+	const char *p = text ? text : "";
+	while (*p) {
+		while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (!*p)
+			break;
+		const char *start = p;
+		while (*p && *p != ',' && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			p++;
+		size_t len = (size_t)(p - start);
+		if (*start == '#') {
+			start++;
+			len--;
+		}
+		if (len == 0)
+			continue;
+		size_t chars = 0;
+		for (size_t i = 0; i < len; i++) {
+			unsigned char ch = (unsigned char)start[i];
+			if (!tag_char_ok(ch)) {
+				*why = "Tags use letters, digits, - and _ only.";
+				return -1;
+			}
+			if ((ch & 0xC0) != 0x80)
+				chars++;
+		}
+		if (chars > POST_MAX_TAG_CHARS) {
+			*why = "A tag can have at most 32 characters.";
+			return -1;
+		}
+		char *t = arena_strndup(a, start, len);
+		for (char *q = t; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+		int dup = 0;
+		for (int i = 0; i < n; i++)
+			dup |= !strcmp(tags[i], t);
+		if (dup)
+			continue;
+		if (n == POST_MAX_TAGS) {
+			*why = "A post can have at most 10 tags.";
+			return -1;
+		}
+		tags[n++] = t;
+	}
+	return n;
+}
+
+char *post_variants_json(struct arena *a, const struct image_stored *img)
+{
+	/* {"320":{"w":320,"h":200,"webp":"ab/..","jpeg":"ab/.."},...} keyed by
+	 * width; the full size is keyed "full". */
+	cJSON *root = cJSON_CreateObject();
+	for (int i = 0; i < img->nv; i++) {
+		const struct image_variant *v = &img->v[i];
+		char key[16];
+		if (v->width == img->width)
+			snprintf(key, sizeof(key), "full");
+		else
+			snprintf(key, sizeof(key), "%u", v->width);
+		cJSON *o = cJSON_GetObjectItemCaseSensitive(root, key);
+		if (!o) {
+			o = cJSON_AddObjectToObject(root, key);
+			cJSON_AddNumberToObject(o, "w", v->width);
+			cJSON_AddNumberToObject(o, "h", v->height);
+		}
+		cJSON_AddStringToObject(o, v->format, v->path);
+	}
+	char *s = cJSON_PrintUnformatted(root);
+	char *out = arena_strdup(a, s);
+	free(s);
+	cJSON_Delete(root);
+	return out;
+}
+
+int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struct image_stored *img,
+		    const char *prompt, const char *caption, const char **tags, int ntags)
+{
+	struct db_res r;
+	int64_t now = now_unix();
+	char tagtext[POST_MAX_TAGS * (POST_MAX_TAG_CHARS * 4 + 1) + 1] = "";
+	for (int i = 0; i < ntags; i++) {
+		if (i)
+			strcat(tagtext, " ");
+		strcat(tagtext, tags[i]);
+	}
+	if (db_begin(db) != DB_OK)
+		return -1;
+	if (db_exec(db, a, &r,
+		    "INSERT INTO images (sha256, width, height, blurhash, avg_color, variants, "
+		    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+		    "ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), variants = VALUES(variants)",
+		    "siisssi", img->sha256, (int64_t)img->width, (int64_t)img->height,
+		    img->blurhash, img->avg_color, post_variants_json(a, img), now) != DB_OK)
+		goto fail;
+	int64_t image_id = (int64_t)r.insert_id;
+	if (db_exec(db, a, &r,
+		    "INSERT INTO posts (user_id, image_id, prompt, caption, tags, created_at) "
+		    "VALUES (?, ?, ?, ?, ?, ?)",
+		    "iisssi", user_id, image_id, prompt, caption, tagtext, now) != DB_OK)
+		goto fail;
+	int64_t post_id = (int64_t)r.insert_id;
+	for (int i = 0; i < ntags; i++) {
+		if (db_exec(db, a, &r,
+			    "INSERT INTO tags (name) VALUES (?) "
+			    "ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)",
+			    "s", tags[i]) != DB_OK)
+			goto fail;
+		if (db_exec(db, a, NULL, "INSERT IGNORE INTO post_tags (tag_id, post_id) VALUES (?, ?)",
+			    "ii", (int64_t)r.insert_id, post_id) != DB_OK)
+			goto fail;
+	}
+	if (db_commit(db) != DB_OK)
+		return -1;
+	return post_id;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+char *time_iso(struct arena *a, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char s[32];
+	gmtime_r(&tt, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return arena_strdup(a, s);
+}
+
+char *time_text(struct arena *a, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char s[48];
+	gmtime_r(&tt, &tm);
+	strftime(s, sizeof(s), "%-d %b %Y, %H:%M UTC", &tm);
+	return arena_strdup(a, s);
+}
+
+/* One size {"width","height","webp","jpeg"} with public URLs. */
+static cJSON *size_json(const cJSON *v, const char *media_url)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *w = cJSON_GetObjectItemCaseSensitive(v, "w");
+	cJSON *h = cJSON_GetObjectItemCaseSensitive(v, "h");
+	cJSON_AddNumberToObject(o, "width", cJSON_IsNumber(w) ? w->valuedouble : 0);
+	cJSON_AddNumberToObject(o, "height", cJSON_IsNumber(h) ? h->valuedouble : 0);
+	static const char *const fmts[] = {"webp", "jpeg"};
+	for (size_t i = 0; i < ARRAY_LEN(fmts); i++) {
+		cJSON *p = cJSON_GetObjectItemCaseSensitive(v, fmts[i]);
+		if (cJSON_IsString(p)) {
+			char url[512];
+			snprintf(url, sizeof(url), "%s/%s", media_url, p->valuestring);
+			cJSON_AddStringToObject(o, fmts[i], url);
+		}
+	}
+	return o;
+}
+
+/* image {"width","height","blurhash","color","sizes":{...},"display":{...},
+ * "srcset_webp","srcset_jpeg"} from the stored variants JSON. */
+static cJSON *image_json(struct arena *a, const char *media_url, int64_t w, int64_t h,
+			 const char *blurhash, const char *color, const char *variants)
+{
+	cJSON *img = cJSON_CreateObject();
+	cJSON_AddNumberToObject(img, "width", (double)w);
+	cJSON_AddNumberToObject(img, "height", (double)h);
+	cJSON_AddStringToObject(img, "blurhash", blurhash ? blurhash : "");
+	cJSON_AddStringToObject(img, "color", color ? color : "#808080");
+	cJSON *sizes = cJSON_AddObjectToObject(img, "sizes");
+	cJSON *stored = cJSON_Parse(variants ? variants : "{}");
+	char *sw = arena_strdup(a, ""), *sj = arena_strdup(a, "");
+	const cJSON *display = NULL, *small = NULL;
+	const cJSON *v;
+	cJSON_ArrayForEach(v, stored)
+	{
+		const char *key = !strcmp(v->string, "full") ? "original" : v->string;
+		cJSON_AddItemToObject(sizes, key, size_json(v, media_url));
+		cJSON *vw = cJSON_GetObjectItemCaseSensitive(v, "w");
+		cJSON *pw = cJSON_GetObjectItemCaseSensitive(v, "webp");
+		cJSON *pj = cJSON_GetObjectItemCaseSensitive(v, "jpeg");
+		if (!cJSON_IsNumber(vw))
+			continue;
+		if (cJSON_IsString(pw))
+			sw = arena_printf(a, "%s%s%s/%s %dw", sw, *sw ? ", " : "", media_url,
+					    pw->valuestring, vw->valueint);
+		if (cJSON_IsString(pj))
+			sj = arena_printf(a, "%s%s%s/%s %dw", sj, *sj ? ", " : "", media_url,
+					    pj->valuestring, vw->valueint);
+		cJSON *dw = display ? cJSON_GetObjectItemCaseSensitive(display, "w") : NULL;
+		if (vw->valueint <= 1280 && (!dw || vw->valueint > dw->valueint))
+			display = v;
+		cJSON *smw = small ? cJSON_GetObjectItemCaseSensitive(small, "w") : NULL;
+		if (!smw || vw->valueint < smw->valueint)
+			small = v;
+	}
+	if (!display)
+		display = small;
+	if (display)
+		cJSON_AddItemToObject(img, "display", size_json(display, media_url));
+	cJSON_AddStringToObject(img, "srcset_webp", sw);
+	cJSON_AddStringToObject(img, "srcset_jpeg", sj);
+	cJSON_Delete(stored);
+	return img;
+}
+
+#define POST_COLUMNS                                                                               \
+	"p.id, p.user_id, u.username, p.prompt, p.caption, p.tags, p.created_at, i.width, "        \
+	"i.height, i.blurhash, i.avg_color, i.variants"
+
+static cJSON *post_row_json(struct arena *a, const char *media_url, const struct db_res *r,
+			    size_t row)
+{
+	cJSON *p = cJSON_CreateObject();
+	int64_t id = db_int(r, row, 0);
+	cJSON_AddNumberToObject(p, "id", (double)id);
+	cJSON_AddStringToObject(p, "url", arena_printf(a, "/p/%lld", (long long)id));
+	cJSON *au = cJSON_AddObjectToObject(p, "author");
+	cJSON_AddNumberToObject(au, "id", (double)db_int(r, row, 1));
+	cJSON_AddStringToObject(au, "username", db_str(r, row, 2));
+	cJSON_AddStringToObject(p, "prompt", db_str(r, row, 3));
+	cJSON_AddStringToObject(p, "caption", db_str(r, row, 4));
+	cJSON *tags = cJSON_AddArrayToObject(p, "tags");
+	char *tt = arena_strdup(a, db_str(r, row, 5) ? db_str(r, row, 5) : "");
+	for (char *save = NULL, *t = strtok_r(tt, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		cJSON_AddItemToArray(tags, cJSON_CreateString(t));
+	int64_t created = db_int(r, row, 6);
+	cJSON_AddStringToObject(p, "created_at", time_iso(a, created));
+	cJSON_AddStringToObject(p, "created_text", time_text(a, created));
+	cJSON_AddTrueToObject(p, "ai_generated");
+	cJSON_AddItemToObject(p, "image",
+			      image_json(a, media_url, db_int(r, row, 7), db_int(r, row, 8),
+					 db_str(r, row, 9), db_str(r, row, 10), db_str(r, row, 11)));
+	return p;
+}
+
+cJSON *post_load(struct db *db, struct arena *a, const char *media_url, int64_t id, int *db_down)
+{
+	struct db_res r;
+	*db_down = 0;
+	if (db_exec(db, a, &r,
+		    "SELECT " POST_COLUMNS " FROM posts p JOIN users u ON u.id = p.user_id "
+		    "JOIN images i ON i.id = p.image_id WHERE p.id = ?",
+		    "i", id) != DB_OK) {
+		*db_down = 1;
+		return NULL;
+	}
+	if (r.nrows == 0)
+		return NULL;
+	return post_row_json(a, media_url, &r, 0);
+}
+
+int feed_latest(struct db *db, struct arena *a, const char *media_url, int64_t before, int limit,
+		cJSON *items, int64_t *next)
+{
+	struct db_res r;
+	if (before <= 0)
+		before = INT64_MAX;
+	if (db_exec(db, a, &r,
+		    "SELECT " POST_COLUMNS " FROM posts p JOIN users u ON u.id = p.user_id "
+		    "JOIN images i ON i.id = p.image_id WHERE p.id < ? ORDER BY p.id DESC LIMIT ?",
+		    "ii", before, (int64_t)limit + 1) != DB_OK)
+		return -1;
+	size_t shown = r.nrows > (size_t)limit ? (size_t)limit : r.nrows;
+	for (size_t i = 0; i < shown; i++)
+		cJSON_AddItemToArray(items, post_row_json(a, media_url, &r, i));
+	*next = r.nrows > (size_t)limit ? db_int(&r, shown - 1, 0) : 0;
+	return 0;
+}

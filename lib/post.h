@@ -1,0 +1,49 @@
+/* post.h - posts: tags, storing a new post, and the post/feed view models. */
+#ifndef IMAGIER_POST_H
+#define IMAGIER_POST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+
+struct cJSON;
+struct db;
+struct image_stored;
+
+#define POST_MAX_TAGS      10
+#define POST_MAX_TAG_CHARS 32
+#define POST_MAX_PROMPT    2000
+#define POST_MAX_CAPTION   2000
+#define FEED_PAGE          24
+
+/* Split "a, b #c  d" into at most POST_MAX_TAGS distinct lower-case tags
+ * (letters, digits, '_' and '-', a leading '#' dropped). Returns the count,
+ * or -1 with *why for a tag that is too long or has other characters, or
+ * too many tags. */
+int post_parse_tags(struct arena *a, const char *text, const char **tags, const char **why);
+
+/* The image's derived files as the JSON text stored in images.variants. */
+char *post_variants_json(struct arena *a, const struct image_stored *img);
+
+/* Insert image (reused when the same bytes were uploaded before), post and
+ * tags in one transaction. Returns the new post id, or -1 (database). */
+int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struct image_stored *img,
+		    const char *prompt, const char *caption, const char **tags, int ntags);
+
+/* The post as a view model object {"id",...,"image":{...}}, or NULL if it
+ * does not exist (*db_down set to 1 when the database failed instead). */
+struct cJSON *post_load(struct db *db, struct arena *a, const char *media_url, int64_t id,
+			int *db_down);
+
+/* Newest posts with id < before (0 = from the top): appends up to limit post
+ * objects to items, sets *next to the cursor for the following page (0 when
+ * there is none). Returns 0, or -1 when the database failed. */
+int feed_latest(struct db *db, struct arena *a, const char *media_url, int64_t before, int limit,
+		struct cJSON *items, int64_t *next);
+
+/* "2026-11-24T23:59:00Z" and "24 Nov 2026, 23:59 UTC" for unix time t. */
+char *time_iso(struct arena *a, int64_t t);
+char *time_text(struct arena *a, int64_t t);
+
+#endif

@@ -1,0 +1,50 @@
+/* site.js - progressive enhancement only: every page works without it.
+ * Paints each image's blurhash placeholder behind it while it loads. */
+(function () {
+  "use strict";
+  var DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~";
+  function d83(s) { var v = 0; for (var i = 0; i < s.length; i++) v = v * 83 + DIGITS.indexOf(s[i]); return v; }
+  function toLin(v) { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }
+  function toSrgb(v) { v = Math.max(0, Math.min(1, v));
+    return Math.round(v <= 0.0031308 ? v * 12.92 * 255 : (1.055 * Math.pow(v, 1 / 2.4) - 0.055) * 255); }
+  function signPow(v, e) { return (v < 0 ? -1 : 1) * Math.pow(Math.abs(v), e); }
+  function decode(hash, w, h) {
+    if (!hash || hash.length < 6) return null;
+    var size = d83(hash[0]), ny = Math.floor(size / 9) + 1, nx = (size % 9) + 1;
+    if (hash.length !== 4 + 2 * nx * ny) return null;
+    var maxv = (d83(hash[1]) + 1) / 166, colors = [];
+    var dc = d83(hash.substring(2, 6));
+    colors.push([toLin(dc >> 16), toLin((dc >> 8) & 255), toLin(dc & 255)]);
+    for (var i = 1; i < nx * ny; i++) {
+      var v = d83(hash.substring(4 + i * 2, 6 + i * 2));
+      colors.push([signPow((Math.floor(v / 361) - 9) / 9, 2) * maxv,
+                   signPow((Math.floor(v / 19) % 19 - 9) / 9, 2) * maxv,
+                   signPow((v % 19 - 9) / 9, 2) * maxv]);
+    }
+    var px = new Uint8ClampedArray(w * h * 4);
+    for (var y = 0; y < h; y++) for (var x = 0; x < w; x++) {
+      var r = 0, g = 0, b = 0;
+      for (var j = 0; j < ny; j++) for (var k = 0; k < nx; k++) {
+        var basis = Math.cos(Math.PI * x * k / w) * Math.cos(Math.PI * y * j / h), c = colors[k + j * nx];
+        r += c[0] * basis; g += c[1] * basis; b += c[2] * basis;
+      }
+      var o = 4 * (x + y * w);
+      px[o] = toSrgb(r); px[o + 1] = toSrgb(g); px[o + 2] = toSrgb(b); px[o + 3] = 255;
+    }
+    return px;
+  }
+  function paint(el) {
+    var img = el.querySelector("img");
+    if (img && img.complete && img.naturalWidth) return;
+    var px = decode(el.getAttribute("data-blurhash"), 32, 32);
+    if (!px) { el.style.backgroundColor = el.getAttribute("data-color") || ""; return; }
+    var c = document.createElement("canvas"); c.width = 32; c.height = 32;
+    var ctx = c.getContext("2d"), data = ctx.createImageData(32, 32);
+    data.data.set(px); ctx.putImageData(data, 0, 0);
+    el.style.backgroundImage = "url(" + c.toDataURL() + ")";
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var els = document.querySelectorAll("[data-blurhash]");
+    for (var i = 0; i < els.length; i++) paint(els[i]);
+  });
+})();

@@ -1,0 +1,60 @@
+# tests/integration/lib.sh - TAP helpers and HTTP helpers for the stack tests.
+# Needs IMAGIER_URL (the stack under test), MKIMAGE, IMAGIER_VAR; curl and jq.
+set -uo pipefail
+: "${IMAGIER_URL:?run through tools/test.sh (make test)}"
+T_N=0
+T_FAIL=0
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/imagier-t.XXXXXX")"
+trap 'rm -rf "$TMP"' EXIT
+
+plan() { echo "1..$1"; }
+pass() { T_N=$((T_N + 1)); echo "ok $T_N - $1"; }
+fail() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+# ok CONDITION-EXIT-STATUS DESCRIPTION:  ok "$( [[ a == a ]]; echo $? )" "desc"
+is() { if [[ "$1" == "$2" ]]; then pass "$3"; else fail "$3" "got:      '$1'" "expected: '$2'"; fi; }
+isnt() { if [[ "$1" != "$2" ]]; then pass "$3"; else fail "$3" "got '$1', expected something else"; fi; }
+like() { if [[ "$1" =~ $2 ]]; then pass "$3"; else fail "$3" "got:     '${1:0:300}'" "pattern: '$2'"; fi; }
+unlike() { if [[ ! "$1" =~ $2 ]]; then pass "$3"; else fail "$3" "got:     '${1:0:300}'" "should not match: '$2'"; fi; }
+done_testing() { echo "1..$T_N"; exit $((T_FAIL > 0)); }
+
+# req METHOD PATH [curl args...]: sets STATUS, BODY, HEADERS (lower-cased names).
+req() {
+	local method="$1" path="$2"
+	shift 2
+	STATUS="$(curl -s -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' -X "$method" \
+		--max-time 30 "$@" "$IMAGIER_URL$path")" || STATUS=000
+	BODY="$(cat "$TMP/body" 2>/dev/null || true)"
+	HEADERS="$(tr -d '\r' <"$TMP/headers" 2>/dev/null | tr 'A-Z' 'a-z' || true)"
+}
+# json FILTER: apply jq to the last BODY
+json() { jq -r "$1" <<<"$BODY" 2>/dev/null; }
+header() { grep -i "^$1:" <<<"$HEADERS" | head -1 | cut -d' ' -f2- ; }
+
+# new_user NAME: sign up through the API and log in; sets TOKEN and CSRF.
+new_user() {
+	req POST /api/v1/accounts -H 'Content-Type: application/json' \
+		--data "{\"username\":\"$1\",\"password\":\"correct horse $1\"}"
+	req POST /api/v1/sessions -H 'Content-Type: application/json' \
+		--data "{\"username\":\"$1\",\"password\":\"correct horse $1\"}"
+	TOKEN="$(json .token)"
+	CSRF="$(json .csrf)"
+}
+# unique suffix for names so tests can be re-run against one stack
+uniq_name() { echo "$1$(date +%s%N | tail -c 7)$RANDOM"; }
+
+# image FORMAT W H [SEED]: writes a test image and prints its path.
+image() {
+	local f="$TMP/img-$1-$2x$3-${4:-1}.${1/jpeg/jpg}"
+	"$MKIMAGE" "$1" "$2" "$3" "$f" "${4:-1}" >/dev/null && echo "$f"
+}
+# upload FILE PROMPT [extra curl args]: POST /api/v1/posts with the bearer TOKEN.
+upload() {
+	local file="$1" prompt="$2"
+	shift 2
+	req POST /api/v1/posts -H "Authorization: Bearer $TOKEN" \
+		-F "image=@$file" -F "prompt=$prompt" "$@"
+}
+count_rows() {
+	mariadb --socket="$IMAGIER_VAR/run/mysqld.sock" -u "$(id -un)" -N -B imagier -e "SELECT COUNT(*) FROM $1" 2>/dev/null
+}
+count_media() { find "$IMAGIER_VAR/media" -type f | wc -l; }

@@ -1,0 +1,202 @@
+/* test_core.c - arena, buf, config, auth rules and tag parsing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "auth.h"
+#include "buf.h"
+#include "config.h"
+#include "post.h"
+#include "util.h"
+
+static void arena_allocates_and_resets(void **state)
+{
+	struct arena a;
+	arena_init(&a);
+	char *s = arena_strdup(&a, "hello");
+	assert_string_equal(s, "hello");
+	assert_string_equal(arena_printf(&a, "%d-%s", 42, "x"), "42-x");
+	void *big = arena_alloc(&a, 1 << 20); /* its own block */
+	memset(big, 1, 1 << 20);
+	for (int i = 0; i < 10000; i++)
+		arena_alloc(&a, 100);
+	assert_true(a.total > (1 << 20));
+	arena_reset(&a);
+	assert_int_equal(a.total, 0);
+	assert_string_equal(arena_strndup(&a, "abcdef", 3), "abc");
+	assert_true(((uintptr_t)arena_alloc(&a, 3) % 16) == 0);
+	arena_free(&a);
+}
+
+static void buf_grows_and_resets(void **state)
+{
+	struct buf b = {0};
+	assert_string_equal(buf_cstr(&b), "");
+	for (int i = 0; i < 1000; i++)
+		buf_printf(&b, "%04d", i);
+	assert_int_equal(b.len, 4000);
+	assert_memory_equal(b.data + 3996, "0999", 4);
+	buf_reset(&b);
+	assert_int_equal(b.len, 0);
+	buf_puts(&b, "x");
+	assert_string_equal(buf_cstr(&b), "x");
+	buf_free(&b);
+}
+
+static void config_parses_ini(void **state)
+{
+	struct config c;
+	char err[256];
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(config_parse_ini(&c, "; comment\n[server]\nport = 9090\nworkers=3\n"
+					  "[db]\nname = other\n",
+					  "t", err, sizeof(err)),
+			 0);
+	assert_int_equal(c.port, 9090);
+	assert_int_equal(c.workers, 3);
+	assert_string_equal(c.db_name, "other");
+	assert_int_equal(config_parse_ini(&c, "[server]\nport = abc\n", "t", err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "t:2: server.port"));
+	assert_int_equal(config_parse_ini(&c, "[server]\nnope = 1\n", "t", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "unknown key server.nope"));
+	assert_int_equal(config_parse_ini(&c, "[server\n", "t", err, sizeof(err)), -1);
+	assert_int_equal(config_parse_ini(&c, "[site]\nsecure_cookies = maybe\n", "t", err,
+					  sizeof(err)),
+			 -1);
+}
+
+static void config_env_overrides_and_var(void **state)
+{
+	struct config c;
+	char err[256];
+	setenv("IMAGIER_ROOT", "/tmp/imagier-root-test", 1);
+	setenv("IMAGIER_VAR", "/tmp/imagier-var-test", 1);
+	setenv("IMAGIER_PORT", "18123", 1);
+	setenv("IMAGIER_SERVER_WORKERS", "5", 1);
+	setenv("IMAGIER_CONFIG", "/dev/null", 1);
+	assert_int_equal(config_load(&c, err, sizeof(err)), 0);
+	assert_int_equal(c.port, 18123);
+	assert_int_equal(c.workers, 5);
+	assert_string_equal(c.var, "/tmp/imagier-var-test");
+	assert_string_equal(c.db_socket, "/tmp/imagier-var-test/run/mysqld.sock");
+	assert_string_equal(c.listen, "unix:/tmp/imagier-var-test/run/fcgi.sock");
+	assert_string_equal(c.views, "/tmp/imagier-root-test/cgi/views");
+	setenv("IMAGIER_SERVER_WORKERS", "many", 1);
+	assert_int_equal(config_load(&c, err, sizeof(err)), -1);
+	unsetenv("IMAGIER_SERVER_WORKERS");
+	unsetenv("IMAGIER_PORT");
+	unsetenv("IMAGIER_VAR");
+	unsetenv("IMAGIER_ROOT");
+	unsetenv("IMAGIER_CONFIG");
+}
+
+static void passwords_hash_and_verify(void **state)
+{
+	char h[AUTH_PWHASH_LEN];
+	assert_int_equal(auth_init(), 0);
+	assert_int_equal(auth_password_hash("a long passphrase", h), 0);
+	assert_non_null(strstr(h, "$argon2id$"));
+	assert_non_null(strstr(h, "m=19456,t=2"));
+	assert_true(auth_password_verify(h, "a long passphrase"));
+	assert_false(auth_password_verify(h, "a long passphrasE"));
+	assert_false(auth_password_verify(auth_dummy_hash(), "a long passphrase"));
+}
+
+static void tokens_are_random_and_hashed(void **state)
+{
+	char a[AUTH_TOKEN_LEN + 1], b[AUTH_TOKEN_LEN + 1];
+	unsigned char ha[AUTH_HASH_LEN], hb[AUTH_HASH_LEN];
+	auth_token_new(a);
+	auth_token_new(b);
+	assert_int_equal(strlen(a), AUTH_TOKEN_LEN);
+	assert_string_not_equal(a, b);
+	assert_null(strpbrk(a, "+/="));
+	auth_token_hash(a, ha);
+	auth_token_hash(a, hb);
+	assert_memory_equal(ha, hb, AUTH_HASH_LEN);
+	auth_token_hash(b, hb);
+	assert_memory_not_equal(ha, hb, AUTH_HASH_LEN);
+	assert_true(auth_str_equal(a, a));
+	assert_false(auth_str_equal(a, b));
+	char m1[AUTH_TOKEN_LEN + 1], m2[AUTH_TOKEN_LEN + 1];
+	auth_mac("secret", a, m1);
+	auth_mac("other", a, m2);
+	assert_string_not_equal(m1, m2);
+}
+
+static void username_and_password_rules(void **state)
+{
+	assert_null(auth_username_problem("alice_99"));
+	assert_non_null(auth_username_problem("al"));
+	assert_non_null(auth_username_problem("9lives"));
+	assert_non_null(auth_username_problem("bob smith"));
+	assert_non_null(auth_username_problem("<script>"));
+	assert_non_null(auth_username_problem("Admin"));
+	assert_non_null(auth_username_problem("a234567890123456789012345678901"));
+	assert_null(auth_password_problem("correct horse battery", "alice"));
+	assert_non_null(auth_password_problem("short", "alice"));
+	assert_non_null(auth_password_problem("aaaaaaaaaaaa", "alice"));
+	assert_non_null(auth_password_problem("password123", "alice"));
+	assert_non_null(auth_password_problem("alicealice1", "alicealice1"));
+	assert_non_null(auth_password_problem("bad\xff utf8 pass", "alice"));
+}
+
+static void tags_are_split_and_normalised(void **state)
+{
+	struct arena a;
+	const char *tags[POST_MAX_TAGS], *why = NULL;
+	arena_init(&a);
+	int n = post_parse_tags(&a, "Sunset, #sea  sunset,night_sky\tneon-city", tags, &why);
+	assert_int_equal(n, 4);
+	assert_string_equal(tags[0], "sunset");
+	assert_string_equal(tags[1], "sea");
+	assert_string_equal(tags[2], "night_sky");
+	assert_string_equal(tags[3], "neon-city");
+	assert_int_equal(post_parse_tags(&a, "", tags, &why), 0);
+	assert_int_equal(post_parse_tags(&a, NULL, tags, &why), 0);
+	assert_int_equal(post_parse_tags(&a, "a b c d e f g h i j k", tags, &why), -1);
+	assert_non_null(strstr(why, "10 tags"));
+	assert_int_equal(post_parse_tags(&a, "<b>", tags, &why), -1);
+	assert_int_equal(post_parse_tags(&a, "x'; DROP TABLE posts", tags, &why), -1);
+	assert_int_equal(post_parse_tags(&a, "abcdefghijabcdefghijabcdefghijabc", tags, &why), -1);
+	assert_int_equal(post_parse_tags(&a, "café", tags, &why), 1);
+	arena_free(&a);
+}
+
+static void str_to_u64_is_strict(void **state)
+{
+	uint64_t v;
+	assert_int_equal(str_to_u64("123", 1000, &v), 0);
+	assert_int_equal(v, 123);
+	assert_int_equal(str_to_u64("1001", 1000, &v), -1);
+	assert_int_equal(str_to_u64("", 1000, &v), -1);
+	assert_int_equal(str_to_u64("-1", 1000, &v), -1);
+	assert_int_equal(str_to_u64("12a", 1000, &v), -1);
+	assert_int_equal(str_to_u64("99999999999999999999999", UINT64_MAX, &v), -1);
+	assert_int_equal(str_to_u64("18446744073709551615", UINT64_MAX, &v), 0);
+	assert_int_equal(str_to_u64("18446744073709551616", UINT64_MAX, &v), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(arena_allocates_and_resets),
+		cmocka_unit_test(buf_grows_and_resets),
+		cmocka_unit_test(config_parses_ini),
+		cmocka_unit_test(config_env_overrides_and_var),
+		cmocka_unit_test(passwords_hash_and_verify),
+		cmocka_unit_test(tokens_are_random_and_hashed),
+		cmocka_unit_test(username_and_password_rules),
+		cmocka_unit_test(tags_are_split_and_normalised),
+		cmocka_unit_test(str_to_u64_is_strict),
+	};
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,495 @@
+#!/usr/bin/env bash
+# tools/stack.sh - run a complete local imagier stack: MariaDB, memcached,
+# the FastCGI pool and nginx, all private to one var directory.
+#
+# Usage: tools/stack.sh COMMAND
+#   setup         create the var dir, the database, the DB user and the
+#                 secrets file (also done by start; safe to repeat)
+#   start         setup, then start whatever is not running, migrate, create
+#                 the first admin, and wait until /healthz answers 200
+#   stop          stop everything (nginx, fcgi, memcached, mariadbd)
+#   run           start, then stay in the foreground; Ctrl-C stops it all
+#   status        show which parts run (exit 0: all of them, 3: not all)
+#   restart-fcgi  restart only the FastCGI pool (after a rebuild)
+#   env           print the shell exports that point a program at this stack
+#
+# Environment:
+#   IMAGIER_VAR   var dir (default: server.var of imagier.conf, ./var);
+#                 a relative path is taken from the repository root
+#   IMAGIER_PORT  port nginx listens on, on 127.0.0.1 only (default 8080)
+#   IMAGIER_BIN   where imagier and imagier-fcgi are (default <repo>/bin;
+#                 build/san/bin for a SANITIZE=1 build)
+#   IMAGIER_FCGI_CMD  testing hook: a command run instead of
+#                 $IMAGIER_BIN/imagier-fcgi, split on blanks, with @SOCKET@
+#                 replaced by the socket path (or host:port) of server.listen,
+#                 e.g. IMAGIER_FCGI_CMD='build/rel/tests/hello-fcgi @SOCKET@'
+#   IMAGIER_ADMIN_PASSWORD  passed through to "imagier create-admin"
+#
+# Everything is written under the var dir (and nothing outside it and the
+# repository): db/ MariaDB data, run/ sockets and pid files, log/ logs,
+# media/ images, nginx/ generated config, cache and temp files, tmp/
+# MariaDB's tmpdir, imagier.conf the generated secrets (mode 600). Only
+# nginx listens on TCP; everything else talks over unix sockets in run/,
+# so stacks with different var dirs and ports run side by side.
+set -euo pipefail
+
+# shellcheck source=tools/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+ROOT=$IMAGIER_ROOT_DIR
+
+# ---- settings ---------------------------------------------------------------
+
+VAR="$(abs_path "${IMAGIER_VAR:-$(ini_get "$ROOT/imagier.conf" server var)}")"
+VAR=${VAR%/}
+[[ $VAR != "$ROOT" ]] || VAR=$ROOT/var # server.var empty: the default
+PORT=${IMAGIER_PORT:-$(ini_get "$ROOT/imagier.conf" server port)}
+PORT=${PORT:-8080}
+BIN="$(abs_path "${IMAGIER_BIN:-bin}")"
+RUN=$VAR/run
+LOG=$VAR/log
+URL="http://127.0.0.1:$PORT/"
+
+# Paths go into nginx.conf and sed unquoted: keep to a safe alphabet.
+[[ $VAR =~ ^/[A-Za-z0-9._/+@:,=-]+$ ]] ||
+	die "IMAGIER_VAR '$VAR' has characters this script does not handle (blanks, quotes, ;{}\$...)"
+[[ $ROOT =~ ^/[A-Za-z0-9._/+@:,=-]+$ ]] ||
+	die "the repository path '$ROOT' has characters this script does not handle"
+if ! [[ $PORT =~ ^[0-9]+$ ]] || ((PORT < 1 || PORT > 65535)); then
+	die "IMAGIER_PORT '$PORT' is not a port number"
+fi
+MEMCACHED_SOCK_NAME=/memcached.sock
+# A unix socket path is limited to 107 bytes (sun_path).
+((${#RUN} + ${#MEMCACHED_SOCK_NAME} <= 107)) ||
+	die "IMAGIER_VAR is too long for unix socket paths ($RUN/memcached.sock > 107 bytes)"
+
+# The C programs read these (see imagier.conf).
+export IMAGIER_VAR=$VAR IMAGIER_PORT=$PORT IMAGIER_ROOT=$ROOT
+
+# Effective values of the config keys the stack must agree with.
+FCGI_LISTEN="$(cfg_get server listen "unix:$RUN/fcgi.sock")"
+MEDIA_DIR="$(abs_path "$(cfg_get media dir "$VAR/media")")"
+DB_NAME="$(cfg_get db name imagier)"
+DB_USER="$(cfg_get db user imagier)"
+
+IS_ROOT=0
+((EUID != 0)) || IS_ROOT=1
+# MariaDB superuser: unix_socket auth as the OS user running this script
+# (root, or the account mariadb-install-db created for a non-root user).
+DB_SUPER="$(id -un)"
+
+# Components in start order; stop goes the other way.
+COMPONENTS=(mariadb memcached fcgi nginx)
+STARTED=() # what this invocation started (stopped again if start fails)
+
+# ---- small helpers ----------------------------------------------------------
+
+# pidfile and expected process name of a component.
+pidfile() { printf '%s/%s.pid\n' "$RUN" "${1/mariadb/mysqld}"; }
+procname() {
+	case $1 in
+	mariadb) echo mariadbd ;;
+	memcached) echo memcached ;;
+	nginx) echo nginx ;;
+	fcgi) echo "" ;; # imagier-fcgi, or the IMAGIER_FCGI_CMD stand-in
+	esac
+}
+# running COMPONENT: print its pid if it runs.
+running() { pid_of "$(pidfile "$1")" "$(procname "$1")"; }
+
+# logfile COMPONENT: its log, for the tails shown on failure.
+logfile() {
+	case $1 in
+	mariadb) echo "$LOG/mariadb.log" ;;
+	memcached) echo "$LOG/memcached.log" ;;
+	fcgi) echo "$LOG/fcgi.log" ;;
+	nginx) echo "$LOG/nginx-error.log" ;;
+	esac
+}
+
+# http_code PATH: the HTTP status nginx answers for PATH ("000": no answer).
+http_code() {
+	curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$PORT$1" || true
+}
+
+# healthy: /healthz answers 200 through nginx.
+healthy() { [[ "$(http_code /healthz)" == 200 ]]; }
+
+# port_in_use: something accepts connections on 127.0.0.1:$PORT.
+port_in_use() {
+	timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null
+}
+
+# wait_for SECONDS PID TEST...: poll TEST every 0.1 s until it succeeds
+# (0), PID dies (1) or time runs out (2). PID may be empty.
+wait_for() {
+	local seconds=$1 pid=$2 i
+	shift 2
+	for ((i = 0; i < seconds * 10; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		[[ -z $pid ]] || ! pid_gone "$pid" || return 1
+		sleep 0.1
+	done
+	return 2
+}
+
+# lock: one stack.sh at a time per var dir. Daemons are started with fd 9
+# closed so they never hold the lock.
+lock() {
+	exec 9>"$RUN/stack.lock"
+	flock -w 120 9 || die "another tools/stack.sh is busy with $VAR"
+}
+unlock() { exec 9>&-; }
+
+# ---- setup ------------------------------------------------------------------
+
+setup_dirs() {
+	mkdir -p "$VAR"/{run,log,media,db,nginx,tmp} "$VAR"/nginx/{cache,tmp}
+	[[ $MEDIA_DIR == "$VAR/media" ]] || mkdir -p "$MEDIA_DIR"
+	chmod 700 "$VAR/db" "$VAR/run"
+}
+
+# db_install: create the MariaDB system tables in an empty VAR/db.
+db_install() {
+	[[ -d $VAR/db/mysql ]] && return 0
+	[[ -z "$(ls -A "$VAR/db")" ]] ||
+		die "$VAR/db is neither empty nor a MariaDB data directory"
+	local args=(--no-defaults --datadir="$VAR/db" --auth-root-authentication-method=socket
+		--skip-test-db)
+	if ((IS_ROOT)); then
+		args+=(--user=root)
+	else
+		args+=(--auth-root-socket-user="$DB_SUPER")
+	fi
+	info "creating the MariaDB data directory $VAR/db"
+	if ! TMPDIR=$VAR/tmp mariadb-install-db "${args[@]}" \
+		</dev/null >"$LOG/mariadb-install.log" 2>&1 9>&-; then
+		tail_log "$LOG/mariadb-install.log" 30
+		# Our own half-made data dir: remove it so the next try starts clean.
+		rm -rf "${VAR:?}/db" && mkdir -p "$VAR/db"
+		die "mariadb-install-db failed (log: $LOG/mariadb-install.log)"
+	fi
+}
+
+# secrets: make sure VAR/imagier.conf has a DB password and a site secret.
+# An existing file keeps its values; missing ones are appended.
+secrets() {
+	local conf=$VAR/imagier.conf pw secret
+	pw="$(ini_get "$conf" db password)"
+	secret="$(ini_get "$conf" site secret)"
+	[[ -n $pw && -n $secret ]] && return 0
+	(
+		umask 077
+		[[ -f $conf ]] || printf '; written by tools/stack.sh: secrets of this stack\n' >"$conf"
+		[[ -n $pw ]] || printf '[db]\npassword = %s\n' "$(random_hex 16)" >>"$conf"
+		[[ -n $secret ]] || printf '[site]\nsecret = %s\n' "$(random_hex 32)" >>"$conf"
+	)
+	chmod 600 "$conf"
+}
+
+# sql: run SQL from stdin as the MariaDB superuser.
+sql() {
+	mariadb --no-defaults --socket="$RUN/mysqld.sock" -u "$DB_SUPER" --batch 9>&-
+}
+
+# db_provision: the database and the app's DB user, with the password from
+# VAR/imagier.conf (set again every time, so the two never disagree).
+db_provision() {
+	local pw esc
+	pw="$(ini_get "$VAR/imagier.conf" db password)"
+	# LIKE pattern for the per-test databases NAME_*: "_" must be escaped.
+	esc=${DB_NAME//_/\\_}
+	[[ $DB_NAME =~ ^[A-Za-z0-9_]+$ && $DB_USER =~ ^[A-Za-z0-9_]+$ ]] ||
+		die "db.name and db.user must be [A-Za-z0-9_]+"
+	[[ $pw =~ ^[A-Za-z0-9_.,:+/=-]+$ ]] ||
+		die "db.password in $VAR/imagier.conf must be [A-Za-z0-9_.,:+/=-]+"
+	sql <<-EOF || die "could not create database $DB_NAME (see $LOG/mariadb.log)"
+		CREATE DATABASE IF NOT EXISTS \`$DB_NAME\`
+		  CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+		CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$pw';
+		ALTER USER '$DB_USER'@'localhost' IDENTIFIED BY '$pw';
+		GRANT ALL PRIVILEGES ON \`$DB_NAME\`.* TO '$DB_USER'@'localhost';
+		GRANT ALL PRIVILEGES ON \`${esc}\\_%\`.* TO '$DB_USER'@'localhost';
+	EOF
+}
+
+# ---- the four daemons -------------------------------------------------------
+
+start_mariadb() {
+	running mariadb >/dev/null && return 0
+	db_install
+	local args=(--no-defaults --datadir="$VAR/db" --socket="$RUN/mysqld.sock"
+		--skip-networking --pid-file="$RUN/mysqld.pid" --log-error="$LOG/mariadb.log"
+		--tmpdir="$VAR/tmp" --innodb-buffer-pool-size=256M
+		--innodb-flush-log-at-trx-commit=1 --character-set-server=utf8mb4
+		--collation-server=utf8mb4_unicode_ci --max-connections=200)
+	((IS_ROOT)) && args+=(--user=root)
+	# setsid: its own session, so Ctrl-C on `run` reaches only this script.
+	setsid mariadbd "${args[@]}" </dev/null >>"$LOG/mariadb.log" 2>&1 9>&- &
+	local pid=$!
+	STARTED+=(mariadb)
+	wait_for 30 "$pid" mariadb-admin --no-defaults --socket="$RUN/mysqld.sock" \
+		-u "$DB_SUPER" --connect-timeout=1 ping ||
+		die "mariadbd did not come up (log: $LOG/mariadb.log)"
+	# mariadbd writes its pid file itself, shortly after the socket.
+	wait_for 5 "$pid" test -s "$RUN/mysqld.pid" || echo "$pid" >"$RUN/mysqld.pid"
+}
+
+start_memcached() {
+	running memcached >/dev/null && return 0
+	local sock=$RUN/memcached.sock
+	local args=(-d -s "$sock" -a 0700 -m 64 -c 1024 -P "$RUN/memcached.pid")
+	((IS_ROOT)) && args+=(-u root)
+	rm -f "$sock"
+	memcached "${args[@]}" </dev/null >>"$LOG/memcached.log" 2>&1 9>&- ||
+		die "memcached did not start (log: $LOG/memcached.log)"
+	STARTED+=(memcached)
+	wait_for 10 "" test -S "$sock" -a -s "$RUN/memcached.pid" ||
+		die "memcached did not create $sock"
+}
+
+# fcgi_command: the pool's command line, into the array FCGI_CMD.
+fcgi_command() {
+	local sock=${FCGI_LISTEN#unix:} i
+	if [[ -n ${IMAGIER_FCGI_CMD:-} ]]; then
+		read -r -a FCGI_CMD <<<"$IMAGIER_FCGI_CMD"
+		for i in "${!FCGI_CMD[@]}"; do
+			FCGI_CMD[i]=${FCGI_CMD[i]//@SOCKET@/$sock}
+		done
+		[[ ${FCGI_CMD[0]} == */* ]] && FCGI_CMD[0]="$(abs_path "${FCGI_CMD[0]}")"
+	else
+		FCGI_CMD=("$BIN/imagier-fcgi")
+	fi
+	[[ -x ${FCGI_CMD[0]} ]] || command -v "${FCGI_CMD[0]}" >/dev/null ||
+		die "${FCGI_CMD[0]} does not exist: run make first"
+}
+
+start_fcgi() {
+	running fcgi >/dev/null && return 0
+	local -a FCGI_CMD=()
+	local pid
+	fcgi_command
+	[[ $FCGI_LISTEN != unix:* ]] || rm -f "${FCGI_LISTEN#unix:}"
+	# Foreground program in its own session; we keep its pid.
+	(cd "$ROOT" && exec setsid "${FCGI_CMD[@]}") </dev/null >>"$LOG/fcgi.log" 2>&1 9>&- &
+	pid=$!
+	echo "$pid" >"$RUN/fcgi.pid"
+	STARTED+=(fcgi)
+	if [[ $FCGI_LISTEN == unix:* ]]; then
+		wait_for 30 "$pid" test -S "${FCGI_LISTEN#unix:}" ||
+			die "${FCGI_CMD[0]##*/} did not listen on $FCGI_LISTEN (log: $LOG/fcgi.log)"
+	fi
+}
+
+# nginx_conf: VAR/nginx/nginx.conf from nginx/standalone.conf.in, checked.
+nginx_conf() {
+	local conf=$VAR/nginx/nginx.conf out
+	{
+		((IS_ROOT)) && printf '# as root: workers run as root to read the var dir\nuser root;\n'
+		sed -e "s|@VAR@|$VAR|g" -e "s|@ROOT@|$ROOT|g" -e "s|@PORT@|$PORT|g" \
+			-e "s|@FCGI@|$FCGI_LISTEN|g" -e "s|@MEDIA@|$MEDIA_DIR|g" \
+			"$ROOT/nginx/standalone.conf.in"
+	} >"$conf.tmp"
+	mv "$conf.tmp" "$conf"
+	if ! out="$(nginx -t -q -p "$VAR/nginx" -c "$conf" -e "$LOG/nginx-error.log" 2>&1 9>&-)"; then
+		printf '%s\n' "$out" >&2
+		die "the generated $conf is not valid"
+	fi
+}
+
+start_nginx() {
+	running nginx >/dev/null && return 0
+	port_in_use && die "port $PORT on 127.0.0.1 is already in use by another program;" \
+		"choose another one with IMAGIER_PORT=..."
+	nginx_conf
+	# -e: where nginx logs before it has read the config (the same file).
+	# shellcheck disable=SC2094
+	nginx -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -e "$LOG/nginx-error.log" \
+		</dev/null >/dev/null 2>>"$LOG/nginx-error.log" 9>&- ||
+		die "nginx did not start (log: $LOG/nginx-error.log)"
+	STARTED+=(nginx)
+	echo "$PORT" >"$RUN/port"
+	wait_for 10 "" test -s "$RUN/nginx.pid" || die "nginx wrote no pid file"
+}
+
+# migrate: apply SQL migrations and make sure an admin exists. Skipped with
+# a warning while bin/imagier is not built.
+migrate() {
+	if [[ ! -x $BIN/imagier ]]; then
+		warn "$BIN/imagier not built: migrations and admin account skipped"
+		return 0
+	fi
+	(cd "$ROOT" && "$BIN/imagier" migrate </dev/null 9>&-) ||
+		die "imagier migrate failed"
+	# Prints the new admin's password once, when it creates the account.
+	(cd "$ROOT" && "$BIN/imagier" create-admin </dev/null 9>&-) ||
+		die "imagier create-admin failed"
+}
+
+stop_component() {
+	local c=$1 pid timeout=20
+	[[ $c == mariadb ]] && timeout=120 # InnoDB may flush for a while
+	if pid="$(running "$c")"; then
+		info "stopping $c (pid $pid)"
+		stop_pid "$pid" "$c" "$timeout" || true
+	fi
+	rm -f "$(pidfile "$c")"
+	case $c in
+	memcached) rm -f "$RUN/memcached.sock" ;;
+	fcgi) [[ $FCGI_LISTEN != unix:* ]] || rm -f "${FCGI_LISTEN#unix:}" ;;
+	nginx) rm -f "$RUN/port" ;;
+	esac
+}
+
+# ---- commands ---------------------------------------------------------------
+
+cmd_setup() {
+	setup_dirs
+	lock
+	start_mariadb
+	secrets
+	db_provision
+	# Leave MariaDB as it was found: setup alone starts nothing for good.
+	if [[ " ${STARTED[*]} " == *" mariadb "* ]]; then
+		stop_component mariadb
+	fi
+	unlock
+	info "setup done in $VAR"
+}
+
+# on_start_exit: when start fails, show the logs and stop what it started.
+on_start_exit() {
+	local rc=$? c i
+	((rc != 0)) || return 0
+	for c in "${STARTED[@]}"; do
+		tail_log "$(logfile "$c")" 15
+	done
+	for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do
+		stop_component "${STARTED[i]}"
+	done
+	exit "$rc"
+}
+
+cmd_start() {
+	local c all=1 old_port
+	setup_dirs
+	lock
+	for c in "${COMPONENTS[@]}"; do
+		running "$c" >/dev/null || all=0
+	done
+	old_port="$(cat "$RUN/port" 2>/dev/null || true)"
+	if running nginx >/dev/null && [[ -n $old_port && $old_port != "$PORT" ]]; then
+		die "this stack ($VAR) already runs on port $old_port, not $PORT; stop it first"
+	fi
+	if ((all)) && healthy; then
+		info "already running at $URL"
+		return 0
+	fi
+	ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+	trap on_start_exit EXIT
+	start_mariadb
+	secrets
+	db_provision
+	start_memcached
+	migrate
+	start_fcgi
+	start_nginx
+	wait_for 30 "" healthy ||
+		die "${URL}healthz answers $(http_code /healthz), not 200, after 30 s"
+	trap - EXIT
+	unlock
+	info "running at $URL (var: $VAR)"
+}
+
+cmd_stop() {
+	local i stopped=0
+	[[ -d $RUN ]] || {
+		info "nothing to stop in $VAR"
+		return 0
+	}
+	lock
+	for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
+		running "${COMPONENTS[i]}" >/dev/null && stopped=1
+		stop_component "${COMPONENTS[i]}"
+	done
+	if ((stopped)); then
+		info "stopped ($VAR)"
+	else
+		info "was not running ($VAR)"
+	fi
+	unlock
+}
+
+cmd_status() {
+	local c pid all=1 code
+	for c in "${COMPONENTS[@]}"; do
+		if pid="$(running "$c")"; then
+			printf '%-10s running (pid %s)\n' "$c" "$pid"
+		else
+			printf '%-10s stopped\n' "$c"
+			all=0
+		fi
+	done
+	code="$(http_code /healthz)"
+	printf '%-10s %s\n' healthz "${URL}healthz -> $code"
+	printf '%-10s %s\n' var "$VAR"
+	((all)) || return 3
+}
+
+# cmd_run: start, then wait; Ctrl-C, SIGTERM or a daemon dying stops it all.
+cmd_run() {
+	local stop=0 c rc=0
+	cmd_start
+	info "in the foreground: Ctrl-C stops the whole stack"
+	trap 'stop=1' INT TERM HUP
+	while ((!stop)); do
+		sleep 1 &
+		wait $! || true
+		((stop)) && break
+		for c in "${COMPONENTS[@]}"; do
+			if ! running "$c" >/dev/null; then
+				warn "$c is no longer running"
+				tail_log "$(logfile "$c")" 20
+				stop=1 rc=1
+			fi
+		done
+	done
+	echo
+	cmd_stop
+	return "$rc"
+}
+
+cmd_restart_fcgi() {
+	setup_dirs
+	lock
+	stop_component fcgi
+	trap on_start_exit EXIT
+	start_fcgi
+	wait_for 30 "" healthy ||
+		die "${URL}healthz does not answer 200 after restarting the pool"
+	trap - EXIT
+	info "fcgi restarted; $URL"
+}
+
+cmd_env() {
+	printf 'export IMAGIER_VAR=%s IMAGIER_PORT=%s IMAGIER_ROOT=%s\n' "$VAR" "$PORT" "$ROOT"
+	printf 'export IMAGIER_URL=%s\n' "$URL"
+}
+
+main() {
+	case ${1:-} in
+	setup) cmd_setup ;;
+	start) cmd_start ;;
+	stop) cmd_stop ;;
+	run) cmd_run ;;
+	status) cmd_status ;;
+	restart-fcgi) cmd_restart_fcgi ;;
+	env) cmd_env ;;
+	-h | --help | help) sed -n '2,/^set /p' "$0" | sed -n 's/^# \{0,1\}//p' ;;
+	*)
+		sed -n '2,/^set /p' "$0" | sed -n 's/^# \{0,1\}//p' >&2
+		exit 2
+		;;
+	esac
+}
+
+main "$@"

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# tools/test.sh [all|unit|integration|browser] - the whole suite, one prove run.
+# Starts its own stack (real nginx, MariaDB, memcached) in a temporary var dir
+# on a free port, runs every test against it, and stops it again.
+# SANITIZE=1 uses the ASan+UBSan build (build/san/bin) for programs and tests.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+what="${1:-all}"
+
+if [[ "${SANITIZE:-0}" == 1 ]]; then
+	BUILD=build/san
+	BIN="$ROOT/build/san/bin"
+	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:log_path=${TMPDIR:-/tmp}/imagier-asan"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+	export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0"
+else
+	BUILD=build/rel
+	BIN="$ROOT/bin"
+fi
+export IMAGIER_BIN="$BIN" IMAGIER_ROOT="$ROOT"
+export MKIMAGE="$ROOT/$BUILD/tests/mkimage"
+
+tests=()
+case "$what" in
+all | unit) tests+=("$BUILD"/tests/test_*) ;;&
+all) tests+=(tools/fuzz.sh) ;;&
+all | integration) tests+=(tests/integration/t*.sh) ;;&
+all | browser) tests+=(tests/browser/t*.mjs) ;;
+esac
+
+need_stack=0
+[[ "$what" != unit ]] && need_stack=1
+
+if ((need_stack)); then
+	tools/deps.sh test
+	STACK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/imagier-test.XXXXXX")"
+	# A free port: ask the kernel for one.
+	PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+		echo $((20000 + RANDOM % 20000)))"
+	export IMAGIER_VAR="$STACK_DIR/var" IMAGIER_PORT="$PORT"
+	export IMAGIER_URL="http://127.0.0.1:$PORT"
+	export IMAGIER_ADMIN_PASSWORD="admin-test-password-42"
+	# Small numbers so the suite exercises worker recycling and limits.
+	export IMAGIER_SERVER_WORKERS=3 IMAGIER_SERVER_MAX_REQUESTS=150
+	cleanup() {
+		tools/stack.sh stop >/dev/null 2>&1 || true
+		if [[ "${KEEP_TEST_STACK:-0}" != 1 ]]; then rm -rf "$STACK_DIR"; else echo "# kept $STACK_DIR"; fi
+	}
+	trap cleanup EXIT
+	if ! tools/stack.sh start >"$STACK_DIR/start.log" 2>&1; then
+		cat "$STACK_DIR/start.log" >&2
+		exit 1
+	fi
+fi
+
+prove --exec '' --timer --failures "${tests[@]}"
