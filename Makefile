@@ -37,13 +37,17 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN := $(BUILD)/tests/mkimage $(BUILD)/tests/hello-fcgi
 
-.PHONY: all deps run start stop test unit integration browser check fmt bench fuzz clean
+.PHONY: all deps deps-test test-bins run start stop test unit integration browser check fmt bench fuzz clean
 
-all: $(PROGS) $(UNIT_BIN) $(TOOL_BIN)
+# `make` builds the programs; the test programs need the test packages.
+all: $(PROGS)
+
+test-bins: $(PROGS) $(UNIT_BIN) $(TOOL_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	@echo "  CC  $<"
+	@$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(LIBA): $(LIB_OBJ)
 	@rm -f $@
@@ -70,41 +74,44 @@ $(BUILD)/tests/hello-fcgi: tests/tools/hello_fcgi.c
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ -lfcgi
 
 deps:
-	@tools/deps.sh
+	@tools/deps.sh run
+
+deps-test:
+	@tools/deps.sh test
 
 # The whole stack in the foreground; Ctrl-C stops it all.
-run: deps all
+run: deps
+	@$(MAKE) --no-print-directory all
 	@tools/stack.sh run
 
-start: deps all
+start: deps
+	@$(MAKE) --no-print-directory all
 	@tools/stack.sh start
 
 stop:
 	@tools/stack.sh stop
 
-test: deps all
-	@tools/test.sh all
+# Sub-makes so the build starts only after the packages are there.
+test: deps-test
+	@$(MAKE) --no-print-directory test-bins
+	@SANITIZE=$(SANITIZE) tools/test.sh all
 
-unit: all
-	@tools/test.sh unit
+unit integration browser: deps-test
+	@$(MAKE) --no-print-directory test-bins
+	@SANITIZE=$(SANITIZE) tools/test.sh $@
 
-integration: all
-	@tools/test.sh integration
-
-browser: all
-	@tools/test.sh browser
-
-check: deps
+check: deps-test
 	@tools/check.sh
 
 fmt:
 	clang-format -i lib/*.[ch] cgi/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/tools/*.c
 
-bench: deps all
+bench: deps-test
+	@$(MAKE) --no-print-directory test-bins
 	@tools/bench.sh
 
-fuzz: deps
-	@tools/fuzz.sh $(FUZZ_SECONDS)
+fuzz: deps-test
+	@tools/fuzz.sh $(or $(FUZZ_SECONDS),60)
 
 clean:
 	rm -rf build bin

@@ -39,8 +39,8 @@ int session_login_form(struct ctx *c)
 }
 
 /* Create a session row and hand the token out (cookie and, for the API, JSON). */
-static int session_start(struct ctx *c, int64_t uid, const char *name, const char *role,
-			 int status, const char *location)
+static int session_start(struct ctx *c, int64_t uid, const char *name, const char *role, int status,
+			 const char *location)
 {
 	char token[AUTH_TOKEN_LEN + 1], csrf[AUTH_TOKEN_LEN + 1];
 	unsigned char h[AUTH_HASH_LEN];

@@ -45,9 +45,9 @@ typedef int (*handler_fn)(struct ctx *c);
 enum route_flags {
 	R_LOGIN = 1 << 0, /* must be logged in (else 401 / redirect to /login) */
 	R_CSRF = 1 << 1,  /* state-changing: CSRF token required for cookie sessions */
-	R_API = 1 << 2,   /* JSON face (else HTML through a template) */
+	R_API = 1 << 2,	  /* JSON face (else HTML through a template) */
 	R_FORM = 1 << 3,  /* page has a form: anonymous visitors get a CSRF cookie */
-	R_MOD = 1 << 4,   /* role moderator or admin */
+	R_MOD = 1 << 4,	  /* role moderator or admin */
 	R_ADMIN = 1 << 5, /* role admin */
 };
 
@@ -57,7 +57,7 @@ struct route {
 	handler_fn fn;
 	unsigned flags;
 	const char *view; /* template for the HTML face (and for form errors) */
-	int ttl;          /* seconds an anonymous response may be cached (0: never) */
+	int ttl;	  /* seconds an anonymous response may be cached (0: never) */
 };
 
 #define CTX_MAX_PARAMS 4
@@ -69,16 +69,16 @@ struct ctx {
 	struct arena *a;
 	const struct route *route;
 	int64_t params[CTX_MAX_PARAMS]; /* numeric path parameters, in order */
-	int api;                        /* 1: JSON face */
-	struct user *me;                /* NULL when anonymous */
-	const char *csrf;               /* token forms must echo, or NULL */
-	int bearer;                     /* authenticated by Authorization: Bearer */
-	const char *session_token;      /* raw token from the cookie or header */
-	struct cJSON *data;             /* the view model the handler builds */
-	const char *view;               /* template override (else route->view) */
-	const char *title;              /* page title */
+	int api;			/* 1: JSON face */
+	struct user *me;		/* NULL when anonymous */
+	const char *csrf;		/* token forms must echo, or NULL */
+	int bearer;			/* authenticated by Authorization: Bearer */
+	const char *session_token;	/* raw token from the cookie or header */
+	struct cJSON *data;		/* the view model the handler builds */
+	const char *view;		/* template override (else route->view) */
+	const char *title;		/* page title */
 	const char *err_code, *err_msg; /* set by ctx_fail */
-	const char *location;           /* redirect target for HTML */
+	const char *location;		/* redirect target for HTML */
 };
 
 /* Handlers return an HTTP status. Helpers: */

@@ -55,10 +55,11 @@ static int cmd_migrate(struct config *cfg)
 		fprintf(stderr, "imagier migrate: cannot connect to the database\n");
 		goto out;
 	}
-	if (db_exec(db, &a, NULL,
-		    "CREATE TABLE IF NOT EXISTS schema_migrations (version INT NOT NULL PRIMARY KEY,"
-		    " name VARCHAR(200) NOT NULL, applied_at BIGINT NOT NULL) ENGINE=InnoDB",
-		    "") != DB_OK ||
+	if (db_exec(
+		db, &a, NULL,
+		"CREATE TABLE IF NOT EXISTS schema_migrations (version INT NOT NULL PRIMARY KEY,"
+		" name VARCHAR(200) NOT NULL, applied_at BIGINT NOT NULL) ENGINE=InnoDB",
+		"") != DB_OK ||
 	    db_exec(db, &a, &r, "SELECT GET_LOCK('imagier_migrate', 60)", "") != DB_OK ||
 	    db_int(&r, 0, 0) != 1) {
 		fprintf(stderr, "imagier migrate: cannot take the migration lock\n");
@@ -69,7 +70,7 @@ static int cmd_migrate(struct config *cfg)
 		fprintf(stderr, "imagier migrate: cannot open %s\n", cfg->sql);
 		goto out;
 	}
-	char *names[1000];
+	char *names[1000] = {0};
 	size_t n = 0;
 	struct dirent *e;
 	while ((e = readdir(d)) && n < ARRAY_LEN(names)) {

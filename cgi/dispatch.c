@@ -106,16 +106,19 @@ static int route_match(const char *pattern, const char *path, int64_t *out, size
 	return *p == '\0' && *s == '\0';
 }
 
+/* The route for method and path, or NULL; *by_path is the first route whose
+ * path matched whatever the method (NULL if none), for 405 and the face. */
 static const struct route *route_find(const char *method, const char *path, int64_t *params,
-				      int *path_matched)
+				      const struct route **by_path)
 {
-	*path_matched = 0;
+	*by_path = NULL;
 	for (size_t i = 0; i < nroutes; i++) {
 		size_t n;
 		int64_t tmp[CTX_MAX_PARAMS];
 		if (!route_match(routes[i].pattern, path, tmp, &n))
 			continue;
-		*path_matched = 1;
+		if (!*by_path)
+			*by_path = &routes[i];
 		if (strcmp(routes[i].method, method) &&
 		    !(strcmp(method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0))
 			continue;
@@ -123,6 +126,21 @@ static const struct route *route_find(const char *method, const char *path, int6
 		return &routes[i];
 	}
 	return NULL;
+}
+
+/* 405 must say what is allowed: "GET, HEAD, POST" for path. */
+static void allow_header(struct ctx *c, const char *path)
+{
+	char *allow = arena_strdup(c->a, "");
+	for (size_t i = 0; i < nroutes; i++) {
+		size_t n;
+		int64_t tmp[CTX_MAX_PARAMS];
+		if (!route_match(routes[i].pattern, path, tmp, &n))
+			continue;
+		allow = arena_printf(c->a, "%s%s%s%s", allow, *allow ? ", " : "", routes[i].method,
+				     strcmp(routes[i].method, "GET") ? "" : ", HEAD");
+	}
+	ctx_header(c, "Allow", allow);
 }
 
 /* ---- session and CSRF -------------------------------------------------- */
@@ -222,9 +240,9 @@ static void add_page_context(struct ctx *c, cJSON *view)
 		cJSON_AddStringToObject(me, "username", c->me->username);
 		cJSON_AddStringToObject(me, "role", c->me->role);
 	}
-	const char *csrf = c->me ? c->csrf : (c->route && (c->route->flags & R_FORM))
-						     ? anon_csrf(c, 1)
-						     : NULL;
+	const char *csrf = c->me				      ? c->csrf
+			   : (c->route && (c->route->flags & R_FORM)) ? anon_csrf(c, 1)
+								      : NULL;
 	if (csrf)
 		cJSON_AddStringToObject(view, "csrf", csrf);
 	cJSON_AddStringToObject(view, "title", c->title ? c->title : c->app->cfg.site_name);
@@ -252,17 +270,28 @@ static void render_page(struct ctx *c, const char *view_name)
 static const char *status_text(int status)
 {
 	switch (status) {
-	case 400: return "Bad request";
-	case 401: return "Please log in";
-	case 403: return "Not allowed";
-	case 404: return "Not found";
-	case 405: return "Method not allowed";
-	case 409: return "Conflict";
-	case 413: return "Too large";
-	case 415: return "Unsupported type";
-	case 429: return "Too many requests";
-	case 503: return "Unavailable";
-	default: return status >= 500 ? "Something went wrong" : "Error";
+	case 400:
+		return "Bad request";
+	case 401:
+		return "Please log in";
+	case 403:
+		return "Not allowed";
+	case 404:
+		return "Not found";
+	case 405:
+		return "Method not allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Too large";
+	case 415:
+		return "Unsupported type";
+	case 429:
+		return "Too many requests";
+	case 503:
+		return "Unavailable";
+	default:
+		return status >= 500 ? "Something went wrong" : "Error";
 	}
 }
 
@@ -350,9 +379,10 @@ static int run(struct ctx *c, int body_status)
 {
 	struct request *r = c->req;
 	const char *why = "bad request";
-	int path_matched, st;
-	c->route = route_find(r->method, r->path, c->params, &path_matched);
-	c->api = !strncmp(r->path, "/api/", 5) || (c->route && (c->route->flags & R_API));
+	const struct route *by_path;
+	int st;
+	c->route = route_find(r->method, r->path, c->params, &by_path);
+	c->api = !strncmp(r->path, "/api/", 5) || (by_path && (by_path->flags & R_API));
 	if (body_status == 413)
 		return ctx_fail(c, 413, "too_large", "The request body is too large.");
 	if (body_status)
@@ -364,9 +394,11 @@ static int run(struct ctx *c, int body_status)
 		return ctx_fail(c, st, "bad_request", why);
 	session_load(c);
 	if (!c->route) {
-		if (path_matched)
+		if (by_path) {
+			allow_header(c, r->path);
 			return ctx_fail(c, 405, "method_not_allowed",
 					"That method is not allowed here.");
+		}
 		return ctx_fail(c, 404, "not_found", "There is nothing here.");
 	}
 	if ((st = parse_body(c)))
@@ -374,7 +406,8 @@ static int run(struct ctx *c, int body_status)
 	unsigned fl = c->route->flags;
 	if ((fl & (R_LOGIN | R_MOD | R_ADMIN)) && !c->me) {
 		if (!c->api) {
-			c->location = arena_printf(c->a, "/login?next=%s", url_encode(c->a, r->path));
+			c->location =
+			    arena_printf(c->a, "/login?next=%s", url_encode(c->a, r->path));
 			return 303;
 		}
 		return ctx_fail(c, 401, "unauthorized", "Log in first.");
@@ -384,8 +417,9 @@ static int run(struct ctx *c, int body_status)
 	if ((fl & R_MOD) && strcmp(c->me->role, "admin") && strcmp(c->me->role, "moderator"))
 		return ctx_fail(c, 403, "forbidden", "Only a moderator can do that.");
 	if ((fl & R_CSRF) && !csrf_ok(c))
-		return ctx_fail(c, 403, "csrf",
-				"The form expired or did not come from this site. Please try again.");
+		return ctx_fail(
+		    c, 403, "csrf",
+		    "The form expired or did not come from this site. Please try again.");
 	if (c->api && strcmp(r->method, "GET") && !c->req->json && c->req->body_len &&
 	    strncasecmp(r->content_type, "multipart/form-data", 19))
 		return ctx_fail(c, 415, "unsupported_media_type", "Send a JSON body.");

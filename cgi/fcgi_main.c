@@ -200,10 +200,11 @@ static void refill(struct pool *p)
 int main(int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		printf("usage: imagier-fcgi\n"
-		       "Pre-forks FastCGI workers on the socket from imagier.conf (server.listen),\n"
-		       "or on an inherited socket (spawn-fcgi: fd 0; systemd: LISTEN_FDS).\n"
-		       "SIGHUP reloads, SIGTERM stops gracefully.\n");
+		printf(
+		    "usage: imagier-fcgi\n"
+		    "Pre-forks FastCGI workers on the socket from imagier.conf (server.listen),\n"
+		    "or on an inherited socket (spawn-fcgi: fd 0; systemd: LISTEN_FDS).\n"
+		    "SIGHUP reloads, SIGTERM stops gracefully.\n");
 		return 0;
 	}
 	struct config cfg;
@@ -254,6 +255,7 @@ int main(int argc, char **argv)
 				sigprocmask(SIG_BLOCK, &block, NULL);
 			}
 			backoff_until = now_mono_us() + 1000000;
+			/* cppcheck-suppress identicalInnerCondition ; set during sleep() */
 			if (!got_term)
 				refill(&p);
 		}

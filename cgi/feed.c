@@ -11,7 +11,7 @@
 #include <string.h>
 
 #define FEED_VERSION_KEY "imagier:v:feed"
-#define FEED_CACHE_TTL   300
+#define FEED_CACHE_TTL	 300
 
 /* The page's data {"items":[...],"next":cursor|null} for one cursor, from
  * memcached when the feed version is current, else from the database. */
@@ -31,8 +31,7 @@ static cJSON *feed_page(struct ctx *c, int64_t before, int *failed)
 	cJSON *d = cJSON_CreateObject();
 	cJSON *items = cJSON_AddArrayToObject(d, "items");
 	int64_t next = 0;
-	if (feed_latest(c->app->db, c->a, c->app->cfg.media_url, before, FEED_PAGE, items,
-			&next)) {
+	if (feed_latest(c->app->db, c->a, c->app->cfg.media_url, before, FEED_PAGE, items, &next)) {
 		cJSON_Delete(d);
 		*failed = 1;
 		return NULL;
@@ -65,8 +64,8 @@ int feed_show(struct ctx *c)
 	if (!c->api) {
 		cJSON *next = cJSON_GetObjectItemCaseSensitive(d, "next");
 		if (cJSON_IsString(next))
-			cJSON_AddStringToObject(d, "more_url",
-						arena_printf(c->a, "/?cursor=%s", next->valuestring));
+			cJSON_AddStringToObject(
+			    d, "more_url", arena_printf(c->a, "/?cursor=%s", next->valuestring));
 		cJSON_AddBoolToObject(d, "first_page", before == 0);
 		cJSON *items = cJSON_GetObjectItemCaseSensitive(d, "items");
 		cJSON_AddBoolToObject(d, "empty", cJSON_GetArraySize(items) == 0);

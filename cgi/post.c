@@ -74,7 +74,7 @@ int post_create(struct ctx *c)
 		return ctx_fail(c, st, st >= 500 ? "storage" : "bad_image", why);
 	}
 	int64_t id =
-		post_insert(c->app->db, c->a, c->me->id, &stored, prompt, caption, tags, ntags);
+	    post_insert(c->app->db, c->a, c->me->id, &stored, prompt, caption, tags, ntags);
 	if (id < 0)
 		return ctx_fail(c, 503, "unavailable", "Could not save the post; try again.");
 	cache_bump(c->app->cache, FEED_VERSION_KEY);
@@ -85,7 +85,8 @@ int post_create(struct ctx *c)
 		int down;
 		cJSON *p = post_load(c->app->db, c->a, c->app->cfg.media_url, id, &down);
 		if (!p)
-			return ctx_fail(c, 503, "unavailable", "The post was saved but cannot be read.");
+			return ctx_fail(c, 503, "unavailable",
+					"The post was saved but cannot be read.");
 		cJSON_AddItemToObject(ctx_data(c), "post", p);
 	}
 	return ctx_done(c, 201, url);

@@ -97,12 +97,54 @@ static int read_body(FCGX_Request *rq, struct request *req, size_t max)
 	return got == n ? 0 : 400;
 }
 
+/* The reason phrase: nginx copies "Status: 404" as it is into the status
+ * line, and "HTTP/1.1 404" without " Not Found" is not valid HTTP. */
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 204:
+		return "No Content";
+	case 303:
+		return "See Other";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Content Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return status >= 500 ? "Error" : "Status";
+	}
+}
+
 static void reply(FCGX_Request *rq, const struct response *resp)
 {
 	/* libfcgi's own printf knows no %zu: format here. */
-	char line[96];
-	int n = snprintf(line, sizeof(line), "Status: %d\r\nContent-Length: %zu\r\n",
-			 resp->status, resp->body.len);
+	char line[128];
+	int n = snprintf(line, sizeof(line), "Status: %d %s\r\nContent-Length: %zu\r\n",
+			 resp->status, reason(resp->status), resp->body.len);
 	FCGX_PutStr(line, n, rq->out);
 	if (resp->head.len)
 		FCGX_PutStr(resp->head.data, (int)resp->head.len, rq->out);

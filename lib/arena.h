@@ -12,7 +12,7 @@
 struct arena_block;
 struct arena {
 	struct arena_block *head; /* current block, newest first */
-	size_t total;             /* bytes handed out since the last reset */
+	size_t total;		  /* bytes handed out since the last reset */
 };
 
 void arena_init(struct arena *a);

@@ -26,8 +26,8 @@ int auth_password_hash(const char *password, char out[AUTH_PWHASH_LEN])
 {
 	return crypto_pwhash_str_alg(out, password, strlen(password), PW_OPSLIMIT, PW_MEMLIMIT,
 				     crypto_pwhash_ALG_ARGON2ID13) == 0
-		       ? 0
-		       : -1;
+		   ? 0
+		   : -1;
 }
 
 int auth_password_verify(const char *stored, const char *password)
@@ -75,8 +75,9 @@ void auth_mac(const char *secret, const char *msg, char out[AUTH_TOKEN_LEN + 1])
 }
 
 static const char *const reserved[] = {
-	"admin", "administrator", "root", "api", "static", "media", "login", "logout", "signup",
-	"upload", "settings", "imagier", "moderator", "support", "system", "healthz", "null",
+    "admin",	 "administrator", "root",   "api",     "static",   "media",
+    "login",	 "logout",	  "signup", "upload",  "settings", "imagier",
+    "moderator", "support",	  "system", "healthz", "null",
 };
 
 const char *auth_username_problem(const char *name)
@@ -98,9 +99,9 @@ const char *auth_username_problem(const char *name)
 }
 
 static const char *const common_pw[] = {
-	"password123", "1234567890", "qwertyuiop", "password1234", "iloveyou123",
-	"0123456789", "1q2w3e4r5t", "qwerty1234", "abcdefghij", "letmein123",
-	"passw0rd123", "1111111111", "welcome123", "administrator",
+    "password123", "1234567890", "qwertyuiop", "password1234",	"iloveyou123",
+    "0123456789",  "1q2w3e4r5t", "qwerty1234", "abcdefghij",	"letmein123",
+    "passw0rd123", "1111111111", "welcome123", "administrator",
 };
 
 const char *auth_password_problem(const char *password, const char *username)

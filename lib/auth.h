@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AUTH_TOKEN_LEN 43 /* 32 random bytes, base64url without padding */
-#define AUTH_HASH_LEN  32
+#define AUTH_TOKEN_LEN	43 /* 32 random bytes, base64url without padding */
+#define AUTH_HASH_LEN	32
 #define AUTH_PWHASH_LEN 128
 
 /* Call once per process before anything else here. Returns 0 or -1. */

@@ -11,7 +11,7 @@
 
 struct cache {
 	memcached_st *mc;
-	int retry;          /* seconds to wait after a failure */
+	int retry;	    /* seconds to wait after a failure */
 	int64_t down_until; /* unix time; while in the future, skip memcached */
 	int logged_down;
 	uint64_t hits, misses;

@@ -18,33 +18,37 @@ struct ckey {
 	const char *def;
 };
 
-#define S(sec, k, field, kind, def) {sec, k, kind, offsetof(struct config, field), sizeof(((struct config *)0)->field), def}
+#define S(sec, k, field, kind, def)                                                                \
+	{                                                                                          \
+		sec, k, kind, offsetof(struct config, field), sizeof(((struct config *)0)->field), \
+		    def                                                                            \
+	}
 
 static const struct ckey keys[] = {
-	S("server", "port", port, C_INT, "8080"),
-	S("server", "var", var, C_PATH, "./var"),
-	S("server", "listen", listen, C_STR, "unix:%v/run/fcgi.sock"),
-	S("server", "workers", workers, C_INT, "0"),
-	S("server", "max_requests", max_requests, C_LONG, "10000"),
-	S("server", "views", views, C_PATH, "cgi/views"),
-	S("server", "sql", sql, C_PATH, "sql"),
-	S("db", "socket", db_socket, C_PATH, "%v/run/mysqld.sock"),
-	S("db", "host", db_host, C_STR, ""),
-	S("db", "port", db_port, C_INT, "3306"),
-	S("db", "name", db_name, C_STR, "imagier"),
-	S("db", "user", db_user, C_STR, "imagier"),
-	S("db", "password", db_password, C_STR, ""),
-	S("cache", "servers", cache_servers, C_STR, "%v/run/memcached.sock"),
-	S("cache", "retry", cache_retry, C_INT, "5"),
-	S("media", "dir", media_dir, C_PATH, "%v/media"),
-	S("media", "url", media_url, C_STR, "/media"),
-	S("media", "max_pixels", max_pixels, C_LONG, "40000000"),
-	S("media", "max_upload", max_upload, C_LONG, "20971520"),
-	S("site", "name", site_name, C_STR, "imagier"),
-	S("site", "secret", site_secret, C_STR, ""),
-	S("site", "secure_cookies", secure_cookies, C_SECURE, "auto"),
-	S("site", "session_days", session_days, C_INT, "30"),
-	S("site", "login_attempts", login_attempts, C_INT, "10"),
+    S("server", "port", port, C_INT, "8080"),
+    S("server", "var", var, C_PATH, "./var"),
+    S("server", "listen", listen, C_STR, "unix:%v/run/fcgi.sock"),
+    S("server", "workers", workers, C_INT, "0"),
+    S("server", "max_requests", max_requests, C_LONG, "10000"),
+    S("server", "views", views, C_PATH, "cgi/views"),
+    S("server", "sql", sql, C_PATH, "sql"),
+    S("db", "socket", db_socket, C_PATH, "%v/run/mysqld.sock"),
+    S("db", "host", db_host, C_STR, ""),
+    S("db", "port", db_port, C_INT, "3306"),
+    S("db", "name", db_name, C_STR, "imagier"),
+    S("db", "user", db_user, C_STR, "imagier"),
+    S("db", "password", db_password, C_STR, ""),
+    S("cache", "servers", cache_servers, C_STR, "%v/run/memcached.sock"),
+    S("cache", "retry", cache_retry, C_INT, "5"),
+    S("media", "dir", media_dir, C_PATH, "%v/media"),
+    S("media", "url", media_url, C_STR, "/media"),
+    S("media", "max_pixels", max_pixels, C_LONG, "40000000"),
+    S("media", "max_upload", max_upload, C_LONG, "20971520"),
+    S("site", "name", site_name, C_STR, "imagier"),
+    S("site", "secret", site_secret, C_STR, ""),
+    S("site", "secure_cookies", secure_cookies, C_SECURE, "auto"),
+    S("site", "session_days", session_days, C_INT, "30"),
+    S("site", "login_attempts", login_attempts, C_INT, "10"),
 };
 #undef S
 

@@ -303,8 +303,8 @@ static int exec_once(struct db *db, struct arena *a, struct db_res *res, const c
 	return 0;
 }
 
-int db_exec(struct db *db, struct arena *a, struct db_res *res, const char *sql,
-	    const char *types, ...)
+int db_exec(struct db *db, struct arena *a, struct db_res *res, const char *sql, const char *types,
+	    ...)
 {
 	struct db_param ps[DB_MAX_PARAMS];
 	size_t n = 0;

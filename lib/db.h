@@ -21,9 +21,9 @@ struct db_res {
 
 enum db_status {
 	DB_OK = 0,
-	DB_ERR = -1,     /* any failure; logged */
-	DB_DUP = -2,     /* duplicate key (1062) */
-	DB_DOWN = -3,    /* cannot reach the server */
+	DB_ERR = -1,  /* any failure; logged */
+	DB_DUP = -2,  /* duplicate key (1062) */
+	DB_DOWN = -3, /* cannot reach the server */
 };
 
 /* Connect using [db] config. Never returns NULL: a struct that is not
@@ -42,8 +42,8 @@ int db_ping(struct db *db);
  * On a lost connection outside a transaction it reconnects and retries once.
  *   db_exec(db, a, &res, "SELECT id FROM users WHERE username = ?", "s", name);
  */
-int db_exec(struct db *db, struct arena *a, struct db_res *res, const char *sql,
-	    const char *types, ...);
+int db_exec(struct db *db, struct arena *a, struct db_res *res, const char *sql, const char *types,
+	    ...);
 
 /* Cell accessors (row r, column c); out of range or NULL -> NULL / 0. */
 const char *db_str(const struct db_res *res, size_t r, size_t c);

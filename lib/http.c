@@ -374,6 +374,12 @@ static const char *quoted_string(struct arena *a, const char *p, const char *end
 	return p;
 }
 
+/* A character of an unquoted parameter value (lenient: bchars are checked later). */
+static int is_bare_value(unsigned char c)
+{
+	return c > 0x20 && c < 0x7F && c != ';' && c != '"';
+}
+
 /* Parse the next "; name=value" at *pp. Returns 1 with *out filled, 0 at the
  * end of the header, -1 on a syntax error. */
 static int param_next(struct arena *a, const char **pp, const char *end, struct param *out)
@@ -399,7 +405,7 @@ static int param_next(struct arena *a, const char **pp, const char *end, struct 
 			return -1;
 	} else {
 		const char *v = p;
-		while (p<end && * p> 0x20 && *p < 0x7F && *p != ';' && *p != '"')
+		while (p < end && is_bare_value((unsigned char)*p))
 			p++;
 		if (p == v)
 			return -1;
@@ -477,6 +483,7 @@ struct mp {
 	size_t nfields;
 	struct part *parts;
 	size_t nparts, cap;
+	size_t nseen; /* every part, also the skipped empty file inputs */
 	const char **why;
 };
 
@@ -644,6 +651,8 @@ static int mp_add_field(struct mp *m, const struct mp_head *h, const unsigned ch
 static int mp_part(struct mp *m, const unsigned char **pp, int *final)
 {
 	const unsigned char *p = *pp;
+	if (++m->nseen > m->lim->max_parts + m->lim->max_fields)
+		return fail(m->why, 413, "too many parts");
 	/* Search from the delimiter's own CRLF so an empty header block is found. */
 	const unsigned char *from = p - 2;
 	size_t avail = (size_t)(m->end - from), window = m->lim->max_header_value + 4;

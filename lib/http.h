@@ -11,14 +11,14 @@ struct cJSON;
 
 /* Size limits for every parser. http_limits_default() fills sane values. */
 struct http_limits {
-	size_t max_body;         /* whole request body, bytes (default 25 MiB) */
-	size_t max_fields;       /* query/form/cookie pairs each (default 64) */
-	size_t max_key;          /* one field name, bytes (default 64) */
-	size_t max_value;        /* one non-file field value, bytes (default 64 KiB) */
-	size_t max_parts;        /* multipart parts (default 16) */
-	size_t max_file;         /* one file part, bytes (default 20 MiB) */
+	size_t max_body;	 /* whole request body, bytes (default 25 MiB) */
+	size_t max_fields;	 /* query/form/cookie pairs each (default 64) */
+	size_t max_key;		 /* one field name, bytes (default 64) */
+	size_t max_value;	 /* one non-file field value, bytes (default 64 KiB) */
+	size_t max_parts;	 /* multipart parts (default 16) */
+	size_t max_file;	 /* one file part, bytes (default 20 MiB) */
 	size_t max_header_value; /* one header/cookie value, bytes (default 8 KiB) */
-	size_t max_json_depth;   /* nesting of a JSON body (default 16) */
+	size_t max_json_depth;	 /* nesting of a JSON body (default 16) */
 };
 void http_limits_default(struct http_limits *l);
 
@@ -39,37 +39,36 @@ struct kvlist {
 
 /* One multipart part that carried a filename (an upload). */
 struct part {
-	const char *name;         /* form field name */
-	const char *filename;     /* as sent, for display only; never a path */
-	const char *content_type; /* as sent, may be "" */
+	const char *name;	   /* form field name */
+	const char *filename;	   /* as sent, for display only; never a path */
+	const char *content_type;  /* as sent, may be "" */
 	const unsigned char *data; /* points into the body buffer */
 	size_t len;
 };
 
 struct request {
 	struct arena *arena;
-	const char *method;       /* "GET", "POST", ... */
-	const char *path;         /* decoded-free raw path, without the query */
+	const char *method;	  /* "GET", "POST", ... */
+	const char *path;	  /* decoded-free raw path, without the query */
 	const char *query_string; /* raw, may be "" */
 	const char *content_type; /* raw header, may be "" */
 	const char *remote_addr;  /* may be "" */
-	const char *user_agent;   /* may be "" */
-	int https;                /* 1 when the client connection is TLS */
-	struct kvlist headers;    /* lower-case names with '-' (from HTTP_*) */
-	struct kvlist query;      /* parsed query string */
-	struct kvlist form;       /* urlencoded or multipart text fields */
+	const char *user_agent;	  /* may be "" */
+	int https;		  /* 1 when the client connection is TLS */
+	struct kvlist headers;	  /* lower-case names with '-' (from HTTP_*) */
+	struct kvlist query;	  /* parsed query string */
+	struct kvlist form;	  /* urlencoded or multipart text fields */
 	struct kvlist cookies;
-	struct part *parts;       /* multipart file parts */
+	struct part *parts; /* multipart file parts */
 	size_t nparts;
 	const unsigned char *body; /* raw body (NUL-terminated), body_len bytes */
 	size_t body_len;
-	struct cJSON *json;       /* parsed body when Content-Type is JSON, else NULL */
+	struct cJSON *json; /* parsed body when Content-Type is JSON, else NULL */
 };
 
 /* Parser results: 0 on success, otherwise an HTTP status (400, 413, 415) and
  * *why is set to a short English reason a person can read ("field name too
- * long"). Nothing is partially added to out on failure... except that the
- * caller must treat the whole list as invalid. */
+ * long"). On failure the output lists are left as they were (nothing added). */
 
 /* Append one pair (copies into the arena). */
 void kv_add(struct arena *a, struct kvlist *l, const char *key, const char *val, size_t val_len);
@@ -82,8 +81,9 @@ const char *kv_get(const struct kvlist *l, const char *key);
 int http_parse_urlencoded(struct arena *a, const char *s, size_t len, struct kvlist *out,
 			  const struct http_limits *lim, const char **why);
 
-/* Cookie header: "a=b; c=d". Values may be quoted. Invalid pairs are skipped,
- * not fatal (browsers send junk); over-long header -> 400. */
+/* Cookie header: "a=b; c=d". Values may be quoted. Invalid pairs, and pairs
+ * past max_fields, are skipped, not fatal (browsers send junk); over-long
+ * header -> 400. */
 int http_parse_cookies(struct arena *a, const char *header, struct kvlist *out,
 		       const struct http_limits *lim, const char **why);
 
@@ -92,9 +92,10 @@ int http_parse_cookies(struct arena *a, const char *header, struct kvlist *out,
 const char *http_multipart_boundary(struct arena *a, const char *content_type);
 
 /* multipart/form-data: fields without filename go to *fields (UTF-8 checked,
- * max_value), parts with a filename go to *parts (max_file, max_parts).
- * Missing boundary, unterminated part, missing headers -> 400;
- * limits -> 413. */
+ * max_value, max_fields), parts with a filename go to *parts (max_file,
+ * max_parts; data points into body); a file input left empty (filename=""
+ * and no data) is dropped. Missing boundary, unterminated part, missing
+ * headers -> 400; limits -> 413. */
 int http_parse_multipart(struct arena *a, const char *content_type, const unsigned char *body,
 			 size_t len, struct kvlist *fields, struct part **parts, size_t *nparts,
 			 const struct http_limits *lim, const char **why);

@@ -3,6 +3,8 @@
 #include "imgsniff.h"
 #include "util.h"
 
+#include <avif/avif.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gd.h>
@@ -43,9 +45,104 @@ static int fmt_ok(int r, size_t n)
 	return r >= 0 && (size_t)r < n;
 }
 
+/* ---- AVIF ----
+ * libgd 2.3.3 leaks every buffer its AVIF reader reads (libgd #831, about
+ * the file size per call) and sets no size limit, so AVIF is decoded with
+ * libavif itself. The build links only libgd, so the few functions are
+ * looked up in the libavif that libgd already loaded, after checking that
+ * its version matches the header these structs come from. */
+
+struct avif_fns {
+	avifDecoder *(*create)(void);
+	void (*destroy)(avifDecoder *);
+	avifResult (*set_io_memory)(avifDecoder *, const uint8_t *, size_t);
+	avifResult (*parse)(avifDecoder *);
+	avifResult (*next_image)(avifDecoder *);
+	void (*rgb_defaults)(avifRGBImage *, const avifImage *);
+	void (*rgb_alloc)(avifRGBImage *);
+	void (*rgb_free)(avifRGBImage *);
+	avifResult (*yuv_to_rgb)(const avifImage *, avifRGBImage *);
+};
+
+#define STR_(x) #x
+#define STR(x)	STR_(x)
+
+static void *avif_sym(const char *name)
+{
+	return dlsym(RTLD_DEFAULT, name);
+}
+
+static int avif_fns_load(struct avif_fns *f)
+{
+	static const char want[] = STR(AVIF_VERSION_MAJOR) "." STR(AVIF_VERSION_MINOR) ".";
+	const char *(*version)(void) = (const char *(*)(void))avif_sym("avifVersion");
+	if (!version || strncmp(version(), want, sizeof(want) - 1) != 0)
+		return -1;
+	f->create = (avifDecoder * (*)(void)) avif_sym("avifDecoderCreate");
+	f->destroy = (void (*)(avifDecoder *))avif_sym("avifDecoderDestroy");
+	f->set_io_memory = (avifResult(*)(avifDecoder *, const uint8_t *, size_t))avif_sym(
+	    "avifDecoderSetIOMemory");
+	f->parse = (avifResult(*)(avifDecoder *))avif_sym("avifDecoderParse");
+	f->next_image = (avifResult(*)(avifDecoder *))avif_sym("avifDecoderNextImage");
+	f->rgb_defaults =
+	    (void (*)(avifRGBImage *, const avifImage *))avif_sym("avifRGBImageSetDefaults");
+	f->rgb_alloc = (void (*)(avifRGBImage *))avif_sym("avifRGBImageAllocatePixels");
+	f->rgb_free = (void (*)(avifRGBImage *))avif_sym("avifRGBImageFreePixels");
+	f->yuv_to_rgb =
+	    (avifResult(*)(const avifImage *, avifRGBImage *))avif_sym("avifImageYUVToRGB");
+	if (!f->create || !f->destroy || !f->set_io_memory || !f->parse || !f->next_image ||
+	    !f->rgb_defaults || !f->rgb_alloc || !f->rgb_free || !f->yuv_to_rgb)
+		return -1;
+	return 0;
+}
+
+/* 8-bit RGBA from libavif into a new gd truecolor image. */
+static gdImagePtr avif_to_gd(const avifRGBImage *rgb)
+{
+	gdImagePtr im = gdImageCreateTrueColor((int)rgb->width, (int)rgb->height);
+	if (!im)
+		return NULL;
+	for (uint32_t y = 0; y < rgb->height; y++) {
+		const uint8_t *p = rgb->pixels + (size_t)y * rgb->rowBytes;
+		for (uint32_t x = 0; x < rgb->width; x++, p += 4)
+			im->tpixels[y][x] =
+			    gdTrueColorAlpha(p[0], p[1], p[2], gdAlphaMax - (p[3] >> 1));
+	}
+	return im;
+}
+
+static gdImagePtr avif_decode(const unsigned char *d, size_t len, uint64_t max_pixels)
+{
+	struct avif_fns f;
+	if (avif_fns_load(&f) < 0)
+		return gdImageCreateFromAvifPtr((int)len, (void *)d);
+	avifDecoder *dec = f.create();
+	gdImagePtr im = NULL;
+	if (!dec)
+		return NULL;
+	dec->imageSizeLimit = max_pixels < UINT32_MAX ? (uint32_t)max_pixels : UINT32_MAX;
+	dec->imageDimensionLimit = IMAGE_MAX_SIDE;
+	dec->ignoreExif = AVIF_TRUE;
+	dec->ignoreXMP = AVIF_TRUE;
+	if (f.set_io_memory(dec, d, len) == AVIF_RESULT_OK && f.parse(dec) == AVIF_RESULT_OK &&
+	    f.next_image(dec) == AVIF_RESULT_OK) {
+		avifRGBImage rgb;
+		f.rgb_defaults(&rgb, dec->image);
+		rgb.format = AVIF_RGB_FORMAT_RGBA;
+		rgb.depth = 8;
+		f.rgb_alloc(&rgb);
+		if (f.yuv_to_rgb(dec->image, &rgb) == AVIF_RESULT_OK)
+			im = avif_to_gd(&rgb);
+		f.rgb_free(&rgb);
+	}
+	f.destroy(dec);
+	return im;
+}
+
 /* ---- pixels ---- */
 
-static gdImagePtr decode(enum image_format f, const unsigned char *d, size_t len)
+static gdImagePtr decode(enum image_format f, const unsigned char *d, size_t len,
+			 uint64_t max_pixels)
 {
 	void *p = (void *)d; /* libgd only reads it */
 	int n = (int)len;
@@ -57,7 +154,7 @@ static gdImagePtr decode(enum image_format f, const unsigned char *d, size_t len
 	case IMG_WEBP:
 		return gdImageCreateFromWebpPtr(n, p);
 	case IMG_AVIF:
-		return gdImageCreateFromAvifPtr(n, p);
+		return avif_decode(d, len, max_pixels);
 	default:
 		return NULL;
 	}
@@ -367,9 +464,9 @@ static int store_all(const char *media_dir, gdImagePtr im, struct image_stored *
 
 /* Decode to a truecolor image the size the header promised, upright. */
 static int load(const struct image_info *info, const unsigned char *data, size_t len,
-		gdImagePtr *imp, const char **why)
+		uint64_t max_pixels, gdImagePtr *imp, const char **why)
 {
-	gdImagePtr im = decode(info->format, data, len);
+	gdImagePtr im = decode(info->format, data, len, max_pixels);
 	if (!im) {
 		*why = WHY_DAMAGED;
 		return 400;
@@ -426,7 +523,7 @@ int image_store(const char *media_dir, const unsigned char *data, size_t len, ui
 		*why = WHY_STORE;
 		return 500;
 	}
-	rc = load(&info, data, len, &im, why);
+	rc = load(&info, data, len, max_pixels, &im, why);
 	if (rc != 0)
 		return rc;
 	crypto_hash_sha256(h, data, len);

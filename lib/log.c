@@ -16,8 +16,8 @@ static void log_line(const char *level, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	/* One write per line so lines from several workers do not interleave. */
 	char line[1200];
-	int n = snprintf(line, sizeof(line), "%s imagier[%d] %s: %s\n", ts, (int)getpid(), level,
-			 msg);
+	int n =
+	    snprintf(line, sizeof(line), "%s imagier[%d] %s: %s\n", ts, (int)getpid(), level, msg);
 	if (n > (int)sizeof(line))
 		n = (int)sizeof(line);
 	if (n > 0 && write(STDERR_FILENO, line, (size_t)n) < 0) {

@@ -126,8 +126,9 @@ int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struc
 			    "ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)",
 			    "s", tags[i]) != DB_OK)
 			goto fail;
-		if (db_exec(db, a, NULL, "INSERT IGNORE INTO post_tags (tag_id, post_id) VALUES (?, ?)",
-			    "ii", (int64_t)r.insert_id, post_id) != DB_OK)
+		if (db_exec(db, a, NULL,
+			    "INSERT IGNORE INTO post_tags (tag_id, post_id) VALUES (?, ?)", "ii",
+			    (int64_t)r.insert_id, post_id) != DB_OK)
 			goto fail;
 	}
 	if (db_commit(db) != DB_OK)
@@ -204,10 +205,10 @@ static cJSON *image_json(struct arena *a, const char *media_url, int64_t w, int6
 			continue;
 		if (cJSON_IsString(pw))
 			sw = arena_printf(a, "%s%s%s/%s %dw", sw, *sw ? ", " : "", media_url,
-					    pw->valuestring, vw->valueint);
+					  pw->valuestring, vw->valueint);
 		if (cJSON_IsString(pj))
 			sj = arena_printf(a, "%s%s%s/%s %dw", sj, *sj ? ", " : "", media_url,
-					    pj->valuestring, vw->valueint);
+					  pj->valuestring, vw->valueint);
 		cJSON *dw = display ? cJSON_GetObjectItemCaseSensitive(display, "w") : NULL;
 		if (vw->valueint <= 1280 && (!dw || vw->valueint > dw->valueint))
 			display = v;
@@ -251,7 +252,8 @@ static cJSON *post_row_json(struct arena *a, const char *media_url, const struct
 	cJSON_AddTrueToObject(p, "ai_generated");
 	cJSON_AddItemToObject(p, "image",
 			      image_json(a, media_url, db_int(r, row, 7), db_int(r, row, 8),
-					 db_str(r, row, 9), db_str(r, row, 10), db_str(r, row, 11)));
+					 db_str(r, row, 9), db_str(r, row, 10),
+					 db_str(r, row, 11)));
 	return p;
 }
 

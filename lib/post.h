@@ -11,11 +11,11 @@ struct cJSON;
 struct db;
 struct image_stored;
 
-#define POST_MAX_TAGS      10
+#define POST_MAX_TAGS	   10
 #define POST_MAX_TAG_CHARS 32
-#define POST_MAX_PROMPT    2000
+#define POST_MAX_PROMPT	   2000
 #define POST_MAX_CAPTION   2000
-#define FEED_PAGE          24
+#define FEED_PAGE	   24
 
 /* Split "a, b #c  d" into at most POST_MAX_TAGS distinct lower-case tags
  * (letters, digits, '_' and '-', a leading '#' dropped). Returns the count,

@@ -13,10 +13,12 @@ IMAGIER_ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 # The name of the script that sourced us, for message prefixes.
 _tool="$(basename "${0:-imagier}" .sh)"
 
-info() { printf '%s: %s\n' "$_tool" "$*"; }
-warn() { printf '%s: warning: %s\n' "$_tool" "$*" >&2; }
+# Messages never fail: when the reader is gone (say `make run | tee log`
+# after Ctrl-C), the work around them must still be done.
+info() { printf '%s: %s\n' "$_tool" "$*" 2>/dev/null || true; }
+warn() { printf '%s: warning: %s\n' "$_tool" "$*" >&2 2>/dev/null || true; }
 die() {
-	printf '%s: error: %s\n' "$_tool" "$*" >&2
+	printf '%s: error: %s\n' "$_tool" "$*" >&2 2>/dev/null || true
 	exit 1
 }
 
@@ -24,9 +26,11 @@ die() {
 tail_log() {
 	local file=$1 lines=${2:-20}
 	[[ -s $file ]] || return 0
-	printf -- '----- last %s lines of %s -----\n' "$lines" "$file" >&2
-	tail -n "$lines" "$file" >&2 || true
-	printf -- '-----\n' >&2
+	{
+		printf -- '----- last %s lines of %s -----\n' "$lines" "$file"
+		tail -n "$lines" "$file"
+		printf -- '-----\n'
+	} >&2 2>/dev/null || true
 }
 
 # ---- configuration ----------------------------------------------------------

@@ -119,6 +119,14 @@ port_in_use() {
 	timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null
 }
 
+# check_port: fail clearly when another program holds our port.
+check_port() {
+	if port_in_use; then
+		die "port $PORT on 127.0.0.1 is already in use by another program;" \
+			"choose another one with IMAGIER_PORT=..."
+	fi
+}
+
 # wait_for SECONDS PID TEST...: poll TEST every 0.1 s until it succeeds
 # (0), PID dies (1) or time runs out (2). PID may be empty.
 wait_for() {
@@ -298,8 +306,7 @@ nginx_conf() {
 
 start_nginx() {
 	running nginx >/dev/null && return 0
-	port_in_use && die "port $PORT on 127.0.0.1 is already in use by another program;" \
-		"choose another one with IMAGIER_PORT=..."
+	check_port
 	nginx_conf
 	# -e: where nginx logs before it has read the config (the same file).
 	# shellcheck disable=SC2094
@@ -384,6 +391,8 @@ cmd_start() {
 		info "already running at $URL"
 		return 0
 	fi
+	# Before starting anything: is the port free?
+	running nginx >/dev/null || check_port
 	ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 	trap on_start_exit EXIT
 	start_mariadb
@@ -438,6 +447,9 @@ cmd_status() {
 # cmd_run: start, then wait; Ctrl-C, SIGTERM or a daemon dying stops it all.
 cmd_run() {
 	local stop=0 c rc=0
+	# A dead reader (e.g. tee killed by the same Ctrl-C) must not kill us
+	# before the stack is stopped: writes then just fail.
+	trap '' PIPE
 	cmd_start
 	info "in the foreground: Ctrl-C stops the whole stack"
 	trap 'stop=1' INT TERM HUP
@@ -453,7 +465,7 @@ cmd_run() {
 			fi
 		done
 	done
-	echo
+	echo 2>/dev/null || true
 	cmd_stop
 	return "$rc"
 }

@@ -58,3 +58,36 @@ count_rows() {
 	mariadb --socket="$IMAGIER_VAR/run/mysqld.sock" -u "$(id -un)" -N -B imagier -e "SELECT COUNT(*) FROM $1" 2>/dev/null
 }
 count_media() { find "$IMAGIER_VAR/media" -type f | wc -l; }
+
+# ok STATUS DESCRIPTION: passes when STATUS (an exit status) is 0.
+ok() { if [[ "$1" == 0 ]]; then pass "$2"; else fail "$2" "condition was false"; fi; }
+
+# sql QUERY: run a query in the app's database as the MariaDB superuser
+# (the OS user over the stack's socket); prints tab-separated rows.
+sql() {
+	mariadb --socket="$IMAGIER_VAR/run/mysqld.sock" -u "$(id -un)" -N -B imagier -e "$1" 2>/dev/null
+}
+
+# wait_until SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds
+# (returns 0) or the time runs out (returns 1).
+wait_until() {
+	local seconds="$1" i
+	shift
+	for ((i = 0; i < seconds * 10; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# http_code PATH [curl args...]: just the status of one request ("000": none).
+http_code() {
+	local path="$1"
+	shift
+	curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@" "$IMAGIER_URL$path" || true
+}
+healthz_is() { [[ "$(http_code /healthz)" == "$1" ]]; }
+
+# fcgi_workers: pids of the pool master's children, one a line, sorted.
+fcgi_master() { cat "$IMAGIER_VAR/run/fcgi.pid" 2>/dev/null; }
+fcgi_workers() { ps -o pid= --ppid "$(fcgi_master)" 2>/dev/null | tr -d ' ' | sort -n; }

@@ -54,22 +54,21 @@ static void config_parses_ini(void **state)
 	struct config c;
 	char err[256];
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(config_parse_ini(&c, "; comment\n[server]\nport = 9090\nworkers=3\n"
+	assert_int_equal(config_parse_ini(&c,
+					  "; comment\n[server]\nport = 9090\nworkers=3\n"
 					  "[db]\nname = other\n",
 					  "t", err, sizeof(err)),
 			 0);
 	assert_int_equal(c.port, 9090);
 	assert_int_equal(c.workers, 3);
 	assert_string_equal(c.db_name, "other");
-	assert_int_equal(config_parse_ini(&c, "[server]\nport = abc\n", "t", err, sizeof(err)),
-			 -1);
+	assert_int_equal(config_parse_ini(&c, "[server]\nport = abc\n", "t", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "t:2: server.port"));
 	assert_int_equal(config_parse_ini(&c, "[server]\nnope = 1\n", "t", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "unknown key server.nope"));
 	assert_int_equal(config_parse_ini(&c, "[server\n", "t", err, sizeof(err)), -1);
-	assert_int_equal(config_parse_ini(&c, "[site]\nsecure_cookies = maybe\n", "t", err,
-					  sizeof(err)),
-			 -1);
+	assert_int_equal(
+	    config_parse_ini(&c, "[site]\nsecure_cookies = maybe\n", "t", err, sizeof(err)), -1);
 }
 
 static void config_env_overrides_and_var(void **state)
@@ -187,15 +186,15 @@ static void str_to_u64_is_strict(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(arena_allocates_and_resets),
-		cmocka_unit_test(buf_grows_and_resets),
-		cmocka_unit_test(config_parses_ini),
-		cmocka_unit_test(config_env_overrides_and_var),
-		cmocka_unit_test(passwords_hash_and_verify),
-		cmocka_unit_test(tokens_are_random_and_hashed),
-		cmocka_unit_test(username_and_password_rules),
-		cmocka_unit_test(tags_are_split_and_normalised),
-		cmocka_unit_test(str_to_u64_is_strict),
+	    cmocka_unit_test(arena_allocates_and_resets),
+	    cmocka_unit_test(buf_grows_and_resets),
+	    cmocka_unit_test(config_parses_ini),
+	    cmocka_unit_test(config_env_overrides_and_var),
+	    cmocka_unit_test(passwords_hash_and_verify),
+	    cmocka_unit_test(tokens_are_random_and_hashed),
+	    cmocka_unit_test(username_and_password_rules),
+	    cmocka_unit_test(tags_are_split_and_normalised),
+	    cmocka_unit_test(str_to_u64_is_strict),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);

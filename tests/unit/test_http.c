@@ -519,6 +519,11 @@ static void test_mp_padding_and_empty_file(void **state)
 	assert_int_equal(f->nparts, 1);
 	assert_string_equal(f->parts[0].name, "g");
 	assert_int_equal(f->parts[0].len, 2);
+	/* skipped parts still count towards max_parts + max_fields */
+	f->lim.max_parts = 1;
+	f->lim.max_fields = 0;
+	assert_int_equal(MP(f, body), 413);
+	assert_string_equal(f->why, "too many parts");
 }
 
 /* ---- JSON ---- */
