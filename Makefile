@@ -1,7 +1,7 @@
 # imagier - the only entry points: make, make run, make start, make stop,
 # make test, make check, make bench, make fuzz. See README.md.
 
-PKGS     := gdlib libmariadb libmemcached libcjson libsodium libcurl
+PKGS     := gdlib libavif libmariadb libmemcached libcjson libsodium libcurl
 CC       ?= cc
 CSTD     := -std=c17 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
@@ -51,27 +51,32 @@ $(BUILD)/%.o: %.c
 
 $(LIBA): $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(BIN)/imagier-fcgi: $(BUILD)/cgi/fcgi_main.o $(CGI_OBJ) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD  $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 $(BIN)/imagier: $(BUILD)/cgi/cli_main.o $(CGI_OBJ) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD  $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(CGI_OBJ) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lcmocka
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lcmocka
 
 $(BUILD)/tests/mkimage: tests/tools/mkimage.c $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/tests/hello-fcgi: tests/tools/hello_fcgi.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ -lfcgi
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ -lfcgi
 
 deps:
 	@tools/deps.sh run

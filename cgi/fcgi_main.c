@@ -44,9 +44,10 @@ static int inherited_socket(void)
 	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
 	if (fds && pid && atoi(fds) >= 1 && atoi(pid) == (int)getpid())
 		return 3;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	if (getsockname(0, (struct sockaddr *)&ss, &len) == 0)
+	/* spawn-fcgi: fd 0 is a listening socket (not merely any socket). */
+	int listening = 0;
+	socklen_t len = sizeof(listening);
+	if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening)
 		return 0;
 	return -1;
 }
@@ -86,7 +87,8 @@ static pid_t spawn(struct pool *p, int slot)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGCHLD, SIG_DFL);
-		_exit(worker_run(p->fd));
+		/* exit(), not _exit(): LeakSanitizer checks at exit. */
+		exit(worker_run(p->fd));
 	}
 	if (pid < 0) {
 		log_error("fork failed: %s", strerror(errno));

@@ -4,7 +4,6 @@
 #include "util.h"
 
 #include <avif/avif.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gd.h>
@@ -48,53 +47,7 @@ static int fmt_ok(int r, size_t n)
 /* ---- AVIF ----
  * libgd 2.3.3 leaks every buffer its AVIF reader reads (libgd #831, about
  * the file size per call) and sets no size limit, so AVIF is decoded with
- * libavif itself. The build links only libgd, so the few functions are
- * looked up in the libavif that libgd already loaded, after checking that
- * its version matches the header these structs come from. */
-
-struct avif_fns {
-	avifDecoder *(*create)(void);
-	void (*destroy)(avifDecoder *);
-	avifResult (*set_io_memory)(avifDecoder *, const uint8_t *, size_t);
-	avifResult (*parse)(avifDecoder *);
-	avifResult (*next_image)(avifDecoder *);
-	void (*rgb_defaults)(avifRGBImage *, const avifImage *);
-	void (*rgb_alloc)(avifRGBImage *);
-	void (*rgb_free)(avifRGBImage *);
-	avifResult (*yuv_to_rgb)(const avifImage *, avifRGBImage *);
-};
-
-#define STR_(x) #x
-#define STR(x)	STR_(x)
-
-static void *avif_sym(const char *name)
-{
-	return dlsym(RTLD_DEFAULT, name);
-}
-
-static int avif_fns_load(struct avif_fns *f)
-{
-	static const char want[] = STR(AVIF_VERSION_MAJOR) "." STR(AVIF_VERSION_MINOR) ".";
-	const char *(*version)(void) = (const char *(*)(void))avif_sym("avifVersion");
-	if (!version || strncmp(version(), want, sizeof(want) - 1) != 0)
-		return -1;
-	f->create = (avifDecoder * (*)(void)) avif_sym("avifDecoderCreate");
-	f->destroy = (void (*)(avifDecoder *))avif_sym("avifDecoderDestroy");
-	f->set_io_memory = (avifResult(*)(avifDecoder *, const uint8_t *, size_t))avif_sym(
-	    "avifDecoderSetIOMemory");
-	f->parse = (avifResult(*)(avifDecoder *))avif_sym("avifDecoderParse");
-	f->next_image = (avifResult(*)(avifDecoder *))avif_sym("avifDecoderNextImage");
-	f->rgb_defaults =
-	    (void (*)(avifRGBImage *, const avifImage *))avif_sym("avifRGBImageSetDefaults");
-	f->rgb_alloc = (void (*)(avifRGBImage *))avif_sym("avifRGBImageAllocatePixels");
-	f->rgb_free = (void (*)(avifRGBImage *))avif_sym("avifRGBImageFreePixels");
-	f->yuv_to_rgb =
-	    (avifResult(*)(const avifImage *, avifRGBImage *))avif_sym("avifImageYUVToRGB");
-	if (!f->create || !f->destroy || !f->set_io_memory || !f->parse || !f->next_image ||
-	    !f->rgb_defaults || !f->rgb_alloc || !f->rgb_free || !f->yuv_to_rgb)
-		return -1;
-	return 0;
-}
+ * libavif itself (linked directly; libgd depends on it anyway). */
 
 /* 8-bit RGBA from libavif into a new gd truecolor image. */
 static gdImagePtr avif_to_gd(const avifRGBImage *rgb)
@@ -113,10 +66,7 @@ static gdImagePtr avif_to_gd(const avifRGBImage *rgb)
 
 static gdImagePtr avif_decode(const unsigned char *d, size_t len, uint64_t max_pixels)
 {
-	struct avif_fns f;
-	if (avif_fns_load(&f) < 0)
-		return gdImageCreateFromAvifPtr((int)len, (void *)d);
-	avifDecoder *dec = f.create();
+	avifDecoder *dec = avifDecoderCreate();
 	gdImagePtr im = NULL;
 	if (!dec)
 		return NULL;
@@ -124,18 +74,18 @@ static gdImagePtr avif_decode(const unsigned char *d, size_t len, uint64_t max_p
 	dec->imageDimensionLimit = IMAGE_MAX_SIDE;
 	dec->ignoreExif = AVIF_TRUE;
 	dec->ignoreXMP = AVIF_TRUE;
-	if (f.set_io_memory(dec, d, len) == AVIF_RESULT_OK && f.parse(dec) == AVIF_RESULT_OK &&
-	    f.next_image(dec) == AVIF_RESULT_OK) {
+	if (avifDecoderSetIOMemory(dec, d, len) == AVIF_RESULT_OK && avifDecoderParse(dec) == AVIF_RESULT_OK &&
+	    avifDecoderNextImage(dec) == AVIF_RESULT_OK) {
 		avifRGBImage rgb;
-		f.rgb_defaults(&rgb, dec->image);
+		avifRGBImageSetDefaults(&rgb, dec->image);
 		rgb.format = AVIF_RGB_FORMAT_RGBA;
 		rgb.depth = 8;
-		f.rgb_alloc(&rgb);
-		if (f.yuv_to_rgb(dec->image, &rgb) == AVIF_RESULT_OK)
+		avifRGBImageAllocatePixels(&rgb);
+		if (avifImageYUVToRGB(dec->image, &rgb) == AVIF_RESULT_OK)
 			im = avif_to_gd(&rgb);
-		f.rgb_free(&rgb);
+		avifRGBImageFreePixels(&rgb);
 	}
-	f.destroy(dec);
+	avifDecoderDestroy(dec);
 	return im;
 }
 

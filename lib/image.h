@@ -54,8 +54,9 @@ struct image_stored {
  * the derived sizes -- widths 320, 640, 1280 (only those smaller than the
  * original) plus the original size -- each as WebP and JPEG, under
  * media_dir, content-addressed by the SHA-256 of the encoded bytes: written
- * to a temp file, fsynced, renamed, directory fsynced. An existing file with
- * the same name is kept (same bytes). Returns 0, or 400/413/415 with *why
+ * to a temp file, fsynced, moved into place (link(2), so never replacing),
+ * directory fsynced. An existing file with the same name is kept (same
+ * bytes). Returns 0, or 400/413/415 with *why
  * for undecodable input, or 500 for a storage failure (disk). On failure no
  * new file is left behind (temp files are unlinked). *why is a static string
  * or out->reason. Paths end in .webp or .jpg. */

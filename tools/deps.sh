@@ -19,11 +19,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ROOT=$IMAGIER_ROOT_DIR
 
-RUN_PKGS=(nginx mariadb-server memcached libfcgi-dev libmariadb-dev libgd-dev
+RUN_PKGS=(nginx mariadb-server memcached libfcgi-dev libmariadb-dev libgd-dev libavif-dev
 	libcjson-dev libmemcached-dev libsodium-dev libcurl4-openssl-dev pkg-config
 	gcc make curl)
 TEST_PKGS=(libcmocka-dev clang libclang-rt-14-dev cppcheck clang-format clang-tidy
-	jq wrk chromium spawn-fcgi valgrind nodejs npm)
+	jq wrk chromium spawn-fcgi libfcgi-bin systemd python3 valgrind nodejs npm)
 # Packages whose Debian postinst starts a system-wide daemon we do not want.
 SERVICE_PKGS=(nginx mariadb-server memcached)
 

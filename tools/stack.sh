@@ -16,7 +16,8 @@
 # Environment:
 #   IMAGIER_VAR   var dir (default: server.var of imagier.conf, ./var);
 #                 a relative path is taken from the repository root
-#   IMAGIER_PORT  port nginx listens on, on 127.0.0.1 only (default 8080)
+#   IMAGIER_PORT  port nginx listens on, on 127.0.0.1 only (default: the
+#                 port this var dir's stack runs on, else server.port, 8080)
 #   IMAGIER_BIN   where imagier and imagier-fcgi are (default <repo>/bin;
 #                 build/san/bin for a SANITIZE=1 build)
 #   IMAGIER_FCGI_CMD  testing hook: a command run instead of
@@ -42,7 +43,10 @@ ROOT=$IMAGIER_ROOT_DIR
 VAR="$(abs_path "${IMAGIER_VAR:-$(ini_get "$ROOT/imagier.conf" server var)}")"
 VAR=${VAR%/}
 [[ $VAR != "$ROOT" ]] || VAR=$ROOT/var # server.var empty: the default
-PORT=${IMAGIER_PORT:-$(ini_get "$ROOT/imagier.conf" server port)}
+# Port: IMAGIER_PORT, else the one this stack runs on (so status and stop
+# need only IMAGIER_VAR), else server.port, else 8080.
+PORT=${IMAGIER_PORT:-$(cat "$VAR/run/port" 2>/dev/null || true)}
+PORT=${PORT:-$(ini_get "$ROOT/imagier.conf" server port)}
 PORT=${PORT:-8080}
 BIN="$(abs_path "${IMAGIER_BIN:-bin}")"
 RUN=$VAR/run
@@ -57,9 +61,9 @@ URL="http://127.0.0.1:$PORT/"
 if ! [[ $PORT =~ ^[0-9]+$ ]] || ((PORT < 1 || PORT > 65535)); then
 	die "IMAGIER_PORT '$PORT' is not a port number"
 fi
-MEMCACHED_SOCK_NAME=/memcached.sock
-# A unix socket path is limited to 107 bytes (sun_path).
-((${#RUN} + ${#MEMCACHED_SOCK_NAME} <= 107)) ||
+# A unix socket path is limited to 107 bytes (sun_path); the longest of
+# ours ends in "/memcached.sock" (15 bytes).
+((${#RUN} + 15 <= 107)) ||
 	die "IMAGIER_VAR is too long for unix socket paths ($RUN/memcached.sock > 107 bytes)"
 
 # The C programs read these (see imagier.conf).
@@ -108,7 +112,8 @@ logfile() {
 
 # http_code PATH: the HTTP status nginx answers for PATH ("000": no answer).
 http_code() {
-	curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$PORT$1" || true
+	curl -s --noproxy '*' -o /dev/null -w '%{http_code}' --max-time 2 \
+		"http://127.0.0.1:$PORT$1" || true
 }
 
 # healthy: /healthz answers 200 through nginx.
@@ -117,6 +122,12 @@ healthy() { [[ "$(http_code /healthz)" == 200 ]]; }
 # port_in_use: something accepts connections on 127.0.0.1:$PORT.
 port_in_use() {
 	timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null
+}
+
+# log_mark LOG WHAT: a line in LOG saying who starts WHAT when, so the log
+# tails shown on failure start at the right place.
+log_mark() {
+	printf -- '--- %s: tools/stack.sh starts %s\n' "$(date '+%F %T')" "$2" >>"$1"
 }
 
 # check_port: fail clearly when another program holds our port.
@@ -231,6 +242,7 @@ start_mariadb() {
 		--innodb-flush-log-at-trx-commit=1 --character-set-server=utf8mb4
 		--collation-server=utf8mb4_unicode_ci --max-connections=200)
 	((IS_ROOT)) && args+=(--user=root)
+	log_mark "$LOG/mariadb.log" mariadbd
 	# setsid: its own session, so Ctrl-C on `run` reaches only this script.
 	setsid mariadbd "${args[@]}" </dev/null >>"$LOG/mariadb.log" 2>&1 9>&- &
 	local pid=$!
@@ -277,14 +289,17 @@ start_fcgi() {
 	local pid
 	fcgi_command
 	[[ $FCGI_LISTEN != unix:* ]] || rm -f "${FCGI_LISTEN#unix:}"
+	log_mark "$LOG/fcgi.log" "${FCGI_CMD[*]}"
 	# Foreground program in its own session; we keep its pid.
 	(cd "$ROOT" && exec setsid "${FCGI_CMD[@]}") </dev/null >>"$LOG/fcgi.log" 2>&1 9>&- &
 	pid=$!
 	echo "$pid" >"$RUN/fcgi.pid"
 	STARTED+=(fcgi)
 	if [[ $FCGI_LISTEN == unix:* ]]; then
-		wait_for 30 "$pid" test -S "${FCGI_LISTEN#unix:}" ||
-			die "${FCGI_CMD[0]##*/} did not listen on $FCGI_LISTEN (log: $LOG/fcgi.log)"
+		local rc=0
+		wait_for 30 "$pid" test -S "${FCGI_LISTEN#unix:}" || rc=$?
+		((rc != 1)) || die "${FCGI_CMD[0]##*/} exited at once (log: $LOG/fcgi.log)"
+		((rc == 0)) || die "${FCGI_CMD[0]##*/} does not listen on $FCGI_LISTEN after 30 s"
 	fi
 }
 
@@ -367,7 +382,8 @@ cmd_setup() {
 on_start_exit() {
 	local rc=$? c i
 	((rc != 0)) || return 0
-	for c in "${STARTED[@]}"; do
+	# The logs of what we started, or of everything if we started nothing.
+	for c in "${STARTED[@]:-${COMPONENTS[@]}}"; do
 		tail_log "$(logfile "$c")" 15
 	done
 	for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do
@@ -446,7 +462,7 @@ cmd_status() {
 
 # cmd_run: start, then wait; Ctrl-C, SIGTERM or a daemon dying stops it all.
 cmd_run() {
-	local stop=0 c rc=0
+	local stop=0 c rc=0 dead
 	# A dead reader (e.g. tee killed by the same Ctrl-C) must not kill us
 	# before the stack is stopped: writes then just fail.
 	trap '' PIPE
@@ -457,13 +473,22 @@ cmd_run() {
 		sleep 1 &
 		wait $! || true
 		((stop)) && break
+		# Another stack.sh (restart-fcgi, stop) is at work: look later.
+		flock -n "$RUN/stack.lock" true || continue
+		dead=()
 		for c in "${COMPONENTS[@]}"; do
-			if ! running "$c" >/dev/null; then
+			running "$c" >/dev/null || dead+=("$c")
+		done
+		if ((${#dead[@]} == ${#COMPONENTS[@]})); then
+			info "the stack was stopped from elsewhere"
+			return 0
+		elif ((${#dead[@]})); then
+			for c in "${dead[@]}"; do
 				warn "$c is no longer running"
 				tail_log "$(logfile "$c")" 20
-				stop=1 rc=1
-			fi
-		done
+			done
+			stop=1 rc=1
+		fi
 	done
 	echo 2>/dev/null || true
 	cmd_stop
@@ -473,6 +498,7 @@ cmd_run() {
 cmd_restart_fcgi() {
 	setup_dirs
 	lock
+	running nginx >/dev/null || die "the stack in $VAR is not running: use start"
 	stop_component fcgi
 	trap on_start_exit EXIT
 	start_fcgi

@@ -11,8 +11,10 @@ what="${1:-all}"
 if [[ "${SANITIZE:-0}" == 1 ]]; then
 	BUILD=build/san
 	BIN="$ROOT/build/san/bin"
-	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:log_path=${TMPDIR:-/tmp}/imagier-asan"
-	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+	SAN_LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/imagier-san.XXXXXX")"
+	export SAN_LOG_DIR
+	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:log_path=$SAN_LOG_DIR/asan"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$SAN_LOG_DIR/ubsan"
 	export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0"
 else
 	BUILD=build/rel
@@ -23,11 +25,13 @@ export MKIMAGE="$ROOT/$BUILD/tests/mkimage"
 
 tests=()
 case "$what" in
-all | unit) tests+=("$BUILD"/tests/test_*) ;;&
+all | unit) for t in "$BUILD"/tests/test_*; do [[ $t == *.d ]] || tests+=("$t"); done ;;&
 all) tests+=(tools/fuzz.sh) ;;&
 all | integration) tests+=(tests/integration/t*.sh) ;;&
 all | browser) tests+=(tests/browser/t*.mjs) ;;
 esac
+# Last: under SANITIZE=1, no sanitizer report from any program of the run.
+[[ "${SANITIZE:-0}" == 1 && "$what" == all ]] && tests+=(tests/t9999-sanitizer-reports.sh)
 
 need_stack=0
 [[ "$what" != unit ]] && need_stack=1

@@ -91,3 +91,17 @@ healthz_is() { [[ "$(http_code /healthz)" == "$1" ]]; }
 # fcgi_workers: pids of the pool master's children, one a line, sorted.
 fcgi_master() { cat "$IMAGIER_VAR/run/fcgi.pid" 2>/dev/null; }
 fcgi_workers() { ps -o pid= --ppid "$(fcgi_master)" 2>/dev/null | tr -d ' ' | sort -n; }
+
+# jsonc FILTER: like json, compact output (for arrays and objects).
+jsonc() { jq -c "$1" <<<"$BODY" 2>/dev/null; }
+
+# fetch PATH OUT: GET into the file OUT without touching BODY; sets
+# F_STATUS, F_HEADERS (lower-cased) and F_TYPE (Content-Type).
+fetch() {
+	F_STATUS="$(curl -s -o "$2" -D "$TMP/fheaders" -w '%{http_code}' --max-time 30 \
+		"$IMAGIER_URL$1")" || F_STATUS=000
+	F_HEADERS="$(tr -d '\r' <"$TMP/fheaders" | tr 'A-Z' 'a-z')"
+	F_TYPE="$(grep '^content-type:' <<<"$F_HEADERS" | head -1 | cut -d' ' -f2-)"
+}
+# rawheader NAME: a header of the last req with its value's case kept.
+rawheader() { tr -d '\r' <"$TMP/headers" | grep -i "^$1:" | head -1 | cut -d' ' -f2-; }

@@ -76,6 +76,7 @@ is "$(json .error.code)" not_found "... with a JSON not_found"
 req DELETE /healthz
 is "$STATUS" 405 "DELETE /healthz is 405"
 is "$(json .error.code)" method_not_allowed "405 from the API face is JSON"
+is "$(header allow)" "get, head" "405 says what is allowed (Allow: GET, HEAD)"
 req PUT /api/v1/feed
 is "$STATUS" 405 "PUT /api/v1/feed is 405"
 is "$(json .error.code)" method_not_allowed "PUT /api/v1/feed: code method_not_allowed"
@@ -83,8 +84,14 @@ req POST /p/1 --data x=1
 is "$STATUS" 405 "POST /p/1 is 405"
 like "$(header content-type)" '^text/html' "405 on a page is HTML"
 like "$BODY" 'not allowed' "405 page says why"
+is "$(header allow)" "get, head" "... with Allow: GET, HEAD"
 req GET /logout
 is "$STATUS" 405 "GET /logout is 405 (logout is POST only)"
+is "$(header allow)" "post" "... with Allow: POST"
+head -1 "$TMP/headers" | tr -d '\r' >"$TMP/statusline"
+is "$(cat "$TMP/statusline")" "HTTP/1.1 405 Method Not Allowed" "the status line has a reason phrase"
+req GET /api/v1/me
+is "$(head -1 "$TMP/headers" | tr -d '\r')" "HTTP/1.1 401 Unauthorized" "401 status line has its reason phrase"
 
 # ---- the app still answers after all that ----------------------------------
 is "$(http_code /healthz)" 200 "healthz still 200"

@@ -807,32 +807,49 @@ static void test_store_rejects(void **state)
 	assert_int_equal(files_in(dir), 0);
 }
 
+/* Transparent pixels stay transparent in WebP and become white in JPEG,
+ * from a truecolor PNG with alpha, a palette PNG with a clear colour, and an
+ * AVIF with alpha. */
 static void test_store_alpha(void **state)
 {
 	const char *dir = *state;
-	gdImagePtr im = picture(400, 300);
-	gdImageAlphaBlending(im, 0);
-	gdImageSaveAlpha(im, 1);
-	gdImageFilledRectangle(im, 0, 0, 99, 99, gdTrueColorAlpha(0, 0, 0, gdAlphaTransparent));
-	size_t n;
-	unsigned char *p = encode(im, "png", &n);
-	gdImageDestroy(im);
-	struct image_stored out;
-	const char *why;
-	assert_int_equal(image_store(dir, p, n, MP40, &out, &why), 0);
-	assert_int_equal(out.nv, 4);
-	for (int k = 0; k < out.nv; k++) {
-		gdImagePtr d = decode_file(dir, &out.v[k]);
-		int c = gdImageGetTrueColorPixel(d, 5, 5);
-		if (strcmp(out.v[k].format, "webp") == 0) {
-			assert_int_equal(gdTrueColorGetAlpha(c), gdAlphaTransparent);
+	for (int kind = 0; kind < 3; kind++) {
+		int palette = kind == 1;
+		gdImagePtr im = palette ? gdImageCreate(400, 300) : picture(400, 300);
+		if (palette) {
+			gdImageColorAllocate(im, 30, 90, 200); /* background */
+			int clear = gdImageColorAllocate(im, 0, 0, 0);
+			gdImageColorTransparent(im, clear);
+			gdImageFilledRectangle(im, 0, 0, 99, 99, clear);
 		} else {
-			assert_true(gdTrueColorGetRed(c) > 245 && gdTrueColorGetGreen(c) > 245 &&
-				    gdTrueColorGetBlue(c) > 245);
+			gdImageAlphaBlending(im, 0);
+			gdImageSaveAlpha(im, 1);
+			gdImageFilledRectangle(im, 0, 0, 99, 99,
+					       gdTrueColorAlpha(0, 0, 0, gdAlphaTransparent));
 		}
-		gdImageDestroy(d);
+		size_t n;
+		unsigned char *p = encode(im, kind == 2 ? "avif" : "png", &n);
+		gdImageDestroy(im);
+		struct image_stored out;
+		const char *why;
+		assert_int_equal(image_store(dir, p, n, MP40, &out, &why), 0);
+		assert_int_equal(out.nv, 4);
+		for (int k = 0; k < out.nv; k++) {
+			gdImagePtr d = decode_file(dir, &out.v[k]);
+			int c = gdImageGetTrueColorPixel(d, 5, 5);
+			if (strcmp(out.v[k].format, "webp") == 0) {
+				assert_int_equal(gdTrueColorGetAlpha(c), gdAlphaTransparent);
+			} else {
+				assert_true(gdTrueColorGetRed(c) > 245 &&
+					    gdTrueColorGetGreen(c) > 245 &&
+					    gdTrueColorGetBlue(c) > 245);
+			}
+			c = gdImageGetTrueColorPixel(d, 300, 250); /* opaque area */
+			assert_int_equal(gdTrueColorGetAlpha(c), 0);
+			gdImageDestroy(d);
+		}
+		free(p);
 	}
-	free(p);
 }
 
 /* A failure on the last file removes the files this call had written. */
