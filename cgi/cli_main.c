@@ -3,6 +3,7 @@
 #include "auth.h"
 #include "db.h"
 #include "log.h"
+#include "sweep.h"
 #include "util.h"
 #include "worker.h"
 
@@ -215,6 +216,41 @@ static int cmd_request(void)
 	return resp.status >= 500;
 }
 
+/* Remove media files no row points at (older than --grace seconds). */
+static int cmd_sweep_media(struct config *cfg, int argc, char **argv)
+{
+	int64_t grace = 3600;
+	int dry = 0;
+	for (int i = 2; i < argc; i++) {
+		uint64_t v;
+		if (!strcmp(argv[i], "--dry-run"))
+			dry = 1;
+		else if (!strcmp(argv[i], "--grace") && i + 1 < argc &&
+			 str_to_u64(argv[i + 1], 1u << 30, &v) == 0) {
+			grace = (int64_t)v;
+			i++;
+		} else {
+			fprintf(stderr, "usage: imagier sweep-media [--dry-run] [--grace SECONDS]\n");
+			return 2;
+		}
+	}
+	struct db *db = db_new(cfg);
+	struct sweep_stats st;
+	int rc = 1;
+	if (db_connect(db) != DB_OK)
+		fprintf(stderr, "imagier sweep-media: cannot connect to the database\n");
+	else if (media_sweep(db, cfg->media_dir, grace, dry, &st) == 0) {
+		printf("%s %llu orphaned files and %llu temporary files; kept %llu, %llu too young "
+		       "to judge\n",
+		       dry ? "would remove" : "removed", (unsigned long long)st.removed,
+		       (unsigned long long)st.tmp_removed, (unsigned long long)st.kept,
+		       (unsigned long long)st.young);
+		rc = 0;
+	}
+	db_free(db);
+	return rc;
+}
+
 static void usage(void)
 {
 	printf("usage: imagier COMMAND\n"
@@ -223,6 +259,7 @@ static void usage(void)
 	       "                 or taken from IMAGIER_ADMIN_PASSWORD)\n"
 	       "  request        serve one request from CGI variables (REQUEST_METHOD,\n"
 	       "                 REQUEST_URI, ...) and stdin; print the response\n"
+	       "  sweep-media    remove media files no post points at [--dry-run] [--grace S]\n"
 	       "  config         print the effective configuration (no secrets)\n");
 }
 
@@ -243,6 +280,8 @@ int main(int argc, char **argv)
 		return cmd_migrate(&cfg);
 	if (!strcmp(cmd, "create-admin"))
 		return cmd_create_admin(&cfg);
+	if (!strcmp(cmd, "sweep-media"))
+		return cmd_sweep_media(&cfg, argc, argv);
 	if (!strcmp(cmd, "request"))
 		return cmd_request();
 	if (!strcmp(cmd, "config")) {

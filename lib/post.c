@@ -114,6 +114,12 @@ int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struc
 		    img->blurhash, img->avg_color, post_variants_json(a, img), now) != DB_OK)
 		goto fail;
 	int64_t image_id = (int64_t)r.insert_id;
+	for (int i = 0; i < img->nv; i++)
+		if (db_exec(db, a, NULL,
+			    "INSERT IGNORE INTO media_files (path, image_id, bytes, created_at) "
+			    "VALUES (?, ?, ?, ?)",
+			    "siii", img->v[i].path, image_id, (int64_t)img->v[i].bytes, now) != DB_OK)
+			goto fail;
 	if (db_exec(db, a, &r,
 		    "INSERT INTO posts (user_id, image_id, prompt, caption, tags, created_at) "
 		    "VALUES (?, ?, ?, ?, ?, ?)",

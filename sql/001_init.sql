@@ -36,6 +36,17 @@ CREATE TABLE images (
   UNIQUE KEY uq_images_sha256 (sha256)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- Every file in the media store that a row points at: the orphan sweeper
+-- (`imagier sweep-media`) removes files that are not listed here.
+CREATE TABLE media_files (
+  path       VARCHAR(100) NOT NULL PRIMARY KEY,
+  image_id   BIGINT UNSIGNED NOT NULL,
+  bytes      BIGINT UNSIGNED NOT NULL,
+  created_at BIGINT NOT NULL,
+  KEY ix_media_files_image (image_id),
+  CONSTRAINT fk_media_image FOREIGN KEY (image_id) REFERENCES images (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=ascii;
+
 CREATE TABLE posts (
   id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   user_id    BIGINT UNSIGNED NOT NULL,
