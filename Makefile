@@ -32,7 +32,7 @@ CGI_MAINS := cgi/fcgi_main.c cgi/cli_main.c cgi/gen_main.c
 CGI_SRC  := $(filter-out $(CGI_MAINS),$(wildcard cgi/*.c))
 CGI_OBJ  := $(CGI_SRC:%.c=$(BUILD)/%.o)
 
-PROGS    := $(BIN)/imagier-fcgi $(BIN)/imagier
+PROGS    := $(BIN)/imagier-fcgi $(BIN)/imagier $(BIN)/imagier-gen
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN := $(BUILD)/tests/mkimage $(BUILD)/tests/hello-fcgi
@@ -54,6 +54,11 @@ $(LIBA): $(LIB_OBJ)
 	@ar rcs $@ $^
 
 $(BIN)/imagier-fcgi: $(BUILD)/cgi/fcgi_main.o $(CGI_OBJ) $(LIBA)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(BIN)/imagier-gen: $(BUILD)/cgi/gen_main.o $(LIBA)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)

@@ -74,6 +74,7 @@ struct ctx {
 	const char *csrf;		/* token forms must echo, or NULL */
 	int bearer;			/* authenticated by Authorization: Bearer */
 	const char *session_token;	/* raw token from the cookie or header */
+	int session_down;		/* 1: the token could not be checked (db down) */
 	struct cJSON *data;		/* the view model the handler builds */
 	const char *view;		/* template override (else route->view) */
 	const char *title;		/* page title */
@@ -88,6 +89,9 @@ int ctx_fail(struct ctx *c, int status, const char *code, const char *message);
 int ctx_done(struct ctx *c, int api_status, const char *location);
 /* A request parameter: JSON body member (string), else form field, else query. */
 const char *ctx_param(struct ctx *c, const char *name);
+/* A whole-number parameter (JSON number or decimal string) in [0, max]:
+ * 1 = set *out, 0 = absent or empty, -1 = present but not such a number. */
+int ctx_param_u64(struct ctx *c, const char *name, uint64_t max, uint64_t *out);
 /* Add a response header line. */
 void ctx_header(struct ctx *c, const char *name, const char *value);
 /* Set a cookie (HttpOnly, SameSite=Lax, Path=/, Secure when configured);
@@ -119,5 +123,13 @@ int post_upload_form(struct ctx *c);
 int post_create(struct ctx *c);
 int post_show(struct ctx *c);
 int feed_show(struct ctx *c);
+int gen_create_form(struct ctx *c);
+int gen_create(struct ctx *c);
+int gen_show(struct ctx *c);
+int gen_cancel(struct ctx *c);
+int gen_publish(struct ctx *c);
+int remix_form(struct ctx *c);
+int remix_create(struct ctx *c);
+int lineage_show(struct ctx *c);
 
 #endif

@@ -35,7 +35,7 @@ int ctx_fail(struct ctx *c, int status, const char *code, const char *message)
 int ctx_done(struct ctx *c, int api_status, const char *location)
 {
 	if (c->api) {
-		if (location && api_status == 201)
+		if (location && (api_status == 201 || api_status == 202))
 			ctx_header(c, "Location", location);
 		return api_status;
 	}
@@ -51,6 +51,29 @@ const char *ctx_param(struct ctx *c, const char *name)
 	}
 	const char *v = kv_get(&c->req->form, name);
 	return v ? v : kv_get(&c->req->query, name);
+}
+
+int ctx_param_u64(struct ctx *c, const char *name, uint64_t max, uint64_t *out)
+{
+	if (c->req->json) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->req->json, name);
+		if (!v || cJSON_IsNull(v))
+			return 0;
+		if (cJSON_IsNumber(v)) {
+			double d = v->valuedouble;
+			if (d < 0 || d > (double)max || d != (double)(uint64_t)d)
+				return -1;
+			*out = (uint64_t)d;
+			return 1;
+		}
+		if (!cJSON_IsString(v))
+			return -1;
+		return *v->valuestring ? (str_to_u64(v->valuestring, max, out) ? -1 : 1) : 0;
+	}
+	const char *s = ctx_param(c, name);
+	if (!s || !*s)
+		return 0;
+	return str_to_u64(s, max, out) ? -1 : 1;
 }
 
 void ctx_header(struct ctx *c, const char *name, const char *value)
@@ -166,8 +189,13 @@ static void session_load(struct ctx *c)
 	if (db_exec(c->app->db, c->a, &r,
 		    "SELECT s.user_id, s.csrf, u.username, u.role FROM sessions s "
 		    "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
-		    "bi", h, sizeof(h), now_unix()) != DB_OK ||
-	    r.nrows == 0)
+		    "bi", h, sizeof(h), now_unix()) != DB_OK) {
+		/* Unknown, not invalid: keep the cookie (an outage must not log
+		 * everybody out) and let run() answer 503 where a login counts. */
+		c->session_down = 1;
+		return;
+	}
+	if (r.nrows == 0)
 		goto stale;
 	c->me = arena_zalloc(c->a, sizeof(*c->me));
 	c->me->id = db_int(&r, 0, 0);
@@ -405,6 +433,9 @@ static int run(struct ctx *c, int body_status)
 		return st;
 	unsigned fl = c->route->flags;
 	if ((fl & (R_LOGIN | R_MOD | R_ADMIN)) && !c->me) {
+		if (c->session_down)
+			return ctx_fail(c, 503, "unavailable",
+					"The database is not answering; try again in a moment.");
 		if (!c->api) {
 			c->location =
 			    arena_printf(c->a, "/login?next=%s", url_encode(c->a, r->path));
@@ -457,7 +488,9 @@ void dispatch(struct app *app, struct request *req, struct response *resp, int b
 	buf_reset(&resp->body);
 
 	int st = run(&c, body_status);
-	if (st >= 400 || c.err_code)
+	/* An error status with a view model and no ctx_fail (e.g. /healthz
+	 * 503 {"db":"down"}) is an answer in its own right: render it. */
+	if (c.err_code || (st >= 400 && !(c.api && c.data)))
 		render_error(&c, st >= 400 ? st : 500);
 	else
 		render_ok(&c, st ? st : 200);

@@ -1,5 +1,6 @@
 /* post.c - upload a post, show a post (page /p/ID and GET /api/v1/posts/ID). */
 #include "app.h"
+#include "generate.h"
 #include "cache.h"
 #include "db.h"
 #include "image.h"
@@ -13,6 +14,12 @@
 #include <string.h>
 
 #define FEED_VERSION_KEY "imagier:v:feed"
+
+void post_published(struct ctx *c, int64_t post_id)
+{
+	(void)post_id;
+	cache_bump(c->app->cache, FEED_VERSION_KEY);
+}
 
 int post_upload_form(struct ctx *c)
 {
@@ -77,7 +84,7 @@ int post_create(struct ctx *c)
 	    post_insert(c->app->db, c->a, c->me->id, &stored, prompt, caption, tags, ntags);
 	if (id < 0)
 		return ctx_fail(c, 503, "unavailable", "Could not save the post; try again.");
-	cache_bump(c->app->cache, FEED_VERSION_KEY);
+	post_published(c, id);
 	log_info("post %lld by %s", (long long)id, c->me->username);
 
 	char *url = arena_printf(c->a, "/p/%lld", (long long)id);
@@ -103,6 +110,10 @@ int post_show(struct ctx *c)
 	}
 	cJSON *prompt = cJSON_GetObjectItemCaseSensitive(p, "prompt");
 	c->title = arena_printf(c->a, "%.60s", cJSON_IsString(prompt) ? prompt->valuestring : "");
+	if (!c->api) {
+		cJSON *rc = cJSON_GetObjectItemCaseSensitive(p, "remix_count");
+		cJSON_AddBoolToObject(p, "remix_one", cJSON_IsNumber(rc) && rc->valueint == 1);
+	}
 	cJSON_AddItemToObject(ctx_data(c), "post", p);
 	return 200;
 }

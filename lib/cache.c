@@ -9,12 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CACHE_PENDING 8
+
 struct cache {
 	memcached_st *mc;
 	int retry;	    /* seconds to wait after a failure */
 	int64_t down_until; /* unix time; while in the future, skip memcached */
 	int logged_down;
 	uint64_t hits, misses;
+	char *pending[CACHE_PENDING]; /* version keys whose bump failed */
+	int npending;
 };
 
 /* "a.sock,host:port" -> a libmemcached configuration string. */
@@ -58,14 +62,49 @@ void cache_free(struct cache *c)
 {
 	if (!c)
 		return;
+	while (c->npending)
+		free(c->pending[--c->npending]);
 	if (c->mc)
 		memcached_free(c->mc);
 	free(c);
 }
 
+static void note(struct cache *c, memcached_return_t rc);
+
+/* A bump that failed is owed: remember its key (once). */
+static void pending_add(struct cache *c, const char *key)
+{
+	for (int i = 0; i < c->npending; i++)
+		if (!strcmp(c->pending[i], key))
+			return;
+	if (c->npending < CACHE_PENDING)
+		c->pending[c->npending++] = xstrdup(key);
+}
+
+/* Pay the owed bumps before anything else is read: a page cached under the
+ * old version must not be served for its whole TTL because one bump was
+ * lost while memcached was unreachable. */
+static void replay(struct cache *c)
+{
+	while (c->npending) {
+		const char *key = c->pending[c->npending - 1];
+		uint64_t v;
+		memcached_return_t rc = memcached_increment(c->mc, key, strlen(key), 1, &v);
+		if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND) {
+			note(c, rc);
+			return;
+		}
+		free(c->pending[--c->npending]);
+	}
+}
+
 static int usable(struct cache *c)
 {
-	return c->mc && now_unix() >= c->down_until;
+	if (!c->mc || now_unix() < c->down_until)
+		return 0;
+	if (c->npending)
+		replay(c);
+	return now_unix() >= c->down_until;
 }
 
 /* Connection-level failures mark memcached down for a while. */
@@ -156,15 +195,22 @@ uint64_t cache_version(struct cache *c, const char *key)
 
 void cache_bump(struct cache *c, const char *key)
 {
-	if (!usable(c))
+	/* Tried even while marked down (memcached may be back, and other
+	 * workers may be reading it); a failed bump is owed, see replay(). */
+	if (!c->mc)
 		return;
+	if (c->npending && now_unix() >= c->down_until)
+		replay(c);
 	uint64_t v;
 	memcached_return_t rc = memcached_increment(c->mc, key, strlen(key), 1, &v);
 	if (rc == MEMCACHED_NOTFOUND) {
+		c->down_until = 0;
 		cache_version(c, key);
 		return;
 	}
 	note(c, rc);
+	if (rc != MEMCACHED_SUCCESS)
+		pending_add(c, key);
 }
 
 uint64_t cache_incr(struct cache *c, const char *key, int ttl)

@@ -49,6 +49,23 @@ static const struct ckey keys[] = {
     S("site", "secure_cookies", secure_cookies, C_SECURE, "auto"),
     S("site", "session_days", session_days, C_INT, "30"),
     S("site", "login_attempts", login_attempts, C_INT, "10"),
+    S("gen", "backends", gen_backends, C_STR, "procedural"),
+    S("gen", "default", gen_default, C_STR, "procedural"),
+    S("gen", "max_in_flight", gen_max_in_flight, C_INT, "3"),
+    S("gen", "max_per_hour", gen_max_per_hour, C_INT, "60"),
+    S("gen", "job_timeout", gen_job_timeout, C_INT, "180"),
+    S("gen", "max_attempts", gen_max_attempts, C_INT, "3"),
+    S("gen", "worker_id", gen_worker_id, C_STR, ""),
+    S("openai", "base_url", openai_base_url, C_STR, ""),
+    S("openai", "api_key", openai_api_key, C_STR, ""),
+    S("openai", "model", openai_model, C_STR, ""),
+    S("openai", "timeout", openai_timeout, C_INT, "120"),
+    S("a1111", "base_url", a1111_base_url, C_STR, ""),
+    S("a1111", "model", a1111_model, C_STR, ""),
+    S("a1111", "api_key", a1111_api_key, C_STR, ""),
+    S("a1111", "steps", a1111_steps, C_INT, "25"),
+    S("a1111", "sampler", a1111_sampler, C_STR, "Euler a"),
+    S("a1111", "timeout", a1111_timeout, C_INT, "180"),
 };
 #undef S
 

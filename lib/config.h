@@ -40,6 +40,26 @@ struct config {
 	int secure_cookies;
 	int session_days;
 	int login_attempts;
+	/* [gen] */
+	char gen_backends[128]; /* enabled, comma separated */
+	char gen_default[16];
+	int gen_max_in_flight;
+	int gen_max_per_hour;
+	int gen_job_timeout;
+	int gen_max_attempts;
+	char gen_worker_id[64]; /* stable per host/instance; "" = hostname */
+	/* [openai] */
+	char openai_base_url[256];
+	char openai_api_key[256];
+	char openai_model[64];
+	int openai_timeout;
+	/* [a1111] */
+	char a1111_base_url[256];
+	char a1111_model[128];
+	char a1111_api_key[256]; /* "user:password" of --api-auth, or a token */
+	int a1111_steps;
+	char a1111_sampler[64];
+	int a1111_timeout;
 };
 
 /* Load defaults, then <root>/imagier.conf (or $IMAGIER_CONFIG), then

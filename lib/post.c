@@ -93,56 +93,146 @@ char *post_variants_json(struct arena *a, const struct image_stored *img)
 	return out;
 }
 
-int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struct image_stored *img,
-		    const char *prompt, const char *caption, const char **tags, int ntags)
+int64_t image_insert(struct db *db, struct arena *a, const struct image_stored *img)
 {
 	struct db_res r;
 	int64_t now = now_unix();
-	char tagtext[POST_MAX_TAGS * (POST_MAX_TAG_CHARS * 4 + 1) + 1] = "";
-	for (int i = 0; i < ntags; i++) {
-		if (i)
-			strcat(tagtext, " ");
-		strcat(tagtext, tags[i]);
-	}
-	if (db_begin(db) != DB_OK)
-		return -1;
 	if (db_exec(db, a, &r,
 		    "INSERT INTO images (sha256, width, height, blurhash, avg_color, variants, "
 		    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
 		    "ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), variants = VALUES(variants)",
 		    "siisssi", img->sha256, (int64_t)img->width, (int64_t)img->height,
 		    img->blurhash, img->avg_color, post_variants_json(a, img), now) != DB_OK)
-		goto fail;
+		return -1;
 	int64_t image_id = (int64_t)r.insert_id;
 	for (int i = 0; i < img->nv; i++)
 		if (db_exec(db, a, NULL,
 			    "INSERT IGNORE INTO media_files (path, image_id, bytes, created_at) "
 			    "VALUES (?, ?, ?, ?)",
 			    "siii", img->v[i].path, image_id, (int64_t)img->v[i].bytes, now) != DB_OK)
-			goto fail;
-	if (db_exec(db, a, &r,
-		    "INSERT INTO posts (user_id, image_id, prompt, caption, tags, created_at) "
-		    "VALUES (?, ?, ?, ?, ?, ?)",
-		    "iisssi", user_id, image_id, prompt, caption, tagtext, now) != DB_OK)
-		goto fail;
-	int64_t post_id = (int64_t)r.insert_id;
+			return -1;
+	return image_id;
+}
+
+/* "a b c" for posts.tags. */
+static char *tags_text(struct arena *a, const char **tags, int ntags)
+{
+	char *t = arena_strdup(a, "");
+	for (int i = 0; i < ntags; i++)
+		t = arena_printf(a, "%s%s%s", t, i ? " " : "", tags[i]);
+	return t;
+}
+
+static int tags_insert(struct db *db, struct arena *a, int64_t post_id, const char **tags,
+		       int ntags)
+{
+	struct db_res r;
 	for (int i = 0; i < ntags; i++) {
 		if (db_exec(db, a, &r,
 			    "INSERT INTO tags (name) VALUES (?) "
 			    "ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)",
 			    "s", tags[i]) != DB_OK)
-			goto fail;
+			return -1;
 		if (db_exec(db, a, NULL,
 			    "INSERT IGNORE INTO post_tags (tag_id, post_id) VALUES (?, ?)", "ii",
 			    (int64_t)r.insert_id, post_id) != DB_OK)
-			goto fail;
+			return -1;
 	}
+	return 0;
+}
+
+int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struct image_stored *img,
+		    const char *prompt, const char *caption, const char **tags, int ntags)
+{
+	struct db_res r;
+	if (db_begin(db) != DB_OK)
+		return -1;
+	int64_t image_id = image_insert(db, a, img);
+	if (image_id < 0)
+		goto fail;
+	if (db_exec(db, a, &r,
+		    "INSERT INTO posts (user_id, image_id, prompt, caption, tags, created_at) "
+		    "VALUES (?, ?, ?, ?, ?, ?)",
+		    "iisssi", user_id, image_id, prompt, caption, tags_text(a, tags, ntags),
+		    now_unix()) != DB_OK)
+		goto fail;
+	int64_t post_id = (int64_t)r.insert_id;
+	if (tags_insert(db, a, post_id, tags, ntags))
+		goto fail;
 	if (db_commit(db) != DB_OK)
 		return -1;
 	return post_id;
 fail:
 	db_rollback(db);
 	return -1;
+}
+
+int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id,
+		 const char *caption, const char **tags, int ntags, int64_t *post_id,
+		 const char **why)
+{
+	struct db_res r;
+	if (db_begin(db) != DB_OK)
+		return 503;
+	/* Lock the job: publishing twice at once makes one post. */
+	if (db_exec(db, a, &r,
+		    "SELECT status, image_id, prompt, IFNULL(parent_id, 0), IFNULL(post_id, 0) "
+		    "FROM generations WHERE id = ? AND user_id = ? FOR UPDATE",
+		    "ii", gen_id, user_id) != DB_OK)
+		goto fail;
+	if (r.nrows == 0) {
+		db_rollback(db);
+		*why = "There is no such image.";
+		return 404;
+	}
+	if (db_int(&r, 0, 4)) {
+		db_rollback(db);
+		*why = "This image is already published.";
+		return 409;
+	}
+	if (strcmp(db_str(&r, 0, 0), "succeeded")) {
+		db_rollback(db);
+		*why = "Only a finished image can be published.";
+		return 409;
+	}
+	int64_t image_id = db_int(&r, 0, 1), parent = db_int(&r, 0, 3);
+	const char *prompt = db_str(&r, 0, 2);
+	int64_t root = 0, depth = 0;
+	if (parent) {
+		/* The parent may have been deleted since: then this is a root. */
+		if (db_exec(db, a, &r,
+			    "SELECT IFNULL(root_id, id), depth FROM posts WHERE id = ? FOR UPDATE",
+			    "i", parent) != DB_OK)
+			goto fail;
+		if (r.nrows) {
+			root = db_int(&r, 0, 0);
+			depth = db_int(&r, 0, 1) + 1;
+		} else {
+			parent = 0;
+		}
+	}
+	if (db_exec(db, a, &r,
+		    "INSERT INTO posts (user_id, image_id, generation_id, parent_id, root_id, depth, "
+		    "prompt, caption, tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		    "iiississsi", user_id, image_id, gen_id,
+		    parent ? arena_printf(a, "%lld", (long long)parent) : NULL,
+		    root ? arena_printf(a, "%lld", (long long)root) : NULL, depth, prompt, caption,
+		    tags_text(a, tags, ntags), now_unix()) != DB_OK)
+		goto fail;
+	*post_id = (int64_t)r.insert_id;
+	if (tags_insert(db, a, *post_id, tags, ntags) ||
+	    db_exec(db, a, NULL, "UPDATE generations SET post_id = ? WHERE id = ?", "ii", *post_id,
+		    gen_id) != DB_OK ||
+	    (parent && db_exec(db, a, NULL,
+			       "UPDATE posts SET remix_count = remix_count + 1 WHERE id = ?", "i",
+			       parent) != DB_OK))
+		goto fail;
+	if (db_commit(db) != DB_OK)
+		return 503;
+	return 0;
+fail:
+	db_rollback(db);
+	return 503;
 }
 
 char *time_iso(struct arena *a, int64_t t)
@@ -187,7 +277,7 @@ static cJSON *size_json(const cJSON *v, const char *media_url)
 
 /* image {"width","height","blurhash","color","sizes":{...},"display":{...},
  * "srcset_webp","srcset_jpeg"} from the stored variants JSON. */
-static cJSON *image_json(struct arena *a, const char *media_url, int64_t w, int64_t h,
+cJSON *post_image_json(struct arena *a, const char *media_url, int64_t w, int64_t h,
 			 const char *blurhash, const char *color, const char *variants)
 {
 	cJSON *img = cJSON_CreateObject();
@@ -232,9 +322,46 @@ static cJSON *image_json(struct arena *a, const char *media_url, int64_t w, int6
 	return img;
 }
 
+/* Columns 0-11 the post and its image, 12-15 lineage, 16-17 the parent's
+ * author, 18-25 the generation (NULL for an upload). */
 #define POST_COLUMNS                                                                               \
 	"p.id, p.user_id, u.username, p.prompt, p.caption, p.tags, p.created_at, i.width, "        \
-	"i.height, i.blurhash, i.avg_color, i.variants"
+	"i.height, i.blurhash, i.avg_color, i.variants, IFNULL(p.parent_id, 0), "                \
+	"IFNULL(p.root_id, p.id), p.depth, p.remix_count, pu.username, pu.id, g.id, "             \
+	"g.negative_prompt, g.seed, g.width, g.height, g.backend, g.model, g.style"
+#define POST_FROM                                                                                  \
+	" FROM posts p JOIN users u ON u.id = p.user_id JOIN images i ON i.id = p.image_id "       \
+	"LEFT JOIN posts pp ON pp.id = p.parent_id LEFT JOIN users pu ON pu.id = pp.user_id "      \
+	"LEFT JOIN generations g ON g.id = p.generation_id "
+
+/* parent_id, root_id, depth, remix_count, parent {id, author}, generation. */
+static void post_lineage_fields(struct arena *a, cJSON *p, const struct db_res *r, size_t row)
+{
+	int64_t parent = db_int(r, row, 12);
+	if (parent) {
+		cJSON_AddNumberToObject(p, "parent_id", (double)parent);
+		cJSON *par = cJSON_AddObjectToObject(p, "parent");
+		cJSON_AddNumberToObject(par, "id", (double)parent);
+		cJSON_AddStringToObject(par, "url", arena_printf(a, "/p/%lld", (long long)parent));
+		if (db_str(r, row, 16))
+			cJSON_AddStringToObject(par, "author", db_str(r, row, 16));
+	}
+	cJSON_AddNumberToObject(p, "root_id", (double)db_int(r, row, 13));
+	cJSON_AddNumberToObject(p, "depth", (double)db_int(r, row, 14));
+	cJSON_AddNumberToObject(p, "remix_count", (double)db_int(r, row, 15));
+	if (!db_str(r, row, 18))
+		return;
+	cJSON *g = cJSON_AddObjectToObject(p, "generation");
+	cJSON_AddNumberToObject(g, "id", (double)db_int(r, row, 18));
+	cJSON_AddStringToObject(g, "prompt", db_str(r, row, 3));
+	cJSON_AddStringToObject(g, "negative_prompt", db_str(r, row, 19));
+	cJSON_AddNumberToObject(g, "seed", strtod(db_str(r, row, 20), NULL));
+	cJSON_AddNumberToObject(g, "width", (double)db_int(r, row, 21));
+	cJSON_AddNumberToObject(g, "height", (double)db_int(r, row, 22));
+	cJSON_AddStringToObject(g, "backend", db_str(r, row, 23));
+	cJSON_AddStringToObject(g, "model", db_str(r, row, 24));
+	cJSON_AddStringToObject(g, "style", db_str(r, row, 25));
+}
 
 static cJSON *post_row_json(struct arena *a, const char *media_url, const struct db_res *r,
 			    size_t row)
@@ -257,9 +384,10 @@ static cJSON *post_row_json(struct arena *a, const char *media_url, const struct
 	cJSON_AddStringToObject(p, "created_text", time_text(a, created));
 	cJSON_AddTrueToObject(p, "ai_generated");
 	cJSON_AddItemToObject(p, "image",
-			      image_json(a, media_url, db_int(r, row, 7), db_int(r, row, 8),
-					 db_str(r, row, 9), db_str(r, row, 10),
-					 db_str(r, row, 11)));
+			      post_image_json(a, media_url, db_int(r, row, 7), db_int(r, row, 8),
+					      db_str(r, row, 9), db_str(r, row, 10),
+					      db_str(r, row, 11)));
+	post_lineage_fields(a, p, r, row);
 	return p;
 }
 
@@ -268,8 +396,7 @@ cJSON *post_load(struct db *db, struct arena *a, const char *media_url, int64_t 
 	struct db_res r;
 	*db_down = 0;
 	if (db_exec(db, a, &r,
-		    "SELECT " POST_COLUMNS " FROM posts p JOIN users u ON u.id = p.user_id "
-		    "JOIN images i ON i.id = p.image_id WHERE p.id = ?",
+		    "SELECT " POST_COLUMNS POST_FROM "WHERE p.id = ?",
 		    "i", id) != DB_OK) {
 		*db_down = 1;
 		return NULL;
@@ -286,8 +413,7 @@ int feed_latest(struct db *db, struct arena *a, const char *media_url, int64_t b
 	if (before <= 0)
 		before = INT64_MAX;
 	if (db_exec(db, a, &r,
-		    "SELECT " POST_COLUMNS " FROM posts p JOIN users u ON u.id = p.user_id "
-		    "JOIN images i ON i.id = p.image_id WHERE p.id < ? ORDER BY p.id DESC LIMIT ?",
+		    "SELECT " POST_COLUMNS POST_FROM "WHERE p.id < ? ORDER BY p.id DESC LIMIT ?",
 		    "ii", before, (int64_t)limit + 1) != DB_OK)
 		return -1;
 	size_t shown = r.nrows > (size_t)limit ? (size_t)limit : r.nrows;

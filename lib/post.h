@@ -31,6 +31,24 @@ char *post_variants_json(struct arena *a, const struct image_stored *img);
 int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struct image_stored *img,
 		    const char *prompt, const char *caption, const char **tags, int ntags);
 
+/* Insert the image row (reused when the same bytes were stored before) and
+ * its media_files rows, inside the caller's transaction if any. Returns the
+ * image id or -1. */
+int64_t image_insert(struct db *db, struct arena *a, const struct image_stored *img);
+
+/* Publish a succeeded generation of user_id as a post (a remix when the job
+ * had a parent: root, depth and the parent's remix count follow). Returns 0
+ * with *post_id, 404, 409 (not finished, or published already) with *why,
+ * or 503. */
+int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id,
+		 const char *caption, const char **tags, int ntags, int64_t *post_id,
+		 const char **why);
+
+/* image {"width","height","blurhash","color","sizes":{...},"display",...}
+ * from an images row (variants is its JSON column). */
+struct cJSON *post_image_json(struct arena *a, const char *media_url, int64_t w, int64_t h,
+			      const char *blurhash, const char *color, const char *variants);
+
 /* The post as a view model object {"id",...,"image":{...}}, or NULL if it
  * does not exist (*db_down set to 1 when the database failed instead). */
 struct cJSON *post_load(struct db *db, struct arena *a, const char *media_url, int64_t id,

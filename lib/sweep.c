@@ -15,8 +15,9 @@
 static int sweep_dir(struct db *db, struct arena *a, const char *media_dir, const char *rel,
 		     int64_t cutoff, int dry_run, struct sweep_stats *st)
 {
-	char dir[1024];
-	snprintf(dir, sizeof(dir), "%s/%s", media_dir, rel);
+	char dir[4096];
+	if (snprintf(dir, sizeof(dir), "%s/%s", media_dir, rel) >= (int)sizeof(dir))
+		return 0;
 	DIR *d = opendir(dir);
 	if (!d)
 		return 0;
@@ -25,10 +26,12 @@ static int sweep_dir(struct db *db, struct arena *a, const char *media_dir, cons
 	while (!rc && (e = readdir(d))) {
 		if (e->d_name[0] == '.' && strncmp(e->d_name, ".tmp-", 5))
 			continue;
-		char path[1400], relpath[600];
+		char path[4096 + 300], relpath[300];
 		struct stat sb;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		snprintf(relpath, sizeof(relpath), "%s/%s", rel, e->d_name);
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
+		    snprintf(relpath, sizeof(relpath), "%s/%s", rel, e->d_name) >=
+			(int)sizeof(relpath))
+			continue;
 		if (lstat(path, &sb) || !S_ISREG(sb.st_mode))
 			continue;
 		if ((int64_t)sb.st_mtime > cutoff) {
@@ -81,8 +84,9 @@ int media_sweep(struct db *db, const char *media_dir, int64_t grace, int dry_run
 	while (!rc && (e1 = readdir(top))) {
 		if (!is_hex2(e1->d_name))
 			continue;
-		char sub[1024];
-		snprintf(sub, sizeof(sub), "%s/%s", media_dir, e1->d_name);
+		char sub[4096];
+		if (snprintf(sub, sizeof(sub), "%s/%s", media_dir, e1->d_name) >= (int)sizeof(sub))
+			continue;
 		DIR *mid = opendir(sub);
 		if (!mid)
 			continue;
@@ -90,8 +94,8 @@ int media_sweep(struct db *db, const char *media_dir, int64_t grace, int dry_run
 		while (!rc && (e2 = readdir(mid))) {
 			if (!is_hex2(e2->d_name))
 				continue;
-			char rel[8];
-			snprintf(rel, sizeof(rel), "%s/%s", e1->d_name, e2->d_name);
+			char rel[16];
+			snprintf(rel, sizeof(rel), "%.2s/%.2s", e1->d_name, e2->d_name);
 			rc = sweep_dir(db, &a, media_dir, rel, cutoff, dry_run, st);
 		}
 		closedir(mid);

@@ -11,6 +11,7 @@
 #   run           start, then stay in the foreground; Ctrl-C stops it all
 #   status        show which parts run (exit 0: all of them, 3: not all)
 #   restart-fcgi  restart only the FastCGI pool (after a rebuild)
+#   restart-gen   restart only the generation worker (imagier-gen)
 #   env           print the shell exports that point a program at this stack
 #
 # Environment:
@@ -81,8 +82,12 @@ IS_ROOT=0
 # (root, or the account mariadb-install-db created for a non-root user).
 DB_SUPER="$(id -un)"
 
-# Components in start order; stop goes the other way.
-COMPONENTS=(mariadb memcached fcgi nginx)
+# Components in start order; stop goes the other way. The generation worker
+# (imagier-gen) runs when it is built, unless IMAGIER_GEN=0.
+COMPONENTS=(mariadb memcached fcgi gen nginx)
+if [[ ${IMAGIER_GEN:-1} == 0 || ! -x $BIN/imagier-gen || -n ${IMAGIER_FCGI_CMD:-} ]]; then
+	COMPONENTS=(mariadb memcached fcgi nginx)
+fi
 STARTED=() # what this invocation started (stopped again if start fails)
 
 # ---- small helpers ----------------------------------------------------------
@@ -95,6 +100,7 @@ procname() {
 	memcached) echo memcached ;;
 	nginx) echo nginx ;;
 	fcgi) echo "" ;; # imagier-fcgi, or the IMAGIER_FCGI_CMD stand-in
+	gen) echo imagier-gen ;;
 	esac
 }
 # running COMPONENT: print its pid if it runs.
@@ -106,6 +112,7 @@ logfile() {
 	mariadb) echo "$LOG/mariadb.log" ;;
 	memcached) echo "$LOG/memcached.log" ;;
 	fcgi) echo "$LOG/fcgi.log" ;;
+	gen) echo "$LOG/gen.log" ;;
 	nginx) echo "$LOG/nginx-error.log" ;;
 	esac
 }
@@ -303,6 +310,20 @@ start_fcgi() {
 	fi
 }
 
+# start_gen: the generation worker (drains the queue; see imagier.conf [gen]).
+start_gen() {
+	[[ " ${COMPONENTS[*]} " == *" gen "* ]] || return 0
+	running gen >/dev/null && return 0
+	local pid
+	log_mark "$LOG/gen.log" "$BIN/imagier-gen"
+	(cd "$ROOT" && exec setsid "$BIN/imagier-gen") </dev/null >>"$LOG/gen.log" 2>&1 9>&- &
+	pid=$!
+	echo "$pid" >"$RUN/gen.pid"
+	STARTED+=(gen)
+	sleep 0.2
+	kill -0 "$pid" 2>/dev/null || die "imagier-gen exited at once (log: $LOG/gen.log)"
+}
+
 # nginx_conf: VAR/nginx/nginx.conf from nginx/standalone.conf.in, checked.
 nginx_conf() {
 	local conf=$VAR/nginx/nginx.conf out
@@ -417,6 +438,7 @@ cmd_start() {
 	start_memcached
 	migrate
 	start_fcgi
+	start_gen
 	start_nginx
 	wait_for 30 "" healthy ||
 		die "${URL}healthz answers $(http_code /healthz), not 200, after 30 s"
@@ -508,6 +530,15 @@ cmd_restart_fcgi() {
 	info "fcgi restarted; $URL"
 }
 
+cmd_restart_gen() {
+	setup_dirs
+	lock
+	running nginx >/dev/null || die "the stack in $VAR is not running: use start"
+	stop_component gen
+	start_gen
+	info "imagier-gen restarted"
+}
+
 cmd_env() {
 	printf 'export IMAGIER_VAR=%s IMAGIER_PORT=%s IMAGIER_ROOT=%s\n' "$VAR" "$PORT" "$ROOT"
 	printf 'export IMAGIER_URL=%s\n' "$URL"
@@ -521,6 +552,7 @@ main() {
 	run) cmd_run ;;
 	status) cmd_status ;;
 	restart-fcgi) cmd_restart_fcgi ;;
+	restart-gen) cmd_restart_gen ;;
 	env) cmd_env ;;
 	-h | --help | help) sed -n '2,/^set /p' "$0" | sed -n 's/^# \{0,1\}//p' ;;
 	*)

@@ -47,8 +47,21 @@ if ((need_stack)); then
 	export IMAGIER_ADMIN_PASSWORD="admin-test-password-42"
 	# Small numbers so the suite exercises worker recycling and limits.
 	export IMAGIER_SERVER_WORKERS=3 IMAGIER_SERVER_MAX_REQUESTS=150
+	# The fake image-generation service (OpenAI and A1111 protocols) the
+	# openai and a1111 backends talk to; imagier-gen reads these settings.
+	FAKEGEN_LOG="$STACK_DIR/fakegen.log"
+	coproc FAKEGEN { exec python3 tests/tools/fakegen.py --port 0 --key test-gen-key --log "$FAKEGEN_LOG"; }
+	read -r -t 10 line <&"${FAKEGEN[0]}" || { echo "fakegen.py did not start" >&2; exit 1; }
+	FAKEGEN_PORT="${line##* }"
+	export FAKEGEN_LOG FAKEGEN_URL="http://127.0.0.1:$FAKEGEN_PORT"
+	export IMAGIER_GEN_BACKENDS="procedural,openai,a1111"
+	export IMAGIER_OPENAI_BASE_URL="$FAKEGEN_URL" IMAGIER_OPENAI_API_KEY=test-gen-key
+	export IMAGIER_OPENAI_MODEL=fake-dalle IMAGIER_OPENAI_TIMEOUT=20
+	export IMAGIER_A1111_BASE_URL="$FAKEGEN_URL" IMAGIER_A1111_TIMEOUT=20 IMAGIER_A1111_API_KEY=test-gen-key
+	export IMAGIER_GEN_WORKER_ID="test-gen-1"
 	cleanup() {
 		tools/stack.sh stop >/dev/null 2>&1 || true
+		[[ -n "${FAKEGEN_PID:-}" ]] && kill "$FAKEGEN_PID" 2>/dev/null || true
 		if [[ "${KEEP_TEST_STACK:-0}" != 1 ]]; then rm -rf "$STACK_DIR"; else echo "# kept $STACK_DIR"; fi
 	}
 	trap cleanup EXIT

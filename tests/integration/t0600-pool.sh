@@ -21,11 +21,12 @@ is "$bad" 0 "the workers are imagier-fcgi processes"
 
 log0="$(stat -c %s "$IMAGIER_VAR/log/fcgi.log" 2>/dev/null || echo 0)"
 
-# many N PATH: one curl, one connection, N requests; prints the status codes.
+# many N PATH [curl args]: one curl, one connection, N requests; prints the status codes.
 many() {
 	local n="$1" path="$2" urls=() i
+	shift 2
 	for ((i = 0; i < n; i++)); do urls+=(-o /dev/null "$IMAGIER_URL$path"); done
-	stdbuf -oL curl -s -w '%{http_code}\n' --max-time 60 "${urls[@]}"
+	curl -s -w '%{http_code}\n' --max-time 60 "$@" "${urls[@]}"
 }
 # count_not_200 FILE: how many lines are not 200
 count_not_200() { grep -cv '^200$' "$1"; }
@@ -47,7 +48,8 @@ if ((n <= 3000)); then
 else
 	skip "recycling" "max_requests=$maxreq is too high to reach here"
 fi
-many 20 /api/v1/feed >"$TMP/codes"
+new_user "$(uniq_name pool)"
+many 20 /api/v1/feed -H "Authorization: Bearer $TOKEN" >"$TMP/codes"
 is "$(count_not_200 "$TMP/codes")" 0 "the recycled pool serves the API"
 
 # ---- a killed worker is replaced --------------------------------------------
@@ -64,7 +66,11 @@ is "$(fcgi_master)" "$master" "the master is the same process"
 
 # ---- SIGHUP: a new generation, no failed requests ---------------------------
 workers2="$(fcgi_workers)"
-many 200 /api/v1/feed?kind=latest >"$TMP/hup-codes" &
+# One connection per request, as browsers come and go; /healthz is never
+# served from nginx's cache, so every request reaches a worker.
+for ((i = 0; i < 200; i++)); do
+	curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 "$IMAGIER_URL/healthz"
+done >"$TMP/hup-codes" &
 loop=$!
 wait_until 10 eval '(( $(wc -l <"$TMP/hup-codes") >= 20 ))'
 kill -HUP "$master"

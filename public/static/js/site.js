@@ -43,8 +43,36 @@
     data.data.set(px); ctx.putImageData(data, 0, 0);
     el.style.backgroundImage = "url(" + c.toDataURL() + ")";
   }
+  /* A generation in progress: ask the API every second, move the bar, and
+   * reload once the job is over (without JS a <noscript> refresh does it). */
+  function watch(el) {
+    var id = el.getAttribute("data-generation"), status = el.getAttribute("data-status");
+    if (status !== "queued" && status !== "running") return;
+    var stage = document.getElementById("stage"), bar = document.getElementById("progress");
+    var started = Date.now(), expected = 4000;
+    function tick() {
+      fetch("/api/v1/generations/" + id, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (d) {
+          var s = d && d.generation ? d.generation.status : status;
+          if (s !== "queued" && s !== "running") { window.location.reload(); return; }
+          if (s === "running" && status !== "running") { started = Date.now(); }
+          status = s;
+          if (stage) stage.textContent = s === "queued" ? "Waiting in line\u2026" : "Painting\u2026";
+          if (bar && s === "running") {
+            bar.max = 100;
+            bar.value = Math.min(95, Math.round(100 * (1 - Math.exp(-(Date.now() - started) / expected))));
+          }
+          setTimeout(tick, 1000);
+        })
+        .catch(function () { setTimeout(tick, 3000); });
+    }
+    setTimeout(tick, 700);
+  }
   document.addEventListener("DOMContentLoaded", function () {
     var els = document.querySelectorAll("[data-blurhash]");
     for (var i = 0; i < els.length; i++) paint(els[i]);
+    var g = document.querySelector("[data-generation]");
+    if (g) watch(g);
   });
 })();

@@ -1,0 +1,229 @@
+/* gen_main.c - imagier-gen: drains the generation queue, one job at a time.
+ * Several may run, on several hosts; each needs its own [gen] worker_id. */
+#include "config.h"
+#include "db.h"
+#include "gen.h"
+#include "genq.h"
+#include "image.h"
+#include "log.h"
+#include "post.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IDLE_POLL_MS   400
+#define REQUEUE_EVERY  5 /* seconds between sweeps for expired leases */
+#define MAX_PARENT     (32u << 20)
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL); /* a signal ends it early: fine */
+}
+
+/* Read a media file (the parent's image for img2img / edits). */
+static unsigned char *read_media(struct arena *a, const char *dir, const char *rel, size_t *len)
+{
+	char path[CONFIG_PATH * 2];
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	unsigned char *buf = NULL;
+	if (fseek(f, 0, SEEK_END) == 0) {
+		long n = ftell(f);
+		if (n > 0 && (unsigned long)n <= MAX_PARENT && fseek(f, 0, SEEK_SET) == 0) {
+			buf = arena_alloc(a, (size_t)n);
+			if (fread(buf, 1, (size_t)n, f) == (size_t)n)
+				*len = (size_t)n;
+			else
+				buf = NULL;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Fill the remix fields from the parent post: its generation's prompt and
+ * seed (or the upload's prompt), and its full-size JPEG. */
+static void load_parent(struct db *db, struct arena *a, const struct config *cfg, int64_t parent,
+			struct gen_params *p)
+{
+	struct db_res r;
+	if (db_exec(db, a, &r,
+		    "SELECT p.prompt, IFNULL(g.seed, p.id), i.variants FROM posts p "
+		    "JOIN images i ON i.id = p.image_id "
+		    "LEFT JOIN generations g ON g.id = p.generation_id WHERE p.id = ?",
+		    "i", parent) != DB_OK ||
+	    r.nrows == 0)
+		return; /* parent gone: generate from scratch */
+	p->parent_prompt = db_str(&r, 0, 0);
+	p->parent_seed = strtoull(db_str(&r, 0, 1), NULL, 10);
+	cJSON *v = cJSON_Parse(db_str(&r, 0, 2));
+	cJSON *full = cJSON_GetObjectItemCaseSensitive(v, "full");
+	cJSON *jpeg = cJSON_GetObjectItemCaseSensitive(full, "jpeg");
+	if (cJSON_IsString(jpeg))
+		p->parent_image = read_media(a, cfg->media_dir, jpeg->valuestring, &p->parent_len);
+	cJSON_Delete(v);
+}
+
+static int run_backend(const struct config *cfg, const char *backend, const struct gen_params *p,
+		       struct gen_result *res)
+{
+	struct gen_http_config hc;
+	memset(&hc, 0, sizeof(hc));
+	hc.connect_timeout_ms = 5000;
+	hc.max_response = 48u << 20;
+	if (!strcmp(backend, "procedural"))
+		return gen_procedural(p, res);
+	if (!strcmp(backend, "openai")) {
+		hc.base_url = cfg->openai_base_url;
+		hc.api_key = cfg->openai_api_key;
+		hc.model = cfg->openai_model;
+		hc.timeout_ms = 1000L * cfg->openai_timeout;
+		return gen_openai(&hc, p, res);
+	}
+	if (!strcmp(backend, "a1111")) {
+		hc.base_url = cfg->a1111_base_url;
+		hc.api_key = cfg->a1111_api_key;
+		hc.model = cfg->a1111_model;
+		hc.timeout_ms = 1000L * cfg->a1111_timeout;
+		hc.steps = cfg->a1111_steps;
+		hc.sampler = cfg->a1111_sampler;
+		return gen_a1111(&hc, p, res);
+	}
+	snprintf(res->error, sizeof(res->error), "The image generator '%s' is not set up here.",
+		 backend);
+	res->transient = 0;
+	return -1;
+}
+
+/* Generate, store the pixels, record the outcome (fenced by the attempt). */
+static void run_job(struct db *db, struct arena *a, const struct config *cfg, const char *worker,
+		    const struct genq_job *job)
+{
+	struct gen_params p;
+	struct gen_result res;
+	memset(&p, 0, sizeof(p));
+	memset(&res, 0, sizeof(res));
+	p.prompt = job->prompt;
+	p.negative_prompt = job->negative_prompt;
+	p.style = job->style;
+	p.seed = job->seed;
+	p.width = job->width;
+	p.height = job->height;
+	if (job->parent_id)
+		load_parent(db, a, cfg, job->parent_id, &p);
+	int64_t t0 = now_mono_us();
+	if (run_backend(cfg, job->backend, &p, &res)) {
+		log_error("gen: job %lld (%s) failed: %s%s", (long long)job->id, job->backend,
+			  res.error, res.transient ? " (will retry)" : "");
+		genq_fail(db, a, job, worker, res.error, res.transient, cfg->gen_max_attempts);
+		gen_result_free(&res);
+		return;
+	}
+	struct image_stored img;
+	const char *why = NULL;
+	int st = image_store(cfg->media_dir, res.data, res.len, (uint64_t)cfg->max_pixels, &img, &why);
+	if (st) {
+		log_error("gen: job %lld: the result could not be stored: %s", (long long)job->id,
+			  why);
+		genq_fail(db, a, job, worker,
+			  st >= 500 ? "The image could not be saved; please try again."
+				    : "The image generator sent a picture we could not read.",
+			  st >= 500, cfg->gen_max_attempts);
+		gen_result_free(&res);
+		return;
+	}
+	int64_t image_id = image_insert(db, a, &img);
+	int ok = image_id > 0 ? genq_succeed(db, a, job, worker, image_id, res.model) : -1;
+	if (ok == 1)
+		log_info("gen: job %lld done by %s in %.0f ms", (long long)job->id, job->backend,
+			 (double)(now_mono_us() - t0) / 1000.0);
+	else if (ok == 0)
+		log_info("gen: job %lld was cancelled or taken over; result dropped",
+			 (long long)job->id);
+	else
+		genq_fail(db, a, job, worker, "The image could not be saved; please try again.", 1,
+			  cfg->gen_max_attempts);
+	gen_result_free(&res);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1) {
+		printf("usage: imagier-gen\nDrains the generation queue ([gen] in imagier.conf).\n"
+		       "SIGTERM stops it after the current job.\n");
+		return strcmp(argv[1], "-h") && strcmp(argv[1], "--help") ? 2 : 0;
+	}
+	struct config cfg;
+	char err[512];
+	if (config_load(&cfg, err, sizeof(err))) {
+		fprintf(stderr, "imagier-gen: %s\n", err);
+		return 1;
+	}
+	if (sodium_init() < 0)
+		return 1;
+	char worker[64];
+	if (cfg.gen_worker_id[0])
+		str_copy(worker, cfg.gen_worker_id, sizeof(worker));
+	else if (gethostname(worker, sizeof(worker) - 1))
+		str_copy(worker, "local", sizeof(worker));
+	worker[sizeof(worker) - 1] = '\0';
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct db *db = db_new(&cfg);
+	struct arena a;
+	arena_init(&a);
+	int lease = cfg.gen_job_timeout + 30;
+	log_info("imagier-gen %s: backends %s", worker, cfg.gen_backends);
+	/* Jobs this worker held when it last died go back to the queue now. */
+	int back = genq_requeue(db, &a, worker, cfg.gen_max_attempts);
+	if (back > 0)
+		log_info("gen: %d unfinished jobs of %s returned to the queue", back, worker);
+	int64_t last_sweep = 0;
+	while (!stop) {
+		arena_reset(&a);
+		if (now_unix() - last_sweep >= REQUEUE_EVERY) {
+			genq_requeue(db, &a, NULL, cfg.gen_max_attempts);
+			last_sweep = now_unix();
+		}
+		struct genq_job job;
+		int got = genq_claim(db, &a, worker, lease, &job);
+		if (got < 0) {
+			sleep_ms(2000); /* database away: wait, then try again */
+			continue;
+		}
+		if (got == 0) {
+			sleep_ms(IDLE_POLL_MS);
+			continue;
+		}
+		run_job(db, &a, &cfg, worker, &job);
+	}
+	log_info("imagier-gen %s stopping", worker);
+	arena_free(&a);
+	db_free(db);
+	return 0;
+}

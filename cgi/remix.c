@@ -1,0 +1,113 @@
+/* remix.c - remix a post (a generation that starts from it) and show its
+ * family tree: /p/ID/remix, /p/ID/lineage and their API twins. */
+#include "app.h"
+#include "db.h"
+#include "generate.h"
+#include "genq.h"
+#include "lineage.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The parent's prompt and parameters as the defaults of a remix. An upload
+ * has no generation: its size (clamped) and a fresh seed are used. */
+static int remix_defaults(struct ctx *c, int64_t parent, struct genq_request *d)
+{
+	struct db_res r;
+	if (db_exec(c->app->db, c->a, &r,
+		    "SELECT p.prompt, g.negative_prompt, g.style, g.seed, g.width, g.height, "
+		    "g.backend, i.width, i.height FROM posts p JOIN images i ON i.id = p.image_id "
+		    "LEFT JOIN generations g ON g.id = p.generation_id WHERE p.id = ?",
+		    "i", parent) != DB_OK)
+		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+	if (r.nrows == 0)
+		return ctx_fail(c, 404, "not_found", "There is no such post.");
+	memset(d, 0, sizeof(*d));
+	d->parent_id = parent;
+	d->prompt = db_str(&r, 0, 0);
+	if (db_str(&r, 0, 3)) { /* made here */
+		d->negative_prompt = db_str(&r, 0, 1);
+		d->style = db_str(&r, 0, 2);
+		d->seed = strtoull(db_str(&r, 0, 3), NULL, 10);
+		d->has_seed = 1;
+		d->width = (int)db_int(&r, 0, 4);
+		d->height = (int)db_int(&r, 0, 5);
+		d->backend = db_str(&r, 0, 6);
+		if (!genq_backend_enabled(&c->app->cfg, d->backend))
+			d->backend = NULL;
+	} else { /* an upload: keep its shape within the limits */
+		int64_t w = db_int(&r, 0, 7), h = db_int(&r, 0, 8);
+		int64_t m = w > h ? w : h;
+		d->width = (int)(m > 1024 ? w * 1024 / m : w);
+		d->height = (int)(m > 1024 ? h * 1024 / m : h);
+		if (d->width < 256)
+			d->width = 256;
+		if (d->height < 256)
+			d->height = 256;
+	}
+	return 0;
+}
+
+int remix_form(struct ctx *c)
+{
+	struct genq_request d;
+	int st = remix_defaults(c, c->params[0], &d);
+	if (st)
+		return st;
+	c->title = "Remix";
+	cJSON *form = cJSON_CreateObject();
+	cJSON_AddStringToObject(form, "prompt", d.prompt);
+	cJSON_AddStringToObject(form, "negative_prompt", d.negative_prompt ? d.negative_prompt : "");
+	cJSON_AddStringToObject(form, "style", d.style ? d.style : "");
+	if (d.has_seed)
+		cJSON_AddStringToObject(form, "seed",
+					arena_printf(c->a, "%llu", (unsigned long long)d.seed));
+	gen_form_view(c, form, d.width, d.height, d.backend);
+	cJSON *rm = cJSON_AddObjectToObject(ctx_data(c), "remix");
+	cJSON_AddNumberToObject(rm, "id", (double)c->params[0]);
+	cJSON_AddStringToObject(rm, "url", arena_printf(c->a, "/p/%lld", (long long)c->params[0]));
+	c->view = "create";
+	return 200;
+}
+
+int remix_create(struct ctx *c)
+{
+	struct genq_request d, rq;
+	int st = remix_defaults(c, c->params[0], &d);
+	if (st)
+		return st;
+	c->title = "Remix";
+	if ((st = gen_read_request(c, &rq, &d))) {
+		if (!c->api) {
+			gen_form_view(c, NULL, rq.width, rq.height, rq.backend);
+			cJSON *rm = cJSON_AddObjectToObject(ctx_data(c), "remix");
+			cJSON_AddNumberToObject(rm, "id", (double)c->params[0]);
+			c->view = "create";
+		}
+		return st;
+	}
+	return gen_enqueue(c, &rq);
+}
+
+int lineage_show(struct ctx *c)
+{
+	int st;
+	cJSON *l = lineage_load(c->app->db, c->a, c->app->cfg.media_url, c->params[0], &st);
+	if (!l)
+		return st == 404 ? ctx_fail(c, 404, "not_found", "There is no such post.")
+				 : ctx_fail(c, 503, "unavailable", "The database is not answering.");
+	if (c->data)
+		cJSON_Delete(c->data);
+	c->data = l;
+	if (!c->api) {
+		cJSON_AddBoolToObject(l, "has_ancestors",
+				      cJSON_GetArraySize(cJSON_GetObjectItem(l, "ancestors")) > 0);
+		cJSON_AddBoolToObject(
+		    l, "has_descendants",
+		    cJSON_GetArraySize(cJSON_GetObjectItem(l, "descendants")) > 0);
+		c->title = "Family tree";
+	}
+	return 200;
+}

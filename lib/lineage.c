@@ -1,0 +1,162 @@
+/* lineage.c - a post's family: its ancestors and its descendants as a tree. */
+#include "lineage.h"
+#include "db.h"
+#include "diff.h"
+#include "post.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NODE_COLUMNS                                                                               \
+	"p.id, IFNULL(p.parent_id, 0), u.username, p.prompt, p.depth, p.remix_count, i.width, "   \
+	"i.height, i.blurhash, i.avg_color, i.variants"
+#define NODE_JOINS " JOIN users u ON u.id = p.user_id JOIN images i ON i.id = p.image_id "
+
+struct node {
+	int64_t id, parent;
+	const char *prompt;
+	cJSON *json;     /* {"post":...,"children":[...]} for descendants */
+	cJSON *children; /* inside json */
+};
+
+static cJSON *node_json(struct arena *a, const char *media_url, const struct db_res *r, size_t i)
+{
+	cJSON *n = cJSON_CreateObject();
+	int64_t id = db_int(r, i, 0);
+	cJSON_AddNumberToObject(n, "id", (double)id);
+	cJSON_AddStringToObject(n, "url", arena_printf(a, "/p/%lld", (long long)id));
+	cJSON_AddStringToObject(n, "author", db_str(r, i, 2));
+	cJSON_AddStringToObject(n, "prompt", db_str(r, i, 3));
+	cJSON_AddNumberToObject(n, "depth", (double)db_int(r, i, 4));
+	cJSON_AddNumberToObject(n, "remix_count", (double)db_int(r, i, 5));
+	cJSON *img = post_image_json(a, media_url, db_int(r, i, 6), db_int(r, i, 7),
+				     db_str(r, i, 8), db_str(r, i, 9), db_str(r, i, 10));
+	cJSON *sizes = cJSON_GetObjectItemCaseSensitive(img, "sizes");
+	cJSON *thumb = cJSON_GetObjectItemCaseSensitive(sizes, "320");
+	if (!thumb)
+		thumb = cJSON_GetObjectItemCaseSensitive(sizes, "original");
+	if (thumb)
+		cJSON_AddItemToObject(n, "thumb", cJSON_Duplicate(thumb, 1));
+	cJSON_AddStringToObject(n, "blurhash", db_str(r, i, 8));
+	cJSON_AddStringToObject(n, "color", db_str(r, i, 9));
+	cJSON_Delete(img);
+	return n;
+}
+
+static int cmp_node(const void *a, const void *b)
+{
+	int64_t x = ((const struct node *)a)->id, y = ((const struct node *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+static struct node *find(struct node *sorted, size_t n, int64_t id)
+{
+	struct node key = {.id = id};
+	return bsearch(&key, sorted, n, sizeof(*sorted), cmp_node);
+}
+
+/* Ancestors, root first; fills *parent_prompt with the direct parent's. */
+static int load_ancestors(struct db *db, struct arena *a, const char *media_url, int64_t id,
+			  cJSON *out, const char **parent_prompt)
+{
+	struct db_res r;
+	if (db_exec(db, a, &r,
+		    "WITH RECURSIVE anc (id, parent_id, lvl) AS ("
+		    " SELECT id, parent_id, 0 FROM posts WHERE id = ?"
+		    " UNION ALL SELECT p.id, p.parent_id, anc.lvl + 1 FROM posts p"
+		    " JOIN anc ON p.id = anc.parent_id WHERE anc.lvl < ?)"
+		    " SELECT " NODE_COLUMNS " FROM anc JOIN posts p ON p.id = anc.id" NODE_JOINS
+		    "WHERE anc.lvl > 0 ORDER BY anc.lvl DESC",
+		    "ii", id, (int64_t)LINEAGE_MAX_DEPTH) != DB_OK)
+		return -1;
+	const char *prev = NULL;
+	for (size_t i = 0; i < r.nrows; i++) {
+		cJSON *n = node_json(a, media_url, &r, i);
+		if (prev)
+			cJSON_AddItemToObject(n, "diff", diff_words(a, prev, db_str(&r, i, 3)));
+		prev = db_str(&r, i, 3);
+		cJSON_AddItemToArray(out, n);
+	}
+	*parent_prompt = prev;
+	return 0;
+}
+
+/* Descendants as a tree under out (the children of id). */
+static int load_descendants(struct db *db, struct arena *a, const char *media_url, int64_t id,
+			    const char *own_prompt, cJSON *out, int *truncated)
+{
+	struct db_res r;
+	if (db_exec(db, a, &r,
+		    "WITH RECURSIVE d (id, lvl) AS ("
+		    " SELECT id, 1 FROM posts WHERE parent_id = ?"
+		    " UNION ALL SELECT p.id, d.lvl + 1 FROM posts p JOIN d ON p.parent_id = d.id"
+		    " WHERE d.lvl < ?)"
+		    " SELECT " NODE_COLUMNS " FROM d JOIN posts p ON p.id = d.id" NODE_JOINS
+		    "ORDER BY d.lvl, p.id LIMIT ?",
+		    "iii", id, (int64_t)LINEAGE_MAX_DEPTH, (int64_t)LINEAGE_MAX_NODES + 1) != DB_OK)
+		return -1;
+	size_t n = r.nrows > LINEAGE_MAX_NODES ? LINEAGE_MAX_NODES : r.nrows;
+	*truncated = r.nrows > LINEAGE_MAX_NODES;
+	struct node *nodes = arena_zalloc(a, (n + 1) * sizeof(*nodes));
+	for (size_t i = 0; i < n; i++) {
+		nodes[i].id = db_int(&r, i, 0);
+		nodes[i].parent = db_int(&r, i, 1);
+		nodes[i].prompt = db_str(&r, i, 3);
+		nodes[i].json = cJSON_CreateObject();
+		cJSON_AddItemToObject(nodes[i].json, "post", node_json(a, media_url, &r, i));
+		nodes[i].children = cJSON_AddArrayToObject(nodes[i].json, "children");
+	}
+	/* A sorted copy to find parents; rows come level by level, so a
+	 * parent is always attached before its children are looked at. */
+	struct node *sorted = arena_alloc(a, (n + 1) * sizeof(*sorted));
+	memcpy(sorted, nodes, n * sizeof(*nodes));
+	qsort(sorted, n, sizeof(*sorted), cmp_node);
+	for (size_t i = 0; i < n; i++) {
+		const char *pprompt = own_prompt;
+		cJSON *into = out;
+		if (nodes[i].parent != id) {
+			struct node *p = find(sorted, n, nodes[i].parent);
+			if (p) { /* (level order: a parent is always in the set) */
+				pprompt = p->prompt;
+				into = p->children;
+			}
+		}
+		cJSON *post = cJSON_GetObjectItemCaseSensitive(nodes[i].json, "post");
+		cJSON_AddItemToObject(post, "diff", diff_words(a, pprompt, nodes[i].prompt));
+		cJSON_AddItemToArray(into, nodes[i].json);
+	}
+	return 0;
+}
+
+cJSON *lineage_load(struct db *db, struct arena *a, const char *media_url, int64_t id,
+		    int *status)
+{
+	struct db_res r;
+	*status = 503;
+	if (db_exec(db, a, &r, "SELECT " NODE_COLUMNS " FROM posts p" NODE_JOINS "WHERE p.id = ?",
+		    "i", id) != DB_OK)
+		return NULL;
+	if (r.nrows == 0) {
+		*status = 404;
+		return NULL;
+	}
+	cJSON *root = cJSON_CreateObject();
+	cJSON *self = node_json(a, media_url, &r, 0);
+	const char *own = db_str(&r, 0, 3), *parent_prompt = NULL;
+	cJSON_AddItemToObject(root, "post", self);
+	cJSON *anc = cJSON_AddArrayToObject(root, "ancestors");
+	cJSON *desc = cJSON_AddArrayToObject(root, "descendants");
+	int truncated = 0;
+	if (load_ancestors(db, a, media_url, id, anc, &parent_prompt) ||
+	    load_descendants(db, a, media_url, id, own, desc, &truncated)) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	if (parent_prompt)
+		cJSON_AddItemToObject(self, "diff", diff_words(a, parent_prompt, own));
+	cJSON_AddBoolToObject(root, "truncated", truncated);
+	*status = 200;
+	return root;
+}

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# t0900-degrade.sh - losing the backing services (runs last): without
+# memcached the site keeps working (healthz says "cache":"down") and the
+# feed shows new posts once it is back; without MariaDB every request gets
+# a clean 503 (JSON from the API, never a 502 or a crash) and sessions
+# survive the outage; both recover when the services return.
+source "$(dirname "$0")/lib.sh"
+
+STACK="${IMAGIER_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tools/stack.sh"
+RUN="$IMAGIER_VAR/run"
+# health_says KEY VALUE: three /healthz in a row (several workers) agree.
+health_says() {
+	local i
+	for i in 1 2 3; do
+		req GET /healthz
+		[[ "$(json ".$1")" == "$2" ]] || return 1
+	done
+}
+# gone PID: the process has exited.
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+name="$(uniq_name survivor)"
+new_user "$name"
+isnt "$TOKEN" null "a logged-in user"
+upload "$(image jpeg 300 200 31)" "before the outage"
+is "$STATUS" 201 "an upload before the outage"
+before_id="$(json .post.id)"
+# a cookie session too, to check that outages do not log people out
+req POST /api/v1/sessions -H 'Content-Type: application/json' \
+	--data "{\"username\":\"$name\",\"password\":\"correct horse $name\"}"
+COOKIE="$(json .token)"
+COOKIE_CSRF="$(json .csrf)"
+
+# ---- memcached hiccups: a post made meanwhile still reaches the feed ----------
+mc="$(cat "$RUN/memcached.pid")"
+like "$mc" '^[0-9]+$' "memcached runs (pid $mc)"
+feed_top() {
+	req GET /api/v1/feed -H "Authorization: Bearer $TOKEN"
+	[[ "$(json '.items[0].id')" == "$1" ]]
+}
+ok "$(feed_top "$before_id"; echo $?)" "the feed (now cached in memcached) shows the newest post"
+# Frozen memcached: every worker times out on it and stops using it for
+# cache.retry seconds; a post made right after must still bump the feed.
+kill -STOP "$mc"
+for i in 1 2 3 4 5 6; do
+	curl -s -o /dev/null --max-time 10 -H "Authorization: Bearer $TOKEN" "$IMAGIER_URL/api/v1/feed" &
+done
+wait
+kill -CONT "$mc"
+upload "$(image png 120 80 30)" "during a memcached hiccup"
+is "$STATUS" 201 "an upload right after a memcached hiccup"
+hiccup_id="$(json .post.id)"
+ok "$(wait_until 10 feed_top "$hiccup_id"; echo $?)" "... shows in the feed within 10 s (not after the cache TTL)"
+before_id="$hiccup_id"
+
+# ---- memcached goes away ----------------------------------------------------
+kill -TERM "$mc"
+ok "$(wait_until 10 gone "$mc"; echo $?)" "memcached stopped"
+ok "$(wait_until 10 health_says cache down; echo $?)" "healthz reports \"cache\":\"down\""
+req GET /healthz
+is "$STATUS" 200 "healthz is still 200 without memcached"
+is "$(json .db)" ok "healthz: db still ok"
+req GET "/api/v1/feed" -H "Authorization: Bearer $TOKEN"
+is "$STATUS" 200 "the API feed works without memcached"
+is "$(json '.items[0].id')" "$before_id" "... and is current"
+req GET "/p/$before_id" -b "imagier_session=$COOKIE"
+is "$STATUS" 200 "a post page works without memcached"
+like "$BODY" 'during a memcached hiccup' "... showing the post"
+req GET "/?cursor=$((before_id + 1))" -H "Authorization: Bearer $TOKEN"
+is "$STATUS" 200 "the feed page works without memcached"
+like "$BODY" "href=\"/p/$before_id\"" "... listing the post"
+upload "$(image png 300 200 32)" "during the memcached outage"
+is "$STATUS" 201 "an upload works without memcached"
+during_id="$(json .post.id)"
+req GET "/api/v1/feed" -H "Authorization: Bearer $TOKEN"
+is "$(json '.items[0].id')" "$during_id" "the feed shows the new post"
+req POST /api/v1/sessions -H 'Content-Type: application/json' \
+	--data "{\"username\":\"$name\",\"password\":\"correct horse $name\"}"
+is "$STATUS" 200 "logging in works without memcached"
+fails="$(for i in $(seq 20); do http_code /api/v1/feed -H "Authorization: Bearer $TOKEN"; echo; done | grep -cv '^200$')"
+is "$fails" 0 "20 more requests without memcached: all 200"
+
+# ---- memcached returns ------------------------------------------------------
+"$STACK" start >"$TMP/start-mc.log" 2>&1
+is "$?" 0 "tools/stack.sh start brings memcached back"
+mc2="$(cat "$RUN/memcached.pid" 2>/dev/null)"
+ok "$(kill -0 "$mc2" 2>/dev/null; echo $?)" "memcached runs again (pid $mc2)"
+ok "$(wait_until 10 health_says cache ok; echo $?)" "healthz says \"cache\":\"ok\" again within 10 s"
+req GET "/api/v1/feed" -H "Authorization: Bearer $TOKEN"
+is "$(json '.items[0].id')" "$during_id" "the feed is current after memcached is back"
+upload "$(image png 300 200 33)" "after memcached is back"
+after_id="$(json .post.id)"
+req GET "/api/v1/feed" -H "Authorization: Bearer $TOKEN"
+is "$(json '.items[0].id')" "$after_id" "a new post shows in the feed at once"
+
+# ---- MariaDB goes away ------------------------------------------------------
+db_pid="$(cat "$RUN/mysqld.pid")"
+mariadb-admin --socket="$RUN/mysqld.sock" -u "$(id -un)" shutdown >/dev/null 2>&1
+is "$?" 0 "mariadb-admin shutdown"
+ok "$(wait_until 60 gone "$db_pid"; echo $?)" "mariadbd stopped"
+req GET /healthz
+is "$STATUS" 503 "healthz is 503 without the database"
+is "$(json .db)" down "healthz: \"db\":\"down\""
+like "$(header content-type)" '^application/json' "healthz: still JSON"
+ok "$(health_says db down; echo $?)" "every worker says \"db\":\"down\""
+req GET "/api/v1/posts/$((after_id + 1000))"
+is "$STATUS" 503 "GET /api/v1/posts/ID without the database: 503"
+like "$(header content-type)" '^application/json' "... JSON"
+is "$(json .error.code)" unavailable "... code unavailable"
+req GET "/api/v1/feed?kind=latest" -H "Authorization: Bearer $TOKEN"
+is "$STATUS" 200 "the first feed page is still served from memcached"
+is "$(json '.items[0].id')" "$after_id" "... and is current"
+req GET "/api/v1/feed?cursor=$before_id" -H "Authorization: Bearer $TOKEN"
+is "$STATUS" 503 "an uncached feed page without the database: 503"
+is "$(json .error.code)" unavailable "... code unavailable"
+req GET /api/v1/me -H "Authorization: Bearer $TOKEN"
+is "$STATUS" 503 "/api/v1/me without the database: 503, not 401"
+is "$(json .error.code)" unavailable "... code unavailable"
+upload "$(image png 100 100 34)" "during the database outage"
+is "$STATUS" 503 "an upload without the database: 503, not 401"
+is "$(json .error.code)" unavailable "... code unavailable"
+req POST /api/v1/sessions -H 'Content-Type: application/json' \
+	--data "{\"username\":\"$name\",\"password\":\"correct horse $name\"}"
+is "$STATUS" 503 "logging in without the database: 503"
+is "$(json .error.code)" unavailable "... code unavailable"
+req POST /api/v1/accounts -H 'Content-Type: application/json' \
+	--data "{\"username\":\"$(uniq_name nodb)\",\"password\":\"correct horse battery\"}"
+is "$STATUS" 503 "signing up without the database: 503"
+req GET "/p/$((after_id + 1000))"
+is "$STATUS" 503 "a page without the database: 503"
+like "$(header content-type)" '^text/html' "... an HTML error page"
+req GET "/p/$before_id" -b "imagier_session=$COOKIE"
+is "$STATUS" 503 "a page with a session cookie: 503"
+is "$(header set-cookie)" "" "... and the session cookie is not cleared"
+codes="$(for i in $(seq 10); do http_code "/api/v1/posts/$((after_id + 2000 + i))"; echo; done | sort | uniq -c | awk '{print $2"x"$1}' | tr '\n' ' ')"
+is "$codes" "503x10 " "10 API requests without the database: all 503 (no 502)"
+is "$(grep -c 'imagier-fcgi' <<<"$(ps -o comm= --ppid "$(fcgi_master)")")" "${IMAGIER_SERVER_WORKERS:-3}" "no worker died"
+
+# ---- MariaDB returns --------------------------------------------------------
+"$STACK" start >"$TMP/start-db.log" 2>&1
+is "$?" 0 "tools/stack.sh start brings MariaDB back"
+ok "$(wait_until 15 healthz_is 200; echo $?)" "healthz is 200 again"
+ok "$(health_says db ok; echo $?)" "every worker says \"db\":\"ok\""
+req GET /api/v1/me -b "imagier_session=$COOKIE"
+is "$STATUS" 200 "the cookie session survived the outage"
+req GET /api/v1/me -H "Authorization: Bearer $TOKEN"
+is "$STATUS" 200 "the bearer session survived the outage"
+upload "$(image png 100 100 35)" "after the database is back"
+is "$STATUS" 201 "uploads work again"
+req GET "/api/v1/feed" -H "Authorization: Bearer $TOKEN"
+is "$(json '.items[0].id')" "$(sql 'SELECT MAX(id) FROM posts')" "the feed is current"
+done_testing
