@@ -1,4 +1,5 @@
-/* procedural.c - the built-in offline backend: the prompt's words steer a painted, deterministic PNG. */
+/* procedural.c - the built-in offline backend: the prompt's words steer a painted, deterministic
+ * PNG. */
 #include "gen.h"
 #include "procedural_int.h"
 
@@ -97,7 +98,9 @@ static const struct word words[] = {
     {"cosmos", W_ELEM, E(SPACE) | E(STARS), E(SPACE)},
     {"cosmic", W_ELEM, E(SPACE) | E(STARS), E(SPACE)},
     {"universe", W_ELEM, E(SPACE) | E(STARS), E(SPACE)},
-    {"planet", W_ELEM, E(SPACE) | E(STARS), E(SPACE)},
+    {"planet", W_ELEM, E(SPACE) | E(STARS) | E(PLANET), E(PLANET)},
+    {"saturn", W_ELEM, E(SPACE) | E(STARS) | E(PLANET), E(PLANET)},
+    {"jupiter", W_ELEM, E(SPACE) | E(STARS) | E(PLANET), E(PLANET)},
     {"astronaut", W_ELEM, E(SPACE) | E(STARS) | E(PEOPLE), E(SPACE)},
     {"flower", W_ELEM, E(FLOWER), E(FLOWER)},
     {"rose", W_ELEM, E(FLOWER), E(FLOWER)},
@@ -283,8 +286,8 @@ static const struct word words[] = {
 
 /* What a text asks for. */
 struct wants {
-	uint32_t elems;   /* added elements */
-	uint32_t core;    /* elements named (for negation) */
+	uint32_t elems;	  /* added elements */
+	uint32_t core;	  /* elements named (for negation) */
 	uint32_t colours; /* bit per colour, for negation */
 	uint8_t order[4]; /* colours in the order they were named */
 	int ncolours;
@@ -355,9 +358,16 @@ static void parse(const char *s, struct wants *pos, struct wants *neg, char *nor
 		const char *b = s;
 		while (*s && word_char((unsigned char)*s))
 			s++;
-		size_t n = (size_t)(s - b);
-		if (n == 0)
+		if (b == s)
 			break;
+		while (b < s && (*b == '-' || *b == '\''))
+			b++;
+		const char *e = s;
+		while (e > b && (e[-1] == '-' || e[-1] == '\''))
+			e--;
+		size_t n = (size_t)(e - b);
+		if (n == 0)
+			continue;
 		char w[MAX_WORD];
 		size_t m = n < sizeof(w) ? n : sizeof(w) - 1;
 		for (size_t i = 0; i < m; i++)
@@ -367,7 +377,8 @@ static void parse(const char *s, struct wants *pos, struct wants *neg, char *nor
 			if (l)
 				norm[l++] = ' ';
 			for (size_t i = 0; i < n; i++)
-				norm[l + i] = (b[i] >= 'A' && b[i] <= 'Z') ? (char)(b[i] - 'A' + 'a') : b[i];
+				norm[l + i] =
+				    (b[i] >= 'A' && b[i] <= 'Z') ? (char)(b[i] - 'A' + 'a') : b[i];
 			norm[l + n] = 0;
 		}
 		if (++steer > MAX_STEER || n >= sizeof(w))
@@ -418,10 +429,9 @@ static uint64_t key_of(const char *tag, const char *norm, uint64_t seed)
 	return k;
 }
 
-
 /* ---- from words to a scene ---- */
 
-#define TIME    (E(NIGHT) | E(SUNSET) | E(DAY))
+#define TIME (E(NIGHT) | E(SUNSET) | E(DAY))
 #define LAND                                                                                       \
 	(E(SEA) | E(BEACH) | E(MOUNTAIN) | E(HILLS) | E(FOREST) | E(CITY) | E(DESERT) | E(SNOW) |  \
 	 E(SPACE) | E(ABSTRACT))
@@ -430,9 +440,14 @@ static uint64_t key_of(const char *tag, const char *norm, uint64_t seed)
  * random choices come from the layout key only, so a remix makes the same ones. */
 static uint32_t defaults(uint32_t e, uint32_t neg, int mods, uint64_t layout)
 {
-	static const uint32_t pick[] = {E(HILLS),     E(MOUNTAIN), E(SEA),
-					E(ABSTRACT),  E(DESERT),   E(MOUNTAIN) | E(SEA),
-					E(HILLS) | E(FOREST), E(MOUNTAIN) | E(FOREST)};
+	static const uint32_t pick[] = {E(HILLS),
+					E(MOUNTAIN),
+					E(SEA),
+					E(ABSTRACT),
+					E(DESERT),
+					E(MOUNTAIN) | E(SEA),
+					E(HILLS) | E(FOREST),
+					E(MOUNTAIN) | E(FOREST)};
 	struct proc_rng r;
 	proc_rng_seed(&r, layout, 2);
 	int k_time = proc_rng_range(&r, 0, 99), k_pick = proc_rng_range(&r, 0, 7);
@@ -449,7 +464,8 @@ static uint32_t defaults(uint32_t e, uint32_t neg, int mods, uint64_t layout)
 	}
 	if ((e & E(DAY)) && (e & (E(NIGHT) | E(SUNSET))))
 		e &= ~E(DAY);
-	if (!(e & LAND) && !(e & E(PORTRAIT)) && !((e & E(FLOWER)) && !(e & (E(ANIMAL) | E(PEOPLE))))) {
+	if (!(e & LAND) && !(e & E(PORTRAIT)) &&
+	    !((e & E(FLOWER)) && !(e & (E(ANIMAL) | E(PEOPLE))))) {
 		for (int i = 0; i < (int)ARRAY_LEN(pick); i++) {
 			uint32_t c = pick[(k_pick + i) % ARRAY_LEN(pick)];
 			if ((e & (E(ANIMAL) | E(PEOPLE))) && (c & E(ABSTRACT)))
@@ -468,6 +484,8 @@ static uint32_t defaults(uint32_t e, uint32_t neg, int mods, uint64_t layout)
 		e |= E(BEACH); /* somewhere to stand */
 	if (e & E(NIGHT))
 		e |= E(STARS) | (k_moon < 75 && !(e & E(SPACE)) ? E(MOON) : 0);
+	if ((e & E(SPACE)) && k_moon < 55)
+		e |= E(PLANET);
 	if (e & (E(DAY) | E(SUNSET)))
 		e |= E(SUN);
 	if ((e & E(DAY)) && k_cloud < 65 && (e & LAND & ~E(ABSTRACT)))
@@ -488,7 +506,8 @@ static void scene_build(struct proc_scene *sc, const struct wants *cur, const st
 	sc->styles = cur->styles;
 	sc->animal = cur->animal;
 	if (par) { /* a remix keeps the parent's scene and takes the new prompt's changes */
-		e |= par->elems & ((cur->elems & TIME) ? ~(TIME | E(SUN) | E(MOON) | E(STARS)) : ~0u);
+		e |= par->elems &
+		     ((cur->elems & TIME) ? ~(TIME | E(SUN) | E(MOON) | E(STARS)) : ~0u);
 		if (!cur->ncolours && !cur->mods)
 			look = par;
 		if (!cur->styles)

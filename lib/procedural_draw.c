@@ -1,4 +1,5 @@
-/* procedural_draw.c - the procedural backend's integer maths and anti-aliased drawing primitives. */
+/* procedural_draw.c - the procedural backend's integer maths and anti-aliased drawing primitives.
+ */
 #include "procedural_int.h"
 
 #include <stdlib.h>
@@ -127,8 +128,6 @@ struct proc_rgb proc_mix(struct proc_rgb a, struct proc_rgb b, int t)
 
 /* ---- drawing ---- */
 
-
-
 void proc_put(struct proc_canvas *c, int x, int y, struct proc_rgb col, int a)
 {
 	if ((unsigned)x >= (unsigned)c->w || (unsigned)y >= (unsigned)c->h || a <= 0)
@@ -212,30 +211,30 @@ void proc_poly(struct proc_canvas *c, const int32_t *v, int n, struct proc_rgb c
 #define MAXVERT 160
 
 /* Ellipse of radii rx, ry (fixed point) turned by angle ang (4096 a turn). */
-void proc_ellipse(struct proc_canvas *c, int32_t cx, int32_t cy, int32_t rx, int32_t ry,
-		    int ang, struct proc_rgb col, int a)
+void proc_ellipse(struct proc_canvas *c, int32_t cx, int32_t cy, int32_t rx, int32_t ry, int ang,
+		  struct proc_rgb col, int a)
 {
 	int32_t v[2 * MAXVERT];
 	int rmax = (rx > ry ? rx : ry) >> 8, n = rmax < 12 ? 12 : (rmax > MAXVERT ? MAXVERT : rmax);
 	int ca = proc_cos(ang), sa = proc_sin(ang);
 	for (int i = 0; i < n; i++) {
 		int t = i * 4096 / n;
-		int64_t ex = (int64_t)rx * proc_cos(t) / 16384, ey = (int64_t)ry * proc_sin(t) / 16384;
+		int64_t ex = (int64_t)rx * proc_cos(t) / 16384,
+			ey = (int64_t)ry * proc_sin(t) / 16384;
 		v[2 * i] = cx + (int32_t)((ex * ca - ey * sa) / 16384);
 		v[2 * i + 1] = cy + (int32_t)((ex * sa + ey * ca) / 16384);
 	}
 	proc_poly(c, v, n, col, a);
 }
 
-void proc_disc(struct proc_canvas *c, int32_t cx, int32_t cy, int32_t r, struct proc_rgb col,
-		 int a)
+void proc_disc(struct proc_canvas *c, int32_t cx, int32_t cy, int32_t r, struct proc_rgb col, int a)
 {
 	proc_ellipse(c, cx, cy, r, r, 0, col, a);
 }
 
 /* A straight stroke of width wd between two points (fixed point). */
 void proc_line(struct proc_canvas *c, int32_t x0, int32_t y0, int32_t x1, int32_t y1, int32_t wd,
-		 struct proc_rgb col, int a)
+	       struct proc_rgb col, int a)
 {
 	int64_t dx = x1 - x0, dy = y1 - y0, len = proc_isqrt((uint64_t)(dx * dx + dy * dy));
 	if (len == 0)
@@ -246,15 +245,14 @@ void proc_line(struct proc_canvas *c, int32_t x0, int32_t y0, int32_t x1, int32_
 }
 
 void proc_tri(struct proc_canvas *c, int32_t ax, int32_t ay, int32_t bx, int32_t by, int32_t qx,
-		int32_t qy, struct proc_rgb col, int a)
+	      int32_t qy, struct proc_rgb col, int a)
 {
 	int32_t v[6] = {ax, ay, bx, by, qx, qy};
 	proc_poly(c, v, 3, col, a);
 }
 
 /* Whole-pixel rectangle, clipped. */
-void proc_rect(struct proc_canvas *c, int x0, int y0, int x1, int y1, struct proc_rgb col,
-		    int a)
+void proc_rect(struct proc_canvas *c, int x0, int y0, int x1, int y1, struct proc_rgb col, int a)
 {
 	for (int y = y0 < 0 ? 0 : y0; y < y1 && y < c->h; y++)
 		for (int x = x0 < 0 ? 0 : x0; x < x1 && x < c->w; x++)
@@ -278,7 +276,7 @@ void proc_glow(struct proc_canvas *c, int cx, int cy, int r, struct proc_rgb col
  * sides) down to row yend, shaded from ct at the highest point to cb at yend. When
  * bot is given, column x stops at bot[x] (fixed point). Edges are anti-aliased. */
 void proc_fill_cols(struct proc_canvas *c, const int32_t *top, const int32_t *bot, int yend,
-		      struct proc_rgb ct, struct proc_rgb cb, int a)
+		    struct proc_rgb ct, struct proc_rgb cb, int a)
 {
 	int32_t tmin = INT32_MAX;
 	for (int x = 0; x <= c->w; x++)
@@ -286,7 +284,8 @@ void proc_fill_cols(struct proc_canvas *c, const int32_t *top, const int32_t *bo
 	int y0 = tmin < 0 ? 0 : tmin >> 8;
 	yend = yend > c->h ? c->h : yend;
 	for (int y = y0; y < yend; y++) {
-		struct proc_rgb col = proc_mix(ct, cb, (y - y0) * 256 / (yend - y0 > 0 ? yend - y0 : 1));
+		struct proc_rgb col =
+		    proc_mix(ct, cb, (y - y0) * 256 / (yend - y0 > 0 ? yend - y0 : 1));
 		int32_t yc = y * PROC_FP + 128;
 		for (int x = 0; x < c->w; x++) {
 			int32_t lo = top[x] < top[x + 1] ? top[x] : top[x + 1];
@@ -304,7 +303,6 @@ void proc_fill_cols(struct proc_canvas *c, const int32_t *top, const int32_t *bo
 	}
 }
 
-
 /* ---- smooth noise fields ---- */
 
 void proc_field_make(struct proc_field *f, int w, int h, int step, uint64_t key, int cell,
@@ -317,9 +315,9 @@ void proc_field_make(struct proc_field *f, int w, int h, int step, uint64_t key,
 	f->v = xmalloc((size_t)f->gw * (size_t)f->gh);
 	for (int j = 0; j < f->gh; j++)
 		for (int i = 0; i < f->gw; i++)
-			f->v[j * f->gw + i] =
-			    (uint8_t)proc_fbm(key, (int32_t)((int64_t)i * f->step * 256 / cell),
-					      (int32_t)((int64_t)j * f->step * 256 / cell), octaves);
+			f->v[j * f->gw + i] = (uint8_t)proc_fbm(
+			    key, (int32_t)((int64_t)i * f->step * 256 / cell),
+			    (int32_t)((int64_t)j * f->step * 256 / cell), octaves);
 }
 
 int proc_field_at(const struct proc_field *f, int x, int y)

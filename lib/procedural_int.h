@@ -47,6 +47,7 @@ enum proc_elem {
 	PE_NIGHT,
 	PE_SUNSET,
 	PE_DAY,
+	PE_PLANET,
 	PE_COUNT
 };
 #define PE_BIT(e) (1u << (e))
@@ -133,10 +134,10 @@ enum proc_animal { PA_CAT, PA_DOG, PA_BIRD };
 
 /* Everything the painters need; built from the words of the prompt(s). */
 struct proc_scene {
-	uint32_t elems; /* PE_BIT set of what to draw */
-	int styles;     /* PS_* bits */
-	int finish;     /* PF_* bits */
-	int animal;     /* enum proc_animal */
+	uint32_t elems;	 /* PE_BIT set of what to draw */
+	int styles;	 /* PS_* bits */
+	int finish;	 /* PF_* bits */
+	int animal;	 /* enum proc_animal */
 	uint64_t layout; /* key of the positions and shapes (the parent's for a remix) */
 	uint64_t detail; /* key of the fine texture (always this prompt's) */
 	struct proc_rgb pal[PP_COUNT];
@@ -175,7 +176,8 @@ void proc_poly(struct proc_canvas *c, const int32_t *v, int n, struct proc_rgb c
 /* Ellipse with radii rx, ry turned by ang (4096 a turn). */
 void proc_ellipse(struct proc_canvas *c, int32_t cx, int32_t cy, int32_t rx, int32_t ry, int ang,
 		  struct proc_rgb col, int a);
-void proc_disc(struct proc_canvas *c, int32_t cx, int32_t cy, int32_t r, struct proc_rgb col, int a);
+void proc_disc(struct proc_canvas *c, int32_t cx, int32_t cy, int32_t r, struct proc_rgb col,
+	       int a);
 /* Stroke of width wd from (x0, y0) to (x1, y1). */
 void proc_line(struct proc_canvas *c, int32_t x0, int32_t y0, int32_t x1, int32_t y1, int32_t wd,
 	       struct proc_rgb col, int a);
@@ -212,14 +214,14 @@ void proc_field_free(struct proc_field *f);
 struct proc_paint {
 	const struct proc_scene *sc;
 	struct proc_canvas *c;
-	int w, h, s;    /* s = the shorter side */
-	int horizon;    /* row of the horizon; h when there is no ground */
+	int w, h, s;	/* s = the shorter side */
+	int horizon;	/* row of the horizon; h when there is no ground */
 	int lx, ly, lr; /* sun or moon centre and radius in pixels; lr 0 when none */
 	int moon, minimal;
 	int32_t *top, *bot; /* w + 1 scratch edges */
 };
 
-#define FP(v) ((int32_t)(v) * PROC_FP)
+#define FP(v) ((int32_t)(v)*PROC_FP)
 
 static inline int proc_has(const struct proc_paint *p, int e)
 {

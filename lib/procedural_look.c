@@ -1,4 +1,5 @@
-/* procedural_look.c - the procedural backend's palettes and the finishing touches (styles, grain). */
+/* procedural_look.c - the procedural backend's palettes and the finishing touches (styles, grain).
+ */
 #include "procedural_int.h"
 
 #include <stdlib.h>
@@ -7,9 +8,10 @@
 #include "util.h"
 
 const struct proc_rgb proc_colours[PC_COUNT] = {
-    {230, 57, 70},  {247, 127, 0},  {233, 185, 73}, {255, 214, 10},  {58, 157, 79},  {20, 145, 155},
-    {34, 211, 238}, {42, 111, 219}, {29, 45, 107},  {123, 63, 191},  {182, 156, 230}, {255, 111, 168},
-    {214, 36, 159}, {139, 90, 43},  {16, 16, 20},   {245, 245, 240}, {138, 141, 145},
+    {230, 57, 70},   {247, 127, 0},   {233, 185, 73}, {255, 214, 10}, {58, 157, 79},
+    {20, 145, 155},  {34, 211, 238},  {42, 111, 219}, {29, 45, 107},  {123, 63, 191},
+    {182, 156, 230}, {255, 111, 168}, {214, 36, 159}, {139, 90, 43},  {16, 16, 20},
+    {245, 245, 240}, {138, 141, 145},
 };
 
 /* ---- palette ---- */
@@ -34,9 +36,8 @@ static const uint32_t pal_vapor[PP_COUNT] = {
 /* Which named colour (in naming order, modulo their number) tints each slot, and how much. */
 static const uint8_t tint_pick[PP_COUNT] = {1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0,
 					    0, 2, 2, 0, 0, 1, 0, 1, 2, 3};
-static const uint8_t tint_amount[PP_COUNT] = {175, 175, 165, 90,  150, 110, 165,
-					      165, 175, 175, 155, 155, 150, 150,
-					      130, 100, 110, 220, 220, 220, 220};
+static const uint8_t tint_amount[PP_COUNT] = {175, 175, 165, 90,  150, 110, 165, 165, 175, 175, 155,
+					      155, 150, 150, 130, 100, 110, 220, 220, 220, 220};
 
 static struct proc_rgb hex(uint32_t v)
 {
@@ -130,8 +131,8 @@ static void apply_mods(struct proc_rgb *pal, int mods)
 {
 	for (int i = 0; i < PP_COUNT; i++) {
 		struct proc_rgb c = pal[i];
-		int backdrop = i <= PP_SKY_LOW || (i >= PP_LAND_FAR && i <= PP_FOLIAGE_DARK) ||
-			       i == PP_INK;
+		int backdrop =
+		    i <= PP_SKY_LOW || (i >= PP_LAND_FAR && i <= PP_FOLIAGE_DARK) || i == PP_INK;
 		if (mods & PM_PASTEL)
 			c = proc_mix(saturate(c, 170), hex(0xffffff), 100);
 		if (mods & PM_NEON)
@@ -185,7 +186,8 @@ void proc_palette(struct proc_scene *sc, const uint8_t *colours, int ncolours, i
 	for (int i = 0; i < PP_COUNT; i++) {
 		sc->pal[i] = hex(base[i]);
 		if (night && sunset) /* dusk */
-			sc->pal[i] = proc_mix(sc->pal[i], hex(pal_sunset[i]), i == PP_SKY_LOW ? 190 : 90);
+			sc->pal[i] =
+			    proc_mix(sc->pal[i], hex(pal_sunset[i]), i == PP_SKY_LOW ? 190 : 90);
 	}
 	struct proc_rgb *p = sc->pal;
 	if (e & PE_BIT(PE_SPACE)) {
@@ -234,7 +236,8 @@ static void box_blur(uint8_t *px, int w, int h, int r)
 			for (int ch = 0; ch < 3; ch++) {
 				int sum = 0;
 				for (int i = -r; i <= r; i++)
-					sum += line[(i < 0 ? 0 : (i >= len ? len - 1 : i)) * 3 + ch];
+					sum +=
+					    line[(i < 0 ? 0 : (i >= len ? len - 1 : i)) * 3 + ch];
 				for (int i = 0; i < len; i++) {
 					base[i * step + ch] = (uint8_t)(sum / d);
 					int out = i - r, in = i + r + 1;
@@ -265,7 +268,8 @@ static void watercolor(struct proc_canvas *c, const struct proc_scene *sc, int s
 			/* pigment gathers where the paint's edge was */
 			int edge = abs(lum((struct proc_rgb){o[0], o[1], o[2]}) - lum(q));
 			int grain = (proc_field_at(&paper, x, y) - 128) / 8;
-			int light = 70 + (255 - lum(q)) / 4 + (proc_field_at(&wash, x, y) - 128) * 2 / 3;
+			int light =
+			    70 + (255 - lum(q)) / 4 + (proc_field_at(&wash, x, y) - 128) * 2 / 3;
 			q = proc_mix(saturate(q, 290), sheet, light);
 			int k = 256 - (edge > 40 ? 40 : edge) - grain;
 			p[0] = clamp8(q.r * k / 256);
@@ -297,10 +301,12 @@ static void oil(struct proc_canvas *c, const struct proc_scene *sc, int s)
 				x = x >= c->w ? c->w - 1 : x;
 				y = y >= c->h ? c->h - 1 : y;
 				const uint8_t *q = src + ((size_t)y * c->w + x) * 3;
-				int ang = (proc_field_at(&dir, x, y) - 128) * 24 + proc_rng_range(&r, -120, 120);
+				int ang = (proc_field_at(&dir, x, y) - 128) * 24 +
+					  proc_rng_range(&r, -120, 120);
 				int dx = proc_cos(ang) * len / 2, dy = proc_sin(ang) * len / 2;
 				int t = proc_rng_range(&r, -10, 10);
-				struct proc_rgb col = {clamp8(q[0] + t), clamp8(q[1] + t), clamp8(q[2] + t)};
+				struct proc_rgb col = {clamp8(q[0] + t), clamp8(q[1] + t),
+						       clamp8(q[2] + t)};
 				proc_line(c, FP(x) - dx / 64, FP(y) - dy / 64, FP(x) + dx / 64,
 					  FP(y) + dy / 64, FP(wid), saturate(col, 280), 210);
 			}
@@ -345,7 +351,8 @@ static void sketch(struct proc_canvas *c, const struct proc_scene *sc, int s)
 	int w = c->w, h = c->h, per = s / 110 + 4;
 	uint8_t *L = xmalloc((size_t)w * h);
 	for (int i = 0; i < w * h; i++)
-		L[i] = (uint8_t)lum((struct proc_rgb){c->px[3 * i], c->px[3 * i + 1], c->px[3 * i + 2]});
+		L[i] = (uint8_t)lum(
+		    (struct proc_rgb){c->px[3 * i], c->px[3 * i + 1], c->px[3 * i + 2]});
 	for (int y = 0; y < h; y++)
 		for (int x = 0; x < w; x++) {
 			int xm = x ? x - 1 : x, xp = x + 1 < w ? x + 1 : x;
@@ -393,7 +400,9 @@ static void vignette_grain(struct proc_canvas *c, uint64_t key, int amount)
 		for (int x = 0; x < c->w; x++) {
 			int64_t d = (x - cx) * (x - cx) + (y - cy) * (y - cy);
 			int f = 256 - (int)(52 * d * d / (far * far));
-			int g = amount ? (int)(proc_hash3(key, x & 127, y) % (2 * amount + 1)) - amount : 0;
+			int g = amount
+				    ? (int)(proc_hash3(key, x & 127, y) % (2 * amount + 1)) - amount
+				    : 0;
 			uint8_t *p = pix(c, x, y);
 			for (int ch = 0; ch < 3; ch++)
 				p[ch] = clamp8((p[ch] * f >> 8) + g);

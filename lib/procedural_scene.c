@@ -1,4 +1,5 @@
-/* procedural_scene.c - the procedural backend's scene: sky, space, lights, clouds, land, sea, city. */
+/* procedural_scene.c - the procedural backend's scene: sky, space, lights, clouds, land, sea, city.
+ */
 #include "procedural_int.h"
 
 #include <stdlib.h>
@@ -42,10 +43,63 @@ static void paint_sky(struct proc_paint *p)
 		int t = y < mid ? y * 256 / (mid ? mid : 1) : (y - mid) * 256 / (low - mid);
 		if (p->minimal)
 			t = t * 6 / 256 * 256 / 6;
-		struct proc_rgb col = y < mid ? proc_mix(proc_pal(p, PP_SKY_TOP), proc_pal(p, PP_SKY_MID), t)
-					      : proc_mix(proc_pal(p, PP_SKY_MID), proc_pal(p, PP_SKY_LOW), t);
+		struct proc_rgb col =
+		    y < mid ? proc_mix(proc_pal(p, PP_SKY_TOP), proc_pal(p, PP_SKY_MID), t)
+			    : proc_mix(proc_pal(p, PP_SKY_MID), proc_pal(p, PP_SKY_LOW), t);
 		proc_rect(p->c, 0, y, p->w, y + 1, col, 256);
 	}
+}
+
+static int disc_cover(int x, int y, int cx, int cy, int r);
+
+/* A tilted ring around (cx, cy), flattened four times: its far half (behind the
+ * planet) or its near one. */
+static void ring(struct proc_paint *p, int cx, int cy, int R, int tilt, int near,
+		 struct proc_rgb col)
+{
+	int c = proc_cos(tilt), s = proc_sin(tilt), half = R / 14 + 1;
+	for (int y = cy - R - half; y <= cy + R + half; y++)
+		for (int x = cx - R - half; x <= cx + R + half; x++) {
+			int64_t dx = x - cx, dy = y - cy;
+			int64_t u = (dx * c + dy * s) / 16384, v = (dy * c - dx * s) / 16384;
+			if ((v > 0) != near)
+				continue;
+			int64_t e = proc_isqrt((uint64_t)((u * u + 16 * v * v) << 16)); /* 256ths */
+			int64_t off = e - (int64_t)R * 256;
+			int a = (int)((int64_t)half * 256 + 128 - (off < 0 ? -off : off));
+			proc_put(p->c, x, y, col, a < 0 ? 0 : (a > 230 ? 230 : a));
+		}
+}
+
+/* A lit sphere with faint bands, sometimes ringed. */
+static void paint_planet(struct proc_paint *p, struct proc_rng *r)
+{
+	int R = proc_rp(r, p->s, 90, 190), cx = proc_rp(r, p->w, 150, 850);
+	int cy = proc_rp(r, p->h, 200, 550), rings = proc_rng_range(r, 0, 99) < 50;
+	int tilt = proc_rng_range(r, -300, 300), ph = proc_rng_range(r, 0, 4095);
+	struct proc_rgb lit = proc_pal(p, PP_ACCENT2),
+			dark = proc_mix(lit, proc_pal(p, PP_INK), 215);
+	struct proc_rgb rc = proc_mix(lit, proc_pal(p, PP_LIGHT), 120);
+	if (rings)
+		ring(p, cx, cy, R * 17 / 10, tilt, 0, rc);
+	for (int y = cy - R - 1; y <= cy + R + 1; y++)
+		for (int x = cx - R - 1; x <= cx + R + 1; x++) {
+			int a = disc_cover(x, y, cx, cy, R);
+			if (!a)
+				continue;
+			int64_t dx = x - cx, dy = y - cy, d2 = dx * dx + dy * dy;
+			int64_t z =
+			    d2 < (int64_t)R * R ? proc_isqrt((uint64_t)((int64_t)R * R - d2)) : 0;
+			int shade =
+			    (int)((-90 * dx - 70 * dy + 190 * z) * 256 / (256 * R)); /* n . l */
+			int band = proc_sin(ph + (int)(dy * 4096 * 3 / R) +
+					    (int)(dx * dx * 512 / ((int64_t)R * R))) /
+				   700;
+			struct proc_rgb col = proc_mix(dark, lit, shade + band);
+			proc_put(p->c, x, y, col, a);
+		}
+	if (rings)
+		ring(p, cx, cy, R * 17 / 10, tilt, 1, rc);
 }
 
 static void paint_space(struct proc_paint *p)
@@ -60,45 +114,41 @@ static void paint_space(struct proc_paint *p)
 	for (int y = 0; y < p->h; y++)
 		for (int x = 0; x < p->w; x++) {
 			int band = abs((x - bx) * slope / 256 + y - p->h / 2) * 256 / p->s;
-			int d = (proc_field_at(&f0, x, y) - 96) * 3 - band;
+			int d = (proc_field_at(&f0, x, y) - 92) * 4 - band;
 			d = d < 0 ? 0 : (d > 255 ? 255 : d);
-			struct proc_rgb col = proc_mix(proc_pal(p, PP_ACCENT0), proc_pal(p, PP_ACCENT1),
-						       (proc_field_at(&f1, x, y) - 80) * 3);
+			struct proc_rgb col =
+			    proc_mix(proc_pal(p, PP_ACCENT0), proc_pal(p, PP_ACCENT1),
+				     (proc_field_at(&f1, x, y) - 80) * 3);
 			proc_put(p->c, x, y, proc_mix(col, proc_pal(p, PP_LIGHT), d * d >> 10),
-				 d * d / 300);
+				 d * d / 220);
 		}
 	proc_field_free(&f0);
 	proc_field_free(&f1);
-	if (proc_rng_range(&r, 0, 99) < 55) { /* a planet */
-		int pr = proc_rp(&r, p->s, 90, 200), px = proc_rp(&r, p->w, 150, 850);
-		int py = proc_rp(&r, p->h, 150, 500);
-		struct proc_rgb pc = proc_pal(p, PP_ACCENT2);
-		proc_disc(p->c, FP(px), FP(py), FP(pr), proc_mix(pc, proc_pal(p, PP_INK), 170), 256);
-		for (int i = 0; i < 6; i++)
-			proc_disc(p->c, FP(px - pr * i / 24), FP(py - pr * i / 20), FP(pr) * (12 - i) / 12,
-			     proc_mix(pc, white, i * 12), 70);
-	}
+	if (proc_has(p, PE_PLANET))
+		paint_planet(p, &r);
 }
 
 static void paint_stars(struct proc_paint *p)
 {
 	struct proc_rng r;
 	proc_stream(p, &r, 11);
-	int ys = p->horizon, n = p->w * ys / (p->minimal ? 6000 : 1400);
+	int ys = p->horizon, n = p->w * ys / (p->minimal ? 6000 : 1000);
 	for (int i = 0; i < n; i++) {
 		int x = proc_rng_range(&r, 0, p->w - 1), u = proc_rng_range(&r, 0, 1000);
-		int y = (int)((int64_t)ys * u * u / 1000000), kind = proc_rng_range(&r, 0, 99);
+		int y = (int)((int64_t)ys * u * (u + 1000) / 2000000),
+		    kind = proc_rng_range(&r, 0, 99);
 		int a = proc_rng_range(&r, 70, 256) * (300 - u / 4) / 300;
-		struct proc_rgb col = proc_mix(white, proc_pal(p, PP_LIGHT), proc_rng_range(&r, 0, 120));
-		if (kind < 86) {
+		struct proc_rgb col =
+		    proc_mix(white, proc_pal(p, PP_LIGHT), proc_rng_range(&r, 0, 120));
+		if (kind < 80) {
 			proc_put(p->c, x, y, col, a);
 		} else if (kind < 97) {
-			proc_disc(p->c, FP(x), FP(y), p->s * 3 / 2, col, a);
+			proc_disc(p->c, FP(x), FP(y), FP(p->s) / 800 + 64, col, a);
 		} else {
-			int len = p->s / 60;
-			proc_disc(p->c, FP(x), FP(y), p->s * 3, col, a);
-			proc_line(p->c, FP(x - len), FP(y), FP(x + len), FP(y), 200, col, a / 3);
-			proc_line(p->c, FP(x), FP(y - len), FP(x), FP(y + len), 200, col, a / 3);
+			int len = p->s / 70 + 2;
+			proc_disc(p->c, FP(x), FP(y), FP(p->s) / 500 + 64, col, a);
+			proc_line(p->c, FP(x - len), FP(y), FP(x + len), FP(y), 160, col, a / 3);
+			proc_line(p->c, FP(x), FP(y - len), FP(x), FP(y + len), 160, col, a / 3);
 		}
 	}
 }
@@ -126,8 +176,10 @@ static void paint_moon(struct proc_paint *p)
 		for (int x = p->lx - R - 1; x <= p->lx + R + 1; x++) {
 			int a = disc_cover(x, y, p->lx, p->ly, R);
 			if (!full && a)
-				a = a * (256 - disc_cover(x, y, p->lx + off, p->ly - off / 2,
-							  R * 19 / 20)) / 256;
+				a = a *
+				    (256 -
+				     disc_cover(x, y, p->lx + off, p->ly - off / 2, R * 19 / 20)) /
+				    256;
 			proc_put(p->c, x, y, moon, a);
 		}
 	for (int i = 0; i < (full ? 5 : 0); i++)
@@ -172,19 +224,24 @@ static void paint_clouds(struct proc_paint *p)
 	for (int i = 0; i < n; i++) {
 		int y0 = proc_rp(&r, p->horizon, 150, 700), len = proc_rp(&r, p->s, 180, 420);
 		int x0 = proc_rp(&r, p->w, -100, 900), k = proc_rng_range(&r, 4, 7);
-		if (p->lr && abs(y0 - p->ly) < p->lr * 2 && x0 < p->lx + p->lr && x0 + len > p->lx - p->lr)
-			x0 = p->lx < p->w / 2 ? p->lx + p->lr * 2 : p->lx - p->lr * 2 - len; /* keep the sun clear */
+		if (p->lr && abs(y0 - p->ly) < p->lr * 2 && x0 < p->lx + p->lr &&
+		    x0 + len > p->lx - p->lr)
+			x0 = p->lx < p->w / 2 ? p->lx + p->lr * 2
+					      : p->lx - p->lr * 2 - len; /* keep the sun clear */
 		for (int pass = 0; pass < 2; pass++) {
 			struct proc_rng pr = r;
 			proc_ellipse(p->c, FP(x0 + len / 2), FP(y0), FP(len / 2), FP(len / 11), 0,
-				pass ? cl : sh, a);
+				     pass ? cl : sh, a);
 			for (int j = 0; j < k; j++) {
-				int rr = len / k * (55 + 45 * proc_sin(2048 * (2 * j + 1) / (2 * k)) /
-							     16384) / 100 + proc_rp(&pr, len, 0, 40);
+				int rr =
+				    len / k *
+					(55 + 45 * proc_sin(2048 * (2 * j + 1) / (2 * k)) / 16384) /
+					100 +
+				    proc_rp(&pr, len, 0, 40);
 				int cx = x0 + len * (2 * j + 1) / (2 * k), cy = y0 - rr / 2;
 				if (pass)
 					proc_disc(p->c, FP(cx - rr / 15), FP(cy - rr / 12),
-					     FP(rr) * 9 / 10, cl, a);
+						  FP(rr) * 9 / 10, cl, a);
 				else
 					proc_disc(p->c, FP(cx), FP(cy + rr / 6), FP(rr), sh, a);
 			}
@@ -203,25 +260,28 @@ static void paint_mountains(struct proc_paint *p)
 	for (int k = 0; k < L; k++) {
 		int t = L > 1 ? k * 256 / (L - 1) : 256;
 		int amp = proc_rp(&r, p->h, 230 - 50 * k, 340 - 70 * k);
-		struct proc_rgb col = proc_mix(proc_pal(p, PP_LAND_FAR), proc_pal(p, PP_LAND_NEAR), t);
+		struct proc_rgb col =
+		    proc_mix(proc_pal(p, PP_LAND_FAR), proc_pal(p, PP_LAND_NEAR), t);
 		ridge(&r, p->top, p->w + 1, 470 + 50 * k);
 		for (int x = 0; x <= p->w; x++)
 			p->top[x] = FP(p->horizon) -
 				    (int32_t)((int64_t)FP(amp) * (9000 + p->top[x]) / 74535);
 		proc_fill_cols(p->c, p->top, NULL, p->horizon + 1, col,
-			  proc_mix(col, proc_pal(p, PP_SKY_LOW), 150 - t / 3), 256);
+			       proc_mix(col, proc_pal(p, PP_SKY_LOW), 150 - t / 3), 256);
 		if (!caps || k == L - 1)
 			continue;
 		int32_t line = FP(p->horizon) - FP(amp) * 55 / 100;
 		for (int x = 0; x < p->w; x++) {
 			int32_t pk = p->top[x] < p->top[x + 1] ? p->top[x] : p->top[x + 1];
-			int32_t b = line + (proc_fbm(p->sc->layout + (uint64_t)k, x * 256 / (p->s / 12 + 1),
-						     k * 512, 3) - 128) * FP(amp) / 900;
+			int32_t b = line + (proc_fbm(p->sc->layout + (uint64_t)k,
+						     x * 256 / (p->s / 12 + 1), k * 512, 3) -
+					    128) *
+					       FP(amp) / 900;
 			p->bot[x] = b < pk + FP(amp) / 3 ? b : pk + FP(amp) / 3;
 		}
 		proc_fill_cols(p->c, p->top, p->bot, p->horizon,
-			  proc_mix(white, proc_pal(p, PP_SKY_LOW), 40 + 70 * (256 - t) / 256),
-			  proc_mix(white, col, 90), 235);
+			       proc_mix(white, proc_pal(p, PP_SKY_LOW), 40 + 70 * (256 - t) / 256),
+			       proc_mix(white, col, 90), 235);
 	}
 }
 
@@ -239,10 +299,10 @@ static void paint_hills(struct proc_paint *p)
 				    proc_sin(ph * 3 + x * 4096 * f2 / p->w) / 3;
 			p->top[x] = FP(base) - (int32_t)(FP(amp) * v / 32768);
 		}
-		struct proc_rgb col = proc_mix(proc_pal(p, PP_GROUND), proc_pal(p, PP_SKY_LOW),
-					       (L - 1 - k) * 70);
+		struct proc_rgb col =
+		    proc_mix(proc_pal(p, PP_GROUND), proc_pal(p, PP_SKY_LOW), (L - 1 - k) * 70);
 		proc_fill_cols(p->c, p->top, NULL, p->h, col,
-			  proc_mix(col, proc_pal(p, PP_GROUND_DARK), 110 + 60 * k), 256);
+			       proc_mix(col, proc_pal(p, PP_GROUND_DARK), 110 + 60 * k), 256);
 	}
 }
 
@@ -272,8 +332,10 @@ static void dune(struct proc_paint *p, int xp, int base, int hgt, int half, int 
 				top[x] = FP(p->h + 2);
 				continue;
 			}
-			int32_t crest = FP(base - hgt) +
-					(int32_t)((int64_t)FP(hgt) * proc_isqrt((uint64_t)abs(dx) * 65536 / reach) / 256);
+			int32_t crest =
+			    FP(base - hgt) +
+			    (int32_t)((int64_t)FP(hgt) *
+				      proc_isqrt((uint64_t)abs(dx) * 65536 / reach) / 256);
 			top[x] = crest > top[x] ? crest : top[x];
 		}
 		proc_fill_cols(p->c, top, bot, base + 4, pass ? dark : lit,
@@ -288,19 +350,22 @@ static void paint_dunes(struct proc_paint *p)
 	int light_left = p->lr == 0 || p->lx < p->w / 2;
 	for (int k = 0; k < 3; k++) {
 		int base = p->horizon + (p->h - p->horizon) * (10 + k * 38) / 100;
-		struct proc_rgb lit = proc_mix(proc_pal(p, PP_SAND), proc_pal(p, PP_SKY_LOW), (2 - k) * 55);
+		struct proc_rgb lit =
+		    proc_mix(proc_pal(p, PP_SAND), proc_pal(p, PP_SKY_LOW), (2 - k) * 55);
 		struct proc_rgb dark = proc_mix(lit, proc_pal(p, PP_INK), 60);
 		int ph = proc_rng_range(&r, 0, 4095);
 		for (int x = 0; x <= p->w; x++)
-			p->top[x] = FP(base - (p->h - p->horizon) / 10) +
-				    (int32_t)(FP(p->s / 50) * proc_sin(ph + x * 4096 / p->w) / 16384);
+			p->top[x] =
+			    FP(base - (p->h - p->horizon) / 10) +
+			    (int32_t)(FP(p->s / 50) * proc_sin(ph + x * 4096 / p->w) / 16384);
 		proc_fill_cols(p->c, p->top, NULL, p->h, lit,
 			       proc_mix(lit, proc_pal(p, PP_GROUND_DARK), 70), 256);
 		int n = proc_rng_range(&r, 2, 4);
 		for (int i = 0; i < n; i++) {
 			int half = proc_rp(&r, p->s, 220, 420);
 			dune(p, proc_rp(&r, p->w, -100, 1100) * (i + 1) / n, base,
-			     proc_rp(&r, p->s, 50, 110) * (10 + 3 * k) / 10, half, light_left, lit, dark);
+			     proc_rp(&r, p->s, 50, 110) * (10 + 3 * k) / 10, half, light_left, lit,
+			     dark);
 		}
 	}
 }
@@ -309,7 +374,8 @@ static void paint_flat_ground(struct proc_paint *p)
 {
 	for (int x = 0; x <= p->w; x++)
 		p->top[x] = FP(p->horizon);
-	proc_fill_cols(p->c, p->top, NULL, p->h, proc_pal(p, PP_GROUND_DARK), proc_pal(p, PP_INK), 256);
+	proc_fill_cols(p->c, p->top, NULL, p->h, proc_pal(p, PP_GROUND_DARK), proc_pal(p, PP_INK),
+		       256);
 }
 
 /* ---- sea and shore ---- */
@@ -334,7 +400,8 @@ static void paint_beach(struct proc_paint *p, struct proc_rng *r)
 	proc_fill_cols(p->c, p->top, NULL, p->h, proc_mix(sand, proc_pal(p, PP_WATER_DEEP), 110),
 		       sand, 256);
 	for (int x = 0; x <= p->w; x++)
-		p->top[x] += FP(foam) * 2 + FP(amp) * proc_sin(ph * 7 + x * 4096 * 2 / p->w) / 40000;
+		p->top[x] +=
+		    FP(foam) * 2 + FP(amp) * proc_sin(ph * 7 + x * 4096 * 2 / p->w) / 40000;
 	proc_fill_cols(p->c, p->top, NULL, p->h, sand,
 		       proc_mix(sand, proc_pal(p, PP_GROUND_DARK), 50), 256);
 }
@@ -348,12 +415,14 @@ static void paint_glitter(struct proc_paint *p, struct proc_rng *r)
 		int q = (y - p->horizon) * 256 / depth;
 		int hw = p->lr * (180 + 600 * q / 256) / 256 + 1, n = proc_rng_range(r, 1, 3);
 		for (int i = 0; i < n; i++) {
-			int off = hw * (proc_rng_range(r, -1000, 1000) * proc_rng_range(r, 0, 1000) /
-					1000) / 1000;
+			int off =
+			    hw *
+			    (proc_rng_range(r, -1000, 1000) * proc_rng_range(r, 0, 1000) / 1000) /
+			    1000;
 			int len = proc_rp(r, hw, 150, 600) + 1;
 			int a = (p->moon ? 170 : 230) * (hw - abs(off)) / hw;
-			proc_ellipse(p->c, FP(p->lx + off), FP(y), FP(len), FP(1) * (1 + 2 * q / 256),
-				     0, col, a);
+			proc_ellipse(p->c, FP(p->lx + off), FP(y), FP(len),
+				     FP(1) * (1 + 2 * q / 256), 0, col, a);
 		}
 		y += 1 + q * 4 / 256 + proc_rng_range(r, 0, 1);
 	}
@@ -375,7 +444,8 @@ static void paint_sea(struct proc_paint *p)
 	struct proc_rgb lo = proc_mix(deep, proc_pal(p, PP_INK), 90);
 	int n = p->w * depth / (p->minimal ? 3000 : 700);
 	for (int i = 0; i < n; i++) {
-		int u = proc_rng_range(&r, 0, 1000), y = p->horizon + 1 + depth * u / 1000 * u / 1000;
+		int u = proc_rng_range(&r, 0, 1000),
+		    y = p->horizon + 1 + depth * u / 1000 * u / 1000;
 		int q = (y - p->horizon) * 256 / depth;
 		int len = p->s * (6 + 60 * q / 256) / 1000 * proc_rng_range(&r, 50, 150) / 100 + 1;
 		int x = proc_rng_range(&r, -len, p->w), light = proc_rng_range(&r, 0, 99) < 60;
@@ -384,7 +454,8 @@ static void paint_sea(struct proc_paint *p)
 	}
 	if (proc_has(p, PE_CITY)) { /* the city's lights on the water */
 		for (int i = 0; i < p->w / 6; i++) {
-			int y = p->horizon + 1 + proc_rp(&r, depth, 0, 350), x = proc_rng_range(&r, 0, p->w);
+			int y = p->horizon + 1 + proc_rp(&r, depth, 0, 350),
+			    x = proc_rng_range(&r, 0, p->w);
 			proc_ellipse(p->c, FP(x), FP(y), FP(proc_rp(&r, p->s, 2, 5)) + 128, 160, 0,
 				     proc_pal(p, PP_LIGHT), proc_rng_range(&r, 40, 140));
 		}
@@ -422,8 +493,9 @@ static void paint_city(struct proc_paint *p)
 	proc_stream(p, &r, 40);
 	int base = p->horizon + 1;
 	for (int k = 0; k < 2; k++) {
-		struct proc_rgb wall = k ? proc_mix(proc_pal(p, PP_INK), proc_pal(p, PP_SKY_MID), 40)
-					 : proc_mix(proc_pal(p, PP_INK), proc_pal(p, PP_SKY_LOW), 120);
+		struct proc_rgb wall =
+		    k ? proc_mix(proc_pal(p, PP_INK), proc_pal(p, PP_SKY_MID), 40)
+		      : proc_mix(proc_pal(p, PP_INK), proc_pal(p, PP_SKY_LOW), 120);
 		int cell = p->s / (k ? 110 : 170) + 2;
 		for (int x = -proc_rp(&r, p->s, 0, 60); x < p->w;) {
 			int bw = proc_rp(&r, p->s, k ? 50 : 30, k ? 115 : 70);
@@ -432,7 +504,8 @@ static void paint_city(struct proc_paint *p)
 			proc_rect(p->c, x, top, x + bw, base, wall, 256);
 			if (kind < 30) { /* a setback storey */
 				int sh = proc_rp(&r, bh, 80, 220), inset = bw / 5;
-				proc_rect(p->c, x + inset, top - sh, x + bw - inset, top, wall, 256);
+				proc_rect(p->c, x + inset, top - sh, x + bw - inset, top, wall,
+					  256);
 				top -= sh;
 			} else if (kind < 45) {
 				proc_tri(p->c, FP(x), FP(top), FP(x + bw), FP(top), FP(x + bw / 2),
@@ -444,9 +517,10 @@ static void paint_city(struct proc_paint *p)
 			windows(p, &r, x, x + bw, top, base, cell, wall);
 			if (k && proc_has(p, PE_NIGHT) && kind > 80) /* a neon sign */
 				for (int g = 3; g >= 1; g--)
-					proc_line(p->c, FP(x + bw / 4), FP(top + bh / 5),
-						  FP(x + bw / 4), FP(top + bh / 2), FP(cell * g / 2),
-						  proc_pal(p, PP_ACCENT0 + kind % 4), g == 1 ? 256 : 50);
+					proc_line(
+					    p->c, FP(x + bw / 4), FP(top + bh / 5), FP(x + bw / 4),
+					    FP(top + bh / 2), FP(cell * g / 2),
+					    proc_pal(p, PP_ACCENT0 + kind % 4), g == 1 ? 256 : 50);
 			x += bw + proc_rp(&r, p->s, 0, k ? 8 : 4);
 		}
 	}
@@ -461,7 +535,8 @@ static void tree(struct proc_paint *p, int x, int base, int th, int conifer, str
 		for (int j = 0; j < 3; j++) {
 			int wj = th * (30 - 7 * j) / 100, yb = base - th * (12 + 26 * j) / 100;
 			int yt = j == 2 ? base - th : yb - th * 42 / 100;
-			proc_tri(p->c, FP(x - wj), FP(yb), FP(x + wj), FP(yb), FP(x), FP(yt), col, 256);
+			proc_tri(p->c, FP(x - wj), FP(yb), FP(x + wj), FP(yb), FP(x), FP(yt), col,
+				 256);
 		}
 		return;
 	}
@@ -485,16 +560,17 @@ static void paint_forest(struct proc_paint *p)
 	}
 	for (int k = 0; k < rows; k++) {
 		int base = p->horizon + depth * (4 + 30 * k) / 100, t = (rows - 1 - k) * 256 / rows;
-		struct proc_rgb col = proc_mix(k == rows - 1 ? proc_pal(p, PP_FOLIAGE_DARK)
-							     : proc_pal(p, PP_FOLIAGE),
-					       proc_pal(p, PP_SKY_LOW), t * 2 / 3);
-		struct proc_rgb gcol = proc_mix(proc_pal(p, PP_GROUND), proc_pal(p, PP_SKY_LOW), t / 2);
+		struct proc_rgb col =
+		    proc_mix(k == rows - 1 ? proc_pal(p, PP_FOLIAGE_DARK) : proc_pal(p, PP_FOLIAGE),
+			     proc_pal(p, PP_SKY_LOW), t * 2 / 3);
+		struct proc_rgb gcol =
+		    proc_mix(proc_pal(p, PP_GROUND), proc_pal(p, PP_SKY_LOW), t / 2);
 		for (int x = 0; x <= p->w; x++) {
 			int in = x >= x0 && x <= x1;
 			int d = in ? 0 : (x < x0 ? x0 - x : x - x1);
 			p->top[x] = FP(base) + FP(d) * 2 / 3 +
-				    (int32_t)(FP(p->s / 90) * proc_sin(x * 4096 * 3 / p->w + k * 900) /
-					      16384);
+				    (int32_t)(FP(p->s / 90) *
+					      proc_sin(x * 4096 * 3 / p->w + k * 900) / 16384);
 		}
 		proc_fill_cols(p->c, p->top, NULL, p->h, gcol,
 			       proc_mix(gcol, proc_pal(p, PP_GROUND_DARK), 150), 256);
@@ -554,6 +630,8 @@ static void layout(struct proc_paint *p)
 		p->lr = proc_rp(&r, p->s, 75, 115);
 		p->ly = p->horizon < p->h ? p->horizon - proc_rp(&r, p->lr, -300, 900)
 					  : proc_rp(&r, sky, 500, 800);
+		if (proc_has(p, PE_MOUNTAIN) || proc_has(p, PE_CITY)) /* above the peaks */
+			p->ly = p->horizon - proc_rp(&r, p->h, 330, 400);
 	} else {
 		p->lr = proc_rp(&r, p->s, 45, 70);
 		p->ly = proc_rp(&r, sky, 150, 420);

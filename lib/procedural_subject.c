@@ -1,4 +1,5 @@
-/* procedural_subject.c - the procedural backend's subjects: flowers, people, animals, portrait, shapes, weather. */
+/* procedural_subject.c - the procedural backend's subjects: flowers, people, animals, portrait,
+ * shapes, weather. */
 #include "procedural_int.h"
 
 #include <stdlib.h>
@@ -52,8 +53,9 @@ static void big_flower(struct proc_paint *p, struct proc_rng *r)
 	proc_disc(p->c, FP(x), FP(y), FP(R / 5), mid, 256);
 	for (int i = 0; i < 24; i++) {
 		int a = i * 4096 / 24 + ph, d = R * (6 + i % 3 * 3) / 100;
-		proc_disc(p->c, FP(x) + FP(d) / 16384 * proc_cos(a), FP(y) + FP(d) / 16384 * proc_sin(a),
-			  FP(R) / 70 + 64, proc_pal(p, PP_LIGHT), 200);
+		proc_disc(p->c, FP(x) + FP(d) / 16384 * proc_cos(a),
+			  FP(y) + FP(d) / 16384 * proc_sin(a), FP(R) / 70 + 64,
+			  proc_pal(p, PP_LIGHT), 200);
 	}
 }
 
@@ -85,11 +87,12 @@ static void person(struct proc_paint *p, int x, int base, int hh, struct proc_rg
 {
 	int32_t X = FP(x), B = FP(base), H = FP(hh);
 	proc_disc(p->c, X, B - H * 88 / 100, H / 11, col, 256);
-	int32_t v[8] = {X - H / 9, B - H * 76 / 100, X + H / 9, B - H * 76 / 100,
+	int32_t v[8] = {X - H / 9,  B - H * 76 / 100, X + H / 9,  B - H * 76 / 100,
 			X + H / 11, B - H * 42 / 100, X - H / 11, B - H * 42 / 100};
 	proc_poly(p->c, v, 4, col, 256);
 	for (int s = -1; s <= 1; s += 2) {
-		proc_line(p->c, X + s * H / 20, B - H * 44 / 100, X + s * H / 12, B, H / 14, col, 256);
+		proc_line(p->c, X + s * H / 20, B - H * 44 / 100, X + s * H / 12, B, H / 14, col,
+			  256);
 		proc_line(p->c, X + s * H / 9, B - H * 74 / 100, X + s * H / 7, B - H * 45 / 100,
 			  H / 18, col, 256);
 	}
@@ -127,13 +130,17 @@ static void dog(struct proc_paint *p, int32_t X, int32_t B, int32_t S, struct pr
 {
 	proc_line(p->c, X - S * 26 / 100, B - S * 14 / 100, X - S * 40 / 100, B - S * 34 / 100,
 		  S * 5 / 100, c, 256); /* tail */
-	proc_ellipse(p->c, X - S * 10 / 100, B - S * 16 / 100, S * 20 / 100, S * 16 / 100, 0, c, 256);
-	proc_ellipse(p->c, X + S * 2 / 100, B - S * 38 / 100, S * 14 / 100, S * 28 / 100, 230, c, 256);
-	proc_line(p->c, X + S * 9 / 100, B - S * 30 / 100, X + S * 11 / 100, B, S * 7 / 100, c, 256);
+	proc_ellipse(p->c, X - S * 10 / 100, B - S * 16 / 100, S * 20 / 100, S * 16 / 100, 0, c,
+		     256);
+	proc_ellipse(p->c, X + S * 2 / 100, B - S * 38 / 100, S * 14 / 100, S * 28 / 100, 230, c,
+		     256);
+	proc_line(p->c, X + S * 9 / 100, B - S * 30 / 100, X + S * 11 / 100, B, S * 7 / 100, c,
+		  256);
 	proc_line(p->c, X + S * 14 / 100, B - S * 60 / 100, X + S * 10 / 100, B - S * 46 / 100,
 		  S * 12 / 100, c, 256); /* neck */
 	proc_disc(p->c, X + S * 15 / 100, B - S * 70 / 100, S * 11 / 100, c, 256);
-	proc_ellipse(p->c, X + S * 25 / 100, B - S * 65 / 100, S * 10 / 100, S * 6 / 100, 100, c, 256);
+	proc_ellipse(p->c, X + S * 25 / 100, B - S * 65 / 100, S * 10 / 100, S * 6 / 100, 100, c,
+		     256);
 	proc_tri(p->c, X + S * 6 / 100, B - S * 74 / 100, X + S * 14 / 100, B - S * 79 / 100,
 		 X + S * 7 / 100, B - S * 92 / 100, c, 256); /* ears */
 	proc_tri(p->c, X + S * 13 / 100, B - S * 78 / 100, X + S * 21 / 100, B - S * 76 / 100,
@@ -175,14 +182,16 @@ void proc_paint_portrait(struct proc_paint *p)
 		return;
 	struct proc_rng r;
 	proc_stream(p, &r, 90);
-	int32_t X = FP(proc_rp(&r, p->w, 420, 580)), Y = FP(p->h * 40 / 100), R = FP(p->s) * 15 / 100;
+	int32_t X = FP(proc_rp(&r, p->w, 420, 580)), Y = FP(p->h * 40 / 100),
+		R = FP(p->s) * 15 / 100;
 	struct proc_rgb skin = proc_mix(proc_pal(p, PP_SAND), proc_pal(p, PP_ACCENT0), 70);
 	struct proc_rgb hair = proc_mix(proc_pal(p, PP_INK), proc_pal(p, PP_ACCENT3), 60);
 	struct proc_rgb body = proc_mix(proc_pal(p, PP_ACCENT2), proc_pal(p, PP_INK), 60);
 	if (p->horizon >= p->h) { /* a circle composition behind the head */
 		proc_disc(p->c, X + proc_rp(&r, R, -900, 900), Y - R / 3, R * 23 / 10,
 			  proc_pal(p, PP_ACCENT1), 230);
-		proc_disc(p->c, X + proc_rp(&r, R, 600, 1800), Y + R, R, proc_pal(p, PP_ACCENT3), 180);
+		proc_disc(p->c, X + proc_rp(&r, R, 600, 1800), Y + R, R, proc_pal(p, PP_ACCENT3),
+			  180);
 	}
 	proc_ellipse(p->c, X - R / 10, Y - R / 4, R * 23 / 20, R * 27 / 20, 0, hair, 256);
 	proc_ellipse(p->c, X, Y + R * 31 / 10, R * 23 / 10, R * 16 / 10, 0, body, 256);
@@ -203,8 +212,8 @@ void proc_paint_portrait(struct proc_paint *p)
 		     proc_mix(proc_pal(p, PP_ACCENT0), dark, 80), 230);
 }
 
-static void shape(struct proc_paint *p, struct proc_rng *r, int32_t x, int32_t y, int32_t sz,
-		  int kind, int ang, struct proc_rgb col, int a)
+static void shape(struct proc_paint *p, int32_t x, int32_t y, int32_t sz, int kind, int ang,
+		  struct proc_rgb col, int a)
 {
 	switch (kind) {
 	case 0:
@@ -215,16 +224,18 @@ static void shape(struct proc_paint *p, struct proc_rng *r, int32_t x, int32_t y
 			proc_line(p->c, x + sz / 2 * proc_cos(i * 4096 / 48) / 16384,
 				  y + sz / 2 * proc_sin(i * 4096 / 48) / 16384,
 				  x + sz / 2 * proc_cos((i + 1) * 4096 / 48) / 16384,
-				  y + sz / 2 * proc_sin((i + 1) * 4096 / 48) / 16384, sz / 9, col, 256);
+				  y + sz / 2 * proc_sin((i + 1) * 4096 / 48) / 16384, sz / 9, col,
+				  256);
 		break;
 	case 2:
 		proc_ellipse(p->c, x, y, sz / 2, sz / 2, ang, col, a);
-		proc_line(p->c, x - sz / 2 * proc_cos(ang) / 16384, y - sz / 2 * proc_sin(ang) / 16384,
-			  x + sz / 2 * proc_cos(ang) / 16384, y + sz / 2 * proc_sin(ang) / 16384,
-			  sz / 3, col, a);
+		proc_line(p->c, x - sz / 2 * proc_cos(ang) / 16384,
+			  y - sz / 2 * proc_sin(ang) / 16384, x + sz / 2 * proc_cos(ang) / 16384,
+			  y + sz / 2 * proc_sin(ang) / 16384, sz / 3, col, a);
 		break;
 	case 3:
-		proc_tri(p->c, x + sz / 2 * proc_cos(ang) / 16384, y + sz / 2 * proc_sin(ang) / 16384,
+		proc_tri(p->c, x + sz / 2 * proc_cos(ang) / 16384,
+			 y + sz / 2 * proc_sin(ang) / 16384,
 			 x + sz / 2 * proc_cos(ang + 1365) / 16384,
 			 y + sz / 2 * proc_sin(ang + 1365) / 16384,
 			 x + sz / 2 * proc_cos(ang + 2731) / 16384,
@@ -250,7 +261,6 @@ static void shape(struct proc_paint *p, struct proc_rng *r, int32_t x, int32_t y
 				  y + oy + sz / 2 * proc_sin(ang) / 16384, sz / 16, col, a);
 		}
 	}
-	(void)r;
 }
 
 void proc_paint_abstract(struct proc_paint *p)
@@ -267,11 +277,13 @@ void proc_paint_abstract(struct proc_paint *p)
 		int kind = proc_rng_range(&r, 0, 5), ang = proc_rng_range(&r, 0, 4095);
 		struct proc_rgb col = proc_pal(p, PP_ACCENT0 + i % 4);
 		if (proc_rng_range(&r, 0, 99) < 25)
-			col = proc_mix(col, proc_rng_range(&r, 0, 1) ? white : proc_pal(p, PP_INK), 120);
+			col = proc_mix(col, proc_rng_range(&r, 0, 1) ? white : proc_pal(p, PP_INK),
+				       120);
 		int a = proc_rng_range(&r, 180, 245);
 		if (kind != 1 && proc_rng_range(&r, 0, 1))
-			shape(p, &r, x + p->s * 3, y + p->s * 3, sz, kind, ang, proc_pal(p, PP_INK), 45);
-		shape(p, &r, x, y, sz, kind, ang, col, a);
+			shape(p, x + p->s * 3, y + p->s * 3, sz, kind, ang, proc_pal(p, PP_INK),
+			      45);
+		shape(p, x, y, sz, kind, ang, col, a);
 	}
 }
 
@@ -283,7 +295,8 @@ void proc_paint_weather(struct proc_paint *p)
 		int n = p->w * p->h / (p->minimal ? 6000 : 1500);
 		struct proc_rgb c = proc_mix(white, proc_pal(p, PP_SKY_LOW), 30);
 		for (int i = 0; i < n; i++)
-			proc_disc(p->c, FP(proc_rng_range(&r, 0, p->w)), FP(proc_rng_range(&r, 0, p->h)),
+			proc_disc(p->c, FP(proc_rng_range(&r, 0, p->w)),
+				  FP(proc_rng_range(&r, 0, p->h)),
 				  p->s * proc_rng_range(&r, 30, 110) / 100, c,
 				  proc_rng_range(&r, 120, 230));
 	}

@@ -586,6 +586,8 @@ static int truthy(const cJSON *v)
 		return v->child != NULL;
 	if (cJSON_IsString(v))
 		return v->valuestring && v->valuestring[0];
+	if (cJSON_IsNumber(v))
+		return v->valuedouble != 0; /* "{{#count}}" hides a zero count */
 	return 1;
 }
 

@@ -13,7 +13,7 @@ struct tmpl_set;
  *   {{name}}        value of name, HTML-escaped (strings; numbers printed;
  *                   true -> "true"; null/false/missing -> nothing)
  *   {{a.b.c}}       dotted lookup; {{.}} is the current value
- *   {{#name}}..{{/name}}  section: false/null/missing/empty array/"" -> skip;
+ *   {{#name}}..{{/name}}  section: false/null/missing/empty array/""/0 -> skip;
  *                   array -> once per element with it as context; object ->
  *                   once with it pushed as context; other truthy -> once
  *   {{^name}}..{{/name}}  inverted section

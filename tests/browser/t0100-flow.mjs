@@ -3,53 +3,13 @@
 // it on its page and first in the latest feed, with and without JavaScript;
 // every page passes an axe accessibility check. Screenshots of each page go
 // to tests/browser/screenshots/ (git-ignored) for a person to look at.
-import { chromium } from "playwright-core";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { a11y, base, finish, launch, mkimage, ok, shot, watchErrors } from "./lib.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const base = process.env.IMAGIER_URL;
-const mkimage = process.env.MKIMAGE;
-if (!base || !mkimage) {
-  console.log("1..0 # SKIP run through make test (IMAGIER_URL, MKIMAGE)");
-  process.exit(1);
-}
-const shots = join(here, "screenshots");
-mkdirSync(shots, { recursive: true });
-const axeSource = readFileSync(join(here, "node_modules/axe-core/axe.min.js"), "utf8");
-
-let n = 0, failed = 0;
-function ok(cond, name, detail) {
-  n++;
-  console.log(`${cond ? "ok" : "not ok"} ${n} - ${name}`);
-  if (!cond) {
-    failed++;
-    if (detail) console.log(`#   ${String(detail).split("\n").join("\n#   ")}`);
-  }
-}
-
-async function a11y(page, name) {
-  // evaluate() is not subject to the page's CSP, unlike an injected <script>.
-  await page.evaluate(axeSource);
-  const res = await page.evaluate(async () =>
-    await window.axe.run(document, { resultTypes: ["violations"] }));
-  const bad = res.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  ok(bad.length === 0, `${name}: no serious accessibility violations`,
-    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((x) => x.target).join(", ")})`).join("\n"));
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const work = mkdtempSync(join(tmpdir(), "imagier-browser-"));
   const img = join(work, "upload.png");
@@ -60,9 +20,7 @@ try {
   // --- with JavaScript ---------------------------------------------------
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await ctx.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  const errors = watchErrors(page);
 
   let res = await page.goto(base + "/");
   ok(res.status() === 200, "home page answers 200");
@@ -144,5 +102,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`1..${n}`);
-process.exit(failed ? 1 : 0);
+finish();

@@ -147,10 +147,11 @@ total="$(count_rows posts)"
 is "${#all[@]}" "$total" "walking the cursor returns every post ($total)"
 is "$(printf '%s\n' "${all[@]}" | sort -u | wc -l)" "$total" "... with no duplicates"
 missing=0
+missing_ids=""
 for id in "${mine[@]}" "${first_post[@]}"; do
-	printf '%s\n' "${all[@]}" | grep -qx "$id" || missing=$((missing + 1))
+	printf "%s\n" "${all[@]}" | grep -qx "$id" || { missing=$((missing + 1)); missing_ids+=" $id"; }
 done
-is "$missing" 0 "... including all of this test's posts"
+if ((missing == 0)); then pass "... including all of this test's posts"; else fail "... including all of this test's posts" "missing:$missing_ids"; fi
 is "$(printf '%s\n' "${all[@]}" | sort -rn | tr '\n' ' ')" "$(printf '%s\n' "${all[@]}" | tr '\n' ' ')" "... in descending order across pages"
 feed "${mine[1]}"
 is "$(json '.items[0].id')" "${mine[0]}" "cursor=ID starts just below ID"

@@ -21,8 +21,8 @@ static const char *const prompts[] = {
     "the quick brown fox",
 };
 
-static const char *const styles[] = {"", "", "", "watercolor", "oil painting", "pixel art",
-				     "minimal", "vaporwave", "pencil sketch"};
+static const char *const styles[] = {
+    "", "", "", "watercolor", "oil painting", "pixel art", "minimal", "vaporwave", "pencil sketch"};
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -54,9 +54,10 @@ static int run(int side, int n)
 		gen_result_free(&r);
 	}
 	qsort(ms, (size_t)n, sizeof(*ms), cmp_i64);
-	printf("%4dx%-4d n=%-3d median %6.1f ms  p90 %6.1f ms  max %6.1f ms  avg PNG %zu KiB\n", side,
-	       side, n, ms[n / 2] / 1000.0, ms[(n * 9) / 10 < n ? (n * 9) / 10 : n - 1] / 1000.0,
-	       ms[n - 1] / 1000.0, bytes / (size_t)n / 1024);
+	printf("%4dx%-4d n=%-3d median %6.1f ms  p90 %6.1f ms  max %6.1f ms  avg PNG %zu KiB\n",
+	       side, side, n, ms[n / 2] / 1000.0,
+	       ms[(n * 9) / 10 < n ? (n * 9) / 10 : n - 1] / 1000.0, ms[n - 1] / 1000.0,
+	       bytes / (size_t)n / 1024);
 	free(ms);
 	return 0;
 }

@@ -146,7 +146,9 @@ static void test_section_booleans(void **state)
 	const char *v = "{\"yes\":true,\"no\":false,\"nil\":null,\"zero\":0}";
 	assert_render("[{{#yes}}Y{{/yes}}{{#no}}N{{/no}}{{#nil}}Z{{/nil}}{{#none}}M{{/none}}]", v,
 		      "[Y]");
-	assert_render("[{{#zero}}0 is truthy{{/zero}}]", v, "[0 is truthy]");
+	/* A zero count hides its section, like false. */
+	assert_render("[{{#zero}}shown{{/zero}}{{^zero}}none{{/zero}}]", v, "[none]");
+	assert_render("[{{#one}}{{.}} item{{/one}}]", "{\"one\":1}", "[1 item]");
 }
 
 static void test_section_strings(void **state)

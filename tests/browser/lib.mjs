@@ -1,0 +1,68 @@
+// lib.mjs - what the browser tests share: TAP output, Chromium, axe, screenshots.
+import { chromium } from "playwright-core";
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const base = process.env.IMAGIER_URL;
+export const mkimage = process.env.MKIMAGE;
+if (!base || !mkimage) {
+  console.log("1..0 # run through make test (IMAGIER_URL, MKIMAGE)");
+  process.exit(1);
+}
+const shots = join(here, "screenshots");
+mkdirSync(shots, { recursive: true });
+const axeSource = readFileSync(join(here, "node_modules/axe-core/axe.min.js"), "utf8");
+
+let n = 0, failed = 0;
+export function ok(cond, name, detail) {
+  n++;
+  console.log(`${cond ? "ok" : "not ok"} ${n} - ${name}`);
+  if (!cond) {
+    failed++;
+    if (detail) console.log(`#   ${String(detail).split("\n").join("\n#   ")}`);
+  }
+}
+export function finish() {
+  console.log(`1..${n}`);
+  process.exit(failed ? 1 : 0);
+}
+
+// No serious or critical axe violations on the page as it is now.
+export async function a11y(page, name) {
+  // evaluate() is not subject to the page's CSP, unlike an injected <script>.
+  await page.evaluate(axeSource);
+  const res = await page.evaluate(async () =>
+    await window.axe.run(document, { resultTypes: ["violations"] }));
+  const bad = res.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  ok(bad.length === 0, `${name}: no serious accessibility violations`,
+    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((x) => x.target).join(", ")})`).join("\n"));
+}
+
+export async function shot(page, name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+// Collect page errors and failed resource loads of a page.
+export function watchErrors(page) {
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  return errors;
+}
+
+export async function signup(page, user, password) {
+  await page.goto(base + "/signup");
+  await page.fill("#username", user);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForURL(base + "/"), page.click("button:has-text('Sign up')")]);
+}
