@@ -35,7 +35,7 @@ CGI_OBJ  := $(CGI_SRC:%.c=$(BUILD)/%.o)
 PROGS    := $(BIN)/imagier-fcgi $(BIN)/imagier $(BIN)/imagier-gen
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOL_BIN := $(BUILD)/tests/mkimage $(BUILD)/tests/hello-fcgi
+TOOL_BIN := $(BUILD)/tests/mkimage $(BUILD)/tests/hello-fcgi $(BUILD)/tests/procbench
 
 .PHONY: all deps deps-test test-bins run start stop test unit integration browser check fmt bench fuzz clean
 
@@ -74,6 +74,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(CGI_OBJ) $(LIBA)
 	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lcmocka
 
 $(BUILD)/tests/mkimage: tests/tools/mkimage.c $(LIBA)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/procbench: tests/tools/procbench.c $(LIBA)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
 	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)

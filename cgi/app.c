@@ -3,6 +3,7 @@
 #include "auth.h"
 #include "cache.h"
 #include "db.h"
+#include "image.h"
 #include "log.h"
 #include "render.h"
 
@@ -20,6 +21,7 @@ int app_init(struct app *app, char *err, size_t errlen)
 	}
 	if (!app->cfg.site_secret[0])
 		log_error("site.secret is empty: set it in imagier.conf (the stack does)");
+	image_quiet_warnings();
 	app->views = tmpl_load_dir(app->cfg.views, err, errlen);
 	if (!app->views)
 		return -1;

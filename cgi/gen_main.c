@@ -180,6 +180,7 @@ int main(int argc, char **argv)
 	}
 	if (sodium_init() < 0)
 		return 1;
+	image_quiet_warnings();
 	char worker[64];
 	if (cfg.gen_worker_id[0])
 		str_copy(worker, cfg.gen_worker_id, sizeof(worker));

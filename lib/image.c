@@ -487,3 +487,17 @@ int image_store(const char *media_dir, const unsigned char *data, size_t len, ui
 	}
 	return 0;
 }
+
+/* libgd reports damaged files on stderr; image_store already turns them
+ * into a 400 with a reason, so the workers' log stays quiet. */
+static void gd_quiet(int priority, const char *fmt, va_list ap)
+{
+	(void)priority;
+	(void)fmt;
+	(void)ap;
+}
+
+void image_quiet_warnings(void)
+{
+	gdSetErrorMethod(gd_quiet);
+}

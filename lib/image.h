@@ -63,6 +63,9 @@ struct image_stored {
 int image_store(const char *media_dir, const unsigned char *data, size_t len, uint64_t max_pixels,
 		struct image_stored *out, const char **why);
 
+/* Silence libgd's own warnings on stderr (call once per process). */
+void image_quiet_warnings(void);
+
 /* Blurhash of RGB pixels (3 bytes per pixel, row stride in bytes).
  * Writes a NUL-terminated string into out (at least 2+4+2*xc*yc... 40 bytes
  * is enough for xc,yc <= 4). Returns 0, -1 on bad arguments. */

@@ -1,5 +1,4 @@
-/* procedural.c - the built-in offline backend: the prompt's words steer a painted, deterministic
- * PNG. */
+/* procedural.c - the offline backend: the words of a prompt steer a painted, deterministic PNG. */
 #include "gen.h"
 #include "procedural_int.h"
 
@@ -10,10 +9,9 @@
 
 #include "util.h"
 
-#define PROC_MODEL     "procedural-v1"
-#define MAX_STEER      96 /* words of a prompt that steer; all of them are hashed */
-#define MAX_WORD       32
-#define MAX_PARENT_PIX (4096u * 4096u)
+#define PROC_MODEL "procedural-v1"
+#define MAX_STEER  96 /* words of a prompt that steer; all of them are hashed */
+#define MAX_WORD   32
 
 /* ---- words ---- */
 
@@ -530,88 +528,6 @@ static void scene_build(struct proc_scene *sc, const struct wants *cur, const st
 	proc_palette(sc, order, n, mods, neg->colours);
 }
 
-/* ---- the parent image of a remix ---- */
-
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* Width and height from the header of a PNG, JPEG or WebP; 0 if unknown. */
-static int parent_dims(const unsigned char *d, size_t n, uint32_t *w, uint32_t *h)
-{
-	*w = *h = 0;
-	if (n >= 24 && memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp(d + 12, "IHDR", 4) == 0) {
-		*w = be32(d + 16);
-		*h = be32(d + 20);
-	} else if (n >= 30 && memcmp(d, "RIFF", 4) == 0 && memcmp(d + 8, "WEBP", 4) == 0) {
-		if (memcmp(d + 12, "VP8 ", 4) == 0) {
-			*w = (d[26] | (uint32_t)d[27] << 8) & 0x3fff;
-			*h = (d[28] | (uint32_t)d[29] << 8) & 0x3fff;
-		} else if (memcmp(d + 12, "VP8L", 4) == 0) {
-			uint32_t b = d[21] | (uint32_t)d[22] << 8 | (uint32_t)d[23] << 16 |
-				     (uint32_t)d[24] << 24;
-			*w = (b & 0x3fff) + 1;
-			*h = ((b >> 14) & 0x3fff) + 1;
-		} else if (memcmp(d + 12, "VP8X", 4) == 0) {
-			*w = (d[24] | (uint32_t)d[25] << 8 | (uint32_t)d[26] << 16) + 1;
-			*h = (d[27] | (uint32_t)d[28] << 8 | (uint32_t)d[29] << 16) + 1;
-		}
-	} else if (n >= 4 && d[0] == 0xff && d[1] == 0xd8) {
-		for (size_t i = 2; i + 9 < n;) {
-			if (d[i] != 0xff)
-				return 0;
-			unsigned m = d[i + 1];
-			size_t len = (size_t)d[i + 2] << 8 | d[i + 3];
-			if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
-				*h = (uint32_t)d[i + 5] << 8 | d[i + 6];
-				*w = (uint32_t)d[i + 7] << 8 | d[i + 8];
-				break;
-			}
-			if (m == 0xd8 || (m >= 0xd0 && m <= 0xd7) || m == 0x01) {
-				i += 2;
-				continue;
-			}
-			i += 2 + len;
-		}
-	}
-	return *w && *h;
-}
-
-/* Blend the parent picture (scaled to the canvas) in at about 30% for continuity.
- * Anything that does not decode is simply left out. */
-static void blend_parent(struct proc_canvas *c, const unsigned char *d, size_t n)
-{
-	uint32_t pw, ph;
-	if (!d || n < 16 || n > INT32_MAX || !parent_dims(d, n, &pw, &ph) || pw > 16384 ||
-	    ph > 16384 || (uint64_t)pw * ph > MAX_PARENT_PIX)
-		return;
-	gdImagePtr src = NULL;
-	if (d[0] == 0x89)
-		src = gdImageCreateFromPngPtr((int)n, (void *)d);
-	else if (d[0] == 0xff)
-		src = gdImageCreateFromJpegPtr((int)n, (void *)d);
-	else
-		src = gdImageCreateFromWebpPtr((int)n, (void *)d);
-	if (!src)
-		return;
-	gdImagePtr dst = gdImageCreateTrueColor(c->w, c->h);
-	if (dst) {
-		gdImageCopyResampled(dst, src, 0, 0, 0, 0, c->w, c->h, gdImageSX(src),
-				     gdImageSY(src));
-		for (int y = 0; y < c->h; y++)
-			for (int x = 0; x < c->w; x++) {
-				int v = dst->tpixels[y][x];
-				uint8_t *p = c->px + ((size_t)y * c->w + x) * 3;
-				p[0] = (uint8_t)((p[0] * 179 + gdTrueColorGetRed(v) * 77) >> 8);
-				p[1] = (uint8_t)((p[1] * 179 + gdTrueColorGetGreen(v) * 77) >> 8);
-				p[2] = (uint8_t)((p[2] * 179 + gdTrueColorGetBlue(v) * 77) >> 8);
-			}
-		gdImageDestroy(dst);
-	}
-	gdImageDestroy(src);
-}
-
 /* ---- the backend ---- */
 
 static int fail(struct gen_result *res, const char *why, int transient)
@@ -632,7 +548,9 @@ static int encode(const struct proc_canvas *c, struct gen_result *res)
 			im->tpixels[y][x] = gdTrueColor(p[0], p[1], p[2]);
 	}
 	int size = 0;
-	void *png = gdImagePngPtrEx(im, &size, 6);
+	/* Level 1: the PNG only carries pixels to image_store(), which re-encodes
+	 * them at once; level 6 spent two thirds of the time in zlib. */
+	void *png = gdImagePngPtrEx(im, &size, 1);
 	gdImageDestroy(im);
 	if (!png || size <= 0) {
 		if (png)
@@ -702,7 +620,7 @@ int gen_procedural(const struct gen_params *p, struct gen_result *res)
 	c.cov = xcalloc((size_t)c.w + 2, sizeof(int32_t));
 	proc_scene_paint(&sc, &c);
 	if (p->parent_image && p->parent_len)
-		blend_parent(&c, p->parent_image, p->parent_len);
+		proc_blend_parent(&c, p->parent_image, p->parent_len);
 	proc_finish(&c, &sc);
 	int rc = encode(&c, res);
 	free(c.px);

@@ -1,5 +1,4 @@
-/* procedural_draw.c - the procedural backend's integer maths and anti-aliased drawing primitives.
- */
+/* procedural_draw.c - procedural backend: integer maths, noise, anti-aliased drawing. */
 #include "procedural_int.h"
 
 #include <stdlib.h>
@@ -214,7 +213,7 @@ void proc_poly(struct proc_canvas *c, const int32_t *v, int n, struct proc_rgb c
 void proc_ellipse(struct proc_canvas *c, int32_t cx, int32_t cy, int32_t rx, int32_t ry, int ang,
 		  struct proc_rgb col, int a)
 {
-	int32_t v[2 * MAXVERT];
+	int32_t v[2 * MAXVERT] = {0};
 	int rmax = (rx > ry ? rx : ry) >> 8, n = rmax < 12 ? 12 : (rmax > MAXVERT ? MAXVERT : rmax);
 	int ca = proc_cos(ang), sa = proc_sin(ang);
 	for (int i = 0; i < n; i++) {

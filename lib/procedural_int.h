@@ -2,6 +2,7 @@
 #ifndef IMAGIER_PROCEDURAL_INT_H
 #define IMAGIER_PROCEDURAL_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Coordinates handed to the drawing functions are fixed point, 8 fraction bits. */
@@ -260,6 +261,10 @@ extern const struct proc_rgb proc_colours[PC_COUNT];
  * from those of the negative prompt (bit per enum proc_colour). */
 void proc_palette(struct proc_scene *sc, const uint8_t *colours, int ncolours, int mods,
 		  uint32_t neg_colours);
+
+/* Blend an encoded parent picture (PNG, JPEG or WebP, at most 4096 x 4096) into the
+ * canvas at about 30%, scaled to fit; a picture that does not decode is left out. */
+void proc_blend_parent(struct proc_canvas *c, const unsigned char *d, size_t n);
 
 /* Apply the scene's styles, colour grade, vignette and grain to the painted canvas. */
 void proc_finish(struct proc_canvas *c, const struct proc_scene *sc);

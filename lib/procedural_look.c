@@ -1,7 +1,7 @@
-/* procedural_look.c - the procedural backend's palettes and the finishing touches (styles, grain).
- */
+/* procedural_look.c - procedural backend: palettes and finishing (styles, grade, grain). */
 #include "procedural_int.h"
 
+#include <gd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,7 +103,16 @@ static struct proc_rgb tint(struct proc_rgb s, struct proc_rgb c, int amount, in
 		else if (lc > 0)
 			c = proc_mix(hex(0), c, lt * 256 / lc);
 	}
-	return proc_mix(s, c, amount);
+	struct proc_rgb m = proc_mix(s, c, amount);
+	if (!keep)
+		return m;
+	/* mixing across the colour wheel greys; give back the saturation both had */
+	int hs, ss, vs, hc, sc, vc, hm, sm, vm;
+	to_hsv(s, &hs, &ss, &vs);
+	to_hsv(c, &hc, &sc, &vc);
+	to_hsv(m, &hm, &sm, &vm);
+	int want = (ss * (256 - amount) + sc * amount) / 256;
+	return want > sm && sm >= 30 ? from_hsv(hm, want, vm) : m;
 }
 
 static void apply_colours(struct proc_rgb *pal, const uint8_t *order, int n)
@@ -423,4 +432,84 @@ void proc_finish(struct proc_canvas *c, const struct proc_scene *sc)
 	vignette_grain(c, sc->detail, (st & (PS_MINIMAL | PS_PIXEL)) ? 0 : 4);
 	if (st & PS_PIXEL)
 		pixelate(c, s);
+}
+
+/* ---- the parent image of a remix ---- */
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Width and height from the header of a PNG, JPEG or WebP; 0 if unknown. */
+static int parent_dims(const unsigned char *d, size_t n, uint32_t *w, uint32_t *h)
+{
+	*w = *h = 0;
+	if (n >= 24 && memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp(d + 12, "IHDR", 4) == 0) {
+		*w = be32(d + 16);
+		*h = be32(d + 20);
+	} else if (n >= 30 && memcmp(d, "RIFF", 4) == 0 && memcmp(d + 8, "WEBP", 4) == 0) {
+		if (memcmp(d + 12, "VP8 ", 4) == 0) {
+			*w = (d[26] | (uint32_t)d[27] << 8) & 0x3fff;
+			*h = (d[28] | (uint32_t)d[29] << 8) & 0x3fff;
+		} else if (memcmp(d + 12, "VP8L", 4) == 0) {
+			uint32_t b = d[21] | (uint32_t)d[22] << 8 | (uint32_t)d[23] << 16 |
+				     (uint32_t)d[24] << 24;
+			*w = (b & 0x3fff) + 1;
+			*h = ((b >> 14) & 0x3fff) + 1;
+		} else if (memcmp(d + 12, "VP8X", 4) == 0) {
+			*w = (d[24] | (uint32_t)d[25] << 8 | (uint32_t)d[26] << 16) + 1;
+			*h = (d[27] | (uint32_t)d[28] << 8 | (uint32_t)d[29] << 16) + 1;
+		}
+	} else if (n >= 4 && d[0] == 0xff && d[1] == 0xd8) {
+		for (size_t i = 2; i + 9 < n;) {
+			if (d[i] != 0xff)
+				return 0;
+			unsigned m = d[i + 1];
+			size_t len = (size_t)d[i + 2] << 8 | d[i + 3];
+			if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
+				*h = (uint32_t)d[i + 5] << 8 | d[i + 6];
+				*w = (uint32_t)d[i + 7] << 8 | d[i + 8];
+				break;
+			}
+			if (m == 0xd8 || (m >= 0xd0 && m <= 0xd7) || m == 0x01) {
+				i += 2;
+				continue;
+			}
+			i += 2 + len;
+		}
+	}
+	return *w && *h;
+}
+
+void proc_blend_parent(struct proc_canvas *c, const unsigned char *d, size_t n)
+{
+	uint32_t pw, ph;
+	if (!d || n < 16 || n > INT32_MAX || !parent_dims(d, n, &pw, &ph) || pw > 16384 ||
+	    ph > 16384 || (uint64_t)pw * ph > (4096u * 4096u))
+		return;
+	gdImagePtr src = NULL;
+	if (d[0] == 0x89)
+		src = gdImageCreateFromPngPtr((int)n, (void *)d);
+	else if (d[0] == 0xff)
+		src = gdImageCreateFromJpegPtr((int)n, (void *)d);
+	else
+		src = gdImageCreateFromWebpPtr((int)n, (void *)d);
+	if (!src)
+		return;
+	gdImagePtr dst = gdImageCreateTrueColor(c->w, c->h);
+	if (dst) {
+		gdImageCopyResampled(dst, src, 0, 0, 0, 0, c->w, c->h, gdImageSX(src),
+				     gdImageSY(src));
+		for (int y = 0; y < c->h; y++)
+			for (int x = 0; x < c->w; x++) {
+				int v = dst->tpixels[y][x];
+				uint8_t *p = c->px + ((size_t)y * c->w + x) * 3;
+				p[0] = (uint8_t)((p[0] * 179 + gdTrueColorGetRed(v) * 77) >> 8);
+				p[1] = (uint8_t)((p[1] * 179 + gdTrueColorGetGreen(v) * 77) >> 8);
+				p[2] = (uint8_t)((p[2] * 179 + gdTrueColorGetBlue(v) * 77) >> 8);
+			}
+		gdImageDestroy(dst);
+	}
+	gdImageDestroy(src);
 }

@@ -1,5 +1,4 @@
-/* procedural_scene.c - the procedural backend's scene: sky, space, lights, clouds, land, sea, city.
- */
+/* procedural_scene.c - procedural backend: sky, space, lights, clouds, land, sea, city. */
 #include "procedural_int.h"
 
 #include <stdlib.h>

@@ -1,5 +1,4 @@
-/* procedural_subject.c - the procedural backend's subjects: flowers, people, animals, portrait,
- * shapes, weather. */
+/* procedural_subject.c - procedural backend: flowers, people, animals, portrait, shapes. */
 #include "procedural_int.h"
 
 #include <stdlib.h>

@@ -56,7 +56,7 @@ is "$(count_not_200 "$TMP/codes")" 0 "the recycled pool serves the API"
 workers1="$(fcgi_workers)"
 victim="$(head -1 <<<"$workers1")"
 kill -9 "$victim"
-replaced() { ! fcgi_workers | grep -qx "$victim" && (($(fcgi_workers | wc -l) == nworkers)); }
+replaced() { ! grep -qx "$victim" <<<"$(fcgi_workers)" && (($(fcgi_workers | wc -l) == nworkers)); }
 ok "$(wait_until 5 replaced; echo $?)" "kill -9 of worker $victim: a new worker takes its place"
 ok "$(! kill -0 "$victim" 2>/dev/null; echo $?)" "the killed worker is gone (reaped, not a zombie child)"
 is "$(ps -o stat= --ppid "$master" | grep -c Z)" 0 "no zombie workers"

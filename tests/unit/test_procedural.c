@@ -1,5 +1,4 @@
-/* test_procedural.c - the built-in procedural backend: determinism, words that steer, remix, bad
- * input. */
+/* test_procedural.c - procedural backend: determinism, steering words, remix, bad input. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
