@@ -131,4 +131,4 @@ fuzz: deps-test
 clean:
 	rm -rf build bin
 
--include $(LIB_OBJ:.o=.d) $(CGI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CGI_OBJ:.o=.d) $(CGI_MAINS:%.c=$(BUILD)/%.d) $(UNIT_BIN:=.d) $(TOOL_BIN:=.d)

@@ -68,7 +68,8 @@ struct ctx {
 	struct response *resp;
 	struct arena *a;
 	const struct route *route;
-	int64_t params[CTX_MAX_PARAMS]; /* numeric path parameters, in order */
+	int64_t params[CTX_MAX_PARAMS];       /* numeric path parameters ({id}), in order */
+	const char *sparams[CTX_MAX_PARAMS];  /* other path parameters, decoded */
 	int api;			/* 1: JSON face */
 	struct user *me;		/* NULL when anonymous */
 	const char *csrf;		/* token forms must echo, or NULL */
@@ -131,5 +132,29 @@ int gen_publish(struct ctx *c);
 int remix_form(struct ctx *c);
 int remix_create(struct ctx *c);
 int lineage_show(struct ctx *c);
+int like_put(struct ctx *c);
+int like_delete(struct ctx *c);
+int like_form(struct ctx *c);
+int comments_list(struct ctx *c);
+int comment_create(struct ctx *c);
+int comment_delete(struct ctx *c);
+int follow_user_put(struct ctx *c);
+int follow_user_delete(struct ctx *c);
+int follow_user_form(struct ctx *c);
+int follow_tag_put(struct ctx *c);
+int follow_tag_delete(struct ctx *c);
+int follow_tag_form(struct ctx *c);
+int user_show(struct ctx *c);
+int user_posts(struct ctx *c);
+int tag_posts(struct ctx *c);
+int settings_form(struct ctx *c);
+int me_update(struct ctx *c);
+int search_show(struct ctx *c);
+int notifications_show(struct ctx *c);
+int notifications_read(struct ctx *c);
+int feed_following_page(struct ctx *c);
+int feed_top_page(struct ctx *c);
+int foryou_page(struct ctx *c);
+int feed_feedback(struct ctx *c);
 
 #endif

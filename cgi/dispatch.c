@@ -1,5 +1,6 @@
 /* dispatch.c - session -> route -> checks -> handler -> one buffered reply. */
 #include "app.h"
+#include "feedview.h"
 #include "auth.h"
 #include "cache.h"
 #include "db.h"
@@ -97,25 +98,47 @@ void ctx_cookie(struct ctx *c, const char *name, const char *value, long max_age
 /* ---- routing ----------------------------------------------------------- */
 
 /* Match path against pattern; numeric {params} go to out. 1 if matched. */
-static int route_match(const char *pattern, const char *path, int64_t *out, size_t *nout)
+/* Path parameters while matching: numbers ({id}) and raw segments
+ * ({name}, {tag}), decoded only once the route is chosen. */
+struct rparams {
+	int64_t num[CTX_MAX_PARAMS];
+	size_t nnum;
+	const char *str[CTX_MAX_PARAMS];
+	size_t strlen[CTX_MAX_PARAMS], nstr;
+};
+
+/* Match path against pattern. {id} matches a positive decimal number, any
+ * other {word} one non-empty segment of at most 200 bytes. 1 if matched. */
+static int route_match(const char *pattern, const char *path, struct rparams *rp)
 {
-	size_t n = 0;
 	const char *p = pattern, *s = path;
+	rp->nnum = rp->nstr = 0;
 	while (*p && *s) {
 		if (*p == '{') {
 			const char *close = strchr(p, '}');
-			uint64_t v = 0;
+			if (!close)
+				return 0;
 			size_t len = 0;
-			while (s[len] >= '0' && s[len] <= '9')
-				len++;
-			if (!close || len == 0 || len > 18 || n == CTX_MAX_PARAMS)
-				return 0;
-			char num[20];
-			memcpy(num, s, len);
-			num[len] = '\0';
-			if (str_to_u64(num, INT64_MAX, &v) || v == 0)
-				return 0;
-			out[n++] = (int64_t)v;
+			if (!strncmp(p, "{id}", 4)) {
+				uint64_t v = 0;
+				while (s[len] >= '0' && s[len] <= '9')
+					len++;
+				if (len == 0 || len > 18 || rp->nnum == CTX_MAX_PARAMS)
+					return 0;
+				char num[20];
+				memcpy(num, s, len);
+				num[len] = '\0';
+				if (str_to_u64(num, INT64_MAX, &v) || v == 0)
+					return 0;
+				rp->num[rp->nnum++] = (int64_t)v;
+			} else {
+				while (s[len] && s[len] != '/')
+					len++;
+				if (len == 0 || len > 200 || rp->nstr == CTX_MAX_PARAMS)
+					return 0;
+				rp->str[rp->nstr] = s;
+				rp->strlen[rp->nstr++] = len;
+			}
 			p = close + 1;
 			s += len;
 			continue;
@@ -125,30 +148,47 @@ static int route_match(const char *pattern, const char *path, int64_t *out, size
 		p++;
 		s++;
 	}
-	*nout = n;
 	return *p == '\0' && *s == '\0';
 }
 
-/* The route for method and path, or NULL; *by_path is the first route whose
- * path matched whatever the method (NULL if none), for 405 and the face. */
-static const struct route *route_find(const char *method, const char *path, int64_t *params,
+static const struct route *route_find(const char *method, const char *path, struct rparams *rp,
 				      const struct route **by_path)
 {
 	*by_path = NULL;
 	for (size_t i = 0; i < nroutes; i++) {
-		size_t n;
-		int64_t tmp[CTX_MAX_PARAMS];
-		if (!route_match(routes[i].pattern, path, tmp, &n))
+		struct rparams tmp;
+		if (!route_match(routes[i].pattern, path, &tmp))
 			continue;
 		if (!*by_path)
 			*by_path = &routes[i];
 		if (strcmp(routes[i].method, method) &&
 		    !(strcmp(method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0))
 			continue;
-		memcpy(params, tmp, sizeof(tmp));
+		*rp = tmp;
 		return &routes[i];
 	}
 	return NULL;
+}
+
+/* Decode the string parameters (percent escapes, valid UTF-8, no control
+ * characters). 0, or -1 when one is not acceptable (then: 404). */
+static int decode_params(struct ctx *c, const struct rparams *rp)
+{
+	memcpy(c->params, rp->num, sizeof(c->params));
+	for (size_t i = 0; i < rp->nstr; i++) {
+		struct kvlist l = {0};
+		const char *why;
+		char *pair = arena_printf(c->a, "v=%.*s", (int)rp->strlen[i], rp->str[i]);
+		if (strchr(pair, '+') || strchr(pair, '&') || strchr(pair, '=') != pair + 1 ||
+		    http_parse_urlencoded(c->a, pair, strlen(pair), &l, &c->app->lim, &why) ||
+		    l.n != 1)
+			return -1;
+		for (const unsigned char *q = (const unsigned char *)l.items[0].val; *q; q++)
+			if (*q < 0x20 || *q == 0x7f || *q == '/')
+				return -1;
+		c->sparams[i] = l.items[0].val;
+	}
+	return 0;
 }
 
 /* 405 must say what is allowed: "GET, HEAD, POST" for path. */
@@ -156,9 +196,8 @@ static void allow_header(struct ctx *c, const char *path)
 {
 	char *allow = arena_strdup(c->a, "");
 	for (size_t i = 0; i < nroutes; i++) {
-		size_t n;
-		int64_t tmp[CTX_MAX_PARAMS];
-		if (!route_match(routes[i].pattern, path, tmp, &n))
+		struct rparams tmp;
+		if (!route_match(routes[i].pattern, path, &tmp))
 			continue;
 		allow = arena_printf(c->a, "%s%s%s%s", allow, *allow ? ", " : "", routes[i].method,
 				     strcmp(routes[i].method, "GET") ? "" : ", HEAD");
@@ -267,6 +306,8 @@ static void add_page_context(struct ctx *c, cJSON *view)
 		cJSON_AddNumberToObject(me, "id", (double)c->me->id);
 		cJSON_AddStringToObject(me, "username", c->me->username);
 		cJSON_AddStringToObject(me, "role", c->me->role);
+		cJSON_AddNumberToObject(me, "unread", (double)unread_count(c));
+		cJSON_AddTrueToObject(view, "logged_in");
 	}
 	const char *csrf = c->me				      ? c->csrf
 			   : (c->route && (c->route->flags & R_FORM)) ? anon_csrf(c, 1)
@@ -393,6 +434,8 @@ static int parse_body(struct ctx *c)
 	else if (!strncasecmp(ct, "multipart/form-data", 19))
 		st = http_parse_multipart(c->a, ct, r->body, r->body_len, &r->form, &r->parts,
 					  &r->nparts, &c->app->lim, &why);
+	else if (!strncasecmp(ct, "application/json", 16) && r->body_len > (1u << 20))
+		return ctx_fail(c, 413, "too_large", "A JSON body can be at most 1 MiB.");
 	else if (!strncasecmp(ct, "application/json", 16))
 		st = http_parse_json(r->body, r->body_len, &r->json, &c->app->lim, &why);
 	else
@@ -408,8 +451,9 @@ static int run(struct ctx *c, int body_status)
 	struct request *r = c->req;
 	const char *why = "bad request";
 	const struct route *by_path;
+	struct rparams rp = {0};
 	int st;
-	c->route = route_find(r->method, r->path, c->params, &by_path);
+	c->route = route_find(r->method, r->path, &rp, &by_path);
 	c->api = !strncmp(r->path, "/api/", 5) || (by_path && (by_path->flags & R_API));
 	if (body_status == 413)
 		return ctx_fail(c, 413, "too_large", "The request body is too large.");
@@ -429,6 +473,8 @@ static int run(struct ctx *c, int body_status)
 		}
 		return ctx_fail(c, 404, "not_found", "There is nothing here.");
 	}
+	if (decode_params(c, &rp))
+		return ctx_fail(c, 404, "not_found", "There is nothing here.");
 	if ((st = parse_body(c)))
 		return st;
 	unsigned fl = c->route->flags;

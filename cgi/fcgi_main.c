@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -81,8 +82,14 @@ static int open_listener(struct pool *p, const struct config *cfg)
 
 static pid_t spawn(struct pool *p, int slot)
 {
+	pid_t master = getpid();
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* A master killed with -9 must not leave its workers serving
+		 * unsupervised: they get SIGTERM (a graceful stop) when it dies. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != master)
+			_exit(0);
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);

@@ -1,11 +1,13 @@
 /* post.c - upload a post, show a post (page /p/ID and GET /api/v1/posts/ID). */
 #include "app.h"
+#include "feedview.h"
 #include "generate.h"
 #include "cache.h"
 #include "db.h"
 #include "image.h"
 #include "log.h"
 #include "post.h"
+#include "social.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -13,12 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FEED_VERSION_KEY "imagier:v:feed"
 
 void post_published(struct ctx *c, int64_t post_id)
 {
-	(void)post_id;
+	struct db_res r;
 	cache_bump(c->app->cache, FEED_VERSION_KEY);
+	/* A remix: the parent's count moved, and its author hears of it. */
+	if (db_exec(c->app->db, c->a, &r,
+		    "SELECT pp.id, pp.user_id FROM posts p JOIN posts pp ON pp.id = p.parent_id "
+		    "WHERE p.id = ?",
+		    "i", post_id) == DB_OK &&
+	    r.nrows) {
+		feed_post_changed(c, db_int(&r, 0, 0));
+		social_notify(c->app->db, c->a, db_int(&r, 0, 1), c->me->id, "remix",
+			      db_int(&r, 0, 0), 0);
+	}
 }
 
 int post_upload_form(struct ctx *c)
@@ -110,7 +121,23 @@ int post_show(struct ctx *c)
 	}
 	cJSON *prompt = cJSON_GetObjectItemCaseSensitive(p, "prompt");
 	c->title = arena_printf(c->a, "%.60s", cJSON_IsString(prompt) ? prompt->valuestring : "");
+	if (c->me) {
+		int liked = 0;
+		int64_t id = c->params[0];
+		if (social_liked_map(c->app->db, c->a, c->me->id, &id, 1, &liked) == 0)
+			cJSON_AddBoolToObject(p, "liked_by_me", liked);
+	}
 	if (!c->api) {
+		int64_t next;
+		cJSON *cm = social_comments(c->app->db, c->a, c->params[0], 0, COMMENT_PAGE,
+					    c->me ? c->me->id : 0, &next);
+		if (cm)
+			cJSON_AddItemToObject(p, "comments", cm);
+		if (next)
+			cJSON_AddStringToObject(
+			    p, "comments_more",
+			    arena_printf(c->a, "/api/v1/posts/%lld/comments?cursor=%lld",
+					 (long long)c->params[0], (long long)next));
 		cJSON *rc = cJSON_GetObjectItemCaseSensitive(p, "remix_count");
 		cJSON_AddBoolToObject(p, "remix_one", cJSON_IsNumber(rc) && rc->valueint == 1);
 	}

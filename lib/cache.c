@@ -147,6 +147,45 @@ int cache_get(struct cache *c, struct arena *a, const char *key, char **val, siz
 	return 0;
 }
 
+size_t cache_get_multi(struct cache *c, struct arena *a, const char *const *keys, size_t n,
+		       char **vals, size_t *lens)
+{
+	memset(vals, 0, n * sizeof(*vals));
+	if (!n)
+		return 0;
+	if (!usable(c)) {
+		c->misses += n;
+		return 0;
+	}
+	size_t *klen = arena_alloc(a, n * sizeof(*klen));
+	for (size_t i = 0; i < n; i++)
+		klen[i] = strlen(keys[i]);
+	memcached_return_t rc = memcached_mget(c->mc, keys, klen, n);
+	note(c, rc);
+	if (rc != MEMCACHED_SUCCESS) {
+		c->misses += n;
+		return 0;
+	}
+	size_t hits = 0;
+	memcached_result_st *res;
+	while ((res = memcached_fetch_result(c->mc, NULL, &rc)) != NULL) {
+		const char *k = memcached_result_key_value(res);
+		size_t kl = memcached_result_key_length(res);
+		for (size_t i = 0; i < n; i++) {
+			if (!vals[i] && klen[i] == kl && !memcmp(keys[i], k, kl)) {
+				lens[i] = memcached_result_length(res);
+				vals[i] = arena_strndup(a, memcached_result_value(res), lens[i]);
+				hits++;
+				break;
+			}
+		}
+		memcached_result_free(res);
+	}
+	c->hits += hits;
+	c->misses += n - hits;
+	return hits;
+}
+
 void cache_set(struct cache *c, const char *key, const void *val, size_t len, int ttl)
 {
 	if (!usable(c))

@@ -16,6 +16,10 @@ void cache_free(struct cache *c);
 
 /* Get key into an arena copy (NUL-terminated). 0 = hit, -1 = miss or down. */
 int cache_get(struct cache *c, struct arena *a, const char *key, char **val, size_t *len);
+/* Get n keys in one round trip. vals[i]/lens[i] are set for hits (arena
+ * copies), NULL for misses. Returns the number of hits (0 when down). */
+size_t cache_get_multi(struct cache *c, struct arena *a, const char *const *keys, size_t n,
+		       char **vals, size_t *lens);
 /* Store with a TTL in seconds (0 = no expiry). Failure is silent (logged once). */
 void cache_set(struct cache *c, const char *key, const void *val, size_t len, int ttl);
 void cache_delete(struct cache *c, const char *key);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum ckind { C_STR, C_INT, C_LONG, C_PATH, C_SECURE };
+enum ckind { C_STR, C_INT, C_LONG, C_PATH, C_SECURE, C_DOUBLE };
 
 struct ckey {
 	const char *section, *key;
@@ -66,6 +66,21 @@ static const struct ckey keys[] = {
     S("a1111", "steps", a1111_steps, C_INT, "25"),
     S("a1111", "sampler", a1111_sampler, C_STR, "Euler a"),
     S("a1111", "timeout", a1111_timeout, C_INT, "180"),
+    S("rank", "w_like", rank_w_like, C_DOUBLE, "1.0"),
+    S("rank", "w_comment", rank_w_comment, C_DOUBLE, "1.5"),
+    S("rank", "w_remix", rank_w_remix, C_DOUBLE, "2.0"),
+    S("rank", "half_life_hours", rank_half_life_hours, C_DOUBLE, "24"),
+    S("rank", "w_author_affinity", rank_w_author_affinity, C_DOUBLE, "2.0"),
+    S("rank", "w_tag_affinity", rank_w_tag_affinity, C_DOUBLE, "1.0"),
+    S("rank", "w_followed_author", rank_w_followed_author, C_DOUBLE, "3.0"),
+    S("rank", "w_followed_tag", rank_w_followed_tag, C_DOUBLE, "1.5"),
+    S("rank", "w_remix_of_liked", rank_w_remix_of_liked, C_DOUBLE, "2.0"),
+    S("rank", "w_rising", rank_w_rising, C_DOUBLE, "1.0"),
+    S("rank", "w_fresh", rank_w_fresh, C_DOUBLE, "1.0"),
+    S("rank", "fresh_hours", rank_fresh_hours, C_DOUBLE, "6"),
+    S("rank", "less_penalty", rank_less_penalty, C_DOUBLE, "0.2"),
+    S("rank", "explore_share", rank_explore_share, C_DOUBLE, "0.1"),
+    S("rank", "max_per_author", rank_max_per_author, C_INT, "2"),
 };
 #undef S
 
@@ -105,6 +120,16 @@ static int key_set(struct config *c, const struct ckey *k, const char *val, char
 		else
 			*(long *)field = v;
 		return 0;
+	case C_DOUBLE: {
+		errno = 0;
+		double d = strtod(val, &end);
+		if (errno || end == val || *end || d < 0 || d > 1e6) {
+			snprintf(err, errlen, "%s.%s: not a number: '%s'", k->section, k->key, val);
+			return -1;
+		}
+		*(double *)field = d;
+		return 0;
+	}
 	case C_SECURE:
 		if (!strcmp(val, "auto"))
 			*(int *)field = SECURE_AUTO;

@@ -60,6 +60,12 @@ struct config {
 	int a1111_steps;
 	char a1111_sampler[64];
 	int a1111_timeout;
+	/* [rank] the "for you" weights (docs/RANKING.md) */
+	double rank_w_like, rank_w_comment, rank_w_remix, rank_half_life_hours;
+	double rank_w_author_affinity, rank_w_tag_affinity;
+	double rank_w_followed_author, rank_w_followed_tag, rank_w_remix_of_liked, rank_w_rising;
+	double rank_w_fresh, rank_fresh_hours, rank_less_penalty, rank_explore_share;
+	int rank_max_per_author;
 };
 
 /* Load defaults, then <root>/imagier.conf (or $IMAGIER_CONFIG), then

@@ -123,19 +123,28 @@ static char *tags_text(struct arena *a, const char **tags, int ntags)
 	return t;
 }
 
+/* Tags of a new post, and the counters of its author and tags. */
 static int tags_insert(struct db *db, struct arena *a, int64_t post_id, const char **tags,
 		       int ntags)
 {
 	struct db_res r;
+	if (db_exec(db, a, NULL,
+		    "UPDATE users SET post_count = post_count + 1 "
+		    "WHERE id = (SELECT user_id FROM posts WHERE id = ?)",
+		    "i", post_id) != DB_OK)
+		return -1;
 	for (int i = 0; i < ntags; i++) {
 		if (db_exec(db, a, &r,
 			    "INSERT INTO tags (name) VALUES (?) "
 			    "ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)",
 			    "s", tags[i]) != DB_OK)
 			return -1;
+		int64_t tag_id = (int64_t)r.insert_id;
 		if (db_exec(db, a, NULL,
 			    "INSERT IGNORE INTO post_tags (tag_id, post_id) VALUES (?, ?)", "ii",
-			    (int64_t)r.insert_id, post_id) != DB_OK)
+			    tag_id, post_id) != DB_OK ||
+		    db_exec(db, a, NULL, "UPDATE tags SET post_count = post_count + 1 WHERE id = ?",
+			    "i", tag_id) != DB_OK)
 			return -1;
 	}
 	return 0;
@@ -328,7 +337,8 @@ cJSON *post_image_json(struct arena *a, const char *media_url, int64_t w, int64_
 	"p.id, p.user_id, u.username, p.prompt, p.caption, p.tags, p.created_at, i.width, "        \
 	"i.height, i.blurhash, i.avg_color, i.variants, IFNULL(p.parent_id, 0), "                \
 	"IFNULL(p.root_id, p.id), p.depth, p.remix_count, pu.username, pu.id, g.id, "             \
-	"g.negative_prompt, g.seed, g.width, g.height, g.backend, g.model, g.style"
+	"g.negative_prompt, g.seed, g.width, g.height, g.backend, g.model, g.style, "             \
+	"p.like_count, p.comment_count"
 #define POST_FROM                                                                                  \
 	" FROM posts p JOIN users u ON u.id = p.user_id JOIN images i ON i.id = p.image_id "       \
 	"LEFT JOIN posts pp ON pp.id = p.parent_id LEFT JOIN users pu ON pu.id = pp.user_id "      \
@@ -349,6 +359,8 @@ static void post_lineage_fields(struct arena *a, cJSON *p, const struct db_res *
 	cJSON_AddNumberToObject(p, "root_id", (double)db_int(r, row, 13));
 	cJSON_AddNumberToObject(p, "depth", (double)db_int(r, row, 14));
 	cJSON_AddNumberToObject(p, "remix_count", (double)db_int(r, row, 15));
+	cJSON_AddNumberToObject(p, "like_count", (double)db_int(r, row, 26));
+	cJSON_AddNumberToObject(p, "comment_count", (double)db_int(r, row, 27));
 	if (!db_str(r, row, 18))
 		return;
 	cJSON *g = cJSON_AddObjectToObject(p, "generation");
@@ -404,6 +416,37 @@ cJSON *post_load(struct db *db, struct arena *a, const char *media_url, int64_t 
 	if (r.nrows == 0)
 		return NULL;
 	return post_row_json(a, media_url, &r, 0);
+}
+
+int post_load_many(struct db *db, struct arena *a, const char *media_url, const int64_t *ids,
+		   size_t n, cJSON **out)
+{
+	memset(out, 0, n * sizeof(*out));
+	if (!n)
+		return 0;
+	char *list = arena_strdup(a, "[");
+	for (size_t i = 0; i < n; i++)
+		list = arena_printf(a, "%s%s%lld", list, i ? "," : "", (long long)ids[i]);
+	list = arena_printf(a, "%s]", list);
+	struct db_res r;
+	if (db_exec(db, a, &r,
+		    "SELECT " POST_COLUMNS
+		    " FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j "
+		    "JOIN posts p ON p.id = j.id JOIN users u ON u.id = p.user_id "
+		    "JOIN images i ON i.id = p.image_id "
+		    "LEFT JOIN posts pp ON pp.id = p.parent_id LEFT JOIN users pu ON pu.id = pp.user_id "
+		    "LEFT JOIN generations g ON g.id = p.generation_id",
+		    "s", list) != DB_OK)
+		return -1;
+	for (size_t k = 0; k < r.nrows; k++) {
+		int64_t id = db_int(&r, k, 0);
+		for (size_t i = 0; i < n; i++)
+			if (ids[i] == id && !out[i]) {
+				out[i] = post_row_json(a, media_url, &r, k);
+				break;
+			}
+	}
+	return 0;
 }
 
 int feed_latest(struct db *db, struct arena *a, const char *media_url, int64_t before, int limit,

@@ -54,6 +54,11 @@ struct cJSON *post_image_json(struct arena *a, const char *media_url, int64_t w,
 struct cJSON *post_load(struct db *db, struct arena *a, const char *media_url, int64_t id,
 			int *db_down);
 
+/* Load several posts in one query: out[i] is the post ids[i] (a new cJSON
+ * object the caller owns) or NULL when it does not exist. 0, or -1 (db). */
+int post_load_many(struct db *db, struct arena *a, const char *media_url, const int64_t *ids,
+		   size_t n, struct cJSON **out);
+
 /* Newest posts with id < before (0 = from the top): appends up to limit post
  * objects to items, sets *next to the cursor for the following page (0 when
  * there is none). Returns 0, or -1 when the database failed. */

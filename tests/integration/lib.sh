@@ -1,4 +1,5 @@
 # tests/integration/lib.sh - TAP helpers and HTTP helpers for the stack tests.
+# shellcheck shell=bash disable=SC2034
 # Needs IMAGIER_URL (the stack under test), MKIMAGE, IMAGIER_VAR; curl and jq.
 set -uo pipefail
 : "${IMAGIER_URL:?run through tools/test.sh (make test)}"

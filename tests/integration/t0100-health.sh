@@ -46,8 +46,13 @@ is "$(header x-cache)" "" "static files do not go through the app's microcache"
 check_security_headers "static file"
 req GET /static/css/nope.css
 is "$STATUS" 404 "a missing static file is 404"
-req GET /static/../imagier.conf
-isnt "$STATUS" 200 "no path traversal out of /static/"
+req GET /static/../imagier.conf --path-as-is
+isnt "$STATUS" 200 "no path traversal out of /static/ (..)"
+unlike "$BODY" 'secret' "... the config is not served"
+req GET /static/%2e%2e/%2e%2e/imagier.conf --path-as-is
+isnt "$STATUS" 200 "no path traversal out of /static/ (%2e%2e)"
+req GET "/media/%2e%2e/imagier.conf.jpg" --path-as-is
+is "$STATUS" 404 "no path traversal out of /media/"
 req GET /media/
 is "$STATUS" 404 "/media/ has no directory listing"
 req GET /media/x.txt

@@ -153,7 +153,7 @@ sql "DELETE FROM rate_limits WHERE k = 'login:a:127.0.0.1'" >/dev/null
 
 # ---- the microcache ---------------------------------------------------------
 hit=""
-for try in 1 2 3; do
+for _ in 1 2 3; do
 	req GET /
 	first="$(header x-cache)"
 	req GET /

@@ -119,11 +119,25 @@ out="$(fcgi_get "$TMP/sf.sock" /api/v1/nope)"
 like "$out" '^Status: 404' "spawn-fcgi: an unknown path is 404"
 like "$(cat "$TMP/sf.log")" 'inherited listening socket on fd 0' "spawn-fcgi: the pool used the socket on fd 0"
 ok "$(! test -e "$TMP/not-used.sock"; echo $?)" "spawn-fcgi: the pool did not open a socket of its own"
-sfw=($(ps -o pid= --ppid "$sf"))
+mapfile -t sfw < <(ps -o pid= --ppid "$sf" | tr -d " ")
 is "${#sfw[@]}" 2 "spawn-fcgi: the pool has its 2 workers"
 ok "$(stops "$sf" "${sfw[@]}"; echo $?)" "spawn-fcgi: SIGTERM stops the master and its workers"
 wait "$sf" 2>/dev/null
 is "$?" 0 "spawn-fcgi: the master exits with status 0"
+
+# A master that is killed outright takes its workers with it.
+env "${own_env[@]}" spawn-fcgi -n -s "$TMP/sf2.sock" -- "$IMAGIER_BIN/imagier-fcgi" >"$TMP/sf2.log" 2>&1 &
+sf2=$!
+wait_until 10 eval '(( $(ps -o pid= --ppid '"$sf2"' | wc -l) == 2 ))'
+mapfile -t sf2w < <(ps -o pid= --ppid "$sf2" | tr -d " ")
+is "${#sf2w[@]}" 2 "a second spawn-fcgi pool with 2 workers"
+{
+	kill -9 "$sf2"
+	wait "$sf2"
+} 2>/dev/null # no "Killed" notice on stderr
+all_gone() { local w; for w in "${sf2w[@]}"; do kill -0 "$w" 2>/dev/null && return 1; done; return 0; }
+ok "$(wait_until 10 all_gone; echo $?)" "kill -9 of the master: its workers exit too (none left serving unsupervised)"
+rm -f "$TMP/sf2.sock"
 
 # ---- systemd socket activation: LISTEN_FDS ----------------------------------
 setenv=()
@@ -140,7 +154,7 @@ like "$out" '^Status: 200' "socket activation: the feed answers too"
 like "$(cat "$TMP/sd.log")" 'inherited listening socket on fd 3' "socket activation: the pool used LISTEN_FDS (fd 3)"
 ok "$(! test -e "$TMP/not-used.sock"; echo $?)" "socket activation: no socket of its own"
 is "$(ps -o comm= -p "$sd")" imagier-fcgi "socket activation: the activator exec'd imagier-fcgi in place"
-sdw=($(ps -o pid= --ppid "$sd"))
+mapfile -t sdw < <(ps -o pid= --ppid "$sd" | tr -d " ")
 is "${#sdw[@]}" 2 "socket activation: 2 workers"
 ok "$(stops "$sd" "${sdw[@]}"; echo $?)" "socket activation: SIGTERM stops the master and its workers"
 wait "$sd" 2>/dev/null

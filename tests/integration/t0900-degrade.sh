@@ -29,7 +29,6 @@ before_id="$(json .post.id)"
 req POST /api/v1/sessions -H 'Content-Type: application/json' \
 	--data "{\"username\":\"$name\",\"password\":\"correct horse $name\"}"
 COOKIE="$(json .token)"
-COOKIE_CSRF="$(json .csrf)"
 
 # ---- memcached hiccups: a post made meanwhile still reaches the feed ----------
 mc="$(cat "$RUN/memcached.pid")"

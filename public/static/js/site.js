@@ -69,7 +69,60 @@
     }
     setTimeout(tick, 700);
   }
+  /* Like buttons: the form works without JS; with it, PUT/DELETE the like
+   * and update the count in place. */
+  function csrfOf(form) { var i = form.querySelector("input[name=csrf]"); return i ? i.value : ""; }
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!form.matches || !form.matches("form[data-like]") || !csrfOf(form)) return;
+    ev.preventDefault();
+    var btn = form.querySelector("button"), on = btn.getAttribute("aria-pressed") !== "true";
+    fetch("/api/v1/posts/" + form.getAttribute("data-like") + "/like", {
+      method: on ? "PUT" : "DELETE", credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrfOf(form), Accept: "application/json" }
+    }).then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (d) {
+        btn.setAttribute("aria-pressed", d.liked_by_me ? "true" : "false");
+        btn.classList.toggle("liked", !!d.liked_by_me);
+        btn.setAttribute("aria-label", (d.liked_by_me ? "Unlike" : "Like") + " (" + d.like_count + " likes)");
+        btn.firstChild.nodeValue = d.liked_by_me ? "\u2665 " : "\u2661 ";
+        var n = btn.querySelector(".n"); if (n) n.textContent = d.like_count;
+        var like = form.querySelector("input[name=like]"); if (like) like.value = d.liked_by_me ? "0" : "1";
+      })
+      .catch(function () { form.submit(); });
+  });
+  /* Infinite scroll: when "More" comes into view, fetch the next page and
+   * append its cards (the link itself works without JS). */
+  function infinite() {
+    var grid = document.querySelector("[data-feed]");
+    if (!grid || !("IntersectionObserver" in window)) return;
+    var busy = false;
+    var io = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) {
+        var link = e.target;
+        if (!e.isIntersecting || busy) return;
+        busy = true;
+        fetch(link.href, { credentials: "same-origin" }).then(function (r) { return r.text(); })
+          .then(function (html) {
+            var doc = new DOMParser().parseFromString(html, "text/html");
+            var cards = doc.querySelectorAll("[data-feed] > li");
+            for (var i = 0; i < cards.length; i++) {
+              grid.appendChild(document.adoptNode(cards[i]));
+            }
+            var more = doc.querySelector("[data-more]");
+            io.unobserve(link);
+            if (more) { link.href = more.href; io.observe(link); } else { link.parentNode.remove(); }
+            var els = grid.querySelectorAll("[data-blurhash]");
+            for (var k = 0; k < els.length; k++) if (!els[k].style.backgroundImage) paint(els[k]);
+            busy = false;
+          }).catch(function () { busy = false; });
+      });
+    }, { rootMargin: "600px" });
+    var m = document.querySelector("[data-more]");
+    if (m) io.observe(m);
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    infinite();
     var els = document.querySelectorAll("[data-blurhash]");
     for (var i = 0; i < els.length; i++) paint(els[i]);
     var g = document.querySelector("[data-generation]");

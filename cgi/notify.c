@@ -1,0 +1,78 @@
+/* notify.c - /notifications and the notifications API; the unread count in
+ * the header comes from unread_count() (cached briefly per person). */
+#include "app.h"
+#include "cache.h"
+#include "db.h"
+#include "feedview.h"
+#include "social.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NOTIFY_PAGE 30
+
+static char *unread_key(struct ctx *c)
+{
+	return arena_printf(c->a, "imagier:unread:%lld", (long long)c->me->id);
+}
+
+int64_t unread_count(struct ctx *c)
+{
+	char *hit;
+	size_t len;
+	if (cache_get(c->app->cache, c->a, unread_key(c), &hit, &len) == 0)
+		return strtoll(hit, NULL, 10);
+	int64_t n = social_unread(c->app->db, c->a, c->me->id);
+	if (n >= 0) {
+		char buf[24];
+		snprintf(buf, sizeof(buf), "%lld", (long long)n);
+		cache_set(c->app->cache, unread_key(c), buf, strlen(buf), 15);
+	}
+	return n;
+}
+
+int notifications_show(struct ctx *c)
+{
+	int64_t before;
+	int st;
+	if ((st = feed_id_cursor(c, &before)))
+		return st;
+	int64_t next;
+	cJSON *items = social_notifications(c->app->db, c->a, c->app->cfg.media_url, c->me->id,
+					    before, NOTIFY_PAGE, &next);
+	if (!items)
+		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+	cJSON *d = ctx_data(c);
+	cJSON_AddItemToObject(d, "items", items);
+	if (next)
+		cJSON_AddStringToObject(d, "next", arena_printf(c->a, "%lld", (long long)next));
+	else
+		cJSON_AddNullToObject(d, "next");
+	cJSON_AddNumberToObject(d, "unread", (double)social_unread(c->app->db, c->a, c->me->id));
+	if (!c->api) {
+		cJSON_AddBoolToObject(d, "empty", cJSON_GetArraySize(items) == 0);
+		if (next)
+			cJSON_AddStringToObject(d, "more_url",
+						arena_printf(c->a, "/notifications?cursor=%lld",
+							     (long long)next));
+	}
+	c->title = "Notifications";
+	return 200;
+}
+
+int notifications_read(struct ctx *c)
+{
+	uint64_t up_to = 0;
+	if (ctx_param_u64(c, "up_to", INT64_MAX, &up_to) < 0)
+		return ctx_fail(c, 400, "bad_up_to", "up_to must be a notification id.");
+	if (social_mark_read(c->app->db, c->a, c->me->id, (int64_t)up_to))
+		return ctx_fail(c, 503, "unavailable", "Could not save that; try again.");
+	cache_delete(c->app->cache, unread_key(c));
+	if (c->api)
+		cJSON_AddNumberToObject(ctx_data(c), "unread",
+					(double)social_unread(c->app->db, c->a, c->me->id));
+	return ctx_done(c, 200, "/notifications");
+}

@@ -1,0 +1,219 @@
+/* social.c - likes, comments and follows: pages (forms) and API. */
+#include "app.h"
+#include "db.h"
+#include "social.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+/* HTML forms come back to where they were sent from (a same-site path). */
+static const char *back_to(struct ctx *c, const char *fallback)
+{
+	const char *next = kv_get(&c->req->form, "next");
+	if (next && next[0] == '/' && next[1] != '/' && !strpbrk(next, "\\\r\n"))
+		return next;
+	return fallback;
+}
+
+static int like_set(struct ctx *c, int on)
+{
+	int64_t count;
+	int changed;
+	int st = social_like(c->app->db, c->a, c->me->id, c->params[0], on, &count, &changed);
+	if (st == 404)
+		return ctx_fail(c, 404, "not_found", "There is no such post.");
+	if (st)
+		return ctx_fail(c, 503, "unavailable", "Could not save that; try again.");
+	cJSON *d = ctx_data(c);
+	cJSON_AddNumberToObject(d, "post_id", (double)c->params[0]);
+	cJSON_AddNumberToObject(d, "like_count", (double)count);
+	cJSON_AddBoolToObject(d, "liked_by_me", on);
+	cJSON_AddBoolToObject(d, "changed", changed);
+	return ctx_done(c, 200, back_to(c, arena_printf(c->a, "/p/%lld", (long long)c->params[0])));
+}
+
+int like_put(struct ctx *c)
+{
+	return like_set(c, 1);
+}
+
+int like_delete(struct ctx *c)
+{
+	return like_set(c, 0);
+}
+
+/* The page's form: one endpoint, like=1 or like=0. */
+int like_form(struct ctx *c)
+{
+	const char *v = kv_get(&c->req->form, "like");
+	return like_set(c, !v || strcmp(v, "0"));
+}
+
+int comments_list(struct ctx *c)
+{
+	const char *cur = kv_get(&c->req->query, "cursor");
+	uint64_t after = 0;
+	if (cur && *cur && str_to_u64(cur, INT64_MAX, &after))
+		return ctx_fail(c, 400, "bad_cursor", "That cursor is not valid.");
+	struct db_res r;
+	if (db_exec(c->app->db, c->a, &r, "SELECT 1 FROM posts WHERE id = ?", "i", c->params[0]) !=
+	    DB_OK)
+		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+	if (r.nrows == 0)
+		return ctx_fail(c, 404, "not_found", "There is no such post.");
+	int64_t next;
+	cJSON *items = social_comments(c->app->db, c->a, c->params[0], (int64_t)after,
+				       COMMENT_PAGE, c->me ? c->me->id : 0, &next);
+	if (!items)
+		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+	cJSON *d = ctx_data(c);
+	cJSON_AddItemToObject(d, "items", items);
+	if (next)
+		cJSON_AddStringToObject(d, "next", arena_printf(c->a, "%lld", (long long)next));
+	else
+		cJSON_AddNullToObject(d, "next");
+	return 200;
+}
+
+int comment_create(struct ctx *c)
+{
+	const char *text = ctx_param(c, "text"), *clean, *why;
+	uint64_t parent = 0;
+	if (!text)
+		text = "";
+	if (text_clean(c->a, text, strlen(text), COMMENT_MAX_CHARS, &clean, &why))
+		return ctx_fail(c, 400, "bad_text", arena_printf(c->a, "Comment: %s", why));
+	if (!*clean)
+		return ctx_fail(c, 400, "missing_text", "Write something first.");
+	if (ctx_param_u64(c, "parent_id", INT64_MAX, &parent) < 0)
+		return ctx_fail(c, 400, "bad_parent", "parent_id must be a comment id.");
+	int64_t id;
+	int st = social_comment_add(c->app->db, c->a, c->me->id, c->params[0], (int64_t)parent,
+				    clean, &id);
+	if (st == 404)
+		return ctx_fail(c, 404, "not_found",
+				parent ? "There is no such comment on this post."
+				       : "There is no such post.");
+	if (st)
+		return ctx_fail(c, 503, "unavailable", "Could not save the comment; try again.");
+	if (c->api) {
+		cJSON *cm = social_comment_load(c->app->db, c->a, id, c->me->id);
+		if (cm)
+			cJSON_AddItemToObject(ctx_data(c), "comment", cm);
+	}
+	return ctx_done(c, 201,
+			arena_printf(c->a, "/p/%lld#comment-%lld", (long long)c->params[0],
+				     (long long)id));
+}
+
+int comment_delete(struct ctx *c)
+{
+	int64_t post_id = 0;
+	int mod = !strcmp(c->me->role, "admin") || !strcmp(c->me->role, "moderator");
+	int st = social_comment_delete(c->app->db, c->a, c->me->id, mod, c->params[0], &post_id);
+	if (st == 404)
+		return ctx_fail(c, 404, "not_found", "There is no such comment.");
+	if (st == 403)
+		return ctx_fail(c, 403, "forbidden", "You can delete only your own comments.");
+	if (st)
+		return ctx_fail(c, 503, "unavailable", "Could not delete; try again.");
+	if (c->api) {
+		cJSON_AddTrueToObject(ctx_data(c), "deleted");
+		cJSON_AddNumberToObject(ctx_data(c), "post_id", (double)post_id);
+	}
+	return ctx_done(c, 200, arena_printf(c->a, "/p/%lld#comments", (long long)post_id));
+}
+
+/* Look a person up by name. 0 with *id, or a failed status. */
+int user_lookup(struct ctx *c, const char *name, int64_t *id)
+{
+	struct db_res r;
+	if (db_exec(c->app->db, c->a, &r, "SELECT id FROM users WHERE username = ?", "s", name) !=
+	    DB_OK)
+		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+	if (r.nrows == 0)
+		return ctx_fail(c, 404, "not_found", "There is nobody by that name.");
+	*id = db_int(&r, 0, 0);
+	return 0;
+}
+
+int tag_lookup(struct ctx *c, const char *name, int64_t *id)
+{
+	struct db_res r;
+	if (db_exec(c->app->db, c->a, &r, "SELECT id FROM tags WHERE name = ?", "s", name) !=
+	    DB_OK)
+		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+	if (r.nrows == 0)
+		return ctx_fail(c, 404, "not_found", "No post carries that tag yet.");
+	*id = db_int(&r, 0, 0);
+	return 0;
+}
+
+static int follow_user_set(struct ctx *c, int on)
+{
+	int64_t id;
+	int st, changed;
+	if ((st = user_lookup(c, c->sparams[0], &id)))
+		return st;
+	st = social_follow_user(c->app->db, c->a, c->me->id, id, on, &changed);
+	if (st == 400)
+		return ctx_fail(c, 400, "self_follow", "You cannot follow yourself.");
+	if (st)
+		return ctx_fail(c, 503, "unavailable", "Could not save that; try again.");
+	cJSON *d = ctx_data(c);
+	cJSON_AddStringToObject(d, "username", c->sparams[0]);
+	cJSON_AddBoolToObject(d, "following", on);
+	cJSON_AddBoolToObject(d, "changed", changed);
+	return ctx_done(c, 200,
+			back_to(c, arena_printf(c->a, "/u/%s", url_encode(c->a, c->sparams[0]))));
+}
+
+int follow_user_put(struct ctx *c)
+{
+	return follow_user_set(c, 1);
+}
+
+int follow_user_delete(struct ctx *c)
+{
+	return follow_user_set(c, 0);
+}
+
+int follow_user_form(struct ctx *c)
+{
+	const char *v = kv_get(&c->req->form, "follow");
+	return follow_user_set(c, !v || strcmp(v, "0"));
+}
+
+static int follow_tag_set(struct ctx *c, int on)
+{
+	int64_t id;
+	int st, changed;
+	if ((st = tag_lookup(c, c->sparams[0], &id)))
+		return st;
+	if (social_follow_tag(c->app->db, c->a, c->me->id, id, on, &changed))
+		return ctx_fail(c, 503, "unavailable", "Could not save that; try again.");
+	cJSON *d = ctx_data(c);
+	cJSON_AddStringToObject(d, "tag", c->sparams[0]);
+	cJSON_AddBoolToObject(d, "following", on);
+	cJSON_AddBoolToObject(d, "changed", changed);
+	return ctx_done(c, 200,
+			back_to(c, arena_printf(c->a, "/t/%s", url_encode(c->a, c->sparams[0]))));
+}
+
+int follow_tag_put(struct ctx *c)
+{
+	return follow_tag_set(c, 1);
+}
+
+int follow_tag_delete(struct ctx *c)
+{
+	return follow_tag_set(c, 0);
+}
+
+int follow_tag_form(struct ctx *c)
+{
+	const char *v = kv_get(&c->req->form, "follow");
+	return follow_tag_set(c, !v || strcmp(v, "0"));
+}

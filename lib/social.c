@@ -1,0 +1,451 @@
+/* social.c - likes, comments, follows and notifications, counters kept with the rows. */
+#include "social.h"
+#include "db.h"
+#include "post.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+int social_like(struct db *db, struct arena *a, int64_t user_id, int64_t post_id, int on,
+		int64_t *count, int *changed)
+{
+	struct db_res r;
+	*changed = 0;
+	if (db_begin(db) != DB_OK)
+		return 503;
+	/* The post row lock orders concurrent likes; the count moves with the
+	 * row and only when the row did. */
+	if (db_exec(db, a, &r, "SELECT user_id FROM posts WHERE id = ? FOR UPDATE", "i",
+		    post_id) != DB_OK)
+		goto fail;
+	if (r.nrows == 0) {
+		db_rollback(db);
+		return 404;
+	}
+	int64_t author = db_int(&r, 0, 0);
+	if (on) {
+		if (db_exec(db, a, &r,
+			    "INSERT IGNORE INTO likes (post_id, user_id, created_at) VALUES (?, ?, ?)",
+			    "iii", post_id, user_id, now_unix()) != DB_OK)
+			goto fail;
+		*changed = r.affected == 1;
+		if (*changed && db_exec(db, a, NULL,
+					"UPDATE posts SET like_count = like_count + 1 WHERE id = ?",
+					"i", post_id) != DB_OK)
+			goto fail;
+	} else {
+		if (db_exec(db, a, &r, "DELETE FROM likes WHERE post_id = ? AND user_id = ?", "ii",
+			    post_id, user_id) != DB_OK)
+			goto fail;
+		*changed = r.affected == 1;
+		if (*changed &&
+		    db_exec(db, a, NULL,
+			    "UPDATE posts SET like_count = like_count - 1 WHERE id = ? AND like_count > 0",
+			    "i", post_id) != DB_OK)
+			goto fail;
+	}
+	if (db_exec(db, a, &r, "SELECT like_count FROM posts WHERE id = ?", "i", post_id) != DB_OK)
+		goto fail;
+	*count = db_int(&r, 0, 0);
+	if (db_commit(db) != DB_OK)
+		return 503;
+	if (on && *changed)
+		social_notify(db, a, author, user_id, "like", post_id, 0);
+	return 0;
+fail:
+	db_rollback(db);
+	return 503;
+}
+
+int social_comment_add(struct db *db, struct arena *a, int64_t user_id, int64_t post_id,
+		       int64_t parent_id, const char *text, int64_t *id)
+{
+	struct db_res r;
+	if (db_begin(db) != DB_OK)
+		return 503;
+	if (db_exec(db, a, &r, "SELECT user_id FROM posts WHERE id = ? FOR UPDATE", "i",
+		    post_id) != DB_OK)
+		goto fail;
+	if (r.nrows == 0) {
+		db_rollback(db);
+		return 404;
+	}
+	int64_t author = db_int(&r, 0, 0), parent_author = 0;
+	if (parent_id) {
+		/* One level deep: a reply to a reply joins its thread. */
+		if (db_exec(db, a, &r,
+			    "SELECT IFNULL(parent_id, id), user_id FROM comments "
+			    "WHERE id = ? AND post_id = ?",
+			    "ii", parent_id, post_id) != DB_OK)
+			goto fail;
+		if (r.nrows == 0) {
+			db_rollback(db);
+			return 404;
+		}
+		parent_id = db_int(&r, 0, 0);
+		parent_author = db_int(&r, 0, 1);
+	}
+	if (db_exec(db, a, &r,
+		    "INSERT INTO comments (post_id, user_id, parent_id, text, created_at) "
+		    "VALUES (?, ?, ?, ?, ?)",
+		    "iissi", post_id, user_id,
+		    parent_id ? arena_printf(a, "%lld", (long long)parent_id) : NULL, text,
+		    now_unix()) != DB_OK)
+		goto fail;
+	*id = (int64_t)r.insert_id;
+	if (db_exec(db, a, NULL, "UPDATE posts SET comment_count = comment_count + 1 WHERE id = ?",
+		    "i", post_id) != DB_OK)
+		goto fail;
+	if (db_commit(db) != DB_OK)
+		return 503;
+	social_notify(db, a, author, user_id, "comment", post_id, *id);
+	if (parent_author && parent_author != author)
+		social_notify(db, a, parent_author, user_id, "comment", post_id, *id);
+	return 0;
+fail:
+	db_rollback(db);
+	return 503;
+}
+
+int social_comment_delete(struct db *db, struct arena *a, int64_t user_id, int moderator,
+			  int64_t comment_id, int64_t *post_id)
+{
+	struct db_res r;
+	if (db_begin(db) != DB_OK)
+		return 503;
+	if (db_exec(db, a, &r,
+		    "SELECT c.post_id, c.user_id FROM comments c JOIN posts p ON p.id = c.post_id "
+		    "WHERE c.id = ? AND c.deleted = 0 FOR UPDATE",
+		    "i", comment_id) != DB_OK)
+		goto fail;
+	if (r.nrows == 0) {
+		db_rollback(db);
+		return 404;
+	}
+	*post_id = db_int(&r, 0, 0);
+	if (db_int(&r, 0, 1) != user_id && !moderator) {
+		db_rollback(db);
+		return 403;
+	}
+	/* The text goes; the row stays while replies hang on it. */
+	if (db_exec(db, a, NULL, "UPDATE comments SET deleted = 1, text = '' WHERE id = ?", "i",
+		    comment_id) != DB_OK ||
+	    db_exec(db, a, NULL,
+		    "UPDATE posts SET comment_count = comment_count - 1 "
+		    "WHERE id = ? AND comment_count > 0",
+		    "i", *post_id) != DB_OK ||
+	    db_exec(db, a, NULL, "DELETE FROM notifications WHERE comment_id = ?", "i",
+		    comment_id) != DB_OK)
+		goto fail;
+	if (db_commit(db) != DB_OK)
+		return 503;
+	return 0;
+fail:
+	db_rollback(db);
+	return 503;
+}
+
+#define COMMENT_COLUMNS                                                                            \
+	"c.id, c.post_id, IFNULL(c.parent_id, 0), c.user_id, u.username, c.text, c.created_at, "   \
+	"c.deleted"
+
+static cJSON *comment_json(struct arena *a, const struct db_res *r, size_t i, int64_t viewer)
+{
+	cJSON *c = cJSON_CreateObject();
+	cJSON_AddNumberToObject(c, "id", (double)db_int(r, i, 0));
+	cJSON_AddNumberToObject(c, "post_id", (double)db_int(r, i, 1));
+	if (db_int(r, i, 2))
+		cJSON_AddNumberToObject(c, "parent_id", (double)db_int(r, i, 2));
+	int deleted = (int)db_int(r, i, 7);
+	if (deleted) {
+		cJSON_AddTrueToObject(c, "deleted");
+		cJSON_AddStringToObject(c, "text", "");
+	} else {
+		cJSON *au = cJSON_AddObjectToObject(c, "author");
+		cJSON_AddNumberToObject(au, "id", (double)db_int(r, i, 3));
+		cJSON_AddStringToObject(au, "username", db_str(r, i, 4));
+		cJSON_AddStringToObject(c, "text", db_str(r, i, 5));
+		cJSON_AddBoolToObject(c, "mine", viewer && viewer == db_int(r, i, 3));
+	}
+	cJSON_AddStringToObject(c, "created_at", time_iso(a, db_int(r, i, 6)));
+	cJSON_AddStringToObject(c, "created_text", time_text(a, db_int(r, i, 6)));
+	return c;
+}
+
+cJSON *social_comment_load(struct db *db, struct arena *a, int64_t id, int64_t viewer_id)
+{
+	struct db_res r;
+	if (db_exec(db, a, &r,
+		    "SELECT " COMMENT_COLUMNS " FROM comments c JOIN users u ON u.id = c.user_id "
+		    "WHERE c.id = ?",
+		    "i", id) != DB_OK ||
+	    r.nrows == 0)
+		return NULL;
+	return comment_json(a, &r, 0, viewer_id);
+}
+
+cJSON *social_comments(struct db *db, struct arena *a, int64_t post_id, int64_t after, int limit,
+		       int64_t viewer_id, int64_t *next)
+{
+	struct db_res top, rep;
+	*next = 0;
+	if (db_exec(db, a, &top,
+		    "SELECT " COMMENT_COLUMNS " FROM comments c JOIN users u ON u.id = c.user_id "
+		    "WHERE c.post_id = ? AND c.parent_id IS NULL AND c.id > ? "
+		    "AND (c.deleted = 0 OR EXISTS (SELECT 1 FROM comments r "
+		    "WHERE r.parent_id = c.id AND r.deleted = 0)) ORDER BY c.id LIMIT ?",
+		    "iii", post_id, after, (int64_t)limit + 1) != DB_OK)
+		return NULL;
+	size_t n = top.nrows > (size_t)limit ? (size_t)limit : top.nrows;
+	if (top.nrows > (size_t)limit)
+		*next = db_int(&top, n - 1, 0);
+	cJSON *items = cJSON_CreateArray();
+	if (n == 0)
+		return items;
+	int64_t first = db_int(&top, 0, 0), last = db_int(&top, n - 1, 0);
+	/* All replies of this page's threads in one query. */
+	if (db_exec(db, a, &rep,
+		    "SELECT " COMMENT_COLUMNS " FROM comments c JOIN users u ON u.id = c.user_id "
+		    "WHERE c.post_id = ? AND c.parent_id BETWEEN ? AND ? AND c.deleted = 0 "
+		    "ORDER BY c.id LIMIT 2000",
+		    "iii", post_id, first, last) != DB_OK) {
+		cJSON_Delete(items);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		cJSON *c = comment_json(a, &top, i, viewer_id);
+		cJSON *replies = cJSON_AddArrayToObject(c, "replies");
+		int64_t id = db_int(&top, i, 0);
+		for (size_t j = 0; j < rep.nrows; j++)
+			if (db_int(&rep, j, 2) == id)
+				cJSON_AddItemToArray(replies, comment_json(a, &rep, j, viewer_id));
+		cJSON_AddItemToArray(items, c);
+	}
+	return items;
+}
+
+static int follow_row(struct db *db, struct arena *a, const char *table, const char *col_a,
+		      const char *col_b, int64_t x, int64_t y, int on, int *changed)
+{
+	struct db_res r;
+	char *sql = on ? arena_printf(a, "INSERT IGNORE INTO %s (%s, %s, created_at) VALUES (?, ?, ?)",
+				      table, col_a, col_b)
+		       : arena_printf(a, "DELETE FROM %s WHERE %s = ? AND %s = ?", table, col_a,
+				      col_b);
+	int rc = on ? db_exec(db, a, &r, sql, "iii", x, y, now_unix())
+		    : db_exec(db, a, &r, sql, "ii", x, y);
+	if (rc != DB_OK)
+		return -1;
+	*changed = r.affected == 1;
+	return 0;
+}
+
+int social_follow_user(struct db *db, struct arena *a, int64_t user_id, int64_t target_id, int on,
+		       int *changed)
+{
+	struct db_res r;
+	*changed = 0;
+	if (user_id == target_id)
+		return 400;
+	if (db_begin(db) != DB_OK)
+		return 503;
+	if (db_exec(db, a, &r, "SELECT id FROM users WHERE id = ? FOR UPDATE", "i", target_id) !=
+		    DB_OK ||
+	    (r.nrows && follow_row(db, a, "follows", "follower_id", "followee_id", user_id,
+				   target_id, on, changed)))
+		goto fail;
+	if (r.nrows == 0) {
+		db_rollback(db);
+		return 404;
+	}
+	const char *d = on ? "+ 1" : "- 1";
+	if (*changed &&
+	    (db_exec(db, a, NULL,
+		     arena_printf(a, "UPDATE users SET follower_count = follower_count %s WHERE id = ?",
+				  d),
+		     "i", target_id) != DB_OK ||
+	     db_exec(db, a, NULL,
+		     arena_printf(a,
+				  "UPDATE users SET following_count = following_count %s WHERE id = ?",
+				  d),
+		     "i", user_id) != DB_OK))
+		goto fail;
+	if (db_commit(db) != DB_OK)
+		return 503;
+	if (on && *changed)
+		social_notify(db, a, target_id, user_id, "follow", 0, 0);
+	return 0;
+fail:
+	db_rollback(db);
+	return 503;
+}
+
+int social_follow_tag(struct db *db, struct arena *a, int64_t user_id, int64_t tag_id, int on,
+		      int *changed)
+{
+	struct db_res r;
+	*changed = 0;
+	if (db_begin(db) != DB_OK)
+		return 503;
+	if (db_exec(db, a, &r, "SELECT id FROM tags WHERE id = ? FOR UPDATE", "i", tag_id) !=
+		    DB_OK ||
+	    (r.nrows && follow_row(db, a, "tag_follows", "user_id", "tag_id", user_id, tag_id, on,
+				   changed)))
+		goto fail;
+	if (r.nrows == 0) {
+		db_rollback(db);
+		return 404;
+	}
+	if (*changed &&
+	    db_exec(db, a, NULL,
+		    on ? "UPDATE tags SET follower_count = follower_count + 1 WHERE id = ?"
+		       : "UPDATE tags SET follower_count = follower_count - 1 WHERE id = ?",
+		    "i", tag_id) != DB_OK)
+		goto fail;
+	if (db_commit(db) != DB_OK)
+		return 503;
+	return 0;
+fail:
+	db_rollback(db);
+	return 503;
+}
+
+void social_notify(struct db *db, struct arena *a, int64_t user_id, int64_t actor_id,
+		   const char *kind, int64_t post_id, int64_t comment_id)
+{
+	struct db_res r;
+	if (!user_id || user_id == actor_id)
+		return;
+	/* One notice per actor, kind and post: like-unlike-like does not spam. */
+	if (!comment_id &&
+	    db_exec(db, a, &r,
+		    "SELECT 1 FROM notifications WHERE user_id = ? AND actor_id = ? AND kind = ? "
+		    "AND post_id <=> ? LIMIT 1",
+		    "iiss", user_id, actor_id, kind,
+		    post_id ? arena_printf(a, "%lld", (long long)post_id) : NULL) == DB_OK &&
+	    r.nrows)
+		return;
+	db_exec(db, a, NULL,
+		"INSERT INTO notifications (user_id, actor_id, kind, post_id, comment_id, created_at) "
+		"VALUES (?, ?, ?, ?, ?, ?)",
+		"iisssi", user_id, actor_id, kind,
+		post_id ? arena_printf(a, "%lld", (long long)post_id) : NULL,
+		comment_id ? arena_printf(a, "%lld", (long long)comment_id) : NULL, now_unix());
+}
+
+static const char *notice_text(const char *kind)
+{
+	if (!strcmp(kind, "like"))
+		return "liked your post";
+	if (!strcmp(kind, "comment"))
+		return "commented on your post";
+	if (!strcmp(kind, "follow"))
+		return "followed you";
+	if (!strcmp(kind, "remix"))
+		return "remixed your post";
+	return "did something";
+}
+
+cJSON *social_notifications(struct db *db, struct arena *a, const char *media_url,
+			    int64_t user_id, int64_t before, int limit, int64_t *next)
+{
+	struct db_res r;
+	*next = 0;
+	if (db_exec(db, a, &r,
+		    "SELECT n.id, n.kind, n.post_id, n.comment_id, n.created_at, n.read_at, "
+		    "u.username, i.width, i.height, i.blurhash, i.avg_color, i.variants, c.text "
+		    "FROM notifications n JOIN users u ON u.id = n.actor_id "
+		    "LEFT JOIN posts p ON p.id = n.post_id LEFT JOIN images i ON i.id = p.image_id "
+		    "LEFT JOIN comments c ON c.id = n.comment_id "
+		    "WHERE n.user_id = ? AND n.id < ? ORDER BY n.id DESC LIMIT ?",
+		    "iii", user_id, before > 0 ? before : INT64_MAX, (int64_t)limit + 1) != DB_OK)
+		return NULL;
+	size_t n = r.nrows > (size_t)limit ? (size_t)limit : r.nrows;
+	if (r.nrows > (size_t)limit)
+		*next = db_int(&r, n - 1, 0);
+	cJSON *items = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		const char *kind = db_str(&r, i, 1);
+		cJSON_AddNumberToObject(o, "id", (double)db_int(&r, i, 0));
+		cJSON_AddStringToObject(o, "kind", kind);
+		cJSON_AddStringToObject(o, "actor", db_str(&r, i, 6));
+		cJSON_AddStringToObject(o, "text", notice_text(kind));
+		if (db_str(&r, i, 2)) {
+			int64_t pid = db_int(&r, i, 2);
+			cJSON_AddNumberToObject(o, "post_id", (double)pid);
+			cJSON_AddStringToObject(o, "url", arena_printf(a, "/p/%lld", (long long)pid));
+		} else {
+			cJSON_AddStringToObject(o, "url", arena_printf(a, "/u/%s", db_str(&r, i, 6)));
+		}
+		if (db_str(&r, i, 12))
+			cJSON_AddStringToObject(o, "comment", db_str(&r, i, 12));
+		if (db_str(&r, i, 7)) {
+			cJSON *img = post_image_json(a, media_url, db_int(&r, i, 7), db_int(&r, i, 8),
+						     db_str(&r, i, 9), db_str(&r, i, 10),
+						     db_str(&r, i, 11));
+			cJSON *thumb = cJSON_GetObjectItemCaseSensitive(
+			    cJSON_GetObjectItemCaseSensitive(img, "sizes"), "320");
+			if (!thumb)
+				thumb = cJSON_GetObjectItemCaseSensitive(
+				    cJSON_GetObjectItemCaseSensitive(img, "sizes"), "original");
+			if (thumb)
+				cJSON_AddItemToObject(o, "thumb", cJSON_Duplicate(thumb, 1));
+			cJSON_Delete(img);
+		}
+		cJSON_AddBoolToObject(o, "unread", db_str(&r, i, 5) == NULL);
+		cJSON_AddStringToObject(o, "created_at", time_iso(a, db_int(&r, i, 4)));
+		cJSON_AddStringToObject(o, "created_text", time_text(a, db_int(&r, i, 4)));
+		cJSON_AddItemToArray(items, o);
+	}
+	return items;
+}
+
+int64_t social_unread(struct db *db, struct arena *a, int64_t user_id)
+{
+	struct db_res r;
+	if (db_exec(db, a, &r,
+		    "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL", "i",
+		    user_id) != DB_OK)
+		return -1;
+	return db_int(&r, 0, 0);
+}
+
+int social_mark_read(struct db *db, struct arena *a, int64_t user_id, int64_t up_to)
+{
+	return db_exec(db, a, NULL,
+		       "UPDATE notifications SET read_at = ? "
+		       "WHERE user_id = ? AND read_at IS NULL AND id <= ?",
+		       "iii", now_unix(), user_id, up_to > 0 ? up_to : INT64_MAX) == DB_OK
+		   ? 0
+		   : -1;
+}
+
+int social_liked_map(struct db *db, struct arena *a, int64_t user_id, const int64_t *ids,
+		     size_t n, int *liked)
+{
+	memset(liked, 0, n * sizeof(*liked));
+	if (!n || !user_id)
+		return 0;
+	/* One prepared statement for any page size: the ids as a JSON array,
+	 * each looked up by the primary key (post_id, user_id). */
+	char *list = arena_strdup(a, "[");
+	for (size_t i = 0; i < n; i++)
+		list = arena_printf(a, "%s%s%lld", list, i ? "," : "", (long long)ids[i]);
+	list = arena_printf(a, "%s]", list);
+	struct db_res r;
+	if (db_exec(db, a, &r,
+		    "SELECT l.post_id FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j "
+		    "JOIN likes l ON l.post_id = j.id AND l.user_id = ?",
+		    "si", list, user_id) != DB_OK)
+		return -1;
+	for (size_t j = 0; j < r.nrows; j++) {
+		int64_t pid = db_int(&r, j, 0);
+		for (size_t i = 0; i < n; i++)
+			if (ids[i] == pid)
+				liked[i] = 1;
+	}
+	return 0;
+}

@@ -1,0 +1,61 @@
+/* social.h - likes, comments, follows and notifications, counters kept with the rows. */
+#ifndef IMAGIER_SOCIAL_H
+#define IMAGIER_SOCIAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+
+struct cJSON;
+struct db;
+
+#define COMMENT_MAX_CHARS 2000
+#define COMMENT_PAGE      50
+
+/* Like / unlike post_id as user_id. The count moves only when the row does
+ * (liking twice is not an error and counts once). Returns 0 with the new
+ * *count and *changed, 404 (no such post), 503. Notifies the author. */
+int social_like(struct db *db, struct arena *a, int64_t user_id, int64_t post_id, int on,
+		int64_t *count, int *changed);
+
+/* Add a comment (parent_id 0 = top level; a reply to a reply attaches to its
+ * top-level comment). Returns 0 with *id, 404 (post or parent missing), 503. */
+int social_comment_add(struct db *db, struct arena *a, int64_t user_id, int64_t post_id,
+		       int64_t parent_id, const char *text, int64_t *id);
+/* Delete one's own comment (or any, with moderator set). Returns 0 with the
+ * *post_id it was on, 403 (not yours), 404, 503. */
+int social_comment_delete(struct db *db, struct arena *a, int64_t user_id, int moderator,
+			  int64_t comment_id, int64_t *post_id);
+/* Top-level comments of a post, oldest first, after cursor `after` (0 = from
+ * the start), each with its replies; *next = cursor or 0. Deleted comments
+ * with replies stay as "[deleted]". Returns the JSON array or NULL (db). */
+struct cJSON *social_comments(struct db *db, struct arena *a, int64_t post_id, int64_t after,
+			      int limit, int64_t viewer_id, int64_t *next);
+/* One comment as JSON, or NULL. */
+struct cJSON *social_comment_load(struct db *db, struct arena *a, int64_t id, int64_t viewer_id);
+
+/* Follow / unfollow a person (by id) or a tag (by id). 0, 400 (oneself),
+ * 404, 503. *changed tells whether a row moved. */
+int social_follow_user(struct db *db, struct arena *a, int64_t user_id, int64_t target_id,
+		       int on, int *changed);
+int social_follow_tag(struct db *db, struct arena *a, int64_t user_id, int64_t tag_id, int on,
+		      int *changed);
+
+/* Record a notification for user_id (never for oneself). Best effort. */
+void social_notify(struct db *db, struct arena *a, int64_t user_id, int64_t actor_id,
+		   const char *kind, int64_t post_id, int64_t comment_id);
+/* Newest notifications, id < before (0 = newest), with actor names and post
+ * thumbnails. *next cursor or 0. NULL on db failure. */
+struct cJSON *social_notifications(struct db *db, struct arena *a, const char *media_url,
+				   int64_t user_id, int64_t before, int limit, int64_t *next);
+/* Unread count (-1 on failure) and marking everything up to up_to as read
+ * (0 = all). */
+int64_t social_unread(struct db *db, struct arena *a, int64_t user_id);
+int social_mark_read(struct db *db, struct arena *a, int64_t user_id, int64_t up_to);
+
+/* Of the given post ids, which has user_id liked? Sets liked[i]. 0 or -1. */
+int social_liked_map(struct db *db, struct arena *a, int64_t user_id, const int64_t *ids,
+		     size_t n, int *liked);
+
+#endif
