@@ -1,6 +1,7 @@
 /* social.c - likes, comments and follows: pages (forms) and API. */
 #include "app.h"
 #include "db.h"
+#include "feedview.h"
 #include "social.h"
 #include "util.h"
 
@@ -26,6 +27,8 @@ static int like_set(struct ctx *c, int on)
 		return ctx_fail(c, 404, "not_found", "There is no such post.");
 	if (st)
 		return ctx_fail(c, 503, "unavailable", "Could not save that; try again.");
+	if (changed) /* the cached post carries like_count */
+		feed_post_changed(c, c->params[0]);
 	cJSON *d = ctx_data(c);
 	cJSON_AddNumberToObject(d, "post_id", (double)c->params[0]);
 	cJSON_AddNumberToObject(d, "like_count", (double)count);
@@ -98,6 +101,7 @@ int comment_create(struct ctx *c)
 				       : "There is no such post.");
 	if (st)
 		return ctx_fail(c, 503, "unavailable", "Could not save the comment; try again.");
+	feed_post_changed(c, c->params[0]); /* comment_count moved */
 	if (c->api) {
 		cJSON *cm = social_comment_load(c->app->db, c->a, id, c->me->id);
 		if (cm)
@@ -119,6 +123,7 @@ int comment_delete(struct ctx *c)
 		return ctx_fail(c, 403, "forbidden", "You can delete only your own comments.");
 	if (st)
 		return ctx_fail(c, 503, "unavailable", "Could not delete; try again.");
+	feed_post_changed(c, post_id); /* comment_count moved */
 	if (c->api) {
 		cJSON_AddTrueToObject(ctx_data(c), "deleted");
 		cJSON_AddNumberToObject(ctx_data(c), "post_id", (double)post_id);

@@ -520,7 +520,11 @@ def make_pool(st, token, need, seed, first):
             os.unlink(path)
             body, ctype = multipart({"prompt": prompt}, "image", os.path.basename(path),
                                     "image/png" if fmt == "png" else "image/jpeg", content)
-            status, data = st.http("POST", "/api/v1/posts", body, ctype, token, timeout=120)
+            for attempt in range(6):  # 503: e.g. a deadlock between two uploads
+                status, data = st.http("POST", "/api/v1/posts", body, ctype, token, timeout=120)
+                if status != 503:
+                    break
+                time.sleep(0.2 * (attempt + 1))
             with lock:
                 if status == 201 and data and "post" in data:
                     post_ids.append(int(data["post"]["id"]))
@@ -535,6 +539,8 @@ def make_pool(st, token, need, seed, first):
         t.start()
     for t in threads:
         t.join()
+    if post_ids:  # the upload posts are not wanted, only their images
+        st.sql("DELETE FROM posts WHERE id IN (%s)" % ",".join(map(str, post_ids)))
     if errors:
         die("making the image pool failed: %s" % errors[0])
     return post_ids
@@ -1234,8 +1240,7 @@ def generate(st, args, counts):
     need = max(0, counts["images"] - len(have))
     if need:
         log("uploading %d pool images as %s through the API" % (need, bench[0][0]))
-        pids = make_pool(st, bench[0][2], need, args.seed, len(have))
-        st.sql("DELETE FROM posts WHERE id IN (%s)" % ",".join(map(str, pids)))
+        make_pool(st, bench[0][2], need, args.seed, len(have))
         have = [int(r[0]) for r in st.sql("SELECT id FROM images ORDER BY id")]
     pool = have[-counts["images"]:]
     timings["api"] = round(time.monotonic() - t, 1)

@@ -169,7 +169,7 @@ unlock() { exec 9>&-; }
 # ---- setup ------------------------------------------------------------------
 
 setup_dirs() {
-	mkdir -p "$VAR"/{run,log,media,db,nginx,tmp} "$VAR"/nginx/{cache,tmp}
+	mkdir -p "$VAR"/{run,log,media,db,nginx,tmp} "$VAR"/nginx/{cache,tmp,conf.d}
 	[[ $MEDIA_DIR == "$VAR/media" ]] || mkdir -p "$MEDIA_DIR"
 	chmod 700 "$VAR/db" "$VAR/run"
 }

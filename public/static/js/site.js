@@ -84,8 +84,7 @@
       .then(function (d) {
         btn.setAttribute("aria-pressed", d.liked_by_me ? "true" : "false");
         btn.classList.toggle("liked", !!d.liked_by_me);
-        btn.setAttribute("aria-label", (d.liked_by_me ? "Unlike" : "Like") + " (" + d.like_count + " likes)");
-        btn.firstChild.nodeValue = d.liked_by_me ? "\u2665 " : "\u2661 ";
+        var ic = btn.querySelector(".ic"); if (ic) ic.textContent = d.liked_by_me ? "\u2665" : "\u2661";
         var n = btn.querySelector(".n"); if (n) n.textContent = d.like_count;
         var like = form.querySelector("input[name=like]"); if (like) like.value = d.liked_by_me ? "0" : "1";
       })

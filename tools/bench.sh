@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# tools/bench.sh - `make bench`: measure imagier against its own ceiling and
+# floor, side by side in one run on this machine, with wrk.
+#
+#   ceiling: nginx serving a static file the size of the feed page
+#   floor:   a bare libfcgi "hello" of the same size through the same nginx
+#   then:    the anonymous latest feed, the logged-in following and for-you
+#            feeds (warm cache), the same with the cache emptied, a post
+#            page, a like, a comment; a feed page at 1M posts vs 10k posts;
+#            the procedural generator and the image pipeline (procbench);
+#            the lineage of a family of thousands.
+#
+# Data: tools/gendata.py fills build/bench/large (BENCH_SCALE, default 1 =
+# 100k users, 1M posts, 10M likes, 2M comments, 1M follows) and
+# build/bench/small (1/100 of that) once; later runs reuse them.
+# Knobs: BENCH_SCALE, BENCH_SECONDS (per run, default 8), BENCH_RUNS (3; the
+# median is reported), BENCH_CONNS (32).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+SCALE=${BENCH_SCALE:-1}
+SECS=${BENCH_SECONDS:-8}
+RUNS=${BENCH_RUNS:-3}
+CONNS=${BENCH_CONNS:-32}
+BUILD=build/rel
+export IMAGIER_ROOT=$ROOT IMAGIER_BIN=$ROOT/bin IMAGIER_GEN=0
+OUT=build/bench/results-$(date +%Y%m%d-%H%M%S).txt
+mkdir -p build/bench
+
+say() { printf '%s\n' "$*" | tee -a "$OUT"; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# stack NAME: start (or reuse) the bench stack NAME; sets VAR, PORT, URL.
+stack() {
+	VAR=$ROOT/build/bench/$1/var
+	if [[ -f $VAR/run/port ]] && IMAGIER_VAR=$VAR tools/stack.sh status >/dev/null 2>&1; then
+		PORT=$(cat "$VAR/run/port")
+	else
+		PORT=$(free_port)
+		IMAGIER_VAR=$VAR IMAGIER_PORT=$PORT IMAGIER_ADMIN_PASSWORD=bench-admin-password-1 \
+			tools/stack.sh start >/dev/null
+	fi
+	URL=http://127.0.0.1:$PORT
+	export IMAGIER_VAR=$VAR IMAGIER_PORT=$PORT
+}
+
+# data SCALE: fill the current stack once.
+data() {
+	if [[ ! -f $VAR/gendata.json ]]; then
+		say "# generating data at scale $1 into $VAR (once; reused later)"
+		python3 tools/gendata.py --var "$VAR" --scale "$1" | tail -3 | sed 's/^/#   /' | tee -a "$OUT"
+	fi
+}
+
+# wrk_median NAME URL-PATH [wrk args...]: RUNS runs; prints "rps p50 p99".
+wrk_median() {
+	local name=$1 path=$2 i out rps p50 p99
+	shift 2
+	local -a r=() a=() b=()
+	for ((i = 0; i < RUNS; i++)); do
+		out="$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$@" "$URL$path" 2>&1)"
+		rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+		p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+		p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+		non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+		[[ -z $non2xx ]] || say "#   $name: $non2xx non-2xx answers in run $((i + 1))"
+		r+=("$rps") a+=("$(to_ms "$p50")") b+=("$(to_ms "$p99")")
+	done
+	printf '%s %s %s\n' "$(median "${r[@]}")" "$(median "${a[@]}")" "$(median "${b[@]}")"
+}
+to_ms() { # wrk prints 1.23ms, 456.00us, 1.2s
+	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/ && v !~ /ms$/) n *= 1000; printf "%.2f", n }'
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+row() { # row NAME "rps p50 p99" [ratio-label ratio]
+	read -r rps p50 p99 <<<"$2"
+	printf '%-34s %10s %9s %9s   %s\n' "$1" "$rps" "$p50" "$p99" "${3:-}" | tee -a "$OUT"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+login() { # login USER PASSWORD: prints the bearer token
+	curl -s -X POST "$URL/api/v1/sessions" -H 'Content-Type: application/json' \
+		--data "{\"username\":\"$1\",\"password\":\"$2\"}" | jq -r .token
+}
+
+# ---- the large data set: everything measured side by side -------------------
+stack large
+data "$SCALE"
+TOKEN=$(login bench1 bench-password-1)
+[[ -n $TOKEN && $TOKEN != null ]] || { echo "bench: cannot log in as bench1" >&2; exit 1; }
+export BENCH_TOKEN=$TOKEN
+MAX_POST=$(mariadb --socket="$VAR/run/mysqld.sock" -u "$(id -un)" -N -B imagier -e 'SELECT MAX(id) FROM posts')
+export BENCH_MAX_POST=$MAX_POST
+COOKIE="Cookie: imagier_session=$TOKEN"
+
+# The static twin and the hello floor, at the size of the anonymous feed page.
+SIZE=$(curl -s "$URL/" | wc -c)
+mkdir -p "$VAR/nginx/bench"
+head -c "$SIZE" /dev/zero | tr '\0' 'x' >"$VAR/nginx/bench/static.html"
+"$ROOT/$BUILD/tests/hello-fcgi" "$VAR/run/hello.sock" "$SIZE" >/dev/null 2>&1 &
+HELLO=$!
+trap 'kill $HELLO 2>/dev/null || true; rm -f "$VAR/nginx/conf.d/bench.conf"' EXIT
+cat >"$VAR/nginx/conf.d/bench.conf" <<CONF
+location = /__bench/static.html { alias $VAR/nginx/bench/static.html; }
+location = /__bench/hello { fastcgi_pass unix:$VAR/run/hello.sock; }
+CONF
+nginx -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -s reload 2>/dev/null
+sleep 1
+
+say ""
+say "# imagier bench $(date -u +%FT%TZ) on $(nproc) cores; wrk -t2 -c$CONNS, ${SECS}s x $RUNS runs (median)"
+say "# data: $(jq -c . "$VAR/gendata.json" 2>/dev/null || echo '?'); feed page $SIZE bytes"
+printf '%-34s %10s %9s %9s   %s\n' "what" "req/s" "p50 ms" "p99 ms" "ratio" | tee -a "$OUT"
+static=$(wrk_median static /__bench/static.html)
+row "nginx static (ceiling)" "$static"
+hello=$(wrk_median hello /__bench/hello)
+row "libfcgi hello (floor)" "$hello" "x static" "$(ratio "${hello%% *}" "${static%% *}")"
+r=$(wrk_median anon /)
+row "anonymous latest feed" "$r" "x static (target >= 0.9)" "$(ratio "${r%% *}" "${static%% *}")"
+r=$(wrk_median following /following -H "$COOKIE")
+row "following feed, warm" "$r" "x hello (target >= 0.8)" "$(ratio "${r%% *}" "${hello%% *}")"
+r=$(wrk_median foryou /foryou -H "$COOKIE")
+row "for-you feed, warm" "$r" "x hello (target >= 0.8)" "$(ratio "${r%% *}" "${hello%% *}")"
+r=$(wrk_median post "/p/$((MAX_POST / 2))" -H "$COOKIE")
+row "post page (logged in)" "$r" "x hello" "$(ratio "${r%% *}" "${hello%% *}")"
+r=$(wrk_median like /api/v1/posts/1/like -s tests/bench/like.lua)
+row "like / unlike (API)" "$r"
+r=$(wrk_median comment /api/v1/posts/1/comments -s tests/bench/comment.lua)
+row "comment (API)" "$r"
+
+# Cold: the pool without memcached, so every page is built from MariaDB.
+IMAGIER_CACHE_SERVERS="" tools/stack.sh restart-fcgi >/dev/null
+r=$(wrk_median following-cold /following -H "$COOKIE")
+row "following feed, no cache" "$r" "(target p99 <= 25 ms)"
+r=$(wrk_median foryou-cold /foryou -H "$COOKIE")
+row "for-you feed, no cache" "$r" "(target p99 <= 25 ms)"
+r=$(wrk_median latest-cold "/?nocache=1" -H "Cookie: imagier_session=x")
+row "latest feed, no cache" "$r" "(target p99 <= 25 ms)"
+large_cold=$(wrk_median latest-cold-api "/api/v1/feed?kind=latest&cursor=$((MAX_POST / 2))" -H "Authorization: Bearer $TOKEN")
+row "feed page mid-way, no cache (1M)" "$large_cold"
+tools/stack.sh restart-fcgi >/dev/null
+kill $HELLO 2>/dev/null || true
+
+# ---- the small data set: the same page at 1/100 of the volume --------------
+stack small
+data "$(awk -v s="$SCALE" 'BEGIN { print s / 100 }')"
+TOKEN=$(login bench1 bench-password-1)
+SMALL_MAX=$(mariadb --socket="$VAR/run/mysqld.sock" -u "$(id -un)" -N -B imagier -e 'SELECT MAX(id) FROM posts')
+IMAGIER_CACHE_SERVERS="" tools/stack.sh restart-fcgi >/dev/null
+small_cold=$(wrk_median small "/api/v1/feed?kind=latest&cursor=$((SMALL_MAX / 2))" -H "Authorization: Bearer $TOKEN")
+row "feed page mid-way, no cache (10k)" "$small_cold" "1M/10k p50 (target <= 1.3)" \
+	"$(ratio "$(awk '{print $2}' <<<"$large_cold")" "$(awk '{print $2}' <<<"$small_cold")")"
+tools/stack.sh restart-fcgi >/dev/null
+
+# ---- generation ---------------------------------------------------------------
+say ""
+say "# procedural generator and the image pipeline on its output (procbench 20)"
+"$ROOT/$BUILD/tests/procbench" 20 | tee -a "$OUT"
+say ""
+say "# results saved in $OUT"
