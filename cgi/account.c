@@ -1,6 +1,7 @@
 /* account.c - sign up, log in, log out (pages and API share the handlers). */
 #include "app.h"
 #include "auth.h"
+#include "cache.h"
 #include "db.h"
 #include "log.h"
 #include "util.h"
@@ -158,6 +159,7 @@ int session_delete(struct ctx *c)
 	if (db_exec(c->app->db, c->a, NULL, "DELETE FROM sessions WHERE token_hash = ?", "b", h,
 		    sizeof(h)) != DB_OK)
 		return ctx_fail(c, 503, "unavailable", "Could not log out right now; try again.");
+	cache_delete(c->app->cache, session_cache_key(c->a, c->session_token));
 	if (!c->bearer)
 		ctx_cookie(c, SESSION_COOKIE, "", -1);
 	if (c->api)

@@ -101,6 +101,9 @@ void ctx_cookie(struct ctx *c, const char *name, const char *value, long max_age
 /* The lazily created view model object. */
 struct cJSON *ctx_data(struct ctx *c);
 
+/* The memcached key of a session token's cached lookup (logout deletes it). */
+char *session_cache_key(struct arena *a, const char *token);
+
 /* routes.c */
 extern const struct route routes[];
 extern const size_t nroutes;

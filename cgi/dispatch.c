@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <cjson/cJSON.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +208,35 @@ static void allow_header(struct ctx *c, const char *path)
 
 /* ---- session and CSRF -------------------------------------------------- */
 
+/* memcached key of a session: never the token, only its hash. */
+char *session_cache_key(struct arena *a, const char *token)
+{
+	unsigned char h[AUTH_HASH_LEN];
+	char hex[2 * AUTH_HASH_LEN + 1];
+	auth_token_hash(token, h);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	return arena_printf(a, "imagier:sess:%s", hex);
+}
+
+/* A session from memcached: "uid\ncsrf\nusername\nrole". 1 if found. */
+static int session_cached(struct ctx *c, const char *key)
+{
+	char *v;
+	size_t len;
+	if (cache_get(c->app->cache, c->a, key, &v, &len))
+		return 0;
+	char *save = NULL, *uid = strtok_r(v, "\n", &save), *csrf = strtok_r(NULL, "\n", &save);
+	char *name = strtok_r(NULL, "\n", &save), *role = strtok_r(NULL, "\n", &save);
+	if (!uid || !csrf || !name || !role)
+		return 0;
+	c->me = arena_zalloc(c->a, sizeof(*c->me));
+	c->me->id = strtoll(uid, NULL, 10);
+	c->me->username = name;
+	c->me->role = role;
+	c->csrf = csrf;
+	return 1;
+}
+
 static void session_load(struct ctx *c)
 {
 	const char *auth = kv_get(&c->req->headers, "authorization");
@@ -222,11 +252,14 @@ static void session_load(struct ctx *c)
 	c->session_token = tok;
 	if (strlen(tok) != AUTH_TOKEN_LEN)
 		goto stale;
+	char *key = session_cache_key(c->a, tok);
+	if (session_cached(c, key))
+		return;
 	unsigned char h[AUTH_HASH_LEN];
 	auth_token_hash(tok, h);
 	struct db_res r;
 	if (db_exec(c->app->db, c->a, &r,
-		    "SELECT s.user_id, s.csrf, u.username, u.role FROM sessions s "
+		    "SELECT s.user_id, s.csrf, u.username, u.role, s.expires_at FROM sessions s "
 		    "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
 		    "bi", h, sizeof(h), now_unix()) != DB_OK) {
 		/* Unknown, not invalid: keep the cookie (an outage must not log
@@ -241,6 +274,11 @@ static void session_load(struct ctx *c)
 	c->me->username = db_str(&r, 0, 2);
 	c->me->role = db_str(&r, 0, 3);
 	c->csrf = db_str(&r, 0, 1);
+	/* Cached for a while (never past its expiry); logout deletes it. */
+	int64_t left = db_int(&r, 0, 4) - now_unix();
+	char *val = arena_printf(c->a, "%lld\n%s\n%s\n%s", (long long)c->me->id, c->csrf,
+				 c->me->username, c->me->role);
+	cache_set(c->app->cache, key, val, strlen(val), left < 300 ? (int)left : 300);
 	return;
 stale:
 	/* A forged or expired cookie: treat as anonymous and clear it. */
