@@ -68,19 +68,19 @@ struct ctx {
 	struct response *resp;
 	struct arena *a;
 	const struct route *route;
-	int64_t params[CTX_MAX_PARAMS];       /* numeric path parameters ({id}), in order */
-	const char *sparams[CTX_MAX_PARAMS];  /* other path parameters, decoded */
-	int api;			/* 1: JSON face */
-	struct user *me;		/* NULL when anonymous */
-	const char *csrf;		/* token forms must echo, or NULL */
-	int bearer;			/* authenticated by Authorization: Bearer */
-	const char *session_token;	/* raw token from the cookie or header */
-	int session_down;		/* 1: the token could not be checked (db down) */
-	struct cJSON *data;		/* the view model the handler builds */
-	const char *view;		/* template override (else route->view) */
-	const char *title;		/* page title */
-	const char *err_code, *err_msg; /* set by ctx_fail */
-	const char *location;		/* redirect target for HTML */
+	int64_t params[CTX_MAX_PARAMS];	     /* numeric path parameters ({id}), in order */
+	const char *sparams[CTX_MAX_PARAMS]; /* other path parameters, decoded */
+	int api;			     /* 1: JSON face */
+	struct user *me;		     /* NULL when anonymous */
+	const char *csrf;		     /* token forms must echo, or NULL */
+	int bearer;			     /* authenticated by Authorization: Bearer */
+	const char *session_token;	     /* raw token from the cookie or header */
+	int session_down;		     /* 1: the token could not be checked (db down) */
+	struct cJSON *data;		     /* the view model the handler builds */
+	const char *view;		     /* template override (else route->view) */
+	const char *title;		     /* page title */
+	const char *err_code, *err_msg;	     /* set by ctx_fail */
+	const char *location;		     /* redirect target for HTML */
 };
 
 /* Handlers return an HTTP status. Helpers: */

@@ -230,7 +230,8 @@ static int cmd_sweep_media(struct config *cfg, int argc, char **argv)
 			grace = (int64_t)v;
 			i++;
 		} else {
-			fprintf(stderr, "usage: imagier sweep-media [--dry-run] [--grace SECONDS]\n");
+			fprintf(stderr,
+				"usage: imagier sweep-media [--dry-run] [--grace SECONDS]\n");
 			return 2;
 		}
 	}

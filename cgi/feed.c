@@ -75,66 +75,77 @@ int feed_render_items(struct ctx *c, const struct feed_page *pg, cJSON *items)
 		ids[i] = pg->items[i].id;
 	if (hydrate(c, ids, pg->n, posts))
 		return -1;
-	if (c->me && social_liked_map(c->app->db, c->a, c->me->id, ids, pg->n, liked))
-		return -1;
+	/* What the viewer liked is extra: without the database a cached page is
+	 * still served, only without liked_by_me. */
+	int mine = c->me && !social_liked_map(c->app->db, c->a, c->me->id, ids, pg->n, liked);
 	for (size_t i = 0; i < pg->n; i++) {
 		if (!posts[i])
 			continue; /* deleted since the ids were cached */
 		cJSON_AddStringToObject(posts[i], "reason", pg->items[i].reason);
-		if (c->me)
+		if (mine)
 			cJSON_AddBoolToObject(posts[i], "liked_by_me", liked[i]);
 		cJSON_AddItemToArray(items, posts[i]);
 	}
 	return 0;
 }
 
-/* The ids of one page, through memcached: key + ids/reasons as text. */
+int feed_page_decode(struct ctx *c, const char *text, size_t len, struct feed_page *pg)
+{
+	cJSON *j = cJSON_ParseWithLength(text, len);
+	cJSON *its = cJSON_GetObjectItemCaseSensitive(j, "i");
+	if (!cJSON_IsArray(its)) {
+		cJSON_Delete(j);
+		return -1;
+	}
+	size_t n = (size_t)cJSON_GetArraySize(its);
+	pg->items = arena_zalloc(c->a, (n + 1) * sizeof(*pg->items));
+	pg->n = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, its)
+	{
+		cJSON *id = cJSON_GetArrayItem(e, 0), *why = cJSON_GetArrayItem(e, 1);
+		if (!cJSON_IsNumber(id) || !cJSON_IsString(why))
+			continue;
+		pg->items[pg->n].id = (int64_t)id->valuedouble;
+		pg->items[pg->n++].reason = arena_strdup(c->a, why->valuestring);
+	}
+	pg->next_id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "n"));
+	pg->next_likes = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "l"));
+	cJSON_Delete(j);
+	return 0;
+}
+
+void feed_page_store(struct ctx *c, const char *key, int ttl, const struct feed_page *pg)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON *its = cJSON_AddArrayToObject(j, "i");
+	for (size_t i = 0; i < pg->n; i++) {
+		cJSON *e = cJSON_CreateArray();
+		cJSON_AddItemToArray(e, cJSON_CreateNumber((double)pg->items[i].id));
+		cJSON_AddItemToArray(e, cJSON_CreateString(pg->items[i].reason));
+		cJSON_AddItemToArray(its, e);
+	}
+	cJSON_AddNumberToObject(j, "n", (double)pg->next_id);
+	cJSON_AddNumberToObject(j, "l", (double)pg->next_likes);
+	char *s = cJSON_PrintUnformatted(j);
+	cache_set(c->app->cache, key, s, strlen(s), ttl);
+	free(s);
+	cJSON_Delete(j);
+}
+
+/* The ids of one page, through memcached under key (NULL: no caching). */
 static int cached_ids(struct ctx *c, const char *key, int ttl, struct feed_page *pg,
 		      int (*load)(struct ctx *, void *, struct feed_page *), void *arg)
 {
 	char *hit;
 	size_t len;
-	if (key && cache_get(c->app->cache, c->a, key, &hit, &len) == 0) {
-		cJSON *j = cJSON_ParseWithLength(hit, len);
-		cJSON *its = cJSON_GetObjectItemCaseSensitive(j, "i");
-		if (cJSON_IsArray(its)) {
-			size_t n = (size_t)cJSON_GetArraySize(its);
-			pg->items = arena_zalloc(c->a, (n + 1) * sizeof(*pg->items));
-			pg->n = 0;
-			const cJSON *e;
-			cJSON_ArrayForEach(e, its)
-			{
-				cJSON *id = cJSON_GetArrayItem(e, 0), *why = cJSON_GetArrayItem(e, 1);
-				if (!cJSON_IsNumber(id) || !cJSON_IsString(why))
-					continue;
-				pg->items[pg->n].id = (int64_t)id->valuedouble;
-				pg->items[pg->n++].reason = arena_strdup(c->a, why->valuestring);
-			}
-			pg->next_id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "n"));
-			pg->next_likes = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "l"));
-			cJSON_Delete(j);
-			return 0;
-		}
-		cJSON_Delete(j);
-	}
+	if (key && cache_get(c->app->cache, c->a, key, &hit, &len) == 0 &&
+	    feed_page_decode(c, hit, len, pg) == 0)
+		return 0;
 	if (load(c, arg, pg))
 		return -1;
-	if (key) {
-		cJSON *j = cJSON_CreateObject();
-		cJSON *its = cJSON_AddArrayToObject(j, "i");
-		for (size_t i = 0; i < pg->n; i++) {
-			cJSON *e = cJSON_CreateArray();
-			cJSON_AddItemToArray(e, cJSON_CreateNumber((double)pg->items[i].id));
-			cJSON_AddItemToArray(e, cJSON_CreateString(pg->items[i].reason));
-			cJSON_AddItemToArray(its, e);
-		}
-		cJSON_AddNumberToObject(j, "n", (double)pg->next_id);
-		cJSON_AddNumberToObject(j, "l", (double)pg->next_likes);
-		char *s = cJSON_PrintUnformatted(j);
-		cache_set(c->app->cache, key, s, strlen(s), ttl);
-		free(s);
-		cJSON_Delete(j);
-	}
+	if (key)
+		feed_page_store(c, key, ttl, pg);
 	return 0;
 }
 
@@ -228,7 +239,7 @@ static int show_latest(struct ctx *c)
 			: NULL;
 	if (cached_ids(c, key, IDS_CACHE_TTL, &pg, load_latest, &f))
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	c->title = f.before ? "Latest — older posts" : NULL;
+	c->title = f.before ? "Older posts" : NULL;
 	feed_tabs(c, "latest");
 	return feed_finish(c, &pg, id_cursor(c, pg.next_id), c->api ? "" : "/");
 }

@@ -14,6 +14,9 @@ struct feed_page;
 /* Hydrate a page of ids into post objects (cached one by one), with
  * "reason" and, for a logged-in viewer, "liked_by_me". 0 or -1. */
 int feed_render_items(struct ctx *c, const struct feed_page *pg, struct cJSON *items);
+/* A page of ids and reasons to / from its cached JSON text. */
+int feed_page_decode(struct ctx *c, const char *text, size_t len, struct feed_page *pg);
+void feed_page_store(struct ctx *c, const char *key, int ttl, const struct feed_page *pg);
 /* A post's counts changed: drop its cached copy. */
 void feed_post_changed(struct ctx *c, int64_t post_id);
 /* Parse ?cursor= as a post id (0 when absent). 0 or a failed status. */

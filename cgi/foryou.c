@@ -59,6 +59,46 @@ static void pool_add(struct pool *p, const struct db_res *r, unsigned source, in
 }
 
 #define CAND "p.id, p.user_id, p.created_at, p.like_count, p.comment_count, p.remix_count"
+#define RISING_KEY "imagier:rising"
+#define RISING_TTL 60
+
+/* What is rising is the same for everybody: the most liked posts of the
+ * last two days, cached for a minute as the query's rows (tab separated). */
+static int rising(struct ctx *c, struct db_res *r)
+{
+	char *hit;
+	size_t len;
+	if (cache_get(c->app->cache, c->a, RISING_KEY, &hit, &len) == 0) {
+		size_t rows = 0;
+		for (size_t i = 0; i < len; i++)
+			rows += hit[i] == '\n';
+		memset(r, 0, sizeof(*r));
+		r->ncols = 6;
+		r->cells = arena_zalloc(c->a, (rows * 6 + 1) * sizeof(char *));
+		r->lens = arena_zalloc(c->a, (rows * 6 + 1) * sizeof(size_t));
+		char *save = NULL;
+		for (char *line = strtok_r(hit, "\n", &save); line && r->nrows < rows;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char *s2 = NULL, *f = strtok_r(line, "\t", &s2);
+			for (size_t k = 0; k < 6 && f; k++, f = strtok_r(NULL, "\t", &s2))
+				r->cells[r->nrows * 6 + k] = f;
+			r->nrows++;
+		}
+		return 0;
+	}
+	if (db_exec(c->app->db, c->a, r,
+		    "SELECT " CAND " FROM posts p WHERE p.id >= (SELECT IFNULL(MIN(id), 0) FROM "
+		    "posts WHERE created_at > ?) ORDER BY p.like_count DESC, p.id DESC LIMIT 150",
+		    "i", now_unix() - 2 * 86400) != DB_OK)
+		return -1;
+	char *text = arena_strdup(c->a, "");
+	for (size_t i = 0; i < r->nrows; i++)
+		text = arena_printf(c->a, "%s%s\t%s\t%s\t%s\t%s\t%s\n", text, db_str(r, i, 0),
+				    db_str(r, i, 1), db_str(r, i, 2), db_str(r, i, 3), db_str(r, i, 4),
+				    db_str(r, i, 5));
+	cache_set(c->app->cache, RISING_KEY, text, strlen(text), RISING_TTL);
+	return 0;
+}
 
 static int gather(struct ctx *c, struct pool *p, uint64_t seed)
 {
@@ -66,17 +106,23 @@ static int gather(struct ctx *c, struct pool *p, uint64_t seed)
 	struct arena *a = c->a;
 	int64_t uid = c->me->id, since = now_unix() - FY_DAYS * 86400;
 	struct db_res r;
+	/* "Recent" as an id bound: ids grow with time, and (user_id, id) and
+	 * (tag_id, post_id) are the indexes the walks use. */
+	if (db_exec(db, a, &r, "SELECT IFNULL(MIN(id), 0) FROM posts WHERE created_at > ?", "i",
+		    since) != DB_OK)
+		return -1;
+	int64_t min_id = db_int(&r, 0, 0);
 	if (db_exec(db, a, &r,
 		    "SELECT " CAND " FROM follows f JOIN posts p ON p.user_id = f.followee_id "
-		    "WHERE f.follower_id = ? AND p.created_at > ? ORDER BY p.id DESC LIMIT 300",
-		    "ii", uid, since) != DB_OK)
+		    "WHERE f.follower_id = ? AND p.id >= ? ORDER BY p.id DESC LIMIT 300",
+		    "ii", uid, min_id) != DB_OK)
 		return -1;
 	pool_add(p, &r, SRC_FOLLOWED_AUTHOR, 0);
 	if (db_exec(db, a, &r,
 		    "SELECT " CAND ", pt.tag_id FROM tag_follows tf "
 		    "JOIN post_tags pt ON pt.tag_id = tf.tag_id JOIN posts p ON p.id = pt.post_id "
-		    "WHERE tf.user_id = ? AND p.created_at > ? ORDER BY pt.post_id DESC LIMIT 200",
-		    "ii", uid, since) != DB_OK)
+		    "WHERE tf.user_id = ? AND pt.post_id >= ? ORDER BY pt.post_id DESC LIMIT 200",
+		    "ii", uid, min_id) != DB_OK)
 		return -1;
 	pool_add(p, &r, SRC_FOLLOWED_TAG, 6);
 	if (db_exec(db, a, &r,
@@ -86,10 +132,7 @@ static int gather(struct ctx *c, struct pool *p, uint64_t seed)
 		    "i", uid) != DB_OK)
 		return -1;
 	pool_add(p, &r, SRC_REMIX_OF_LIKED, 6);
-	if (db_exec(db, a, &r,
-		    "SELECT " CAND " FROM posts p WHERE p.created_at > ? "
-		    "ORDER BY p.like_count DESC, p.id DESC LIMIT 150",
-		    "i", now_unix() - 2 * 86400) != DB_OK)
+	if (rising(c, &r))
 		return -1;
 	pool_add(p, &r, SRC_RISING, 0);
 	/* Exploration: a seeded random sample of recent posts. */
@@ -150,6 +193,25 @@ static struct rank_weight *weights(struct arena *a, const struct db_res *r, size
 	return w;
 }
 
+/* "Show less" weights of one kind ("author" or "tag"), sorted; NULL on a
+ * database failure. */
+static struct rank_weight *feedback(struct ctx *c, const char *kind, size_t *n)
+{
+	struct db_res r;
+	if (db_exec(c->app->db, c->a, &r,
+		    "SELECT target_id, weight FROM feed_feedback WHERE user_id = ? AND kind = ?",
+		    "is", c->me->id, kind) != DB_OK)
+		return NULL;
+	struct rank_weight *w = arena_zalloc(c->a, (r.nrows + 1) * sizeof(*w));
+	for (size_t i = 0; i < r.nrows; i++) {
+		w[i].id = db_int(&r, i, 0);
+		w[i].w = strtod(db_str(&r, i, 1), NULL);
+	}
+	qsort(w, r.nrows, sizeof(*w), cmp_weight);
+	*n = r.nrows;
+	return w;
+}
+
 static int profile(struct ctx *c, struct rank_profile *prof)
 {
 	struct db *db = c->app->db;
@@ -172,30 +234,9 @@ static int profile(struct ctx *c, struct rank_profile *prof)
 		    "i", uid) != DB_OK)
 		return -1;
 	prof->tag_affinity = weights(a, &r, &prof->ntag_affinity);
-	if (db_exec(db, a, &r,
-		    "SELECT target_id, weight FROM feed_feedback WHERE user_id = ? AND kind = 'author'",
-		    "i", uid) != DB_OK)
+	if (!(prof->less_authors = feedback(c, "author", &prof->nless_authors)) ||
+	    !(prof->less_tags = feedback(c, "tag", &prof->nless_tags)))
 		return -1;
-	struct rank_weight *la = arena_zalloc(a, (r.nrows + 1) * sizeof(*la));
-	for (size_t i = 0; i < r.nrows; i++) {
-		la[i].id = db_int(&r, i, 0);
-		la[i].w = strtod(db_str(&r, i, 1), NULL);
-	}
-	qsort(la, r.nrows, sizeof(*la), cmp_weight);
-	prof->less_authors = la;
-	prof->nless_authors = r.nrows;
-	if (db_exec(db, a, &r,
-		    "SELECT target_id, weight FROM feed_feedback WHERE user_id = ? AND kind = 'tag'",
-		    "i", uid) != DB_OK)
-		return -1;
-	struct rank_weight *lt = arena_zalloc(a, (r.nrows + 1) * sizeof(*lt));
-	for (size_t i = 0; i < r.nrows; i++) {
-		lt[i].id = db_int(&r, i, 0);
-		lt[i].w = strtod(db_str(&r, i, 1), NULL);
-	}
-	qsort(lt, r.nrows, sizeof(*lt), cmp_weight);
-	prof->less_tags = lt;
-	prof->nless_tags = r.nrows;
 	/* Seen: what the last pages showed (two days). */
 	if (db_exec(db, a, &r,
 		    "SELECT post_id FROM impressions WHERE user_id = ? AND shown_at > ? "
@@ -259,49 +300,6 @@ static int build_page(struct ctx *c, uint64_t seed, struct feed_page *pg)
 	return 0;
 }
 
-/* A page's ids and reasons as cached JSON [[id,"reason"],...]. */
-static int page_from_cache(struct ctx *c, const char *key, struct feed_page *pg)
-{
-	char *hit;
-	size_t len;
-	if (cache_get(c->app->cache, c->a, key, &hit, &len))
-		return -1;
-	cJSON *j = cJSON_ParseWithLength(hit, len);
-	if (!cJSON_IsArray(j)) {
-		cJSON_Delete(j);
-		return -1;
-	}
-	size_t n = (size_t)cJSON_GetArraySize(j);
-	pg->items = arena_zalloc(c->a, (n + 1) * sizeof(*pg->items));
-	pg->n = 0;
-	const cJSON *e;
-	cJSON_ArrayForEach(e, j)
-	{
-		cJSON *id = cJSON_GetArrayItem(e, 0), *why = cJSON_GetArrayItem(e, 1);
-		if (cJSON_IsNumber(id) && cJSON_IsString(why)) {
-			pg->items[pg->n].id = (int64_t)id->valuedouble;
-			pg->items[pg->n++].reason = arena_strdup(c->a, why->valuestring);
-		}
-	}
-	cJSON_Delete(j);
-	return 0;
-}
-
-static void page_to_cache(struct ctx *c, const char *key, const struct feed_page *pg)
-{
-	cJSON *j = cJSON_CreateArray();
-	for (size_t i = 0; i < pg->n; i++) {
-		cJSON *e = cJSON_CreateArray();
-		cJSON_AddItemToArray(e, cJSON_CreateNumber((double)pg->items[i].id));
-		cJSON_AddItemToArray(e, cJSON_CreateString(pg->items[i].reason));
-		cJSON_AddItemToArray(j, e);
-	}
-	char *s = cJSON_PrintUnformatted(j);
-	cache_set(c->app->cache, key, s, strlen(s), FY_CACHE_TTL);
-	free(s);
-	cJSON_Delete(j);
-}
-
 int foryou_show(struct ctx *c)
 {
 	if (!c->me)
@@ -326,11 +324,14 @@ int foryou_show(struct ctx *c)
 				       (unsigned long long)ver, (unsigned long long)seed, page)
 			: NULL;
 	struct feed_page pg = {0};
-	if (!key || page_from_cache(c, key, &pg)) {
+	char *hit;
+	size_t len;
+	if (!key || cache_get(c->app->cache, c->a, key, &hit, &len) ||
+	    feed_page_decode(c, hit, len, &pg)) {
 		if (build_page(c, seed + (uint64_t)page, &pg))
 			return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 		if (key)
-			page_to_cache(c, key, &pg);
+			feed_page_store(c, key, FY_CACHE_TTL, &pg);
 	}
 	cJSON *d = ctx_data(c);
 	cJSON *items = cJSON_AddArrayToObject(d, "items");

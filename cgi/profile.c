@@ -41,18 +41,13 @@ static cJSON *user_json(struct ctx *c, int64_t user_id, int *status)
 	cJSON_AddNumberToObject(u, "following_count", (double)db_int(&r, 0, 6));
 	cJSON_AddStringToObject(u, "created_at", time_iso(c->a, db_int(&r, 0, 7)));
 	cJSON_AddStringToObject(u, "url", arena_printf(c->a, "/u/%s", db_str(&r, 0, 1)));
-	if (db_str(&r, 0, 8)) {
-		cJSON *img = post_image_json(c->a, c->app->cfg.media_url, db_int(&r, 0, 8),
-					     db_int(&r, 0, 9), db_str(&r, 0, 10), db_str(&r, 0, 11),
-					     db_str(&r, 0, 12));
-		cJSON *sizes = cJSON_GetObjectItemCaseSensitive(img, "sizes");
-		cJSON *best = cJSON_GetObjectItemCaseSensitive(sizes, "320");
-		if (!best)
-			best = cJSON_GetObjectItemCaseSensitive(sizes, "original");
-		if (best)
-			cJSON_AddItemToObject(u, "avatar", cJSON_Duplicate(best, 1));
-		cJSON_Delete(img);
-	}
+	cJSON *avatar = db_str(&r, 0, 8) ? post_thumb_json(c->a, c->app->cfg.media_url,
+							   db_int(&r, 0, 8), db_int(&r, 0, 9),
+							   db_str(&r, 0, 10), db_str(&r, 0, 11),
+							   db_str(&r, 0, 12))
+					 : NULL;
+	if (avatar)
+		cJSON_AddItemToObject(u, "avatar", avatar);
 	if (c->me && c->me->id != user_id) {
 		if (db_exec(c->app->db, c->a, &r,
 			    "SELECT 1 FROM follows WHERE follower_id = ? AND followee_id = ?", "ii",

@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <string.h>
 
 #define SEARCH_MAX_CHARS 200
@@ -25,6 +26,36 @@ static char *like_prefix(struct arena *a, const char *q)
 	*o++ = '%';
 	*o = '\0';
 	return out;
+}
+
+/* The words of q as a boolean-mode query that requires every word:
+ * "+sunset +sea". Only letters, digits, _ and non-ASCII bytes make words
+ * (InnoDB's parser chokes on some punctuation, and operators typed by a
+ * person must stay text); words under 3 bytes are below InnoDB's token size
+ * and are left out. Requiring all words keeps the hit list (and its sort)
+ * small on a big site. NULL when no word is left. */
+static char *fulltext_words(struct arena *a, const char *q)
+{
+	size_t n = strlen(q);
+	char *out = arena_alloc(a, 2 * n + 2), *o = out;
+	int words = 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && (isalnum((unsigned char)q[j]) || q[j] == '_' ||
+				 (unsigned char)q[j] >= 0x80))
+			j++;
+		if (j - i >= 3 && words < 12) {
+			if (words)
+				*o++ = ' ';
+			*o++ = '+';
+			memcpy(o, q + i, j - i);
+			o += j - i;
+			words++;
+		}
+		i = j > i ? j : i + 1;
+	}
+	*o = '\0';
+	return words ? out : NULL;
 }
 
 int search_show(struct ctx *c)
@@ -48,11 +79,13 @@ int search_show(struct ctx *c)
 	cJSON_AddStringToObject(d, "q", clean);
 	c->title = arena_printf(c->a, "Search: %s", clean);
 	/* Natural language mode: quotes, +, -, * are plain text, never syntax. */
-	struct db_res r;
-	if (db_exec(c->app->db, c->a, &r,
+	struct db_res r = {0};
+	const char *words = fulltext_words(c->a, clean);
+	if (words &&
+	    db_exec(c->app->db, c->a, &r,
 		    "SELECT id FROM posts WHERE MATCH (prompt, caption, tags) "
-		    "AGAINST (? IN NATURAL LANGUAGE MODE) AND id < ? ORDER BY id DESC LIMIT ?",
-		    "sii", clean, before > 0 ? before : INT64_MAX, (int64_t)FEED_PAGE + 1) != DB_OK)
+		    "AGAINST (? IN BOOLEAN MODE) AND id < ? ORDER BY id DESC LIMIT ?",
+		    "sii", words, before > 0 ? before : INT64_MAX, (int64_t)FEED_PAGE + 1) != DB_OK)
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	struct feed_page pg = {0};
 	size_t n = r.nrows > FEED_PAGE ? FEED_PAGE : r.nrows;

@@ -1,5 +1,6 @@
 /* social.c - likes, comments and follows: pages (forms) and API. */
 #include "app.h"
+#include "cache.h"
 #include "db.h"
 #include "feedview.h"
 #include "social.h"
@@ -131,6 +132,14 @@ int comment_delete(struct ctx *c)
 	return ctx_done(c, 200, arena_printf(c->a, "/p/%lld#comments", (long long)post_id));
 }
 
+/* The person's "following" feed is cached under a version of their follows:
+ * a new follow or unfollow must show at once. */
+static void follows_changed(struct ctx *c)
+{
+	cache_bump(c->app->cache,
+		   arena_printf(c->a, "imagier:v:follows:%lld", (long long)c->me->id));
+}
+
 /* Look a person up by name. 0 with *id, or a failed status. */
 int user_lookup(struct ctx *c, const char *name, int64_t *id)
 {
@@ -167,6 +176,8 @@ static int follow_user_set(struct ctx *c, int on)
 		return ctx_fail(c, 400, "self_follow", "You cannot follow yourself.");
 	if (st)
 		return ctx_fail(c, 503, "unavailable", "Could not save that; try again.");
+	if (changed)
+		follows_changed(c);
 	cJSON *d = ctx_data(c);
 	cJSON_AddStringToObject(d, "username", c->sparams[0]);
 	cJSON_AddBoolToObject(d, "following", on);
@@ -199,6 +210,8 @@ static int follow_tag_set(struct ctx *c, int on)
 		return st;
 	if (social_follow_tag(c->app->db, c->a, c->me->id, id, on, &changed))
 		return ctx_fail(c, 503, "unavailable", "Could not save that; try again.");
+	if (changed)
+		follows_changed(c);
 	cJSON *d = ctx_data(c);
 	cJSON_AddStringToObject(d, "tag", c->sparams[0]);
 	cJSON_AddBoolToObject(d, "following", on);

@@ -127,7 +127,7 @@ static int key_set(struct config *c, const struct ckey *k, const char *val, char
 			snprintf(err, errlen, "%s.%s: not a number: '%s'", k->section, k->key, val);
 			return -1;
 		}
-		*(double *)field = d;
+		memcpy(field, &d, sizeof(d));
 		return 0;
 	}
 	case C_SECURE:

@@ -32,29 +32,52 @@ int feed_ids_latest(struct db *db, struct arena *a, int64_t before, int limit,
 	return 0;
 }
 
+/* One try of the following feed within ids [floor, before). */
+static int following_window(struct db *db, struct arena *a, int64_t user_id, int64_t before,
+			    int64_t floor, int limit, struct db_res *r)
+{
+	/* Each branch walks an index newest-first and stops at limit+1; the
+	 * union keeps the best reason per post (people before tags). */
+	return db_exec(db, a, r,
+		       "SELECT x.id, MIN(x.reason) FROM ("
+		       " (SELECT p.id, CONCAT('1because you follow @', u.username) AS reason"
+		       "  FROM follows f JOIN posts p ON p.user_id = f.followee_id"
+		       "  JOIN users u ON u.id = p.user_id"
+		       "  WHERE f.follower_id = ? AND p.id < ? AND p.id >= ?"
+		       "  ORDER BY p.id DESC LIMIT ?)"
+		       " UNION ALL"
+		       " (SELECT pt.post_id, CONCAT('2because you follow #', t.name)"
+		       "  FROM tag_follows tf JOIN post_tags pt ON pt.tag_id = tf.tag_id"
+		       "  JOIN tags t ON t.id = tf.tag_id"
+		       "  WHERE tf.user_id = ? AND pt.post_id < ? AND pt.post_id >= ?"
+		       "  ORDER BY pt.post_id DESC LIMIT ?)"
+		       ") x JOIN posts p2 ON p2.id = x.id WHERE p2.user_id <> ?"
+		       " GROUP BY x.id ORDER BY x.id DESC LIMIT ?",
+		       "iiiiiiiiii", user_id, before, floor, (int64_t)limit + 1, user_id, before,
+		       floor, (int64_t)limit + 1, user_id, (int64_t)limit + 1) == DB_OK
+		   ? 0
+		   : -1;
+}
+
 int feed_ids_following(struct db *db, struct arena *a, int64_t user_id, int64_t before, int limit,
 		       struct feed_page *out)
 {
 	struct db_res r;
-	/* Each branch walks an index newest-first and stops at limit+1; the
-	 * union keeps the best reason per post (people before tags). */
-	if (db_exec(db, a, &r,
-		    "SELECT x.id, MIN(x.reason) FROM ("
-		    " (SELECT p.id, CONCAT('1because you follow @', u.username) AS reason"
-		    "  FROM follows f JOIN posts p ON p.user_id = f.followee_id"
-		    "  JOIN users u ON u.id = p.user_id"
-		    "  WHERE f.follower_id = ? AND p.id < ? ORDER BY p.id DESC LIMIT ?)"
-		    " UNION ALL"
-		    " (SELECT pt.post_id, CONCAT('2because you follow #', t.name)"
-		    "  FROM tag_follows tf JOIN post_tags pt ON pt.tag_id = tf.tag_id"
-		    "  JOIN tags t ON t.id = tf.tag_id"
-		    "  WHERE tf.user_id = ? AND pt.post_id < ? ORDER BY pt.post_id DESC LIMIT ?)"
-		    ") x JOIN posts p2 ON p2.id = x.id WHERE p2.user_id <> ?"
-		    " GROUP BY x.id ORDER BY x.id DESC LIMIT ?",
-		    "iiiiiiii", user_id, before > 0 ? before : INT64_MAX, (int64_t)limit + 1, user_id,
-		    before > 0 ? before : INT64_MAX, (int64_t)limit + 1, user_id,
-		    (int64_t)limit + 1) != DB_OK)
-		return -1;
+	if (before <= 0) {
+		if (db_exec(db, a, &r, "SELECT IFNULL(MAX(id), 0) + 1 FROM posts", "") != DB_OK)
+			return -1;
+		before = db_int(&r, 0, 0);
+	}
+	/* A window of recent ids first (people who follow prolific accounts
+	 * would otherwise sort all their posts), widened until the page is
+	 * full or the window reaches the first post. */
+	for (int64_t width = 20000;; width *= 8) {
+		int64_t floor = before > width ? before - width : 0;
+		if (following_window(db, a, user_id, before, floor, limit, &r))
+			return -1;
+		if (r.nrows > (size_t)limit || floor == 0)
+			break;
+	}
 	take(a, &r, limit, NULL, out);
 	for (size_t i = 0; i < out->n; i++)
 		out->items[i].reason++; /* drop the sort digit */

@@ -31,17 +31,12 @@ static cJSON *node_json(struct arena *a, const char *media_url, const struct db_
 	cJSON_AddStringToObject(n, "prompt", db_str(r, i, 3));
 	cJSON_AddNumberToObject(n, "depth", (double)db_int(r, i, 4));
 	cJSON_AddNumberToObject(n, "remix_count", (double)db_int(r, i, 5));
-	cJSON *img = post_image_json(a, media_url, db_int(r, i, 6), db_int(r, i, 7),
-				     db_str(r, i, 8), db_str(r, i, 9), db_str(r, i, 10));
-	cJSON *sizes = cJSON_GetObjectItemCaseSensitive(img, "sizes");
-	cJSON *thumb = cJSON_GetObjectItemCaseSensitive(sizes, "320");
-	if (!thumb)
-		thumb = cJSON_GetObjectItemCaseSensitive(sizes, "original");
+	cJSON *thumb = post_thumb_json(a, media_url, db_int(r, i, 6), db_int(r, i, 7),
+				       db_str(r, i, 8), db_str(r, i, 9), db_str(r, i, 10));
 	if (thumb)
-		cJSON_AddItemToObject(n, "thumb", cJSON_Duplicate(thumb, 1));
+		cJSON_AddItemToObject(n, "thumb", thumb);
 	cJSON_AddStringToObject(n, "blurhash", db_str(r, i, 8));
 	cJSON_AddStringToObject(n, "color", db_str(r, i, 9));
-	cJSON_Delete(img);
 	return n;
 }
 

@@ -93,6 +93,19 @@ char *post_variants_json(struct arena *a, const struct image_stored *img)
 	return out;
 }
 
+cJSON *post_thumb_json(struct arena *a, const char *media_url, int64_t w, int64_t h,
+			const char *blurhash, const char *color, const char *variants)
+{
+	cJSON *img = post_image_json(a, media_url, w, h, blurhash, color, variants);
+	cJSON *sizes = cJSON_GetObjectItemCaseSensitive(img, "sizes");
+	cJSON *best = cJSON_GetObjectItemCaseSensitive(sizes, "320");
+	if (!best)
+		best = cJSON_GetObjectItemCaseSensitive(sizes, "original");
+	cJSON *out = best ? cJSON_Duplicate(best, 1) : NULL;
+	cJSON_Delete(img);
+	return out;
+}
+
 int64_t image_insert(struct db *db, struct arena *a, const struct image_stored *img)
 {
 	struct db_res r;
@@ -123,16 +136,11 @@ static char *tags_text(struct arena *a, const char **tags, int ntags)
 	return t;
 }
 
-/* Tags of a new post, and the counters of its author and tags. */
+/* Tags of a new post, and their counters. */
 static int tags_insert(struct db *db, struct arena *a, int64_t post_id, const char **tags,
 		       int ntags)
 {
 	struct db_res r;
-	if (db_exec(db, a, NULL,
-		    "UPDATE users SET post_count = post_count + 1 "
-		    "WHERE id = (SELECT user_id FROM posts WHERE id = ?)",
-		    "i", post_id) != DB_OK)
-		return -1;
 	for (int i = 0; i < ntags; i++) {
 		if (db_exec(db, a, &r,
 			    "INSERT INTO tags (name) VALUES (?) "
@@ -156,6 +164,11 @@ int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struc
 	struct db_res r;
 	if (db_begin(db) != DB_OK)
 		return -1;
+	/* The author's row first: every writer of a person's posts takes the
+	 * same lock in the same order (no deadlock between two uploads). */
+	if (db_exec(db, a, NULL, "UPDATE users SET post_count = post_count + 1 WHERE id = ?", "i",
+		    user_id) != DB_OK)
+		goto fail;
 	int64_t image_id = image_insert(db, a, img);
 	if (image_id < 0)
 		goto fail;
@@ -183,6 +196,9 @@ int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id
 	struct db_res r;
 	if (db_begin(db) != DB_OK)
 		return 503;
+	if (db_exec(db, a, NULL, "UPDATE users SET post_count = post_count + 1 WHERE id = ?", "i",
+		    user_id) != DB_OK)
+		goto fail;
 	/* Lock the job: publishing twice at once makes one post. */
 	if (db_exec(db, a, &r,
 		    "SELECT status, image_id, prompt, IFNULL(parent_id, 0), IFNULL(post_id, 0) "

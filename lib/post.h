@@ -49,6 +49,11 @@ int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id
 struct cJSON *post_image_json(struct arena *a, const char *media_url, int64_t w, int64_t h,
 			      const char *blurhash, const char *color, const char *variants);
 
+/* The smallest stored size (320 px, else the original) of an images row as
+ * {"width","height","webp","jpeg"}, or NULL. */
+struct cJSON *post_thumb_json(struct arena *a, const char *media_url, int64_t w, int64_t h,
+			      const char *blurhash, const char *color, const char *variants);
+
 /* The post as a view model object {"id",...,"image":{...}}, or NULL if it
  * does not exist (*db_down set to 1 when the database failed instead). */
 struct cJSON *post_load(struct db *db, struct arena *a, const char *media_url, int64_t id,

@@ -382,19 +382,12 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 		}
 		if (db_str(&r, i, 12))
 			cJSON_AddStringToObject(o, "comment", db_str(&r, i, 12));
-		if (db_str(&r, i, 7)) {
-			cJSON *img = post_image_json(a, media_url, db_int(&r, i, 7), db_int(&r, i, 8),
-						     db_str(&r, i, 9), db_str(&r, i, 10),
-						     db_str(&r, i, 11));
-			cJSON *thumb = cJSON_GetObjectItemCaseSensitive(
-			    cJSON_GetObjectItemCaseSensitive(img, "sizes"), "320");
-			if (!thumb)
-				thumb = cJSON_GetObjectItemCaseSensitive(
-				    cJSON_GetObjectItemCaseSensitive(img, "sizes"), "original");
-			if (thumb)
-				cJSON_AddItemToObject(o, "thumb", cJSON_Duplicate(thumb, 1));
-			cJSON_Delete(img);
-		}
+		cJSON *thumb = db_str(&r, i, 7) ? post_thumb_json(a, media_url, db_int(&r, i, 7),
+								  db_int(&r, i, 8), db_str(&r, i, 9),
+								  db_str(&r, i, 10), db_str(&r, i, 11))
+						: NULL;
+		if (thumb)
+			cJSON_AddItemToObject(o, "thumb", thumb);
 		cJSON_AddBoolToObject(o, "unread", db_str(&r, i, 5) == NULL);
 		cJSON_AddStringToObject(o, "created_at", time_iso(a, db_int(&r, i, 4)));
 		cJSON_AddStringToObject(o, "created_text", time_text(a, db_int(&r, i, 4)));

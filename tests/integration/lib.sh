@@ -108,3 +108,35 @@ fetch() {
 rawheader() { tr -d '\r' <"$TMP/headers" | grep -i "^$1:" | head -1 | cut -d' ' -f2-; }
 # skip DESCRIPTION REASON: a TAP skip.
 skip() { T_N=$((T_N + 1)); echo "ok $T_N - $1 # skip $2"; }
+
+# ---- social and feeds (t1200, t1300) ------------------------------------------
+# api METHOD PATH [JSON]: req as the bearer TOKEN, with a JSON body if given.
+api() {
+	local method="$1" path="$2"
+	if (($# > 2)); then
+		req "$method" "$path" -H "Authorization: Bearer $TOKEN" \
+			-H 'Content-Type: application/json' --data "$3"
+	else
+		req "$method" "$path" -H "Authorization: Bearer $TOKEN"
+	fi
+}
+# login_jar NAME JAR: log in NAME (password as new_user makes it) into the
+# cookie file JAR; sets JAR_CSRF (the session's CSRF token for forms).
+login_jar() {
+	req POST /api/v1/sessions -c "$2" -H 'Content-Type: application/json' \
+		--data "{\"username\":\"$1\",\"password\":\"correct horse $1\"}"
+	JAR_CSRF="$(json .csrf)"
+}
+# mc_delete KEY...: drop keys from the stack's memcached (its unix socket), e.g.
+# a list cached on purpose for a minute that a test needs fresh.
+mc_delete() {
+	python3 - "$IMAGIER_VAR/run/memcached.sock" "$@" <<'PY' >/dev/null 2>&1
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(2)
+s.connect(sys.argv[1])
+for k in sys.argv[2:]:
+    s.sendall(b"delete " + k.encode() + b"\r\n")
+    s.recv(64)
+PY
+}
