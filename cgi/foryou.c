@@ -87,9 +87,16 @@ static int rising(struct ctx *c, struct db_res *r)
 		return 0;
 	}
 	if (db_exec(c->app->db, c->a, r,
-		    "SELECT " CAND " FROM posts p WHERE p.id >= (SELECT IFNULL(MIN(id), 0) FROM "
-		    "posts WHERE created_at > ?) ORDER BY p.like_count DESC, p.id DESC LIMIT 150",
-		    "i", now_unix() - 2 * 86400) != DB_OK)
+		    "SELECT id FROM posts WHERE created_at > ? ORDER BY created_at, id LIMIT 1", "i",
+		    now_unix() - 2 * 86400) != DB_OK)
+		return -1;
+	int64_t min_id = r->nrows ? db_int(r, 0, 0) : INT64_MAX;
+	/* A constant bound, so the primary key range is read (a few thousand
+	 * rows) rather than the like-count index from the all-time top down. */
+	if (db_exec(c->app->db, c->a, r,
+		    "SELECT " CAND " FROM posts p FORCE INDEX (PRIMARY) WHERE p.id >= ? "
+		    "ORDER BY p.like_count DESC, p.id DESC LIMIT 150",
+		    "i", min_id) != DB_OK)
 		return -1;
 	char *text = arena_strdup(c->a, "");
 	for (size_t i = 0; i < r->nrows; i++)
@@ -108,20 +115,26 @@ static int gather(struct ctx *c, struct pool *p, uint64_t seed)
 	struct db_res r;
 	/* "Recent" as an id bound: ids grow with time, and (user_id, id) and
 	 * (tag_id, post_id) are the indexes the walks use. */
-	if (db_exec(db, a, &r, "SELECT IFNULL(MIN(id), 0) FROM posts WHERE created_at > ?", "i",
+	/* The oldest post of the window is the first entry of the
+	 * (created_at, id) index past `since` (MIN(id) would scan them all). */
+	if (db_exec(db, a, &r,
+		    "SELECT id FROM posts WHERE created_at > ? ORDER BY created_at, id LIMIT 1", "i",
 		    since) != DB_OK)
 		return -1;
-	int64_t min_id = db_int(&r, 0, 0);
+	int64_t min_id = r.nrows ? db_int(&r, 0, 0) : INT64_MAX;
+	/* Newest first by primary key, one key lookup each (see feed.c). */
 	if (db_exec(db, a, &r,
-		    "SELECT " CAND " FROM follows f JOIN posts p ON p.user_id = f.followee_id "
-		    "WHERE f.follower_id = ? AND p.id >= ? ORDER BY p.id DESC LIMIT 300",
+		    "SELECT STRAIGHT_JOIN " CAND " FROM posts p JOIN follows f "
+		    "ON f.follower_id = ? AND f.followee_id = p.user_id "
+		    "WHERE p.id >= ? ORDER BY p.id DESC LIMIT 300",
 		    "ii", uid, min_id) != DB_OK)
 		return -1;
 	pool_add(p, &r, SRC_FOLLOWED_AUTHOR, 0);
 	if (db_exec(db, a, &r,
-		    "SELECT " CAND ", pt.tag_id FROM tag_follows tf "
-		    "JOIN post_tags pt ON pt.tag_id = tf.tag_id JOIN posts p ON p.id = pt.post_id "
-		    "WHERE tf.user_id = ? AND pt.post_id >= ? ORDER BY pt.post_id DESC LIMIT 200",
+		    "SELECT STRAIGHT_JOIN " CAND ", pt.tag_id FROM post_tags pt FORCE INDEX "
+		    "(ix_post_tags_post) JOIN tag_follows tf ON tf.user_id = ? AND tf.tag_id = "
+		    "pt.tag_id JOIN posts p ON p.id = pt.post_id "
+		    "WHERE pt.post_id >= ? ORDER BY pt.post_id DESC LIMIT 200",
 		    "ii", uid, min_id) != DB_OK)
 		return -1;
 	pool_add(p, &r, SRC_FOLLOWED_TAG, 6);
@@ -292,10 +305,19 @@ static int build_page(struct ctx *c, uint64_t seed, struct feed_page *pg)
 		rank_reason_text(it, tag, author, why, sizeof(why));
 		pg->items[i].id = it->post_id;
 		pg->items[i].reason = arena_strdup(c->a, why);
+	}
+	/* Remember the page as shown: one statement, one commit. */
+	if (n) {
+		char *list = arena_strdup(c->a, "[");
+		for (size_t i = 0; i < n; i++)
+			list = arena_printf(c->a, "%s%s%lld", list, i ? "," : "",
+					    (long long)pg->items[i].id);
+		list = arena_printf(c->a, "%s]", list);
 		db_exec(c->app->db, c->a, NULL,
-			"INSERT INTO impressions (user_id, post_id, shown_at) VALUES (?, ?, ?) "
+			"INSERT INTO impressions (user_id, post_id, shown_at) "
+			"SELECT ?, j.id, ? FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j "
 			"ON DUPLICATE KEY UPDATE shown_at = VALUES(shown_at)",
-			"iii", c->me->id, it->post_id, now_unix());
+			"iis", c->me->id, now_unix(), list);
 	}
 	return 0;
 }

@@ -32,25 +32,27 @@ int feed_ids_latest(struct db *db, struct arena *a, int64_t before, int limit,
 	return 0;
 }
 
-/* One try of the following feed within ids [floor, before). */
+/* One try of the following feed within ids [floor, before). Each branch
+ * walks the posts newest-first by primary key and checks membership with
+ * one key lookup (STRAIGHT_JOIN keeps that order: otherwise MariaDB starts
+ * from the follows and reads every post of every followee), stopping at
+ * limit+1; the union keeps the best reason per post (people before tags). */
 static int following_window(struct db *db, struct arena *a, int64_t user_id, int64_t before,
 			    int64_t floor, int limit, struct db_res *r)
 {
-	/* Each branch walks an index newest-first and stops at limit+1; the
-	 * union keeps the best reason per post (people before tags). */
 	return db_exec(db, a, r,
 		       "SELECT x.id, MIN(x.reason) FROM ("
-		       " (SELECT p.id, CONCAT('1because you follow @', u.username) AS reason"
-		       "  FROM follows f JOIN posts p ON p.user_id = f.followee_id"
+		       " (SELECT STRAIGHT_JOIN p.id, CONCAT('1because you follow @', u.username)"
+		       "  AS reason FROM posts p"
+		       "  JOIN follows f ON f.follower_id = ? AND f.followee_id = p.user_id"
 		       "  JOIN users u ON u.id = p.user_id"
-		       "  WHERE f.follower_id = ? AND p.id < ? AND p.id >= ?"
-		       "  ORDER BY p.id DESC LIMIT ?)"
+		       "  WHERE p.id < ? AND p.id >= ? ORDER BY p.id DESC LIMIT ?)"
 		       " UNION ALL"
-		       " (SELECT pt.post_id, CONCAT('2because you follow #', t.name)"
-		       "  FROM tag_follows tf JOIN post_tags pt ON pt.tag_id = tf.tag_id"
-		       "  JOIN tags t ON t.id = tf.tag_id"
-		       "  WHERE tf.user_id = ? AND pt.post_id < ? AND pt.post_id >= ?"
-		       "  ORDER BY pt.post_id DESC LIMIT ?)"
+		       " (SELECT STRAIGHT_JOIN pt.post_id, CONCAT('2because you follow #', t.name)"
+		       "  FROM post_tags pt FORCE INDEX (ix_post_tags_post)"
+		       "  JOIN tag_follows tf ON tf.user_id = ? AND tf.tag_id = pt.tag_id"
+		       "  JOIN tags t ON t.id = pt.tag_id"
+		       "  WHERE pt.post_id < ? AND pt.post_id >= ? ORDER BY pt.post_id DESC LIMIT ?)"
 		       ") x JOIN posts p2 ON p2.id = x.id WHERE p2.user_id <> ?"
 		       " GROUP BY x.id ORDER BY x.id DESC LIMIT ?",
 		       "iiiiiiiiii", user_id, before, floor, (int64_t)limit + 1, user_id, before,
@@ -113,18 +115,35 @@ int feed_ids_top(struct db *db, struct arena *a, int64_t window, const char *win
 		 int64_t after_likes, int64_t after_id, int limit, struct feed_page *out)
 {
 	struct db_res r;
-	int64_t since = window ? now_unix() - window : 0;
 	if (!after_id) {
 		after_likes = INT64_MAX;
 		after_id = INT64_MAX;
 	}
-	/* (like_count, id) < (after_likes, after_id), written so the index on
-	 * (like_count, id) serves the all-time list. */
-	if (db_exec(db, a, &r,
-		    "SELECT id, like_count FROM posts WHERE created_at >= ? AND "
-		    "(like_count < ? OR (like_count = ? AND id < ?)) "
-		    "ORDER BY like_count DESC, id DESC LIMIT ?",
-		    "iiiii", since, after_likes, after_likes, after_id, (int64_t)limit + 1) != DB_OK)
+	int rc;
+	if (window) {
+		/* The window as a range of ids (ids grow with time): its first
+		 * post comes from the (created_at, id) index, then the primary key
+		 * range is sorted by likes. */
+		if (db_exec(db, a, &r,
+			    "SELECT id FROM posts WHERE created_at >= ? ORDER BY created_at, id "
+			    "LIMIT 1",
+			    "i", now_unix() - window) != DB_OK)
+			return -1;
+		int64_t min_id = r.nrows ? db_int(&r, 0, 0) : INT64_MAX;
+		rc = db_exec(db, a, &r,
+			     "SELECT id, like_count FROM posts FORCE INDEX (PRIMARY) WHERE id >= ? AND "
+			     "(like_count < ? OR (like_count = ? AND id < ?)) "
+			     "ORDER BY like_count DESC, id DESC LIMIT ?",
+			     "iiiii", min_id, after_likes, after_likes, after_id, (int64_t)limit + 1);
+	} else {
+		/* All time: walk the (like_count, id) index from the top. */
+		rc = db_exec(db, a, &r,
+			     "SELECT id, like_count FROM posts WHERE "
+			     "(like_count < ? OR (like_count = ? AND id < ?)) "
+			     "ORDER BY like_count DESC, id DESC LIMIT ?",
+			     "iiii", after_likes, after_likes, after_id, (int64_t)limit + 1);
+	}
+	if (rc != DB_OK)
 		return -1;
 	take(a, &r, limit, arena_printf(a, "top %s", window_name), out);
 	if (out->next_id)
