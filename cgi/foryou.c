@@ -19,6 +19,7 @@
 #define FY_MAX_CANDIDATES 800
 #define FY_CACHE_TTL      120
 #define FY_DAYS           14
+#define FY_SEEN_HOURS     6
 
 struct pool {
 	struct rank_item *items;
@@ -225,7 +226,8 @@ static struct rank_weight *feedback(struct ctx *c, const char *kind, size_t *n)
 	return w;
 }
 
-static int profile(struct ctx *c, struct rank_profile *prof)
+static int profile(struct ctx *c, uint64_t seed, struct rank_profile *prof, int64_t **visit_seen,
+		   size_t *nvisit)
 {
 	struct db *db = c->app->db;
 	struct arena *a = c->a;
@@ -250,18 +252,27 @@ static int profile(struct ctx *c, struct rank_profile *prof)
 	if (!(prof->less_authors = feedback(c, "author", &prof->nless_authors)) ||
 	    !(prof->less_tags = feedback(c, "tag", &prof->nless_tags)))
 		return -1;
-	/* Seen: what the last pages showed (two days). */
+	/* Seen: what the last pages showed (six hours), and apart from it what
+	 * this visit (its seed) showed. */
 	if (db_exec(db, a, &r,
-		    "SELECT post_id FROM impressions WHERE user_id = ? AND shown_at > ? "
+		    "SELECT post_id, seed FROM impressions WHERE user_id = ? AND shown_at > ? "
 		    "ORDER BY shown_at DESC LIMIT 3000",
-		    "ii", uid, now_unix() - 2 * 86400) != DB_OK)
+		    "ii", uid, now_unix() - FY_SEEN_HOURS * 3600) != DB_OK)
 		return -1;
 	int64_t *seen = arena_alloc(a, (r.nrows + 1) * sizeof(*seen));
-	for (size_t i = 0; i < r.nrows; i++)
+	int64_t *visit = arena_alloc(a, (r.nrows + 1) * sizeof(*visit));
+	size_t nv = 0;
+	for (size_t i = 0; i < r.nrows; i++) {
 		seen[i] = db_int(&r, i, 0);
+		if (strtoull(db_str(&r, i, 1), NULL, 10) == seed)
+			visit[nv++] = seen[i];
+	}
+	qsort(visit, nv, sizeof(*visit), cmp_i64);
 	qsort(seen, r.nrows, sizeof(*seen), cmp_i64);
 	prof->seen = seen;
 	prof->nseen = r.nrows;
+	*visit_seen = visit;
+	*nvisit = nv;
 	return 0;
 }
 
@@ -274,19 +285,51 @@ static const char *name_of(struct arena *a, struct db *db, const char *sql, int6
 	return db_str(&r, 0, 0);
 }
 
-/* Build one page of ids (and remember them as shown). */
-static int build_page(struct ctx *c, uint64_t seed, struct feed_page *pg)
+/* ids minus drop (both sorted); returns ids, compacted in place. */
+static const int64_t *remove_ids(const int64_t *ids, size_t *n, const int64_t *drop, size_t ndrop)
+{
+	int64_t *out = (int64_t *)ids;
+	size_t k = 0, j = 0;
+	for (size_t i = 0; i < *n; i++) {
+		while (j < ndrop && drop[j] < ids[i])
+			j++;
+		if (j < ndrop && drop[j] == ids[i])
+			continue;
+		out[k++] = ids[i];
+	}
+	*n = k;
+	return out;
+}
+
+/* Build page `page` of the visit `seed` (and remember it as shown). */
+static int build_page(struct ctx *c, uint64_t seed, long long page, struct feed_page *pg)
 {
 	struct pool p = {arena_zalloc(c->a, FY_MAX_CANDIDATES * sizeof(struct rank_item)), 0};
 	struct rank_profile prof;
-	if (gather(c, &p, seed) || profile(c, &prof))
+	int64_t *visit;
+	size_t nvisit;
+	if (gather(c, &p, seed + (uint64_t)page) || profile(c, seed, &prof, &visit, &nvisit))
 		return -1;
+	if (page == 0) {
+		/* A first page may show again what this same visit showed on it
+		 * before (a reload once its cache expired). */
+		prof.seen = remove_ids(prof.seen, &prof.nseen, visit, nvisit);
+	}
 	struct rank_params rp;
 	rank_params_default(&rp);
 	rank_params_from_config(&c->app->cfg, &rp);
 	rank_score(p.items, p.n, &prof, &rp, now_unix());
 	size_t *idx = arena_alloc(c->a, (FEED_PAGE + 1) * sizeof(*idx));
-	size_t n = rank_page(p.items, p.n, &rp, FEED_PAGE, seed, idx);
+	size_t n = rank_page(p.items, p.n, &rp, FEED_PAGE, seed + (uint64_t)page, idx);
+	if (n < FEED_PAGE && prof.nseen > (page ? nvisit : 0)) {
+		/* Everything fresh was shown already: rather than a short page,
+		 * allow what earlier visits showed (never this visit's later
+		 * pages repeating its earlier ones). */
+		prof.seen = page ? visit : NULL;
+		prof.nseen = page ? nvisit : 0;
+		rank_score(p.items, p.n, &prof, &rp, now_unix());
+		n = rank_page(p.items, p.n, &rp, FEED_PAGE, seed + (uint64_t)page, idx);
+	}
 	pg->items = arena_zalloc(c->a, (n + 1) * sizeof(*pg->items));
 	pg->n = n;
 	for (size_t i = 0; i < n; i++) {
@@ -314,10 +357,10 @@ static int build_page(struct ctx *c, uint64_t seed, struct feed_page *pg)
 					    (long long)pg->items[i].id);
 		list = arena_printf(c->a, "%s]", list);
 		db_exec(c->app->db, c->a, NULL,
-			"INSERT INTO impressions (user_id, post_id, shown_at) "
-			"SELECT ?, j.id, ? FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j "
-			"ON DUPLICATE KEY UPDATE shown_at = VALUES(shown_at)",
-			"iis", c->me->id, now_unix(), list);
+			"INSERT INTO impressions (user_id, post_id, shown_at, seed) "
+			"SELECT ?, j.id, ?, ? FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j "
+			"ON DUPLICATE KEY UPDATE shown_at = VALUES(shown_at), seed = VALUES(seed)",
+			"iius", c->me->id, now_unix(), seed, list);
 	}
 	return 0;
 }
@@ -350,9 +393,9 @@ int foryou_show(struct ctx *c)
 	size_t len;
 	if (!key || cache_get(c->app->cache, c->a, key, &hit, &len) ||
 	    feed_page_decode(c, hit, len, &pg)) {
-		if (build_page(c, seed + (uint64_t)page, &pg))
+		if (build_page(c, seed, page, &pg))
 			return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-		if (key)
+		if (key && pg.n)
 			feed_page_store(c, key, FY_CACHE_TTL, &pg);
 	}
 	cJSON *d = ctx_data(c);
