@@ -49,6 +49,7 @@ enum route_flags {
 	R_FORM = 1 << 3,  /* page has a form: anonymous visitors get a CSRF cookie */
 	R_MOD = 1 << 4,	  /* role moderator or admin */
 	R_ADMIN = 1 << 5, /* role admin */
+	R_PCACHE = 1 << 6, /* a logged-in GET page may be served from the per-session page cache */
 };
 
 struct route {
@@ -81,6 +82,10 @@ struct ctx {
 	const char *title;		     /* page title */
 	const char *err_code, *err_msg;	     /* set by ctx_fail */
 	const char *location;		     /* redirect target for HTML */
+	const char *session_key; /* memcached key of the session (its hash) */
+	const char *page_key;    /* per-session page cache key, or NULL */
+	char *page_hit;          /* cached page body on a hit */
+	size_t page_len;
 };
 
 /* Handlers return an HTTP status. Helpers: */

@@ -253,6 +253,7 @@ static void session_load(struct ctx *c)
 	if (strlen(tok) != AUTH_TOKEN_LEN)
 		goto stale;
 	char *key = session_cache_key(c->a, tok);
+	c->session_key = key;
 	if (session_cached(c, key))
 		return;
 	unsigned char h[AUTH_HASH_LEN];
@@ -484,6 +485,36 @@ static int parse_body(struct ctx *c)
 	return 0;
 }
 
+#define PAGE_CACHE_TTL 15
+
+static char *user_version_key(struct ctx *c)
+{
+	return arena_printf(c->a, "imagier:v:user:%lld", (long long)c->me->id);
+}
+
+/* Logged-in pages of R_PCACHE routes are cached per session for a few
+ * seconds, keyed by everything that changes them: the feed version (new
+ * posts), the person's own version (bumped by anything they do), and their
+ * unread count. Others' likes show after at most PAGE_CACHE_TTL. 1 on a hit. */
+static int page_cached(struct ctx *c)
+{
+	if (!c->me || c->api || !c->session_key || !(c->route->flags & R_PCACHE) ||
+	    (strcmp(c->req->method, "GET") && strcmp(c->req->method, "HEAD")))
+		return 0;
+	uint64_t fv = cache_version(c->app->cache, FEED_VERSION_KEY);
+	uint64_t uv = cache_version(c->app->cache, user_version_key(c));
+	if (!fv || !uv)
+		return 0;
+	c->page_key = arena_printf(c->a, "imagier:page:%s:%llu:%llu:%lld:%s?%s", c->session_key + 13,
+				   (unsigned long long)fv, (unsigned long long)uv,
+				   (long long)unread_count(c), c->req->path, c->req->query_string);
+	if (strlen(c->page_key) > 240) { /* memcached keys stop at 250 bytes */
+		c->page_key = NULL;
+		return 0;
+	}
+	return cache_get(c->app->cache, c->a, c->page_key, &c->page_hit, &c->page_len) == 0;
+}
+
 static int run(struct ctx *c, int body_status)
 {
 	struct request *r = c->req;
@@ -538,6 +569,8 @@ static int run(struct ctx *c, int body_status)
 	if (c->api && strcmp(r->method, "GET") && !c->req->json && c->req->body_len &&
 	    strncasecmp(r->content_type, "multipart/form-data", 19))
 		return ctx_fail(c, 415, "unsupported_media_type", "Send a JSON body.");
+	if (page_cached(c))
+		return 200;
 	return c->route->fn(c);
 }
 
@@ -572,12 +605,23 @@ void dispatch(struct app *app, struct request *req, struct response *resp, int b
 	buf_reset(&resp->body);
 
 	int st = run(&c, body_status);
-	/* An error status with a view model and no ctx_fail (e.g. /healthz
-	 * 503 {"db":"down"}) is an answer in its own right: render it. */
-	if (c.err_code || (st >= 400 && !(c.api && c.data)))
+	if (c.page_hit) {
+		buf_append(&resp->body, c.page_hit, c.page_len);
+		ctx_header(&c, "Content-Type", "text/html; charset=utf-8");
+	} else if (c.err_code || (st >= 400 && !(c.api && c.data))) {
+		/* An error status with a view model and no ctx_fail (e.g.
+		 * /healthz 503 {"db":"down"}) is an answer in its own right. */
 		render_error(&c, st >= 400 ? st : 500);
-	else
+	} else {
 		render_ok(&c, st ? st : 200);
+		if (c.page_key && resp->status == 200 && !strstr(buf_cstr(&resp->head), "Set-Cookie"))
+			cache_set(app->cache, c.page_key, resp->body.data, resp->body.len,
+				  PAGE_CACHE_TTL);
+	}
+	/* Whatever a person changes, their cached pages are stale at once. */
+	if (c.me && strcmp(req->method, "GET") && strcmp(req->method, "HEAD") &&
+	    resp->status < 400)
+		cache_bump(app->cache, user_version_key(&c));
 	cache_headers(&c);
 	if (!strcmp(req->method, "HEAD"))
 		buf_reset(&resp->body);

@@ -75,7 +75,8 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1
 
 row() { # row NAME "rps p50 p99" [ratio-label ratio]
 	read -r rps p50 p99 <<<"$2"
-	printf '%-34s %10s %9s %9s   %s\n' "$1" "$rps" "$p50" "$p99" "${3:-}" | tee -a "$OUT"
+	printf '%-34s %10s %9s %9s   %s %s\n' "$1" "$rps" "$p50" "$p99" "${4:-}" "${3:-}" |
+		tee -a "$OUT"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
@@ -110,7 +111,7 @@ sleep 1
 
 say ""
 say "# imagier bench $(date -u +%FT%TZ) on $(nproc) cores; wrk -t2 -c$CONNS, ${SECS}s x $RUNS runs (median)"
-say "# data: $(jq -c . "$VAR/gendata.json" 2>/dev/null || echo '?'); feed page $SIZE bytes"
+say "# data: $(jq -c .counts "$VAR/gendata.json" 2>/dev/null || echo '?'); feed page $SIZE bytes"
 printf '%-34s %10s %9s %9s   %s\n' "what" "req/s" "p50 ms" "p99 ms" "ratio" | tee -a "$OUT"
 static=$(wrk_median static /__bench/static.html)
 row "nginx static (ceiling)" "$static"
