@@ -6,6 +6,7 @@
 #include "image.h"
 #include "log.h"
 #include "render.h"
+#include "social.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +32,7 @@ int app_init(struct app *app, char *err, size_t errlen)
 		app->lim.max_body = app->lim.max_file + 1024 * 1024;
 	app->db = db_new(&app->cfg);
 	app->cache = cache_new(&app->cfg);
+	social_set_cache(app->cache);
 	arena_init(&app->arena);
 	if (db_connect(app->db) != DB_OK)
 		log_error("database not reachable yet; will retry per request");
@@ -39,6 +41,7 @@ int app_init(struct app *app, char *err, size_t errlen)
 
 void app_free(struct app *app)
 {
+	social_set_cache(NULL);
 	db_free(app->db);
 	cache_free(app->cache);
 	tmpl_free(app->views);

@@ -43,12 +43,12 @@ struct ctx;
 typedef int (*handler_fn)(struct ctx *c);
 
 enum route_flags {
-	R_LOGIN = 1 << 0, /* must be logged in (else 401 / redirect to /login) */
-	R_CSRF = 1 << 1,  /* state-changing: CSRF token required for cookie sessions */
-	R_API = 1 << 2,	  /* JSON face (else HTML through a template) */
-	R_FORM = 1 << 3,  /* page has a form: anonymous visitors get a CSRF cookie */
-	R_MOD = 1 << 4,	  /* role moderator or admin */
-	R_ADMIN = 1 << 5, /* role admin */
+	R_LOGIN = 1 << 0,  /* must be logged in (else 401 / redirect to /login) */
+	R_CSRF = 1 << 1,   /* state-changing: CSRF token required for cookie sessions */
+	R_API = 1 << 2,	   /* JSON face (else HTML through a template) */
+	R_FORM = 1 << 3,   /* page has a form: anonymous visitors get a CSRF cookie */
+	R_MOD = 1 << 4,	   /* role moderator or admin */
+	R_ADMIN = 1 << 5,  /* role admin */
 	R_PCACHE = 1 << 6, /* a logged-in GET page may be served from the per-session page cache */
 };
 
@@ -82,9 +82,9 @@ struct ctx {
 	const char *title;		     /* page title */
 	const char *err_code, *err_msg;	     /* set by ctx_fail */
 	const char *location;		     /* redirect target for HTML */
-	const char *session_key; /* memcached key of the session (its hash) */
-	const char *page_key;    /* per-session page cache key, or NULL */
-	char *page_hit;          /* cached page body on a hit */
+	const char *session_key;	     /* memcached key of the session (its hash) */
+	const char *page_key;		     /* per-session page cache key, or NULL */
+	char *page_hit;			     /* cached page body on a hit */
 	size_t page_len;
 };
 

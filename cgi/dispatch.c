@@ -505,9 +505,10 @@ static int page_cached(struct ctx *c)
 	uint64_t uv = cache_version(c->app->cache, user_version_key(c));
 	if (!fv || !uv)
 		return 0;
-	c->page_key = arena_printf(c->a, "imagier:page:%s:%llu:%llu:%lld:%s?%s", c->session_key + 13,
-				   (unsigned long long)fv, (unsigned long long)uv,
-				   (long long)unread_count(c), c->req->path, c->req->query_string);
+	c->page_key =
+	    arena_printf(c->a, "imagier:page:%s:%llu:%llu:%lld:%s?%s", c->session_key + 13,
+			 (unsigned long long)fv, (unsigned long long)uv, (long long)unread_count(c),
+			 c->req->path, c->req->query_string);
 	if (strlen(c->page_key) > 240) { /* memcached keys stop at 250 bytes */
 		c->page_key = NULL;
 		return 0;
@@ -614,13 +615,13 @@ void dispatch(struct app *app, struct request *req, struct response *resp, int b
 		render_error(&c, st >= 400 ? st : 500);
 	} else {
 		render_ok(&c, st ? st : 200);
-		if (c.page_key && resp->status == 200 && !strstr(buf_cstr(&resp->head), "Set-Cookie"))
+		if (c.page_key && resp->status == 200 &&
+		    !strstr(buf_cstr(&resp->head), "Set-Cookie"))
 			cache_set(app->cache, c.page_key, resp->body.data, resp->body.len,
 				  PAGE_CACHE_TTL);
 	}
 	/* Whatever a person changes, their cached pages are stale at once. */
-	if (c.me && strcmp(req->method, "GET") && strcmp(req->method, "HEAD") &&
-	    resp->status < 400)
+	if (c.me && strcmp(req->method, "GET") && strcmp(req->method, "HEAD") && resp->status < 400)
 		cache_bump(app->cache, user_version_key(&c));
 	cache_headers(&c);
 	if (!strcmp(req->method, "HEAD"))

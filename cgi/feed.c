@@ -200,10 +200,10 @@ static int feed_finish(struct ctx *c, const struct feed_page *pg, const char *ne
 		cJSON_AddNullToObject(d, "next");
 	if (!c->api) {
 		if (next)
-			cJSON_AddStringToObject(
-			    d, "more_url",
-			    arena_printf(c->a, "%s%scursor=%s", more_base,
-					 strchr(more_base, '?') ? "&" : "?", url_encode(c->a, next)));
+			cJSON_AddStringToObject(d, "more_url",
+						arena_printf(c->a, "%s%scursor=%s", more_base,
+							     strchr(more_base, '?') ? "&" : "?",
+							     url_encode(c->a, next)));
 		cJSON_AddBoolToObject(d, "empty", cJSON_GetArraySize(items) == 0);
 		cJSON_AddBoolToObject(d, "first_page", !kv_get(&c->req->query, "cursor"));
 	}
@@ -234,8 +234,8 @@ static int show_latest(struct ctx *c)
 	if ((st = feed_id_cursor(c, &f.before)))
 		return st;
 	uint64_t ver = cache_version(c->app->cache, FEED_VERSION_KEY);
-	char *key = ver ? arena_printf(c->a, "imagier:ids:latest:%llu:%lld", (unsigned long long)ver,
-				       (long long)f.before)
+	char *key = ver ? arena_printf(c->a, "imagier:ids:latest:%llu:%lld",
+				       (unsigned long long)ver, (long long)f.before)
 			: NULL;
 	if (cached_ids(c, key, IDS_CACHE_TTL, &pg, load_latest, &f))
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
@@ -255,8 +255,8 @@ static int show_following(struct ctx *c)
 		return st;
 	/* Per person; new posts bump the shared version, follows the person's. */
 	uint64_t ver = cache_version(c->app->cache, FEED_VERSION_KEY);
-	uint64_t uver = cache_version(c->app->cache, arena_printf(c->a, "imagier:v:follows:%lld",
-								   (long long)c->me->id));
+	uint64_t uver = cache_version(
+	    c->app->cache, arena_printf(c->a, "imagier:v:follows:%lld", (long long)c->me->id));
 	char *key = ver && uver ? arena_printf(c->a, "imagier:ids:following:%lld:%llu:%llu:%lld",
 					       (long long)c->me->id, (unsigned long long)ver,
 					       (unsigned long long)uver, (long long)f.before)
@@ -300,10 +300,11 @@ static int show_top(struct ctx *c)
 				 (long long)f.before);
 	if (cached_ids(c, key, TOP_CACHE_TTL, &pg, load_top, &f))
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	char *next = pg.next_id ? cursor_make(c, arena_printf(c->a, "top:%lld:%lld",
-							       (long long)pg.next_likes,
-							       (long long)pg.next_id))
-				: NULL;
+	char *next =
+	    pg.next_id
+		? cursor_make(c, arena_printf(c->a, "top:%lld:%lld", (long long)pg.next_likes,
+					      (long long)pg.next_id))
+		: NULL;
 	c->title = arena_printf(c->a, "Top %s", f.name);
 	feed_tabs(c, "top");
 	if (!c->api) {
@@ -319,8 +320,7 @@ static int show_top(struct ctx *c)
 			cJSON_AddItemToArray(ws, o);
 		}
 	}
-	return feed_finish(c, &pg, next,
-			   c->api ? "" : arena_printf(c->a, "/top?window=%s", w));
+	return feed_finish(c, &pg, next, c->api ? "" : arena_printf(c->a, "/top?window=%s", w));
 }
 
 int feed_show(struct ctx *c)
@@ -334,7 +334,8 @@ int feed_show(struct ctx *c)
 		return show_top(c);
 	if (!strcmp(kind, "foryou"))
 		return foryou_show(c);
-	return ctx_fail(c, 400, "bad_kind", "Unknown feed kind; try latest, following, top or foryou.");
+	return ctx_fail(c, 400, "bad_kind",
+			"Unknown feed kind; try latest, following, top or foryou.");
 }
 
 int feed_following_page(struct ctx *c)

@@ -17,9 +17,9 @@
 #include <string.h>
 
 #define FY_MAX_CANDIDATES 800
-#define FY_CACHE_TTL      120
-#define FY_DAYS           14
-#define FY_SEEN_HOURS     6
+#define FY_CACHE_TTL	  120
+#define FY_DAYS		  14
+#define FY_SEEN_HOURS	  6
 
 struct pool {
 	struct rank_item *items;
@@ -59,7 +59,7 @@ static void pool_add(struct pool *p, const struct db_res *r, unsigned source, in
 	}
 }
 
-#define CAND "p.id, p.user_id, p.created_at, p.like_count, p.comment_count, p.remix_count"
+#define CAND	   "p.id, p.user_id, p.created_at, p.like_count, p.comment_count, p.remix_count"
 #define RISING_KEY "imagier:rising"
 #define RISING_TTL 60
 
@@ -88,8 +88,8 @@ static int rising(struct ctx *c, struct db_res *r)
 		return 0;
 	}
 	if (db_exec(c->app->db, c->a, r,
-		    "SELECT id FROM posts WHERE created_at > ? ORDER BY created_at, id LIMIT 1", "i",
-		    now_unix() - 2 * 86400) != DB_OK)
+		    "SELECT id FROM posts WHERE created_at > ? ORDER BY created_at, id LIMIT 1",
+		    "i", now_unix() - 2 * 86400) != DB_OK)
 		return -1;
 	int64_t min_id = r->nrows ? db_int(r, 0, 0) : INT64_MAX;
 	/* A constant bound, so the primary key range is read (a few thousand
@@ -102,8 +102,8 @@ static int rising(struct ctx *c, struct db_res *r)
 	char *text = arena_strdup(c->a, "");
 	for (size_t i = 0; i < r->nrows; i++)
 		text = arena_printf(c->a, "%s%s\t%s\t%s\t%s\t%s\t%s\n", text, db_str(r, i, 0),
-				    db_str(r, i, 1), db_str(r, i, 2), db_str(r, i, 3), db_str(r, i, 4),
-				    db_str(r, i, 5));
+				    db_str(r, i, 1), db_str(r, i, 2), db_str(r, i, 3),
+				    db_str(r, i, 4), db_str(r, i, 5));
 	cache_set(c->app->cache, RISING_KEY, text, strlen(text), RISING_TTL);
 	return 0;
 }
@@ -119,8 +119,8 @@ static int gather(struct ctx *c, struct pool *p, uint64_t seed)
 	/* The oldest post of the window is the first entry of the
 	 * (created_at, id) index past `since` (MIN(id) would scan them all). */
 	if (db_exec(db, a, &r,
-		    "SELECT id FROM posts WHERE created_at > ? ORDER BY created_at, id LIMIT 1", "i",
-		    since) != DB_OK)
+		    "SELECT id FROM posts WHERE created_at > ? ORDER BY created_at, id LIMIT 1",
+		    "i", since) != DB_OK)
 		return -1;
 	int64_t min_id = r.nrows ? db_int(&r, 0, 0) : INT64_MAX;
 	/* Newest first by primary key, one key lookup each (see feed.c). */
@@ -151,7 +151,8 @@ static int gather(struct ctx *c, struct pool *p, uint64_t seed)
 	pool_add(p, &r, SRC_RISING, 0);
 	/* Exploration: a seeded random sample of recent posts. */
 	if (db_exec(db, a, &r,
-		    "SELECT " CAND " FROM posts p WHERE p.id > (SELECT CAST(MAX(id) AS SIGNED) FROM posts) - 4000 "
+		    "SELECT " CAND
+		    " FROM posts p WHERE p.id > (SELECT CAST(MAX(id) AS SIGNED) FROM posts) - 4000 "
 		    "ORDER BY RAND(?) LIMIT 60",
 		    "i", (int64_t)(seed % 1000000007)) != DB_OK)
 		return -1;
@@ -161,7 +162,8 @@ static int gather(struct ctx *c, struct pool *p, uint64_t seed)
 		return 0;
 	char *list = arena_strdup(a, "[");
 	for (size_t i = 0; i < p->n; i++)
-		list = arena_printf(a, "%s%s%lld", list, i ? "," : "", (long long)p->items[i].post_id);
+		list =
+		    arena_printf(a, "%s%s%lld", list, i ? "," : "", (long long)p->items[i].post_id);
 	list = arena_printf(a, "%s]", list);
 	if (db_exec(db, a, &r,
 		    "SELECT pt.post_id, pt.tag_id FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT "
@@ -242,11 +244,12 @@ static int profile(struct ctx *c, uint64_t seed, struct rank_profile *prof, int6
 		    "i", uid) != DB_OK)
 		return -1;
 	prof->author_affinity = weights(a, &r, &prof->nauthor_affinity);
-	if (db_exec(db, a, &r,
-		    "SELECT pt.tag_id, COUNT(*) FROM (SELECT post_id FROM likes WHERE user_id = ? "
-		    "ORDER BY created_at DESC LIMIT 500) l JOIN post_tags pt ON pt.post_id = l.post_id "
-		    "GROUP BY pt.tag_id",
-		    "i", uid) != DB_OK)
+	if (db_exec(
+		db, a, &r,
+		"SELECT pt.tag_id, COUNT(*) FROM (SELECT post_id FROM likes WHERE user_id = ? "
+		"ORDER BY created_at DESC LIMIT 500) l JOIN post_tags pt ON pt.post_id = l.post_id "
+		"GROUP BY pt.tag_id",
+		"i", uid) != DB_OK)
 		return -1;
 	prof->tag_affinity = weights(a, &r, &prof->ntag_affinity);
 	if (!(prof->less_authors = feedback(c, "author", &prof->nless_authors)) ||
@@ -335,16 +338,16 @@ static int build_page(struct ctx *c, uint64_t seed, long long page, struct feed_
 	for (size_t i = 0; i < n; i++) {
 		const struct rank_item *it = &p.items[idx[i]];
 		char why[160];
-		const char *tag = it->reason == SRC_FOLLOWED_TAG
-					  ? name_of(c->a, c->app->db,
-						    "SELECT name FROM tags WHERE id = ?",
-						    it->reason_tag_id)
-					  : NULL;
-		const char *author = it->reason == SRC_FOLLOWED_AUTHOR
-					     ? name_of(c->a, c->app->db,
-						       "SELECT username FROM users WHERE id = ?",
-						       it->author_id)
-					     : NULL;
+		const char *tag =
+		    it->reason == SRC_FOLLOWED_TAG
+			? name_of(c->a, c->app->db, "SELECT name FROM tags WHERE id = ?",
+				  it->reason_tag_id)
+			: NULL;
+		const char *author =
+		    it->reason == SRC_FOLLOWED_AUTHOR
+			? name_of(c->a, c->app->db, "SELECT username FROM users WHERE id = ?",
+				  it->author_id)
+			: NULL;
 		rank_reason_text(it, tag, author, why, sizeof(why));
 		pg->items[i].id = it->post_id;
 		pg->items[i].reason = arena_strdup(c->a, why);
@@ -358,7 +361,8 @@ static int build_page(struct ctx *c, uint64_t seed, long long page, struct feed_
 		list = arena_printf(c->a, "%s]", list);
 		db_exec(c->app->db, c->a, NULL,
 			"INSERT INTO impressions (user_id, post_id, shown_at, seed) "
-			"SELECT ?, j.id, ?, ? FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j "
+			"SELECT ?, j.id, ?, ? FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH "
+			"'$')) j "
 			"ON DUPLICATE KEY UPDATE shown_at = VALUES(shown_at), seed = VALUES(seed)",
 			"iius", c->me->id, now_unix(), seed, list);
 	}
@@ -383,8 +387,8 @@ int foryou_show(struct ctx *c)
 			return ctx_fail(c, 400, "bad_cursor", "That cursor is not valid.");
 		seed = s;
 	}
-	uint64_t ver = cache_version(c->app->cache, arena_printf(c->a, "imagier:v:foryou:%lld",
-								  (long long)c->me->id));
+	uint64_t ver = cache_version(
+	    c->app->cache, arena_printf(c->a, "imagier:v:foryou:%lld", (long long)c->me->id));
 	char *key = ver ? arena_printf(c->a, "imagier:fy:%lld:%llu:%llu:%lld", (long long)c->me->id,
 				       (unsigned long long)ver, (unsigned long long)seed, page)
 			: NULL;
@@ -403,7 +407,7 @@ int foryou_show(struct ctx *c)
 	if (feed_render_items(c, &pg, items))
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	char *next = pg.n ? cursor_make(c, arena_printf(c->a, "fy:%lld:%llu", page + 1,
-							 (unsigned long long)seed))
+							(unsigned long long)seed))
 			  : NULL;
 	if (next)
 		cJSON_AddStringToObject(d, "next", next);
@@ -411,8 +415,9 @@ int foryou_show(struct ctx *c)
 		cJSON_AddNullToObject(d, "next");
 	if (!c->api) {
 		if (next)
-			cJSON_AddStringToObject(d, "more_url", arena_printf(c->a, "/foryou?cursor=%s",
-									   url_encode(c->a, next)));
+			cJSON_AddStringToObject(
+			    d, "more_url",
+			    arena_printf(c->a, "/foryou?cursor=%s", url_encode(c->a, next)));
 		cJSON_AddBoolToObject(d, "empty", pg.n == 0);
 		cJSON_AddBoolToObject(d, "first_page", page == 0);
 		cJSON_AddBoolToObject(d, "show_less", 1);

@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define IDLE_POLL_MS   400
-#define REQUEUE_EVERY  5 /* seconds between sweeps for expired leases */
-#define MAX_PARENT     (32u << 20)
+#define IDLE_POLL_MS  400
+#define REQUEUE_EVERY 5 /* seconds between sweeps for expired leases */
+#define MAX_PARENT    (32u << 20)
 
 static volatile sig_atomic_t stop;
 
@@ -140,7 +140,8 @@ static void run_job(struct db *db, struct arena *a, const struct config *cfg, co
 	}
 	struct image_stored img;
 	const char *why = NULL;
-	int st = image_store(cfg->media_dir, res.data, res.len, (uint64_t)cfg->max_pixels, &img, &why);
+	int st =
+	    image_store(cfg->media_dir, res.data, res.len, (uint64_t)cfg->max_pixels, &img, &why);
 	if (st) {
 		log_error("gen: job %lld: the result could not be stored: %s", (long long)job->id,
 			  why);

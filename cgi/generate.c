@@ -19,9 +19,9 @@ static const struct {
 	int w, h;
 	const char *label;
 } presets[] = {
-	{768, 768, "Square · 768 × 768"},     {1024, 1024, "Large square · 1024 × 1024"},
-	{512, 512, "Small square · 512 × 512"}, {768, 1024, "Portrait · 768 × 1024"},
-	{1024, 768, "Landscape · 1024 × 768"},  {1536, 864, "Wide · 1536 × 864"},
+    {768, 768, "Square · 768 × 768"},	    {1024, 1024, "Large square · 1024 × 1024"},
+    {512, 512, "Small square · 512 × 512"}, {768, 1024, "Portrait · 768 × 1024"},
+    {1024, 768, "Landscape · 1024 × 768"},  {1536, 864, "Wide · 1536 × 864"},
 };
 
 /* The /create form's choices, with the current values selected. */
@@ -43,7 +43,8 @@ void gen_form_view(struct ctx *c, cJSON *form, int w, int h, const char *backend
 	if (!found && w && h) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "value", arena_printf(c->a, "%dx%d", w, h));
-		cJSON_AddStringToObject(o, "label", arena_printf(c->a, "As before · %d × %d", w, h));
+		cJSON_AddStringToObject(o, "label",
+					arena_printf(c->a, "As before · %d × %d", w, h));
 		cJSON_AddTrueToObject(o, "selected");
 		cJSON_AddItemToArray(sizes, o);
 	}
@@ -104,8 +105,8 @@ int gen_read_request(struct ctx *c, struct genq_request *rq, const struct genq_r
 	    (st = text_in(c, "negative_prompt", "Negative prompt", GEN_MAX_PROMPT,
 			  dflt ? dflt->negative_prompt : NULL, &rq->negative_prompt)) ||
 	    (st = text_in(c, "style", "Style", 60, dflt ? dflt->style : NULL, &rq->style)) ||
-	    (st = text_in(c, "backend", "Generator", 16, dflt ? dflt->backend : NULL,
-			  &rq->backend)))
+	    (st =
+		 text_in(c, "backend", "Generator", 16, dflt ? dflt->backend : NULL, &rq->backend)))
 		return st;
 	if (dflt) {
 		rq->seed = dflt->seed;
@@ -181,8 +182,9 @@ int gen_show(struct ctx *c)
 	int st;
 	cJSON *g = genq_load(c->app->db, c->a, c->app->cfg.media_url, c->params[0], c->me->id, &st);
 	if (!g)
-		return st == 404 ? ctx_fail(c, 404, "not_found", "There is no such image of yours.")
-				 : ctx_fail(c, 503, "unavailable", "The database is not answering.");
+		return st == 404
+			   ? ctx_fail(c, 404, "not_found", "There is no such image of yours.")
+			   : ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	cJSON_AddItemToObject(ctx_data(c), "generation", g);
 	if (!c->api) {
 		const char *s = cJSON_GetObjectItemCaseSensitive(g, "status")->valuestring;

@@ -16,7 +16,7 @@
 
 static char *unread_key(struct ctx *c)
 {
-	return arena_printf(c->a, "imagier:unread:%lld", (long long)c->me->id);
+	return social_unread_key(c->a, c->me->id);
 }
 
 int64_t unread_count(struct ctx *c)
@@ -55,9 +55,9 @@ int notifications_show(struct ctx *c)
 	if (!c->api) {
 		cJSON_AddBoolToObject(d, "empty", cJSON_GetArraySize(items) == 0);
 		if (next)
-			cJSON_AddStringToObject(d, "more_url",
-						arena_printf(c->a, "/notifications?cursor=%lld",
-							     (long long)next));
+			cJSON_AddStringToObject(
+			    d, "more_url",
+			    arena_printf(c->a, "/notifications?cursor=%lld", (long long)next));
 	}
 	c->title = "Notifications";
 	return 200;

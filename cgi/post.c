@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 void post_published(struct ctx *c, int64_t post_id)
 {
 	struct db_res r;

@@ -41,11 +41,11 @@ static cJSON *user_json(struct ctx *c, int64_t user_id, int *status)
 	cJSON_AddNumberToObject(u, "following_count", (double)db_int(&r, 0, 6));
 	cJSON_AddStringToObject(u, "created_at", time_iso(c->a, db_int(&r, 0, 7)));
 	cJSON_AddStringToObject(u, "url", arena_printf(c->a, "/u/%s", db_str(&r, 0, 1)));
-	cJSON *avatar = db_str(&r, 0, 8) ? post_thumb_json(c->a, c->app->cfg.media_url,
-							   db_int(&r, 0, 8), db_int(&r, 0, 9),
-							   db_str(&r, 0, 10), db_str(&r, 0, 11),
-							   db_str(&r, 0, 12))
-					 : NULL;
+	cJSON *avatar =
+	    db_str(&r, 0, 8)
+		? post_thumb_json(c->a, c->app->cfg.media_url, db_int(&r, 0, 8), db_int(&r, 0, 9),
+				  db_str(&r, 0, 10), db_str(&r, 0, 11), db_str(&r, 0, 12))
+		: NULL;
 	if (avatar)
 		cJSON_AddItemToObject(u, "avatar", avatar);
 	if (c->me && c->me->id != user_id) {
@@ -68,8 +68,9 @@ int profile_header(struct ctx *c, int64_t user_id)
 	int st;
 	cJSON *u = user_json(c, user_id, &st);
 	if (!u)
-		return st == 404 ? ctx_fail(c, 404, "not_found", "There is nobody by that name.")
-				 : ctx_fail(c, 503, "unavailable", "The database is not answering.");
+		return st == 404
+			   ? ctx_fail(c, 404, "not_found", "There is nobody by that name.")
+			   : ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	cJSON_AddItemToObject(ctx_data(c), "user", u);
 	c->title = arena_printf(c->a, "@%s", cJSON_GetObjectItem(u, "username")->valuestring);
 	return 0;
@@ -89,8 +90,9 @@ int user_show(struct ctx *c)
 int tag_header(struct ctx *c, int64_t tag_id, const char *name)
 {
 	struct db_res r;
-	if (db_exec(c->app->db, c->a, &r, "SELECT post_count, follower_count FROM tags WHERE id = ?",
-		    "i", tag_id) != DB_OK)
+	if (db_exec(c->app->db, c->a, &r,
+		    "SELECT post_count, follower_count FROM tags WHERE id = ?", "i",
+		    tag_id) != DB_OK)
 		return -1;
 	cJSON *t = cJSON_AddObjectToObject(ctx_data(c), "tag");
 	cJSON_AddStringToObject(t, "name", name);
@@ -153,13 +155,14 @@ int me_update(struct ctx *c)
 					arena_printf(c->a, "Avatar: %s", why));
 		image_id = image_insert(c->app->db, c->a, &img);
 		if (image_id < 0)
-			return ctx_fail(c, 503, "unavailable", "Could not save the avatar; try again.");
+			return ctx_fail(c, 503, "unavailable",
+					"Could not save the avatar; try again.");
 	}
 	if ((bio && db_exec(c->app->db, c->a, NULL, "UPDATE users SET bio = ? WHERE id = ?", "si",
 			    bio, c->me->id) != DB_OK) ||
-	    (image_id && db_exec(c->app->db, c->a, NULL,
-				 "UPDATE users SET avatar_image_id = ? WHERE id = ?", "ii",
-				 image_id, c->me->id) != DB_OK))
+	    (image_id &&
+	     db_exec(c->app->db, c->a, NULL, "UPDATE users SET avatar_image_id = ? WHERE id = ?",
+		     "ii", image_id, c->me->id) != DB_OK))
 		return ctx_fail(c, 503, "unavailable", "Could not save your profile; try again.");
 	int st;
 	cJSON *u = user_json(c, c->me->id, &st);

@@ -59,7 +59,8 @@ int remix_form(struct ctx *c)
 	c->title = "Remix";
 	cJSON *form = cJSON_CreateObject();
 	cJSON_AddStringToObject(form, "prompt", d.prompt);
-	cJSON_AddStringToObject(form, "negative_prompt", d.negative_prompt ? d.negative_prompt : "");
+	cJSON_AddStringToObject(form, "negative_prompt",
+				d.negative_prompt ? d.negative_prompt : "");
 	cJSON_AddStringToObject(form, "style", d.style ? d.style : "");
 	if (d.has_seed)
 		cJSON_AddStringToObject(form, "seed",
@@ -96,17 +97,18 @@ int lineage_show(struct ctx *c)
 	int st;
 	cJSON *l = lineage_load(c->app->db, c->a, c->app->cfg.media_url, c->params[0], &st);
 	if (!l)
-		return st == 404 ? ctx_fail(c, 404, "not_found", "There is no such post.")
-				 : ctx_fail(c, 503, "unavailable", "The database is not answering.");
+		return st == 404
+			   ? ctx_fail(c, 404, "not_found", "There is no such post.")
+			   : ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	if (c->data)
 		cJSON_Delete(c->data);
 	c->data = l;
 	if (!c->api) {
 		cJSON_AddBoolToObject(l, "has_ancestors",
 				      cJSON_GetArraySize(cJSON_GetObjectItem(l, "ancestors")) > 0);
-		cJSON_AddBoolToObject(
-		    l, "has_descendants",
-		    cJSON_GetArraySize(cJSON_GetObjectItem(l, "descendants")) > 0);
+		cJSON_AddBoolToObject(l, "has_descendants",
+				      cJSON_GetArraySize(cJSON_GetObjectItem(l, "descendants")) >
+					  0);
 		c->title = "Family tree";
 	}
 	return 200;

@@ -41,8 +41,8 @@ static char *fulltext_words(struct arena *a, const char *q)
 	int words = 0;
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
-		while (j < n && (isalnum((unsigned char)q[j]) || q[j] == '_' ||
-				 (unsigned char)q[j] >= 0x80))
+		while (j < n &&
+		       (isalnum((unsigned char)q[j]) || q[j] == '_' || (unsigned char)q[j] >= 0x80))
 			j++;
 		if (j - i >= 3 && words < 12) {
 			if (words)
@@ -118,14 +118,15 @@ int search_show(struct ctx *c)
 		for (size_t i = 0; i < r.nrows; i++) {
 			cJSON *u = cJSON_CreateObject();
 			cJSON_AddStringToObject(u, "username", db_str(&r, i, 0));
-			cJSON_AddStringToObject(u, "url", arena_printf(c->a, "/u/%s", db_str(&r, i, 0)));
+			cJSON_AddStringToObject(u, "url",
+						arena_printf(c->a, "/u/%s", db_str(&r, i, 0)));
 			cJSON_AddNumberToObject(u, "follower_count", (double)db_int(&r, i, 1));
 			cJSON_AddNumberToObject(u, "post_count", (double)db_int(&r, i, 2));
 			cJSON_AddItemToArray(users, u);
 		}
 	}
 	if (!c->api)
-		cJSON_AddBoolToObject(d, "nothing",
-				      cJSON_GetArraySize(posts) == 0 && cJSON_GetArraySize(users) == 0);
+		cJSON_AddBoolToObject(
+		    d, "nothing", cJSON_GetArraySize(posts) == 0 && cJSON_GetArraySize(users) == 0);
 	return 200;
 }

@@ -68,8 +68,8 @@ int comments_list(struct ctx *c)
 	if (r.nrows == 0)
 		return ctx_fail(c, 404, "not_found", "There is no such post.");
 	int64_t next;
-	cJSON *items = social_comments(c->app->db, c->a, c->params[0], (int64_t)after,
-				       COMMENT_PAGE, c->me ? c->me->id : 0, &next);
+	cJSON *items = social_comments(c->app->db, c->a, c->params[0], (int64_t)after, COMMENT_PAGE,
+				       c->me ? c->me->id : 0, &next);
 	if (!items)
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	cJSON *d = ctx_data(c);
@@ -108,9 +108,9 @@ int comment_create(struct ctx *c)
 		if (cm)
 			cJSON_AddItemToObject(ctx_data(c), "comment", cm);
 	}
-	return ctx_done(c, 201,
-			arena_printf(c->a, "/p/%lld#comment-%lld", (long long)c->params[0],
-				     (long long)id));
+	return ctx_done(
+	    c, 201,
+	    arena_printf(c->a, "/p/%lld#comment-%lld", (long long)c->params[0], (long long)id));
 }
 
 int comment_delete(struct ctx *c)
@@ -156,8 +156,7 @@ int user_lookup(struct ctx *c, const char *name, int64_t *id)
 int tag_lookup(struct ctx *c, const char *name, int64_t *id)
 {
 	struct db_res r;
-	if (db_exec(c->app->db, c->a, &r, "SELECT id FROM tags WHERE name = ?", "s", name) !=
-	    DB_OK)
+	if (db_exec(c->app->db, c->a, &r, "SELECT id FROM tags WHERE name = ?", "s", name) != DB_OK)
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	if (r.nrows == 0)
 		return ctx_fail(c, 404, "not_found", "No post carries that tag yet.");

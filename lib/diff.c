@@ -72,7 +72,7 @@ cJSON *diff_words(struct arena *a, const char *from, const char *to)
 #define AT(i, j) L[(i) * (ny + 1) + (j)]
 	for (size_t i = nx; i-- > 0;)
 		for (size_t j = ny; j-- > 0;)
-			AT(i, j) = !strcmp(xw[i], yw[j]) ? (uint16_t)(AT(i + 1, j + 1) + 1)
+			AT(i, j) = !strcmp(xw[i], yw[j])	  ? (uint16_t)(AT(i + 1, j + 1) + 1)
 				   : AT(i + 1, j) >= AT(i, j + 1) ? AT(i + 1, j)
 								  : AT(i, j + 1);
 	size_t i = 0, j = 0;

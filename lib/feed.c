@@ -15,7 +15,8 @@ static void take(struct arena *a, const struct db_res *r, int limit, const char 
 	out->n = n;
 	for (size_t i = 0; i < n; i++) {
 		out->items[i].id = db_int(r, i, 0);
-		out->items[i].reason = fixed_reason ? fixed_reason : arena_strdup(a, db_str(r, i, 1));
+		out->items[i].reason =
+		    fixed_reason ? fixed_reason : arena_strdup(a, db_str(r, i, 1));
 	}
 	out->next_id = r->nrows > (size_t)limit && n ? out->items[n - 1].id : 0;
 	out->next_likes = 0;
@@ -40,23 +41,24 @@ int feed_ids_latest(struct db *db, struct arena *a, int64_t before, int limit,
 static int following_window(struct db *db, struct arena *a, int64_t user_id, int64_t before,
 			    int64_t floor, int limit, struct db_res *r)
 {
-	return db_exec(db, a, r,
-		       "SELECT x.id, MIN(x.reason) FROM ("
-		       " (SELECT STRAIGHT_JOIN p.id, CONCAT('1because you follow @', u.username)"
-		       "  AS reason FROM posts p"
-		       "  JOIN follows f ON f.follower_id = ? AND f.followee_id = p.user_id"
-		       "  JOIN users u ON u.id = p.user_id"
-		       "  WHERE p.id < ? AND p.id >= ? ORDER BY p.id DESC LIMIT ?)"
-		       " UNION ALL"
-		       " (SELECT STRAIGHT_JOIN pt.post_id, CONCAT('2because you follow #', t.name)"
-		       "  FROM post_tags pt FORCE INDEX (ix_post_tags_post)"
-		       "  JOIN tag_follows tf ON tf.user_id = ? AND tf.tag_id = pt.tag_id"
-		       "  JOIN tags t ON t.id = pt.tag_id"
-		       "  WHERE pt.post_id < ? AND pt.post_id >= ? ORDER BY pt.post_id DESC LIMIT ?)"
-		       ") x JOIN posts p2 ON p2.id = x.id WHERE p2.user_id <> ?"
-		       " GROUP BY x.id ORDER BY x.id DESC LIMIT ?",
-		       "iiiiiiiiii", user_id, before, floor, (int64_t)limit + 1, user_id, before,
-		       floor, (int64_t)limit + 1, user_id, (int64_t)limit + 1) == DB_OK
+	return db_exec(
+		   db, a, r,
+		   "SELECT x.id, MIN(x.reason) FROM ("
+		   " (SELECT STRAIGHT_JOIN p.id, CONCAT('1because you follow @', u.username)"
+		   "  AS reason FROM posts p"
+		   "  JOIN follows f ON f.follower_id = ? AND f.followee_id = p.user_id"
+		   "  JOIN users u ON u.id = p.user_id"
+		   "  WHERE p.id < ? AND p.id >= ? ORDER BY p.id DESC LIMIT ?)"
+		   " UNION ALL"
+		   " (SELECT STRAIGHT_JOIN pt.post_id, CONCAT('2because you follow #', t.name)"
+		   "  FROM post_tags pt FORCE INDEX (ix_post_tags_post)"
+		   "  JOIN tag_follows tf ON tf.user_id = ? AND tf.tag_id = pt.tag_id"
+		   "  JOIN tags t ON t.id = pt.tag_id"
+		   "  WHERE pt.post_id < ? AND pt.post_id >= ? ORDER BY pt.post_id DESC LIMIT ?)"
+		   ") x JOIN posts p2 ON p2.id = x.id WHERE p2.user_id <> ?"
+		   " GROUP BY x.id ORDER BY x.id DESC LIMIT ?",
+		   "iiiiiiiiii", user_id, before, floor, (int64_t)limit + 1, user_id, before, floor,
+		   (int64_t)limit + 1, user_id, (int64_t)limit + 1) == DB_OK
 		   ? 0
 		   : -1;
 }
@@ -130,11 +132,12 @@ int feed_ids_top(struct db *db, struct arena *a, int64_t window, const char *win
 			    "i", now_unix() - window) != DB_OK)
 			return -1;
 		int64_t min_id = r.nrows ? db_int(&r, 0, 0) : INT64_MAX;
-		rc = db_exec(db, a, &r,
-			     "SELECT id, like_count FROM posts FORCE INDEX (PRIMARY) WHERE id >= ? AND "
-			     "(like_count < ? OR (like_count = ? AND id < ?)) "
-			     "ORDER BY like_count DESC, id DESC LIMIT ?",
-			     "iiiii", min_id, after_likes, after_likes, after_id, (int64_t)limit + 1);
+		rc = db_exec(
+		    db, a, &r,
+		    "SELECT id, like_count FROM posts FORCE INDEX (PRIMARY) WHERE id >= ? AND "
+		    "(like_count < ? OR (like_count = ? AND id < ?)) "
+		    "ORDER BY like_count DESC, id DESC LIMIT ?",
+		    "iiiii", min_id, after_likes, after_likes, after_id, (int64_t)limit + 1);
 	} else {
 		/* All time: walk the (like_count, id) index from the top. */
 		rc = db_exec(db, a, &r,

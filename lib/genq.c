@@ -16,7 +16,8 @@ int genq_backend_enabled(const struct config *cfg, const char *backend)
 {
 	char list[sizeof(cfg->gen_backends)];
 	str_copy(list, cfg->gen_backends, sizeof(list));
-	for (char *save = NULL, *t = strtok_r(list, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+	for (char *save = NULL, *t = strtok_r(list, ", ", &save); t;
+	     t = strtok_r(NULL, ", ", &save))
 		if (!strcmp(t, backend))
 			return 1;
 	return 0;
@@ -76,7 +77,7 @@ int genq_create(struct db *db, struct arena *a, const struct config *cfg, int64_
 	/* Lock the user's row: two requests at once cannot both slip under
 	 * the limit. */
 	if (db_exec(db, a, &r, "SELECT id FROM users WHERE id = ? FOR UPDATE", "i", user_id) !=
-		    DB_OK ||
+		DB_OK ||
 	    db_exec(db, a, &r,
 		    "SELECT SUM(status IN ('queued','running')), SUM(created_at > ?) "
 		    "FROM generations WHERE user_id = ? AND (status IN ('queued','running') "
@@ -116,7 +117,7 @@ fail:
 }
 
 #define JOB_COLUMNS                                                                                \
-	"id, user_id, IFNULL(parent_id, 0), backend, prompt, negative_prompt, style, seed, "     \
+	"id, user_id, IFNULL(parent_id, 0), backend, prompt, negative_prompt, style, seed, "       \
 	"width, height, attempts"
 
 int genq_claim(struct db *db, struct arena *a, const char *worker, int lease_secs,
@@ -141,7 +142,7 @@ int genq_claim(struct db *db, struct arena *a, const char *worker, int lease_sec
 		    "attempts = attempts + 1, started_at = ?, error = NULL WHERE id = ?",
 		    "siii", worker, now + lease_secs, now, id) != DB_OK ||
 	    db_exec(db, a, &r, "SELECT " JOB_COLUMNS " FROM generations WHERE id = ?", "i", id) !=
-		    DB_OK ||
+		DB_OK ||
 	    r.nrows != 1)
 		goto fail;
 	if (db_commit(db) != DB_OK)
@@ -169,11 +170,12 @@ int genq_requeue(struct db *db, struct arena *a, const char *worker, int max_att
 	int64_t now = now_unix();
 	const char *w = worker ? worker : "";
 	/* Out of attempts: give up with a reason a person understands. */
-	if (db_exec(db, a, &r1,
-		    "UPDATE generations SET status = 'failed', worker = NULL, finished_at = ?, "
-		    "error = 'The image generator stopped answering; please try again.' "
-		    "WHERE status = 'running' AND (lease_until < ? OR worker = ?) AND attempts >= ?",
-		    "iisi", now, now, w, (int64_t)max_attempts) != DB_OK ||
+	if (db_exec(
+		db, a, &r1,
+		"UPDATE generations SET status = 'failed', worker = NULL, finished_at = ?, "
+		"error = 'The image generator stopped answering; please try again.' "
+		"WHERE status = 'running' AND (lease_until < ? OR worker = ?) AND attempts >= ?",
+		"iisi", now, now, w, (int64_t)max_attempts) != DB_OK ||
 	    db_exec(db, a, &r2,
 		    "UPDATE generations SET status = 'queued', worker = NULL, lease_until = NULL, "
 		    "run_after = ? WHERE status = 'running' AND (lease_until < ? OR worker = ?)",
@@ -241,8 +243,8 @@ int genq_cancel(struct db *db, struct arena *a, int64_t id, int64_t user_id)
 	return r.nrows ? 409 : 404;
 }
 
-cJSON *genq_load(struct db *db, struct arena *a, const char *media_url, int64_t id,
-		 int64_t user_id, int *status)
+cJSON *genq_load(struct db *db, struct arena *a, const char *media_url, int64_t id, int64_t user_id,
+		 int *status)
 {
 	struct db_res r;
 	if (db_exec(db, a, &r,

@@ -74,7 +74,8 @@ static gdImagePtr avif_decode(const unsigned char *d, size_t len, uint64_t max_p
 	dec->imageDimensionLimit = IMAGE_MAX_SIDE;
 	dec->ignoreExif = AVIF_TRUE;
 	dec->ignoreXMP = AVIF_TRUE;
-	if (avifDecoderSetIOMemory(dec, d, len) == AVIF_RESULT_OK && avifDecoderParse(dec) == AVIF_RESULT_OK &&
+	if (avifDecoderSetIOMemory(dec, d, len) == AVIF_RESULT_OK &&
+	    avifDecoderParse(dec) == AVIF_RESULT_OK &&
 	    avifDecoderNextImage(dec) == AVIF_RESULT_OK) {
 		avifRGBImage rgb;
 		avifRGBImageSetDefaults(&rgb, dec->image);

@@ -10,14 +10,14 @@
 #include <string.h>
 
 #define NODE_COLUMNS                                                                               \
-	"p.id, IFNULL(p.parent_id, 0), u.username, p.prompt, p.depth, p.remix_count, i.width, "   \
+	"p.id, IFNULL(p.parent_id, 0), u.username, p.prompt, p.depth, p.remix_count, i.width, "    \
 	"i.height, i.blurhash, i.avg_color, i.variants"
 #define NODE_JOINS " JOIN users u ON u.id = p.user_id JOIN images i ON i.id = p.image_id "
 
 struct node {
 	int64_t id, parent;
 	const char *prompt;
-	cJSON *json;     /* {"post":...,"children":[...]} for descendants */
+	cJSON *json;	 /* {"post":...,"children":[...]} for descendants */
 	cJSON *children; /* inside json */
 };
 
@@ -125,8 +125,7 @@ static int load_descendants(struct db *db, struct arena *a, const char *media_ur
 	return 0;
 }
 
-cJSON *lineage_load(struct db *db, struct arena *a, const char *media_url, int64_t id,
-		    int *status)
+cJSON *lineage_load(struct db *db, struct arena *a, const char *media_url, int64_t id, int *status)
 {
 	struct db_res r;
 	*status = 503;

@@ -94,7 +94,7 @@ char *post_variants_json(struct arena *a, const struct image_stored *img)
 }
 
 cJSON *post_thumb_json(struct arena *a, const char *media_url, int64_t w, int64_t h,
-			const char *blurhash, const char *color, const char *variants)
+		       const char *blurhash, const char *color, const char *variants)
 {
 	cJSON *img = post_image_json(a, media_url, w, h, blurhash, color, variants);
 	cJSON *sizes = cJSON_GetObjectItemCaseSensitive(img, "sizes");
@@ -122,7 +122,8 @@ int64_t image_insert(struct db *db, struct arena *a, const struct image_stored *
 		if (db_exec(db, a, NULL,
 			    "INSERT IGNORE INTO media_files (path, image_id, bytes, created_at) "
 			    "VALUES (?, ?, ?, ?)",
-			    "siii", img->v[i].path, image_id, (int64_t)img->v[i].bytes, now) != DB_OK)
+			    "siii", img->v[i].path, image_id, (int64_t)img->v[i].bytes,
+			    now) != DB_OK)
 			return -1;
 	return image_id;
 }
@@ -236,21 +237,22 @@ int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id
 			parent = 0;
 		}
 	}
-	if (db_exec(db, a, &r,
-		    "INSERT INTO posts (user_id, image_id, generation_id, parent_id, root_id, depth, "
-		    "prompt, caption, tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		    "iiississsi", user_id, image_id, gen_id,
-		    parent ? arena_printf(a, "%lld", (long long)parent) : NULL,
-		    root ? arena_printf(a, "%lld", (long long)root) : NULL, depth, prompt, caption,
-		    tags_text(a, tags, ntags), now_unix()) != DB_OK)
+	if (db_exec(
+		db, a, &r,
+		"INSERT INTO posts (user_id, image_id, generation_id, parent_id, root_id, depth, "
+		"prompt, caption, tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"iiississsi", user_id, image_id, gen_id,
+		parent ? arena_printf(a, "%lld", (long long)parent) : NULL,
+		root ? arena_printf(a, "%lld", (long long)root) : NULL, depth, prompt, caption,
+		tags_text(a, tags, ntags), now_unix()) != DB_OK)
 		goto fail;
 	*post_id = (int64_t)r.insert_id;
 	if (tags_insert(db, a, *post_id, tags, ntags) ||
 	    db_exec(db, a, NULL, "UPDATE generations SET post_id = ? WHERE id = ?", "ii", *post_id,
 		    gen_id) != DB_OK ||
-	    (parent && db_exec(db, a, NULL,
-			       "UPDATE posts SET remix_count = remix_count + 1 WHERE id = ?", "i",
-			       parent) != DB_OK))
+	    (parent &&
+	     db_exec(db, a, NULL, "UPDATE posts SET remix_count = remix_count + 1 WHERE id = ?",
+		     "i", parent) != DB_OK))
 		goto fail;
 	if (db_commit(db) != DB_OK)
 		return 503;
@@ -303,7 +305,7 @@ static cJSON *size_json(const cJSON *v, const char *media_url)
 /* image {"width","height","blurhash","color","sizes":{...},"display":{...},
  * "srcset_webp","srcset_jpeg"} from the stored variants JSON. */
 cJSON *post_image_json(struct arena *a, const char *media_url, int64_t w, int64_t h,
-			 const char *blurhash, const char *color, const char *variants)
+		       const char *blurhash, const char *color, const char *variants)
 {
 	cJSON *img = cJSON_CreateObject();
 	cJSON_AddNumberToObject(img, "width", (double)w);
@@ -351,9 +353,9 @@ cJSON *post_image_json(struct arena *a, const char *media_url, int64_t w, int64_
  * author, 18-25 the generation (NULL for an upload). */
 #define POST_COLUMNS                                                                               \
 	"p.id, p.user_id, u.username, p.prompt, p.caption, p.tags, p.created_at, i.width, "        \
-	"i.height, i.blurhash, i.avg_color, i.variants, IFNULL(p.parent_id, 0), "                \
-	"IFNULL(p.root_id, p.id), p.depth, p.remix_count, pu.username, pu.id, g.id, "             \
-	"g.negative_prompt, g.seed, g.width, g.height, g.backend, g.model, g.style, "             \
+	"i.height, i.blurhash, i.avg_color, i.variants, IFNULL(p.parent_id, 0), "                  \
+	"IFNULL(p.root_id, p.id), p.depth, p.remix_count, pu.username, pu.id, g.id, "              \
+	"g.negative_prompt, g.seed, g.width, g.height, g.backend, g.model, g.style, "              \
 	"p.like_count, p.comment_count"
 #define POST_FROM                                                                                  \
 	" FROM posts p JOIN users u ON u.id = p.user_id JOIN images i ON i.id = p.image_id "       \
@@ -423,9 +425,8 @@ cJSON *post_load(struct db *db, struct arena *a, const char *media_url, int64_t 
 {
 	struct db_res r;
 	*db_down = 0;
-	if (db_exec(db, a, &r,
-		    "SELECT " POST_COLUMNS POST_FROM "WHERE p.id = ?",
-		    "i", id) != DB_OK) {
+	if (db_exec(db, a, &r, "SELECT " POST_COLUMNS POST_FROM "WHERE p.id = ?", "i", id) !=
+	    DB_OK) {
 		*db_down = 1;
 		return NULL;
 	}
@@ -450,7 +451,8 @@ int post_load_many(struct db *db, struct arena *a, const char *media_url, const 
 		    " FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j "
 		    "JOIN posts p ON p.id = j.id JOIN users u ON u.id = p.user_id "
 		    "JOIN images i ON i.id = p.image_id "
-		    "LEFT JOIN posts pp ON pp.id = p.parent_id LEFT JOIN users pu ON pu.id = pp.user_id "
+		    "LEFT JOIN posts pp ON pp.id = p.parent_id LEFT JOIN users pu ON pu.id = "
+		    "pp.user_id "
 		    "LEFT JOIN generations g ON g.id = p.generation_id",
 		    "s", list) != DB_OK)
 		return -1;

@@ -10,8 +10,8 @@ enum rank_source {
 	SRC_FOLLOWED_AUTHOR = 1 << 0, /* by someone the person follows */
 	SRC_FOLLOWED_TAG = 1 << 1,    /* carries a tag the person follows */
 	SRC_REMIX_OF_LIKED = 1 << 2,  /* a remix of a post the person liked */
-	SRC_RISING = 1 << 3,          /* rising site-wide */
-	SRC_EXPLORE = 1 << 4,         /* random pick from recent posts */
+	SRC_RISING = 1 << 3,	      /* rising site-wide */
+	SRC_EXPLORE = 1 << 4,	      /* random pick from recent posts */
 };
 
 #define RANK_MAX_TAGS 10
@@ -20,16 +20,16 @@ enum rank_source {
 struct rank_item {
 	int64_t post_id;
 	int64_t author_id;
-	int64_t created_at;        /* unix seconds */
+	int64_t created_at; /* unix seconds */
 	uint32_t like_count, comment_count, remix_count;
 	int64_t tag_ids[RANK_MAX_TAGS];
 	int ntags;
-	unsigned sources;          /* enum rank_source bits */
-	int64_t reason_tag_id;     /* the followed tag that brought it in, or 0 */
-	int64_t reason_parent_id;  /* the liked post it remixes, or 0 */
+	unsigned sources;	  /* enum rank_source bits */
+	int64_t reason_tag_id;	  /* the followed tag that brought it in, or 0 */
+	int64_t reason_parent_id; /* the liked post it remixes, or 0 */
 	/* filled by rank_score: */
 	double score;
-	unsigned reason;           /* the one source shown as "why" */
+	unsigned reason; /* the one source shown as "why" */
 };
 
 /* The person's tastes, loaded once per request. Arrays are sorted by id
@@ -43,28 +43,28 @@ struct rank_profile {
 	size_t nauthor_affinity;
 	const struct rank_weight *tag_affinity;
 	size_t ntag_affinity;
-	const int64_t *hidden_authors;             /* muted via "show less" strongly */
+	const int64_t *hidden_authors; /* muted via "show less" strongly */
 	size_t nhidden_authors;
-	const struct rank_weight *less_authors;    /* "show less like this": 0..1 penalty */
+	const struct rank_weight *less_authors; /* "show less like this": 0..1 penalty */
 	size_t nless_authors;
 	const struct rank_weight *less_tags;
 	size_t nless_tags;
-	const int64_t *seen;                       /* shown in the last pages */
+	const int64_t *seen; /* shown in the last pages */
 	size_t nseen;
-	int64_t self_id;                           /* never recommend own posts */
+	int64_t self_id; /* never recommend own posts */
 };
 
 /* Tunable weights ([rank] in imagier.conf; rank_params_default gives the
  * documented defaults). */
 struct rank_params {
 	double w_like, w_comment, w_remix; /* engagement = sum w * log1p(count) */
-	double half_life_hours;            /* time decay of engagement */
+	double half_life_hours;		   /* time decay of engagement */
 	double w_author_affinity, w_tag_affinity;
 	double w_followed_author, w_followed_tag, w_remix_of_liked, w_rising;
-	double w_fresh, fresh_hours;       /* bonus for posts younger than fresh_hours */
-	double less_penalty;               /* multiplier at full "show less" (e.g. 0.2) */
-	double explore_share;              /* share of a page given to exploration */
-	int max_per_author;                /* per page */
+	double w_fresh, fresh_hours; /* bonus for posts younger than fresh_hours */
+	double less_penalty;	     /* multiplier at full "show less" (e.g. 0.2) */
+	double explore_share;	     /* share of a page given to exploration */
+	int max_per_author;	     /* per page */
 };
 void rank_params_default(struct rank_params *p);
 

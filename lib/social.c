@@ -1,5 +1,6 @@
 /* social.c - likes, comments, follows and notifications, counters kept with the rows. */
 #include "social.h"
+#include "cache.h"
 #include "db.h"
 #include "post.h"
 #include "util.h"
@@ -17,8 +18,8 @@ int social_like(struct db *db, struct arena *a, int64_t user_id, int64_t post_id
 		return 503;
 	/* The post row lock orders concurrent likes; the count moves with the
 	 * row and only when the row did. */
-	if (db_exec(db, a, &r, "SELECT user_id FROM posts WHERE id = ? FOR UPDATE", "i",
-		    post_id) != DB_OK)
+	if (db_exec(db, a, &r, "SELECT user_id FROM posts WHERE id = ? FOR UPDATE", "i", post_id) !=
+	    DB_OK)
 		goto fail;
 	if (r.nrows == 0) {
 		db_rollback(db);
@@ -26,9 +27,10 @@ int social_like(struct db *db, struct arena *a, int64_t user_id, int64_t post_id
 	}
 	int64_t author = db_int(&r, 0, 0);
 	if (on) {
-		if (db_exec(db, a, &r,
-			    "INSERT IGNORE INTO likes (post_id, user_id, created_at) VALUES (?, ?, ?)",
-			    "iii", post_id, user_id, now_unix()) != DB_OK)
+		if (db_exec(
+			db, a, &r,
+			"INSERT IGNORE INTO likes (post_id, user_id, created_at) VALUES (?, ?, ?)",
+			"iii", post_id, user_id, now_unix()) != DB_OK)
 			goto fail;
 		*changed = r.affected == 1;
 		if (*changed && db_exec(db, a, NULL,
@@ -40,10 +42,10 @@ int social_like(struct db *db, struct arena *a, int64_t user_id, int64_t post_id
 			    post_id, user_id) != DB_OK)
 			goto fail;
 		*changed = r.affected == 1;
-		if (*changed &&
-		    db_exec(db, a, NULL,
-			    "UPDATE posts SET like_count = like_count - 1 WHERE id = ? AND like_count > 0",
-			    "i", post_id) != DB_OK)
+		if (*changed && db_exec(db, a, NULL,
+					"UPDATE posts SET like_count = like_count - 1 WHERE id = ? "
+					"AND like_count > 0",
+					"i", post_id) != DB_OK)
 			goto fail;
 	}
 	if (db_exec(db, a, &r, "SELECT like_count FROM posts WHERE id = ?", "i", post_id) != DB_OK)
@@ -65,8 +67,8 @@ int social_comment_add(struct db *db, struct arena *a, int64_t user_id, int64_t 
 	struct db_res r;
 	if (db_begin(db) != DB_OK)
 		return 503;
-	if (db_exec(db, a, &r, "SELECT user_id FROM posts WHERE id = ? FOR UPDATE", "i",
-		    post_id) != DB_OK)
+	if (db_exec(db, a, &r, "SELECT user_id FROM posts WHERE id = ? FOR UPDATE", "i", post_id) !=
+	    DB_OK)
 		goto fail;
 	if (r.nrows == 0) {
 		db_rollback(db);
@@ -230,10 +232,10 @@ static int follow_row(struct db *db, struct arena *a, const char *table, const c
 		      const char *col_b, int64_t x, int64_t y, int on, int *changed)
 {
 	struct db_res r;
-	char *sql = on ? arena_printf(a, "INSERT IGNORE INTO %s (%s, %s, created_at) VALUES (?, ?, ?)",
-				      table, col_a, col_b)
-		       : arena_printf(a, "DELETE FROM %s WHERE %s = ? AND %s = ?", table, col_a,
-				      col_b);
+	char *sql =
+	    on ? arena_printf(a, "INSERT IGNORE INTO %s (%s, %s, created_at) VALUES (?, ?, ?)",
+			      table, col_a, col_b)
+	       : arena_printf(a, "DELETE FROM %s WHERE %s = ? AND %s = ?", table, col_a, col_b);
 	int rc = on ? db_exec(db, a, &r, sql, "iii", x, y, now_unix())
 		    : db_exec(db, a, &r, sql, "ii", x, y);
 	if (rc != DB_OK)
@@ -252,7 +254,7 @@ int social_follow_user(struct db *db, struct arena *a, int64_t user_id, int64_t 
 	if (db_begin(db) != DB_OK)
 		return 503;
 	if (db_exec(db, a, &r, "SELECT id FROM users WHERE id = ? FOR UPDATE", "i", target_id) !=
-		    DB_OK ||
+		DB_OK ||
 	    (r.nrows && follow_row(db, a, "follows", "follower_id", "followee_id", user_id,
 				   target_id, on, changed)))
 		goto fail;
@@ -263,14 +265,14 @@ int social_follow_user(struct db *db, struct arena *a, int64_t user_id, int64_t 
 	const char *d = on ? "+ 1" : "- 1";
 	if (*changed &&
 	    (db_exec(db, a, NULL,
-		     arena_printf(a, "UPDATE users SET follower_count = follower_count %s WHERE id = ?",
-				  d),
+		     arena_printf(
+			 a, "UPDATE users SET follower_count = follower_count %s WHERE id = ?", d),
 		     "i", target_id) != DB_OK ||
-	     db_exec(db, a, NULL,
-		     arena_printf(a,
-				  "UPDATE users SET following_count = following_count %s WHERE id = ?",
-				  d),
-		     "i", user_id) != DB_OK))
+	     db_exec(
+		 db, a, NULL,
+		 arena_printf(
+		     a, "UPDATE users SET following_count = following_count %s WHERE id = ?", d),
+		 "i", user_id) != DB_OK))
 		goto fail;
 	if (db_commit(db) != DB_OK)
 		return 503;
@@ -290,9 +292,9 @@ int social_follow_tag(struct db *db, struct arena *a, int64_t user_id, int64_t t
 	if (db_begin(db) != DB_OK)
 		return 503;
 	if (db_exec(db, a, &r, "SELECT id FROM tags WHERE id = ? FOR UPDATE", "i", tag_id) !=
-		    DB_OK ||
-	    (r.nrows && follow_row(db, a, "tag_follows", "user_id", "tag_id", user_id, tag_id, on,
-				   changed)))
+		DB_OK ||
+	    (r.nrows &&
+	     follow_row(db, a, "tag_follows", "user_id", "tag_id", user_id, tag_id, on, changed)))
 		goto fail;
 	if (r.nrows == 0) {
 		db_rollback(db);
@@ -312,6 +314,19 @@ fail:
 	return 503;
 }
 
+/* Set once at start-up, read-only afterwards. */
+static struct cache *notify_cache;
+
+void social_set_cache(struct cache *cache)
+{
+	notify_cache = cache;
+}
+
+char *social_unread_key(struct arena *a, int64_t user_id)
+{
+	return arena_printf(a, "imagier:unread:%lld", (long long)user_id);
+}
+
 void social_notify(struct db *db, struct arena *a, int64_t user_id, int64_t actor_id,
 		   const char *kind, int64_t post_id, int64_t comment_id)
 {
@@ -327,12 +342,15 @@ void social_notify(struct db *db, struct arena *a, int64_t user_id, int64_t acto
 		    post_id ? arena_printf(a, "%lld", (long long)post_id) : NULL) == DB_OK &&
 	    r.nrows)
 		return;
-	db_exec(db, a, NULL,
-		"INSERT INTO notifications (user_id, actor_id, kind, post_id, comment_id, created_at) "
-		"VALUES (?, ?, ?, ?, ?, ?)",
-		"iisssi", user_id, actor_id, kind,
-		post_id ? arena_printf(a, "%lld", (long long)post_id) : NULL,
-		comment_id ? arena_printf(a, "%lld", (long long)comment_id) : NULL, now_unix());
+	db_exec(
+	    db, a, NULL,
+	    "INSERT INTO notifications (user_id, actor_id, kind, post_id, comment_id, created_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?)",
+	    "iisssi", user_id, actor_id, kind,
+	    post_id ? arena_printf(a, "%lld", (long long)post_id) : NULL,
+	    comment_id ? arena_printf(a, "%lld", (long long)comment_id) : NULL, now_unix());
+	if (notify_cache)
+		cache_delete(notify_cache, social_unread_key(a, user_id));
 }
 
 static const char *notice_text(const char *kind)
@@ -348,8 +366,8 @@ static const char *notice_text(const char *kind)
 	return "did something";
 }
 
-cJSON *social_notifications(struct db *db, struct arena *a, const char *media_url,
-			    int64_t user_id, int64_t before, int limit, int64_t *next)
+cJSON *social_notifications(struct db *db, struct arena *a, const char *media_url, int64_t user_id,
+			    int64_t before, int limit, int64_t *next)
 {
 	struct db_res r;
 	*next = 0;
@@ -376,16 +394,19 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 		if (db_str(&r, i, 2)) {
 			int64_t pid = db_int(&r, i, 2);
 			cJSON_AddNumberToObject(o, "post_id", (double)pid);
-			cJSON_AddStringToObject(o, "url", arena_printf(a, "/p/%lld", (long long)pid));
+			cJSON_AddStringToObject(o, "url",
+						arena_printf(a, "/p/%lld", (long long)pid));
 		} else {
-			cJSON_AddStringToObject(o, "url", arena_printf(a, "/u/%s", db_str(&r, i, 6)));
+			cJSON_AddStringToObject(o, "url",
+						arena_printf(a, "/u/%s", db_str(&r, i, 6)));
 		}
 		if (db_str(&r, i, 12))
 			cJSON_AddStringToObject(o, "comment", db_str(&r, i, 12));
-		cJSON *thumb = db_str(&r, i, 7) ? post_thumb_json(a, media_url, db_int(&r, i, 7),
-								  db_int(&r, i, 8), db_str(&r, i, 9),
-								  db_str(&r, i, 10), db_str(&r, i, 11))
-						: NULL;
+		cJSON *thumb =
+		    db_str(&r, i, 7)
+			? post_thumb_json(a, media_url, db_int(&r, i, 7), db_int(&r, i, 8),
+					  db_str(&r, i, 9), db_str(&r, i, 10), db_str(&r, i, 11))
+			: NULL;
 		if (thumb)
 			cJSON_AddItemToObject(o, "thumb", thumb);
 		cJSON_AddBoolToObject(o, "unread", db_str(&r, i, 5) == NULL);
@@ -416,8 +437,8 @@ int social_mark_read(struct db *db, struct arena *a, int64_t user_id, int64_t up
 		   : -1;
 }
 
-int social_liked_map(struct db *db, struct arena *a, int64_t user_id, const int64_t *ids,
-		     size_t n, int *liked)
+int social_liked_map(struct db *db, struct arena *a, int64_t user_id, const int64_t *ids, size_t n,
+		     int *liked)
 {
 	memset(liked, 0, n * sizeof(*liked));
 	if (!n || !user_id)

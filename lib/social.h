@@ -11,7 +11,7 @@ struct cJSON;
 struct db;
 
 #define COMMENT_MAX_CHARS 2000
-#define COMMENT_PAGE      50
+#define COMMENT_PAGE	  50
 
 /* Like / unlike post_id as user_id. The count moves only when the row does
  * (liking twice is not an error and counts once). Returns 0 with the new
@@ -37,10 +37,17 @@ struct cJSON *social_comment_load(struct db *db, struct arena *a, int64_t id, in
 
 /* Follow / unfollow a person (by id) or a tag (by id). 0, 400 (oneself),
  * 404, 503. *changed tells whether a row moved. */
-int social_follow_user(struct db *db, struct arena *a, int64_t user_id, int64_t target_id,
-		       int on, int *changed);
+int social_follow_user(struct db *db, struct arena *a, int64_t user_id, int64_t target_id, int on,
+		       int *changed);
 int social_follow_tag(struct db *db, struct arena *a, int64_t user_id, int64_t tag_id, int on,
 		      int *changed);
+
+struct cache;
+/* The cache whose per-person unread counts a new notification drops (set
+ * once per process; NULL: none). */
+void social_set_cache(struct cache *cache);
+/* memcached key of a person's cached unread count. */
+char *social_unread_key(struct arena *a, int64_t user_id);
 
 /* Record a notification for user_id (never for oneself). Best effort. */
 void social_notify(struct db *db, struct arena *a, int64_t user_id, int64_t actor_id,
@@ -55,7 +62,7 @@ int64_t social_unread(struct db *db, struct arena *a, int64_t user_id);
 int social_mark_read(struct db *db, struct arena *a, int64_t user_id, int64_t up_to);
 
 /* Of the given post ids, which has user_id liked? Sets liked[i]. 0 or -1. */
-int social_liked_map(struct db *db, struct arena *a, int64_t user_id, const int64_t *ids,
-		     size_t n, int *liked);
+int social_liked_map(struct db *db, struct arena *a, int64_t user_id, const int64_t *ids, size_t n,
+		     int *liked);
 
 #endif

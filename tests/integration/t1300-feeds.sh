@@ -19,7 +19,7 @@ gen_wait() {
 	done
 	return 1
 }
-letters() { tr -dc a-z </dev/urandom 2>/dev/null | head -c "${1:-10}"; }
+letters() { tr -dc 'a-z' </dev/urandom 2>/dev/null | head -c "${1:-10}"; }
 # post_as TOKEN PROMPT [TAGS]: upload a small image (each its own); sets PID.
 seedn=100
 post_as() {
@@ -35,7 +35,6 @@ pos() { jq -r --argjson id "$1" '[.items[].id] | (index($id) // 999)' <<<"$BODY"
 # first_pos AUTHOR: position of the first item by AUTHOR, or 999.
 first_pos() { jq -r --arg a "$1" '[.items[].author.username] | (index($a) // 999)' <<<"$BODY"; }
 reason_of() { jq -r --argjson id "$1" '.items[] | select(.id == $id) | .reason' <<<"$BODY"; }
-TAMPER_OK=1
 
 # --- people and posts ---------------------------------------------------------------
 tagt="$(uniq_name tt)"
@@ -44,7 +43,7 @@ F=$TOKEN fn="$(json .user.username)"
 new_user "$(uniq_name gus)"
 G=$TOKEN gn="$(json .user.username)"
 new_user "$(uniq_name uma)"
-U=$TOKEN un="$(json .user.username)"
+U=$TOKEN
 new_user "$(uniq_name six)"
 S=$TOKEN sn="$(json .user.username)"
 new_user "$(uniq_name vic)"
@@ -237,7 +236,6 @@ fi
 TOKEN=$V
 api PUT "/api/v1/posts/$pu1/like"
 new_user "$(uniq_name rex)"
-rn="$(json .user.username)"
 api POST "/api/v1/posts/$pu1/remix" '{"prompt":"a bowl of limes","width":256,"height":256}'
 gr="$(json .generation.id)"
 gen_wait "$gr"

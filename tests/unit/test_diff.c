@@ -19,7 +19,7 @@ static char *show(struct arena *a, const cJSON *runs)
 	const cJSON *r;
 	cJSON_ArrayForEach(r, runs)
 	{
-		const char *k = cJSON_GetObjectItem(r, "same") ? "="
+		const char *k = cJSON_GetObjectItem(r, "same")	? "="
 				: cJSON_GetObjectItem(r, "del") ? "-"
 								: "+";
 		s = arena_printf(a, "%s%s[%s]", s, k, cJSON_GetObjectItem(r, "text")->valuestring);
@@ -83,11 +83,11 @@ static void very_long_prompts_are_bounded(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(replaced_word),
-		cmocka_unit_test(added_and_removed),
-		cmocka_unit_test(identical_and_empty),
-		cmocka_unit_test(markup_is_just_text),
-		cmocka_unit_test(very_long_prompts_are_bounded),
+	    cmocka_unit_test(replaced_word),
+	    cmocka_unit_test(added_and_removed),
+	    cmocka_unit_test(identical_and_empty),
+	    cmocka_unit_test(markup_is_just_text),
+	    cmocka_unit_test(very_long_prompts_are_bounded),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
