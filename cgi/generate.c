@@ -231,7 +231,7 @@ int gen_publish(struct ctx *c)
 		v = "";
 	if (text_clean(c->a, v, strlen(v), POST_MAX_CAPTION, &caption, &why))
 		return ctx_fail(c, 400, "bad_caption", arena_printf(c->a, "Caption: %s", why));
-	int ntags = post_parse_tags(c->a, ctx_param(c, "tags"), tags, &why);
+	int ntags = post_tags_from(c->a, ctx_param(c, "tags"), caption, tags, &why);
 	if (ntags < 0)
 		return ctx_fail(c, 400, "bad_tags", why);
 	int64_t post_id;

@@ -71,7 +71,7 @@ int post_create(struct ctx *c)
 	    (st = text_field(c, "caption", "Caption", POST_MAX_CAPTION, 0, &caption)))
 		return st;
 	const char *tagtext = ctx_param(c, "tags");
-	int ntags = post_parse_tags(c->a, tagtext, tags, &why);
+	int ntags = post_tags_from(c->a, tagtext, caption, tags, &why);
 	if (ntags < 0)
 		return ctx_fail(c, 400, "bad_tags", why);
 	const struct part *img = find_part(c->req, "image");

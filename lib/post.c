@@ -66,6 +66,36 @@ int post_parse_tags(struct arena *a, const char *text, const char **tags, const 
 	return n;
 }
 
+int post_tags_from(struct arena *a, const char *text, const char *caption, const char **tags,
+		   const char **why)
+{
+	int n = post_parse_tags(a, text, tags, why);
+	if (n < 0 || !caption)
+		return n;
+	/* #words in the caption join the tags: a '#' at the start or after a
+	 * space, then tag characters. Prose is lenient: what would not make a
+	 * tag (too long, past ten) is simply not one. */
+	for (const char *p = caption; *p; p++) {
+		if (*p != '#' || (p > caption && !strchr(" \t\n(", p[-1])))
+			continue;
+		const char *start = p + 1, *e = start;
+		while (*e && tag_char_ok((unsigned char)*e))
+			e++;
+		if (e == start || e - start > POST_MAX_TAG_CHARS * 4 || n == POST_MAX_TAGS)
+			continue;
+		const char *one[POST_MAX_TAGS], *w;
+		if (post_parse_tags(a, arena_strndup(a, start, (size_t)(e - start)), one, &w) != 1)
+			continue;
+		int dup = 0;
+		for (int i = 0; i < n; i++)
+			dup |= !strcmp(tags[i], one[0]);
+		if (!dup)
+			tags[n++] = one[0];
+		p = e - 1;
+	}
+	return n;
+}
+
 char *post_variants_json(struct arena *a, const struct image_stored *img)
 {
 	/* {"320":{"w":320,"h":200,"webp":"ab/..","jpeg":"ab/.."},...} keyed by

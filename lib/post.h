@@ -23,6 +23,11 @@ struct image_stored;
  * too many tags. */
 int post_parse_tags(struct arena *a, const char *text, const char **tags, const char **why);
 
+/* Tags from the tags field (strict, as post_parse_tags) plus the #words of
+ * the caption (lenient: a #word that would not make a tag is skipped). */
+int post_tags_from(struct arena *a, const char *text, const char *caption, const char **tags,
+		   const char **why);
+
 /* The image's derived files as the JSON text stored in images.variants. */
 char *post_variants_json(struct arena *a, const struct image_stored *img);
 

@@ -169,6 +169,25 @@ static void tags_are_split_and_normalised(void **state)
 	arena_free(&a);
 }
 
+static void caption_hashtags_become_tags(void **state)
+{
+	struct arena a;
+	const char *tags[POST_MAX_TAGS], *why = NULL;
+	arena_init(&a);
+	int n =
+	    post_tags_from(&a, "sea", "A #Sunset over the #sea, no#tag here (#night)", tags, &why);
+	assert_int_equal(n, 3);
+	assert_string_equal(tags[0], "sea");
+	assert_string_equal(tags[1], "sunset");
+	assert_string_equal(tags[2], "night");
+	n = post_tags_from(&a, "", "#abcdefghijabcdefghijabcdefghijabc is too long, #ok", tags,
+			   &why);
+	assert_int_equal(n, 1);
+	assert_string_equal(tags[0], "ok");
+	assert_int_equal(post_tags_from(&a, "<b>", "#fine", tags, &why), -1);
+	arena_free(&a);
+}
+
 static void str_to_u64_is_strict(void **state)
 {
 	uint64_t v;
@@ -194,6 +213,7 @@ int main(void)
 	    cmocka_unit_test(tokens_are_random_and_hashed),
 	    cmocka_unit_test(username_and_password_rules),
 	    cmocka_unit_test(tags_are_split_and_normalised),
+	    cmocka_unit_test(caption_hashtags_become_tags),
 	    cmocka_unit_test(str_to_u64_is_strict),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
