@@ -6,6 +6,7 @@
 #include "db.h"
 #include "log.h"
 #include "render.h"
+#include "social.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -501,13 +502,22 @@ static int page_cached(struct ctx *c)
 	if (!c->me || c->api || !c->session_key || !(c->route->flags & R_PCACHE) ||
 	    (strcmp(c->req->method, "GET") && strcmp(c->req->method, "HEAD")))
 		return 0;
-	uint64_t fv = cache_version(c->app->cache, FEED_VERSION_KEY);
-	uint64_t uv = cache_version(c->app->cache, user_version_key(c));
+	/* One round trip for the three parts of the key; a missing one is
+	 * made (version counters) or loaded (the unread count) the slow way. */
+	const char *keys[3] = {FEED_VERSION_KEY, user_version_key(c),
+			       social_unread_key(c->a, c->me->id)};
+	char *vals[3];
+	size_t lens[3];
+	cache_get_multi(c->app->cache, c->a, keys, 3, vals, lens);
+	uint64_t fv =
+	    vals[0] ? strtoull(vals[0], NULL, 10) : cache_version(c->app->cache, FEED_VERSION_KEY);
+	uint64_t uv = vals[1] ? strtoull(vals[1], NULL, 10) : cache_version(c->app->cache, keys[1]);
+	int64_t unread = vals[2] ? strtoll(vals[2], NULL, 10) : unread_count(c);
 	if (!fv || !uv)
 		return 0;
 	c->page_key =
 	    arena_printf(c->a, "imagier:page:%s:%llu:%llu:%lld:%s?%s", c->session_key + 13,
-			 (unsigned long long)fv, (unsigned long long)uv, (long long)unread_count(c),
+			 (unsigned long long)fv, (unsigned long long)uv, (long long)unread,
 			 c->req->path, c->req->query_string);
 	if (strlen(c->page_key) > 240) { /* memcached keys stop at 250 bytes */
 		c->page_key = NULL;
