@@ -234,7 +234,8 @@ void bayes_set_totals(struct bayes_model *m, uint32_t bad_docs, uint32_t good_do
 bool bayes_get(const struct bayes_model *m, const char *token, uint32_t *bad, uint32_t *good)
 {
 	size_t len;
-	struct bayes_entry *e = token_ok(token, &len) ? find(m, token, bayes_hash(token, len)) : NULL;
+	struct bayes_entry *e =
+	    token_ok(token, &len) ? find(m, token, bayes_hash(token, len)) : NULL;
 	*bad = e ? e->bad : 0;
 	*good = e ? e->good : 0;
 	return e != NULL;

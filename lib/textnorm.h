@@ -6,11 +6,11 @@
 
 #include "arena.h"
 
-#define TEXTNORM_MAX_INPUT	  65536	  /* bytes folded; the rest is ignored */
-#define TEXTNORM_LIST_MAX	  5000	  /* entries in one list */
-#define TEXTNORM_ENTRY_MAX	  100	  /* characters (code points) per entry */
-#define TEXTNORM_LIST_MAX_TEXT	  1048576 /* bytes of list text, comments included */
-#define TEXTNORM_MIN_SPACED_RUN 3	  /* "f u c k": runs of >= this many single letters join */
+#define TEXTNORM_MAX_INPUT	65536	/* bytes folded; the rest is ignored */
+#define TEXTNORM_LIST_MAX	5000	/* entries in one list */
+#define TEXTNORM_ENTRY_MAX	100	/* characters (code points) per entry */
+#define TEXTNORM_LIST_MAX_TEXT	1048576 /* bytes of list text, comments included */
+#define TEXTNORM_MIN_SPACED_RUN 3	/* "f u c k": runs of >= this many single letters join */
 
 /* Fold UTF-8 text so trivial evasion is undone; returns a NUL-terminated arena
  * string of lower-case ASCII words [a-z] separated by single spaces (no leading
@@ -19,8 +19,9 @@
  *     ("é"->"e", "ß"->"ss", "æ"->"ae"), combining marks dropped;
  *   - Cyrillic/Greek look-alikes, fullwidth and math-alphanumeric letters map
  *     to Latin; digits 0->o 1->i 2->z 3->e 4->a 5->s 6->g 7->t 8->b 9->g;
- *     @->a $->s |->i inside a word with letters, ! and + (->i, ->t) only
- *     before a later letter ("sh!t" -> "shit", "hi!" -> "hi");
+ *     @->a $->s inside a word with letters or with two of them ("@$$"),
+ *     | ! + (->i ->i ->t) only before a later letter ("sh!t"->"shit",
+ *     "hi!"->"hi"); other symbols vanish;
  *   - inside a word . - _ * ' ` ~ ^ dashes, bullets, other symbols and
  *     zero-width characters vanish ("f.u-c_k" -> "fuck");
  *   - runs of >= TEXTNORM_MIN_SPACED_RUN single-letter words join ("f u c k");
