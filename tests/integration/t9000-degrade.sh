@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t0900-degrade.sh - losing the backing services (runs last): without
+# t9000-degrade.sh - losing the backing services (runs last): without
 # memcached the site keeps working (healthz says "cache":"down") and the
 # feed shows new posts once it is back; without MariaDB every request gets
 # a clean 503 (JSON from the API, never a 502 or a crash) and sessions
