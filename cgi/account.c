@@ -75,6 +75,9 @@ int account_create(struct ctx *c)
 		return ctx_fail(c, 400, "bad_username", why);
 	if ((why = auth_password_problem(pw, name)))
 		return ctx_fail(c, 400, "weak_password", why);
+	int fst = filter_check(c, "The username", name);
+	if (fst)
+		return fst;
 	const char *confirm = kv_get(&c->req->form, "password2");
 	if (!c->api && confirm && strcmp(confirm, pw))
 		return ctx_fail(c, 400, "password_mismatch", "The two passwords differ.");

@@ -34,6 +34,7 @@ int app_init(struct app *app, char *err, size_t errlen)
 	app->cache = cache_new(&app->cfg);
 	social_set_cache(app->cache);
 	arena_init(&app->arena);
+	arena_init(&app->filter_arena);
 	if (db_connect(app->db) != DB_OK)
 		log_error("database not reachable yet; will retry per request");
 	return 0;
@@ -46,5 +47,6 @@ void app_free(struct app *app)
 	cache_free(app->cache);
 	tmpl_free(app->views);
 	arena_free(&app->arena);
+	arena_free(&app->filter_arena);
 	memset(app, 0, sizeof(*app));
 }

@@ -14,6 +14,7 @@ struct cJSON;
 struct db;
 struct cache;
 struct tmpl_set;
+struct textnorm_list;
 
 /* Per-worker state that lives across requests. */
 struct app {
@@ -23,6 +24,11 @@ struct app {
 	struct tmpl_set *views;
 	struct http_limits lim;
 	struct arena arena; /* reset after every request */
+	/* the word filter, compiled once per version of the list (filter.c) */
+	struct arena filter_arena;
+	struct textnorm_list *filter_list;
+	uint64_t filter_version;
+	int64_t filter_loaded_at;
 	uint64_t served;
 };
 
@@ -164,5 +170,10 @@ int feed_following_page(struct ctx *c);
 int feed_top_page(struct ctx *c);
 int foryou_page(struct ctx *c);
 int feed_feedback(struct ctx *c);
+int filters_show(struct ctx *c);
+int filters_update(struct ctx *c);
+/* 0 if text passes the word filter, else the status of ctx_fail (400
+ * blocked_word, naming the entry); label is the field ("The caption"). */
+int filter_check(struct ctx *c, const char *label, const char *text);
 
 #endif

@@ -143,6 +143,10 @@ int gen_read_request(struct ctx *c, struct genq_request *rq, const struct genq_r
 	const char *why;
 	if ((st = genq_validate(&c->app->cfg, rq, &why)))
 		return ctx_fail(c, st, *rq->prompt ? "bad_request" : "missing_prompt", why);
+	/* The negative prompt names what to keep out: it is not filtered. */
+	if ((st = filter_check(c, "The prompt", rq->prompt)) ||
+	    (st = filter_check(c, "The style", rq->style)))
+		return st;
 	return 0;
 }
 
@@ -231,6 +235,11 @@ int gen_publish(struct ctx *c)
 		v = "";
 	if (text_clean(c->a, v, strlen(v), POST_MAX_CAPTION, &caption, &why))
 		return ctx_fail(c, 400, "bad_caption", arena_printf(c->a, "Caption: %s", why));
+	int fst = filter_check(c, "The caption", caption);
+	if (!fst)
+		fst = filter_check(c, "The tags", ctx_param(c, "tags"));
+	if (fst)
+		return fst;
 	int ntags = post_tags_from(c->a, ctx_param(c, "tags"), caption, tags, &why);
 	if (ntags < 0)
 		return ctx_fail(c, 400, "bad_tags", why);

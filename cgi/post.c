@@ -68,7 +68,10 @@ int post_create(struct ctx *c)
 	int st;
 	c->title = "Upload";
 	if ((st = text_field(c, "prompt", "Prompt", POST_MAX_PROMPT, 1, &prompt)) ||
-	    (st = text_field(c, "caption", "Caption", POST_MAX_CAPTION, 0, &caption)))
+	    (st = text_field(c, "caption", "Caption", POST_MAX_CAPTION, 0, &caption)) ||
+	    (st = filter_check(c, "The prompt", prompt)) ||
+	    (st = filter_check(c, "The caption", caption)) ||
+	    (st = filter_check(c, "The tags", ctx_param(c, "tags"))))
 		return st;
 	const char *tagtext = ctx_param(c, "tags");
 	int ntags = post_tags_from(c->a, tagtext, caption, tags, &why);

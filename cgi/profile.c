@@ -139,6 +139,9 @@ int me_update(struct ctx *c)
 	if (bio) {
 		if (text_clean(c->a, bio, strlen(bio), BIO_MAX_CHARS, &clean, &why))
 			return ctx_fail(c, 400, "bad_bio", arena_printf(c->a, "Bio: %s", why));
+		int fst = filter_check(c, "The bio", clean);
+		if (fst)
+			return fst;
 		bio = clean;
 	}
 	int64_t image_id = 0;

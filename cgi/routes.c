@@ -39,6 +39,8 @@ const struct route routes[] = {
 	{"POST",   "/notifications/read",       notifications_read,  R_LOGIN | R_CSRF,              NULL,     0},
 	{"GET",    "/settings",                 settings_form,       R_LOGIN,                       "settings", 0},
 	{"POST",   "/settings",                 me_update,           R_LOGIN | R_CSRF,              "settings", 0},
+	{"GET",    "/admin/filters",            filters_show,        R_MOD,                         "filters", 0},
+	{"POST",   "/admin/filters",            filters_update,      R_MOD | R_CSRF,                "filters", 0},
 	{"GET",    "/healthz",                  health_show,         R_API,                         NULL,     0},
 
 	{"POST",   "/api/v1/accounts",          account_create,      R_API | R_CSRF,                NULL,     0},
@@ -62,6 +64,8 @@ const struct route routes[] = {
 	{"GET",    "/api/v1/search",            search_show,         R_API,                         NULL,     5},
 	{"GET",    "/api/v1/notifications",     notifications_show,  R_API | R_LOGIN,               NULL,     0},
 	{"POST",   "/api/v1/notifications/read", notifications_read, R_API | R_LOGIN | R_CSRF,      NULL,     0},
+	{"GET",    "/api/v1/admin/filters",     filters_show,        R_API | R_MOD,                 NULL,     0},
+	{"PUT",    "/api/v1/admin/filters",     filters_update,      R_API | R_MOD | R_CSRF,        NULL,     0},
 	{"POST",   "/api/v1/feed/feedback",     feed_feedback,       R_API | R_LOGIN | R_CSRF,      NULL,     0},
 	{"POST",   "/api/v1/posts",             post_create,         R_API | R_LOGIN | R_CSRF,      NULL,     0},
 	{"GET",    "/api/v1/posts/{id}",        post_show,           R_API,                         NULL,     5},

@@ -91,6 +91,9 @@ int comment_create(struct ctx *c)
 		return ctx_fail(c, 400, "bad_text", arena_printf(c->a, "Comment: %s", why));
 	if (!*clean)
 		return ctx_fail(c, 400, "missing_text", "Write something first.");
+	int fst = filter_check(c, "The comment", clean);
+	if (fst)
+		return fst;
 	if (ctx_param_u64(c, "parent_id", INT64_MAX, &parent) < 0)
 		return ctx_fail(c, 400, "bad_parent", "parent_id must be a comment id.");
 	int64_t id;
