@@ -171,6 +171,8 @@ int feed_top_page(struct ctx *c);
 int foryou_page(struct ctx *c);
 int feed_feedback(struct ctx *c);
 int filters_show(struct ctx *c);
+int report_create(struct ctx *c);
+int queue_show(struct ctx *c);
 int filters_update(struct ctx *c);
 /* 0 if text passes the word filter, else the status of ctx_fail (400
  * blocked_word, naming the entry); label is the field ("The caption"). */
