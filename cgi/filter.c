@@ -91,9 +91,11 @@ int filters_update(struct ctx *c)
 	arena_init(&tmp);
 	struct textnorm_list *l = textnorm_list_parse(&tmp, words, &why);
 	size_t n = l ? textnorm_list_count(l) : 0;
+	/* The reason may live in tmp: copy it out before tmp goes. */
+	char *reason = l ? NULL : arena_printf(c->a, "The list: %s", why);
 	arena_free(&tmp);
 	if (!l)
-		return ctx_fail(c, 400, "bad_words", arena_printf(c->a, "The list: %s", why));
+		return ctx_fail(c, 400, "bad_words", reason);
 	if (db_exec(c->app->db, c->a, NULL,
 		    "UPDATE word_filters SET list = ?, updated_at = ?, updated_by = ? WHERE id = 1",
 		    "sii", words, now_unix(), c->me->id) != DB_OK)
