@@ -66,6 +66,12 @@ static int hydrate(struct ctx *c, const int64_t *ids, size_t n, cJSON **posts)
 	return 0;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 int feed_render_items(struct ctx *c, const struct feed_page *pg, cJSON *items)
 {
 	int64_t *ids = arena_alloc(c->a, (pg->n + 1) * sizeof(*ids));
@@ -78,9 +84,21 @@ int feed_render_items(struct ctx *c, const struct feed_page *pg, cJSON *items)
 	/* What the viewer liked is extra: without the database a cached page is
 	 * still served, only without liked_by_me. */
 	int mine = c->me && !social_liked_map(c->app->db, c->a, c->me->id, ids, pg->n, liked);
+	int64_t *muted = NULL;
+	size_t nmuted = 0;
+	if (c->me && social_muted(c->app->db, c->a, c->me->id, &muted, &nmuted))
+		nmuted = 0;
 	for (size_t i = 0; i < pg->n; i++) {
 		if (!posts[i])
 			continue; /* deleted since the ids were cached */
+		/* People the viewer muted leave every feed of theirs. */
+		cJSON *au = cJSON_GetObjectItemCaseSensitive(posts[i], "author");
+		int64_t aid =
+		    (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(au, "id"));
+		if (nmuted && bsearch(&aid, muted, nmuted, sizeof(*muted), cmp_id)) {
+			cJSON_Delete(posts[i]);
+			continue;
+		}
 		cJSON_AddStringToObject(posts[i], "reason", pg->items[i].reason);
 		if (mine)
 			cJSON_AddBoolToObject(posts[i], "liked_by_me", liked[i]);

@@ -8,6 +8,7 @@
 #include "feedview.h"
 #include "post.h"
 #include "rank.h"
+#include "social.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -252,6 +253,10 @@ static int profile(struct ctx *c, uint64_t seed, struct rank_profile *prof, int6
 		"i", uid) != DB_OK)
 		return -1;
 	prof->tag_affinity = weights(a, &r, &prof->ntag_affinity);
+	int64_t *muted;
+	if (social_muted(db, a, uid, &muted, &prof->nhidden_authors))
+		return -1;
+	prof->hidden_authors = muted;
 	if (!(prof->less_authors = feedback(c, "author", &prof->nless_authors)) ||
 	    !(prof->less_tags = feedback(c, "tag", &prof->nless_tags)))
 		return -1;

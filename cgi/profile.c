@@ -57,6 +57,14 @@ static cJSON *user_json(struct ctx *c, int64_t user_id, int *status)
 			return NULL;
 		}
 		cJSON_AddBoolToObject(u, "followed_by_me", r.nrows > 0);
+		if (db_exec(c->app->db, c->a, &r,
+			    "SELECT 1 FROM mutes WHERE user_id = ? AND target_id = ?", "ii",
+			    c->me->id, user_id) != DB_OK) {
+			cJSON_Delete(u);
+			*status = 503;
+			return NULL;
+		}
+		cJSON_AddBoolToObject(u, "muted_by_me", r.nrows > 0);
 	}
 	cJSON_AddBoolToObject(u, "is_me", c->me && c->me->id == user_id);
 	*status = 200;

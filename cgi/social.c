@@ -237,3 +237,41 @@ int follow_tag_form(struct ctx *c)
 	const char *v = kv_get(&c->req->form, "follow");
 	return follow_tag_set(c, !v || strcmp(v, "0"));
 }
+
+static int mute_user_set(struct ctx *c, int on)
+{
+	int64_t id;
+	int st, changed;
+	if ((st = user_lookup(c, c->sparams[0], &id)))
+		return st;
+	st = social_mute(c->app->db, c->a, c->me->id, id, on, &changed);
+	if (st == 400)
+		return ctx_fail(c, 400, "self_mute", "You cannot mute yourself.");
+	if (st)
+		return ctx_fail(c, 503, "unavailable", "Could not save that; try again.");
+	cJSON *d = ctx_data(c);
+	cJSON_AddStringToObject(d, "username", c->sparams[0]);
+	cJSON_AddBoolToObject(d, "muted", on);
+	cJSON_AddBoolToObject(d, "changed", changed);
+	cache_delete(c->app->cache, social_unread_key(c->a, c->me->id));
+	cache_bump(c->app->cache,
+		   arena_printf(c->a, "imagier:v:foryou:%lld", (long long)c->me->id));
+	return ctx_done(c, 200,
+			back_to(c, arena_printf(c->a, "/u/%s", url_encode(c->a, c->sparams[0]))));
+}
+
+int mute_user_put(struct ctx *c)
+{
+	return mute_user_set(c, 1);
+}
+
+int mute_user_delete(struct ctx *c)
+{
+	return mute_user_set(c, 0);
+}
+
+int mute_user_form(struct ctx *c)
+{
+	const char *v = kv_get(&c->req->form, "mute");
+	return mute_user_set(c, !v || strcmp(v, "0"));
+}

@@ -327,6 +327,43 @@ char *social_unread_key(struct arena *a, int64_t user_id)
 	return arena_printf(a, "imagier:unread:%lld", (long long)user_id);
 }
 
+int social_mute(struct db *db, struct arena *a, int64_t user_id, int64_t target_id, int on,
+		int *changed)
+{
+	struct db_res r;
+	*changed = 0;
+	if (user_id == target_id)
+		return 400;
+	if (db_exec(db, a, &r, "SELECT 1 FROM users WHERE id = ?", "i", target_id) != DB_OK)
+		return 503;
+	if (r.nrows == 0)
+		return 404;
+	int rc = on ? db_exec(db, a, &r,
+			      "INSERT IGNORE INTO mutes (user_id, target_id, created_at) "
+			      "VALUES (?, ?, ?)",
+			      "iii", user_id, target_id, now_unix())
+		    : db_exec(db, a, &r, "DELETE FROM mutes WHERE user_id = ? AND target_id = ?",
+			      "ii", user_id, target_id);
+	if (rc != DB_OK)
+		return 503;
+	*changed = r.affected == 1;
+	return 0;
+}
+
+int social_muted(struct db *db, struct arena *a, int64_t user_id, int64_t **ids, size_t *n)
+{
+	struct db_res r;
+	if (db_exec(db, a, &r,
+		    "SELECT target_id FROM mutes WHERE user_id = ? ORDER BY target_id LIMIT 5000",
+		    "i", user_id) != DB_OK)
+		return -1;
+	*ids = arena_alloc(a, (r.nrows + 1) * sizeof(**ids));
+	for (size_t i = 0; i < r.nrows; i++)
+		(*ids)[i] = db_int(&r, i, 0);
+	*n = r.nrows;
+	return 0;
+}
+
 void social_notify(struct db *db, struct arena *a, int64_t user_id, int64_t actor_id,
 		   const char *kind, int64_t post_id, int64_t comment_id)
 {
@@ -377,7 +414,9 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 		    "FROM notifications n JOIN users u ON u.id = n.actor_id "
 		    "LEFT JOIN posts p ON p.id = n.post_id LEFT JOIN images i ON i.id = p.image_id "
 		    "LEFT JOIN comments c ON c.id = n.comment_id "
-		    "WHERE n.user_id = ? AND n.id < ? ORDER BY n.id DESC LIMIT ?",
+		    "WHERE n.user_id = ? AND n.id < ? AND NOT EXISTS (SELECT 1 FROM mutes m "
+		    "WHERE m.user_id = n.user_id AND m.target_id = n.actor_id) "
+		    "ORDER BY n.id DESC LIMIT ?",
 		    "iii", user_id, before > 0 ? before : INT64_MAX, (int64_t)limit + 1) != DB_OK)
 		return NULL;
 	size_t n = r.nrows > (size_t)limit ? (size_t)limit : r.nrows;
@@ -420,9 +459,12 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 int64_t social_unread(struct db *db, struct arena *a, int64_t user_id)
 {
 	struct db_res r;
-	if (db_exec(db, a, &r,
-		    "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL", "i",
-		    user_id) != DB_OK)
+	if (db_exec(
+		db, a, &r,
+		"SELECT COUNT(*) FROM notifications n WHERE n.user_id = ? AND n.read_at IS NULL "
+		"AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.user_id = n.user_id AND "
+		"m.target_id = n.actor_id)",
+		"i", user_id) != DB_OK)
 		return -1;
 	return db_int(&r, 0, 0);
 }

@@ -49,6 +49,12 @@ void social_set_cache(struct cache *cache);
 /* memcached key of a person's cached unread count. */
 char *social_unread_key(struct arena *a, int64_t user_id);
 
+/* Mute / unmute a person. 0, 400 (oneself), 404, 503; *changed as above. */
+int social_mute(struct db *db, struct arena *a, int64_t user_id, int64_t target_id, int on,
+		int *changed);
+/* The people user_id muted, sorted ascending (arena). 0 or -1. */
+int social_muted(struct db *db, struct arena *a, int64_t user_id, int64_t **ids, size_t *n);
+
 /* Record a notification for user_id (never for oneself). Best effort. */
 void social_notify(struct db *db, struct arena *a, int64_t user_id, int64_t actor_id,
 		   const char *kind, int64_t post_id, int64_t comment_id);
