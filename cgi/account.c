@@ -32,8 +32,8 @@ int account_signup_form(struct ctx *c)
 int session_login_form(struct ctx *c)
 {
 	c->title = "Log in";
-	const char *next = kv_get(&c->req->query, "next");
-	if (next && next[0] == '/' && next[1] != '/')
+	const char *next = ctx_local_path(kv_get(&c->req->query, "next"));
+	if (next)
 		cJSON_AddStringToObject(ctx_data(c), "next", next);
 	ctx_data(c);
 	return 200;
@@ -148,8 +148,8 @@ int session_create(struct ctx *c)
 		login_failed(c, kaddr);
 		return ctx_fail(c, 401, "bad_credentials", "Wrong username or password.");
 	}
-	const char *next = ctx_param(c, "next");
-	if (!next || next[0] != '/' || next[1] == '/' || strpbrk(next, "\\\r\n"))
+	const char *next = ctx_local_path(ctx_param(c, "next"));
+	if (!next)
 		next = "/";
 	c->title = "Log in";
 	return session_start(c, db_int(&r, 0, 0), db_str(&r, 0, 1), db_str(&r, 0, 3), 200, next);

@@ -104,6 +104,11 @@ const char *ctx_param(struct ctx *c, const char *name);
 /* A whole-number parameter (JSON number or decimal string) in [0, max]:
  * 1 = set *out, 0 = absent or empty, -1 = present but not such a number. */
 int ctx_param_u64(struct ctx *c, const char *name, uint64_t max, uint64_t *out);
+/* The uploaded (non-empty) multipart file of field name, or NULL. */
+const struct part *ctx_file(struct ctx *c, const char *name);
+/* path if it is a same-site path to send a person back to ("/p/1"; not
+ * "//host", no backslash or line break), else NULL. */
+const char *ctx_local_path(const char *path);
 /* Add a response header line. */
 void ctx_header(struct ctx *c, const char *name, const char *value);
 /* Set a cookie (HttpOnly, SameSite=Lax, Path=/, Secure when configured);

@@ -79,6 +79,21 @@ int ctx_param_u64(struct ctx *c, const char *name, uint64_t max, uint64_t *out)
 	return str_to_u64(s, max, out) ? -1 : 1;
 }
 
+const struct part *ctx_file(struct ctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->req->nparts; i++)
+		if (!strcmp(c->req->parts[i].name, name) && c->req->parts[i].len)
+			return &c->req->parts[i];
+	return NULL;
+}
+
+const char *ctx_local_path(const char *path)
+{
+	if (!path || path[0] != '/' || path[1] == '/' || strpbrk(path, "\\\r\n"))
+		return NULL;
+	return path;
+}
+
 void ctx_header(struct ctx *c, const char *name, const char *value)
 {
 	/* Header values are code-built; refuse CR/LF so nothing can split. */

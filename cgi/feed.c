@@ -173,6 +173,19 @@ struct feed_args {
 	const char *name;
 };
 
+/* A page of a feed everybody sees alike (latest, tag, user): cached under
+ * the feed version, so a new post makes every such list stale at once. */
+static int shared_ids(struct ctx *c, const char *kind, struct feed_args *f,
+		      int (*load)(struct ctx *, void *, struct feed_page *), struct feed_page *pg)
+{
+	uint64_t ver = cache_version(c->app->cache, FEED_VERSION_KEY);
+	char *key =
+	    ver ? arena_printf(c->a, "imagier:ids:%s:%lld:%llu:%lld", kind, (long long)f->id,
+			       (unsigned long long)ver, (long long)f->before)
+		: NULL;
+	return cached_ids(c, key, IDS_CACHE_TTL, pg, load, f);
+}
+
 static int load_latest(struct ctx *c, void *arg, struct feed_page *pg)
 {
 	struct feed_args *f = arg;
@@ -251,11 +264,7 @@ static int show_latest(struct ctx *c)
 	int st;
 	if ((st = feed_id_cursor(c, &f.before)))
 		return st;
-	uint64_t ver = cache_version(c->app->cache, FEED_VERSION_KEY);
-	char *key = ver ? arena_printf(c->a, "imagier:ids:latest:%llu:%lld",
-				       (unsigned long long)ver, (long long)f.before)
-			: NULL;
-	if (cached_ids(c, key, IDS_CACHE_TTL, &pg, load_latest, &f))
+	if (shared_ids(c, "latest", &f, load_latest, &pg))
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	c->title = f.before ? "Older posts" : NULL;
 	feed_tabs(c, "latest");
@@ -374,11 +383,7 @@ int tag_posts(struct ctx *c)
 	if ((st = tag_lookup(c, c->sparams[0], &f.id)) || (st = feed_id_cursor(c, &f.before)))
 		return st;
 	f.name = c->sparams[0];
-	uint64_t ver = cache_version(c->app->cache, FEED_VERSION_KEY);
-	char *key = ver ? arena_printf(c->a, "imagier:ids:tag:%lld:%llu:%lld", (long long)f.id,
-				       (unsigned long long)ver, (long long)f.before)
-			: NULL;
-	if (cached_ids(c, key, IDS_CACHE_TTL, &pg, load_tag, &f))
+	if (shared_ids(c, "tag", &f, load_tag, &pg))
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	if (!c->api && tag_header(c, f.id, f.name))
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
@@ -395,11 +400,7 @@ int user_posts(struct ctx *c)
 	if ((st = user_lookup(c, c->sparams[0], &f.id)) || (st = feed_id_cursor(c, &f.before)))
 		return st;
 	f.name = c->sparams[0];
-	uint64_t ver = cache_version(c->app->cache, FEED_VERSION_KEY);
-	char *key = ver ? arena_printf(c->a, "imagier:ids:user:%lld:%llu:%lld", (long long)f.id,
-				       (unsigned long long)ver, (long long)f.before)
-			: NULL;
-	if (cached_ids(c, key, IDS_CACHE_TTL, &pg, load_user, &f))
+	if (shared_ids(c, "user", &f, load_user, &pg))
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	if (!c->api && (st = profile_header(c, f.id)))
 		return st;

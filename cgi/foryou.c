@@ -161,11 +161,7 @@ static int gather(struct ctx *c, struct pool *p, uint64_t seed)
 	/* The tags of every candidate, for tag affinity and "show less". */
 	if (!p->n)
 		return 0;
-	char *list = arena_strdup(a, "[");
-	for (size_t i = 0; i < p->n; i++)
-		list =
-		    arena_printf(a, "%s%s%lld", list, i ? "," : "", (long long)p->items[i].post_id);
-	list = arena_printf(a, "%s]", list);
+	char *list = db_id_list(a, &p->items[0].post_id, p->n, sizeof(p->items[0]));
 	if (db_exec(db, a, &r,
 		    "SELECT pt.post_id, pt.tag_id FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT "
 		    "PATH '$')) j JOIN post_tags pt ON pt.post_id = j.id",
@@ -359,11 +355,7 @@ static int build_page(struct ctx *c, uint64_t seed, long long page, struct feed_
 	}
 	/* Remember the page as shown: one statement, one commit. */
 	if (n) {
-		char *list = arena_strdup(c->a, "[");
-		for (size_t i = 0; i < n; i++)
-			list = arena_printf(c->a, "%s%s%lld", list, i ? "," : "",
-					    (long long)pg->items[i].id);
-		list = arena_printf(c->a, "%s]", list);
+		char *list = db_id_list(c->a, &pg->items[0].id, n, sizeof(pg->items[0]));
 		db_exec(c->app->db, c->a, NULL,
 			"INSERT INTO impressions (user_id, post_id, shown_at, seed) "
 			"SELECT ?, j.id, ?, ? FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH "

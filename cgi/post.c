@@ -54,14 +54,6 @@ static int text_field(struct ctx *c, const char *name, const char *label, size_t
 	return 0;
 }
 
-static const struct part *find_part(const struct request *r, const char *name)
-{
-	for (size_t i = 0; i < r->nparts; i++)
-		if (!strcmp(r->parts[i].name, name))
-			return &r->parts[i];
-	return NULL;
-}
-
 int post_create(struct ctx *c)
 {
 	const char *prompt, *caption, *tags[POST_MAX_TAGS], *why;
@@ -77,7 +69,7 @@ int post_create(struct ctx *c)
 	int ntags = post_tags_from(c->a, tagtext, caption, tags, &why);
 	if (ntags < 0)
 		return ctx_fail(c, 400, "bad_tags", why);
-	const struct part *img = find_part(c->req, "image");
+	const struct part *img = ctx_file(c, "image");
 	if (!img || img->len == 0)
 		return ctx_fail(c, 400, "missing_image", "Choose an image file to upload.");
 	if ((long)img->len > c->app->cfg.max_upload)

@@ -128,20 +128,12 @@ int settings_form(struct ctx *c)
 	return 200;
 }
 
-static const struct part *find_part(const struct request *r, const char *name)
-{
-	for (size_t i = 0; i < r->nparts; i++)
-		if (!strcmp(r->parts[i].name, name) && r->parts[i].len)
-			return &r->parts[i];
-	return NULL;
-}
-
 /* PATCH /api/v1/me {"bio"} (JSON), or the settings form / PUT avatar with a
  * multipart "avatar" file. */
 int me_update(struct ctx *c)
 {
 	const char *bio = ctx_param(c, "bio"), *clean, *why;
-	const struct part *avatar = find_part(c->req, "avatar");
+	const struct part *avatar = ctx_file(c, "avatar");
 	if (!bio && !avatar)
 		return ctx_fail(c, 400, "nothing_to_change", "Send a bio or an avatar.");
 	if (bio) {

@@ -13,10 +13,8 @@
 /* HTML forms come back to where they were sent from (a same-site path). */
 static const char *back_to(struct ctx *c, const char *fallback)
 {
-	const char *next = kv_get(&c->req->form, "next");
-	if (next && next[0] == '/' && next[1] != '/' && !strpbrk(next, "\\\r\n"))
-		return next;
-	return fallback;
+	const char *next = ctx_local_path(kv_get(&c->req->form, "next"));
+	return next ? next : fallback;
 }
 
 static int like_set(struct ctx *c, int on)

@@ -333,6 +333,20 @@ int db_exec(struct db *db, struct arena *a, struct db_res *res, const char *sql,
 	return e == ER_DUP_ENTRY ? DB_DUP : DB_ERR;
 }
 
+char *db_id_list(struct arena *a, const int64_t *ids, size_t n, size_t stride)
+{
+	char *out = arena_alloc(a, n * 21 + 3), *o = out;
+	*o++ = '[';
+	for (size_t k = 0; k < n; k++) {
+		int64_t id;
+		memcpy(&id, (const char *)ids + k * stride, sizeof(id));
+		o += snprintf(o, 22, "%s%lld", k ? "," : "", (long long)id);
+	}
+	*o++ = ']';
+	*o = '\0';
+	return out;
+}
+
 const char *db_str(const struct db_res *res, size_t r, size_t c)
 {
 	if (!res || r >= res->nrows || c >= res->ncols)

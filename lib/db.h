@@ -45,6 +45,12 @@ int db_ping(struct db *db);
 int db_exec(struct db *db, struct arena *a, struct db_res *res, const char *sql, const char *types,
 	    ...);
 
+/* The ids as a JSON array "[1,2,3]" (arena) for one prepared statement of
+ * any length: ... FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')).
+ * ids[k] is read at byte offset k * stride, so a field of a struct array
+ * serves as well: db_id_list(a, &items[0].id, n, sizeof(items[0])). */
+char *db_id_list(struct arena *a, const int64_t *ids, size_t n, size_t stride);
+
 /* Cell accessors (row r, column c); out of range or NULL -> NULL / 0. */
 const char *db_str(const struct db_res *res, size_t r, size_t c);
 int64_t db_int(const struct db_res *res, size_t r, size_t c);

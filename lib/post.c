@@ -471,10 +471,7 @@ int post_load_many(struct db *db, struct arena *a, const char *media_url, const 
 	memset(out, 0, n * sizeof(*out));
 	if (!n)
 		return 0;
-	char *list = arena_strdup(a, "[");
-	for (size_t i = 0; i < n; i++)
-		list = arena_printf(a, "%s%s%lld", list, i ? "," : "", (long long)ids[i]);
-	list = arena_printf(a, "%s]", list);
+	char *list = db_id_list(a, ids, n, sizeof(*ids));
 	struct db_res r;
 	if (db_exec(db, a, &r,
 		    "SELECT " POST_COLUMNS

@@ -487,10 +487,7 @@ int social_liked_map(struct db *db, struct arena *a, int64_t user_id, const int6
 		return 0;
 	/* One prepared statement for any page size: the ids as a JSON array,
 	 * each looked up by the primary key (post_id, user_id). */
-	char *list = arena_strdup(a, "[");
-	for (size_t i = 0; i < n; i++)
-		list = arena_printf(a, "%s%s%lld", list, i ? "," : "", (long long)ids[i]);
-	list = arena_printf(a, "%s]", list);
+	char *list = db_id_list(a, ids, n, sizeof(*ids));
 	struct db_res r;
 	if (db_exec(db, a, &r,
 		    "SELECT l.post_id FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j "
