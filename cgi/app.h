@@ -43,6 +43,8 @@ struct user {
 	int64_t id;
 	const char *username;
 	const char *role; /* "user", "moderator", "admin" */
+	int64_t created_at;	 /* account age decides the new-account rate limits */
+	int64_t suspended_until; /* unix time, 0: not suspended */
 };
 
 struct ctx;
@@ -65,6 +67,7 @@ struct route {
 	unsigned flags;
 	const char *view; /* template for the HTML face (and for form errors) */
 	int ttl;	  /* seconds an anonymous response may be cached (0: never) */
+	const char *limit; /* rate limit class ("post", "comment", ...; ratelimit.c), or NULL */
 };
 
 #define CTX_MAX_PARAMS 4
@@ -114,6 +117,8 @@ void ctx_header(struct ctx *c, const char *name, const char *value);
 /* Set a cookie (HttpOnly, SameSite=Lax, Path=/, Secure when configured);
  * max_age < 0 deletes it. */
 void ctx_cookie(struct ctx *c, const char *name, const char *value, long max_age);
+/* 1 if the viewer is a moderator or an admin. */
+int ctx_is_mod(const struct ctx *c);
 /* The lazily created view model object. */
 struct cJSON *ctx_data(struct ctx *c);
 
@@ -182,6 +187,30 @@ int mute_user_form(struct ctx *c);
 int report_create(struct ctx *c);
 int queue_show(struct ctx *c);
 int filters_update(struct ctx *c);
+/* moderate.c: actions, audit log, users; appeal.c: what a person sees of
+ * actions about them, and appeals. */
+int mod_action(struct ctx *c);
+int audit_show(struct ctx *c);
+int admin_users_list(struct ctx *c);
+int admin_user_show(struct ctx *c);
+int admin_user_update(struct ctx *c);
+int my_actions(struct ctx *c);
+int my_action_show(struct ctx *c);
+int appeal_create(struct ctx *c);
+/* stats.c: the stats page and its server-drawn charts. */
+int stats_show(struct ctx *c);
+int stats_chart(struct ctx *c);
+/* classify.c: the learning text classifier and the image hash blocklist. */
+int classifier_show(struct ctx *c);
+/* myfilters.c: blocks, muted words and tags, content-warning choice. */
+int block_user_put(struct ctx *c);
+int block_user_delete(struct ctx *c);
+int block_user_form(struct ctx *c);
+int my_filters_show(struct ctx *c);
+int my_filters_update(struct ctx *c);
+/* ratelimit.c: 0, or 429 (ctx_fail, Retry-After set) when this person or
+ * address used up the limit of class ("post", "comment", ...). */
+int ratelimit_check(struct ctx *c, const char *klass);
 /* 0 if text passes the word filter, else the status of ctx_fail (400
  * blocked_word, naming the entry); label is the field ("The caption"). */
 int filter_check(struct ctx *c, const char *label, const char *text);

@@ -5,6 +5,7 @@
 #include "cache.h"
 #include "db.h"
 #include "log.h"
+#include "post.h"
 #include "render.h"
 #include "social.h"
 #include "util.h"
@@ -26,6 +27,11 @@ struct cJSON *ctx_data(struct ctx *c)
 	if (!c->data)
 		c->data = cJSON_CreateObject();
 	return c->data;
+}
+
+int ctx_is_mod(const struct ctx *c)
+{
+	return c->me && (!strcmp(c->me->role, "moderator") || !strcmp(c->me->role, "admin"));
 }
 
 int ctx_fail(struct ctx *c, int status, const char *code, const char *message)
@@ -234,7 +240,8 @@ char *session_cache_key(struct arena *a, const char *token)
 	return arena_printf(a, "imagier:sess:%s", hex);
 }
 
-/* A session from memcached: "uid\ncsrf\nusername\nrole". 1 if found. */
+/* A session from memcached: "uid\ncsrf\nusername\nrole\ncreated\nsuspended".
+ * 1 if found. */
 static int session_cached(struct ctx *c, const char *key)
 {
 	char *v;
@@ -243,12 +250,15 @@ static int session_cached(struct ctx *c, const char *key)
 		return 0;
 	char *save = NULL, *uid = strtok_r(v, "\n", &save), *csrf = strtok_r(NULL, "\n", &save);
 	char *name = strtok_r(NULL, "\n", &save), *role = strtok_r(NULL, "\n", &save);
-	if (!uid || !csrf || !name || !role)
+	char *created = strtok_r(NULL, "\n", &save), *susp = strtok_r(NULL, "\n", &save);
+	if (!uid || !csrf || !name || !role || !created || !susp)
 		return 0;
 	c->me = arena_zalloc(c->a, sizeof(*c->me));
 	c->me->id = strtoll(uid, NULL, 10);
 	c->me->username = name;
 	c->me->role = role;
+	c->me->created_at = strtoll(created, NULL, 10);
+	c->me->suspended_until = strtoll(susp, NULL, 10);
 	c->csrf = csrf;
 	return 1;
 }
@@ -276,8 +286,9 @@ static void session_load(struct ctx *c)
 	auth_token_hash(tok, h);
 	struct db_res r;
 	if (db_exec(c->app->db, c->a, &r,
-		    "SELECT s.user_id, s.csrf, u.username, u.role, s.expires_at FROM sessions s "
-		    "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
+		    "SELECT s.user_id, s.csrf, u.username, u.role, s.expires_at, u.created_at, "
+		    "IFNULL(u.suspended_until, 0) FROM sessions s JOIN users u ON u.id = s.user_id "
+		    "WHERE s.token_hash = ? AND s.expires_at > ? AND u.banned_at IS NULL",
 		    "bi", h, sizeof(h), now_unix()) != DB_OK) {
 		/* Unknown, not invalid: keep the cookie (an outage must not log
 		 * everybody out) and let run() answer 503 where a login counts. */
@@ -290,11 +301,14 @@ static void session_load(struct ctx *c)
 	c->me->id = db_int(&r, 0, 0);
 	c->me->username = db_str(&r, 0, 2);
 	c->me->role = db_str(&r, 0, 3);
+	c->me->created_at = db_int(&r, 0, 5);
+	c->me->suspended_until = db_int(&r, 0, 6);
 	c->csrf = db_str(&r, 0, 1);
 	/* Cached for a while (never past its expiry); logout deletes it. */
 	int64_t left = db_int(&r, 0, 4) - now_unix();
-	char *val = arena_printf(c->a, "%lld\n%s\n%s\n%s", (long long)c->me->id, c->csrf,
-				 c->me->username, c->me->role);
+	char *val = arena_printf(c->a, "%lld\n%s\n%s\n%s\n%lld\n%lld", (long long)c->me->id,
+				 c->csrf, c->me->username, c->me->role,
+				 (long long)c->me->created_at, (long long)c->me->suspended_until);
 	cache_set(c->app->cache, key, val, strlen(val), left < 300 ? (int)left : 300);
 	return;
 stale:
@@ -541,6 +555,16 @@ static int page_cached(struct ctx *c)
 	return cache_get(c->app->cache, c->a, c->page_key, &c->page_hit, &c->page_len) == 0;
 }
 
+/* What a suspended person may still do: leave, appeal, mark notices read. */
+static int suspension_allows(const struct ctx *c)
+{
+	handler_fn ok[] = {session_delete, appeal_create, notifications_read};
+	for (size_t i = 0; i < ARRAY_LEN(ok); i++)
+		if (c->route->fn == ok[i])
+			return 1;
+	return 0;
+}
+
 static int run(struct ctx *c, int body_status)
 {
 	struct request *r = c->req;
@@ -586,7 +610,7 @@ static int run(struct ctx *c, int body_status)
 	}
 	if ((fl & R_ADMIN) && strcmp(c->me->role, "admin"))
 		return ctx_fail(c, 403, "forbidden", "Only an admin can do that.");
-	if ((fl & R_MOD) && strcmp(c->me->role, "admin") && strcmp(c->me->role, "moderator"))
+	if ((fl & R_MOD) && !ctx_is_mod(c))
 		return ctx_fail(c, 403, "forbidden", "Only a moderator can do that.");
 	if ((fl & R_CSRF) && !csrf_ok(c))
 		return ctx_fail(
@@ -595,6 +619,14 @@ static int run(struct ctx *c, int body_status)
 	if (c->api && strcmp(r->method, "GET") && !c->req->json && c->req->body_len &&
 	    strncasecmp(r->content_type, "multipart/form-data", 19))
 		return ctx_fail(c, 415, "unsupported_media_type", "Send a JSON body.");
+	if ((fl & R_CSRF) && c->me && c->me->suspended_until > now_unix() && !suspension_allows(c))
+		return ctx_fail(c, 403, "suspended",
+				arena_printf(c->a,
+					     "Your account is suspended until %s; you can read but "
+					     "not post, comment or like. See /moderation for why.",
+					     time_text(c->a, c->me->suspended_until)));
+	if (c->route->limit && (st = ratelimit_check(c, c->route->limit)))
+		return st;
 	if (page_cached(c))
 		return 200;
 	return c->route->fn(c);

@@ -104,15 +104,51 @@ int post_create(struct ctx *c)
 	return ctx_done(c, 201, url);
 }
 
+/* A post moderators held back, hid or removed: its author and moderators
+ * still see it, with why; others get 404 (or 410 once removed). */
+static int post_moderated(struct ctx *c, cJSON *p)
+{
+	const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "mod_state"));
+	if (!state)
+		return 0;
+	cJSON *au = cJSON_GetObjectItemCaseSensitive(p, "author");
+	int64_t author = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(au, "id"));
+	int mine = c->me && c->me->id == author;
+	if (!mine && !ctx_is_mod(c)) {
+		cJSON_Delete(p);
+		if (!strcmp(state, "removed"))
+			return ctx_fail(c, 410, "removed", "This post was removed by the moderators.");
+		return ctx_fail(c, 404, "not_found", "There is no such post.");
+	}
+	struct db_res r;
+	cJSON *m = cJSON_AddObjectToObject(p, "moderation");
+	cJSON_AddStringToObject(m, "state", state);
+	cJSON_AddBoolToObject(m, "held", !strcmp(state, "held"));
+	if (db_exec(c->app->db, c->a, &r,
+		    "SELECT id, action, reason FROM mod_actions WHERE target_type = 'post' AND "
+		    "target_id = ? AND action IN ('hide', 'remove') ORDER BY id DESC LIMIT 1",
+		    "i", c->params[0]) == DB_OK &&
+	    r.nrows) {
+		cJSON_AddNumberToObject(m, "action_id", (double)db_int(&r, 0, 0));
+		cJSON_AddStringToObject(m, "action", db_str(&r, 0, 1));
+		cJSON_AddStringToObject(m, "reason", db_str(&r, 0, 2));
+		cJSON_AddStringToObject(m, "url",
+					arena_printf(c->a, "/moderation/%lld", (long long)db_int(&r, 0, 0)));
+	}
+	return 0;
+}
+
 int post_show(struct ctx *c)
 {
-	int down;
+	int down, st;
 	cJSON *p = post_load(c->app->db, c->a, c->app->cfg.media_url, c->params[0], &down);
 	if (!p) {
 		if (down)
 			return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 		return ctx_fail(c, 404, "not_found", "There is no such post.");
 	}
+	if ((st = post_moderated(c, p)))
+		return st;
 	cJSON *prompt = cJSON_GetObjectItemCaseSensitive(p, "prompt");
 	c->title = arena_printf(c->a, "%.60s", cJSON_IsString(prompt) ? prompt->valuestring : "");
 	if (c->me) {

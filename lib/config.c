@@ -81,6 +81,11 @@ static const struct ckey keys[] = {
     S("rank", "less_penalty", rank_less_penalty, C_DOUBLE, "0.2"),
     S("rank", "explore_share", rank_explore_share, C_DOUBLE, "0.1"),
     S("rank", "max_per_author", rank_max_per_author, C_INT, "2"),
+    S("moderation", "hold_at", mod_hold_at, C_DOUBLE, "0.9"),
+    S("moderation", "flag_at", mod_flag_at, C_DOUBLE, "0.7"),
+    S("moderation", "min_decisions", mod_min_decisions, C_INT, "10"),
+    S("moderation", "block_distance", mod_block_distance, C_INT, "10"),
+    S("moderation", "near_distance", mod_near_distance, C_INT, "6"),
 };
 #undef S
 

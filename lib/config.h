@@ -66,6 +66,10 @@ struct config {
 	double rank_w_followed_author, rank_w_followed_tag, rank_w_remix_of_liked, rank_w_rising;
 	double rank_w_fresh, rank_fresh_hours, rank_less_penalty, rank_explore_share;
 	int rank_max_per_author;
+	/* [moderation] the classifier's thresholds and the image hash distances */
+	double mod_hold_at, mod_flag_at;
+	int mod_min_decisions;
+	int mod_block_distance, mod_near_distance;
 };
 
 /* Load defaults, then <root>/imagier.conf (or $IMAGIER_CONFIG), then

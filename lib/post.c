@@ -380,13 +380,14 @@ cJSON *post_image_json(struct arena *a, const char *media_url, int64_t w, int64_
 }
 
 /* Columns 0-11 the post and its image, 12-15 lineage, 16-17 the parent's
- * author, 18-25 the generation (NULL for an upload). */
+ * author, 18-25 the generation (NULL for an upload), 26-27 counts, 28-30
+ * moderation: the post's state, its content warning, the author banned. */
 #define POST_COLUMNS                                                                               \
 	"p.id, p.user_id, u.username, p.prompt, p.caption, p.tags, p.created_at, i.width, "        \
 	"i.height, i.blurhash, i.avg_color, i.variants, IFNULL(p.parent_id, 0), "                  \
 	"IFNULL(p.root_id, p.id), p.depth, p.remix_count, pu.username, pu.id, g.id, "              \
 	"g.negative_prompt, g.seed, g.width, g.height, g.backend, g.model, g.style, "              \
-	"p.like_count, p.comment_count"
+	"p.like_count, p.comment_count, p.mod_state, p.content_warning, u.banned_at IS NOT NULL"
 #define POST_FROM                                                                                  \
 	" FROM posts p JOIN users u ON u.id = p.user_id JOIN images i ON i.id = p.image_id "       \
 	"LEFT JOIN posts pp ON pp.id = p.parent_id LEFT JOIN users pu ON pu.id = pp.user_id "      \
@@ -448,6 +449,11 @@ static cJSON *post_row_json(struct arena *a, const char *media_url, const struct
 					      db_str(r, row, 9), db_str(r, row, 10),
 					      db_str(r, row, 11)));
 	post_lineage_fields(a, p, r, row);
+	cJSON_AddStringToObject(p, "content_warning", db_str(r, row, 29));
+	/* Only post_load sees posts others may not: it says which they are. */
+	const char *state = db_int(r, row, 30) ? "removed" : db_str(r, row, 28);
+	if (strcmp(state, "visible"))
+		cJSON_AddStringToObject(p, "mod_state", state);
 	return p;
 }
 
@@ -480,7 +486,8 @@ int post_load_many(struct db *db, struct arena *a, const char *media_url, const 
 		    "JOIN images i ON i.id = p.image_id "
 		    "LEFT JOIN posts pp ON pp.id = p.parent_id LEFT JOIN users pu ON pu.id = "
 		    "pp.user_id "
-		    "LEFT JOIN generations g ON g.id = p.generation_id",
+		    "LEFT JOIN generations g ON g.id = p.generation_id "
+		    "WHERE p.mod_state = 'visible' AND u.banned_at IS NULL",
 		    "s", list) != DB_OK)
 		return -1;
 	for (size_t k = 0; k < r.nrows; k++) {
@@ -501,7 +508,8 @@ int feed_latest(struct db *db, struct arena *a, const char *media_url, int64_t b
 	if (before <= 0)
 		before = INT64_MAX;
 	if (db_exec(db, a, &r,
-		    "SELECT " POST_COLUMNS POST_FROM "WHERE p.id < ? ORDER BY p.id DESC LIMIT ?",
+		    "SELECT " POST_COLUMNS POST_FROM "WHERE p.id < ? AND p.mod_state = 'visible' "
+		    "AND u.banned_at IS NULL ORDER BY p.id DESC LIMIT ?",
 		    "ii", before, (int64_t)limit + 1) != DB_OK)
 		return -1;
 	size_t shown = r.nrows > (size_t)limit ? (size_t)limit : r.nrows;

@@ -151,7 +151,7 @@ fail:
 
 #define COMMENT_COLUMNS                                                                            \
 	"c.id, c.post_id, IFNULL(c.parent_id, 0), c.user_id, u.username, c.text, c.created_at, "   \
-	"c.deleted"
+	"c.deleted, c.mod_state, u.banned_at IS NOT NULL"
 
 static cJSON *comment_json(struct arena *a, const struct db_res *r, size_t i, int64_t viewer)
 {
@@ -161,10 +161,21 @@ static cJSON *comment_json(struct arena *a, const struct db_res *r, size_t i, in
 	if (db_int(r, i, 2))
 		cJSON_AddNumberToObject(c, "parent_id", (double)db_int(r, i, 2));
 	int deleted = (int)db_int(r, i, 7);
-	if (deleted) {
+	/* Held back, hidden or removed by moderators (or by a banned person):
+	 * only its author still reads it, marked; others see a placeholder. */
+	const char *state = db_int(r, i, 9) ? "removed" : db_str(r, i, 8);
+	int moderated = strcmp(state, "visible") != 0;
+	if (moderated && !deleted && viewer && viewer == db_int(r, i, 3))
+		cJSON_AddStringToObject(c, "mod_state", state);
+	else if (moderated && !deleted) {
+		cJSON_AddTrueToObject(c, "removed");
+		cJSON_AddStringToObject(c, "text", "");
+		deleted = -1;
+	}
+	if (deleted > 0) {
 		cJSON_AddTrueToObject(c, "deleted");
 		cJSON_AddStringToObject(c, "text", "");
-	} else {
+	} else if (!deleted) {
 		cJSON *au = cJSON_AddObjectToObject(c, "author");
 		cJSON_AddNumberToObject(au, "id", (double)db_int(r, i, 3));
 		cJSON_AddStringToObject(au, "username", db_str(r, i, 4));
@@ -196,9 +207,10 @@ cJSON *social_comments(struct db *db, struct arena *a, int64_t post_id, int64_t 
 	if (db_exec(db, a, &top,
 		    "SELECT " COMMENT_COLUMNS " FROM comments c JOIN users u ON u.id = c.user_id "
 		    "WHERE c.post_id = ? AND c.parent_id IS NULL AND c.id > ? "
-		    "AND (c.deleted = 0 OR EXISTS (SELECT 1 FROM comments r "
-		    "WHERE r.parent_id = c.id AND r.deleted = 0)) ORDER BY c.id LIMIT ?",
-		    "iii", post_id, after, (int64_t)limit + 1) != DB_OK)
+		    "AND ((c.deleted = 0 AND (c.mod_state = 'visible' OR c.user_id = ?)) "
+		    "OR EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = c.id AND r.deleted = 0 "
+		    "AND r.mod_state = 'visible')) ORDER BY c.id LIMIT ?",
+		    "iiii", post_id, after, viewer_id, (int64_t)limit + 1) != DB_OK)
 		return NULL;
 	size_t n = top.nrows > (size_t)limit ? (size_t)limit : top.nrows;
 	if (top.nrows > (size_t)limit)
@@ -211,8 +223,8 @@ cJSON *social_comments(struct db *db, struct arena *a, int64_t post_id, int64_t 
 	if (db_exec(db, a, &rep,
 		    "SELECT " COMMENT_COLUMNS " FROM comments c JOIN users u ON u.id = c.user_id "
 		    "WHERE c.post_id = ? AND c.parent_id BETWEEN ? AND ? AND c.deleted = 0 "
-		    "ORDER BY c.id LIMIT 2000",
-		    "iii", post_id, first, last) != DB_OK) {
+		    "AND (c.mod_state = 'visible' OR c.user_id = ?) ORDER BY c.id LIMIT 2000",
+		    "iiii", post_id, first, last, viewer_id) != DB_OK) {
 		cJSON_Delete(items);
 		return NULL;
 	}
