@@ -138,8 +138,9 @@ int session_create(struct ctx *c)
 	}
 	struct db_res r;
 	if (db_exec(c->app->db, c->a, &r,
-		    "SELECT id, username, password_hash, role FROM users WHERE username = ?", "s",
-		    name) != DB_OK)
+		    "SELECT id, username, password_hash, role, banned_at IS NOT NULL FROM users "
+		    "WHERE username = ?",
+		    "s", name) != DB_OK)
 		return ctx_fail(c, 503, "unavailable", "Could not log in right now; try again.");
 	/* Verify against a dummy hash for unknown names: same time either way. */
 	const char *stored = r.nrows ? db_str(&r, 0, 2) : auth_dummy_hash();
@@ -147,6 +148,21 @@ int session_create(struct ctx *c)
 		login_failed(c, kname);
 		login_failed(c, kaddr);
 		return ctx_fail(c, 401, "bad_credentials", "Wrong username or password.");
+	}
+	/* Only the right password learns of the ban (and its reason). */
+	if (db_int(&r, 0, 4)) {
+		struct db_res b;
+		const char *why = "";
+		if (db_exec(
+			c->app->db, c->a, &b,
+			"SELECT reason FROM mod_actions WHERE subject_id = ? AND action = 'ban' "
+			"ORDER BY id DESC LIMIT 1",
+			"i", db_int(&r, 0, 0)) == DB_OK &&
+		    b.nrows)
+			why = db_str(&b, 0, 0);
+		return ctx_fail(c, 403, "banned",
+				arena_printf(c->a, "This account is banned%s%s%s",
+					     *why ? ": “" : ".", why, *why ? "”." : ""));
 	}
 	const char *next = ctx_local_path(ctx_param(c, "next"));
 	if (!next)

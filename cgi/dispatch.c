@@ -376,6 +376,10 @@ static void add_page_context(struct ctx *c, cJSON *view)
 		cJSON_AddStringToObject(me, "username", c->me->username);
 		cJSON_AddStringToObject(me, "role", c->me->role);
 		cJSON_AddNumberToObject(me, "unread", (double)unread_count(c));
+		cJSON_AddBoolToObject(me, "is_mod", ctx_is_mod(c));
+		if (c->me->suspended_until > now_unix())
+			cJSON_AddStringToObject(me, "suspended_until_text",
+						time_text(c->a, c->me->suspended_until));
 		cJSON_AddTrueToObject(view, "logged_in");
 	}
 	const char *csrf = c->me				      ? c->csrf
@@ -641,6 +645,11 @@ static void cache_headers(struct ctx *c)
 		snprintf(ttl, sizeof(ttl), "%d", c->route->ttl);
 		ctx_header(c, "X-Accel-Expires", ttl);
 		ctx_header(c, "Cache-Control", "public, max-age=0, must-revalidate");
+	} else if (c->raw_type && c->raw_max_age > 0 && status == 200) {
+		char cc[48];
+		snprintf(cc, sizeof(cc), "private, max-age=%d", c->raw_max_age);
+		ctx_header(c, "X-Accel-Expires", "0");
+		ctx_header(c, "Cache-Control", cc);
 	} else {
 		ctx_header(c, "X-Accel-Expires", "0");
 		ctx_header(c, "Cache-Control", "private, no-store");
@@ -670,6 +679,10 @@ void dispatch(struct app *app, struct request *req, struct response *resp, int b
 		/* An error status with a view model and no ctx_fail (e.g.
 		 * /healthz 503 {"db":"down"}) is an answer in its own right. */
 		render_error(&c, st >= 400 ? st : 500);
+	} else if (c.raw_type) {
+		/* The handler wrote the body itself (an image); no template. */
+		resp->status = st ? st : 200;
+		ctx_header(&c, "Content-Type", c.raw_type);
 	} else {
 		render_ok(&c, st ? st : 200);
 		if (c.page_key && resp->status == 200 &&

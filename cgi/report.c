@@ -87,6 +87,98 @@ static char *target_url(struct ctx *c, const char *type, int64_t id, const char 
 	return NULL;
 }
 
+/* What the moderator needs to decide without leaving the queue: the
+ * author, the words or a thumbnail, the current state. 0 or -1. */
+static int target_preview(struct ctx *c, const char *type, int64_t id, cJSON *it)
+{
+	struct db_res r;
+	if (!strcmp(type, "post")) {
+		if (db_exec(
+			c->app->db, c->a, &r,
+			"SELECT u.username, p.prompt, p.caption, p.mod_state, i.width, i.height, "
+			"i.blurhash, i.avg_color, i.variants FROM posts p JOIN users u ON "
+			"u.id = p.user_id JOIN images i ON i.id = p.image_id WHERE p.id = ?",
+			"i", id) != DB_OK)
+			return -1;
+		if (!r.nrows)
+			return 0;
+		cJSON_AddStringToObject(it, "author", db_str(&r, 0, 0));
+		cJSON_AddStringToObject(it, "text", db_str(&r, 0, 1));
+		cJSON_AddStringToObject(it, "caption", db_str(&r, 0, 2));
+		cJSON_AddStringToObject(it, "state", db_str(&r, 0, 3));
+		cJSON *t =
+		    post_thumb_json(c->a, c->app->cfg.media_url, db_int(&r, 0, 4), db_int(&r, 0, 5),
+				    db_str(&r, 0, 6), db_str(&r, 0, 7), db_str(&r, 0, 8));
+		if (t)
+			cJSON_AddItemToObject(it, "thumb", t);
+	} else if (!strcmp(type, "comment")) {
+		if (db_exec(
+			c->app->db, c->a, &r,
+			"SELECT u.username, c.text, c.mod_state, c.post_id FROM comments c JOIN "
+			"users u ON u.id = c.user_id WHERE c.id = ?",
+			"i", id) != DB_OK)
+			return -1;
+		if (!r.nrows)
+			return 0;
+		cJSON_AddStringToObject(it, "author", db_str(&r, 0, 0));
+		cJSON_AddStringToObject(it, "text", db_str(&r, 0, 1));
+		cJSON_AddStringToObject(it, "state", db_str(&r, 0, 2));
+		cJSON_AddStringToObject(it, "url",
+					arena_printf(c->a, "/p/%lld#c%lld",
+						     (long long)db_int(&r, 0, 3), (long long)id));
+	} else {
+		if (db_exec(c->app->db, c->a, &r,
+			    "SELECT username, bio, IF(banned_at IS NULL, 'active', 'banned') FROM "
+			    "users WHERE id = ?",
+			    "i", id) != DB_OK)
+			return -1;
+		if (!r.nrows)
+			return 0;
+		cJSON_AddStringToObject(it, "author", db_str(&r, 0, 0));
+		cJSON_AddStringToObject(it, "text", db_str(&r, 0, 1));
+		cJSON_AddStringToObject(it, "state", db_str(&r, 0, 2));
+	}
+	return 0;
+}
+
+/* Pending appeals, oldest first, with the decision they are against. */
+static int queue_appeals(struct ctx *c)
+{
+	struct db_res r;
+	if (db_exec(c->app->db, c->a, &r,
+		    "SELECT a.id, u.username, a.note, a.created_at, m.id, m.action, m.target_type, "
+		    "m.target_id, m.reason, m.actor_name FROM appeals a JOIN users u ON u.id = "
+		    "a.user_id JOIN mod_actions m ON m.id = a.action_id WHERE a.decided_at IS NULL "
+		    "ORDER BY a.id LIMIT ?",
+		    "i", (int64_t)QUEUE_PAGE) != DB_OK)
+		return -1;
+	cJSON *items = cJSON_AddArrayToObject(ctx_data(c), "appeals");
+	for (size_t i = 0; i < r.nrows; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "id", (double)db_int(&r, i, 0));
+		cJSON_AddStringToObject(
+		    o, "key", arena_printf(c->a, "appeal:%lld", (long long)db_int(&r, i, 0)));
+		cJSON_AddStringToObject(o, "by", db_str(&r, i, 1));
+		cJSON_AddStringToObject(o, "note", db_str(&r, i, 2));
+		cJSON_AddStringToObject(o, "created_at", time_iso(c->a, db_int(&r, i, 3)));
+		cJSON_AddStringToObject(o, "created_text", time_text(c->a, db_int(&r, i, 3)));
+		cJSON *d = cJSON_AddObjectToObject(o, "decision");
+		cJSON_AddNumberToObject(d, "id", (double)db_int(&r, i, 4));
+		cJSON_AddStringToObject(d, "action", db_str(&r, i, 5));
+		cJSON_AddStringToObject(d, "target_type", db_str(&r, i, 6));
+		cJSON_AddNumberToObject(d, "target_id", (double)db_int(&r, i, 7));
+		cJSON_AddStringToObject(d, "reason", db_str(&r, i, 8));
+		cJSON_AddStringToObject(d, "by", db_str(&r, i, 9));
+		if (!strcmp(db_str(&r, i, 6), "post"))
+			cJSON_AddStringToObject(
+			    d, "url", arena_printf(c->a, "/p/%lld", (long long)db_int(&r, i, 7)));
+		cJSON_AddItemToArray(items, o);
+	}
+	if (!c->api)
+		cJSON_AddBoolToObject(ctx_data(c), "no_appeals", r.nrows == 0);
+	return 0;
+}
+
 int queue_show(struct ctx *c)
 {
 	struct db_res r, notes;
@@ -119,12 +211,21 @@ int queue_show(struct ctx *c)
 		char *url = target_url(c, type, id, db_str(&r, i, 5));
 		if (url)
 			cJSON_AddStringToObject(it, "url", url);
-		if (db_exec(
-			c->app->db, c->a, &notes,
-			"SELECT u.username, r.reason, r.note FROM reports r JOIN users u "
-			"ON u.id = r.reporter_id WHERE r.target_type = ? AND r.target_id = ? AND "
-			"r.resolved_at IS NULL ORDER BY r.id LIMIT 10",
-			"si", type, id) != DB_OK) {
+		cJSON_AddStringToObject(it, "key",
+					arena_printf(c->a, "%s:%lld", type, (long long)id));
+		if (!c->api)
+			cJSON_AddBoolToObject(it, "user_target", !strcmp(type, "user"));
+		if (target_preview(c, type, id, it)) {
+			cJSON_Delete(it);
+			return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+		}
+		if (db_exec(c->app->db, c->a, &notes,
+			    "SELECT IFNULL(u.username, 'filter'), r.reason, r.note, r.source = "
+			    "'filter' "
+			    "FROM reports r LEFT JOIN users u ON u.id = r.reporter_id WHERE "
+			    "r.target_type = ? AND r.target_id = ? AND "
+			    "r.resolved_at IS NULL ORDER BY r.id LIMIT 10",
+			    "si", type, id) != DB_OK) {
 			cJSON_Delete(it);
 			return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 		}
@@ -134,10 +235,13 @@ int queue_show(struct ctx *c)
 			cJSON_AddStringToObject(n, "reporter", db_str(&notes, k, 0));
 			cJSON_AddStringToObject(n, "reason", db_str(&notes, k, 1));
 			cJSON_AddStringToObject(n, "note", db_str(&notes, k, 2));
+			cJSON_AddBoolToObject(n, "automatic", db_int(&notes, k, 3) != 0);
 			cJSON_AddItemToArray(ns, n);
 		}
 		cJSON_AddItemToArray(items, it);
 	}
+	if (queue_appeals(c))
+		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	if (!c->api)
 		cJSON_AddBoolToObject(ctx_data(c), "empty", r.nrows == 0);
 	c->title = "Moderation queue";
