@@ -5,6 +5,7 @@
 #include "generate.h"
 #include "genq.h"
 #include "lineage.h"
+#include "myfilters.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -19,7 +20,9 @@ static int remix_defaults(struct ctx *c, int64_t parent, struct genq_request *d)
 	if (db_exec(c->app->db, c->a, &r,
 		    "SELECT p.prompt, g.negative_prompt, g.style, g.seed, g.width, g.height, "
 		    "g.backend, i.width, i.height FROM posts p JOIN images i ON i.id = p.image_id "
-		    "LEFT JOIN generations g ON g.id = p.generation_id WHERE p.id = ?",
+		    "JOIN users u ON u.id = p.user_id LEFT JOIN generations g ON g.id = "
+		    "p.generation_id WHERE p.id = ? AND p.mod_state = 'visible' AND u.banned_at IS "
+		    "NULL",
 		    "i", parent) != DB_OK)
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	if (r.nrows == 0)
@@ -54,7 +57,7 @@ int remix_form(struct ctx *c)
 {
 	struct genq_request d;
 	int st = remix_defaults(c, c->params[0], &d);
-	if (st)
+	if (st || (st = block_check_post(c, c->params[0], 0)))
 		return st;
 	c->title = "Remix";
 	cJSON *form = cJSON_CreateObject();
@@ -77,7 +80,7 @@ int remix_create(struct ctx *c)
 {
 	struct genq_request d, rq;
 	int st = remix_defaults(c, c->params[0], &d);
-	if (st)
+	if (st || (st = block_check_post(c, c->params[0], 0)))
 		return st;
 	c->title = "Remix";
 	if ((st = gen_read_request(c, &rq, &d))) {

@@ -10,8 +10,11 @@
 #include <string.h>
 
 #define NODE_COLUMNS                                                                               \
-	"p.id, IFNULL(p.parent_id, 0), u.username, p.prompt, p.depth, p.remix_count, i.width, "    \
-	"i.height, i.blurhash, i.avg_color, i.variants"
+	"p.id, IFNULL(p.parent_id, 0), u.username, "                                               \
+	"IF(p.mod_state <> 'visible' OR u.banned_at IS NOT NULL, '', p.prompt), p.depth, "         \
+	"p.remix_count, i.width, "                                                                 \
+	"i.height, i.blurhash, i.avg_color, i.variants, "                                          \
+	"p.mod_state <> 'visible' OR u.banned_at IS NOT NULL"
 #define NODE_JOINS " JOIN users u ON u.id = p.user_id JOIN images i ON i.id = p.image_id "
 
 struct node {
@@ -26,6 +29,15 @@ static cJSON *node_json(struct arena *a, const char *media_url, const struct db_
 	cJSON *n = cJSON_CreateObject();
 	int64_t id = db_int(r, i, 0);
 	cJSON_AddNumberToObject(n, "id", (double)id);
+	if (db_int(r, i, 11)) {
+		/* Taken down by moderation: the family keeps its shape, nothing
+		 * of the post shows. */
+		cJSON_AddTrueToObject(n, "removed");
+		cJSON_AddStringToObject(n, "prompt", "");
+		cJSON_AddNumberToObject(n, "depth", (double)db_int(r, i, 4));
+		cJSON_AddNumberToObject(n, "remix_count", (double)db_int(r, i, 5));
+		return n;
+	}
 	cJSON_AddStringToObject(n, "url", arena_printf(a, "/p/%lld", (long long)id));
 	cJSON_AddStringToObject(n, "author", db_str(r, i, 2));
 	cJSON_AddStringToObject(n, "prompt", db_str(r, i, 3));

@@ -99,6 +99,12 @@ is "$(in_latest "$viewer" "$post")" no "a hidden post leaves other people's feed
 is "$(anon_status "$post")" 404 "anonymous visitors get 404"
 call GET "/api/v1/posts/$post" "$viewer"
 is "$STATUS" 404 "other people get 404"
+call PUT "/api/v1/posts/$post/like" "$viewer"
+is "$STATUS" 404 "a hidden post cannot be liked"
+call POST "/api/v1/posts/$post/remix" "$viewer" '{"prompt":"mine now"}'
+is "$STATUS" 404 "... or remixed"
+req GET "/api/v1/posts/$post/lineage?v=$RANDOM"
+unlike "$BODY" "perfectly fine lighthouse" "... and its family tree does not show its prompt"
 call GET "/api/v1/posts/$post" "$author"
 is "$STATUS" 200 "the author still opens it"
 is "$(json .post.moderation.state)" hidden "... marked hidden"
