@@ -1,5 +1,5 @@
 # imagier - the only entry points: make, make run, make start, make stop,
-# make test, make check, make bench, make fuzz. See README.md.
+# make test, make check, make bench, make fuzz, make security. See README.md.
 
 PKGS     := gdlib libavif libmariadb libmemcached libcjson libsodium libcurl
 CC       ?= cc
@@ -37,7 +37,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN := $(BUILD)/tests/mkimage $(BUILD)/tests/hello-fcgi $(BUILD)/tests/procbench
 
-.PHONY: all deps deps-test test-bins run start stop test unit integration browser check fmt bench fuzz clean
+.PHONY: all deps deps-test test-bins run start stop test unit integration browser check fmt bench fuzz security clean
 
 # `make` builds the programs; the test programs need the test packages.
 all: $(PROGS)
@@ -127,6 +127,12 @@ bench: deps-test
 
 fuzz: deps-test
 	@tools/fuzz.sh $(or $(FUZZ_SECONDS),60)
+
+# sqlmap against a private stack, then the XSS, role and header tests.
+security:
+	@tools/deps.sh security
+	@$(MAKE) --no-print-directory test-bins
+	@tools/security.sh
 
 clean:
 	rm -rf build bin

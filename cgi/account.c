@@ -2,6 +2,7 @@
 #include "app.h"
 #include "auth.h"
 #include "cache.h"
+#include "dataset.h"
 #include "db.h"
 #include "log.h"
 #include "util.h"
@@ -189,5 +190,11 @@ int session_delete(struct ctx *c)
 int me_show(struct ctx *c)
 {
 	user_json(ctx_data(c), "user", c->me->id, c->me->username, c->me->role);
+	/* The training-consent choice and its date; left out while the database
+	 * is down (the session itself may come from memcached). */
+	struct consent_state cs;
+	if (consent_account_get(c->app->db, c->a, c->me->id, &cs) == 0)
+		consent_state_json(c->a, cJSON_GetObjectItemCaseSensitive(ctx_data(c), "user"),
+				   &cs);
 	return 200;
 }

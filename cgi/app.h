@@ -42,7 +42,7 @@ struct response {
 struct user {
 	int64_t id;
 	const char *username;
-	const char *role; /* "user", "moderator", "admin" */
+	const char *role;	 /* "user", "moderator", "admin" */
 	int64_t created_at;	 /* account age decides the new-account rate limits */
 	int64_t suspended_until; /* unix time, 0: not suspended */
 };
@@ -65,8 +65,8 @@ struct route {
 	const char *pattern; /* "/p/{id}": {name} matches one numeric segment */
 	handler_fn fn;
 	unsigned flags;
-	const char *view; /* template for the HTML face (and for form errors) */
-	int ttl;	  /* seconds an anonymous response may be cached (0: never) */
+	const char *view;  /* template for the HTML face (and for form errors) */
+	int ttl;	   /* seconds an anonymous response may be cached (0: never) */
 	const char *limit; /* rate limit class ("post", "comment", ...; ratelimit.c), or NULL */
 };
 
@@ -95,6 +95,8 @@ struct ctx {
 	const char *page_key;		     /* per-session page cache key, or NULL */
 	char *page_hit;			     /* cached page body on a hit */
 	size_t page_len;
+	const char *raw_type; /* the handler wrote resp->body itself (a chart): its Content-Type */
+	int raw_max_age;      /* ... and the seconds a browser may keep it (private), 0: no-store */
 };
 
 /* Handlers return an HTTP status. Helpers: */
@@ -208,6 +210,24 @@ int block_user_delete(struct ctx *c);
 int block_user_form(struct ctx *c);
 int my_filters_show(struct ctx *c);
 int my_filters_update(struct ctx *c);
+/* syndicate.c: Atom and RSS feeds per person and tag, oEmbed. */
+int user_feed_atom(struct ctx *c);
+int user_feed_rss(struct ctx *c);
+int tag_feed_atom(struct ctx *c);
+int tag_feed_rss(struct ctx *c);
+int oembed_show(struct ctx *c);
+/* consent.c: training consent per person and per post, and its history. */
+int post_update(struct ctx *c);
+int post_consent_form(struct ctx *c);
+int consent_history(struct ctx *c);
+/* export.c: a person's own data as an archive, made in the background. */
+int export_page(struct ctx *c);
+int export_create(struct ctx *c);
+int export_show(struct ctx *c);
+int export_download(struct ctx *c);
+/* delete.c: deleting an account and everything of it. */
+int delete_form(struct ctx *c);
+int account_delete(struct ctx *c);
 /* ratelimit.c: 0, or 429 (ctx_fail, Retry-After set) when this person or
  * address used up the limit of class ("post", "comment", ...). */
 int ratelimit_check(struct ctx *c, const char *klass);

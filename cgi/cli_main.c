@@ -1,8 +1,10 @@
 /* cli_main.c - bin/imagier: admin tasks (migrate, create-admin) and request replay. */
 #include "app.h"
 #include "auth.h"
+#include "dataset.h"
 #include "db.h"
 #include "log.h"
+#include "provenance.h"
 #include "sweep.h"
 #include "util.h"
 #include "worker.h"
@@ -252,6 +254,95 @@ static int cmd_sweep_media(struct config *cfg, int argc, char **argv)
 	return rc;
 }
 
+/* Write the training dataset: posts whose authors consent, see lib/dataset.h. */
+static int cmd_export_dataset(struct config *cfg, int argc, char **argv)
+{
+	struct dataset_opts o = {0};
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--out") && i + 1 < argc) {
+			o.out_dir = argv[++i];
+		} else if (!strcmp(argv[i], "--since") && i + 1 < argc) {
+			if (dataset_parse_time(argv[++i], &o.since)) {
+				fprintf(
+				    stderr,
+				    "imagier export-dataset: --since %s: give a date (2026-11-24) "
+				    "or an RFC 3339 time (2026-11-24T10:00:00Z)\n",
+				    argv[i]);
+				return 2;
+			}
+			o.has_since = 1;
+		} else if (!strcmp(argv[i], "--resume")) {
+			o.resume = 1;
+		} else {
+			o.out_dir = NULL;
+			break;
+		}
+	}
+	if (!o.out_dir || !*o.out_dir) {
+		fprintf(stderr,
+			"usage: imagier export-dataset --out DIR [--since DATE] [--resume]\n");
+		return 2;
+	}
+	if (!cfg->site_secret[0]) {
+		fprintf(stderr, "imagier export-dataset: site.secret is not set (it keys the "
+				"authors' pseudonyms)\n");
+		return 1;
+	}
+	o.media_dir = cfg->media_dir;
+	o.secret = cfg->site_secret;
+	o.progress = stderr;
+	o.progress_tty = isatty(STDERR_FILENO);
+	struct db *db = db_new(cfg);
+	struct dataset_result res;
+	int rc = 1;
+	if (auth_init() || db_connect(db) != DB_OK) {
+		fprintf(stderr, "imagier export-dataset: cannot connect to the database\n");
+	} else if ((rc = dataset_export(db, &o, &res)) != 0) {
+		fprintf(stderr, "imagier export-dataset: %s%s\n", res.error,
+			rc == 1 ? "; nothing was recorded and this run's files were removed" : "");
+	} else {
+		printf("export %lld: %llu posts in %s/manifest.jsonl (%llu new, %llu already there",
+		       (long long)res.export_id, (unsigned long long)res.items, o.out_dir,
+		       (unsigned long long)res.added, (unsigned long long)res.kept);
+		if (res.dropped)
+			printf(", %llu removed as no longer eligible",
+			       (unsigned long long)res.dropped);
+		printf("); %llu to withdraw in %s/withdrawn.jsonl\n",
+		       (unsigned long long)res.withdrawn, o.out_dir);
+		if (res.missing)
+			printf("%llu eligible posts skipped: their image is missing from the media "
+			       "store\n",
+			       (unsigned long long)res.missing);
+		if (res.error[0])
+			fprintf(stderr, "imagier export-dataset: warning: %s\n", res.error);
+	}
+	db_free(db);
+	return rc;
+}
+
+/* Stamp the files of posts (and unpublished generations) made before
+ * provenance metadata existed; files that have it already are left. */
+static int cmd_stamp_media(struct config *cfg)
+{
+	struct db *db = db_new(cfg);
+	struct provenance_stats st;
+	int rc = 1;
+	if (db_connect(db) != DB_OK) {
+		fprintf(stderr, "imagier stamp-media: cannot connect to the database\n");
+	} else if (provenance_stamp_all(db, cfg, stderr, &st) != 0) {
+		fprintf(stderr, "imagier stamp-media: the database failed after %llu posts\n",
+			(unsigned long long)st.posts);
+	} else {
+		printf("stamped %llu files (%llu posts, %llu unpublished generations); "
+		       "%llu failed\n",
+		       (unsigned long long)st.stamped, (unsigned long long)st.posts,
+		       (unsigned long long)st.generations, (unsigned long long)st.failed);
+		rc = st.failed ? 1 : 0;
+	}
+	db_free(db);
+	return rc;
+}
+
 static void usage(void)
 {
 	printf("usage: imagier COMMAND\n"
@@ -261,6 +352,9 @@ static void usage(void)
 	       "  request        serve one request from CGI variables (REQUEST_METHOD,\n"
 	       "                 REQUEST_URI, ...) and stdin; print the response\n"
 	       "  sweep-media    remove media files no post points at [--dry-run] [--grace S]\n"
+	       "  stamp-media    put the provenance XMP into the image files that lack it\n"
+	       "  export-dataset write the training dataset of consenting authors' posts:\n"
+	       "                 --out DIR [--since DATE] [--resume] (docs/OPERATIONS.md)\n"
 	       "  config         print the effective configuration (no secrets)\n");
 }
 
@@ -283,13 +377,18 @@ int main(int argc, char **argv)
 		return cmd_create_admin(&cfg);
 	if (!strcmp(cmd, "sweep-media"))
 		return cmd_sweep_media(&cfg, argc, argv);
+	if (!strcmp(cmd, "export-dataset"))
+		return cmd_export_dataset(&cfg, argc, argv);
+	if (!strcmp(cmd, "stamp-media"))
+		return cmd_stamp_media(&cfg);
 	if (!strcmp(cmd, "request"))
 		return cmd_request();
 	if (!strcmp(cmd, "config")) {
 		printf("root = %s\nvar = %s\nport = %d\nlisten = %s\nworkers = %d\n"
-		       "db.socket = %s\ndb.name = %s\ncache.servers = %s\nmedia.dir = %s\n",
+		       "db.socket = %s\ndb.name = %s\ncache.servers = %s\nmedia.dir = %s\n"
+		       "site.base_url = %s\n",
 		       cfg.root, cfg.var, cfg.port, cfg.listen, cfg.workers, cfg.db_socket,
-		       cfg.db_name, cfg.cache_servers, cfg.media_dir);
+		       cfg.db_name, cfg.cache_servers, cfg.media_dir, cfg.site_base_url);
 		return 0;
 	}
 	usage();

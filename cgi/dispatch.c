@@ -645,7 +645,7 @@ static void cache_headers(struct ctx *c)
 		snprintf(ttl, sizeof(ttl), "%d", c->route->ttl);
 		ctx_header(c, "X-Accel-Expires", ttl);
 		ctx_header(c, "Cache-Control", "public, max-age=0, must-revalidate");
-	} else if (c->raw_type && c->raw_max_age > 0 && status == 200) {
+	} else if (c->raw_type && c->raw_max_age > 0 && (status == 200 || status == 304)) {
 		char cc[48];
 		snprintf(cc, sizeof(cc), "private, max-age=%d", c->raw_max_age);
 		ctx_header(c, "X-Accel-Expires", "0");

@@ -6,6 +6,8 @@
 #include "db.h"
 #include "feed.h"
 #include "feedview.h"
+#include "log.h"
+#include "myfilters.h"
 #include "post.h"
 #include "social.h"
 #include "util.h"
@@ -43,6 +45,12 @@ static int hydrate(struct ctx *c, const int64_t *ids, size_t n, cJSON **posts)
 	size_t nmiss = 0;
 	for (size_t i = 0; i < n; i++) {
 		posts[i] = vals[i] ? cJSON_ParseWithLength(vals[i], lens[i]) : NULL;
+		if (posts[i] && !cJSON_IsObject(posts[i])) {
+			/* a tombstone: gone, or not to be shown (moderation) */
+			cJSON_Delete(posts[i]);
+			posts[i] = NULL;
+			continue;
+		}
 		if (!posts[i])
 			miss[nmiss++] = ids[i];
 	}
@@ -52,8 +60,13 @@ static int hydrate(struct ctx *c, const int64_t *ids, size_t n, cJSON **posts)
 	if (post_load_many(c->app->db, c->a, c->app->cfg.media_url, miss, nmiss, loaded))
 		return -1;
 	for (size_t k = 0, i = 0; k < nmiss; k++) {
-		if (!loaded[k])
+		if (!loaded[k]) {
+			/* Remember that it is not shown, so pages that still list it
+			 * (cached lists of ids) need no query for it; moderation and
+			 * deletion drop this key like any cached post. */
+			cache_set(c->app->cache, post_key(c->a, miss[k]), "0", 1, POST_CACHE_TTL);
 			continue;
+		}
 		char *s = cJSON_PrintUnformatted(loaded[k]);
 		cache_set(c->app->cache, post_key(c->a, miss[k]), s, strlen(s), POST_CACHE_TTL);
 		free(s);
@@ -64,12 +77,6 @@ static int hydrate(struct ctx *c, const int64_t *ids, size_t n, cJSON **posts)
 			}
 	}
 	return 0;
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return x < y ? -1 : x > y;
 }
 
 int feed_render_items(struct ctx *c, const struct feed_page *pg, cJSON *items)
@@ -84,18 +91,14 @@ int feed_render_items(struct ctx *c, const struct feed_page *pg, cJSON *items)
 	/* What the viewer liked is extra: without the database a cached page is
 	 * still served, only without liked_by_me. */
 	int mine = c->me && !social_liked_map(c->app->db, c->a, c->me->id, ids, pg->n, liked);
-	int64_t *muted = NULL;
-	size_t nmuted = 0;
-	if (c->me && social_muted(c->app->db, c->a, c->me->id, &muted, &nmuted))
-		nmuted = 0;
+	struct myfilters flt;
+	myfilters_load(c, &flt);
 	for (size_t i = 0; i < pg->n; i++) {
 		if (!posts[i])
 			continue; /* deleted since the ids were cached */
-		/* People the viewer muted leave every feed of theirs. */
-		cJSON *au = cJSON_GetObjectItemCaseSensitive(posts[i], "author");
-		int64_t aid =
-		    (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(au, "id"));
-		if (nmuted && bsearch(&aid, muted, nmuted, sizeof(*muted), cmp_id)) {
+		/* People the viewer muted or blocked (or who blocked them), muted
+		 * words and tags, hidden content warnings leave every feed. */
+		if (myfilters_apply(c, &flt, posts[i])) {
 			cJSON_Delete(posts[i]);
 			continue;
 		}

@@ -2,11 +2,14 @@
  * Several may run, on several hosts; each needs its own [gen] worker_id. */
 #include "config.h"
 #include "db.h"
+#include "export.h"
 #include "gen.h"
 #include "genq.h"
 #include "image.h"
+#include "imghash.h"
 #include "log.h"
 #include "post.h"
+#include "provenance.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -140,8 +143,7 @@ static void run_job(struct db *db, struct arena *a, const struct config *cfg, co
 	}
 	struct image_stored img;
 	const char *why = NULL;
-	int st =
-	    image_store(cfg->media_dir, res.data, res.len, (uint64_t)cfg->max_pixels, &img, &why);
+	int st = provenance_store(cfg, job->backend, res.model, res.data, res.len, &img, &why);
 	if (st) {
 		log_error("gen: job %lld: the result could not be stored: %s", (long long)job->id,
 			  why);
@@ -149,6 +151,15 @@ static void run_job(struct db *db, struct arena *a, const struct config *cfg, co
 			  st >= 500 ? "The image could not be saved; please try again."
 				    : "The image generator sent a picture we could not read.",
 			  st >= 500, cfg->gen_max_attempts);
+		gen_result_free(&res);
+		return;
+	}
+	/* The picture of a post removed for cause: refused for good (the stored
+	 * files are left to sweep-media). */
+	if (imghash_blocked(db, a, img.phash, cfg->mod_block_distance, NULL) == 1) {
+		log_info("gen: job %lld made a blocked picture", (long long)job->id);
+		genq_fail(db, a, job, worker, "blocked_image: " IMGHASH_BLOCKED_MSG, 0,
+			  cfg->gen_max_attempts);
 		gen_result_free(&res);
 		return;
 	}
@@ -205,11 +216,15 @@ int main(int argc, char **argv)
 	int back = genq_requeue(db, &a, worker, cfg.gen_max_attempts);
 	if (back > 0)
 		log_info("gen: %d unfinished jobs of %s returned to the queue", back, worker);
+	/* So do the personal data exports it was making (they start again). */
+	if (export_requeue(db, &a, &cfg, worker) > 0)
+		log_info("gen: unfinished exports of %s returned to the queue", worker);
 	int64_t last_sweep = 0;
 	while (!stop) {
 		arena_reset(&a);
 		if (now_unix() - last_sweep >= REQUEUE_EVERY) {
 			genq_requeue(db, &a, NULL, cfg.gen_max_attempts);
+			export_requeue(db, &a, &cfg, NULL);
 			last_sweep = now_unix();
 		}
 		struct genq_job job;
@@ -219,7 +234,9 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (got == 0) {
-			sleep_ms(IDLE_POLL_MS);
+			/* No image to make: a personal data export, if one waits. */
+			if (export_run_next(db, &a, &cfg, worker) != 1)
+				sleep_ms(IDLE_POLL_MS);
 			continue;
 		}
 		run_job(db, &a, &cfg, worker, &job);

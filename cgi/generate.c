@@ -6,6 +6,7 @@
 #include "generate.h"
 #include "genq.h"
 #include "log.h"
+#include "moderation.h"
 #include "post.h"
 #include "util.h"
 
@@ -202,6 +203,17 @@ int gen_show(struct ctx *c)
 		cJSON_AddBoolToObject(d, "succeeded", !strcmp(s, "succeeded"));
 		cJSON_AddBoolToObject(d, "failed", !strcmp(s, "failed"));
 		cJSON_AddBoolToObject(d, "cancelled", !strcmp(s, "cancelled"));
+		/* "Try again": the same request, each field URL-encoded. */
+		const char *f[3] = {"prompt", "negative_prompt", "style"};
+		const char *v[3];
+		for (int i = 0; i < 3; i++) {
+			v[i] = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, f[i]));
+			v[i] = url_encode(c->a, v[i] ? v[i] : "");
+		}
+		cJSON_AddStringToObject(
+		    d, "retry_url",
+		    arena_printf(c->a, "/create?prompt=%s&negative_prompt=%s&style=%s", v[0], v[1],
+				 v[2]));
 		cJSON_AddBoolToObject(d, "published",
 				      cJSON_GetObjectItemCaseSensitive(g, "post_id") != NULL);
 		c->title = !strcmp(s, "succeeded") ? "Your image is ready" : "Creating your image";
@@ -229,13 +241,20 @@ int gen_cancel(struct ctx *c)
 
 int gen_publish(struct ctx *c)
 {
-	const char *caption, *why, *tags[POST_MAX_TAGS];
-	const char *v = ctx_param(c, "caption");
+	const char *caption, *cw, *why, *tags[POST_MAX_TAGS];
+	const char *v = ctx_param(c, "caption"), *w = ctx_param(c, "content_warning");
 	if (!v)
 		v = "";
+	if (!w)
+		w = "";
 	if (text_clean(c->a, v, strlen(v), POST_MAX_CAPTION, &caption, &why))
 		return ctx_fail(c, 400, "bad_caption", arena_printf(c->a, "Caption: %s", why));
+	if (text_clean(c->a, w, strlen(w), POST_MAX_CW, &cw, &why))
+		return ctx_fail(c, 400, "bad_content_warning",
+				arena_printf(c->a, "The content warning: %s", why));
 	int fst = filter_check(c, "The caption", caption);
+	if (!fst)
+		fst = filter_check(c, "The content warning", cw);
 	if (!fst)
 		fst = filter_check(c, "The tags", ctx_param(c, "tags"));
 	if (fst)
@@ -244,12 +263,13 @@ int gen_publish(struct ctx *c)
 	if (ntags < 0)
 		return ctx_fail(c, 400, "bad_tags", why);
 	int64_t post_id;
-	int st = post_publish(c->app->db, c->a, c->params[0], c->me->id, caption, tags, ntags,
+	int st = post_publish(c->app->db, c->a, c->params[0], c->me->id, caption, cw, tags, ntags,
 			      &post_id, &why);
 	if (st == 404 || st == 409)
 		return ctx_fail(c, st, st == 404 ? "not_found" : "not_publishable", why);
 	if (st)
 		return ctx_fail(c, 503, "unavailable", "Could not publish; try again.");
+	int held = classify_new(c, "post", post_id, NULL); /* prompt + caption from the db */
 	post_published(c, post_id);
 	log_info("generation %lld published as post %lld", (long long)c->params[0],
 		 (long long)post_id);
@@ -259,6 +279,7 @@ int gen_publish(struct ctx *c)
 		cJSON *p = post_load(c->app->db, c->a, c->app->cfg.media_url, post_id, &down);
 		if (p)
 			cJSON_AddItemToObject(ctx_data(c), "post", p);
+		cJSON_AddBoolToObject(ctx_data(c), "held", held);
 	}
 	return ctx_done(c, 201, url);
 }

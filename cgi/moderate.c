@@ -381,6 +381,14 @@ static int decide(struct ctx *c, struct decision *d)
 	}
 	if (!strcmp(k->name, "remove") && !strcmp(d->type, "post"))
 		imghash_block_post(c, d->id, d->action_id);
+	/* Taken back (restored, or an appeal won): the picture may come back and
+	 * the classifier unlearns "bad" for it. */
+	if (eff && !strcmp(eff, "restore") && strcmp(etype, "user")) {
+		int64_t target = !strcmp(d->type, "appeal") ? d->appeal_target : d->id;
+		if (!strcmp(etype, "post"))
+			imghash_unblock_post(c, target);
+		classify_learn(c, etype, target, 0);
+	}
 	log_info("moderation: %s %s %s %lld (action %lld)", c->me->username, k->name, d->type,
 		 (long long)d->id, (long long)d->action_id);
 	return 200;

@@ -3,11 +3,16 @@
 #include "feedview.h"
 #include "generate.h"
 #include "cache.h"
+#include "dataset.h"
 #include "db.h"
 #include "image.h"
 #include "log.h"
+#include "moderation.h"
+#include "myfilters.h"
 #include "post.h"
+#include "provenance.h"
 #include "social.h"
+#include "syndicate.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -18,6 +23,7 @@
 void post_published(struct ctx *c, int64_t post_id)
 {
 	struct db_res r;
+	provenance_stamp(c->app->db, c->a, &c->app->cfg, post_id); /* XMP with the post's URL */
 	cache_bump(c->app->cache, FEED_VERSION_KEY);
 	/* A remix: the parent's count moved, and its author hears of it. */
 	if (db_exec(c->app->db, c->a, &r,
@@ -56,13 +62,15 @@ static int text_field(struct ctx *c, const char *name, const char *label, size_t
 
 int post_create(struct ctx *c)
 {
-	const char *prompt, *caption, *tags[POST_MAX_TAGS], *why;
+	const char *prompt, *caption, *cw, *tags[POST_MAX_TAGS], *why;
 	int st;
 	c->title = "Upload";
 	if ((st = text_field(c, "prompt", "Prompt", POST_MAX_PROMPT, 1, &prompt)) ||
 	    (st = text_field(c, "caption", "Caption", POST_MAX_CAPTION, 0, &caption)) ||
+	    (st = text_field(c, "content_warning", "The content warning", POST_MAX_CW, 0, &cw)) ||
 	    (st = filter_check(c, "The prompt", prompt)) ||
 	    (st = filter_check(c, "The caption", caption)) ||
+	    (st = filter_check(c, "The content warning", cw)) ||
 	    (st = filter_check(c, "The tags", ctx_param(c, "tags"))))
 		return st;
 	const char *tagtext = ctx_param(c, "tags");
@@ -80,15 +88,18 @@ int post_create(struct ctx *c)
 	if ((st = image_sniff(img->data, img->len, maxpx, &info, &why)))
 		return ctx_fail(c, st, st == 413 ? "too_large" : "bad_image", why);
 	struct image_stored stored;
-	if ((st = image_store(c->app->cfg.media_dir, img->data, img->len, maxpx, &stored, &why))) {
+	if ((st = provenance_store(&c->app->cfg, NULL, NULL, img->data, img->len, &stored, &why))) {
 		if (st >= 500)
 			log_error("upload: %s", why);
 		return ctx_fail(c, st, st >= 500 ? "storage" : "bad_image", why);
 	}
+	if ((st = imghash_check(c, stored.phash)))
+		return st; /* a removed picture: the stored files go to sweep-media */
 	int64_t id =
-	    post_insert(c->app->db, c->a, c->me->id, &stored, prompt, caption, tags, ntags);
+	    post_insert(c->app->db, c->a, c->me->id, &stored, prompt, caption, cw, tags, ntags);
 	if (id < 0)
 		return ctx_fail(c, 503, "unavailable", "Could not save the post; try again.");
+	int held = classify_new(c, "post", id, arena_printf(c->a, "%s\n%s", prompt, caption));
 	post_published(c, id);
 	log_info("post %lld by %s", (long long)id, c->me->username);
 
@@ -100,6 +111,7 @@ int post_create(struct ctx *c)
 			return ctx_fail(c, 503, "unavailable",
 					"The post was saved but cannot be read.");
 		cJSON_AddItemToObject(ctx_data(c), "post", p);
+		cJSON_AddBoolToObject(ctx_data(c), "held", held);
 	}
 	return ctx_done(c, 201, url);
 }
@@ -115,9 +127,11 @@ static int post_moderated(struct ctx *c, cJSON *p)
 	int64_t author = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(au, "id"));
 	int mine = c->me && c->me->id == author;
 	if (!mine && !ctx_is_mod(c)) {
+		int removed = !strcmp(state, "removed");
 		cJSON_Delete(p);
-		if (!strcmp(state, "removed"))
-			return ctx_fail(c, 410, "removed", "This post was removed by the moderators.");
+		if (removed)
+			return ctx_fail(c, 410, "removed",
+					"This post was removed by the moderators.");
 		return ctx_fail(c, 404, "not_found", "There is no such post.");
 	}
 	struct db_res r;
@@ -132,8 +146,8 @@ static int post_moderated(struct ctx *c, cJSON *p)
 		cJSON_AddNumberToObject(m, "action_id", (double)db_int(&r, 0, 0));
 		cJSON_AddStringToObject(m, "action", db_str(&r, 0, 1));
 		cJSON_AddStringToObject(m, "reason", db_str(&r, 0, 2));
-		cJSON_AddStringToObject(m, "url",
-					arena_printf(c->a, "/moderation/%lld", (long long)db_int(&r, 0, 0)));
+		cJSON_AddStringToObject(
+		    m, "url", arena_printf(c->a, "/moderation/%lld", (long long)db_int(&r, 0, 0)));
 	}
 	return 0;
 }
@@ -149,6 +163,7 @@ int post_show(struct ctx *c)
 	}
 	if ((st = post_moderated(c, p)))
 		return st;
+	myfilters_post_page(c, p); /* the viewer's content-warning choice */
 	cJSON *prompt = cJSON_GetObjectItemCaseSensitive(p, "prompt");
 	c->title = arena_printf(c->a, "%.60s", cJSON_IsString(prompt) ? prompt->valuestring : "");
 	if (c->me) {
@@ -171,6 +186,12 @@ int post_show(struct ctx *c)
 		cJSON *rc = cJSON_GetObjectItemCaseSensitive(p, "remix_count");
 		cJSON_AddBoolToObject(p, "remix_one", cJSON_IsNumber(rc) && rc->valueint == 1);
 	}
+	syndicate_post_links(c, p); /* oEmbed discovery in the head */
+	imghash_near_json(c, c->params[0], p);
+	cJSON *au = cJSON_GetObjectItemCaseSensitive(p, "author");
+	if (c->me && (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(au, "id")) ==
+			 c->me->id) /* the owner's training-consent choice (consent.c) */
+		consent_post_json(c->app->db, c->a, c->params[0], p, !c->api);
 	cJSON_AddItemToObject(ctx_data(c), "post", p);
 	return 200;
 }

@@ -3,6 +3,8 @@
 #include "cache.h"
 #include "db.h"
 #include "feedview.h"
+#include "moderation.h"
+#include "myfilters.h"
 #include "social.h"
 #include "util.h"
 
@@ -20,8 +22,10 @@ static const char *back_to(struct ctx *c, const char *fallback)
 static int like_set(struct ctx *c, int on)
 {
 	int64_t count;
-	int changed;
-	int st = social_like(c->app->db, c->a, c->me->id, c->params[0], on, &count, &changed);
+	int changed, st;
+	if (on && (st = block_check_post(c, c->params[0], 0)))
+		return st;
+	st = social_like(c->app->db, c->a, c->me->id, c->params[0], on, &count, &changed);
 	if (st == 404)
 		return ctx_fail(c, 404, "not_found", "There is no such post.");
 	if (st)
@@ -95,19 +99,24 @@ int comment_create(struct ctx *c)
 	if (ctx_param_u64(c, "parent_id", INT64_MAX, &parent) < 0)
 		return ctx_fail(c, 400, "bad_parent", "parent_id must be a comment id.");
 	int64_t id;
-	int st = social_comment_add(c->app->db, c->a, c->me->id, c->params[0], (int64_t)parent,
-				    clean, &id);
+	int st = block_check_post(c, c->params[0], (int64_t)parent);
+	if (st)
+		return st;
+	st = social_comment_add(c->app->db, c->a, c->me->id, c->params[0], (int64_t)parent, clean,
+				&id);
 	if (st == 404)
 		return ctx_fail(c, 404, "not_found",
 				parent ? "There is no such comment on this post."
 				       : "There is no such post.");
 	if (st)
 		return ctx_fail(c, 503, "unavailable", "Could not save the comment; try again.");
+	int held = classify_new(c, "comment", id, clean);
 	feed_post_changed(c, c->params[0]); /* comment_count moved */
 	if (c->api) {
 		cJSON *cm = social_comment_load(c->app->db, c->a, id, c->me->id);
 		if (cm)
 			cJSON_AddItemToObject(ctx_data(c), "comment", cm);
+		cJSON_AddBoolToObject(ctx_data(c), "held", held);
 	}
 	return ctx_done(
 	    c, 201,
@@ -169,7 +178,7 @@ static int follow_user_set(struct ctx *c, int on)
 {
 	int64_t id;
 	int st, changed;
-	if ((st = user_lookup(c, c->sparams[0], &id)))
+	if ((st = user_lookup(c, c->sparams[0], &id)) || (on && (st = block_check(c, id))))
 		return st;
 	st = social_follow_user(c->app->db, c->a, c->me->id, id, on, &changed);
 	if (st == 400)
@@ -252,6 +261,7 @@ static int mute_user_set(struct ctx *c, int on)
 	cJSON_AddBoolToObject(d, "muted", on);
 	cJSON_AddBoolToObject(d, "changed", changed);
 	cache_delete(c->app->cache, social_unread_key(c->a, c->me->id));
+	myfilters_changed(c, c->me->id);
 	cache_bump(c->app->cache,
 		   arena_printf(c->a, "imagier:v:foryou:%lld", (long long)c->me->id));
 	return ctx_done(c, 200,

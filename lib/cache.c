@@ -5,9 +5,14 @@
 #include "util.h"
 
 #include <libmemcached/memcached.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #define CACHE_PENDING 8
 
@@ -19,6 +24,7 @@ struct cache {
 	uint64_t hits, misses;
 	char *pending[CACHE_PENDING]; /* version keys whose bump failed */
 	int npending;
+	char servers[1024]; /* as configured, for cache_purge's own connections */
 };
 
 /* "a.sock,host:port" -> a libmemcached configuration string. */
@@ -55,6 +61,7 @@ struct cache *cache_new(const struct config *cfg)
 	c->retry = cfg->cache_retry > 0 ? cfg->cache_retry : 5;
 	if (cfg->cache_servers[0])
 		c->mc = cache_connect(cfg->cache_servers);
+	str_copy(c->servers, cfg->cache_servers, sizeof(c->servers));
 	return c;
 }
 
@@ -291,4 +298,178 @@ void cache_stats(const struct cache *c, uint64_t *hits, uint64_t *misses)
 {
 	*hits = c->hits;
 	*misses = c->misses;
+}
+
+int cache_server_stats(struct cache *c, uint64_t *hits, uint64_t *misses)
+{
+	*hits = *misses = 0;
+	if (!usable(c))
+		return -1;
+	memcached_return_t rc;
+	memcached_stat_st *st = memcached_stat(c->mc, NULL, &rc);
+	if (!st)
+		return -1; /* not noted: a failed "stats" must not switch caching off */
+	/* MEMCACHED_SOME_ERRORS: the servers that answered have their numbers
+	 * and the others are left zero (pid 0 marks them). */
+	int answered = 0;
+	for (uint32_t i = 0; i < memcached_server_count(c->mc); i++) {
+		if (!st[i].pid)
+			continue;
+		*hits += st[i].get_hits;
+		*misses += st[i].get_misses;
+		answered = 1;
+	}
+	memcached_stat_free(c->mc, st);
+	return answered ? 0 : -1;
+}
+
+/* ---- purge by listing (account deletion only) ----------------------------- */
+
+#define PURGE_SECONDS 10
+
+static int purge_connect(const char *server)
+{
+	int fd;
+	if (server[0] == '/') {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		if (strlen(server) >= sizeof(sa.sun_path))
+			return -1;
+		memcpy(sa.sun_path, server, strlen(server) + 1);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+			close(fd);
+			return -1;
+		}
+	} else {
+		char host[256], *colon;
+		str_copy(host, server, sizeof(host));
+		const char *port = "11211";
+		if ((colon = strrchr(host, ':'))) {
+			*colon = 0;
+			port = colon + 1;
+		}
+		struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
+		if (getaddrinfo(host, port, &hints, &ai))
+			return -1;
+		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen)) {
+			close(fd);
+			fd = -1;
+		}
+		freeaddrinfo(ai);
+	}
+	if (fd >= 0) {
+		struct timeval tv = {.tv_sec = 2};
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+	return fd;
+}
+
+/* "key=imagier%3Apost%3A1 exp=..." -> "imagier:post:1" in place; NULL if not
+ * such a line. */
+static char *purge_key(char *line)
+{
+	if (strncmp(line, "key=", 4))
+		return NULL;
+	char *k = line + 4, *o = k;
+	for (char *p = k; *p && *p != ' '; p++) {
+		if (*p == '%' && p[1] && p[2]) {
+			char hex[3] = {p[1], p[2], 0};
+			*o++ = (char)strtol(hex, NULL, 16);
+			p += 2;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = 0;
+	return k;
+}
+
+/* One server's keys through match(); matching keys are deleted. */
+static long purge_server(struct cache *c, const char *server, int (*match)(const char *, void *),
+			 void *arg)
+{
+	int fd = purge_connect(server);
+	if (fd < 0)
+		return -1;
+	static const char cmd[] = "lru_crawler metadump all\r\n";
+	if (write(fd, cmd, sizeof(cmd) - 1) != (ssize_t)(sizeof(cmd) - 1)) {
+		close(fd);
+		return -1;
+	}
+	size_t cap = 1 << 16, len = 0, nkeys = 0, capkeys = 64;
+	char *buf = xmalloc(cap), **keys = xmalloc(capkeys * sizeof(*keys));
+	int64_t deadline = now_unix() + PURGE_SECONDS;
+	long rc = 0;
+	for (int done = 0; !done;) {
+		if (now_unix() > deadline) {
+			rc = -1;
+			break;
+		}
+		if (len + 1 >= cap)
+			buf = xrealloc(buf, cap *= 2);
+		ssize_t n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0) {
+			rc = -1;
+			break;
+		}
+		len += (size_t)n;
+		buf[len] = 0;
+		char *start = buf, *nl;
+		/* metadump ends its lines with "\n", END with "\r\n" */
+		while ((nl = strchr(start, '\n'))) {
+			*nl = 0;
+			if (nl > start && nl[-1] == '\r')
+				nl[-1] = 0;
+			if (!strcmp(start, "END")) {
+				done = 1;
+				break;
+			}
+			if (!strncmp(start, "ERROR", 5) || !strncmp(start, "BUSY", 4) ||
+			    !strncmp(start, "CLIENT_ERROR", 12) ||
+			    !strncmp(start, "SERVER_ERROR", 12)) {
+				rc = -1;
+				done = 1;
+				break;
+			}
+			char *k = purge_key(start);
+			if (k && match(k, arg)) {
+				if (nkeys == capkeys)
+					keys = xrealloc(keys, (capkeys *= 2) * sizeof(*keys));
+				keys[nkeys++] = xstrdup(k);
+			}
+			start = nl + 1;
+		}
+		len -= (size_t)(start - buf);
+		memmove(buf, start, len);
+	}
+	close(fd);
+	for (size_t i = 0; i < nkeys; i++) {
+		cache_delete(c, keys[i]);
+		free(keys[i]);
+	}
+	free(keys);
+	free(buf);
+	return rc < 0 ? -1 : (long)nkeys;
+}
+
+long cache_purge(struct cache *c, int (*match)(const char *key, void *arg), void *arg)
+{
+	if (!c->mc || !c->servers[0])
+		return 0;
+	char list[1024];
+	long total = 0, failed = 0;
+	str_copy(list, c->servers, sizeof(list));
+	for (char *save = NULL, *s = strtok_r(list, ", ", &save); s;
+	     s = strtok_r(NULL, ", ", &save)) {
+		long n = purge_server(c, s, match, arg);
+		if (n < 0) {
+			log_error("cache: could not list the keys of %s to purge them", s);
+			failed = 1;
+		} else {
+			total += n;
+		}
+	}
+	return failed ? -1 : total;
 }

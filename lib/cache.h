@@ -35,5 +35,15 @@ uint64_t cache_incr(struct cache *c, const char *key, int ttl);
 int cache_alive(struct cache *c);
 /* Hit/miss counters of this process since start. */
 void cache_stats(const struct cache *c, uint64_t *hits, uint64_t *misses);
+/* memcached's own get_hits and get_misses (since it started, every client),
+ * summed over the servers that answered. 0, or -1 when none answered. */
+int cache_server_stats(struct cache *c, uint64_t *hits, uint64_t *misses);
+
+/* Delete every key for which match(key, arg) returns 1, listing the keys of
+ * each server ("lru_crawler metadump all"). A key scan: only for rare
+ * operations that must leave nothing behind (deleting an account). Returns
+ * the number deleted, or -1 when a server could not be listed (the others
+ * are still purged). */
+long cache_purge(struct cache *c, int (*match)(const char *key, void *arg), void *arg);
 
 #endif

@@ -49,6 +49,7 @@ static const struct ckey keys[] = {
     S("site", "secure_cookies", secure_cookies, C_SECURE, "auto"),
     S("site", "session_days", session_days, C_INT, "30"),
     S("site", "login_attempts", login_attempts, C_INT, "10"),
+    S("site", "base_url", site_base_url, C_STR, "http://127.0.0.1:8080"),
     S("gen", "backends", gen_backends, C_STR, "procedural"),
     S("gen", "default", gen_default, C_STR, "procedural"),
     S("gen", "max_in_flight", gen_max_in_flight, C_INT, "3"),
@@ -86,6 +87,26 @@ static const struct ckey keys[] = {
     S("moderation", "min_decisions", mod_min_decisions, C_INT, "10"),
     S("moderation", "block_distance", mod_block_distance, C_INT, "10"),
     S("moderation", "near_distance", mod_near_distance, C_INT, "6"),
+    S("limits", "post_per_hour", lim_post_per_hour, C_INT, "60"),
+    S("limits", "post_per_hour_addr", lim_post_per_hour_addr, C_INT, "300"),
+    S("limits", "generate_per_hour", lim_generate_per_hour, C_INT, "120"),
+    S("limits", "generate_per_hour_addr", lim_generate_per_hour_addr, C_INT, "600"),
+    S("limits", "comment_per_hour", lim_comment_per_hour, C_INT, "120"),
+    S("limits", "comment_per_hour_addr", lim_comment_per_hour_addr, C_INT, "1200"),
+    S("limits", "like_per_hour", lim_like_per_hour, C_INT, "1200"),
+    S("limits", "like_per_hour_addr", lim_like_per_hour_addr, C_INT, "6000"),
+    S("limits", "report_per_day", lim_report_per_day, C_INT, "50"),
+    S("limits", "report_per_day_addr", lim_report_per_day_addr, C_INT, "500"),
+    S("limits", "follow_per_hour", lim_follow_per_hour, C_INT, "200"),
+    S("limits", "follow_per_hour_addr", lim_follow_per_hour_addr, C_INT, "2000"),
+    S("limits", "login_per_5min_addr", lim_login_per_5min_addr, C_INT, "30"),
+    S("limits", "signup_per_hour_addr", lim_signup_per_hour_addr, C_INT, "5"),
+    S("limits", "new_account_hours", lim_new_account_hours, C_INT, "24"),
+    S("limits", "new_account_divisor", lim_new_account_divisor, C_INT, "4"),
+    S("label", "enabled", label_enabled, C_INT, "1"),
+    S("label", "text", label_text, C_STR, "AI-generated"),
+    S("label", "corner", label_corner, C_STR, "bottom-right"),
+    S("label", "opacity", label_opacity, C_INT, "70"),
 };
 #undef S
 
@@ -355,5 +376,17 @@ int config_load(struct config *c, char *err, size_t errlen)
 	}
 	if (c->max_requests <= 0)
 		c->max_requests = 10000;
+	if (strcmp(c->label_corner, "top-left") && strcmp(c->label_corner, "top-right") &&
+	    strcmp(c->label_corner, "bottom-left") && strcmp(c->label_corner, "bottom-right")) {
+		snprintf(err, errlen,
+			 "label.corner: expected top-left, top-right, bottom-left or bottom-right");
+		return -1;
+	}
+	if (c->label_opacity > 100 || c->label_enabled > 1) {
+		snprintf(err, errlen, "label.%s: expected 0 to %d",
+			 c->label_opacity > 100 ? "opacity" : "enabled",
+			 c->label_opacity > 100 ? 100 : 1);
+		return -1;
+	}
 	return 0;
 }

@@ -40,6 +40,7 @@ struct config {
 	int secure_cookies;
 	int session_days;
 	int login_attempts;
+	char site_base_url[256]; /* public URL of the site, no trailing '/' needed */
 	/* [gen] */
 	char gen_backends[128]; /* enabled, comma separated */
 	char gen_default[16];
@@ -70,6 +71,23 @@ struct config {
 	double mod_hold_at, mod_flag_at;
 	int mod_min_decisions;
 	int mod_block_distance, mod_near_distance;
+	/* [limits] what one account and one address may do per window (0: no
+	 * limit); accounts younger than new_account_hours get their limits
+	 * divided by new_account_divisor (cgi/ratelimit.c) */
+	int lim_post_per_hour, lim_post_per_hour_addr;
+	int lim_generate_per_hour, lim_generate_per_hour_addr;
+	int lim_comment_per_hour, lim_comment_per_hour_addr;
+	int lim_like_per_hour, lim_like_per_hour_addr;
+	int lim_report_per_day, lim_report_per_day_addr;
+	int lim_follow_per_hour, lim_follow_per_hour_addr;
+	int lim_login_per_5min_addr;
+	int lim_signup_per_hour_addr;
+	int lim_new_account_hours, lim_new_account_divisor;
+	/* [label] the visible label on the display sizes of posts' images */
+	int label_enabled;
+	char label_text[64];
+	char label_corner[16]; /* top-left, top-right, bottom-left, bottom-right */
+	int label_opacity;     /* 0..100 */
 };
 
 /* Load defaults, then <root>/imagier.conf (or $IMAGIER_CONFIG), then

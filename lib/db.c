@@ -320,7 +320,7 @@ int db_exec(struct db *db, struct arena *a, struct db_res *res, const char *sql,
 	if (exec_once(db, a, res, sql, ps, n, &e) == 0)
 		return DB_OK;
 	if (is_conn_error(e) && !db->in_tx) {
-		log_info("db: connection lost, reconnecting");
+		log_info("db: connection lost, reconnecting [%.60s]", sql);
 		if (db_connect(db) != DB_OK)
 			return DB_DOWN;
 		if (exec_once(db, a, res, sql, ps, n, &e) == 0)

@@ -1,6 +1,8 @@
 /* image.c - decode an upload with libgd, re-encode its derived sizes, store them by content. */
 #include "image.h"
 #include "imgsniff.h"
+#include "label.h"
+#include "phash.h"
 #include "util.h"
 
 #include <avif/avif.h>
@@ -387,8 +389,10 @@ static void rollback(struct job *j)
 	j->out->nv = 0;
 }
 
-/* Blurhash, then every derived width smaller than im, then im itself. */
-static int store_all(const char *media_dir, gdImagePtr im, struct image_stored *out)
+/* Blurhash, then every derived width smaller than im (labelled), then im
+ * itself (never labelled). */
+static int store_all(const char *media_dir, gdImagePtr im, const struct image_label *label,
+		     struct image_stored *out)
 {
 	struct job j = {.media_dir = media_dir, .out = out};
 	int w = gdImageSX(im), h = gdImageSY(im), alpha = has_alpha(im);
@@ -402,6 +406,8 @@ static int store_all(const char *media_dir, gdImagePtr im, struct image_stored *
 			break;
 		int th = (int)(((int64_t)h * tw + w / 2) / w);
 		gdImagePtr s = resample(im, tw, th > 0 ? th : 1);
+		if (s)
+			label_draw(s, label);
 		rc = s ? emit(&j, s, alpha) : -1;
 		if (s)
 			gdImageDestroy(s);
@@ -449,6 +455,13 @@ static int load(const struct image_info *info, const unsigned char *data, size_t
 int image_store(const char *media_dir, const unsigned char *data, size_t len, uint64_t max_pixels,
 		struct image_stored *out, const char **why)
 {
+	return image_store_labelled(media_dir, data, len, max_pixels, NULL, out, why);
+}
+
+int image_store_labelled(const char *media_dir, const unsigned char *data, size_t len,
+			 uint64_t max_pixels, const struct image_label *label,
+			 struct image_stored *out, const char **why)
+{
 	struct image_info info;
 	unsigned char h[crypto_hash_sha256_BYTES];
 	gdImagePtr im = NULL;
@@ -479,7 +492,8 @@ int image_store(const char *media_dir, const unsigned char *data, size_t len, ui
 		return rc;
 	crypto_hash_sha256(h, data, len);
 	hex_encode(h, sizeof(h), out->sha256);
-	rc = store_all(media_dir, im, out);
+	phash_dhash_gd(im, &out->phash);
+	rc = store_all(media_dir, im, label, out);
 	gdImageDestroy(im);
 	if (rc != 0) {
 		memset(out, 0, sizeof(*out));

@@ -45,6 +45,7 @@ struct image_stored {
 	char sha256[65];	/* hex of the original upload's bytes (dedupe) */
 	char blurhash[40];	/* 4x3 components */
 	char avg_color[8];	/* "#rrggbb" for a no-JS placeholder */
+	uint64_t phash;		/* dHash of the upright picture (phash.h), for the blocklist */
 	struct image_variant v[IMAGE_MAX_VARIANTS];
 	int nv;
 	char reason[64]; /* storage for a formatted *why (the pixel limit) */
@@ -59,9 +60,19 @@ struct image_stored {
  * bytes). Returns 0, or 400/413/415 with *why
  * for undecodable input, or 500 for a storage failure (disk). On failure no
  * new file is left behind (temp files are unlinked). *why is a static string
- * or out->reason. Paths end in .webp or .jpg. */
+ * or out->reason. Paths end in .webp or .jpg. A post's files are later
+ * stamped in place with XMP (provenance.h), under the same name: the name is
+ * the hash of the bytes as encoded here, not of the file as served. */
 int image_store(const char *media_dir, const unsigned char *data, size_t len, uint64_t max_pixels,
 		struct image_stored *out, const char **why);
+
+/* image_store, with the visible label (label.h; NULL: none) drawn on the
+ * derived sizes -- not on the original size. For posts' images; avatars use
+ * image_store. */
+struct image_label;
+int image_store_labelled(const char *media_dir, const unsigned char *data, size_t len,
+			 uint64_t max_pixels, const struct image_label *label,
+			 struct image_stored *out, const char **why);
 
 /* Silence libgd's own warnings on stderr (call once per process). */
 void image_quiet_warnings(void);

@@ -142,10 +142,12 @@ int64_t image_insert(struct db *db, struct arena *a, const struct image_stored *
 	int64_t now = now_unix();
 	if (db_exec(db, a, &r,
 		    "INSERT INTO images (sha256, width, height, blurhash, avg_color, variants, "
-		    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-		    "ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), variants = VALUES(variants)",
-		    "siisssi", img->sha256, (int64_t)img->width, (int64_t)img->height,
-		    img->blurhash, img->avg_color, post_variants_json(a, img), now) != DB_OK)
+		    "created_at, phash) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+		    "ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), variants = VALUES(variants), "
+		    "phash = VALUES(phash)",
+		    "siisssiu", img->sha256, (int64_t)img->width, (int64_t)img->height,
+		    img->blurhash, img->avg_color, post_variants_json(a, img), now,
+		    img->phash) != DB_OK)
 		return -1;
 	int64_t image_id = (int64_t)r.insert_id;
 	for (int i = 0; i < img->nv; i++)
@@ -190,7 +192,8 @@ static int tags_insert(struct db *db, struct arena *a, int64_t post_id, const ch
 }
 
 int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struct image_stored *img,
-		    const char *prompt, const char *caption, const char **tags, int ntags)
+		    const char *prompt, const char *caption, const char *content_warning,
+		    const char **tags, int ntags)
 {
 	struct db_res r;
 	if (db_begin(db) != DB_OK)
@@ -204,9 +207,10 @@ int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struc
 	if (image_id < 0)
 		goto fail;
 	if (db_exec(db, a, &r,
-		    "INSERT INTO posts (user_id, image_id, prompt, caption, tags, created_at) "
-		    "VALUES (?, ?, ?, ?, ?, ?)",
-		    "iisssi", user_id, image_id, prompt, caption, tags_text(a, tags, ntags),
+		    "INSERT INTO posts (user_id, image_id, prompt, caption, content_warning, tags, "
+		    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		    "iissssi", user_id, image_id, prompt, caption,
+		    content_warning ? content_warning : "", tags_text(a, tags, ntags),
 		    now_unix()) != DB_OK)
 		goto fail;
 	int64_t post_id = (int64_t)r.insert_id;
@@ -221,8 +225,8 @@ fail:
 }
 
 int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id,
-		 const char *caption, const char **tags, int ntags, int64_t *post_id,
-		 const char **why)
+		 const char *caption, const char *content_warning, const char **tags, int ntags,
+		 int64_t *post_id, const char **why)
 {
 	struct db_res r;
 	if (db_begin(db) != DB_OK)
@@ -270,11 +274,13 @@ int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id
 	if (db_exec(
 		db, a, &r,
 		"INSERT INTO posts (user_id, image_id, generation_id, parent_id, root_id, depth, "
-		"prompt, caption, tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		"iiississsi", user_id, image_id, gen_id,
+		"prompt, caption, content_warning, tags, created_at) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"iiississssi", user_id, image_id, gen_id,
 		parent ? arena_printf(a, "%lld", (long long)parent) : NULL,
 		root ? arena_printf(a, "%lld", (long long)root) : NULL, depth, prompt, caption,
-		tags_text(a, tags, ntags), now_unix()) != DB_OK)
+		content_warning ? content_warning : "", tags_text(a, tags, ntags),
+		now_unix()) != DB_OK)
 		goto fail;
 	*post_id = (int64_t)r.insert_id;
 	if (tags_insert(db, a, *post_id, tags, ntags) ||
@@ -401,9 +407,15 @@ static void post_lineage_fields(struct arena *a, cJSON *p, const struct db_res *
 		cJSON_AddNumberToObject(p, "parent_id", (double)parent);
 		cJSON *par = cJSON_AddObjectToObject(p, "parent");
 		cJSON_AddNumberToObject(par, "id", (double)parent);
-		cJSON_AddStringToObject(par, "url", arena_printf(a, "/p/%lld", (long long)parent));
-		if (db_str(r, row, 16))
+		if (!db_str(r, row, 17)) {
+			/* The parent's author deleted their account (and it). */
+			cJSON_AddTrueToObject(par, "deleted");
+			cJSON_AddTrueToObject(p, "parent_deleted");
+		} else {
+			cJSON_AddStringToObject(par, "url",
+						arena_printf(a, "/p/%lld", (long long)parent));
 			cJSON_AddStringToObject(par, "author", db_str(r, row, 16));
+		}
 	}
 	cJSON_AddNumberToObject(p, "root_id", (double)db_int(r, row, 13));
 	cJSON_AddNumberToObject(p, "depth", (double)db_int(r, row, 14));

@@ -15,6 +15,7 @@ struct image_stored;
 #define POST_MAX_TAG_CHARS 32
 #define POST_MAX_PROMPT	   2000
 #define POST_MAX_CAPTION   2000
+#define POST_MAX_CW	   40 /* characters of a content warning */
 #define FEED_PAGE	   24
 
 /* Split "a, b #c  d" into at most POST_MAX_TAGS distinct lower-case tags
@@ -32,9 +33,11 @@ int post_tags_from(struct arena *a, const char *text, const char *caption, const
 char *post_variants_json(struct arena *a, const struct image_stored *img);
 
 /* Insert image (reused when the same bytes were uploaded before), post and
- * tags in one transaction. Returns the new post id, or -1 (database). */
+ * tags in one transaction. content_warning is "" for none. Returns the new
+ * post id, or -1 (database). */
 int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struct image_stored *img,
-		    const char *prompt, const char *caption, const char **tags, int ntags);
+		    const char *prompt, const char *caption, const char *content_warning,
+		    const char **tags, int ntags);
 
 /* Insert the image row (reused when the same bytes were stored before) and
  * its media_files rows, inside the caller's transaction if any. Returns the
@@ -42,12 +45,12 @@ int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struc
 int64_t image_insert(struct db *db, struct arena *a, const struct image_stored *img);
 
 /* Publish a succeeded generation of user_id as a post (a remix when the job
- * had a parent: root, depth and the parent's remix count follow). Returns 0
- * with *post_id, 404, 409 (not finished, or published already) with *why,
- * or 503. */
+ * had a parent: root, depth and the parent's remix count follow);
+ * content_warning "" for none. Returns 0 with *post_id, 404, 409 (not
+ * finished, or published already) with *why, or 503. */
 int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id,
-		 const char *caption, const char **tags, int ntags, int64_t *post_id,
-		 const char **why);
+		 const char *caption, const char *content_warning, const char **tags, int ntags,
+		 int64_t *post_id, const char **why);
 
 /* image {"width","height","blurhash","color","sizes":{...},"display",...}
  * from an images row (variants is its JSON column). */

@@ -3,6 +3,7 @@
 #include "cache.h"
 #include "db.h"
 #include "post.h"
+#include "textnorm.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -18,8 +19,9 @@ int social_like(struct db *db, struct arena *a, int64_t user_id, int64_t post_id
 		return 503;
 	/* The post row lock orders concurrent likes; the count moves with the
 	 * row and only when the row did. */
-	if (db_exec(db, a, &r, "SELECT user_id FROM posts WHERE id = ? FOR UPDATE", "i", post_id) !=
-	    DB_OK)
+	if (db_exec(db, a, &r,
+		    "SELECT user_id FROM posts WHERE id = ? AND mod_state = 'visible' FOR UPDATE",
+		    "i", post_id) != DB_OK)
 		goto fail;
 	if (r.nrows == 0) {
 		db_rollback(db);
@@ -67,8 +69,9 @@ int social_comment_add(struct db *db, struct arena *a, int64_t user_id, int64_t 
 	struct db_res r;
 	if (db_begin(db) != DB_OK)
 		return 503;
-	if (db_exec(db, a, &r, "SELECT user_id FROM posts WHERE id = ? FOR UPDATE", "i", post_id) !=
-	    DB_OK)
+	if (db_exec(db, a, &r,
+		    "SELECT user_id FROM posts WHERE id = ? AND mod_state = 'visible' FOR UPDATE",
+		    "i", post_id) != DB_OK)
 		goto fail;
 	if (r.nrows == 0) {
 		db_rollback(db);
@@ -199,18 +202,23 @@ cJSON *social_comment_load(struct db *db, struct arena *a, int64_t id, int64_t v
 	return comment_json(a, &r, 0, viewer_id);
 }
 
+/* Comments by people the viewer blocked are not shown to the viewer. */
+#define NOT_BLOCKED_BY_VIEWER                                                                      \
+	"AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.user_id = ? AND b.target_id = c.user_id) "
+
 cJSON *social_comments(struct db *db, struct arena *a, int64_t post_id, int64_t after, int limit,
 		       int64_t viewer_id, int64_t *next)
 {
 	struct db_res top, rep;
 	*next = 0;
-	if (db_exec(db, a, &top,
-		    "SELECT " COMMENT_COLUMNS " FROM comments c JOIN users u ON u.id = c.user_id "
-		    "WHERE c.post_id = ? AND c.parent_id IS NULL AND c.id > ? "
-		    "AND ((c.deleted = 0 AND (c.mod_state = 'visible' OR c.user_id = ?)) "
-		    "OR EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = c.id AND r.deleted = 0 "
-		    "AND r.mod_state = 'visible')) ORDER BY c.id LIMIT ?",
-		    "iiii", post_id, after, viewer_id, (int64_t)limit + 1) != DB_OK)
+	if (db_exec(
+		db, a, &top,
+		"SELECT " COMMENT_COLUMNS " FROM comments c JOIN users u ON u.id = c.user_id "
+		"WHERE c.post_id = ? AND c.parent_id IS NULL AND c.id > ? "
+		"AND ((c.deleted = 0 AND (c.mod_state = 'visible' OR c.user_id = ?)) "
+		"OR EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = c.id AND r.deleted = 0 "
+		"AND r.mod_state = 'visible')) " NOT_BLOCKED_BY_VIEWER "ORDER BY c.id LIMIT ?",
+		"iiiii", post_id, after, viewer_id, viewer_id, (int64_t)limit + 1) != DB_OK)
 		return NULL;
 	size_t n = top.nrows > (size_t)limit ? (size_t)limit : top.nrows;
 	if (top.nrows > (size_t)limit)
@@ -223,8 +231,9 @@ cJSON *social_comments(struct db *db, struct arena *a, int64_t post_id, int64_t 
 	if (db_exec(db, a, &rep,
 		    "SELECT " COMMENT_COLUMNS " FROM comments c JOIN users u ON u.id = c.user_id "
 		    "WHERE c.post_id = ? AND c.parent_id BETWEEN ? AND ? AND c.deleted = 0 "
-		    "AND (c.mod_state = 'visible' OR c.user_id = ?) ORDER BY c.id LIMIT 2000",
-		    "iiii", post_id, first, last, viewer_id) != DB_OK) {
+		    "AND (c.mod_state = 'visible' OR c.user_id = ?) " NOT_BLOCKED_BY_VIEWER
+		    "ORDER BY c.id LIMIT 2000",
+		    "iiiii", post_id, first, last, viewer_id, viewer_id) != DB_OK) {
 		cJSON_Delete(items);
 		return NULL;
 	}
@@ -366,8 +375,10 @@ int social_muted(struct db *db, struct arena *a, int64_t user_id, int64_t **ids,
 {
 	struct db_res r;
 	if (db_exec(db, a, &r,
-		    "SELECT target_id FROM mutes WHERE user_id = ? ORDER BY target_id LIMIT 5000",
-		    "i", user_id) != DB_OK)
+		    "SELECT target_id FROM mutes WHERE user_id = ? "
+		    "UNION SELECT target_id FROM blocks WHERE user_id = ? "
+		    "UNION SELECT user_id FROM blocks WHERE target_id = ? ORDER BY 1 LIMIT 5000",
+		    "iii", user_id, user_id, user_id) != DB_OK)
 		return -1;
 	*ids = arena_alloc(a, (r.nrows + 1) * sizeof(**ids));
 	for (size_t i = 0; i < r.nrows; i++)
@@ -415,6 +426,75 @@ static const char *notice_text(const char *kind)
 	return "did something";
 }
 
+/* What a moderation notice says happened. */
+static const char *mod_notice_text(struct arena *a, const char *action)
+{
+	static const char *const says[][2] = {
+	    {"hide", "hid your content"},
+	    {"remove", "removed your content"},
+	    {"warn", "warned you"},
+	    {"suspend", "suspended your account"},
+	    {"unsuspend", "lifted your suspension"},
+	    {"restore", "restored your content"},
+	    {"unban", "lifted your ban"},
+	    {"uphold", "upheld their decision on your appeal"},
+	    {"overturn", "accepted your appeal"},
+	    {"label", "added a content warning to your post"},
+	};
+	for (size_t i = 0; action && i < sizeof(says) / sizeof(says[0]); i++)
+		if (!strcmp(action, says[i][0]))
+			return says[i][1];
+	return arena_printf(a, "took an action (%s)", action ? action : "?");
+}
+
+/* A notice n is shown unless its actor is muted by, blocks or is blocked by
+ * the person told (moderators' notices always are). */
+#define NOTICE_VISIBLE                                                                             \
+	"(n.kind IN ('moderation', 'appeal') OR (NOT EXISTS (SELECT 1 FROM mutes m "               \
+	"WHERE m.user_id = n.user_id AND m.target_id = n.actor_id) AND NOT EXISTS (SELECT 1 "      \
+	"FROM blocks b WHERE b.user_id = n.user_id AND b.target_id = n.actor_id) AND NOT EXISTS "  \
+	"(SELECT 1 FROM blocks b2 WHERE b2.user_id = n.actor_id AND b2.target_id = n.user_id))) "
+
+struct textnorm_list *social_words_list(struct arena *a, const char *const *words, size_t n)
+{
+	/* Each word folded as the text will be, plus a plain plural ("spider"
+	 * also mutes "spiders"); one entry a line. */
+	char *text = arena_strdup(a, "");
+	for (size_t i = 0; i < n; i++) {
+		const char *f = textnorm_fold(a, words[i], strlen(words[i]));
+		size_t len = strlen(f);
+		if (!len)
+			continue;
+		text = arena_printf(a, "%s%s\n", text, f);
+		if (f[len - 1] != 's')
+			text = arena_printf(a, "%s%ss\n", text, f);
+	}
+	if (!*text)
+		return NULL;
+	return textnorm_list_parse(a, text, NULL);
+}
+
+/* user_id's muted words compiled, or NULL (none, or the database failed). */
+static struct textnorm_list *muted_words(struct db *db, struct arena *a, int64_t user_id)
+{
+	struct db_res r;
+	if (db_exec(db, a, &r,
+		    "SELECT term FROM muted_terms WHERE user_id = ? AND kind = 'word' LIMIT 1000",
+		    "i", user_id) != DB_OK ||
+	    r.nrows == 0)
+		return NULL;
+	const char **w = arena_alloc(a, r.nrows * sizeof(*w));
+	for (size_t i = 0; i < r.nrows; i++)
+		w[i] = db_str(&r, i, 0);
+	return social_words_list(a, w, r.nrows);
+}
+
+static int text_muted(struct arena *a, const struct textnorm_list *words, const char *text)
+{
+	return words && text && *text &&
+	       textnorm_match(words, textnorm_fold(a, text, strlen(text)));
+}
+
 cJSON *social_notifications(struct db *db, struct arena *a, const char *media_url, int64_t user_id,
 			    int64_t before, int limit, int64_t *next)
 {
@@ -422,32 +502,52 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 	*next = 0;
 	if (db_exec(db, a, &r,
 		    "SELECT n.id, n.kind, n.post_id, n.comment_id, n.created_at, n.read_at, "
-		    "u.username, i.width, i.height, i.blurhash, i.avg_color, i.variants, c.text "
+		    "u.username, i.width, i.height, i.blurhash, i.avg_color, i.variants, c.text, "
+		    "n.action_id, ma.action, ma.reason "
 		    "FROM notifications n JOIN users u ON u.id = n.actor_id "
+		    "LEFT JOIN mod_actions ma ON ma.id = n.action_id "
 		    "LEFT JOIN posts p ON p.id = n.post_id LEFT JOIN images i ON i.id = p.image_id "
 		    "LEFT JOIN comments c ON c.id = n.comment_id "
-		    "WHERE n.user_id = ? AND n.id < ? AND NOT EXISTS (SELECT 1 FROM mutes m "
-		    "WHERE m.user_id = n.user_id AND m.target_id = n.actor_id) "
+		    "WHERE n.user_id = ? AND n.id < ? AND " NOTICE_VISIBLE
 		    "ORDER BY n.id DESC LIMIT ?",
 		    "iii", user_id, before > 0 ? before : INT64_MAX, (int64_t)limit + 1) != DB_OK)
 		return NULL;
 	size_t n = r.nrows > (size_t)limit ? (size_t)limit : r.nrows;
 	if (r.nrows > (size_t)limit)
 		*next = db_int(&r, n - 1, 0);
+	/* Comments with a word the person muted leave the list. */
+	int comments = 0;
+	for (size_t i = 0; i < n; i++)
+		comments |= !strcmp(db_str(&r, i, 1), "comment") && db_str(&r, i, 12);
+	struct textnorm_list *words = comments ? muted_words(db, a, user_id) : NULL;
 	cJSON *items = cJSON_CreateArray();
 	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(db_str(&r, i, 1), "comment") && text_muted(a, words, db_str(&r, i, 12)))
+			continue;
 		cJSON *o = cJSON_CreateObject();
 		const char *kind = db_str(&r, i, 1);
 		cJSON_AddNumberToObject(o, "id", (double)db_int(&r, i, 0));
 		cJSON_AddStringToObject(o, "kind", kind);
-		cJSON_AddStringToObject(o, "actor", db_str(&r, i, 6));
-		cJSON_AddStringToObject(o, "text", notice_text(kind));
-		if (db_str(&r, i, 2)) {
+		if (db_str(&r, i, 13)) {
+			/* Moderation: said by "the moderators", never by name. */
+			cJSON_AddStringToObject(o, "actor", "moderators");
+			cJSON_AddTrueToObject(o, "from_moderators");
+			cJSON_AddStringToObject(o, "text", mod_notice_text(a, db_str(&r, i, 14)));
+			cJSON_AddStringToObject(o, "reason", db_str(&r, i, 15));
+			cJSON_AddStringToObject(
+			    o, "url",
+			    arena_printf(a, "/moderation/%lld", (long long)db_int(&r, i, 13)));
+		} else {
+			cJSON_AddStringToObject(o, "actor", db_str(&r, i, 6));
+			cJSON_AddStringToObject(o, "text", notice_text(kind));
+		}
+		int from_mods = db_str(&r, i, 13) != NULL;
+		if (!from_mods && db_str(&r, i, 2)) {
 			int64_t pid = db_int(&r, i, 2);
 			cJSON_AddNumberToObject(o, "post_id", (double)pid);
 			cJSON_AddStringToObject(o, "url",
 						arena_printf(a, "/p/%lld", (long long)pid));
-		} else {
+		} else if (!from_mods) {
 			cJSON_AddStringToObject(o, "url",
 						arena_printf(a, "/u/%s", db_str(&r, i, 6)));
 		}
@@ -471,14 +571,25 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 int64_t social_unread(struct db *db, struct arena *a, int64_t user_id)
 {
 	struct db_res r;
-	if (db_exec(
-		db, a, &r,
-		"SELECT COUNT(*) FROM notifications n WHERE n.user_id = ? AND n.read_at IS NULL "
-		"AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.user_id = n.user_id AND "
-		"m.target_id = n.actor_id)",
-		"i", user_id) != DB_OK)
+	if (db_exec(db, a, &r,
+		    "SELECT COUNT(*), IFNULL(SUM(n.kind = 'comment'), 0) FROM notifications n "
+		    "WHERE n.user_id = ? AND n.read_at IS NULL AND " NOTICE_VISIBLE,
+		    "i", user_id) != DB_OK)
 		return -1;
-	return db_int(&r, 0, 0);
+	int64_t count = db_int(&r, 0, 0);
+	struct textnorm_list *words = db_int(&r, 0, 1) ? muted_words(db, a, user_id) : NULL;
+	if (!words)
+		return count;
+	/* Unread comments with a muted word are not counted either. */
+	if (db_exec(db, a, &r,
+		    "SELECT c.text FROM notifications n JOIN comments c ON c.id = n.comment_id "
+		    "WHERE n.user_id = ? AND n.read_at IS NULL AND n.kind = 'comment' "
+		    "AND " NOTICE_VISIBLE "LIMIT 1000",
+		    "i", user_id) != DB_OK)
+		return count;
+	for (size_t i = 0; i < r.nrows; i++)
+		count -= text_muted(a, words, db_str(&r, i, 0));
+	return count;
 }
 
 int social_mark_read(struct db *db, struct arena *a, int64_t user_id, int64_t up_to)

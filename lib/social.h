@@ -52,8 +52,14 @@ char *social_unread_key(struct arena *a, int64_t user_id);
 /* Mute / unmute a person. 0, 400 (oneself), 404, 503; *changed as above. */
 int social_mute(struct db *db, struct arena *a, int64_t user_id, int64_t target_id, int on,
 		int *changed);
-/* The people user_id muted, sorted ascending (arena). 0 or -1. */
+/* The people whose posts leave user_id's feeds: muted or blocked by user_id,
+ * or blocking user_id; sorted ascending, each once (arena). 0 or -1. */
 int social_muted(struct db *db, struct arena *a, int64_t user_id, int64_t **ids, size_t *n);
+
+struct textnorm_list;
+/* A person's muted words as a list for textnorm_match() on folded text:
+ * each word as folded, and its plain plural. NULL when there is none. */
+struct textnorm_list *social_words_list(struct arena *a, const char *const *words, size_t n);
 
 /* Record a notification for user_id (never for oneself). Best effort. */
 void social_notify(struct db *db, struct arena *a, int64_t user_id, int64_t actor_id,

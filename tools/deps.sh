@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # tools/deps.sh - make sure the Debian packages imagier needs are installed.
 #
-# Usage: tools/deps.sh [run|test]     (no argument means run)
+# Usage: tools/deps.sh [run|test|security]     (no argument means run)
 #
-#   run   what building and running the stack needs (make deps/run/start)
-#   test  run + test, lint, fuzz, bench and browser tools; also installs the
-#         npm modules of tests/browser/ when its package.json exists
+#   run       what building and running the stack needs (make deps/run/start)
+#   test      run + test, lint, fuzz, bench and browser tools; also installs
+#             the npm modules of tests/browser/ when its package.json exists
+#   security  test + sqlmap (make security)
 #
 # Everything present: one dpkg-query call, done in a few milliseconds.
 # Something missing: as root, apt-get installs it (output in build/deps.log,
@@ -23,7 +24,9 @@ RUN_PKGS=(nginx mariadb-server memcached libfcgi-dev libmariadb-dev libgd-dev li
 	libcjson-dev libmemcached-dev libsodium-dev libcurl4-openssl-dev pkg-config
 	gcc make curl)
 TEST_PKGS=(libcmocka-dev clang libclang-rt-14-dev cppcheck clang-format clang-tidy
-	jq wrk chromium spawn-fcgi libfcgi-bin systemd python3 valgrind nodejs npm)
+	jq wrk chromium spawn-fcgi libfcgi-bin systemd python3 valgrind nodejs npm
+	libimage-exiftool-perl)
+SECURITY_PKGS=(sqlmap)
 # Packages whose Debian postinst starts a system-wide daemon we do not want.
 SERVICE_PKGS=(nginx mariadb-server memcached)
 
@@ -150,18 +153,19 @@ main() {
 	case $mode in
 	run) pkgs=("${RUN_PKGS[@]}") ;;
 	test) pkgs=("${RUN_PKGS[@]}" "${TEST_PKGS[@]}") ;;
+	security) pkgs=("${RUN_PKGS[@]}" "${TEST_PKGS[@]}" "${SECURITY_PKGS[@]}") ;;
 	-h | --help)
 		sed -n '2,/^set /p' "$0" | sed -n 's/^# \{0,1\}//p'
 		return 0
 		;;
-	*) die "unknown mode '$mode' (use: run or test)" ;;
+	*) die "unknown mode '$mode' (use: run, test or security)" ;;
 	esac
 	missing="$(missing_pkgs "${pkgs[@]}")"
 	if [[ -n $missing ]]; then
 		# shellcheck disable=SC2086 # one package name per word
 		install_pkgs $missing
 	fi
-	if [[ $mode == test ]]; then
+	if [[ $mode == test || $mode == security ]]; then
 		npm_modules
 	fi
 }

@@ -72,6 +72,13 @@ export IMAGIER_VAR=$VAR IMAGIER_PORT=$PORT IMAGIER_ROOT=$ROOT
 
 # Effective values of the config keys the stack must agree with.
 FCGI_LISTEN="$(cfg_get server listen "unix:$RUN/fcgi.sock")"
+# Absolute links (feeds, oEmbed, image provenance) name this stack's address,
+# unless the configuration names a public one.
+if [[ -z "${IMAGIER_SITE_BASE_URL:-}" ]]; then
+	base="$(cfg_get site base_url "")"
+	[[ -z "$base" || "$base" == http://127.0.0.1:* ]] && base="http://127.0.0.1:${PORT:-8080}"
+	export IMAGIER_SITE_BASE_URL="$base"
+fi
 MEDIA_DIR="$(abs_path "$(cfg_get media dir "$VAR/media")")"
 DB_NAME="$(cfg_get db name imagier)"
 DB_USER="$(cfg_get db user imagier)"
@@ -169,7 +176,7 @@ unlock() { exec 9>&-; }
 # ---- setup ------------------------------------------------------------------
 
 setup_dirs() {
-	mkdir -p "$VAR"/{run,log,media,db,nginx,tmp} "$VAR"/nginx/{cache,tmp,conf.d}
+	mkdir -p "$VAR"/{run,log,media,db,nginx,tmp,exports} "$VAR"/nginx/{cache,tmp,conf.d}
 	[[ $MEDIA_DIR == "$VAR/media" ]] || mkdir -p "$MEDIA_DIR"
 	chmod 700 "$VAR/db" "$VAR/run"
 }

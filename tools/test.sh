@@ -43,10 +43,18 @@ if ((need_stack)); then
 	PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
 		echo $((20000 + RANDOM % 20000)))"
 	export IMAGIER_VAR="$STACK_DIR/var" IMAGIER_PORT="$PORT"
-	export IMAGIER_URL="http://127.0.0.1:$PORT"
+	export IMAGIER_URL="http://127.0.0.1:$PORT" IMAGIER_SITE_BASE_URL="http://127.0.0.1:$PORT"
 	export IMAGIER_ADMIN_PASSWORD="admin-test-password-42"
 	# Small numbers so the suite exercises worker recycling and limits.
 	export IMAGIER_SERVER_WORKERS=3 IMAGIER_SERVER_MAX_REQUESTS=150
+	# The suite makes many accounts, posts, likes and logins from 127.0.0.1
+	# in minutes: rate limits far above that (t1800-ratelimits.sh lowers
+	# them for itself and puts these back).
+	for l in POST_PER_HOUR GENERATE_PER_HOUR COMMENT_PER_HOUR LIKE_PER_HOUR \
+		REPORT_PER_DAY FOLLOW_PER_HOUR; do
+		export "IMAGIER_LIMITS_${l}=100000" "IMAGIER_LIMITS_${l}_ADDR=100000"
+	done
+	export IMAGIER_LIMITS_LOGIN_PER_5MIN_ADDR=100000 IMAGIER_LIMITS_SIGNUP_PER_HOUR_ADDR=100000
 	# The fake image-generation service (OpenAI and A1111 protocols) the
 	# openai and a1111 backends talk to; imagier-gen reads these settings.
 	FAKEGEN_LOG="$STACK_DIR/fakegen.log"

@@ -140,3 +140,29 @@ for k in sys.argv[2:]:
     s.recv(64)
 PY
 }
+# mc_dump: every key in the stack's memcached with its value, one
+# "key<TAB>value" a line (values with line breaks folded), for tests that
+# prove something is gone from the cache.
+mc_dump() {
+	python3 - "$IMAGIER_VAR/run/memcached.sock" <<'PY' 2>/dev/null
+import socket, sys, urllib.parse
+def conn():
+    s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); return s
+def read_until(s, end):
+    buf = b""
+    while not buf.endswith(end):
+        chunk = s.recv(65536)
+        if not chunk: break
+        buf += chunk
+    return buf
+s = conn()
+s.sendall(b"lru_crawler metadump all\r\n")
+keys = [urllib.parse.unquote(l.split(" ")[0][4:]) for l in read_until(s, b"END\r\n").decode().splitlines() if l.startswith("key=")]
+for k in keys:
+    s.sendall(b"get " + k.encode() + b"\r\n")
+    r = read_until(s, b"END\r\n")
+    if not r.startswith(b"VALUE"): continue
+    body = r.split(b"\r\n", 1)[1].rsplit(b"\r\nEND\r\n", 1)[0]
+    print(k + "\t" + body.decode("utf-8", "replace").replace("\n", " ").replace("\r", " "))
+PY
+}

@@ -4,6 +4,7 @@
 # ban (and lifting them), bulk actions, appeals, roles, the append-only audit
 # log, and the page forms.
 source "$(dirname "$0")/lib.sh"
+seed=$((RANDOM * 7 + 100000)) # fresh pictures on every run: removing one blocks its hash
 
 # api METHOD PATH TOKEN [JSON]
 call() {
@@ -32,9 +33,9 @@ new_user "$author_name"
 author=$TOKEN
 author_id=$(sql "SELECT id FROM users WHERE username = '$author_name'")
 TOKEN=$author
-upload "$(image png 64 64 151)" "a perfectly fine lighthouse"
+upload "$(image png 64 64 $((seed + 51)))" "a perfectly fine lighthouse"
 post=$(json .post.id)
-upload "$(image png 64 64 152)" "a second post"
+upload "$(image png 64 64 $((seed + 52)))" "a second post"
 post2=$(json .post.id)
 new_user "$(uniq_name viewer)"
 viewer=$TOKEN
@@ -156,7 +157,7 @@ is "$STATUS" 404 "a decided appeal cannot be decided again"
 
 # --- comments --------------------------------------------------------------------------
 TOKEN=$viewer
-upload "$(image png 64 64 153)" "viewer's post"
+upload "$(image png 64 64 $((seed + 53)))" "viewer's post"
 vpost=$(json .post.id)
 call POST "/api/v1/posts/$vpost/comments" "$author" '{"text":"buy my stuff"}'
 comment=$(json .comment.id)
@@ -225,9 +226,9 @@ is "$(in_latest "$viewer" "$post2")" yes "... and their posts are back"
 
 # --- bulk ------------------------------------------------------------------------------
 TOKEN=$viewer
-upload "$(image png 64 64 154)" "bulk one"
+upload "$(image png 64 64 $((seed + 54)))" "bulk one"
 b1=$(json .post.id)
-upload "$(image png 64 64 155)" "bulk two"
+upload "$(image png 64 64 $((seed + 55)))" "bulk two"
 b2=$(json .post.id)
 call POST /api/v1/admin/actions "$mod" \
 	"{\"action\":\"hide\",\"reason\":\"Off topic\",\"targets\":[{\"target_type\":\"post\",\"target_id\":$b1},{\"target_type\":\"post\",\"target_id\":$b2},{\"target_type\":\"post\",\"target_id\":999999999}]}"
@@ -263,7 +264,7 @@ is "$STATUS" 200 "the queue page"
 like "$BODY" 'name="action" value="remove"' "... has one-click actions"
 like "$BODY" 'form="bulk" name="target"' "... and bulk selection"
 TOKEN=$viewer
-upload "$(image png 64 64 156)" "form target"
+upload "$(image png 64 64 $((seed + 56)))" "form target"
 f1=$(json .post.id)
 req POST /admin/actions -b "$jar" --data-urlencode "csrf=$JAR_CSRF" --data-urlencode "target=post:$f1" \
 	--data-urlencode "action=hide" --data-urlencode "reason=by form" --data-urlencode "next=/admin"

@@ -26,7 +26,9 @@
 static const char usage[] =
     "usage: mkimage jpeg|png|webp|avif WIDTH HEIGHT OUT [SEED]\n"
     "       mkimage bigpng WIDTH HEIGHT OUT   (IHDR claims the size, data is tiny)\n"
-    "       mkimage exifjpeg OUT [ORIENTATION] (JPEG with Exif: GPS, SECRET-EXIF-MARKER)\n";
+    "       mkimage exifjpeg OUT [ORIENTATION] (JPEG with Exif: GPS, SECRET-EXIF-MARKER)\n"
+    "       mkimage mosaic jpeg|png|webp WIDTH HEIGHT OUT [SEED] (busy tiles: a detailed picture)\n"
+    "       mkimage resize IN jpeg|png|webp WIDTH HEIGHT OUT (the same picture, re-encoded)\n";
 
 /* ---- byte output ---- */
 
@@ -100,6 +102,45 @@ static gdImagePtr picture(int w, int h, uint32_t seed)
 		else
 			gdImageFilledRectangle(im, cx - r, cy - r / 2, cx + r, cy + r / 2, c);
 	}
+	return im;
+}
+
+/* A 12 x 9 grid of seeded colours: a picture with detail everywhere, whose
+ * perceptual hash is far from that of any other seed (and of plain ones). */
+static gdImagePtr mosaic(int w, int h, uint32_t seed)
+{
+	gdImagePtr im = gdImageCreateTrueColor(w, h);
+	if (!im)
+		return NULL;
+	uint32_t s = seed * 2654435761u + 7;
+	for (int ty = 0; ty < 9; ty++)
+		for (int tx = 0; tx < 12; tx++) {
+			int c = gdTrueColor((int)(rnd(&s) % 256), (int)(rnd(&s) % 256),
+					    (int)(rnd(&s) % 256));
+			gdImageFilledRectangle(im, tx * w / 12, ty * h / 9, (tx + 1) * w / 12 - 1,
+					       (ty + 1) * h / 9 - 1, c);
+		}
+	return im;
+}
+
+/* Decode IN (JPEG, PNG or WebP) and scale it to w x h. */
+static gdImagePtr load_scaled(const char *path, int w, int h)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		perror(path);
+		return NULL;
+	}
+	gdImagePtr src = gdImageCreateFromFile(path);
+	fclose(f);
+	if (!src) {
+		fprintf(stderr, "mkimage: cannot decode %s\n", path);
+		return NULL;
+	}
+	gdImagePtr im = gdImageCreateTrueColor(w, h);
+	if (im)
+		gdImageCopyResampled(im, src, 0, 0, 0, 0, w, h, gdImageSX(src), gdImageSY(src));
+	gdImageDestroy(src);
 	return im;
 }
 
@@ -248,6 +289,27 @@ int main(int argc, char **argv)
 		if (argc == 4 && parse_int(argv[3], 1, 8, &orient) < 0)
 			goto bad;
 		return exif_jpeg(argv[2], (unsigned)orient);
+	}
+	if (argc >= 6 && argc <= 7 && strcmp(argv[1], "mosaic") == 0) {
+		if (parse_int(argv[3], 1, 16383, &w) < 0 || parse_int(argv[4], 1, 16383, &h) < 0 ||
+		    (argc == 7 && parse_int(argv[6], 0, 0xffffffffL, &seed) < 0) ||
+		    !strcmp(argv[2], "avif"))
+			goto bad;
+		gdImagePtr im = mosaic((int)w, (int)h, (uint32_t)seed);
+		int rc = im ? encode_file(argv[2], im, argv[5]) : 1;
+		if (im)
+			gdImageDestroy(im);
+		return rc;
+	}
+	if (argc == 7 && strcmp(argv[1], "resize") == 0) {
+		if (parse_int(argv[4], 1, 16383, &w) < 0 || parse_int(argv[5], 1, 16383, &h) < 0 ||
+		    !strcmp(argv[3], "avif"))
+			goto bad;
+		gdImagePtr im = load_scaled(argv[2], (int)w, (int)h);
+		int rc = im ? encode_file(argv[3], im, argv[6]) : 1;
+		if (im)
+			gdImageDestroy(im);
+		return rc;
 	}
 	if (argc < 5 || argc > 6 || parse_int(argv[2], 1, 0xffffffffL, &w) < 0 ||
 	    parse_int(argv[3], 1, 0xffffffffL, &h) < 0 ||

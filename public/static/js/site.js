@@ -69,6 +69,26 @@
     }
     setTimeout(tick, 700);
   }
+  /* A data export being made: ask the API every second, move the bar,
+   * reload when it is done or failed. */
+  function watchExport(el) {
+    var id = el.getAttribute("data-export"), state = el.getAttribute("data-state");
+    if (state !== "queued" && state !== "running") return;
+    var bar = document.getElementById("export-progress"), stage = document.getElementById("export-stage");
+    function tick() {
+      fetch("/api/v1/me/export/" + id, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (d) {
+          var e = d && d.export;
+          if (e && e.state !== "queued" && e.state !== "running") { window.location.reload(); return; }
+          if (e && bar) { bar.value = e.progress; }
+          if (e && stage) { stage.textContent = "Your archive is being made: " + e.progress + "%."; }
+          setTimeout(tick, 1000);
+        })
+        .catch(function () { setTimeout(tick, 3000); });
+    }
+    setTimeout(tick, 700);
+  }
   /* Like buttons: the form works without JS; with it, PUT/DELETE the like
    * and update the count in place. */
   function csrfOf(form) { var i = form.querySelector("input[name=csrf]"); return i ? i.value : ""; }
@@ -126,5 +146,7 @@
     for (var i = 0; i < els.length; i++) paint(els[i]);
     var g = document.querySelector("[data-generation]");
     if (g) watch(g);
+    var x = document.querySelector("[data-export]");
+    if (x) watchExport(x);
   });
 })();

@@ -1,0 +1,20 @@
+/* syndicate.h - what pages borrow from syndicate.c: the <link rel="alternate">
+ * entries of the layout's head (feeds, oEmbed discovery). The handlers
+ * themselves are declared in app.h. */
+#ifndef IMAGIER_SYNDICATE_H
+#define IMAGIER_SYNDICATE_H
+
+struct ctx;
+struct cJSON;
+
+/* HTML face only (nothing for the API): the Atom and RSS feeds of a person
+ * (kind 'u') or a tag (kind 't') named name, as "feed_links" (the layout's
+ * head: [{"type","href","title"}], absolute URLs) and "feeds" ({"atom","rss"}
+ * paths, for a visible link on the page). */
+void syndicate_feed_links(struct ctx *c, char kind, const char *name);
+
+/* HTML face only: oEmbed discovery links (JSON and XML) for a post, a view
+ * model object of lib/post.c; nothing for a post under moderation. */
+void syndicate_post_links(struct ctx *c, const struct cJSON *post);
+
+#endif

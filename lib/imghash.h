@@ -1,0 +1,55 @@
+/* imghash.h - perceptual-hash lookups: how near counts as "the same picture",
+ * the banded probes of the near-duplicate index, and the blocklist check. */
+#ifndef IMAGIER_IMGHASH_H
+#define IMAGIER_IMGHASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+
+struct db;
+
+/* The near-duplicate index (table post_phash_bands) cuts the 64 bits into 4
+ * bands of 16; band 0 holds the high bits. */
+#define IMGHASH_BANDS	  4
+#define IMGHASH_BAND_BITS 16
+/* Largest distance the index can answer exactly: two hashes within d bits
+ * agree within d / 4 bits on some band, and probes go up to 2 bits a band
+ * (1 + 16 + 120 = 137 values per band). */
+#define IMGHASH_MAX_RADIUS 11
+#define IMGHASH_MAX_PROBES (IMGHASH_BANDS * 137)
+
+/* How plain a hash is: its distance to the nearest featureless hash (all
+ * zero or all one bits: flat pictures and smooth gradients). 0 .. 32. */
+int imghash_plainness(uint64_t h);
+
+/* Pictures whose hash is plainer than this (imghash_plainness) are not
+ * linked as near-duplicates: nearly featureless, they all look alike, and
+ * their band values are the crowded ones of the index. */
+#define IMGHASH_MIN_DETAIL 8
+
+/* How far from h another hash may be and still be "the same picture", given
+ * the configured distance d: min(d, plainness(h) / 2). A picture nearer to a
+ * plain one than to h is never taken for h, so a removed gradient cannot
+ * block every other gradient. Never negative. */
+int imghash_radius(uint64_t h, int d);
+
+/* Band k (0 .. IMGHASH_BANDS-1) of h. */
+unsigned imghash_band(uint64_t h, int k);
+
+/* Every (band, bits) to look up to find all hashes within d bits of h
+ * (d clamped to 0 .. IMGHASH_MAX_RADIUS): for each band, the band's bits and
+ * every value within d / 4 bits of them. out[i] = band << 16 | bits, band by
+ * band, each band's own bits first. Returns the count (<= max). */
+size_t imghash_probes(uint64_t h, int d, uint32_t *out, size_t max);
+
+/* Is h within radius (imghash_radius of the blocked hash, d) of a hash in
+ * blocked_hashes? 1 yes (*post_id = the removed post, 0 if unknown), 0 no,
+ * -1 the database failed. post_id may be NULL. */
+int imghash_blocked(struct db *db, struct arena *a, uint64_t h, int d, int64_t *post_id);
+
+/* The message for a refused picture (uploads and generations). */
+#define IMGHASH_BLOCKED_MSG "This image was removed from imagier before and cannot be posted again."
+
+#endif
