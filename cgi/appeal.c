@@ -12,10 +12,12 @@
 #define APPEAL_NOTE_CHARS 1000
 #define MY_ACTIONS_PAGE	  50
 
-/* Actions a person may appeal: those that took something from them. */
+/* Actions a person may appeal: those that took something from them and
+ * leave them able to log in. */
 static int appealable(const char *action)
 {
-	static const char *const can[] = {"hide", "remove", "label", "warn", "suspend", "ban"};
+	/* Not a ban: a banned person cannot log in (they write to the site). */
+	static const char *const can[] = {"hide", "remove", "label", "warn", "suspend"};
 	for (size_t i = 0; i < ARRAY_LEN(can); i++)
 		if (!strcmp(action, can[i]))
 			return 1;

@@ -42,8 +42,10 @@ static const struct {
     {2, "UPDATE posts p JOIN (SELECT post_id, COUNT(*) AS n FROM comments WHERE user_id = ? "
 	"AND deleted = 0 GROUP BY post_id) x ON x.post_id = p.id SET p.comment_count = "
 	"GREATEST(CAST(p.comment_count AS SIGNED) - x.n, 0) WHERE p.user_id <> ?"},
-    {2, "UPDATE posts pp JOIN posts p ON p.parent_id = pp.id SET pp.remix_count = "
-	"GREATEST(pp.remix_count, 1) - 1 WHERE p.user_id = ? AND pp.user_id <> ?"},
+    {2, "UPDATE posts pp JOIN (SELECT parent_id, COUNT(*) AS n FROM posts WHERE user_id = ? "
+	"AND parent_id IS NOT NULL GROUP BY parent_id) x ON x.parent_id = pp.id SET "
+	"pp.remix_count = GREATEST(CAST(pp.remix_count AS SIGNED) - x.n, 0) WHERE "
+	"pp.user_id <> ?"},
     {1, "UPDATE users u JOIN follows f ON f.followee_id = u.id SET u.follower_count = "
 	"GREATEST(u.follower_count, 1) - 1 WHERE f.follower_id = ?"},
     {1, "UPDATE users u JOIN follows f ON f.follower_id = u.id SET u.following_count = "
@@ -66,6 +68,14 @@ static const struct {
     {4, "DELETE FROM reports WHERE reporter_id = ? OR (target_type = 'user' AND target_id = ?) "
 	"OR (target_type = 'post' AND target_id IN (SELECT id FROM posts WHERE user_id = ?)) OR "
 	"(target_type = 'comment' AND target_id IN (SELECT id FROM comments WHERE user_id = ?))"},
+    /* others' comments on their posts go with the posts: so do their reports
+     * and the classifier's copies */
+    {1, "DELETE FROM reports WHERE target_type = 'comment' AND target_id IN (SELECT c.id FROM "
+	"comments c JOIN posts p ON p.id = c.post_id WHERE p.user_id = ?)"},
+    {1, "DELETE FROM classifier_decisions WHERE target_type = 'comment' AND target_id IN "
+	"(SELECT c.id FROM comments c JOIN posts p ON p.id = c.post_id WHERE p.user_id = ?)"},
+    {1, "DELETE FROM classifier_scores WHERE target_type = 'comment' AND target_id IN (SELECT "
+	"c.id FROM comments c JOIN posts p ON p.id = c.post_id WHERE p.user_id = ?)"},
     {2, "DELETE FROM classifier_decisions WHERE (target_type = 'post' AND target_id IN (SELECT "
 	"id FROM posts WHERE user_id = ?)) OR (target_type = 'comment' AND target_id IN (SELECT "
 	"id FROM comments WHERE user_id = ?))"},
@@ -79,9 +89,10 @@ static const struct {
     /* the audit log keeps its rows, with the person erased (013_erasure.sql) */
     {1, "UPDATE mod_actions SET actor_id = NULL, actor_name = '[deleted]' WHERE actor_id = ?"},
     /* (reason and detail first: SET reads the columns as it goes) */
-    {1, "UPDATE mod_actions SET reason = REPLACE(reason, subject_name, '[deleted]'), detail = "
-	"REPLACE(detail, subject_name, '[deleted]'), subject_id = NULL, subject_name = "
-	"'[deleted]' WHERE subject_id = ?"},
+    {1, "UPDATE mod_actions SET reason = REGEXP_REPLACE(reason, CONCAT('\\\\b', "
+	"subject_name, '\\\\b'), '[deleted]'), detail = REGEXP_REPLACE(detail, "
+	"CONCAT('\\\\b', subject_name, '\\\\b'), '[deleted]'), subject_id = NULL, "
+	"subject_name = '[deleted]' WHERE subject_id = ?"},
     {1, "UPDATE mod_actions SET target_id = 0 WHERE target_type = 'user' AND target_id = ?"},
     {1, "UPDATE users SET avatar_image_id = NULL WHERE id = ?"},
     /* the account: sessions, posts (tags, likes, comments on them), likes,
@@ -211,6 +222,7 @@ static void erase_files_and_cache(struct ctx *c, struct leftovers *lo)
 					  db_str(&lo->exports, i, 0));
 		if (unlink(path) && errno != ENOENT)
 			log_error("delete: cannot remove %s: %s", path, strerror(errno));
+		unlink(arena_printf(c->a, "%s.part", path)); /* one being made now */
 	}
 	/* Cached copies: sessions and pages (by the session's hash), their posts,
 	 * every per-person key; then nothing old is reachable anyway. */

@@ -559,10 +559,12 @@ static int page_cached(struct ctx *c)
 	return cache_get(c->app->cache, c->a, c->page_key, &c->page_hit, &c->page_len) == 0;
 }
 
-/* What a suspended person may still do: leave, appeal, mark notices read. */
+/* What a suspended person may still do: leave, appeal, mark notices read,
+ * take their data with them or delete their account. */
 static int suspension_allows(const struct ctx *c)
 {
-	handler_fn ok[] = {session_delete, appeal_create, notifications_read};
+	handler_fn ok[] = {session_delete, appeal_create, notifications_read, export_create,
+			   account_delete};
 	for (size_t i = 0; i < ARRAY_LEN(ok); i++)
 		if (c->route->fn == ok[i])
 			return 1;

@@ -141,7 +141,8 @@ int export_download(struct ctx *c)
 	int st;
 	if ((st = load_job(c, &r)))
 		return st;
-	if (strcmp(db_str(&r, 0, 1), "done") || !*db_str(&r, 0, 8))
+	if (strcmp(db_str(&r, 0, 1), "done") || !*db_str(&r, 0, 8) ||
+	    db_int(&r, 0, 7) <= now_unix())
 		return ctx_fail(c, 409, "not_ready",
 				"This export is not ready (or has expired); see its page.");
 	/* nginx sends the file (internal location /_exports/); the worker is

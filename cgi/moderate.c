@@ -202,8 +202,16 @@ static int apply(struct ctx *c, const char *action, const char *type, int64_t id
 		return set_state(c, type, id, "removed");
 	if (!strcmp(action, "restore"))
 		return set_state(c, type, id, "visible");
-	if (!strcmp(action, "dismiss")) /* a held post the filter got wrong goes out */
-		return strcmp(type, "user") ? set_state(c, type, id, "visible") : 0;
+	if (!strcmp(action, "dismiss")) { /* a held post the filter got wrong goes out */
+		if (!strcmp(type, "user"))
+			return 0;
+		const char *sql = !strcmp(type, "post")
+				      ? "UPDATE posts SET mod_state = 'visible' WHERE id = ? AND "
+					"mod_state = 'held'"
+				      : "UPDATE comments SET mod_state = 'visible' WHERE id = ? AND "
+					"mod_state = 'held'";
+		return db_exec(c->app->db, c->a, NULL, sql, "i", id) == DB_OK ? 0 : -1;
+	}
 	if (!strcmp(action, "label"))
 		return db_exec(c->app->db, c->a, NULL,
 			       "UPDATE posts SET content_warning = ? WHERE id = ?", "si",
@@ -238,6 +246,33 @@ static const char *reversal(const char *action)
 		if (!strcmp(action, pairs[i][0]))
 			return pairs[i][1];
 	return NULL;
+}
+
+/* 1 if a later decision of the same kind replaced the appealed one (a hide
+ * appealed after the post was removed, a suspension after a longer one):
+ * undoing it would undo the later one too. */
+static int superseded(struct ctx *c, const struct decision *d)
+{
+	struct db_res r;
+	if (!strcmp(d->appeal_kind, "warn"))
+		return 0; /* warnings add up: undoing one never undoes another */
+	const char *which = !strcmp(d->appeal_kind, "suspend") ? "'suspend','unsuspend'"
+			    : !strcmp(d->appeal_kind, "ban")   ? "'ban','unban'"
+			    							       : "'hide','remove','restore','label'";
+	int rc = !strcmp(d->appeal_kind, "suspend") || !strcmp(d->appeal_kind, "ban")
+		     ? db_exec(c->app->db, c->a, &r,
+			       arena_printf(c->a,
+					    "SELECT COUNT(*) FROM mod_actions WHERE subject_id = ? "
+					    "AND action IN (%s) AND id > ?",
+					    which),
+			       "ii", d->subject, d->appeal_action)
+		     : db_exec(c->app->db, c->a, &r,
+			       arena_printf(c->a,
+					    "SELECT COUNT(*) FROM mod_actions WHERE target_type = ? "
+					    "AND target_id = ? AND action IN (%s) AND id > ?",
+					    which),
+			       "sii", d->appeal_type, d->appeal_target, d->appeal_action);
+	return rc != DB_OK || db_int(&r, 0, 0) > 0;
 }
 
 /* Every cached session of a person is forgotten, so the next request loads
@@ -304,6 +339,12 @@ static int decide(struct ctx *c, struct decision *d)
 	}
 	int64_t until = 0;
 	const char *detail = "";
+	if (!strcmp(k->name, "overturn") && superseded(c, d)) {
+		db_rollback(c->app->db);
+		return ctx_fail(c, 409, "superseded",
+				"A later decision replaced the one appealed against; uphold this "
+				"appeal and act on the later decision instead.");
+	}
 	if (!strcmp(k->name, "overturn")) {
 		const char *undo = reversal(d->appeal_kind);
 		if (undo &&
@@ -501,8 +542,11 @@ int mod_action(struct ctx *c)
 	if (proto.kind->needs_reason && (!proto.reason || !*proto.reason))
 		return ctx_fail(c, 400, "missing_reason",
 				"Give a reason: the person it is about will read it.");
+	uint64_t secs = 0;
 	if (!strcmp(proto.kind->name, "suspend") &&
-	    (proto.duration = parse_duration(ctx_param(c, "duration"))) < 0)
+	    (ctx_param_u64(c, "duration", SUSPEND_MAX, &secs) == 1
+		 ? (proto.duration = secs < SUSPEND_MIN ? -1 : (int64_t)secs)
+		 : (proto.duration = parse_duration(ctx_param(c, "duration")))) < 0)
 		return ctx_fail(c, 400, "bad_duration",
 				"A suspension needs a duration from 1 minute to 365 days, "
 				"e.g. 3600, \"90m\", \"12h\", \"7d\" or \"2w\".");
@@ -769,12 +813,13 @@ int admin_user_show(struct ctx *c)
 	cJSON *hist = cJSON_AddArrayToObject(u, "history");
 	for (size_t i = 0; i < h.nrows; i++)
 		cJSON_AddItemToArray(hist, action_json(c, &h, i));
-	if (db_exec(c->app->db, c->a, &h,
+	struct db_res open;
+	if (db_exec(c->app->db, c->a, &open,
 		    "SELECT COUNT(*) FROM reports WHERE resolved_at IS NULL AND ((target_type = "
 		    "'user' AND target_id = ?) OR (target_type = 'post' AND target_id IN (SELECT "
 		    "id FROM posts WHERE user_id = ?)))",
 		    "ii", id, id) == DB_OK)
-		cJSON_AddNumberToObject(u, "open_reports", (double)db_int(&h, 0, 0));
+		cJSON_AddNumberToObject(u, "open_reports", (double)db_int(&open, 0, 0));
 	if (!c->api) {
 		const char *role = db_str(&r, 0, 2);
 		cJSON_AddBoolToObject(ctx_data(c), "can_change_role",

@@ -19,10 +19,16 @@ static const char *const reasons[] = {"spam",	    "sexual",  "violence",
 static int target_owner(struct ctx *c, const char *type, int64_t id, int64_t *owner)
 {
 	struct db_res r;
-	const char *sql = !strcmp(type, "post")	     ? "SELECT user_id FROM posts WHERE id = ?"
-			  : !strcmp(type, "comment") ? "SELECT user_id FROM comments WHERE id = ? "
-						       "AND deleted = 0"
-						     : "SELECT id FROM users WHERE id = ?";
+	/* Only what others can see can be reported (moderated content is
+	 * decided already; a banned person's things are gone). */
+	const char *sql = !strcmp(type, "post")
+			      ? "SELECT p.user_id FROM posts p JOIN users u ON u.id = p.user_id "
+				"WHERE p.id = ? AND p.mod_state = 'visible' AND u.banned_at IS NULL"
+			  : !strcmp(type, "comment")
+			      ? "SELECT c.user_id FROM comments c JOIN users u ON u.id = c.user_id "
+				"WHERE c.id = ? AND c.deleted = 0 AND c.mod_state = 'visible' AND "
+				"u.banned_at IS NULL"
+			      : "SELECT id FROM users WHERE id = ? AND banned_at IS NULL";
 	if (db_exec(c->app->db, c->a, &r, sql, "i", id) != DB_OK)
 		return -1;
 	*owner = r.nrows ? db_int(&r, 0, 0) : 0;

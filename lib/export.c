@@ -236,10 +236,15 @@ static int write_archive(struct db *db, struct arena *a, const struct config *cf
 	}
 	for (size_t i = 0; !rc && i < posts.nrows; i++) {
 		const char *rel = full_jpeg(a, db_str(&posts, i, 24));
-		if (rel)
-			rc = tar_add_file(
-			    &t, arena_printf(a, "media/posts/%s.jpg", db_str(&posts, i, 0)),
-			    arena_printf(a, "%s/%s", cfg->media_dir, rel), now);
+		char *src = rel ? arena_printf(a, "%s/%s", cfg->media_dir, rel) : NULL;
+		/* A file missing from the store (a damaged disk) costs that image,
+		 * not the whole archive. */
+		if (src && access(src, R_OK) == 0)
+			rc = tar_add_file(&t,
+					  arena_printf(a, "media/posts/%s.jpg", db_str(&posts, i, 0)),
+					  src, now);
+		else if (src)
+			log_error("export %lld: %s is missing; left out", (long long)job, src);
 		if (++done % 20 == 0)
 			progress(db, a, job, done, total);
 	}
@@ -333,19 +338,22 @@ int export_run_next(struct db *db, struct arena *a, const struct config *cfg, co
 		db_exec(
 		    db, a, NULL,
 		    "UPDATE export_jobs SET state = 'failed', error = ?, file = '', worker = NULL, "
-		    "lease_until = NULL, finished_at = ? WHERE id = ?",
-		    "sii", why ? why : "failed", now_unix(), job);
+		    "lease_until = NULL, finished_at = ? WHERE id = ? AND worker = ? AND file = ?",
+		    "siiss", why ? why : "failed", now_unix(), job, worker, file);
 		return 1;
 	}
-	if (db_exec(
-		db, a, NULL,
-		"UPDATE export_jobs SET state = 'done', progress = 100, bytes = ?, worker = NULL, "
-		"lease_until = NULL, finished_at = ?, expires_at = ? WHERE id = ? AND state = "
-		"'running'",
-		"iiii", (int64_t)st.st_size, now_unix(), now_unix() + EXPORT_KEEP_DAYS * 86400,
-		job) != DB_OK) {
-		unlink(path); /* cancelled (the account went) or the database is away */
-		return -1;
+	struct db_res done;
+	if (db_exec(db, a, &done,
+		    "UPDATE export_jobs SET state = 'done', progress = 100, bytes = ?, worker = NULL, "
+		    "lease_until = NULL, finished_at = ?, expires_at = ? WHERE id = ? AND state = "
+		    "'running' AND worker = ? AND file = ?",
+		    "iiiiss", (int64_t)st.st_size, now_unix(),
+		    now_unix() + EXPORT_KEEP_DAYS * 86400, job, worker, file) != DB_OK ||
+	    done.affected != 1) {
+		/* Not ours any more: the account went, or the job was given to
+		 * another worker after our lease ran out. Leave nothing behind. */
+		unlink(path);
+		return 1;
 	}
 	log_info("export %lld done: %lld bytes", (long long)job, (long long)st.st_size);
 	return 1;

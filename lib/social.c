@@ -134,6 +134,12 @@ int social_comment_delete(struct db *db, struct arena *a, int64_t user_id, int m
 		db_rollback(db);
 		return 403;
 	}
+	/* Its open reports are answered: there is nothing left to decide. */
+	if (db_exec(db, a, NULL,
+		    "UPDATE reports SET resolved_at = ?, resolution = 'deleted' WHERE "
+		    "target_type = 'comment' AND target_id = ? AND resolved_at IS NULL",
+		    "ii", now_unix(), comment_id) != DB_OK)
+		goto fail;
 	/* The text goes; the row stays while replies hang on it. */
 	if (db_exec(db, a, NULL, "UPDATE comments SET deleted = 1, text = '' WHERE id = ?", "i",
 		    comment_id) != DB_OK ||
@@ -448,12 +454,15 @@ static const char *mod_notice_text(struct arena *a, const char *action)
 }
 
 /* A notice n is shown unless its actor is muted by, blocks or is blocked by
- * the person told (moderators' notices always are). */
+ * the person told, or its comment was held back or taken down by moderation
+ * (moderators' notices always are). */
 #define NOTICE_VISIBLE                                                                             \
 	"(n.kind IN ('moderation', 'appeal') OR (NOT EXISTS (SELECT 1 FROM mutes m "               \
 	"WHERE m.user_id = n.user_id AND m.target_id = n.actor_id) AND NOT EXISTS (SELECT 1 "      \
 	"FROM blocks b WHERE b.user_id = n.user_id AND b.target_id = n.actor_id) AND NOT EXISTS "  \
-	"(SELECT 1 FROM blocks b2 WHERE b2.user_id = n.actor_id AND b2.target_id = n.user_id))) "
+	"(SELECT 1 FROM blocks b2 WHERE b2.user_id = n.actor_id AND b2.target_id = n.user_id) "   \
+	"AND NOT EXISTS (SELECT 1 FROM comments cm WHERE cm.id = n.comment_id AND "               \
+	"cm.mod_state <> 'visible'))) "
 
 struct textnorm_list *social_words_list(struct arena *a, const char *const *words, size_t n)
 {
@@ -506,7 +515,8 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 		    "n.action_id, ma.action, ma.reason "
 		    "FROM notifications n JOIN users u ON u.id = n.actor_id "
 		    "LEFT JOIN mod_actions ma ON ma.id = n.action_id "
-		    "LEFT JOIN posts p ON p.id = n.post_id LEFT JOIN images i ON i.id = p.image_id "
+		    "LEFT JOIN posts p ON p.id = n.post_id AND (p.mod_state = 'visible' OR "
+		    "p.user_id = n.user_id) LEFT JOIN images i ON i.id = p.image_id "
 		    "LEFT JOIN comments c ON c.id = n.comment_id "
 		    "WHERE n.user_id = ? AND n.id < ? AND " NOTICE_VISIBLE
 		    "ORDER BY n.id DESC LIMIT ?",

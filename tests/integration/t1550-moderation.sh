@@ -120,6 +120,10 @@ is "$(sql "SELECT COUNT(*) FROM reports WHERE target_type = 'post' AND target_id
 	"the report is resolved"
 is "$(sql "SELECT resolution FROM reports WHERE target_type = 'post' AND target_id = $post")" hide "... as hide"
 
+call POST /api/v1/reports "$reporter" "{\"target_type\":\"post\",\"target_id\":$post,\"reason\":\"other\"}"
+is "$STATUS" 404 "a hidden post cannot be reported (nothing left to decide)"
+call GET /api/v1/me/actions "$author"
+hide_appealable=$(json "[.items[] | select(.id == $hide_id)][0].can_appeal")
 act "$mod" post "$post" restore "On a second look it is fine"
 is "$STATUS" 200 "restore"
 is "$(in_latest "$viewer" "$post")" yes "a restored post is back in the feed"
@@ -154,6 +158,23 @@ call GET /api/v1/admin/queue "$mod"
 is "$(json "[.appeals[] | select(.id == $appeal)] | length")" 0 "... and leaves the queue"
 act "$mod" appeal "$appeal" uphold "changed my mind"
 is "$STATUS" 404 "a decided appeal cannot be decided again"
+
+# An appeal against a decision a later one replaced cannot undo the later one.
+TOKEN=$author
+upload "$(image png 64 64 $((seed + 57)))" "appealed, then removed"
+p3=$(json .post.id)
+act "$mod" post "$p3" hide "Off topic"
+h3=$(json .action.id)
+call POST /api/v1/appeals "$author" "{\"action_id\":$h3,\"note\":\"it is on topic\"}"
+a3=$(json .appeal.id)
+act "$mod" post "$p3" remove "Actually it breaks the rules"
+act "$mod" appeal "$a3" overturn "the hide was wrong"
+is "$STATUS" 409 "overturning an appeal a later decision replaced: 409"
+is "$(json .error.code)" superseded "... superseded"
+is "$(sql "SELECT mod_state FROM posts WHERE id = $p3")" removed "... and the later removal stands"
+act "$mod" appeal "$a3" uphold "A later decision replaced the hide"
+is "$STATUS" 200 "it can be upheld"
+is "$hide_appealable" true "a hide can be appealed"
 
 # --- comments --------------------------------------------------------------------------
 TOKEN=$viewer
@@ -214,8 +235,10 @@ is "$(anon_status "$post2")" 410 "... and their pages"
 call GET "/api/v1/admin/users?status=banned&q=$author_name" "$mod"
 is "$(json '.users[0].username')" "$author_name" "the users list finds the banned person"
 call GET "/api/v1/admin/users/$author_name" "$mod"
-is "$(json '[.user.history[].action] | join(",")')" "ban,unsuspend,suspend,warn,remove,overturn,remove,restore,hide" \
+is "$(json '[.user.history[].action] | join(",")')" "ban,unsuspend,suspend,warn,remove,uphold,remove,hide,overturn,remove,restore,hide" \
 	"their history lists every action, newest first"
+is "$(sql "SELECT COUNT(*) FROM appeals a JOIN mod_actions m ON m.id = a.action_id WHERE m.action = 'ban'")" 0 \
+	"(a ban is not appealed on the site: the person cannot log in)"
 act "$mod" user "$author_id" unban "Appeal by mail accepted"
 is "$STATUS" 200 "unban"
 req POST /api/v1/sessions -H 'Content-Type: application/json' \
