@@ -86,6 +86,7 @@ struct ctx {
 	int bearer;			     /* authenticated by Authorization: Bearer */
 	const char *session_token;	     /* raw token from the cookie or header */
 	int session_down;		     /* 1: the token could not be checked (db down) */
+	int session_from_cache;		     /* 1: the session came from memcached */
 	struct cJSON *data;		     /* the view model the handler builds */
 	const char *view;		     /* template override (else route->view) */
 	const char *title;		     /* page title */

@@ -194,7 +194,9 @@ int classify_new(struct ctx *c, const char *type, int64_t id, const char *text)
 	int active = model_active(c);
 	int hold = active && score >= cfg->mod_hold_at;
 	int flag = active && !hold && score >= cfg->mod_flag_at;
-	const char *action = hold ? "hold" : flag ? "flag" : "none";
+	if (!hold && !flag)
+		return 0; /* nothing to record: only flags and holds are shown */
+	const char *action = hold ? "hold" : "flag";
 	cJSON *words = reasons_json(top);
 	char *wtext = cJSON_PrintUnformatted(words);
 	cJSON_Delete(words);

@@ -101,7 +101,8 @@ static const struct {
     {1, "DELETE FROM users WHERE id = ?"},
 };
 
-/* What has to go after the commit: files and cached copies. */
+/* What has to go after the commit: files and cached copies. erase_rows
+ * returns 0, -1 (database) or -2 (the only admin may not leave). */
 struct leftovers {
 	int64_t user;
 	const char *username;
@@ -120,10 +121,23 @@ static int erase_rows(struct ctx *c, int64_t uid, struct leftovers *lo)
 	if (db_begin(db) != DB_OK)
 		return -1;
 	/* Lock the account row first: two deletions cannot interleave. */
-	if (db_exec(db, c->a, &r, "SELECT id FROM users WHERE id = ? FOR UPDATE", "i", uid) !=
+	if (db_exec(db, c->a, &r, "SELECT role FROM users WHERE id = ? FOR UPDATE", "i", uid) !=
 		DB_OK ||
 	    !r.nrows)
 		goto fail;
+	/* The site keeps an admin (the admins' rows locked: two admins leaving
+	 * at once cannot both go). */
+	if (!strcmp(db_str(&r, 0, 0), "admin")) {
+		if (db_exec(db, c->a, &r,
+			    "SELECT COUNT(*) FROM users WHERE role = 'admin' AND banned_at IS NULL "
+			    "FOR UPDATE",
+			    "") != DB_OK)
+			goto fail;
+		if (db_int(&r, 0, 0) <= 1) {
+			db_rollback(db);
+			return -2;
+		}
+	}
 	if (db_exec(db, c->a, &lo->sessions,
 		    "SELECT LOWER(HEX(token_hash)) FROM sessions WHERE user_id = ?", "i",
 		    uid) != DB_OK ||
@@ -262,8 +276,7 @@ int account_delete(struct ctx *c)
 		return ctx_fail(c, 400, "missing_password", "Enter your password to confirm.");
 	struct db_res r;
 	if (db_exec(c->app->db, c->a, &r,
-		    "SELECT password_hash, role, (SELECT COUNT(*) FROM users WHERE role = 'admin' "
-		    "AND banned_at IS NULL) FROM users WHERE id = ?",
+		    "SELECT password_hash FROM users WHERE id = ?",
 		    "i", c->me->id) != DB_OK)
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	if (!r.nrows)
@@ -271,11 +284,12 @@ int account_delete(struct ctx *c)
 	if (!auth_password_verify(db_str(&r, 0, 0), pw))
 		return ctx_fail(c, 403, "wrong_password",
 				"That is not your password; nothing was deleted.");
-	if (!strcmp(db_str(&r, 0, 1), "admin") && db_int(&r, 0, 2) <= 1)
+	struct leftovers lo = {.user = c->me->id, .username = c->me->username};
+	int rc = erase_rows(c, c->me->id, &lo);
+	if (rc == -2)
 		return ctx_fail(c, 409, "last_admin",
 				"You are the only admin: make someone else admin first.");
-	struct leftovers lo = {.user = c->me->id, .username = c->me->username};
-	if (erase_rows(c, c->me->id, &lo))
+	if (rc)
 		return ctx_fail(c, 503, "unavailable",
 				"The database is not answering; nothing was deleted.");
 	erase_files_and_cache(c, &lo);

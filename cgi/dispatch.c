@@ -280,8 +280,10 @@ static void session_load(struct ctx *c)
 		goto stale;
 	char *key = session_cache_key(c->a, tok);
 	c->session_key = key;
-	if (session_cached(c, key))
+	if (session_cached(c, key)) {
+		c->session_from_cache = 1;
 		return;
+	}
 	unsigned char h[AUTH_HASH_LEN];
 	auth_token_hash(tok, h);
 	struct db_res r;
@@ -316,6 +318,34 @@ stale:
 	c->session_token = NULL;
 	if (!c->bearer)
 		ctx_cookie(c, SESSION_COOKIE, "", -1);
+}
+
+/* A cached session is up to 300 s old. Before anything that changes state
+ * or needs a role, read the role, suspension and ban from the database: a
+ * request that cached a session just as a moderator banned or demoted the
+ * person cannot keep it alive. Without the database the cached copy stands
+ * (the request then fails on its own queries). */
+static void session_recheck(struct ctx *c)
+{
+	unsigned char h[AUTH_HASH_LEN];
+	struct db_res r;
+	auth_token_hash(c->session_token, h);
+	if (db_exec(c->app->db, c->a, &r,
+		    "SELECT u.role, IFNULL(u.suspended_until, 0) FROM sessions s JOIN users u ON "
+		    "u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND u.banned_at "
+		    "IS NULL",
+		    "bi", h, sizeof(h), now_unix()) != DB_OK)
+		return;
+	if (!r.nrows || strcmp(db_str(&r, 0, 0), c->me->role) ||
+	    db_int(&r, 0, 1) != c->me->suspended_until)
+		cache_delete(c->app->cache, c->session_key); /* stale: the next load refreshes it */
+	if (!r.nrows) {
+		c->me = NULL; /* logged out, or banned, since it was cached */
+		c->csrf = NULL;
+		return;
+	}
+	c->me->role = db_str(&r, 0, 0);
+	c->me->suspended_until = db_int(&r, 0, 1);
 }
 
 /* Anonymous forms: a random cookie, and the form echoes MAC(secret, cookie). */
@@ -603,6 +633,8 @@ static int run(struct ctx *c, int body_status)
 	if ((st = parse_body(c)))
 		return st;
 	unsigned fl = c->route->flags;
+	if (c->me && c->session_from_cache && (fl & (R_CSRF | R_MOD | R_ADMIN)))
+		session_recheck(c);
 	if ((fl & (R_LOGIN | R_MOD | R_ADMIN)) && !c->me) {
 		if (c->session_down)
 			return ctx_fail(c, 503, "unavailable",

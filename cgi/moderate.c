@@ -72,8 +72,9 @@ struct decision {
 	int64_t action_id;	     /* the audit row written */
 	/* appeals: the action appealed against */
 	int64_t appeal_action;
-	const char *appeal_kind, *appeal_type;
+	const char *appeal_kind, *appeal_type, *appeal_detail;
 	int64_t appeal_target;
+	const char *prev_cw; /* a post's content warning before a label */
 };
 
 int64_t mod_log(struct ctx *c, const char *action, const char *target_type, int64_t target_id,
@@ -132,8 +133,8 @@ static int find_subject(struct ctx *c, struct decision *d)
 	int rc;
 	if (!strcmp(d->type, "post")) {
 		rc = db_exec(c->app->db, c->a, &r,
-			     "SELECT p.user_id, u.username, u.role FROM posts p JOIN users u ON "
-			     "u.id = p.user_id WHERE p.id = ? FOR UPDATE",
+			     "SELECT p.user_id, u.username, u.role, p.content_warning FROM posts p "
+			     "JOIN users u ON u.id = p.user_id WHERE p.id = ? FOR UPDATE",
 			     "i", d->id);
 		d->post_id = d->id;
 	} else if (!strcmp(d->type, "comment")) {
@@ -150,7 +151,7 @@ static int find_subject(struct ctx *c, struct decision *d)
 	} else {
 		rc = db_exec(c->app->db, c->a, &r,
 			     "SELECT a.user_id, u.username, u.role, m.id, m.action, m.target_type, "
-			     "m.target_id FROM appeals a JOIN users u ON u.id = a.user_id JOIN "
+			     "m.target_id, m.detail FROM appeals a JOIN users u ON u.id = a.user_id JOIN "
 			     "mod_actions m ON m.id = a.action_id WHERE a.id = ? AND a.decided_at "
 			     "IS NULL FOR UPDATE",
 			     "i", d->id);
@@ -164,11 +165,14 @@ static int find_subject(struct ctx *c, struct decision *d)
 	d->subject_role = db_str(&r, 0, 2);
 	if (!strcmp(d->type, "comment"))
 		d->post_id = db_int(&r, 0, 3);
+	if (!strcmp(d->type, "post"))
+		d->prev_cw = db_str(&r, 0, 3);
 	if (!strcmp(d->type, "appeal")) {
 		d->appeal_action = db_int(&r, 0, 3);
 		d->appeal_kind = db_str(&r, 0, 4);
 		d->appeal_type = db_str(&r, 0, 5);
 		d->appeal_target = db_int(&r, 0, 6);
+		d->appeal_detail = db_str(&r, 0, 7);
 		if (!strcmp(d->appeal_type, "post"))
 			d->post_id = d->appeal_target;
 	}
@@ -190,10 +194,23 @@ static int set_user(struct ctx *c, const char *assignment, int64_t user, int64_t
 	return db_exec(c->app->db, c->a, NULL, sql, "i", user) == DB_OK ? 0 : -1;
 }
 
-/* The change an action (or the reversal of one, for an overturned appeal)
- * makes to its target or person. 0 or -1. */
+/* The content warning a label replaced, from its audit detail "content
+ * warning: NEW (before: OLD)" ("" when there was none). */
+static const char *label_before(struct arena *a, const char *detail)
+{
+	const char *b = detail ? strstr(detail, " (before: ") : NULL;
+	if (!b)
+		return "";
+	b += 10;
+	size_t n = strlen(b);
+	return arena_strndup(a, b, n && b[n - 1] == ')' ? n - 1 : n);
+}
+
+/* The change an action (or the reversal of one, for an overturned appeal:
+ * d NULL, undo_detail the appealed action's detail) makes to its target or
+ * person. 0 or -1. */
 static int apply(struct ctx *c, const char *action, const char *type, int64_t id, int64_t subject,
-		 const struct decision *d, int64_t *until)
+		 const struct decision *d, const char *undo_detail, int64_t *until)
 {
 	int64_t now = now_unix();
 	if (!strcmp(action, "hide"))
@@ -215,7 +232,7 @@ static int apply(struct ctx *c, const char *action, const char *type, int64_t id
 	if (!strcmp(action, "label"))
 		return db_exec(c->app->db, c->a, NULL,
 			       "UPDATE posts SET content_warning = ? WHERE id = ?", "si",
-			       d ? d->label : "", id) == DB_OK
+			       d ? d->label : label_before(c->a, undo_detail), id) == DB_OK
 			   ? 0
 			   : -1;
 	if (!strcmp(action, "warn"))
@@ -347,8 +364,8 @@ static int decide(struct ctx *c, struct decision *d)
 	}
 	if (!strcmp(k->name, "overturn")) {
 		const char *undo = reversal(d->appeal_kind);
-		if (undo &&
-		    apply(c, undo, d->appeal_type, d->appeal_target, d->subject, NULL, &until))
+		if (undo && apply(c, undo, d->appeal_type, d->appeal_target, d->subject, NULL,
+				  d->appeal_detail, &until))
 			return fail_decision(c, 503);
 		detail = arena_printf(c->a, "appeal against action %lld: %s undone",
 				      (long long)d->appeal_action, d->appeal_kind);
@@ -356,12 +373,13 @@ static int decide(struct ctx *c, struct decision *d)
 		detail = arena_printf(c->a, "appeal against action %lld: %s stands",
 				      (long long)d->appeal_action, d->appeal_kind);
 	} else {
-		if (apply(c, k->name, d->type, d->id, d->subject, d, &until))
+		if (apply(c, k->name, d->type, d->id, d->subject, d, NULL, &until))
 			return fail_decision(c, 503);
 		if (!strcmp(k->name, "suspend"))
 			detail = arena_printf(c->a, "for %lld s", (long long)d->duration);
 		else if (!strcmp(k->name, "label"))
-			detail = arena_printf(c->a, "content warning: %s", d->label);
+			detail = arena_printf(c->a, "content warning: %s (before: %s)", d->label,
+					      d->prev_cw ? d->prev_cw : "");
 	}
 	if (!strcmp(d->type, "appeal") &&
 	    db_exec(c->app->db, c->a, NULL,
@@ -860,8 +878,22 @@ int admin_user_update(struct ctx *c)
 	if (!strcmp(old, role))
 		return ctx_fail(c, 409, "same_role",
 				arena_printf(c->a, "@%s is %s already.", c->sparams[0], role));
+	/* The site keeps an admin: the admins' rows are locked, so two admins
+	 * demoting each other at once cannot both succeed. */
+	struct db_res n;
 	if (db_begin(c->app->db) != DB_OK ||
-	    db_exec(c->app->db, c->a, NULL, "UPDATE users SET role = ? WHERE id = ?", "si", role,
+	    db_exec(c->app->db, c->a, &n,
+		    "SELECT COUNT(*) FROM users WHERE role = 'admin' AND banned_at IS NULL FOR "
+		    "UPDATE",
+		    "") != DB_OK) {
+		db_rollback(c->app->db);
+		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+	}
+	if (!strcmp(old, "admin") && db_int(&n, 0, 0) <= 1) {
+		db_rollback(c->app->db);
+		return ctx_fail(c, 409, "last_admin", "The site needs at least one admin.");
+	}
+	if (db_exec(c->app->db, c->a, NULL, "UPDATE users SET role = ? WHERE id = ?", "si", role,
 		    id) != DB_OK ||
 	    mod_log(c, "role", "user", id, id, clean, arena_printf(c->a, "%s -> %s", old, role),
 		    0) < 0 ||

@@ -8,6 +8,7 @@
  * the one XML escape (lib/xmlesc.c); the HTML inside an entry is escaped for
  * HTML first (html_escape), then the whole for XML. */
 #include "app.h"
+#include "oembed.h"
 #include "cache.h"
 #include "db.h"
 #include "feed.h"
@@ -612,43 +613,30 @@ int tag_feed_rss(struct ctx *c)
 
 /* ---- oEmbed -------------------------------------------------------------- */
 
-/* The post id of url when it names a post of this site: "/p/12" or
- * "http(s)://<this host>/p/12" (a trailing slash, query or fragment is
- * ignored). 0 with *id, else the status of ctx_fail: 400 when url is
- * missing or not an address, 404 for another site or not a post. */
+static int host_ours_cb(const char *host, size_t len, void *arg)
+{
+	return host_ours(arg, host, len);
+}
+
+/* The post id of url when it names a post of this site (lib/oembed.c). 0
+ * with *id, else the status of ctx_fail: 400 when url is missing or not an
+ * address, 404 for another site or not a post. */
 static int oembed_target(struct ctx *c, const char *url, int64_t *id)
 {
-	const char *path;
-	if (!url || !*url)
+	switch (oembed_url_post(url, host_ours_cb, c, id)) {
+	case OEMBED_URL_OK:
+		return 0;
+	case OEMBED_URL_MISSING:
 		return ctx_fail(c, 400, "missing_url",
 				"Say which post to embed: ?url= and the post's address.");
-	if (!strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8)) {
-		const char *host = strstr(url, "://") + 3;
-		size_t len = strcspn(host, "/?#");
-		if (!host_ours(c, host, len))
-			return ctx_fail(c, 404, "not_found", "That address is not on this site.");
-		path = host + len;
-	} else if (url[0] == '/' && url[1] != '/') {
-		path = url;
-	} else {
+	case OEMBED_URL_BAD:
 		return ctx_fail(c, 400, "bad_url",
 				"The url must be a post's address: http(s)://…/p/ID or /p/ID.");
+	case OEMBED_URL_FOREIGN:
+		return ctx_fail(c, 404, "not_found", "That address is not on this site.");
+	default:
+		return ctx_fail(c, 404, "not_found", "That address is not a post.");
 	}
-	size_t end = strcspn(path, "?#"), digits = 0;
-	if (end > 0 && path[end - 1] == '/')
-		end--;
-	if (!strncmp(path, "/p/", 3))
-		digits = strspn(path + 3, "0123456789");
-	char num[20];
-	uint64_t v;
-	if (digits == 0 || digits > 18 || 3 + digits != end)
-		return ctx_fail(c, 404, "not_found", "That address is not a post.");
-	memcpy(num, path + 3, digits);
-	num[digits] = '\0';
-	if (str_to_u64(num, INT64_MAX, &v) || v == 0)
-		return ctx_fail(c, 404, "not_found", "That address is not a post.");
-	*id = (int64_t)v;
-	return 0;
 }
 
 /* ?maxwidth= / ?maxheight=: 0 with *out (def when absent; capped at

@@ -176,6 +176,26 @@ act "$mod" appeal "$a3" uphold "A later decision replaced the hide"
 is "$STATUS" 200 "it can be upheld"
 is "$hide_appealable" true "a hide can be appealed"
 
+# A label replaces the author's own warning; overturning it brings that back.
+TOKEN=$author
+upload "$(image png 64 64 $((seed + 58)))" "a post with its own warning" -F "content_warning=spiders"
+p4=$(json .post.id)
+act "$mod" post "$p4" label "Graphic" '"content_warning":"gore"'
+is "$STATUS" 200 "a moderator labels a post"
+l4=$(json .action.id)
+is "$(sql "SELECT content_warning FROM posts WHERE id = $p4")" gore "... with its content warning"
+call POST /api/v1/appeals "$author" "{\"action_id\":$l4,\"note\":\"it is only spiders\"}"
+act "$mod" appeal "$(json .appeal.id)" overturn "Fair enough"
+is "$(sql "SELECT content_warning FROM posts WHERE id = $p4")" spiders "overturning the label restores the author's own warning"
+
+# A role or ban changed behind a cached session counts at the next action.
+sql "UPDATE users SET role = 'user' WHERE username = '$mod_name'" >/dev/null
+act "$mod" post "$p4" hide "x"
+is "$STATUS" 403 "a moderator demoted behind their cached session cannot act"
+sql "UPDATE users SET role = 'moderator' WHERE username = '$mod_name'" >/dev/null
+act "$mod" post "$p4" restore "still visible"
+is "$STATUS" 200 "... and acts again once the role is back"
+
 # --- comments --------------------------------------------------------------------------
 TOKEN=$viewer
 upload "$(image png 64 64 $((seed + 53)))" "viewer's post"
@@ -235,7 +255,7 @@ is "$(anon_status "$post2")" 410 "... and their pages"
 call GET "/api/v1/admin/users?status=banned&q=$author_name" "$mod"
 is "$(json '.users[0].username')" "$author_name" "the users list finds the banned person"
 call GET "/api/v1/admin/users/$author_name" "$mod"
-is "$(json '[.user.history[].action] | join(",")')" "ban,unsuspend,suspend,warn,remove,uphold,remove,hide,overturn,remove,restore,hide" \
+is "$(json '[.user.history[].action] | join(",")')" "ban,unsuspend,suspend,warn,remove,restore,overturn,label,uphold,remove,hide,overturn,remove,restore,hide" \
 	"their history lists every action, newest first"
 is "$(sql "SELECT COUNT(*) FROM appeals a JOIN mod_actions m ON m.id = a.action_id WHERE m.action = 'ban'")" 0 \
 	"(a ban is not appealed on the site: the person cannot log in)"
