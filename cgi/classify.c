@@ -35,7 +35,6 @@
 #define CLASSIFY_TOP_WORDS     20
 #define CLASSIFY_RECENT	       20
 #define NEAR_MAX_LINKS	       20 /* near-duplicates linked to a new post */
-#define NEAR_SHOWN	       10
 
 /* The worker's copy of the model. A FastCGI worker is one process serving
  * one request at a time, so this file-static copy persists across requests
@@ -595,27 +594,6 @@ static void near_link(struct ctx *c, int64_t post_id)
 		if (!ok)
 			db_rollback(db);
 		log_error("near duplicates of post %lld: not recorded", (long long)post_id);
-	}
-}
-
-void imghash_near_json(struct ctx *c, int64_t post_id, struct cJSON *post)
-{
-	struct db_res r;
-	if (db_exec(c->app->db, c->a, &r,
-		    "SELECT n.other_post_id, n.distance FROM near_duplicates n "
-		    "JOIN posts p ON p.id = n.other_post_id "
-		    "WHERE n.post_id = ? AND p.mod_state = 'visible' "
-		    "ORDER BY n.distance, n.other_post_id LIMIT ?",
-		    "ii", post_id, (int64_t)NEAR_SHOWN) != DB_OK)
-		return;
-	cJSON *arr = cJSON_AddArrayToObject(post, "near_duplicates");
-	for (size_t i = 0; i < r.nrows; i++) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "id", (double)db_int(&r, i, 0));
-		cJSON_AddStringToObject(o, "url",
-					arena_printf(c->a, "/p/%lld", (long long)db_int(&r, i, 0)));
-		cJSON_AddNumberToObject(o, "distance", (double)db_int(&r, i, 1));
-		cJSON_AddItemToArray(arr, o);
 	}
 }
 

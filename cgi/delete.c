@@ -275,9 +275,8 @@ int account_delete(struct ctx *c)
 	if (!pw || !*pw || strlen(pw) > 1024)
 		return ctx_fail(c, 400, "missing_password", "Enter your password to confirm.");
 	struct db_res r;
-	if (db_exec(c->app->db, c->a, &r,
-		    "SELECT password_hash FROM users WHERE id = ?",
-		    "i", c->me->id) != DB_OK)
+	if (db_exec(c->app->db, c->a, &r, "SELECT password_hash FROM users WHERE id = ?", "i",
+		    c->me->id) != DB_OK)
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	if (!r.nrows)
 		return ctx_fail(c, 404, "not_found", "This account does not exist any more.");

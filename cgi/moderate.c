@@ -149,12 +149,13 @@ static int find_subject(struct ctx *c, struct decision *d)
 			     "SELECT id, username, role FROM users WHERE id = ? FOR UPDATE", "i",
 			     d->id);
 	} else {
-		rc = db_exec(c->app->db, c->a, &r,
-			     "SELECT a.user_id, u.username, u.role, m.id, m.action, m.target_type, "
-			     "m.target_id, m.detail FROM appeals a JOIN users u ON u.id = a.user_id JOIN "
-			     "mod_actions m ON m.id = a.action_id WHERE a.id = ? AND a.decided_at "
-			     "IS NULL FOR UPDATE",
-			     "i", d->id);
+		rc = db_exec(
+		    c->app->db, c->a, &r,
+		    "SELECT a.user_id, u.username, u.role, m.id, m.action, m.target_type, "
+		    "m.target_id, m.detail FROM appeals a JOIN users u ON u.id = a.user_id JOIN "
+		    "mod_actions m ON m.id = a.action_id WHERE a.id = ? AND a.decided_at "
+		    "IS NULL FOR UPDATE",
+		    "i", d->id);
 	}
 	if (rc != DB_OK)
 		return 503;
@@ -222,11 +223,12 @@ static int apply(struct ctx *c, const char *action, const char *type, int64_t id
 	if (!strcmp(action, "dismiss")) { /* a held post the filter got wrong goes out */
 		if (!strcmp(type, "user"))
 			return 0;
-		const char *sql = !strcmp(type, "post")
-				      ? "UPDATE posts SET mod_state = 'visible' WHERE id = ? AND "
-					"mod_state = 'held'"
-				      : "UPDATE comments SET mod_state = 'visible' WHERE id = ? AND "
-					"mod_state = 'held'";
+		const char *sql =
+		    !strcmp(type, "post")
+			? "UPDATE posts SET mod_state = 'visible' WHERE id = ? AND "
+			  "mod_state = 'held'"
+			: "UPDATE comments SET mod_state = 'visible' WHERE id = ? AND "
+			  "mod_state = 'held'";
 		return db_exec(c->app->db, c->a, NULL, sql, "i", id) == DB_OK ? 0 : -1;
 	}
 	if (!strcmp(action, "label"))
@@ -275,20 +277,21 @@ static int superseded(struct ctx *c, const struct decision *d)
 		return 0; /* warnings add up: undoing one never undoes another */
 	const char *which = !strcmp(d->appeal_kind, "suspend") ? "'suspend','unsuspend'"
 			    : !strcmp(d->appeal_kind, "ban")   ? "'ban','unban'"
-			    							       : "'hide','remove','restore','label'";
-	int rc = !strcmp(d->appeal_kind, "suspend") || !strcmp(d->appeal_kind, "ban")
-		     ? db_exec(c->app->db, c->a, &r,
-			       arena_printf(c->a,
-					    "SELECT COUNT(*) FROM mod_actions WHERE subject_id = ? "
-					    "AND action IN (%s) AND id > ?",
-					    which),
-			       "ii", d->subject, d->appeal_action)
-		     : db_exec(c->app->db, c->a, &r,
-			       arena_printf(c->a,
-					    "SELECT COUNT(*) FROM mod_actions WHERE target_type = ? "
-					    "AND target_id = ? AND action IN (%s) AND id > ?",
-					    which),
-			       "sii", d->appeal_type, d->appeal_target, d->appeal_action);
+							     : "'hide','remove','restore','label'";
+	int rc =
+	    !strcmp(d->appeal_kind, "suspend") || !strcmp(d->appeal_kind, "ban")
+		? db_exec(c->app->db, c->a, &r,
+			  arena_printf(c->a,
+				       "SELECT COUNT(*) FROM mod_actions WHERE subject_id = ? "
+				       "AND action IN (%s) AND id > ?",
+				       which),
+			  "ii", d->subject, d->appeal_action)
+		: db_exec(c->app->db, c->a, &r,
+			  arena_printf(c->a,
+				       "SELECT COUNT(*) FROM mod_actions WHERE target_type = ? "
+				       "AND target_id = ? AND action IN (%s) AND id > ?",
+				       which),
+			  "sii", d->appeal_type, d->appeal_target, d->appeal_action);
 	return rc != DB_OK || db_int(&r, 0, 0) > 0;
 }
 

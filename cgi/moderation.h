@@ -37,10 +37,6 @@ void imghash_unblock_post(struct ctx *c, int64_t post_id);
  * within block_distance of a blocked picture. Never fails on a db error. */
 int imghash_check(struct ctx *c, uint64_t phash);
 
-/* Add "near_duplicates":[{"id","url","distance"}...] (visible posts whose
- * pictures are near this one's, nearest first) to the post object. */
-void imghash_near_json(struct ctx *c, int64_t post_id, struct cJSON *post);
-
 /* moderate.c ------------------------------------------------------------ */
 
 /* Record an action in the append-only audit log (actor: c->me, or the

@@ -187,7 +187,6 @@ int post_show(struct ctx *c)
 		cJSON_AddBoolToObject(p, "remix_one", cJSON_IsNumber(rc) && rc->valueint == 1);
 	}
 	syndicate_post_links(c, p); /* oEmbed discovery in the head */
-	imghash_near_json(c, c->params[0], p);
 	cJSON *au = cJSON_GetObjectItemCaseSensitive(p, "author");
 	if (c->me && (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(au, "id")) ==
 			 c->me->id) /* the owner's training-consent choice (consent.c) */

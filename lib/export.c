@@ -240,9 +240,9 @@ static int write_archive(struct db *db, struct arena *a, const struct config *cf
 		/* A file missing from the store (a damaged disk) costs that image,
 		 * not the whole archive. */
 		if (src && access(src, R_OK) == 0)
-			rc = tar_add_file(&t,
-					  arena_printf(a, "media/posts/%s.jpg", db_str(&posts, i, 0)),
-					  src, now);
+			rc = tar_add_file(
+			    &t, arena_printf(a, "media/posts/%s.jpg", db_str(&posts, i, 0)), src,
+			    now);
 		else if (src)
 			log_error("export %lld: %s is missing; left out", (long long)job, src);
 		if (++done % 20 == 0)
@@ -343,12 +343,13 @@ int export_run_next(struct db *db, struct arena *a, const struct config *cfg, co
 		return 1;
 	}
 	struct db_res done;
-	if (db_exec(db, a, &done,
-		    "UPDATE export_jobs SET state = 'done', progress = 100, bytes = ?, worker = NULL, "
-		    "lease_until = NULL, finished_at = ?, expires_at = ? WHERE id = ? AND state = "
-		    "'running' AND worker = ? AND file = ?",
-		    "iiiiss", (int64_t)st.st_size, now_unix(),
-		    now_unix() + EXPORT_KEEP_DAYS * 86400, job, worker, file) != DB_OK ||
+	if (db_exec(
+		db, a, &done,
+		"UPDATE export_jobs SET state = 'done', progress = 100, bytes = ?, worker = NULL, "
+		"lease_until = NULL, finished_at = ?, expires_at = ? WHERE id = ? AND state = "
+		"'running' AND worker = ? AND file = ?",
+		"iiiiss", (int64_t)st.st_size, now_unix(), now_unix() + EXPORT_KEEP_DAYS * 86400,
+		job, worker, file) != DB_OK ||
 	    done.affected != 1) {
 		/* Not ours any more: the account went, or the job was given to
 		 * another worker after our lease ran out. Leave nothing behind. */

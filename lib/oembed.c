@@ -4,8 +4,9 @@
 #include <string.h>
 #include <strings.h>
 
-enum oembed_url oembed_url_post(const char *url, int (*ours)(const char *host, size_t len, void *arg),
-				void *arg, int64_t *id)
+enum oembed_url oembed_url_post(const char *url,
+				int (*ours)(const char *host, size_t len, void *arg), void *arg,
+				int64_t *id)
 {
 	const char *path;
 	if (!url || !*url)

@@ -18,7 +18,8 @@ enum oembed_url {
 /* "/p/12" or "http(s)://HOST/p/12" (case-insensitive scheme; a trailing
  * slash, a query or a fragment is ignored) into *id. ours(host, len, arg)
  * says whether HOST (not NUL-terminated) is this site. */
-enum oembed_url oembed_url_post(const char *url, int (*ours)(const char *host, size_t len, void *arg),
-				void *arg, int64_t *id);
+enum oembed_url oembed_url_post(const char *url,
+				int (*ours)(const char *host, size_t len, void *arg), void *arg,
+				int64_t *id);
 
 #endif

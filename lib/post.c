@@ -473,14 +473,37 @@ cJSON *post_load(struct db *db, struct arena *a, const char *media_url, int64_t 
 {
 	struct db_res r;
 	*db_down = 0;
-	if (db_exec(db, a, &r, "SELECT " POST_COLUMNS POST_FROM "WHERE p.id = ?", "i", id) !=
-	    DB_OK) {
+	/* One round trip for the post page: the post, and its near duplicates
+	 * (visible ones, nearest first) as "id:distance,..." in column 31. */
+	if (db_exec(
+		db, a, &r,
+		"SELECT " POST_COLUMNS ", (SELECT GROUP_CONCAT(CONCAT(n.other_post_id, ':', "
+		"n.distance) ORDER BY n.distance, n.other_post_id SEPARATOR ',') FROM "
+		"near_duplicates n JOIN posts q ON q.id = n.other_post_id WHERE n.post_id = p.id "
+		"AND q.mod_state = 'visible')" POST_FROM "WHERE p.id = ?",
+		"i", id) != DB_OK) {
 		*db_down = 1;
 		return NULL;
 	}
 	if (r.nrows == 0)
 		return NULL;
-	return post_row_json(a, media_url, &r, 0);
+	cJSON *p = post_row_json(a, media_url, &r, 0);
+	cJSON *near = cJSON_AddArrayToObject(p, "near_duplicates");
+	char *list = arena_strdup(a, db_str(&r, 0, 31) ? db_str(&r, 0, 31) : "");
+	int shown = 0;
+	for (char *save = NULL, *t = strtok_r(list, ",", &save); t && shown < POST_NEAR_SHOWN;
+	     t = strtok_r(NULL, ",", &save), shown++) {
+		char *colon = strchr(t, ':');
+		if (!colon)
+			continue;
+		*colon = 0;
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "id", strtod(t, NULL));
+		cJSON_AddStringToObject(o, "url", arena_printf(a, "/p/%s", t));
+		cJSON_AddNumberToObject(o, "distance", strtod(colon + 1, NULL));
+		cJSON_AddItemToArray(near, o);
+	}
+	return p;
 }
 
 int post_load_many(struct db *db, struct arena *a, const char *media_url, const int64_t *ids,

@@ -62,8 +62,12 @@ struct cJSON *post_image_json(struct arena *a, const char *media_url, int64_t w,
 struct cJSON *post_thumb_json(struct arena *a, const char *media_url, int64_t w, int64_t h,
 			      const char *blurhash, const char *color, const char *variants);
 
-/* The post as a view model object {"id",...,"image":{...}}, or NULL if it
- * does not exist (*db_down set to 1 when the database failed instead). */
+/* Near duplicates listed on a post (lib/imghash.c links them). */
+#define POST_NEAR_SHOWN 10
+
+/* The post as a view model object {"id",...,"image":{...},
+ * "near_duplicates":[{"id","url","distance"}]}, or NULL if it does not
+ * exist (*db_down set to 1 when the database failed instead). */
 struct cJSON *post_load(struct db *db, struct arena *a, const char *media_url, int64_t id,
 			int *db_down);
 

@@ -460,8 +460,8 @@ static const char *mod_notice_text(struct arena *a, const char *action)
 	"(n.kind IN ('moderation', 'appeal') OR (NOT EXISTS (SELECT 1 FROM mutes m "               \
 	"WHERE m.user_id = n.user_id AND m.target_id = n.actor_id) AND NOT EXISTS (SELECT 1 "      \
 	"FROM blocks b WHERE b.user_id = n.user_id AND b.target_id = n.actor_id) AND NOT EXISTS "  \
-	"(SELECT 1 FROM blocks b2 WHERE b2.user_id = n.actor_id AND b2.target_id = n.user_id) "   \
-	"AND NOT EXISTS (SELECT 1 FROM comments cm WHERE cm.id = n.comment_id AND "               \
+	"(SELECT 1 FROM blocks b2 WHERE b2.user_id = n.actor_id AND b2.target_id = n.user_id) "    \
+	"AND NOT EXISTS (SELECT 1 FROM comments cm WHERE cm.id = n.comment_id AND "                \
 	"cm.mod_state <> 'visible'))) "
 
 struct textnorm_list *social_words_list(struct arena *a, const char *const *words, size_t n)
