@@ -29,7 +29,8 @@ enum oembed_url oembed_url_post(const char *url,
 		end--;
 	if (!strncmp(path, "/p/", 3))
 		digits = strspn(path + 3, "0123456789");
-	if (digits == 0 || digits > 18 || 3 + digits != end)
+	/* A post's address as the site writes it: no leading zeros. */
+	if (digits == 0 || digits > 18 || 3 + digits != end || path[3] == '0')
 		return OEMBED_URL_NOT_POST;
 	int64_t v = 0;
 	for (size_t i = 0; i < digits; i++)

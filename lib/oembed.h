@@ -10,7 +10,7 @@ enum oembed_url {
 	OEMBED_URL_MISSING, /* NULL or empty */
 	OEMBED_URL_BAD,	    /* not http(s)://... and not a /path */
 	OEMBED_URL_FOREIGN, /* another site's address */
-	OEMBED_URL_NOT_POST /* ours, but not /p/ID (ID 1..10^18) */
+	OEMBED_URL_NOT_POST /* ours, but not /p/ID (ID 1..10^18, no leading zero) */
 };
 
 #define OEMBED_URL_MAX 2048 /* longer is OEMBED_URL_BAD */
