@@ -4,7 +4,8 @@
 // needed: plain forms); the author reads why on the decision page and sends
 // an appeal with the form; the admin overturns it from the queue. Axe checks
 // every moderation page (queue, users, a user, audit log, stats, classifier)
-// and the author's decision page; screenshots of each.
+// and the author's pages (decisions, settings, export, delete); the export
+// page turns into a download link by itself; screenshots of each.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -108,6 +109,19 @@ try {
   ok(back.status === 200, "overturning brings the post back", back.status);
   await pa.reload();
   ok((await pa.locator("main").innerText()).includes("It was accepted"), "the author sees the appeal accepted");
+  // The author's other pages about their data.
+  for (const [path, name] of [["/moderation", "decisions"], ["/settings", "settings"],
+    ["/settings/export", "export"], ["/settings/delete", "delete"]]) {
+    const r = await pa.goto(base + path);
+    ok(r.status() === 200, `${path} answers`, r.status());
+    await a11y(pa, name);
+  }
+  await pa.goto(base + "/settings/export");
+  await Promise.all([pa.waitForURL(/\/settings\/export\/\d+$/), pa.click("button:has-text('Make my archive')")]);
+  await pa.waitForSelector("a[download]", { timeout: 30000 });
+  ok(await pa.locator("a[download]").count() >= 1, "the export page updates itself to a download link");
+  await a11y(pa, "export ready");
+  await shot(pa, "mod-export");
   ok(errorsM.length === 0 && errorsA.length === 0, "no page errors", [...errorsM, ...errorsA].join("\n"));
 } finally {
   await browser.close();
