@@ -11,6 +11,7 @@
  * post for cause blocks its hash; near-duplicate posts are linked through a
  * banded index (lib/imghash.c, table post_phash_bands). */
 #include "app.h"
+#include "feedview.h"
 #include "bayes.h"
 #include "cache.h"
 #include "db.h"
@@ -230,6 +231,8 @@ int classify_new(struct ctx *c, const char *type, int64_t id, const char *text)
 		log_error("classifier: could not record the score of %s %lld", type, (long long)id);
 		return 0;
 	}
+	if (hold && !strcmp(type, "post"))
+		feed_post_changed(c, id); /* a copy cached before the hold goes */
 	if (hold || flag)
 		log_info("classifier: %s %s %lld (%.3f)", hold ? "held" : "flagged", type,
 			 (long long)id, score);

@@ -590,15 +590,23 @@ static int page_cached(struct ctx *c)
 }
 
 /* What a suspended person may still do: leave, appeal, mark notices read,
- * take their data with them or delete their account. */
+ * take their data with them or delete their account, protect themselves
+ * (block, mute, filters) and withdraw or give training consent. */
 static int suspension_allows(const struct ctx *c)
 {
-	handler_fn ok[] = {session_delete, appeal_create, notifications_read, export_create,
-			   account_delete};
+	handler_fn ok[] = {session_delete,    appeal_create,	notifications_read,
+			   export_create,     account_delete,	post_update,
+			   post_consent_form, block_user_put,	block_user_delete,
+			   block_user_form,   mute_user_put,	mute_user_delete,
+			   mute_user_form,    my_filters_update};
 	for (size_t i = 0; i < ARRAY_LEN(ok); i++)
 		if (c->route->fn == ok[i])
 			return 1;
-	return 0;
+	/* Withdrawing consent is never harder than giving it: PATCH /api/v1/me
+	 * with nothing but training_consent. */
+	cJSON *j = c->req->json;
+	return c->route->fn == me_update && cJSON_IsObject(j) && cJSON_GetArraySize(j) == 1 &&
+	       cJSON_GetObjectItemCaseSensitive(j, "training_consent");
 }
 
 static int run(struct ctx *c, int body_status)

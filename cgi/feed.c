@@ -57,8 +57,13 @@ static int hydrate(struct ctx *c, const int64_t *ids, size_t n, cJSON **posts)
 	if (!nmiss)
 		return 0;
 	cJSON **loaded = arena_alloc(c->a, nmiss * sizeof(*loaded));
-	if (post_load_many(c->app->db, c->a, c->app->cfg.media_url, miss, nmiss, loaded))
+	if (post_load_many(c->app->db, c->a, c->app->cfg.media_url, miss, nmiss, loaded)) {
+		for (size_t i = 0; i < n; i++) { /* the hits parsed so far */
+			cJSON_Delete(posts[i]);
+			posts[i] = NULL;
+		}
 		return -1;
+	}
 	for (size_t k = 0, i = 0; k < nmiss; k++) {
 		if (!loaded[k]) {
 			/* Remember that it is not shown, so pages that still list it

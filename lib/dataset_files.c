@@ -323,7 +323,10 @@ int dataset_put_image(struct run *x, const char *src_rel, const char *name, char
 			goto out;
 		}
 	}
-	remember(x, dst);
+	/* Undo removes only what this run created: an image that was there
+	 * (a post whose consent record changed) is the same picture again. */
+	if (access(dst, F_OK) != 0)
+		remember(x, dst);
 	if (rename(tmp, dst) != 0) {
 		dataset_fail(x, "cannot rename", tmp, errno);
 		goto out;

@@ -454,15 +454,16 @@ static const char *mod_notice_text(struct arena *a, const char *action)
 }
 
 /* A notice n is shown unless its actor is muted by, blocks or is blocked by
- * the person told, or its comment was held back or taken down by moderation
- * (moderators' notices always are). */
+ * the person told, or is banned, or its comment was held back or taken down
+ * by moderation (moderators' notices always are). */
 #define NOTICE_VISIBLE                                                                             \
 	"(n.kind IN ('moderation', 'appeal') OR (NOT EXISTS (SELECT 1 FROM mutes m "               \
 	"WHERE m.user_id = n.user_id AND m.target_id = n.actor_id) AND NOT EXISTS (SELECT 1 "      \
 	"FROM blocks b WHERE b.user_id = n.user_id AND b.target_id = n.actor_id) AND NOT EXISTS "  \
 	"(SELECT 1 FROM blocks b2 WHERE b2.user_id = n.actor_id AND b2.target_id = n.user_id) "    \
 	"AND NOT EXISTS (SELECT 1 FROM comments cm WHERE cm.id = n.comment_id AND "                \
-	"cm.mod_state <> 'visible'))) "
+	"cm.mod_state <> 'visible') AND NOT EXISTS (SELECT 1 FROM users ub WHERE ub.id = "         \
+	"n.actor_id AND ub.banned_at IS NOT NULL))) "
 
 struct textnorm_list *social_words_list(struct arena *a, const char *const *words, size_t n)
 {

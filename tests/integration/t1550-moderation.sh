@@ -231,6 +231,13 @@ req GET / -H "Authorization: Bearer $author"
 like "$BODY" "Your account is suspended until" "pages say so"
 call POST /api/v1/appeals "$author" "{\"action_id\":$suspend_id,\"note\":\"I was hacked\"}"
 is "$STATUS" 201 "a suspended person can still appeal"
+call PATCH /api/v1/me "$author" '{"training_consent":false}'
+is "$STATUS" 200 "... withdraw training consent"
+call PATCH /api/v1/me "$author" '{"bio":"new bio"}'
+is "$STATUS" 403 "... but not change the bio"
+call PUT "/api/v1/users/$mod_name/mute" "$author"
+is "$STATUS" 200 "... and can still mute (or block) people"
+call DELETE "/api/v1/users/$mod_name/mute" "$author"
 act "$mod" user "$author_id" unsuspend "Served"
 is "$STATUS" 200 "lift the suspension"
 call PUT "/api/v1/posts/$vpost/like" "$author"
