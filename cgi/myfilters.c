@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MYFILTERS_TTL 600 /* a safety net: every change deletes the key */
+#define MYFILTERS_TTL 60 /* every change deletes the key; this bounds a racing reload */
 
 static const char *const cw_names[] = {"blur", "show", "hide"};
 
