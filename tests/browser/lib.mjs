@@ -1,6 +1,9 @@
-// lib.mjs - what the browser tests share: TAP output, Chromium, axe, screenshots.
+// lib.mjs - what the browser tests share: TAP output, Chromium, axe, screenshots,
+// the JSON API and test pictures.
 import { chromium } from "playwright-core";
-import { mkdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -65,4 +68,52 @@ export async function signup(page, user, password) {
   await page.fill("#username", user);
   await page.fill("#password", password);
   await Promise.all([page.waitForURL(base + "/"), page.click("button:has-text('Sign up')")]);
+}
+
+// A request to the JSON API: {status, data (parsed JSON or null), type}.
+// json: a body to send as JSON; raw: a JSON text as is; form: FormData.
+export async function api(method, path, { token, json, form, raw, redirect = "follow" } = {}) {
+  const headers = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let body;
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  }
+  if (raw !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = raw;
+  }
+  if (form) body = form;
+  const r = await fetch(base + path, { method, headers, body, redirect });
+  const text = await r.text();
+  let data = null;
+  try { data = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: r.status, data, type: r.headers.get("content-type") || "" };
+}
+
+// Sign up and log in through the API (password "correct horse NAME"); the token.
+export async function apiUser(name) {
+  const password = "correct horse " + name;
+  await api("POST", "/api/v1/accounts", { json: { username: name, password } });
+  const s = await api("POST", "/api/v1/sessions", { json: { username: name, password } });
+  return s.data && s.data.token;
+}
+
+// Upload a PNG file as a post (extra: more form fields).
+export async function apiUpload(token, file, prompt, extra = {}) {
+  const fd = new FormData();
+  fd.append("image", new Blob([readFileSync(file)], { type: "image/png" }), "image.png");
+  fd.append("prompt", prompt);
+  for (const [k, v] of Object.entries(extra)) fd.append(k, v);
+  return api("POST", "/api/v1/posts", { token, form: fd });
+}
+
+// A test picture (tests/tools/mkimage) in a temporary directory: its path.
+let work;
+export function image(seed, w = 320, h = 240) {
+  work = work || mkdtempSync(join(tmpdir(), "imagier-browser-"));
+  const f = join(work, `img-${seed}-${w}x${h}.png`);
+  execFileSync(mkimage, ["png", String(w), String(h), f, String(seed)]);
+  return f;
 }

@@ -6,45 +6,9 @@
 // scrolls (infinite scroll, no navigation); ann sees the unread badge and
 // reads her notifications. Axe checks on the profile, notifications and for
 // you pages; screenshots of each step.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { a11y, base, finish, launch, mkimage, ok, shot, signup, watchErrors } from "./lib.mjs";
+import { a11y, api, apiUpload, apiUser, base, finish, image, launch, ok, shot, signup, watchErrors }
+  from "./lib.mjs";
 
-const work = mkdtempSync(join(tmpdir(), "imagier-social-"));
-function image(seed, w = 320, h = 240) {
-  const f = join(work, `img-${seed}.png`);
-  execFileSync(mkimage, ["png", String(w), String(h), f, String(seed)]);
-  return f;
-}
-async function api(method, path, { token, json, form } = {}) {
-  const headers = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let body;
-  if (json) {
-    headers["Content-Type"] = "application/json";
-    body = JSON.stringify(json);
-  }
-  if (form) body = form;
-  const r = await fetch(base + path, { method, headers, body });
-  const text = await r.text();
-  let data = null;
-  try { data = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: r.status, data };
-}
-async function apiUser(name) {
-  const password = "correct horse " + name;
-  await api("POST", "/api/v1/accounts", { json: { username: name, password } });
-  const s = await api("POST", "/api/v1/sessions", { json: { username: name, password } });
-  return s.data && s.data.token;
-}
-async function apiUpload(token, file, prompt) {
-  const fd = new FormData();
-  fd.append("image", new Blob([readFileSync(file)], { type: "image/png" }), "image.png");
-  fd.append("prompt", prompt);
-  return api("POST", "/api/v1/posts", { token, form: fd });
-}
 const cards = (page) => page.locator("[data-feed] > li.card").count();
 
 const stamp = Date.now().toString(36);

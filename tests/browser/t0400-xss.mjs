@@ -14,14 +14,10 @@
 // Atom/RSS feeds and oEmbed are checked the way a reader would render them.
 // Last, with the CSP on: an injected inline script and handler are blocked,
 // the pages themselves trip no CSP violation, and a media file still shows.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { base, finish, launch, mkimage, ok } from "./lib.mjs";
+import { readFileSync } from "node:fs";
+import { api as apiRequest, apiUser, base, finish, image, launch, ok } from "./lib.mjs";
 
 const stamp = Date.now().toString(36);
-const work = mkdtempSync(join(tmpdir(), "imagier-xss-"));
 
 // ---- the payloads ------------------------------------------------------------
 // Each sets window.__xss or opens a dialog if it ever runs.
@@ -67,39 +63,11 @@ function chunks(tag, max) {
 }
 
 // ---- HTTP helpers ------------------------------------------------------------
-async function api(method, path, { token, json, form, raw } = {}) {
-  const headers = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let body;
-  if (json !== undefined) {
-    headers["Content-Type"] = "application/json";
-    body = JSON.stringify(json);
-  }
-  if (raw !== undefined) {
-    headers["Content-Type"] = "application/json";
-    body = raw;
-  }
-  if (form) body = form;
-  const r = await fetch(base + path, { method, headers, body, redirect: "manual" });
-  const textBody = await r.text();
-  let data = null;
-  try { data = JSON.parse(textBody); } catch { /* not JSON */ }
-  return { status: r.status, data, type: r.headers.get("content-type") || "" };
-}
-async function apiUser(name) {
-  const password = "correct horse " + name;
-  await api("POST", "/api/v1/accounts", { json: { username: name, password } });
-  const s = await api("POST", "/api/v1/sessions", { json: { username: name, password } });
-  return s.data && s.data.token;
-}
-function image(seed) {
-  const f = join(work, `img-${seed}.png`);
-  execFileSync(mkimage, ["png", "96", "72", f, String(seed)]);
-  return f;
-}
+// (no redirects followed: a form's 303 is part of what is checked)
+const api = (method, path, opts = {}) => apiRequest(method, path, { redirect: "manual", ...opts });
 async function upload(token, seed, fields) {
   const fd = new FormData();
-  fd.append("image", new Blob([readFileSync(image(seed))], { type: "image/png" }), "image.png");
+  fd.append("image", new Blob([readFileSync(image(seed, 96, 72))], { type: "image/png" }), "image.png");
   for (const [k, v] of Object.entries(fields)) fd.append(k, v);
   return api("POST", "/api/v1/posts", { token, form: fd });
 }

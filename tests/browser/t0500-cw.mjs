@@ -5,50 +5,16 @@
 // the click reveals it. The filters page (/settings/filters) saves muted
 // words and the content-warning choice through its form, and passes axe, as
 // does the feed with a blurred card.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { a11y, base, finish, launch, mkimage, ok, shot, signup, watchErrors } from "./lib.mjs";
-
-const work = mkdtempSync(join(tmpdir(), "imagier-cw-"));
-function image(seed, w = 320, h = 240) {
-  const f = join(work, `img-${seed}.png`);
-  execFileSync(mkimage, ["png", String(w), String(h), f, String(seed)]);
-  return f;
-}
-async function api(method, path, { token, json, form } = {}) {
-  const headers = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let body;
-  if (json) {
-    headers["Content-Type"] = "application/json";
-    body = JSON.stringify(json);
-  }
-  if (form) body = form;
-  const r = await fetch(base + path, { method, headers, body });
-  const text = await r.text();
-  let data = null;
-  try { data = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: r.status, data };
-}
-async function apiUser(name) {
-  const password = "correct horse " + name;
-  await api("POST", "/api/v1/accounts", { json: { username: name, password } });
-  const s = await api("POST", "/api/v1/sessions", { json: { username: name, password } });
-  return s.data && s.data.token;
-}
+import { a11y, apiUpload, apiUser, base, finish, image, launch, ok, shot, signup, watchErrors }
+  from "./lib.mjs";
 
 const stamp = Date.now().toString(36);
 const makerName = "cwm" + stamp, viewerName = "cwv" + stamp;
 const browser = await launch();
 try {
   const maker = await apiUser(makerName);
-  const fd = new FormData();
-  fd.append("image", new Blob([readFileSync(image(501))], { type: "image/png" }), "image.png");
-  fd.append("prompt", "a thunderstorm over the bay " + stamp);
-  fd.append("content_warning", "flashing lights");
-  const up = await api("POST", "/api/v1/posts", { token: maker, form: fd });
+  const up = await apiUpload(maker, image(501), "a thunderstorm over the bay " + stamp,
+    { content_warning: "flashing lights" });
   ok(up.status === 201, "a post with a content warning is uploaded", JSON.stringify(up.data));
   const id = up.data.post.id;
 

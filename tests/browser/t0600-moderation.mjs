@@ -6,34 +6,9 @@
 // every moderation page (queue, users, a user, audit log, stats, classifier)
 // and the author's pages (decisions, settings, export, delete); the export
 // page turns into a download link by itself; screenshots of each.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { a11y, base, finish, launch, mkimage, ok, shot, watchErrors } from "./lib.mjs";
+import { a11y, api, apiUpload, apiUser, base, finish, image, launch, ok, shot, watchErrors }
+  from "./lib.mjs";
 
-const work = mkdtempSync(join(tmpdir(), "imagier-mod-"));
-async function api(method, path, { token, json, form } = {}) {
-  const headers = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let body;
-  if (json) {
-    headers["Content-Type"] = "application/json";
-    body = JSON.stringify(json);
-  }
-  if (form) body = form;
-  const r = await fetch(base + path, { method, headers, body });
-  const text = await r.text();
-  let data = null;
-  try { data = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: r.status, data };
-}
-async function apiUser(name) {
-  const password = "correct horse " + name;
-  await api("POST", "/api/v1/accounts", { json: { username: name, password } });
-  const s = await api("POST", "/api/v1/sessions", { json: { username: name, password } });
-  return s.data && s.data.token;
-}
 async function login(page, user, password) {
   await page.goto(base + "/login");
   await page.fill("#username", user);
@@ -45,12 +20,7 @@ const stamp = Date.now().toString(36);
 const authorName = "mda" + stamp;
 const author = await apiUser(authorName);
 const reporter = await apiUser("mdr" + stamp);
-const file = join(work, "img.png");
-execFileSync(mkimage, ["png", "320", "240", file, "4242"]);
-const fd = new FormData();
-fd.append("image", new Blob([readFileSync(file)], { type: "image/png" }), "image.png");
-fd.append("prompt", "a lighthouse the reporter dislikes");
-const post = (await api("POST", "/api/v1/posts", { token: author, form: fd })).data.post.id;
+const post = (await apiUpload(author, image(4242), "a lighthouse the reporter dislikes")).data.post.id;
 const rep = await api("POST", "/api/v1/reports",
   { token: reporter, json: { target_type: "post", target_id: post, reason: "spam", note: "looks like an ad" } });
 ok(rep.status === 201, "the post is reported");
