@@ -120,6 +120,26 @@ api() {
 		req "$method" "$path" -H "Authorization: Bearer $TOKEN"
 	fi
 }
+# call METHOD PATH TOKEN [JSON]: api as the holder of TOKEN.
+call() {
+	if [[ -n "${4:-}" ]]; then
+		req "$1" "$2" -H "Authorization: Bearer $3" -H 'Content-Type: application/json' --data "$4"
+	else
+		req "$1" "$2" -H "Authorization: Bearer $3"
+	fi
+}
+# feed_has TOKEN QUERY POST: "yes" if POST is on the first page of
+# /api/v1/feed?QUERY as the holder of TOKEN, else "no".
+feed_has() {
+	req GET "/api/v1/feed?$2" -H "Authorization: Bearer $1"
+	[[ "$(json "[.items[].id] | index($3)")" != null ]] && echo yes || echo no
+}
+# admin_token: log in as admin (IMAGIER_ADMIN_PASSWORD) and print the token.
+admin_token() {
+	req POST /api/v1/sessions -H 'Content-Type: application/json' \
+		--data "{\"username\":\"admin\",\"password\":\"$IMAGIER_ADMIN_PASSWORD\"}"
+	json .token
+}
 # login_jar NAME JAR: log in NAME (password as new_user makes it) into the
 # cookie file JAR; sets JAR_CSRF (the session's CSRF token for forms).
 login_jar() {

@@ -20,9 +20,7 @@ is "$STATUS" 403 "... nor change it"
 req GET /admin/filters -H "Authorization: Bearer $TOKEN"
 is "$STATUS" 403 "... nor open the page"
 
-req POST /api/v1/sessions -H 'Content-Type: application/json' \
-	--data "{\"username\":\"admin\",\"password\":\"$IMAGIER_ADMIN_PASSWORD\"}"
-admin=$(json .token)
+admin=$(admin_token)
 filters GET -H "Authorization: Bearer $admin"
 is "$STATUS" 200 "the admin reads the list"
 

@@ -63,9 +63,7 @@ req GET /api/v1/admin/queue -H "Authorization: Bearer $r1"
 is "$STATUS" 403 "the queue, a plain user: 403"
 req GET /admin -H "Authorization: Bearer $r1"
 is "$STATUS" 403 "the queue page, a plain user: 403"
-req POST /api/v1/sessions -H 'Content-Type: application/json' \
-	--data "{\"username\":\"admin\",\"password\":\"$IMAGIER_ADMIN_PASSWORD\"}"
-admin=$(json .token)
+admin=$(admin_token)
 req GET /api/v1/admin/queue -H "Authorization: Bearer $admin"
 is "$STATUS" 200 "the admin reads the queue"
 item=".items[] | select(.target_type == \"post\" and .target_id == $post)"

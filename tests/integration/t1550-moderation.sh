@@ -6,27 +6,13 @@
 source "$(dirname "$0")/lib.sh"
 seed=$((RANDOM * 7 + 100000)) # fresh pictures on every run: removing one blocks its hash
 
-# api METHOD PATH TOKEN [JSON]
-call() {
-	if [[ -n "${4:-}" ]]; then
-		req "$1" "$2" -H "Authorization: Bearer $3" -H 'Content-Type: application/json' --data "$4"
-	else
-		req "$1" "$2" -H "Authorization: Bearer $3"
-	fi
-}
 act() { # act TOKEN TYPE ID ACTION REASON [extra json]
 	call POST /api/v1/admin/actions "$1" \
 		"{\"target_type\":\"$2\",\"target_id\":$3,\"action\":\"$4\",\"reason\":\"$5\"${6:+,$6}}"
 }
-in_latest() { # in_latest TOKEN POST: yes or no
-	req GET "/api/v1/feed?kind=latest" -H "Authorization: Bearer $1"
-	[[ "$(json "[.items[].id] | index($2)")" != null ]] && echo yes || echo no
-}
 anon_status() { http_code "/api/v1/posts/$1?v=$RANDOM$RANDOM"; }
 
-req POST /api/v1/sessions -H 'Content-Type: application/json' \
-	--data "{\"username\":\"admin\",\"password\":\"$IMAGIER_ADMIN_PASSWORD\"}"
-admin=$(json .token)
+admin=$(admin_token)
 
 author_name="$(uniq_name author)"
 new_user "$author_name"
@@ -88,7 +74,7 @@ is "$STATUS" 400 "hiding a person (not content): 400"
 act "$mod" user "$(sql "SELECT id FROM users WHERE username = 'admin'")" suspend "x" '"duration":"1h"'
 is "$STATUS" 403 "a moderator cannot act on an admin"
 is "$(sql "SELECT COUNT(*) FROM mod_actions")" "$actions_before" "no refused action was logged"
-is "$(in_latest "$viewer" "$post")" yes "the post is in the feed before"
+is "$(feed_has "$viewer" kind=latest "$post")" yes "the post is in the feed before"
 
 # --- hide -------------------------------------------------------------------------------
 act "$mod" post "$post" hide "Looks like spam to us"
@@ -96,7 +82,7 @@ is "$STATUS" 200 "the moderator hides the post"
 hide_id=$(json .action.id)
 is "$(json .action.subject)" "$author_name" "... about its author"
 is "$(sql "SELECT mod_state FROM posts WHERE id = $post")" hidden "... stored"
-is "$(in_latest "$viewer" "$post")" no "a hidden post leaves other people's feeds"
+is "$(feed_has "$viewer" kind=latest "$post")" no "a hidden post leaves other people's feeds"
 is "$(anon_status "$post")" 404 "anonymous visitors get 404"
 call GET "/api/v1/posts/$post" "$viewer"
 is "$STATUS" 404 "other people get 404"
@@ -126,14 +112,14 @@ call GET /api/v1/me/actions "$author"
 hide_appealable=$(json "[.items[] | select(.id == $hide_id)][0].can_appeal")
 act "$mod" post "$post" restore "On a second look it is fine"
 is "$STATUS" 200 "restore"
-is "$(in_latest "$viewer" "$post")" yes "a restored post is back in the feed"
+is "$(feed_has "$viewer" kind=latest "$post")" yes "a restored post is back in the feed"
 
 # --- remove and appeal ---------------------------------------------------------------
 act "$mod" post "$post" remove "Spam"
 is "$STATUS" 200 "remove"
 remove_id=$(json .action.id)
 is "$(anon_status "$post")" 410 "a removed post: 410 for visitors"
-is "$(in_latest "$viewer" "$post")" no "... and gone from feeds"
+is "$(feed_has "$viewer" kind=latest "$post")" no "... and gone from feeds"
 call GET /api/v1/me/actions "$author"
 is "$(json "[.items[] | select(.id == $remove_id)][0].can_appeal")" true "the author can appeal the removal"
 call POST /api/v1/appeals "$viewer" "{\"action_id\":$remove_id,\"note\":\"not mine but\"}"
@@ -244,7 +230,7 @@ call PUT "/api/v1/posts/$vpost/like" "$author"
 is "$STATUS" 200 "the person can like again"
 
 # --- ban -------------------------------------------------------------------------------
-is "$(in_latest "$viewer" "$post2")" yes "the author's posts are in feeds before the ban"
+is "$(feed_has "$viewer" kind=latest "$post2")" yes "the author's posts are in feeds before the ban"
 act "$mod" user "$author_id" ban "Spam account"
 is "$STATUS" 200 "ban"
 call GET /api/v1/me "$author"
@@ -257,7 +243,7 @@ like "$(json .error.message)" "Spam account" "... and is told why"
 req POST /api/v1/sessions -H 'Content-Type: application/json' \
 	--data "{\"username\":\"$author_name\",\"password\":\"wrong\"}"
 is "$STATUS" 401 "a wrong password does not learn of the ban"
-is "$(in_latest "$viewer" "$post2")" no "a banned person's posts leave the feeds"
+is "$(feed_has "$viewer" kind=latest "$post2")" no "a banned person's posts leave the feeds"
 is "$(anon_status "$post2")" 410 "... and their pages"
 call GET "/api/v1/admin/users?status=banned&q=$author_name" "$mod"
 is "$(json '.users[0].username')" "$author_name" "the users list finds the banned person"
@@ -272,7 +258,7 @@ req POST /api/v1/sessions -H 'Content-Type: application/json' \
 	--data "{\"username\":\"$author_name\",\"password\":\"correct horse $author_name\"}"
 is "$STATUS" 200 "the person can log in again"
 author=$(json .token)
-is "$(in_latest "$viewer" "$post2")" yes "... and their posts are back"
+is "$(feed_has "$viewer" kind=latest "$post2")" yes "... and their posts are back"
 
 # --- bulk ------------------------------------------------------------------------------
 TOKEN=$viewer

@@ -4,10 +4,6 @@
 # muter's notifications, for that person only; unmuting brings them back.
 source "$(dirname "$0")/lib.sh"
 
-feed_has() { # feed_has TOKEN QUERY POST: "yes" or "no"
-	req GET "/api/v1/feed?$2" -H "Authorization: Bearer $1"
-	[[ "$(json "[.items[].id] | index($3)")" != null ]] && echo yes || echo no
-}
 
 tag="mutetag$RANDOM"
 new_user "$(uniq_name loud)"

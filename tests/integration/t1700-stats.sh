@@ -51,9 +51,7 @@ req GET /admin/stats/posts.png -H "Authorization: Bearer $plain"
 is "$STATUS" 403 "a chart, a plain user: 403"
 unlike "$(header content-type)" "image/png" "... and no image"
 
-req POST /api/v1/sessions -H 'Content-Type: application/json' \
-	--data "{\"username\":\"admin\",\"password\":\"$IMAGIER_ADMIN_PASSWORD\"}"
-admin=$(json .token)
+admin=$(admin_token)
 
 # --- the JSON face ---------------------------------------------------------------
 req GET "/api/v1/admin/stats?fresh=1" -H "Authorization: Bearer $admin"

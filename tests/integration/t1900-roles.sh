@@ -37,9 +37,7 @@ other=$TOKEN
 mod_name="$(uniq_name moder)"
 account "$mod_name" moderator
 mod=$TOKEN
-req POST /api/v1/sessions -H 'Content-Type: application/json' \
-	--data "{\"username\":\"admin\",\"password\":\"$IMAGIER_ADMIN_PASSWORD\"}"
-admin=$(json .token)
+admin=$(admin_token)
 ok "$([[ ${#owner} -gt 20 && ${#other} -gt 20 && ${#mod} -gt 20 && ${#admin} -gt 20 ]]; echo $?)" \
 	"four sessions: owner, other, moderator, admin"
 is "$(sql "SELECT role FROM users WHERE username = '$mod_name'")" moderator "the moderator is one"
@@ -82,8 +80,8 @@ fill() {
 	printf '%s\n' "$p"
 }
 is_api() { [[ $1 == /api/* || $2 == *R_API* ]]; }
-# call METHOD PATH API [curl args]: a request with an empty body of the right kind.
-call() {
+# probe METHOD PATH API [curl args]: a request with an empty body of the right kind.
+probe() {
 	local method=$1 path=$2 api=$3
 	shift 3
 	if [[ $method == GET ]]; then
@@ -110,24 +108,24 @@ for line in "${ROUTE_LINES[@]}"; do
 	path="$(fill "$pattern")"
 	api=0
 	is_api "$pattern" "$flags" && api=1
-	call "$method" "$path" "$api"
+	probe "$method" "$path" "$api"
 	if ((api)); then
 		is "$STATUS" 401 "$method $pattern, anonymous: 401"
 	else
 		like "$STATUS $(header location)" "^303 /login" "$method $pattern, anonymous: 303 to /login"
 	fi
-	call "$method" "$path" "$api" -H "Authorization: Bearer $other"
+	probe "$method" "$path" "$api" -H "Authorization: Bearer $other"
 	if ((api)); then
 		is "$STATUS $(json .error.code)" "403 forbidden" "$method $pattern, a plain user: 403 forbidden"
 	else
 		is "$STATUS" 403 "$method $pattern, a plain user: 403"
 	fi
 	if [[ $flags == *R_ADMIN* ]]; then
-		call "$method" "$path" "$api" -H "Authorization: Bearer $mod"
+		probe "$method" "$path" "$api" -H "Authorization: Bearer $mod"
 		is "$STATUS" 403 "$method $pattern, a moderator: 403 (admins only)"
 	elif [[ $method == GET ]]; then
 		for who in mod admin; do
-			call GET "$path" "$api" -H "Authorization: Bearer ${!who}"
+			probe GET "$path" "$api" -H "Authorization: Bearer ${!who}"
 			if [[ $STATUS == 501 ]]; then
 				skip "$method $pattern as $who" "not implemented yet (501)"
 			else

@@ -7,13 +7,6 @@
 # back; a decision taken back the other way is unlearned first.
 source "$(dirname "$0")/lib.sh"
 
-call() { # call METHOD PATH TOKEN [JSON]
-	if [[ -n "${4:-}" ]]; then
-		req "$1" "$2" -H "Authorization: Bearer $3" -H 'Content-Type: application/json' --data "$4"
-	else
-		req "$1" "$2" -H "Authorization: Bearer $3"
-	fi
-}
 act() { # act TYPE ID ACTION: as the admin
 	call POST /api/v1/admin/actions "$admin" \
 		"{\"target_type\":\"$1\",\"target_id\":$2,\"action\":\"$3\",\"reason\":\"test decision\"}"
@@ -29,9 +22,7 @@ decisions() {
 	DECISIONS=$(json '.decisions.bad + .decisions.good + .heldout')
 }
 
-req POST /api/v1/sessions -H 'Content-Type: application/json' \
-	--data "{\"username\":\"admin\",\"password\":\"$IMAGIER_ADMIN_PASSWORD\"}"
-admin=$(json .token)
+admin=$(admin_token)
 
 new_user "$(uniq_name host)"
 host=$TOKEN

@@ -19,9 +19,7 @@ orig="$TMP/orig.png"
 "$MKIMAGE" resize "$orig" png 300 225 "$TMP/mid.png"
 "$MKIMAGE" mosaic jpeg 480 360 "$TMP/unrelated.jpg" "$other"
 
-req POST /api/v1/sessions -H 'Content-Type: application/json' \
-	--data "{\"username\":\"admin\",\"password\":\"$IMAGIER_ADMIN_PASSWORD\"}"
-admin=$(json .token)
+admin=$(admin_token)
 act() { # act JSON: POST /api/v1/admin/actions as the admin
 	req POST /api/v1/admin/actions -H "Authorization: Bearer $admin" \
 		-H 'Content-Type: application/json' --data "$1"

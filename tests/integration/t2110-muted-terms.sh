@@ -7,19 +7,6 @@
 # terms, a bad tag or choice is 400 and nothing is written.
 source "$(dirname "$0")/lib.sh"
 
-feed_has() { # feed_has TOKEN QUERY POST: "yes" or "no"
-	req GET "/api/v1/feed?$2" -H "Authorization: Bearer $1"
-	[[ "$(json "[.items[].id] | index($3)")" != null ]] && echo yes || echo no
-}
-as() { # as TOKEN METHOD PATH [JSON]
-	local tok=$1 method=$2 path=$3
-	if (($# > 3)); then
-		req "$method" "$path" -H "Authorization: Bearer $tok" \
-			-H 'Content-Type: application/json' --data "$4"
-	else
-		req "$method" "$path" -H "Authorization: Bearer $tok"
-	fi
-}
 
 # Letters only: text folding reads digits as look-alike letters.
 n="$(tr -dc a-z </dev/urandom | head -c 8)"
@@ -48,16 +35,16 @@ upload "$(image png 80 80 87)" "my own $word, which I still see"
 p_own=$(json .post.id)
 new_user "$(uniq_name other)"
 other=$TOKEN
-as "$muter" PUT "/api/v1/users/$poster_name/follow"
+call PUT "/api/v1/users/$poster_name/follow" "$muter"
 
-as "$muter" GET /api/v1/me/filters
+call GET /api/v1/me/filters "$muter"
 is "$STATUS" 200 "GET /api/v1/me/filters answers 200"
 is "$(jsonc '[.muted_words, .muted_tags, .muted_users, .blocked_users, .content_warnings]')" \
 	'[[],[],[],[],"blur"]' "... empty lists and blur at first"
 req GET /api/v1/me/filters
 is "$STATUS" 401 "... and 401 anonymously"
 
-as "$muter" PUT /api/v1/me/filters \
+call PUT /api/v1/me/filters "$muter" \
 	"{\"muted_words\":[\"  ${word^} \",\"\",\"creme brulee$n\",\"${word}\"],\"muted_tags\":[\"#${tag^^}\"]}"
 is "$STATUS" 200 "PUT /api/v1/me/filters answers 200"
 is "$(jsonc .muted_words)" "[\"$word\",\"creme brulee$n\"]" "... words trimmed, lower-cased, blank and repeated ones dropped"
@@ -70,58 +57,58 @@ done
 is "$(feed_has "$muter" kind=latest "$p_caption")" no "a muted word in the caption hides the post"
 is "$(feed_has "$muter" kind=latest "$p_accent")" no "a muted phrase matches without accents or case"
 is "$(feed_has "$muter" kind=following "$p_tag")" no "a muted tag hides the post (following)"
-as "$muter" GET "/api/v1/tags/$tag/posts"
+call GET "/api/v1/tags/$tag/posts" "$muter"
 is "$(json "[.items[].id] | index($p_tag)")" null "... and from the tag's own feed"
 is "$(feed_has "$muter" kind=latest "$p_part")" yes "only whole words: \"${word}ology\" stays"
 is "$(feed_has "$muter" kind=latest "$p_clean")" yes "a post with another tag stays"
 is "$(feed_has "$muter" kind=latest "$p_own")" yes "the muter's own post stays"
 is "$(feed_has "$other" kind=latest "$p_word")" yes "someone else still sees the posts"
-as "$other" GET "/api/v1/tags/$tag/posts"
+call GET "/api/v1/tags/$tag/posts" "$other"
 is "$(json "[.items[].id] | index($p_tag) != null")" true "... the tagged one too"
 
 # Notifications: a comment with a muted word is left out (and not counted).
-as "$poster" POST "/api/v1/posts/$p_own/comments" "{\"text\":\"I found an ${word^^} in my shoe\"}"
-as "$poster" POST "/api/v1/posts/$p_own/comments" '{"text":"lovely picture"}'
-as "$muter" GET /api/v1/notifications
+call POST "/api/v1/posts/$p_own/comments" "$poster" "{\"text\":\"I found an ${word^^} in my shoe\"}"
+call POST "/api/v1/posts/$p_own/comments" "$poster" '{"text":"lovely picture"}'
+call GET /api/v1/notifications "$muter"
 is "$(json '[.items[] | select(.kind == "comment") | .comment] | join("|")')" "lovely picture" \
 	"a comment with a muted word leaves the notifications"
 is "$(json .unread)" 1 "... and the unread count"
-as "$other" POST "/api/v1/posts/$p_own/comments" "{\"text\":\"$word\"}"
-as "$muter" GET /api/v1/notifications
+call POST "/api/v1/posts/$p_own/comments" "$other" "{\"text\":\"$word\"}"
+call GET /api/v1/notifications "$muter"
 is "$(json '[.items[] | select(.kind == "comment")] | length')" 1 "... whoever wrote it"
 
 # Validation: nothing is written on a 400.
 long="$(head -c 41 /dev/zero | tr '\0' 'a')"
-as "$muter" PUT /api/v1/me/filters "{\"muted_words\":[\"ok\",\"$long\"],\"content_warnings\":\"hide\"}"
+call PUT /api/v1/me/filters "$muter" "{\"muted_words\":[\"ok\",\"$long\"],\"content_warnings\":\"hide\"}"
 is "$STATUS/$(json .error.code)" 400/bad_term "a term of 41 characters: 400"
 like "$(json .error.message)" "longer than 40" "... says why"
 forty="$(head -c 40 /dev/zero | tr '\0' 'b')"
 many="$(for i in $(seq 1 101); do printf '"w%d",' "$i"; done)"
-as "$muter" PUT /api/v1/me/filters "{\"muted_words\":[${many%,}]}"
+call PUT /api/v1/me/filters "$muter" "{\"muted_words\":[${many%,}]}"
 is "$STATUS/$(json .error.code)" 400/too_many_terms "101 words: 400"
 words60="$(for i in $(seq 1 60); do printf '"w%d",' "$i"; done)"
 tags50="$(for i in $(seq 1 50); do printf '"t%d",' "$i"; done)"
-as "$muter" PUT /api/v1/me/filters "{\"muted_words\":[${words60%,}],\"muted_tags\":[${tags50%,}]}"
+call PUT /api/v1/me/filters "$muter" "{\"muted_words\":[${words60%,}],\"muted_tags\":[${tags50%,}]}"
 is "$STATUS/$(json .error.code)" 400/too_many_terms "60 words and 50 tags (110 in all): 400"
 tags99="$(for i in $(seq 1 99); do printf '"t%d",' "$i"; done)"
-as "$muter" PUT /api/v1/me/filters "{\"muted_tags\":[${tags99%,}],\"content_warnings\":\"hide\"}"
+call PUT /api/v1/me/filters "$muter" "{\"muted_tags\":[${tags99%,}],\"content_warnings\":\"hide\"}"
 is "$STATUS/$(json .error.code)" 400/too_many_terms "99 tags with the 2 words muted already (101 in all): 400"
-as "$muter" PUT /api/v1/me/filters '{"muted_tags":["two words"]}'
+call PUT /api/v1/me/filters "$muter" '{"muted_tags":["two words"]}'
 is "$STATUS/$(json .error.code)" 400/bad_term "a tag of two words: 400"
-as "$muter" PUT /api/v1/me/filters '{"muted_words":["!!!"]}'
+call PUT /api/v1/me/filters "$muter" '{"muted_words":["!!!"]}'
 is "$STATUS/$(json .error.code)" 400/bad_term "a word without letters: 400"
-as "$muter" PUT /api/v1/me/filters '{"muted_words":"spiders"}'
+call PUT /api/v1/me/filters "$muter" '{"muted_words":"spiders"}'
 is "$STATUS/$(json .error.code)" 400/bad_list "a string instead of a list: 400"
-as "$muter" PUT /api/v1/me/filters '{"muted_words":[42]}'
+call PUT /api/v1/me/filters "$muter" '{"muted_words":[42]}'
 is "$STATUS" 400 "a number in the list: 400"
-as "$muter" PUT /api/v1/me/filters '{"content_warnings":"sometimes"}'
+call PUT /api/v1/me/filters "$muter" '{"content_warnings":"sometimes"}'
 is "$STATUS/$(json .error.code)" 400/bad_content_warnings "an unknown content-warning choice: 400"
-as "$muter" PUT /api/v1/me/filters '{}'
+call PUT /api/v1/me/filters "$muter" '{}'
 is "$STATUS/$(json .error.code)" 400/nothing_to_change "nothing to change: 400"
-as "$muter" GET /api/v1/me/filters
+call GET /api/v1/me/filters "$muter"
 is "$(jsonc '[.muted_words, .muted_tags, .content_warnings]')" \
 	"[[\"$word\",\"creme brulee$n\"],[\"$tag\"],\"blur\"]" "the refused requests wrote nothing"
-as "$muter" PUT /api/v1/me/filters "{\"muted_words\":[\"$forty\"]}"
+call PUT /api/v1/me/filters "$muter" "{\"muted_words\":[\"$forty\"]}"
 is "$STATUS" 200 "a term of exactly 40 characters is fine"
 
 # The settings page: textareas, one term a line.
@@ -138,7 +125,7 @@ req POST /settings/filters -b "$jar" --data-urlencode "csrf=$JAR_CSRF" \
 	--data-urlencode $'muted_words=Spider\r\n\r\nwasp' --data-urlencode $'muted_tags=#bugs\nmoths' \
 	--data-urlencode "content_warnings=show"
 is "$STATUS $(header location)" "303 /settings/filters" "saving the form answers 303"
-as "$muter" GET /api/v1/me/filters
+call GET /api/v1/me/filters "$muter"
 is "$(jsonc '[.muted_words, .muted_tags, .content_warnings]')" '[["spider","wasp"],["bugs","moths"],"show"]' \
 	"... and replaced the lists, one term a line"
 req POST /settings/filters -b "$jar" --data-urlencode "csrf=$JAR_CSRF" \
@@ -147,10 +134,10 @@ req POST /settings/filters -b "$jar" --data-urlencode "csrf=$JAR_CSRF" \
 is "$STATUS" 400 "a refused form: 400"
 like "$BODY" 'role="alert">Muted word 1 is longer than 40' "... shown again with the reason"
 like "$BODY" ">$long</textarea>" "... and what was typed"
-as "$muter" GET /api/v1/me/filters
+call GET /api/v1/me/filters "$muter"
 is "$(jsonc '[.muted_words, .content_warnings]')" '[["spider","wasp"],"show"]' "... and nothing written"
 
 # Unmuting brings the posts back.
-as "$muter" PUT /api/v1/me/filters '{"muted_words":[],"muted_tags":[]}'
+call PUT /api/v1/me/filters "$muter" '{"muted_words":[],"muted_tags":[]}'
 is "$(feed_has "$muter" kind=latest "$p_tag")" yes "lists emptied: the posts are back"
 done_testing

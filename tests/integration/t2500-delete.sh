@@ -9,16 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 seed=$((RANDOM * 7 + 100000)) # fresh pictures on every run: removing one blocks its hash
 
-call() {
-	if [[ -n "${4:-}" ]]; then
-		req "$1" "$2" -H "Authorization: Bearer $3" -H 'Content-Type: application/json' --data "$4"
-	else
-		req "$1" "$2" -H "Authorization: Bearer $3"
-	fi
-}
-req POST /api/v1/sessions -H 'Content-Type: application/json' \
-	--data "{\"username\":\"admin\",\"password\":\"$IMAGIER_ADMIN_PASSWORD\"}"
-admin=$(json .token)
+admin=$(admin_token)
 
 tag="deltag$RANDOM$RANDOM"
 x_name="$(uniq_name leaver)"

@@ -8,13 +8,6 @@
 source "$(dirname "$0")/lib.sh"
 seed=$((RANDOM * 7 + 300000))
 
-call() {
-	if [[ -n "${4:-}" ]]; then
-		req "$1" "$2" -H "Authorization: Bearer $3" -H 'Content-Type: application/json' --data "$4"
-	else
-		req "$1" "$2" -H "Authorization: Bearer $3"
-	fi
-}
 done_export() { # done_export TOKEN ID: the job left queued/running
 	req GET "/api/v1/me/export/$2" -H "Authorization: Bearer $1"
 	[[ "$(json .export.state)" == done || "$(json .export.state)" == failed ]]
