@@ -3,6 +3,7 @@
  * through a temp name or appended line by line, and their removal when the
  * run fails (dataset_int.h). */
 #include "dataset_int.h"
+#include "fileio.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -59,29 +60,15 @@ static int hook(struct run *x)
 
 int dataset_write_all(struct run *x, int fd, const void *data, size_t n, const char *path)
 {
-	const char *p = data;
-	while (n) {
-		ssize_t w = hook(x) ? -1 : write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return dataset_fail(x, "cannot write", path, w < 0 ? errno : EIO);
-		p += w;
-		n -= (size_t)w;
-	}
+	if (hook(x) || fd_write_all(fd, data, n))
+		return dataset_fail(x, "cannot write", path, errno);
 	return 0;
 }
 
 int dataset_fsync_dir(struct run *x, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) != 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return dataset_fail(x, "cannot sync", path, e);
-	}
-	close(fd);
+	if (dir_fsync(path))
+		return dataset_fail(x, "cannot sync", path, errno);
 	return 0;
 }
 

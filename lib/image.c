@@ -1,5 +1,6 @@
 /* image.c - decode an upload with libgd, re-encode its derived sizes, store them by content. */
 #include "image.h"
+#include "fileio.h"
 #include "imgsniff.h"
 #include "label.h"
 #include "phash.h"
@@ -226,55 +227,15 @@ static int blur(gdImagePtr im, struct image_stored *out)
 
 /* ---- files ---- */
 
-static int fsync_dir(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int r = fsync(fd);
-	close(fd);
-	return r;
-}
-
 /* mkdir path if missing (then fsync its parent so the entry is durable). */
 static int mkdir_synced(const char *path, const char *parent)
 {
 	struct stat st;
 	if (mkdir(path, 0755) == 0)
-		return fsync_dir(parent);
+		return dir_fsync(parent);
 	if (errno != EEXIST)
 		return -1;
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
-}
-
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Write p[0..n) to a temp file in dir, fsynced; its name goes to tmp. */
-static int write_temp(const char *dir, const unsigned char *p, size_t n, char *tmp, size_t tmplen)
-{
-	if (!fmt_ok(snprintf(tmp, tmplen, "%s/.tmp-XXXXXX", dir), tmplen))
-		return -1;
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int ok = fchmod(fd, 0644) == 0 && write_all(fd, p, n) == 0 && fsync(fd) == 0;
-	if (close(fd) != 0)
-		ok = 0;
-	if (!ok)
-		unlink(tmp);
-	return ok ? 0 : -1;
 }
 
 /* Move the temp file to final unless final exists. *created says if we did. */
@@ -322,9 +283,9 @@ static int store_bytes(const char *media_dir, const unsigned char *p, size_t n, 
 		return -1;
 	if (stat(final, &st) == 0)
 		return 0; /* the same bytes are stored already */
-	if (write_temp(d2, p, n, tmp, sizeof(tmp)) < 0 || publish(tmp, final, created) < 0)
+	if (file_write_temp(d2, p, n, tmp, sizeof(tmp)) < 0 || publish(tmp, final, created) < 0)
 		return -1;
-	return *created ? fsync_dir(d2) : 0;
+	return *created ? dir_fsync(d2) : 0;
 }
 
 /* ---- the pipeline ---- */

@@ -1,5 +1,6 @@
 /* provenance.c - every served image file says it is AI-generated: the label, and XMP in place. */
 #include "provenance.h"
+#include "fileio.h"
 #include "config.h"
 #include "db.h"
 #include "image.h"
@@ -68,55 +69,17 @@ static int open_locked(const char *path, struct stat *st)
 	return -1;
 }
 
-static int read_all(int fd, unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t r = read(fd, p, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Replace path by p[0..n) through a fsynced temp file in dir. */
 static int replace_file(const char *dir, const char *path, const unsigned char *p, size_t n)
 {
 	char tmp[PATH_MAX];
-	if (!fmt_ok(snprintf(tmp, sizeof(tmp), "%s/.tmp-XXXXXX", dir), sizeof(tmp)))
+	if (file_write_temp(dir, p, n, tmp, sizeof(tmp)) != 0)
 		return -1;
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int ok = fchmod(fd, 0644) == 0 && write_all(fd, p, n) == 0 && fsync(fd) == 0;
-	if (close(fd) != 0)
-		ok = 0;
-	if (!ok || rename(tmp, path) != 0) {
+	if (rename(tmp, path) != 0) {
 		unlink(tmp);
 		return -1;
 	}
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	dir_fsync(dir);
 	return 0;
 }
 
@@ -168,7 +131,7 @@ int provenance_stamp_file(const char *media_dir, const char *rel, const struct x
 		goto done;
 	}
 	p = xmalloc((size_t)st.st_size);
-	if (read_all(fd, p, (size_t)st.st_size) != 0) {
+	if (fd_read_all(fd, p, (size_t)st.st_size) != 0) {
 		log_error("provenance: %s: cannot read: %s", rel, strerror(errno));
 		goto done;
 	}

@@ -1,5 +1,6 @@
 /* tar.c - a minimal ustar writer (see tar.h). */
 #include "tar.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,19 +20,11 @@ void tar_init(struct tarw *t, int fd)
 
 static int put(struct tarw *t, const void *p, size_t n)
 {
-	const char *s = p;
-	while (n) {
-		ssize_t w = write(t->fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			t->err = w < 0 ? errno : EIO;
-			return -1;
-		}
-		s += w;
-		n -= (size_t)w;
-		t->written += (uint64_t)w;
+	if (fd_write_all(t->fd, p, n)) {
+		t->err = errno;
+		return -1;
 	}
+	t->written += n;
 	return 0;
 }
 
