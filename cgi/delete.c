@@ -110,7 +110,7 @@ struct leftovers {
 	struct db_res posts;	/* ids */
 	struct db_res files;	/* media paths of images nobody else uses */
 	struct db_res exports;	/* export archive names */
-	const char **prefixes;	/* cache keys that start with these are theirs */
+	const char **prefixes;	/* their sessions' cached pages and their posts' keys */
 	size_t nprefixes;
 };
 
@@ -238,23 +238,24 @@ static void erase_files_and_cache(struct ctx *c, struct leftovers *lo)
 			log_error("delete: cannot remove %s: %s", path, strerror(errno));
 		unlink(arena_printf(c->a, "%s.part", path)); /* one being made now */
 	}
-	/* Cached copies: sessions and pages (by the session's hash), their posts,
-	 * every per-person key; then nothing old is reachable anyway. */
-	size_t np = lo->sessions.nrows * 2 + lo->posts.nrows + 1;
-	lo->prefixes = arena_alloc(c->a, np * sizeof(*lo->prefixes));
+	/* Cached copies: the sessions and the posts are deleted by name (in
+	 * case the listing fails: a server down); the pages cached per session
+	 * (by the session's hash) and every key of the person are found by
+	 * listing the keys (cache_purge). */
+	lo->prefixes =
+	    arena_alloc(c->a, (lo->sessions.nrows + lo->posts.nrows + 1) * sizeof(*lo->prefixes));
 	lo->nprefixes = 0;
 	for (size_t i = 0; i < lo->sessions.nrows; i++) {
 		const char *h = db_str(&lo->sessions, i, 0);
-		lo->prefixes[lo->nprefixes++] = arena_printf(c->a, "imagier:sess:%s", h);
-		lo->prefixes[lo->nprefixes++] = arena_printf(c->a, "imagier:page:%s", h);
+		cache_delete(c->app->cache, session_key_of_hash(c->a, h));
+		lo->prefixes[lo->nprefixes++] = page_keys_of_hash(c->a, h);
 	}
-	for (size_t i = 0; i < lo->posts.nrows; i++)
-		lo->prefixes[lo->nprefixes++] =
-		    arena_printf(c->a, "imagier:post:%lld", (long long)db_int(&lo->posts, i, 0));
-	/* The listing may fail (a server down): delete what we can name. */
-	for (size_t i = 0; i < lo->nprefixes; i++)
-		if (strncmp(lo->prefixes[i], "imagier:page:", 13))
-			cache_delete(c->app->cache, lo->prefixes[i]);
+	/* (listed too: a page hydrated meanwhile may have cached "gone" there) */
+	for (size_t i = 0; i < lo->posts.nrows; i++) {
+		char *key = feed_post_key(c->a, db_int(&lo->posts, i, 0));
+		cache_delete(c->app->cache, key);
+		lo->prefixes[lo->nprefixes++] = key;
+	}
 	long n = cache_purge(c->app->cache, key_is_theirs, lo);
 	cache_bump(c->app->cache, FEED_VERSION_KEY);
 	log_info("account %lld deleted: %zu files, %ld cached keys", (long long)lo->user,

@@ -230,6 +230,24 @@ static void allow_header(struct ctx *c, const char *path)
 
 /* ---- session and CSRF -------------------------------------------------- */
 
+#define SESS_KEY_PREFIX "imagier:sess:"
+#define PAGE_KEY_PREFIX "imagier:page:"
+
+char *session_key_of_hash(struct arena *a, const char *hex)
+{
+	return arena_printf(a, SESS_KEY_PREFIX "%s", hex);
+}
+
+char *page_keys_of_hash(struct arena *a, const char *hex)
+{
+	return arena_printf(a, PAGE_KEY_PREFIX "%s:", hex);
+}
+
+char *user_version_key(struct arena *a, int64_t user_id)
+{
+	return arena_printf(a, "imagier:v:user:%lld", (long long)user_id);
+}
+
 /* memcached key of a session: never the token, only its hash. */
 char *session_cache_key(struct arena *a, const char *token)
 {
@@ -237,7 +255,24 @@ char *session_cache_key(struct arena *a, const char *token)
 	char hex[2 * AUTH_HASH_LEN + 1];
 	auth_token_hash(token, h);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-	return arena_printf(a, "imagier:sess:%s", hex);
+	return session_key_of_hash(a, hex);
+}
+
+/* The live session of token from the database (none when expired, or its
+ * person banned): user_id, csrf, username, role, expires_at, created_at,
+ * suspended_until (0: none). 0 (r set), or -1 when the database failed. */
+static int session_query(struct ctx *c, const char *token, struct db_res *r)
+{
+	unsigned char h[AUTH_HASH_LEN];
+	auth_token_hash(token, h);
+	return db_exec(
+		   c->app->db, c->a, r,
+		   "SELECT s.user_id, s.csrf, u.username, u.role, s.expires_at, u.created_at, "
+		   "IFNULL(u.suspended_until, 0) FROM sessions s JOIN users u ON u.id = "
+		   "s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND u.banned_at IS NULL",
+		   "bi", h, sizeof(h), now_unix()) == DB_OK
+		   ? 0
+		   : -1;
 }
 
 /* A session from memcached: "uid\ncsrf\nusername\nrole\ncreated\nsuspended".
@@ -284,14 +319,8 @@ static void session_load(struct ctx *c)
 		c->session_from_cache = 1;
 		return;
 	}
-	unsigned char h[AUTH_HASH_LEN];
-	auth_token_hash(tok, h);
 	struct db_res r;
-	if (db_exec(c->app->db, c->a, &r,
-		    "SELECT s.user_id, s.csrf, u.username, u.role, s.expires_at, u.created_at, "
-		    "IFNULL(u.suspended_until, 0) FROM sessions s JOIN users u ON u.id = s.user_id "
-		    "WHERE s.token_hash = ? AND s.expires_at > ? AND u.banned_at IS NULL",
-		    "bi", h, sizeof(h), now_unix()) != DB_OK) {
+	if (session_query(c, tok, &r)) {
 		/* Unknown, not invalid: keep the cookie (an outage must not log
 		 * everybody out) and let run() answer 503 where a login counts. */
 		c->session_down = 1;
@@ -327,25 +356,19 @@ stale:
  * (the request then fails on its own queries). */
 static void session_recheck(struct ctx *c)
 {
-	unsigned char h[AUTH_HASH_LEN];
 	struct db_res r;
-	auth_token_hash(c->session_token, h);
-	if (db_exec(c->app->db, c->a, &r,
-		    "SELECT u.role, IFNULL(u.suspended_until, 0) FROM sessions s JOIN users u ON "
-		    "u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND u.banned_at "
-		    "IS NULL",
-		    "bi", h, sizeof(h), now_unix()) != DB_OK)
+	if (session_query(c, c->session_token, &r))
 		return;
-	if (!r.nrows || strcmp(db_str(&r, 0, 0), c->me->role) ||
-	    db_int(&r, 0, 1) != c->me->suspended_until)
+	if (!r.nrows || strcmp(db_str(&r, 0, 3), c->me->role) ||
+	    db_int(&r, 0, 6) != c->me->suspended_until)
 		cache_delete(c->app->cache, c->session_key); /* stale: the next load refreshes it */
 	if (!r.nrows) {
 		c->me = NULL; /* logged out, or banned, since it was cached */
 		c->csrf = NULL;
 		return;
 	}
-	c->me->role = db_str(&r, 0, 0);
-	c->me->suspended_until = db_int(&r, 0, 1);
+	c->me->role = db_str(&r, 0, 3);
+	c->me->suspended_until = db_int(&r, 0, 6);
 }
 
 /* Anonymous forms: a random cookie, and the form echoes MAC(secret, cookie). */
@@ -551,11 +574,6 @@ static int parse_body(struct ctx *c)
 
 #define PAGE_CACHE_TTL 15
 
-static char *user_version_key(struct ctx *c)
-{
-	return arena_printf(c->a, "imagier:v:user:%lld", (long long)c->me->id);
-}
-
 /* Logged-in pages of R_PCACHE routes are cached per session for a few
  * seconds, keyed by everything that changes them: the feed version (new
  * posts), the person's own version (bumped by anything they do), and their
@@ -567,7 +585,7 @@ static int page_cached(struct ctx *c)
 		return 0;
 	/* One round trip for the three parts of the key; a missing one is
 	 * made (version counters) or loaded (the unread count) the slow way. */
-	const char *keys[3] = {FEED_VERSION_KEY, user_version_key(c),
+	const char *keys[3] = {FEED_VERSION_KEY, user_version_key(c->a, c->me->id),
 			       social_unread_key(c->a, c->me->id)};
 	char *vals[3];
 	size_t lens[3];
@@ -579,7 +597,8 @@ static int page_cached(struct ctx *c)
 	if (!fv || !uv)
 		return 0;
 	c->page_key =
-	    arena_printf(c->a, "imagier:page:%s:%llu:%llu:%lld:%s?%s", c->session_key + 13,
+	    arena_printf(c->a, "%s%llu:%llu:%lld:%s?%s",
+			 page_keys_of_hash(c->a, c->session_key + strlen(SESS_KEY_PREFIX)),
 			 (unsigned long long)fv, (unsigned long long)uv, (long long)unread,
 			 c->req->path, c->req->query_string);
 	if (strlen(c->page_key) > 240) { /* memcached keys stop at 250 bytes */
@@ -734,7 +753,7 @@ void dispatch(struct app *app, struct request *req, struct response *resp, int b
 	}
 	/* Whatever a person changes, their cached pages are stale at once. */
 	if (c.me && strcmp(req->method, "GET") && strcmp(req->method, "HEAD") && resp->status < 400)
-		cache_bump(app->cache, user_version_key(&c));
+		cache_bump(app->cache, user_version_key(c.a, c.me->id));
 	cache_headers(&c);
 	if (!strcmp(req->method, "HEAD"))
 		buf_reset(&resp->body);

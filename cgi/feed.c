@@ -21,14 +21,14 @@
 #define IDS_CACHE_TTL  300
 #define TOP_CACHE_TTL  60
 
-static char *post_key(struct arena *a, int64_t id)
+char *feed_post_key(struct arena *a, int64_t id)
 {
 	return arena_printf(a, "imagier:post:%lld", (long long)id);
 }
 
 void feed_post_changed(struct ctx *c, int64_t post_id)
 {
-	cache_delete(c->app->cache, post_key(c->a, post_id));
+	cache_delete(c->app->cache, feed_post_key(c->a, post_id));
 }
 
 /* Posts for ids, from memcached where present, else one query (and then
@@ -39,7 +39,7 @@ static int hydrate(struct ctx *c, const int64_t *ids, size_t n, cJSON **posts)
 	char **vals = arena_alloc(c->a, (n + 1) * sizeof(*vals));
 	size_t *lens = arena_alloc(c->a, (n + 1) * sizeof(*lens));
 	for (size_t i = 0; i < n; i++)
-		keys[i] = post_key(c->a, ids[i]);
+		keys[i] = feed_post_key(c->a, ids[i]);
 	cache_get_multi(c->app->cache, c->a, keys, n, vals, lens);
 	int64_t *miss = arena_alloc(c->a, (n + 1) * sizeof(*miss));
 	size_t nmiss = 0;
@@ -69,11 +69,13 @@ static int hydrate(struct ctx *c, const int64_t *ids, size_t n, cJSON **posts)
 			/* Remember that it is not shown, so pages that still list it
 			 * (cached lists of ids) need no query for it; moderation and
 			 * deletion drop this key like any cached post. */
-			cache_set(c->app->cache, post_key(c->a, miss[k]), "0", 1, POST_CACHE_TTL);
+			cache_set(c->app->cache, feed_post_key(c->a, miss[k]), "0", 1,
+				  POST_CACHE_TTL);
 			continue;
 		}
 		char *s = cJSON_PrintUnformatted(loaded[k]);
-		cache_set(c->app->cache, post_key(c->a, miss[k]), s, strlen(s), POST_CACHE_TTL);
+		cache_set(c->app->cache, feed_post_key(c->a, miss[k]), s, strlen(s),
+			  POST_CACHE_TTL);
 		free(s);
 		for (; i < n; i++)
 			if (ids[i] == miss[k] && !posts[i]) {

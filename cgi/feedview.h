@@ -17,6 +17,8 @@ int feed_render_items(struct ctx *c, const struct feed_page *pg, struct cJSON *i
 /* A page of ids and reasons to / from its cached JSON text. */
 int feed_page_decode(struct ctx *c, const char *text, size_t len, struct feed_page *pg);
 void feed_page_store(struct ctx *c, const char *key, int ttl, const struct feed_page *pg);
+/* The memcached key of a post's cached JSON. */
+char *feed_post_key(struct arena *a, int64_t id);
 /* A post's counts changed: drop its cached copy. */
 void feed_post_changed(struct ctx *c, int64_t post_id);
 /* Parse ?cursor= as a post id (0 when absent). 0 or a failed status. */

@@ -32,21 +32,20 @@ enum { ON_CONTENT = 1, ON_USER = 2, ON_APPEAL = 4, ON_POST_ONLY = 8 };
 static const struct action_kind {
 	const char *name;
 	unsigned on;
-	int needs_reason;
-	int notifies; /* the person it is about is told, and may appeal */
+	int tells; /* the person it is about is told why: a reason is required */
 } kinds[] = {
-    {"dismiss", ON_CONTENT | ON_USER, 0, 0},
-    {"hide", ON_CONTENT, 1, 1},
-    {"remove", ON_CONTENT, 1, 1},
-    {"restore", ON_CONTENT, 1, 1},
-    {"label", ON_POST_ONLY, 1, 1},
-    {"warn", ON_CONTENT | ON_USER, 1, 1},
-    {"suspend", ON_CONTENT | ON_USER, 1, 1},
-    {"unsuspend", ON_CONTENT | ON_USER, 1, 1},
-    {"ban", ON_CONTENT | ON_USER, 1, 1},
-    {"unban", ON_CONTENT | ON_USER, 1, 1},
-    {"uphold", ON_APPEAL, 1, 1},
-    {"overturn", ON_APPEAL, 1, 1},
+    {"dismiss", ON_CONTENT | ON_USER, 0},
+    {"hide", ON_CONTENT, 1},
+    {"remove", ON_CONTENT, 1},
+    {"restore", ON_CONTENT, 1},
+    {"label", ON_POST_ONLY, 1},
+    {"warn", ON_CONTENT | ON_USER, 1},
+    {"suspend", ON_CONTENT | ON_USER, 1},
+    {"unsuspend", ON_CONTENT | ON_USER, 1},
+    {"ban", ON_CONTENT | ON_USER, 1},
+    {"unban", ON_CONTENT | ON_USER, 1},
+    {"uphold", ON_APPEAL, 1},
+    {"overturn", ON_APPEAL, 1},
 };
 
 static const struct action_kind *kind_find(const char *name)
@@ -305,9 +304,8 @@ static void sessions_forget(struct ctx *c, int64_t user)
 		    user) != DB_OK)
 		return;
 	for (size_t i = 0; i < r.nrows; i++)
-		cache_delete(c->app->cache,
-			     arena_printf(c->a, "imagier:sess:%s", db_str(&r, i, 0)));
-	cache_bump(c->app->cache, arena_printf(c->a, "imagier:v:user:%lld", (long long)user));
+		cache_delete(c->app->cache, session_key_of_hash(c->a, db_str(&r, i, 0)));
+	cache_bump(c->app->cache, user_version_key(c->a, user));
 }
 
 /* A ban hides (and unbanning shows) all of a person's posts: their cached
@@ -403,7 +401,7 @@ static int decide(struct ctx *c, struct decision *d)
 		return fail_decision(c, 503);
 	/* The person hears of it from "the moderators" (actor: themselves, so
 	 * no mute can hide it). */
-	if (k->notifies &&
+	if (k->tells &&
 	    db_exec(
 		c->app->db, c->a, NULL,
 		"INSERT INTO notifications (user_id, actor_id, kind, post_id, comment_id, "
@@ -560,7 +558,7 @@ int mod_action(struct ctx *c)
 	const char *reason = ctx_param(c, "reason");
 	if (reason && text_clean(c->a, reason, strlen(reason), REASON_CHARS, &proto.reason, &why))
 		return ctx_fail(c, 400, "bad_reason", arena_printf(c->a, "Reason: %s", why));
-	if (proto.kind->needs_reason && (!proto.reason || !*proto.reason))
+	if (proto.kind->tells && (!proto.reason || !*proto.reason))
 		return ctx_fail(c, 400, "missing_reason",
 				"Give a reason: the person it is about will read it.");
 	uint64_t secs = 0;

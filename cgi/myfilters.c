@@ -308,7 +308,7 @@ static void block_changed(struct ctx *c, int64_t other)
 		cache_bump(c->app->cache, arena_printf(c->a, "imagier:v:follows:%lld", id));
 		cache_bump(c->app->cache, arena_printf(c->a, "imagier:v:foryou:%lld", id));
 		/* the other's page cache (the dispatcher bumps the viewer's) */
-		cache_bump(c->app->cache, arena_printf(c->a, "imagier:v:user:%lld", id));
+		cache_bump(c->app->cache, user_version_key(c->a, id));
 	}
 }
 

@@ -97,52 +97,36 @@ static char *target_url(struct ctx *c, const char *type, int64_t id, const char 
  * author, the words or a thumbnail, the current state. 0 or -1. */
 static int target_preview(struct ctx *c, const char *type, int64_t id, cJSON *it)
 {
+	/* Columns 0-2 are the same for every kind: author, words, state. */
+	const char *sql =
+	    !strcmp(type, "post")
+		? "SELECT u.username, p.prompt, p.mod_state, p.caption, i.width, i.height, "
+		  "i.blurhash, i.avg_color, i.variants FROM posts p JOIN users u ON u.id = "
+		  "p.user_id JOIN images i ON i.id = p.image_id WHERE p.id = ?"
+	    : !strcmp(type, "comment")
+		? "SELECT u.username, c.text, c.mod_state, c.post_id FROM comments c JOIN users u "
+		  "ON u.id = c.user_id WHERE c.id = ?"
+		: "SELECT username, bio, IF(banned_at IS NULL, 'active', 'banned') FROM users "
+		  "WHERE id = ?";
 	struct db_res r;
+	if (db_exec(c->app->db, c->a, &r, sql, "i", id) != DB_OK)
+		return -1;
+	if (!r.nrows)
+		return 0;
+	cJSON_AddStringToObject(it, "author", db_str(&r, 0, 0));
+	cJSON_AddStringToObject(it, "text", db_str(&r, 0, 1));
+	cJSON_AddStringToObject(it, "state", db_str(&r, 0, 2));
 	if (!strcmp(type, "post")) {
-		if (db_exec(
-			c->app->db, c->a, &r,
-			"SELECT u.username, p.prompt, p.caption, p.mod_state, i.width, i.height, "
-			"i.blurhash, i.avg_color, i.variants FROM posts p JOIN users u ON "
-			"u.id = p.user_id JOIN images i ON i.id = p.image_id WHERE p.id = ?",
-			"i", id) != DB_OK)
-			return -1;
-		if (!r.nrows)
-			return 0;
-		cJSON_AddStringToObject(it, "author", db_str(&r, 0, 0));
-		cJSON_AddStringToObject(it, "text", db_str(&r, 0, 1));
-		cJSON_AddStringToObject(it, "caption", db_str(&r, 0, 2));
-		cJSON_AddStringToObject(it, "state", db_str(&r, 0, 3));
+		cJSON_AddStringToObject(it, "caption", db_str(&r, 0, 3));
 		cJSON *t =
 		    post_thumb_json(c->a, c->app->cfg.media_url, db_int(&r, 0, 4), db_int(&r, 0, 5),
 				    db_str(&r, 0, 6), db_str(&r, 0, 7), db_str(&r, 0, 8));
 		if (t)
 			cJSON_AddItemToObject(it, "thumb", t);
 	} else if (!strcmp(type, "comment")) {
-		if (db_exec(
-			c->app->db, c->a, &r,
-			"SELECT u.username, c.text, c.mod_state, c.post_id FROM comments c JOIN "
-			"users u ON u.id = c.user_id WHERE c.id = ?",
-			"i", id) != DB_OK)
-			return -1;
-		if (!r.nrows)
-			return 0;
-		cJSON_AddStringToObject(it, "author", db_str(&r, 0, 0));
-		cJSON_AddStringToObject(it, "text", db_str(&r, 0, 1));
-		cJSON_AddStringToObject(it, "state", db_str(&r, 0, 2));
 		cJSON_AddStringToObject(it, "url",
 					arena_printf(c->a, "/p/%lld#c%lld",
 						     (long long)db_int(&r, 0, 3), (long long)id));
-	} else {
-		if (db_exec(c->app->db, c->a, &r,
-			    "SELECT username, bio, IF(banned_at IS NULL, 'active', 'banned') FROM "
-			    "users WHERE id = ?",
-			    "i", id) != DB_OK)
-			return -1;
-		if (!r.nrows)
-			return 0;
-		cJSON_AddStringToObject(it, "author", db_str(&r, 0, 0));
-		cJSON_AddStringToObject(it, "text", db_str(&r, 0, 1));
-		cJSON_AddStringToObject(it, "state", db_str(&r, 0, 2));
 	}
 	return 0;
 }

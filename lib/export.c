@@ -110,12 +110,6 @@ static cJSON *row_json(struct arena *a, const struct db_res *r, size_t row, size
 	return o;
 }
 
-static int query_user(struct db *db, struct arena *a, struct db_res *r, const char *sql,
-		      int64_t uid)
-{
-	return db_exec(db, a, r, sql, "i", uid) == DB_OK ? 0 : -1;
-}
-
 /* The person's posts, each with its image's file in the archive. */
 static cJSON *posts_json(struct db *db, struct arena *a, int64_t uid, struct db_res *r)
 {
@@ -215,7 +209,7 @@ static int write_archive(struct db *db, struct arena *a, const struct config *cf
 		 add_json(&t, "posts.json", parr, now);
 	cJSON_Delete(parr);
 	for (size_t i = 0; !rc && i < ARRAY_LEN(sections); i++) {
-		if (query_user(db, a, &r, sections[i].sql, uid)) {
+		if (db_exec(db, a, &r, sections[i].sql, "i", uid) != DB_OK) {
 			*why = "the database stopped answering";
 			return -1;
 		}
