@@ -24,6 +24,8 @@ struct db {
 	const struct config *cfg;
 	MYSQL *conn;
 	int in_tx;
+	uint64_t reads;  /* db_read outside a transaction: may go to a replica */
+	uint64_t writes; /* everything else: the primary */
 	struct db_stmt stmts[DB_MAX_STMTS];
 	size_t nstmts;
 };
@@ -303,16 +305,12 @@ static int exec_once(struct db *db, struct arena *a, struct db_res *res, const c
 	return 0;
 }
 
-int db_exec(struct db *db, struct arena *a, struct db_res *res, const char *sql, const char *types,
-	    ...)
+static int db_run(struct db *db, struct arena *a, struct db_res *res, const char *sql,
+		  const char *types, va_list ap)
 {
 	struct db_param ps[DB_MAX_PARAMS];
 	size_t n = 0;
-	va_list ap;
-	va_start(ap, types);
-	int bad = collect_params(types, ap, ps, &n);
-	va_end(ap);
-	if (bad) {
+	if (collect_params(types, ap, ps, &n)) {
 		log_error("db: bad parameter types '%s'", types);
 		return DB_ERR;
 	}
@@ -331,6 +329,63 @@ int db_exec(struct db *db, struct arena *a, struct db_res *res, const char *sql,
 		return DB_DOWN;
 	}
 	return e == ER_DUP_ENTRY ? DB_DUP : DB_ERR;
+}
+
+int db_exec(struct db *db, struct arena *a, struct db_res *res, const char *sql, const char *types,
+	    ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	int rc = db_run(db, a, res, sql, types, ap);
+	va_end(ap);
+	if (rc != DB_DOWN)
+		db->writes++;
+	return rc;
+}
+
+/* A statement that only reads: it starts with SELECT or WITH and takes no
+ * lock. Anything else is a programming error, refused before it runs. */
+int db_is_read_sql(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n')
+		sql++;
+	if (strncasecmp(sql, "SELECT", 6) && strncasecmp(sql, "WITH", 4))
+		return 0;
+	return !strcasestr(sql, "FOR UPDATE") && !strcasestr(sql, "LOCK IN SHARE MODE") &&
+	       !strcasestr(sql, "GET_LOCK(");
+}
+
+int db_read(struct db *db, struct arena *a, struct db_res *res, const char *sql, const char *types,
+	    ...)
+{
+	if (!db_is_read_sql(sql)) {
+		log_error("db: db_read of a statement that is not a plain read [%.120s]", sql);
+		return DB_ERR;
+	}
+	va_list ap;
+	va_start(ap, types);
+	/* The one routing point: a read outside a transaction may be answered by
+	 * a replica; inside one it must see the transaction's own writes. */
+	int rc = db_run(db, a, res, sql, types, ap);
+	va_end(ap);
+	if (rc != DB_DOWN) {
+		if (db->in_tx)
+			db->writes++;
+		else
+			db->reads++;
+	}
+	return rc;
+}
+
+void db_counts(const struct db *db, uint64_t *reads, uint64_t *writes)
+{
+	*reads = db->reads;
+	*writes = db->writes;
+}
+
+int db_in_tx(const struct db *db)
+{
+	return db->in_tx;
 }
 
 char *db_id_list(struct arena *a, const int64_t *ids, size_t n, size_t stride)

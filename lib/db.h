@@ -49,6 +49,21 @@ int db_exec(struct db *db, struct arena *a, struct db_res *res, const char *sql,
  * any length: ... FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')).
  * ids[k] is read at byte offset k * stride, so a field of a struct array
  * serves as well: db_id_list(a, &items[0].id, n, sizeof(items[0])). */
+/* The same for a statement that only reads (SELECT or WITH, no FOR UPDATE,
+ * no lock): outside a transaction it is the kind of statement a replica may
+ * answer; inside one it runs on the transaction's connection like any other.
+ * Every read-only query outside a transaction goes through db_read, so that
+ * routing reads is one change here. A statement that is not a plain read is
+ * refused with DB_ERR (and logged) before it runs. */
+int db_read(struct db *db, struct arena *a, struct db_res *res, const char *sql, const char *types,
+	    ...);
+/* 1 if sql is a plain read that db_read accepts. */
+int db_is_read_sql(const char *sql);
+/* Statements run since db_new: replica-eligible reads, and everything else. */
+void db_counts(const struct db *db, uint64_t *reads, uint64_t *writes);
+/* 1 inside db_begin ... db_commit/db_rollback. */
+int db_in_tx(const struct db *db);
+
 char *db_id_list(struct arena *a, const int64_t *ids, size_t n, size_t stride);
 
 /* Cell accessors (row r, column c); out of range or NULL -> NULL / 0. */

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# tools/test.sh [all|unit|integration|browser] - the whole suite, one prove run.
+# tools/test.sh [all|unit|integration|browser|FILE...] - the whole suite (or
+# the named test files), one prove run.
 # Starts its own stack (real nginx, MariaDB, memcached) in a temporary var dir
 # on a free port, runs every test against it, and stops it again.
 # SANITIZE=1 uses the ASan+UBSan build (build/san/bin) for programs and tests.
@@ -29,6 +30,7 @@ all | unit) for t in "$BUILD"/tests/test_*; do [[ $t == *.d ]] || tests+=("$t");
 all) tests+=(tools/fuzz.sh) ;;&
 all | integration) tests+=(tests/integration/t*.sh) ;;&
 all | browser) tests+=(tests/browser/t*.mjs) ;;
+*/*) tests=("$@") ;; # named test files: tools/test.sh tests/integration/t1500-reports.sh
 esac
 # Last: under SANITIZE=1, no sanitizer report from any program of the run.
 [[ "${SANITIZE:-0}" == 1 && "$what" == all ]] && tests+=(tests/t9999-sanitizer-reports.sh)
