@@ -1,4 +1,6 @@
-/* app.c - per-worker resources: config, database, cache, templates. */
+/* app.c - per-worker resources (config, database, cache, templates), the
+ * helpers every handler uses to read a request and answer it, and the cache
+ * key formats of sessions and pages. Uses no handler file. */
 #include "app.h"
 #include "auth.h"
 #include "cache.h"
@@ -7,6 +9,10 @@
 #include "log.h"
 #include "render.h"
 #include "social.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <sodium.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -49,4 +55,132 @@ void app_free(struct app *app)
 	arena_free(&app->arena);
 	arena_free(&app->filter_arena);
 	memset(app, 0, sizeof(*app));
+}
+
+/* ---- helpers handlers use ---------------------------------------------- */
+
+struct cJSON *ctx_data(struct ctx *c)
+{
+	if (!c->data)
+		c->data = cJSON_CreateObject();
+	return c->data;
+}
+
+int ctx_is_mod(const struct ctx *c)
+{
+	return c->me && (!strcmp(c->me->role, "moderator") || !strcmp(c->me->role, "admin"));
+}
+
+int ctx_fail(struct ctx *c, int status, const char *code, const char *message)
+{
+	c->err_code = code;
+	c->err_msg = message;
+	return status;
+}
+
+int ctx_done(struct ctx *c, int api_status, const char *location)
+{
+	if (c->api) {
+		if (location && (api_status == 201 || api_status == 202))
+			ctx_header(c, "Location", location);
+		return api_status;
+	}
+	c->location = location;
+	return 303;
+}
+
+const char *ctx_param(struct ctx *c, const char *name)
+{
+	if (c->req->json) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->req->json, name);
+		return cJSON_IsString(v) ? v->valuestring : NULL;
+	}
+	const char *v = kv_get(&c->req->form, name);
+	return v ? v : kv_get(&c->req->query, name);
+}
+
+int ctx_param_u64(struct ctx *c, const char *name, uint64_t max, uint64_t *out)
+{
+	if (c->req->json) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->req->json, name);
+		if (!v || cJSON_IsNull(v))
+			return 0;
+		if (cJSON_IsNumber(v)) {
+			double d = v->valuedouble;
+			if (d < 0 || d > (double)max || d != (double)(uint64_t)d)
+				return -1;
+			*out = (uint64_t)d;
+			return 1;
+		}
+		if (!cJSON_IsString(v))
+			return -1;
+		return *v->valuestring ? (str_to_u64(v->valuestring, max, out) ? -1 : 1) : 0;
+	}
+	const char *s = ctx_param(c, name);
+	if (!s || !*s)
+		return 0;
+	return str_to_u64(s, max, out) ? -1 : 1;
+}
+
+const struct part *ctx_file(struct ctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->req->nparts; i++)
+		if (!strcmp(c->req->parts[i].name, name) && c->req->parts[i].len)
+			return &c->req->parts[i];
+	return NULL;
+}
+
+const char *ctx_local_path(const char *path)
+{
+	if (!path || path[0] != '/' || path[1] == '/' || strpbrk(path, "\\\r\n"))
+		return NULL;
+	return path;
+}
+
+void ctx_header(struct ctx *c, const char *name, const char *value)
+{
+	/* Header values are code-built; refuse CR/LF so nothing can split. */
+	if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
+		return;
+	buf_printf(&c->resp->head, "%s: %s\r\n", name, value);
+}
+
+void ctx_cookie(struct ctx *c, const char *name, const char *value, long max_age)
+{
+	int secure = c->app->cfg.secure_cookies == SECURE_YES ||
+		     (c->app->cfg.secure_cookies == SECURE_AUTO && c->req->https);
+	const char *v = max_age < 0 ? "" : value;
+	char *line = arena_printf(c->a, "%s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Lax%s",
+				  name, v, max_age < 0 ? 0 : max_age, secure ? "; Secure" : "");
+	ctx_header(c, "Set-Cookie", line);
+}
+
+/* ---- cache keys of sessions and pages ---------------------------------- */
+
+#define SESS_KEY_PREFIX "imagier:sess:"
+#define PAGE_KEY_PREFIX "imagier:page:"
+
+char *session_key_of_hash(struct arena *a, const char *hex)
+{
+	return arena_printf(a, SESS_KEY_PREFIX "%s", hex);
+}
+
+char *page_keys_of_hash(struct arena *a, const char *hex)
+{
+	return arena_printf(a, PAGE_KEY_PREFIX "%s:", hex);
+}
+
+char *user_version_key(struct arena *a, int64_t user_id)
+{
+	return arena_printf(a, "imagier:v:user:%lld", (long long)user_id);
+}
+
+/* memcached key of a session: never the token, only its hash. */
+char *session_cache_key(struct arena *a, const char *token)
+{
+	unsigned char h[AUTH_HASH_LEN];
+	char hex[2 * AUTH_HASH_LEN + 1];
+	auth_token_hash(token, h);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	return session_key_of_hash(a, hex);
 }

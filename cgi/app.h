@@ -58,6 +58,8 @@ enum route_flags {
 	R_MOD = 1 << 4,	   /* role moderator or admin */
 	R_ADMIN = 1 << 5,  /* role admin */
 	R_PCACHE = 1 << 6, /* a logged-in GET page may be served from the per-session page cache */
+	R_SUSP = 1 << 7,   /* a suspended person may still do it (leave, appeal, protect oneself) */
+	R_SUSP_CONSENT = 1 << 8, /* ... when the JSON body holds nothing but training_consent */
 };
 
 struct route {

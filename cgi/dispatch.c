@@ -20,104 +20,6 @@
 #define SESSION_COOKIE "imagier_session"
 #define CSRF_COOKIE    "imagier_csrf"
 
-/* ---- helpers handlers use ---------------------------------------------- */
-
-struct cJSON *ctx_data(struct ctx *c)
-{
-	if (!c->data)
-		c->data = cJSON_CreateObject();
-	return c->data;
-}
-
-int ctx_is_mod(const struct ctx *c)
-{
-	return c->me && (!strcmp(c->me->role, "moderator") || !strcmp(c->me->role, "admin"));
-}
-
-int ctx_fail(struct ctx *c, int status, const char *code, const char *message)
-{
-	c->err_code = code;
-	c->err_msg = message;
-	return status;
-}
-
-int ctx_done(struct ctx *c, int api_status, const char *location)
-{
-	if (c->api) {
-		if (location && (api_status == 201 || api_status == 202))
-			ctx_header(c, "Location", location);
-		return api_status;
-	}
-	c->location = location;
-	return 303;
-}
-
-const char *ctx_param(struct ctx *c, const char *name)
-{
-	if (c->req->json) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->req->json, name);
-		return cJSON_IsString(v) ? v->valuestring : NULL;
-	}
-	const char *v = kv_get(&c->req->form, name);
-	return v ? v : kv_get(&c->req->query, name);
-}
-
-int ctx_param_u64(struct ctx *c, const char *name, uint64_t max, uint64_t *out)
-{
-	if (c->req->json) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->req->json, name);
-		if (!v || cJSON_IsNull(v))
-			return 0;
-		if (cJSON_IsNumber(v)) {
-			double d = v->valuedouble;
-			if (d < 0 || d > (double)max || d != (double)(uint64_t)d)
-				return -1;
-			*out = (uint64_t)d;
-			return 1;
-		}
-		if (!cJSON_IsString(v))
-			return -1;
-		return *v->valuestring ? (str_to_u64(v->valuestring, max, out) ? -1 : 1) : 0;
-	}
-	const char *s = ctx_param(c, name);
-	if (!s || !*s)
-		return 0;
-	return str_to_u64(s, max, out) ? -1 : 1;
-}
-
-const struct part *ctx_file(struct ctx *c, const char *name)
-{
-	for (size_t i = 0; i < c->req->nparts; i++)
-		if (!strcmp(c->req->parts[i].name, name) && c->req->parts[i].len)
-			return &c->req->parts[i];
-	return NULL;
-}
-
-const char *ctx_local_path(const char *path)
-{
-	if (!path || path[0] != '/' || path[1] == '/' || strpbrk(path, "\\\r\n"))
-		return NULL;
-	return path;
-}
-
-void ctx_header(struct ctx *c, const char *name, const char *value)
-{
-	/* Header values are code-built; refuse CR/LF so nothing can split. */
-	if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
-		return;
-	buf_printf(&c->resp->head, "%s: %s\r\n", name, value);
-}
-
-void ctx_cookie(struct ctx *c, const char *name, const char *value, long max_age)
-{
-	int secure = c->app->cfg.secure_cookies == SECURE_YES ||
-		     (c->app->cfg.secure_cookies == SECURE_AUTO && c->req->https);
-	const char *v = max_age < 0 ? "" : value;
-	char *line = arena_printf(c->a, "%s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Lax%s",
-				  name, v, max_age < 0 ? 0 : max_age, secure ? "; Secure" : "");
-	ctx_header(c, "Set-Cookie", line);
-}
-
 /* ---- routing ----------------------------------------------------------- */
 
 /* Match path against pattern; numeric {params} go to out. 1 if matched. */
@@ -229,34 +131,6 @@ static void allow_header(struct ctx *c, const char *path)
 }
 
 /* ---- session and CSRF -------------------------------------------------- */
-
-#define SESS_KEY_PREFIX "imagier:sess:"
-#define PAGE_KEY_PREFIX "imagier:page:"
-
-char *session_key_of_hash(struct arena *a, const char *hex)
-{
-	return arena_printf(a, SESS_KEY_PREFIX "%s", hex);
-}
-
-char *page_keys_of_hash(struct arena *a, const char *hex)
-{
-	return arena_printf(a, PAGE_KEY_PREFIX "%s:", hex);
-}
-
-char *user_version_key(struct arena *a, int64_t user_id)
-{
-	return arena_printf(a, "imagier:v:user:%lld", (long long)user_id);
-}
-
-/* memcached key of a session: never the token, only its hash. */
-char *session_cache_key(struct arena *a, const char *token)
-{
-	unsigned char h[AUTH_HASH_LEN];
-	char hex[2 * AUTH_HASH_LEN + 1];
-	auth_token_hash(token, h);
-	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-	return session_key_of_hash(a, hex);
-}
 
 /* The live session of token from the database (none when expired, or its
  * person banned): user_id, csrf, username, role, expires_at, created_at,
@@ -608,24 +482,18 @@ static int page_cached(struct ctx *c)
 	return cache_get(c->app->cache, c->a, c->page_key, &c->page_hit, &c->page_len) == 0;
 }
 
-/* What a suspended person may still do: leave, appeal, mark notices read,
- * take their data with them or delete their account, protect themselves
- * (block, mute, filters) and withdraw or give training consent. */
+/* What a suspended person may still do (routes flagged R_SUSP): leave,
+ * appeal, mark notices read, take their data with them or delete their
+ * account, protect themselves (block, mute, filters) and withdraw or give
+ * training consent. Withdrawing consent is never harder than giving it:
+ * R_SUSP_CONSENT routes (PATCH /api/v1/me) with nothing but training_consent. */
 static int suspension_allows(const struct ctx *c)
 {
-	handler_fn ok[] = {session_delete,    appeal_create,	notifications_read,
-			   export_create,     account_delete,	post_update,
-			   post_consent_form, block_user_put,	block_user_delete,
-			   block_user_form,   mute_user_put,	mute_user_delete,
-			   mute_user_form,    my_filters_update};
-	for (size_t i = 0; i < ARRAY_LEN(ok); i++)
-		if (c->route->fn == ok[i])
-			return 1;
-	/* Withdrawing consent is never harder than giving it: PATCH /api/v1/me
-	 * with nothing but training_consent. */
+	if (c->route->flags & R_SUSP)
+		return 1;
 	cJSON *j = c->req->json;
-	return c->route->fn == me_update && cJSON_IsObject(j) && cJSON_GetArraySize(j) == 1 &&
-	       cJSON_GetObjectItemCaseSensitive(j, "training_consent");
+	return (c->route->flags & R_SUSP_CONSENT) && cJSON_IsObject(j) &&
+	       cJSON_GetArraySize(j) == 1 && cJSON_GetObjectItemCaseSensitive(j, "training_consent");
 }
 
 static int run(struct ctx *c, int body_status)

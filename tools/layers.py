@@ -21,8 +21,8 @@ os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 DB_CALLS = re.compile(r"\bdb_(exec|read|begin|commit|rollback|run_script)\s*\(")
 SQL_TEXT = re.compile(
-    r'"\s*(SELECT|INSERT|UPDATE|DELETE|REPLACE|WITH|CREATE|ALTER|DROP|TRUNCATE)\s', re.I
-)
+    r'"\s*(SELECT|INSERT|UPDATE|DELETE|REPLACE|WITH|CREATE|ALTER|DROP|TRUNCATE)\s'
+)  # SQL is written in capitals here; "Delete your account" is not SQL
 
 
 def strip(src, keep_strings=False):
