@@ -12,8 +12,6 @@
 #include "provenance.h"
 #include "util.h"
 
-#include <cjson/cJSON.h>
-#include <errno.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>

@@ -6,7 +6,7 @@
 
 char *cachekey_session(struct arena *a, const char *hash_hex)
 {
-	return arena_printf(a, "imagier:sess:%s", hash_hex);
+	return arena_printf(a, CACHEKEY_SESSION_PREFIX "%s", hash_hex);
 }
 
 char *cachekey_session_token(struct arena *a, const char *token)
@@ -20,7 +20,7 @@ char *cachekey_session_token(struct arena *a, const char *token)
 
 char *cachekey_session_pages(struct arena *a, const char *hash_hex)
 {
-	return arena_printf(a, "imagier:page:%s:", hash_hex);
+	return arena_printf(a, CACHEKEY_PAGES_PREFIX "%s:", hash_hex);
 }
 
 char *cachekey_user_version(struct arena *a, int64_t user_id)

@@ -11,6 +11,9 @@
 /* Bumped on every new post: every cached list of ids is stale at once. */
 #define CACHEKEY_FEED_VERSION "imagier:v:feed"
 
+#define CACHEKEY_SESSION_PREFIX "imagier:sess:" /* + the hash's hex */
+#define CACHEKEY_PAGES_PREFIX	"imagier:page:" /* + the hash's hex + ":" + the page */
+
 /* A session's cached lookup, by the hex of its stored hash
  * (LOWER(HEX(sessions.token_hash))): never the token itself. */
 char *cachekey_session(struct arena *a, const char *hash_hex);
