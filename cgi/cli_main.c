@@ -1,4 +1,5 @@
-/* cli_main.c - bin/imagier: admin tasks (migrate, create-admin) and request replay. */
+/* cli_main.c - bin/imagier: admin tasks (migrate, create-admin, delete-user, ...) and request
+ * replay. The work is in lib/; here are the arguments and the messages. */
 #include "account.h"
 #include "app.h"
 #include "auth.h"
