@@ -1,15 +1,19 @@
-/* cli_main.c - bin/imagier: admin tasks (migrate, create-admin) and request replay. */
+/* cli_main.c - bin/imagier: admin tasks (migrate, create-admin, delete-user, ...) and request
+ * replay. The work is in lib/; here are the arguments and the messages. */
+#include "account.h"
 #include "app.h"
 #include "auth.h"
+#include "cache.h"
 #include "dataset.h"
 #include "db.h"
+#include "erase.h"
 #include "log.h"
+#include "migrate.h"
 #include "provenance.h"
 #include "sweep.h"
 #include "util.h"
 #include "worker.h"
 
-#include <dirent.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +21,6 @@
 #include <unistd.h>
 
 extern char **environ;
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 static char *slurp(FILE *f, size_t max, size_t *len)
 {
@@ -49,81 +48,19 @@ static char *slurp(FILE *f, size_t max, size_t *len)
 static int cmd_migrate(struct config *cfg)
 {
 	struct db *db = db_new(cfg);
-	struct arena a;
-	arena_init(&a);
-	int rc = 1;
-	char err[1024];
-	struct db_res r;
+	char err[1400];
+	int applied, rc = 1;
 	if (db_connect(db) != DB_OK) {
 		fprintf(stderr, "imagier migrate: cannot connect to the database\n");
-		goto out;
+	} else if (migrate_apply(db, cfg->sql, stdout, &applied, err, sizeof(err))) {
+		if (err[0])
+			fprintf(stderr, "imagier migrate: %s\n", err);
+	} else {
+		if (!applied)
+			printf("database is up to date\n");
+		rc = 0;
 	}
-	if (db_exec(
-		db, &a, NULL,
-		"CREATE TABLE IF NOT EXISTS schema_migrations (version INT NOT NULL PRIMARY KEY,"
-		" name VARCHAR(200) NOT NULL, applied_at BIGINT NOT NULL) ENGINE=InnoDB",
-		"") != DB_OK ||
-	    db_exec(db, &a, &r, "SELECT GET_LOCK('imagier_migrate', 60)", "") != DB_OK ||
-	    db_int(&r, 0, 0) != 1) {
-		fprintf(stderr, "imagier migrate: cannot take the migration lock\n");
-		goto out;
-	}
-	DIR *d = opendir(cfg->sql);
-	if (!d) {
-		fprintf(stderr, "imagier migrate: cannot open %s\n", cfg->sql);
-		goto out;
-	}
-	char *names[1000] = {0};
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) && n < ARRAY_LEN(names)) {
-		size_t l = strlen(e->d_name);
-		if (l > 8 && e->d_name[0] >= '0' && e->d_name[0] <= '9' &&
-		    !strcmp(e->d_name + l - 4, ".sql"))
-			names[n++] = xstrdup(e->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), name_cmp);
-	int applied = 0;
-	rc = 0;
-	for (size_t i = 0; i < n && !rc; i++) {
-		int64_t ver = strtoll(names[i], NULL, 10);
-		if (db_exec(db, &a, &r, "SELECT 1 FROM schema_migrations WHERE version = ?", "i",
-			    ver) != DB_OK) {
-			rc = 1;
-			break;
-		}
-		if (r.nrows)
-			continue;
-		char path[CONFIG_PATH * 2];
-		snprintf(path, sizeof(path), "%s/%s", cfg->sql, names[i]);
-		FILE *f = fopen(path, "r");
-		char *script = f ? slurp(f, 1 << 24, NULL) : NULL;
-		if (f)
-			fclose(f);
-		if (!script || db_run_script(db, script, err, sizeof(err)) != DB_OK) {
-			fprintf(stderr, "imagier migrate: %s failed: %s\n", names[i],
-				script ? err : "cannot read");
-			rc = 1;
-		} else if (db_exec(db, &a, NULL,
-				   "INSERT INTO schema_migrations (version, name, applied_at) "
-				   "VALUES (?, ?, ?)",
-				   "isi", ver, names[i], now_unix()) != DB_OK) {
-			rc = 1;
-		} else {
-			printf("applied %s\n", names[i]);
-			applied++;
-		}
-		free(script);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	db_exec(db, &a, &r, "SELECT RELEASE_LOCK('imagier_migrate')", "");
-	if (!rc && !applied)
-		printf("database is up to date\n");
-out:
 	db_free(db);
-	arena_free(&a);
 	return rc;
 }
 
@@ -133,19 +70,19 @@ static int cmd_create_admin(struct config *cfg)
 	struct db *db = db_new(cfg);
 	struct arena a;
 	arena_init(&a);
-	int rc = 1;
-	struct db_res r;
+	int rc = 1, st;
+	int64_t id;
 	if (auth_init() || db_connect(db) != DB_OK) {
 		fprintf(stderr, "imagier create-admin: cannot connect to the database\n");
 		goto out;
 	}
-	if (db_exec(db, &a, &r, "SELECT id FROM users WHERE username = 'admin'", "") != DB_OK)
-		goto out;
-	if (r.nrows) {
+	if ((st = account_find(db, &a, "admin", &id)) == 0) {
 		printf("the admin account exists\n");
 		rc = 0;
 		goto out;
 	}
+	if (st != 404)
+		goto out;
 	const char *env = getenv("IMAGIER_ADMIN_PASSWORD");
 	char generated[AUTH_TOKEN_LEN + 1];
 	const char *pw = env;
@@ -158,12 +95,7 @@ static int cmd_create_admin(struct config *cfg)
 			auth_password_problem(pw, "admin"));
 		goto out;
 	}
-	char hash[AUTH_PWHASH_LEN];
-	if (auth_password_hash(pw, hash) ||
-	    db_exec(db, &a, NULL,
-		    "INSERT INTO users (username, password_hash, role, created_at) "
-		    "VALUES ('admin', ?, 'admin', ?)",
-		    "si", hash, now_unix()) != DB_OK) {
+	if (account_insert(db, &a, "admin", pw, "admin", &id)) {
 		fprintf(stderr, "imagier create-admin: could not create the account\n");
 		goto out;
 	}
@@ -176,6 +108,61 @@ static int cmd_create_admin(struct config *cfg)
 	sodium_memzero(generated, sizeof(generated));
 	rc = 0;
 out:
+	db_free(db);
+	arena_free(&a);
+	return rc;
+}
+
+/* Delete an account and everything of it, as its owner can on
+ * /settings/delete (lib/erase.c), without their password. 0 done, 1 failed,
+ * 2 usage, unknown user, or the only admin. */
+static int cmd_delete_user(struct config *cfg, int argc, char **argv)
+{
+	if (argc != 3 || argv[2][0] == '-') {
+		fprintf(stderr, "usage: imagier delete-user USER\n");
+		return 2;
+	}
+	const char *name = argv[2];
+	struct db *db = db_new(cfg);
+	struct cache *cache = cache_new(cfg);
+	struct arena a;
+	arena_init(&a);
+	struct erase_stats st;
+	int64_t id;
+	int rc = 1, found;
+	if (db_connect(db) != DB_OK) {
+		fprintf(stderr, "imagier delete-user: cannot connect to the database\n");
+	} else if ((found = account_find(db, &a, name, &id)) == 404) {
+		fprintf(stderr, "imagier delete-user: there is no user %s\n", name);
+		rc = 2;
+	} else if (found) {
+		fprintf(stderr, "imagier delete-user: the database is not answering\n");
+	} else {
+		switch (erase_account(db, cache, &a, cfg, id, &st)) {
+		case 0:
+			printf("deleted %s and everything of theirs (%zu files", name, st.files);
+			if (st.cached_keys >= 0)
+				printf(", %ld cached keys", st.cached_keys);
+			printf(")\n");
+			rc = 0;
+			break;
+		case 404:
+			fprintf(stderr, "imagier delete-user: there is no user %s\n", name);
+			rc = 2;
+			break;
+		case 409:
+			fprintf(stderr,
+				"imagier delete-user: %s is the only admin: make someone else "
+				"admin first; nothing was deleted\n",
+				name);
+			rc = 2;
+			break;
+		default:
+			fprintf(stderr, "imagier delete-user: the database is not answering; "
+					"nothing was deleted\n");
+		}
+	}
+	cache_free(cache);
 	db_free(db);
 	arena_free(&a);
 	return rc;
@@ -355,6 +342,8 @@ static void usage(void)
 	       "  stamp-media    put the provenance XMP into the image files that lack it\n"
 	       "  export-dataset write the training dataset of consenting authors' posts:\n"
 	       "                 --out DIR [--since DATE] [--resume] (docs/OPERATIONS.md)\n"
+	       "  delete-user    delete the account USER and everything of it, as its owner\n"
+	       "                 can in the settings (never the only admin)\n"
 	       "  config         print the effective configuration (no secrets)\n");
 }
 
@@ -375,6 +364,8 @@ int main(int argc, char **argv)
 		return cmd_migrate(&cfg);
 	if (!strcmp(cmd, "create-admin"))
 		return cmd_create_admin(&cfg);
+	if (!strcmp(cmd, "delete-user"))
+		return cmd_delete_user(&cfg, argc, argv);
 	if (!strcmp(cmd, "sweep-media"))
 		return cmd_sweep_media(&cfg, argc, argv);
 	if (!strcmp(cmd, "export-dataset"))

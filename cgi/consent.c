@@ -4,7 +4,6 @@
  * rules and the storage are in lib/dataset.c. */
 #include "app.h"
 #include "dataset.h"
-#include "db.h"
 #include "post.h"
 #include "util.h"
 
@@ -101,13 +100,12 @@ int consent_history(struct ctx *c)
 	if (cst < 0)
 		return ctx_fail(c, 400, "bad_cursor", "The cursor is not an event id.");
 	struct consent_state now;
-	struct db_res r;
+	cJSON *events = NULL;
+	int64_t next;
 	if (consent_account_get(c->app->db, c->a, c->me->id, &now) ||
-	    db_exec(c->app->db, c->a, &r,
-		    "SELECT id, post_id, value, created_at FROM consent_events WHERE user_id = ? "
-		    "AND id < ? ORDER BY id DESC LIMIT ?",
-		    "iii", c->me->id, cst > 0 ? (int64_t)cursor : INT64_MAX,
-		    (int64_t)HISTORY_PAGE + 1) != DB_OK)
+	    !(events =
+		  consent_history_json(c->app->db, c->a, c->me->id,
+				       cst > 0 ? (int64_t)cursor : INT64_MAX, HISTORY_PAGE, &next)))
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	cJSON *d = ctx_data(c);
 	cJSON_AddBoolToObject(d, "current", now.on);
@@ -115,21 +113,10 @@ int consent_history(struct ctx *c)
 		cJSON_AddStringToObject(d, "current_at", time_iso(c->a, now.at));
 	else
 		cJSON_AddNullToObject(d, "current_at");
-	cJSON *events = cJSON_AddArrayToObject(d, "events");
-	size_t n = r.nrows > HISTORY_PAGE ? HISTORY_PAGE : r.nrows;
-	for (size_t k = 0; k < n; k++) {
-		cJSON *e = cJSON_CreateObject();
-		cJSON_AddNumberToObject(e, "id", (double)db_int(&r, k, 0));
-		if (db_str(&r, k, 1))
-			cJSON_AddNumberToObject(e, "post_id", (double)db_int(&r, k, 1));
-		cJSON_AddStringToObject(e, "scope", db_str(&r, k, 1) ? "post" : "account");
-		cJSON_AddStringToObject(e, "value", db_str(&r, k, 2));
-		cJSON_AddStringToObject(e, "created_at", time_iso(c->a, db_int(&r, k, 3)));
-		cJSON_AddItemToArray(events, e);
-	}
-	if (r.nrows > HISTORY_PAGE)
-		cJSON_AddStringToObject(d, "next",
-					arena_printf(c->a, "/api/v1/me/consent?cursor=%lld",
-						     (long long)db_int(&r, HISTORY_PAGE - 1, 0)));
+	cJSON_AddItemToObject(d, "events", events);
+	if (next)
+		cJSON_AddStringToObject(
+		    d, "next",
+		    arena_printf(c->a, "/api/v1/me/consent?cursor=%lld", (long long)next));
 	return 200;
 }

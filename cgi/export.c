@@ -2,62 +2,23 @@
  * /api/v1/me/export): a job for imagier-gen (lib/export.c), its progress,
  * and the archive handed out by nginx (X-Accel-Redirect) once it is ready. */
 #include "app.h"
-#include "db.h"
 #include "export.h"
-#include "post.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
 #include <string.h>
 
-#define EXPORT_COLUMNS                                                                             \
-	"id, state, progress, bytes, error, created_at, finished_at, expires_at, file"
-
-static cJSON *job_json(struct ctx *c, const struct db_res *r, size_t i)
-{
-	cJSON *o = cJSON_CreateObject();
-	int64_t id = db_int(r, i, 0);
-	const char *state = db_str(r, i, 1);
-	cJSON_AddNumberToObject(o, "id", (double)id);
-	cJSON_AddStringToObject(o, "state", state);
-	cJSON_AddNumberToObject(o, "progress", (double)db_int(r, i, 2));
-	cJSON_AddStringToObject(o, "url",
-				arena_printf(c->a, "/settings/export/%lld", (long long)id));
-	cJSON_AddStringToObject(o, "created_at", time_iso(c->a, db_int(r, i, 5)));
-	cJSON_AddStringToObject(o, "created_text", time_text(c->a, db_int(r, i, 5)));
-	int working = !strcmp(state, "queued") || !strcmp(state, "running");
-	cJSON_AddBoolToObject(o, "working", working);
-	if (!strcmp(state, "done")) {
-		cJSON_AddNumberToObject(o, "bytes", (double)db_int(r, i, 3));
-		cJSON_AddStringToObject(
-		    o, "size_text", arena_printf(c->a, "%.1f MB", (double)db_int(r, i, 3) / 1e6));
-		cJSON_AddStringToObject(o, "finished_at", time_iso(c->a, db_int(r, i, 6)));
-		cJSON_AddStringToObject(o, "expires_at", time_iso(c->a, db_int(r, i, 7)));
-		cJSON_AddStringToObject(o, "expires_text", time_text(c->a, db_int(r, i, 7)));
-		cJSON_AddStringToObject(o, "download_url",
-					arena_printf(c->a,
-						     c->api ? "/api/v1/me/export/%lld/download"
-							    : "/settings/export/%lld/download",
-						     (long long)id));
-	}
-	if (!strcmp(state, "failed"))
-		cJSON_AddStringToObject(o, "error", db_str(r, i, 4));
-	return o;
-}
-
 int export_page(struct ctx *c)
 {
-	struct db_res r;
+	struct export_job jobs[EXPORT_LISTED];
+	size_t n;
 	c->title = "Download your data";
-	if (db_exec(c->app->db, c->a, &r,
-		    "SELECT " EXPORT_COLUMNS " FROM export_jobs WHERE user_id = ? ORDER BY id DESC "
-		    "LIMIT 5",
-		    "i", c->me->id) != DB_OK)
+	if (export_jobs_recent(c->app->db, c->a, c->me->id, jobs, &n))
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	cJSON *items = cJSON_AddArrayToObject(ctx_data(c), "exports");
 	int working = 0;
-	for (size_t i = 0; i < r.nrows; i++) {
-		cJSON *j = job_json(c, &r, i);
+	for (size_t i = 0; i < n; i++) {
+		cJSON *j = export_job_json(c->a, &jobs[i], c->api);
 		working |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "working"));
 		cJSON_AddItemToArray(items, j);
 	}
@@ -67,64 +28,47 @@ int export_page(struct ctx *c)
 
 int export_create(struct ctx *c)
 {
-	struct db_res r;
+	int64_t id;
+	struct export_job job;
 	c->title = "Download your data";
-	/* One at a time: the row lock of the person serialises two clicks. */
-	if (db_begin(c->app->db) != DB_OK ||
-	    db_exec(c->app->db, c->a, &r, "SELECT id FROM users WHERE id = ? FOR UPDATE", "i",
-		    c->me->id) != DB_OK ||
-	    db_exec(c->app->db, c->a, &r,
-		    "SELECT id FROM export_jobs WHERE user_id = ? AND state IN ('queued', "
-		    "'running')",
-		    "i", c->me->id) != DB_OK) {
-		db_rollback(c->app->db);
+	int st = export_start(c->app->db, c->a, c->me->id, &id);
+	if (st == 503)
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	}
-	if (r.nrows) {
-		db_rollback(c->app->db);
+	if (st == 409) {
 		ctx_header(c, "Location",
-			   arena_printf(c->a, "/api/v1/me/export/%s", db_str(&r, 0, 0)));
+			   arena_printf(c->a, "/api/v1/me/export/%lld", (long long)id));
 		return ctx_fail(c, 409, "export_running",
 				"An export of your data is being made already; it will be ready "
 				"shortly.");
 	}
-	if (db_exec(c->app->db, c->a, &r,
-		    "INSERT INTO export_jobs (user_id, created_at) VALUES (?, ?)", "ii", c->me->id,
-		    now_unix()) != DB_OK ||
-	    db_commit(c->app->db) != DB_OK) {
-		db_rollback(c->app->db);
+	if (st)
 		return ctx_fail(c, 503, "unavailable", "Could not start the export; try again.");
-	}
-	int64_t id = (int64_t)r.insert_id;
-	if (db_exec(c->app->db, c->a, &r, "SELECT " EXPORT_COLUMNS " FROM export_jobs WHERE id = ?",
-		    "i", id) != DB_OK ||
-	    !r.nrows)
+	if (export_job_get(c->app->db, c->a, id, c->me->id, &job))
 		return ctx_fail(c, 503, "unavailable",
 				"The export was started but cannot be read.");
-	cJSON_AddItemToObject(ctx_data(c), "export", job_json(c, &r, 0));
+	cJSON_AddItemToObject(ctx_data(c), "export", export_job_json(c->a, &job, c->api));
 	return ctx_done(c, 202, arena_printf(c->a, "/settings/export/%lld", (long long)id));
 }
 
-/* The viewer's job {id}: 0 with r, or a failed status (404 for others'). */
-static int load_job(struct ctx *c, struct db_res *r)
+/* The viewer's job {id}: 0 with *job, or a failed status (404 for others'). */
+static int load_job(struct ctx *c, struct export_job *job)
 {
-	if (db_exec(c->app->db, c->a, r,
-		    "SELECT " EXPORT_COLUMNS " FROM export_jobs WHERE id = ? AND user_id = ?", "ii",
-		    c->params[0], c->me->id) != DB_OK)
-		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	if (!r->nrows)
+	int st = export_job_get(c->app->db, c->a, c->params[0], c->me->id, job);
+	if (st == 404)
 		return ctx_fail(c, 404, "not_found", "There is no such export of yours.");
+	if (st)
+		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	return 0;
 }
 
 int export_show(struct ctx *c)
 {
-	struct db_res r;
+	struct export_job job;
 	int st;
 	c->title = "Download your data";
-	if ((st = load_job(c, &r)))
+	if ((st = load_job(c, &job)))
 		return st;
-	cJSON *j = job_json(c, &r, 0);
+	cJSON *j = export_job_json(c->a, &job, c->api);
 	int working = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "working"));
 	cJSON_AddItemToObject(ctx_data(c), "export", j);
 	if (!c->api) {
@@ -137,18 +81,17 @@ int export_show(struct ctx *c)
 
 int export_download(struct ctx *c)
 {
-	struct db_res r;
+	struct export_job job;
 	int st;
-	if ((st = load_job(c, &r)))
+	if ((st = load_job(c, &job)))
 		return st;
-	if (strcmp(db_str(&r, 0, 1), "done") || !*db_str(&r, 0, 8) ||
-	    db_int(&r, 0, 7) <= now_unix())
+	if (!export_job_ready(&job, now_unix()))
 		return ctx_fail(c, 409, "not_ready",
 				"This export is not ready (or has expired); see its page.");
 	/* nginx sends the file (internal location /_exports/); the worker is
 	 * free at once however large the archive. */
 	c->raw_type = "application/x-tar";
-	ctx_header(c, "X-Accel-Redirect", arena_printf(c->a, "/_exports/%s", db_str(&r, 0, 8)));
+	ctx_header(c, "X-Accel-Redirect", arena_printf(c->a, "/_exports/%s", job.file));
 	ctx_header(c, "Content-Disposition",
 		   arena_printf(c->a, "attachment; filename=\"imagier-%s-export-%lld.tar\"",
 				c->me->username, (long long)c->params[0]));

@@ -12,8 +12,6 @@
 #include "provenance.h"
 #include "util.h"
 
-#include <cjson/cJSON.h>
-#include <errno.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -24,7 +22,6 @@
 
 #define IDLE_POLL_MS  400
 #define REQUEUE_EVERY 5 /* seconds between sweeps for expired leases */
-#define MAX_PARENT    (32u << 20)
 
 static volatile sig_atomic_t stop;
 
@@ -38,52 +35,6 @@ static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL); /* a signal ends it early: fine */
-}
-
-/* Read a media file (the parent's image for img2img / edits). */
-static unsigned char *read_media(struct arena *a, const char *dir, const char *rel, size_t *len)
-{
-	char path[CONFIG_PATH * 2];
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	unsigned char *buf = NULL;
-	if (fseek(f, 0, SEEK_END) == 0) {
-		long n = ftell(f);
-		if (n > 0 && (unsigned long)n <= MAX_PARENT && fseek(f, 0, SEEK_SET) == 0) {
-			buf = arena_alloc(a, (size_t)n);
-			if (fread(buf, 1, (size_t)n, f) == (size_t)n)
-				*len = (size_t)n;
-			else
-				buf = NULL;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
-/* Fill the remix fields from the parent post: its generation's prompt and
- * seed (or the upload's prompt), and its full-size JPEG. */
-static void load_parent(struct db *db, struct arena *a, const struct config *cfg, int64_t parent,
-			struct gen_params *p)
-{
-	struct db_res r;
-	if (db_exec(db, a, &r,
-		    "SELECT p.prompt, IFNULL(g.seed, p.id), i.variants FROM posts p "
-		    "JOIN images i ON i.id = p.image_id "
-		    "LEFT JOIN generations g ON g.id = p.generation_id WHERE p.id = ?",
-		    "i", parent) != DB_OK ||
-	    r.nrows == 0)
-		return; /* parent gone: generate from scratch */
-	p->parent_prompt = db_str(&r, 0, 0);
-	p->parent_seed = strtoull(db_str(&r, 0, 1), NULL, 10);
-	cJSON *v = cJSON_Parse(db_str(&r, 0, 2));
-	cJSON *full = cJSON_GetObjectItemCaseSensitive(v, "full");
-	cJSON *jpeg = cJSON_GetObjectItemCaseSensitive(full, "jpeg");
-	if (cJSON_IsString(jpeg))
-		p->parent_image = read_media(a, cfg->media_dir, jpeg->valuestring, &p->parent_len);
-	cJSON_Delete(v);
 }
 
 static int run_backend(const struct config *cfg, const char *backend, const struct gen_params *p,
@@ -132,7 +83,7 @@ static void run_job(struct db *db, struct arena *a, const struct config *cfg, co
 	p.width = job->width;
 	p.height = job->height;
 	if (job->parent_id)
-		load_parent(db, a, cfg, job->parent_id, &p);
+		genq_parent_load(db, a, cfg->media_dir, job->parent_id, &p);
 	int64_t t0 = now_mono_us();
 	if (run_backend(cfg, job->backend, &p, &res)) {
 		log_error("gen: job %lld (%s) failed: %s%s", (long long)job->id, job->backend,

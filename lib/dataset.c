@@ -132,6 +132,33 @@ void consent_state_json(struct arena *a, cJSON *obj, const struct consent_state 
 		cJSON_AddNullToObject(obj, "training_consent_at");
 }
 
+cJSON *consent_history_json(struct db *db, struct arena *a, int64_t user_id, int64_t before,
+			    int limit, int64_t *next)
+{
+	struct db_res r;
+	*next = 0;
+	if (db_read(db, a, &r,
+		    "SELECT id, post_id, value, created_at FROM consent_events WHERE user_id = ? "
+		    "AND id < ? ORDER BY id DESC LIMIT ?",
+		    "iii", user_id, before, (int64_t)limit + 1) != DB_OK)
+		return NULL;
+	cJSON *events = cJSON_CreateArray();
+	size_t n = r.nrows > (size_t)limit ? (size_t)limit : r.nrows;
+	for (size_t k = 0; k < n; k++) {
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddNumberToObject(e, "id", (double)db_int(&r, k, 0));
+		if (db_str(&r, k, 1))
+			cJSON_AddNumberToObject(e, "post_id", (double)db_int(&r, k, 1));
+		cJSON_AddStringToObject(e, "scope", db_str(&r, k, 1) ? "post" : "account");
+		cJSON_AddStringToObject(e, "value", db_str(&r, k, 2));
+		cJSON_AddStringToObject(e, "created_at", time_iso(a, db_int(&r, k, 3)));
+		cJSON_AddItemToArray(events, e);
+	}
+	if (r.nrows > (size_t)limit)
+		*next = db_int(&r, (size_t)limit - 1, 0);
+	return events;
+}
+
 /* n digits at s as a number, or -1. */
 static int digits(const char *s, int n)
 {

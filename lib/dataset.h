@@ -62,6 +62,13 @@ int consent_post_json(struct db *db, struct arena *a, int64_t post_id, struct cJ
  * null (never chosen) to obj. */
 void consent_state_json(struct arena *a, struct cJSON *obj, const struct consent_state *st);
 
+/* A person's consent events, newest first, with id < before: up to limit
+ * objects {"id","post_id" (a post's),"scope" ("post"|"account"),"value",
+ * "created_at"} in a new array; *next is the id to continue before, 0 on the
+ * last page. NULL when the database failed. */
+struct cJSON *consent_history_json(struct db *db, struct arena *a, int64_t user_id, int64_t before,
+				   int limit, int64_t *next);
+
 /* ---- dataset export ---------------------------------------------------- */
 
 struct dataset_opts {

@@ -289,3 +289,49 @@ cJSON *genq_load(struct db *db, struct arena *a, const char *media_url, int64_t 
 	*status = 200;
 	return g;
 }
+
+#define MAX_PARENT (32u << 20)
+
+/* Read a media file (the parent's image for img2img / edits). */
+static unsigned char *read_media(struct arena *a, const char *dir, const char *rel, size_t *len)
+{
+	char path[CONFIG_PATH * 2];
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	unsigned char *buf = NULL;
+	if (fseek(f, 0, SEEK_END) == 0) {
+		long n = ftell(f);
+		if (n > 0 && (unsigned long)n <= MAX_PARENT && fseek(f, 0, SEEK_SET) == 0) {
+			buf = arena_alloc(a, (size_t)n);
+			if (fread(buf, 1, (size_t)n, f) == (size_t)n)
+				*len = (size_t)n;
+			else
+				buf = NULL;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+void genq_parent_load(struct db *db, struct arena *a, const char *media_dir, int64_t parent_id,
+		      struct gen_params *p)
+{
+	struct db_res r;
+	if (db_read(db, a, &r,
+		    "SELECT p.prompt, IFNULL(g.seed, p.id), i.variants FROM posts p "
+		    "JOIN images i ON i.id = p.image_id "
+		    "LEFT JOIN generations g ON g.id = p.generation_id WHERE p.id = ?",
+		    "i", parent_id) != DB_OK ||
+	    r.nrows == 0)
+		return; /* parent gone: generate from scratch */
+	p->parent_prompt = db_str(&r, 0, 0);
+	p->parent_seed = strtoull(db_str(&r, 0, 1), NULL, 10);
+	cJSON *v = cJSON_Parse(db_str(&r, 0, 2));
+	cJSON *full = cJSON_GetObjectItemCaseSensitive(v, "full");
+	cJSON *jpeg = cJSON_GetObjectItemCaseSensitive(full, "jpeg");
+	if (cJSON_IsString(jpeg))
+		p->parent_image = read_media(a, media_dir, jpeg->valuestring, &p->parent_len);
+	cJSON_Delete(v);
+}

@@ -70,6 +70,15 @@ int genq_cancel(struct db *db, struct arena *a, int64_t id, int64_t user_id);
 struct cJSON *genq_load(struct db *db, struct arena *a, const char *media_url, int64_t id,
 			int64_t user_id, int *status);
 
+struct gen_params;
+/* A remix job's parent post into p's remix fields: its generation's prompt
+ * and seed (an upload's prompt and its post id as the seed) and its full-size
+ * JPEG read from media_dir (left NULL when missing or over 32 MiB). Nothing
+ * is set when the parent is gone, or the database failed: the job then
+ * generates from scratch. */
+void genq_parent_load(struct db *db, struct arena *a, const char *media_dir, int64_t parent_id,
+		      struct gen_params *p);
+
 /* Is backend one of the enabled ones in the comma list? */
 int genq_backend_enabled(const struct config *cfg, const char *backend);
 

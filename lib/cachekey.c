@@ -1,0 +1,34 @@
+/* cachekey.c - the memcached key formats shared across modules. */
+#include "cachekey.h"
+#include "auth.h"
+
+#include <sodium.h>
+
+char *cachekey_session(struct arena *a, const char *hash_hex)
+{
+	return arena_printf(a, CACHEKEY_SESSION_PREFIX "%s", hash_hex);
+}
+
+char *cachekey_session_token(struct arena *a, const char *token)
+{
+	unsigned char h[AUTH_HASH_LEN];
+	char hex[2 * AUTH_HASH_LEN + 1];
+	auth_token_hash(token, h);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	return cachekey_session(a, hex);
+}
+
+char *cachekey_session_pages(struct arena *a, const char *hash_hex)
+{
+	return arena_printf(a, CACHEKEY_PAGES_PREFIX "%s:", hash_hex);
+}
+
+char *cachekey_user_version(struct arena *a, int64_t user_id)
+{
+	return arena_printf(a, "imagier:v:user:%lld", (long long)user_id);
+}
+
+char *cachekey_post(struct arena *a, int64_t post_id)
+{
+	return arena_printf(a, "imagier:post:%lld", (long long)post_id);
+}

@@ -1,0 +1,29 @@
+/* cachekey.h - the memcached key formats that more than one module builds
+ * (the request layer caches sessions, pages and posts under them; erasing an
+ * account must find every one of them again). One place spells each. */
+#ifndef IMAGIER_CACHEKEY_H
+#define IMAGIER_CACHEKEY_H
+
+#include <stdint.h>
+
+#include "arena.h"
+
+/* Bumped on every new post: every cached list of ids is stale at once. */
+#define CACHEKEY_FEED_VERSION "imagier:v:feed"
+
+#define CACHEKEY_SESSION_PREFIX "imagier:sess:" /* + the hash's hex */
+#define CACHEKEY_PAGES_PREFIX	"imagier:page:" /* + the hash's hex + ":" + the page */
+
+/* A session's cached lookup, by the hex of its stored hash
+ * (LOWER(HEX(sessions.token_hash))): never the token itself. */
+char *cachekey_session(struct arena *a, const char *hash_hex);
+/* The same from the raw token (hashed here). */
+char *cachekey_session_token(struct arena *a, const char *token);
+/* The prefix of every page cached for that session. */
+char *cachekey_session_pages(struct arena *a, const char *hash_hex);
+/* A person's version counter (their session-derived copies go stale). */
+char *cachekey_user_version(struct arena *a, int64_t user_id);
+/* A post's cached JSON. */
+char *cachekey_post(struct arena *a, int64_t post_id);
+
+#endif
