@@ -10,8 +10,6 @@
 #include "util.h"
 
 #include <cjson/cJSON.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 int gen_create_form(struct ctx *c)

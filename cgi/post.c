@@ -13,8 +13,6 @@
 #include "util.h"
 
 #include <cjson/cJSON.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 int post_upload_form(struct ctx *c)
@@ -100,33 +98,14 @@ int post_create(struct ctx *c)
  * still see it, with why; others get 404 (or 410 once removed). */
 static int post_moderated(struct ctx *c, cJSON *p)
 {
-	const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "mod_state"));
-	if (!state)
+	int st = post_moderation_view(c->app->db, c->a, p, c->params[0], c->me ? c->me->id : 0,
+				      ctx_is_mod(c));
+	if (!st)
 		return 0;
-	cJSON *au = cJSON_GetObjectItemCaseSensitive(p, "author");
-	int64_t author = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(au, "id"));
-	int mine = c->me && c->me->id == author;
-	if (!mine && !ctx_is_mod(c)) {
-		int removed = !strcmp(state, "removed");
-		cJSON_Delete(p);
-		if (removed)
-			return ctx_fail(c, 410, "removed",
-					"This post was removed by the moderators.");
-		return ctx_fail(c, 404, "not_found", "There is no such post.");
-	}
-	cJSON *m = cJSON_AddObjectToObject(p, "moderation");
-	cJSON_AddStringToObject(m, "state", state);
-	cJSON_AddBoolToObject(m, "held", !strcmp(state, "held"));
-	int64_t action_id;
-	const char *action, *reason;
-	if (post_mod_action(c->app->db, c->a, c->params[0], &action_id, &action, &reason)) {
-		cJSON_AddNumberToObject(m, "action_id", (double)action_id);
-		cJSON_AddStringToObject(m, "action", action);
-		cJSON_AddStringToObject(m, "reason", reason);
-		cJSON_AddStringToObject(
-		    m, "url", arena_printf(c->a, "/moderation/%lld", (long long)action_id));
-	}
-	return 0;
+	cJSON_Delete(p);
+	if (st == 410)
+		return ctx_fail(c, 410, "removed", "This post was removed by the moderators.");
+	return ctx_fail(c, 404, "not_found", "There is no such post.");
 }
 
 int post_show(struct ctx *c)

@@ -8,8 +8,6 @@
 #include "util.h"
 
 #include <cjson/cJSON.h>
-#include <stdlib.h>
-#include <string.h>
 
 /* The parent's prompt and parameters as the defaults of a remix. 0 or the
  * status of ctx_fail. */

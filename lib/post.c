@@ -579,18 +579,31 @@ int post_exists(struct db *db, struct arena *a, int64_t id)
 	return r.nrows > 0;
 }
 
-int post_mod_action(struct db *db, struct arena *a, int64_t post_id, int64_t *action_id,
-		    const char **action, const char **reason)
+int post_moderation_view(struct db *db, struct arena *a, cJSON *post, int64_t post_id,
+			 int64_t viewer_id, int moderator)
 {
+	const char *state =
+	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(post, "mod_state"));
+	if (!state)
+		return 0;
+	cJSON *au = cJSON_GetObjectItemCaseSensitive(post, "author");
+	int64_t author = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(au, "id"));
+	if (!(viewer_id && viewer_id == author) && !moderator)
+		return !strcmp(state, "removed") ? 410 : 404;
 	struct db_res r;
+	cJSON *m = cJSON_AddObjectToObject(post, "moderation");
+	cJSON_AddStringToObject(m, "state", state);
+	cJSON_AddBoolToObject(m, "held", !strcmp(state, "held"));
 	if (db_read(db, a, &r,
 		    "SELECT id, action, reason FROM mod_actions WHERE target_type = 'post' AND "
 		    "target_id = ? AND action IN ('hide', 'remove') ORDER BY id DESC LIMIT 1",
-		    "i", post_id) != DB_OK ||
-	    !r.nrows)
-		return 0;
-	*action_id = db_int(&r, 0, 0);
-	*action = db_str(&r, 0, 1);
-	*reason = db_str(&r, 0, 2);
-	return 1;
+		    "i", post_id) == DB_OK &&
+	    r.nrows) {
+		cJSON_AddNumberToObject(m, "action_id", (double)db_int(&r, 0, 0));
+		cJSON_AddStringToObject(m, "action", db_str(&r, 0, 1));
+		cJSON_AddStringToObject(m, "reason", db_str(&r, 0, 2));
+		cJSON_AddStringToObject(
+		    m, "url", arena_printf(a, "/moderation/%lld", (long long)db_int(&r, 0, 0)));
+	}
+	return 0;
 }

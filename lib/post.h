@@ -62,11 +62,13 @@ int64_t post_after_publish(struct db *db, struct arena *a, const struct config *
 /* 1 if post id exists (in any state), 0 if not, -1 (db). */
 int post_exists(struct db *db, struct arena *a, int64_t id);
 
-/* The latest hide or remove action on a post, as its author and moderators
- * see it: 1 with *action_id, *action and *reason, 0 when there is none or
- * the database failed (the page shows the state without it). */
-int post_mod_action(struct db *db, struct arena *a, int64_t post_id, int64_t *action_id,
-		    const char **action, const char **reason);
+/* A post moderators held back, hid or removed (its "mod_state" is set) is
+ * seen only by its author and moderators: 0 after adding "moderation":
+ * {"state","held"} and the latest hide or remove action ("action_id",
+ * "action","reason","url"); else 404, or 410 once removed. Without a
+ * mod_state: 0, the post unchanged. */
+int post_moderation_view(struct db *db, struct arena *a, struct cJSON *post, int64_t post_id,
+			 int64_t viewer_id, int moderator);
 
 /* image {"width","height","blurhash","color","sizes":{...},"display",...}
  * from an images row (variants is its JSON column). */
