@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include <cjson/cJSON.h>
-#include <string.h>
+#include <stdlib.h>
 
 #include "arena.h"
 #include "filters.h"
@@ -36,85 +36,88 @@ static int flag(const cJSON *p, const char *name)
 	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, name));
 }
 
-/* Viewer 1 hides people 5 and 9, the word "spider" and the tag "gore". */
-static void viewer(struct arena *a, struct myfilters *f, enum cw_pref cw)
+struct fixture {
+	struct arena a;
+	struct myfilters f;
+};
+
+/* Viewer 1 hides people 5 and 9, the word "spider" and the tag "gore", and
+ * blurs pictures with a content warning. */
+static int setup(void **state)
 {
 	static const int64_t hidden[] = {5, 9};
 	static const char *tags[] = {"gore"};
 	const char *words[] = {"spider"};
-	memset(f, 0, sizeof(*f));
-	f->self = 1;
-	f->hidden = hidden;
-	f->nhidden = 2;
-	f->words = social_words_list(a, words, 1);
-	f->tags = tags;
-	f->ntags = 1;
-	f->cw = cw;
+	struct fixture *x = calloc(1, sizeof(*x));
+	arena_init(&x->a);
+	x->f.self = 1;
+	x->f.hidden = hidden;
+	x->f.nhidden = 2;
+	x->f.words = social_words_list(&x->a, words, 1);
+	x->f.tags = tags;
+	x->f.ntags = 1;
+	x->f.cw = CW_BLUR;
+	*state = x;
+	return 0;
 }
 
-/* hide(): 1 if the post leaves the feed; *blur set to its "cw_blur". */
-static int hide(struct arena *a, const struct myfilters *f, cJSON *p, int *blur)
+static int teardown(void **state)
 {
-	int h = filters_hide(a, f, p);
-	*blur = flag(p, "cw_blur");
+	struct fixture *x = *state;
+	arena_free(&x->a);
+	free(x);
+	return 0;
+}
+
+enum seen { SHOWN, LEFT_OUT, BLURRED };
+
+/* What the feed does with the post (which it frees). */
+static enum seen feed(struct fixture *x, cJSON *p)
+{
+	int out = filters_hide(&x->a, &x->f, p);
+	int blur = flag(p, "cw_blur");
 	cJSON_Delete(p);
-	return h;
+	return out ? LEFT_OUT : blur ? BLURRED : SHOWN;
 }
 
 static void hidden_people_tags_and_words(void **state)
 {
-	struct arena a;
-	struct myfilters f;
-	int blur;
-	arena_init(&a);
-	viewer(&a, &f, CW_BLUR);
-	assert_int_equal(hide(&a, &f, post(5, "a cat", NULL, NULL), &blur), 1);
-	assert_int_equal(hide(&a, &f, post(9, "a cat", NULL, NULL), &blur), 1);
-	assert_int_equal(hide(&a, &f, post(7, "a cat", NULL, NULL), &blur), 0);
-	assert_int_equal(hide(&a, &f, post(7, "a cat", "gore", NULL), &blur), 1);
-	assert_int_equal(hide(&a, &f, post(7, "Two SPIDERS", NULL, NULL), &blur), 1);
-	assert_int_equal(hide(&a, &f, post(7, "spiderman", NULL, NULL), &blur), 0);
+	struct fixture *x = *state;
+	assert_int_equal(feed(x, post(5, "a cat", NULL, NULL)), LEFT_OUT);
+	assert_int_equal(feed(x, post(9, "a cat", NULL, NULL)), LEFT_OUT);
+	assert_int_equal(feed(x, post(7, "a cat", NULL, NULL)), SHOWN);
+	assert_int_equal(feed(x, post(7, "a cat", "gore", NULL)), LEFT_OUT);
+	assert_int_equal(feed(x, post(7, "Two SPIDERS", NULL, NULL)), LEFT_OUT);
+	assert_int_equal(feed(x, post(7, "spiderman", NULL, NULL)), SHOWN);
 	/* one's own posts are never left out */
-	assert_int_equal(hide(&a, &f, post(1, "a spider", "gore", NULL), &blur), 0);
-	arena_free(&a);
+	assert_int_equal(feed(x, post(1, "a spider", "gore", NULL)), SHOWN);
 }
 
 static void content_warnings(void **state)
 {
-	struct arena a;
-	struct myfilters f;
-	int blur;
-	arena_init(&a);
-	viewer(&a, &f, CW_BLUR);
-	assert_int_equal(hide(&a, &f, post(7, "a cat", NULL, "flash"), &blur), 0);
-	assert_true(blur);
-	assert_int_equal(hide(&a, &f, post(7, "a cat", NULL, NULL), &blur), 0);
-	assert_false(blur);
-	f.cw = CW_SHOW;
-	assert_int_equal(hide(&a, &f, post(7, "a cat", NULL, "flash"), &blur), 0);
-	assert_false(blur);
-	f.cw = CW_HIDE;
-	assert_int_equal(hide(&a, &f, post(7, "a cat", NULL, "flash"), &blur), 1);
-	/* one's own: blurred, not hidden */
-	assert_int_equal(hide(&a, &f, post(1, "a cat", NULL, "flash"), &blur), 0);
-	assert_true(blur);
-	arena_free(&a);
+	struct fixture *x = *state;
+	assert_int_equal(feed(x, post(7, "a cat", NULL, "flash")), BLURRED);
+	assert_int_equal(feed(x, post(7, "a cat", NULL, NULL)), SHOWN);
+	x->f.cw = CW_SHOW;
+	assert_int_equal(feed(x, post(7, "a cat", NULL, "flash")), SHOWN);
+	x->f.cw = CW_HIDE;
+	assert_int_equal(feed(x, post(7, "a cat", NULL, "flash")), LEFT_OUT);
+	/* one's own: blurred, not left out */
+	assert_int_equal(feed(x, post(1, "a cat", NULL, "flash")), BLURRED);
 }
 
 static void post_page(void **state)
 {
-	struct arena a;
-	struct myfilters f;
-	arena_init(&a);
-	viewer(&a, &f, CW_HIDE);
+	struct fixture *x = *state;
+	x->f.cw = CW_HIDE;
 	cJSON *p = post(7, "a cat", NULL, "flash");
 	assert_true(filters_post_has_cw(p));
-	filters_post_page(&f, p);
+	filters_post_page(&x->f, p);
 	assert_true(flag(p, "cw_hidden"));
 	assert_false(flag(p, "cw_blur"));
 	cJSON_Delete(p);
 	p = post(1, "a cat", NULL, "flash");
-	filters_post_page(&f, p);
+	filters_post_page(&x->f, p);
 	assert_true(flag(p, "cw_blur"));
 	cJSON_Delete(p);
 	p = post(7, "a cat", NULL, "");
@@ -123,7 +126,6 @@ static void post_page(void **state)
 	assert_string_equal(filters_cw_name(CW_BLUR), "blur");
 	assert_string_equal(filters_cw_name(CW_HIDE), "hide");
 	assert_null(filters_cw_name(3));
-	arena_free(&a);
 }
 
 /* filters_terms on a JSON list: its output as compact JSON, or "why". */
@@ -183,9 +185,9 @@ static void word_filter_hit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(hidden_people_tags_and_words),
-	    cmocka_unit_test(content_warnings),
-	    cmocka_unit_test(post_page),
+	    cmocka_unit_test_setup_teardown(hidden_people_tags_and_words, setup, teardown),
+	    cmocka_unit_test_setup_teardown(content_warnings, setup, teardown),
+	    cmocka_unit_test_setup_teardown(post_page, setup, teardown),
 	    cmocka_unit_test(muted_terms_are_normalised),
 	    cmocka_unit_test(word_filter_hit),
 	};
