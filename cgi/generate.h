@@ -1,4 +1,6 @@
-/* generate.h - what remix.c shares with generate.c. */
+/* generate.h - what the handlers that make posts share: the generation form
+ * (gen_form.c), used by /create (generate.c) and remixes (remix.c), and what
+ * follows every new post (publish.c), used by uploads (post.c) too. */
 #ifndef IMAGIER_GENERATE_H
 #define IMAGIER_GENERATE_H
 
@@ -15,7 +17,8 @@ int gen_read_request(struct ctx *c, struct genq_request *rq, const struct genq_r
 int gen_enqueue(struct ctx *c, const struct genq_request *rq);
 /* Add the form's size and backend choices (and form values) to the view. */
 void gen_form_view(struct ctx *c, struct cJSON *form, int w, int h, const char *backend);
-/* After a post is created: invalidate the cached feed pages. */
+/* After a post is created: its files stamped, the cached feed pages stale,
+ * and for a remix the parent's cached copy dropped and its author told. */
 void post_published(struct ctx *c, int64_t post_id);
 
 #endif

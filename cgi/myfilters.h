@@ -1,41 +1,23 @@
 /* myfilters.h - what each person filters for themselves (mutes, blocks,
  * muted words and tags, the content-warning choice), as the feeds, the post
- * page and the social handlers apply it. Handlers are declared in app.h. */
+ * page and the social handlers apply it: cgi/guard.c, over lib/filters.c
+ * (struct myfilters, enum cw_pref). The settings' handlers (myfilters.c)
+ * are declared in app.h. */
 #ifndef IMAGIER_MYFILTERS_H
 #define IMAGIER_MYFILTERS_H
 
-#include <stddef.h>
 #include <stdint.h>
+
+#include "filters.h"
 
 struct ctx;
 struct cJSON;
-struct textnorm_list;
 
-#define MYFILTERS_MAX_TERMS 100 /* muted words and tags of one person, together */
-#define MYFILTERS_TERM_MAX  40	/* characters of one term */
-
-enum cw_pref { CW_BLUR, CW_SHOW, CW_HIDE };
-
-/* One viewer's filters, in the request arena. */
-struct myfilters {
-	int64_t self;	       /* the viewer; 0 when anonymous */
-	const int64_t *hidden; /* muted, blocked or blocking the viewer; ascending */
-	size_t nhidden;
-	struct textnorm_list *words; /* muted words (and plurals); NULL for none */
-	const char **tags;	     /* muted tags, lower-case, no '#' */
-	size_t ntags;
-	enum cw_pref cw;
-};
-
-/* The viewer's filters: one memcached get (imagier:myfilters:<id>), else one
- * query, then cached. Anonymous visitors, and anyone while the database is
- * down, get no filters and CW_BLUR. Never fails. */
+/* The viewer's filters (lib filters_load): anonymous visitors, and anyone
+ * while the database is down, get no filters and CW_BLUR. Never fails. */
 void myfilters_load(struct ctx *c, struct myfilters *f);
-/* 1 if the post (a view-model object of lib/post.c) leaves the viewer's
- * feeds: a hidden author, a muted tag, a muted word in its prompt or caption,
- * or a content warning the viewer hides. Else 0, after adding "cw_blur":
- * true when its picture is to be shown blurred. The viewer's own posts are
- * never left out (only blurred). */
+/* 1 if the post leaves the viewer's feeds, else 0 after marking "cw_blur"
+ * where due (lib filters_hide). */
 int myfilters_apply(struct ctx *c, const struct myfilters *f, struct cJSON *post);
 /* The post page: "cw_blur" or, for a viewer who hides such posts, "cw_hidden"
  * (the page offers ?cw=show, which shows the picture plainly). */

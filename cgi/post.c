@@ -1,10 +1,7 @@
 /* post.c - upload a post, show a post (page /p/ID and GET /api/v1/posts/ID). */
 #include "app.h"
-#include "feedview.h"
-#include "generate.h"
-#include "cache.h"
 #include "dataset.h"
-#include "db.h"
+#include "generate.h"
 #include "image.h"
 #include "log.h"
 #include "moderation.h"
@@ -16,26 +13,7 @@
 #include "util.h"
 
 #include <cjson/cJSON.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-void post_published(struct ctx *c, int64_t post_id)
-{
-	struct db_res r;
-	provenance_stamp(c->app->db, c->a, &c->app->cfg, post_id); /* XMP with the post's URL */
-	cache_bump(c->app->cache, FEED_VERSION_KEY);
-	/* A remix: the parent's count moved, and its author hears of it. */
-	if (db_exec(c->app->db, c->a, &r,
-		    "SELECT pp.id, pp.user_id FROM posts p JOIN posts pp ON pp.id = p.parent_id "
-		    "WHERE p.id = ?",
-		    "i", post_id) == DB_OK &&
-	    r.nrows) {
-		feed_post_changed(c, db_int(&r, 0, 0));
-		social_notify(c->app->db, c->a, db_int(&r, 0, 1), c->me->id, "remix",
-			      db_int(&r, 0, 0), 0);
-	}
-}
 
 int post_upload_form(struct ctx *c)
 {
@@ -120,36 +98,14 @@ int post_create(struct ctx *c)
  * still see it, with why; others get 404 (or 410 once removed). */
 static int post_moderated(struct ctx *c, cJSON *p)
 {
-	const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "mod_state"));
-	if (!state)
+	int st = post_moderation_view(c->app->db, c->a, p, c->params[0], c->me ? c->me->id : 0,
+				      ctx_is_mod(c));
+	if (!st)
 		return 0;
-	cJSON *au = cJSON_GetObjectItemCaseSensitive(p, "author");
-	int64_t author = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(au, "id"));
-	int mine = c->me && c->me->id == author;
-	if (!mine && !ctx_is_mod(c)) {
-		int removed = !strcmp(state, "removed");
-		cJSON_Delete(p);
-		if (removed)
-			return ctx_fail(c, 410, "removed",
-					"This post was removed by the moderators.");
-		return ctx_fail(c, 404, "not_found", "There is no such post.");
-	}
-	struct db_res r;
-	cJSON *m = cJSON_AddObjectToObject(p, "moderation");
-	cJSON_AddStringToObject(m, "state", state);
-	cJSON_AddBoolToObject(m, "held", !strcmp(state, "held"));
-	if (db_exec(c->app->db, c->a, &r,
-		    "SELECT id, action, reason FROM mod_actions WHERE target_type = 'post' AND "
-		    "target_id = ? AND action IN ('hide', 'remove') ORDER BY id DESC LIMIT 1",
-		    "i", c->params[0]) == DB_OK &&
-	    r.nrows) {
-		cJSON_AddNumberToObject(m, "action_id", (double)db_int(&r, 0, 0));
-		cJSON_AddStringToObject(m, "action", db_str(&r, 0, 1));
-		cJSON_AddStringToObject(m, "reason", db_str(&r, 0, 2));
-		cJSON_AddStringToObject(
-		    m, "url", arena_printf(c->a, "/moderation/%lld", (long long)db_int(&r, 0, 0)));
-	}
-	return 0;
+	cJSON_Delete(p);
+	if (st == 410)
+		return ctx_fail(c, 410, "removed", "This post was removed by the moderators.");
+	return ctx_fail(c, 404, "not_found", "There is no such post.");
 }
 
 int post_show(struct ctx *c)

@@ -1,7 +1,6 @@
 /* remix.c - remix a post (a generation that starts from it) and show its
  * family tree: /p/ID/remix, /p/ID/lineage and their API twins. */
 #include "app.h"
-#include "db.h"
 #include "generate.h"
 #include "genq.h"
 #include "lineage.h"
@@ -9,47 +8,16 @@
 #include "util.h"
 
 #include <cjson/cJSON.h>
-#include <stdlib.h>
-#include <string.h>
 
-/* The parent's prompt and parameters as the defaults of a remix. An upload
- * has no generation: its size (clamped) and a fresh seed are used. */
+/* The parent's prompt and parameters as the defaults of a remix. 0 or the
+ * status of ctx_fail. */
 static int remix_defaults(struct ctx *c, int64_t parent, struct genq_request *d)
 {
-	struct db_res r;
-	if (db_exec(c->app->db, c->a, &r,
-		    "SELECT p.prompt, g.negative_prompt, g.style, g.seed, g.width, g.height, "
-		    "g.backend, i.width, i.height FROM posts p JOIN images i ON i.id = p.image_id "
-		    "JOIN users u ON u.id = p.user_id LEFT JOIN generations g ON g.id = "
-		    "p.generation_id WHERE p.id = ? AND p.mod_state = 'visible' AND u.banned_at IS "
-		    "NULL",
-		    "i", parent) != DB_OK)
-		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	if (r.nrows == 0)
+	int st = lineage_remix_defaults(c->app->db, c->a, &c->app->cfg, parent, d);
+	if (st == 404)
 		return ctx_fail(c, 404, "not_found", "There is no such post.");
-	memset(d, 0, sizeof(*d));
-	d->parent_id = parent;
-	d->prompt = db_str(&r, 0, 0);
-	if (db_str(&r, 0, 3)) { /* made here */
-		d->negative_prompt = db_str(&r, 0, 1);
-		d->style = db_str(&r, 0, 2);
-		d->seed = strtoull(db_str(&r, 0, 3), NULL, 10);
-		d->has_seed = 1;
-		d->width = (int)db_int(&r, 0, 4);
-		d->height = (int)db_int(&r, 0, 5);
-		d->backend = db_str(&r, 0, 6);
-		if (!genq_backend_enabled(&c->app->cfg, d->backend))
-			d->backend = NULL;
-	} else { /* an upload: keep its shape within the limits */
-		int64_t w = db_int(&r, 0, 7), h = db_int(&r, 0, 8);
-		int64_t m = w > h ? w : h;
-		d->width = (int)(m > 1024 ? w * 1024 / m : w);
-		d->height = (int)(m > 1024 ? h * 1024 / m : h);
-		if (d->width < 256)
-			d->width = 256;
-		if (d->height < 256)
-			d->height = 256;
-	}
+	if (st)
+		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	return 0;
 }
 

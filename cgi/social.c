@@ -5,6 +5,7 @@
 #include "feedview.h"
 #include "moderation.h"
 #include "myfilters.h"
+#include "post.h"
 #include "social.h"
 #include "util.h"
 
@@ -63,11 +64,10 @@ int comments_list(struct ctx *c)
 	uint64_t after = 0;
 	if (cur && *cur && str_to_u64(cur, INT64_MAX, &after))
 		return ctx_fail(c, 400, "bad_cursor", "That cursor is not valid.");
-	struct db_res r;
-	if (db_exec(c->app->db, c->a, &r, "SELECT 1 FROM posts WHERE id = ?", "i", c->params[0]) !=
-	    DB_OK)
+	int exists = post_exists(c->app->db, c->a, c->params[0]);
+	if (exists < 0)
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	if (r.nrows == 0)
+	if (!exists)
 		return ctx_fail(c, 404, "not_found", "There is no such post.");
 	int64_t next;
 	cJSON *items = social_comments(c->app->db, c->a, c->params[0], (int64_t)after, COMMENT_PAGE,

@@ -2,6 +2,7 @@
 #include "lineage.h"
 #include "db.h"
 #include "diff.h"
+#include "genq.h"
 #include "post.h"
 #include "util.h"
 
@@ -165,4 +166,44 @@ cJSON *lineage_load(struct db *db, struct arena *a, const char *media_url, int64
 	cJSON_AddBoolToObject(root, "truncated", truncated);
 	*status = 200;
 	return root;
+}
+
+int lineage_remix_defaults(struct db *db, struct arena *a, const struct config *cfg, int64_t parent,
+			   struct genq_request *d)
+{
+	struct db_res r;
+	if (db_read(db, a, &r,
+		    "SELECT p.prompt, g.negative_prompt, g.style, g.seed, g.width, g.height, "
+		    "g.backend, i.width, i.height FROM posts p JOIN images i ON i.id = p.image_id "
+		    "JOIN users u ON u.id = p.user_id LEFT JOIN generations g ON g.id = "
+		    "p.generation_id WHERE p.id = ? AND p.mod_state = 'visible' AND u.banned_at IS "
+		    "NULL",
+		    "i", parent) != DB_OK)
+		return 503;
+	if (r.nrows == 0)
+		return 404;
+	memset(d, 0, sizeof(*d));
+	d->parent_id = parent;
+	d->prompt = db_str(&r, 0, 0);
+	if (db_str(&r, 0, 3)) { /* made here */
+		d->negative_prompt = db_str(&r, 0, 1);
+		d->style = db_str(&r, 0, 2);
+		d->seed = strtoull(db_str(&r, 0, 3), NULL, 10);
+		d->has_seed = 1;
+		d->width = (int)db_int(&r, 0, 4);
+		d->height = (int)db_int(&r, 0, 5);
+		d->backend = db_str(&r, 0, 6);
+		if (!genq_backend_enabled(cfg, d->backend))
+			d->backend = NULL;
+	} else { /* an upload: keep its shape within the limits */
+		int64_t w = db_int(&r, 0, 7), h = db_int(&r, 0, 8);
+		int64_t m = w > h ? w : h;
+		d->width = (int)(m > 1024 ? w * 1024 / m : w);
+		d->height = (int)(m > 1024 ? h * 1024 / m : h);
+		if (d->width < 256)
+			d->width = 256;
+		if (d->height < 256)
+			d->height = 256;
+	}
+	return 0;
 }

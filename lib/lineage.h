@@ -21,4 +21,13 @@ struct db;
 struct cJSON *lineage_load(struct db *db, struct arena *a, const char *media_url, int64_t id,
 			   int *status);
 
+struct config;
+struct genq_request;
+/* The defaults of a remix of parent: its prompt and parameters (the backend
+ * only if still enabled); an upload has no generation, so its size, scaled
+ * into 256..1024, and a fresh seed. 0, 404 (no such visible post of a
+ * person not banned), or 503. */
+int lineage_remix_defaults(struct db *db, struct arena *a, const struct config *cfg, int64_t parent,
+			   struct genq_request *d);
+
 #endif

@@ -2,6 +2,8 @@
 #include "post.h"
 #include "db.h"
 #include "image.h"
+#include "provenance.h"
+#include "social.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -551,5 +553,57 @@ int feed_latest(struct db *db, struct arena *a, const char *media_url, int64_t b
 	for (size_t i = 0; i < shown; i++)
 		cJSON_AddItemToArray(items, post_row_json(a, media_url, &r, i));
 	*next = r.nrows > (size_t)limit ? db_int(&r, shown - 1, 0) : 0;
+	return 0;
+}
+
+int64_t post_after_publish(struct db *db, struct arena *a, const struct config *cfg,
+			   int64_t post_id, int64_t actor_id)
+{
+	struct db_res r;
+	provenance_stamp(db, a, cfg, post_id); /* XMP with the post's URL */
+	if (db_read(db, a, &r,
+		    "SELECT pp.id, pp.user_id FROM posts p JOIN posts pp ON pp.id = p.parent_id "
+		    "WHERE p.id = ?",
+		    "i", post_id) != DB_OK ||
+	    !r.nrows)
+		return 0;
+	social_notify(db, a, db_int(&r, 0, 1), actor_id, "remix", db_int(&r, 0, 0), 0);
+	return db_int(&r, 0, 0);
+}
+
+int post_exists(struct db *db, struct arena *a, int64_t id)
+{
+	struct db_res r;
+	if (db_read(db, a, &r, "SELECT 1 FROM posts WHERE id = ?", "i", id) != DB_OK)
+		return -1;
+	return r.nrows > 0;
+}
+
+int post_moderation_view(struct db *db, struct arena *a, cJSON *post, int64_t post_id,
+			 int64_t viewer_id, int moderator)
+{
+	const char *state =
+	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(post, "mod_state"));
+	if (!state)
+		return 0;
+	cJSON *au = cJSON_GetObjectItemCaseSensitive(post, "author");
+	int64_t author = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(au, "id"));
+	if (!(viewer_id && viewer_id == author) && !moderator)
+		return !strcmp(state, "removed") ? 410 : 404;
+	struct db_res r;
+	cJSON *m = cJSON_AddObjectToObject(post, "moderation");
+	cJSON_AddStringToObject(m, "state", state);
+	cJSON_AddBoolToObject(m, "held", !strcmp(state, "held"));
+	if (db_read(db, a, &r,
+		    "SELECT id, action, reason FROM mod_actions WHERE target_type = 'post' AND "
+		    "target_id = ? AND action IN ('hide', 'remove') ORDER BY id DESC LIMIT 1",
+		    "i", post_id) == DB_OK &&
+	    r.nrows) {
+		cJSON_AddNumberToObject(m, "action_id", (double)db_int(&r, 0, 0));
+		cJSON_AddStringToObject(m, "action", db_str(&r, 0, 1));
+		cJSON_AddStringToObject(m, "reason", db_str(&r, 0, 2));
+		cJSON_AddStringToObject(
+		    m, "url", arena_printf(a, "/moderation/%lld", (long long)db_int(&r, 0, 0)));
+	}
 	return 0;
 }

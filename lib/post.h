@@ -52,6 +52,24 @@ int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id
 		 const char *caption, const char *content_warning, const char **tags, int ntags,
 		 int64_t *post_id, const char **why);
 
+struct config;
+/* What follows every new post (upload or publish) by actor_id: its files
+ * are stamped with the post's URL and, for a remix, the parent's author is
+ * told. Returns the parent's id (its remix_count moved), or 0. */
+int64_t post_after_publish(struct db *db, struct arena *a, const struct config *cfg,
+			   int64_t post_id, int64_t actor_id);
+
+/* 1 if post id exists (in any state), 0 if not, -1 (db). */
+int post_exists(struct db *db, struct arena *a, int64_t id);
+
+/* A post moderators held back, hid or removed (its "mod_state" is set) is
+ * seen only by its author and moderators: 0 after adding "moderation":
+ * {"state","held"} and the latest hide or remove action ("action_id",
+ * "action","reason","url"); else 404, or 410 once removed. Without a
+ * mod_state: 0, the post unchanged. */
+int post_moderation_view(struct db *db, struct arena *a, struct cJSON *post, int64_t post_id,
+			 int64_t viewer_id, int moderator);
+
 /* image {"width","height","blurhash","color","sizes":{...},"display",...}
  * from an images row (variants is its JSON column). */
 struct cJSON *post_image_json(struct arena *a, const char *media_url, int64_t w, int64_t h,

@@ -1,0 +1,15 @@
+/* publish.c - what follows every new post, whether uploaded (post.c) or
+ * published from a generation (generate.c): post_published (generate.h). */
+#include "app.h"
+#include "cache.h"
+#include "feedview.h"
+#include "generate.h"
+#include "post.h"
+
+void post_published(struct ctx *c, int64_t post_id)
+{
+	int64_t parent = post_after_publish(c->app->db, c->a, &c->app->cfg, post_id, c->me->id);
+	cache_bump(c->app->cache, FEED_VERSION_KEY);
+	if (parent) /* a remix: the parent's count moved */
+		feed_post_changed(c, parent);
+}
