@@ -3,10 +3,11 @@
 #include "feedview.h"
 #include "auth.h"
 #include "cache.h"
-#include "db.h"
+#include "cachekey.h"
 #include "log.h"
 #include "post.h"
 #include "render.h"
+#include "session.h"
 #include "social.h"
 #include "util.h"
 
@@ -132,23 +133,6 @@ static void allow_header(struct ctx *c, const char *path)
 
 /* ---- session and CSRF -------------------------------------------------- */
 
-/* The live session of token from the database (none when expired, or its
- * person banned): user_id, csrf, username, role, expires_at, created_at,
- * suspended_until (0: none). 0 (r set), or -1 when the database failed. */
-static int session_query(struct ctx *c, const char *token, struct db_res *r)
-{
-	unsigned char h[AUTH_HASH_LEN];
-	auth_token_hash(token, h);
-	return db_exec(
-		   c->app->db, c->a, r,
-		   "SELECT s.user_id, s.csrf, u.username, u.role, s.expires_at, u.created_at, "
-		   "IFNULL(u.suspended_until, 0) FROM sessions s JOIN users u ON u.id = "
-		   "s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND u.banned_at IS NULL",
-		   "bi", h, sizeof(h), now_unix()) == DB_OK
-		   ? 0
-		   : -1;
-}
-
 /* A session from memcached: "uid\ncsrf\nusername\nrole\ncreated\nsuspended".
  * 1 if found. */
 static int session_cached(struct ctx *c, const char *key)
@@ -193,24 +177,25 @@ static void session_load(struct ctx *c)
 		c->session_from_cache = 1;
 		return;
 	}
-	struct db_res r;
-	if (session_query(c, tok, &r)) {
+	struct session_row r;
+	int found = session_lookup(c->app->db, c->a, tok, 0, &r);
+	if (found < 0) {
 		/* Unknown, not invalid: keep the cookie (an outage must not log
 		 * everybody out) and let run() answer 503 where a login counts. */
 		c->session_down = 1;
 		return;
 	}
-	if (r.nrows == 0)
+	if (!found)
 		goto stale;
 	c->me = arena_zalloc(c->a, sizeof(*c->me));
-	c->me->id = db_int(&r, 0, 0);
-	c->me->username = db_str(&r, 0, 2);
-	c->me->role = db_str(&r, 0, 3);
-	c->me->created_at = db_int(&r, 0, 5);
-	c->me->suspended_until = db_int(&r, 0, 6);
-	c->csrf = db_str(&r, 0, 1);
+	c->me->id = r.user_id;
+	c->me->username = r.username;
+	c->me->role = r.role;
+	c->me->created_at = r.created_at;
+	c->me->suspended_until = r.suspended_until;
+	c->csrf = r.csrf;
 	/* Cached for a while (never past its expiry); logout deletes it. */
-	int64_t left = db_int(&r, 0, 4) - now_unix();
+	int64_t left = r.expires_at - now_unix();
 	char *val = arena_printf(c->a, "%lld\n%s\n%s\n%s\n%lld\n%lld", (long long)c->me->id,
 				 c->csrf, c->me->username, c->me->role,
 				 (long long)c->me->created_at, (long long)c->me->suspended_until);
@@ -230,19 +215,19 @@ stale:
  * (the request then fails on its own queries). */
 static void session_recheck(struct ctx *c)
 {
-	struct db_res r;
-	if (session_query(c, c->session_token, &r))
+	struct session_row r;
+	int found = session_lookup(c->app->db, c->a, c->session_token, 1, &r);
+	if (found < 0)
 		return;
-	if (!r.nrows || strcmp(db_str(&r, 0, 3), c->me->role) ||
-	    db_int(&r, 0, 6) != c->me->suspended_until)
+	if (!found || strcmp(r.role, c->me->role) || r.suspended_until != c->me->suspended_until)
 		cache_delete(c->app->cache, c->session_key); /* stale: the next load refreshes it */
-	if (!r.nrows) {
+	if (!found) {
 		c->me = NULL; /* logged out, or banned, since it was cached */
 		c->csrf = NULL;
 		return;
 	}
-	c->me->role = db_str(&r, 0, 3);
-	c->me->suspended_until = db_int(&r, 0, 6);
+	c->me->role = r.role;
+	c->me->suspended_until = r.suspended_until;
 }
 
 /* Anonymous forms: a random cookie, and the form echoes MAC(secret, cookie). */
@@ -472,7 +457,7 @@ static int page_cached(struct ctx *c)
 		return 0;
 	c->page_key =
 	    arena_printf(c->a, "%s%llu:%llu:%lld:%s?%s",
-			 page_keys_of_hash(c->a, c->session_key + strlen(SESS_KEY_PREFIX)),
+			 page_keys_of_hash(c->a, c->session_key + strlen(CACHEKEY_SESSION_PREFIX)),
 			 (unsigned long long)fv, (unsigned long long)uv, (long long)unread,
 			 c->req->path, c->req->query_string);
 	if (strlen(c->page_key) > 240) { /* memcached keys stop at 250 bytes */
@@ -493,7 +478,8 @@ static int suspension_allows(const struct ctx *c)
 		return 1;
 	cJSON *j = c->req->json;
 	return (c->route->flags & R_SUSP_CONSENT) && cJSON_IsObject(j) &&
-	       cJSON_GetArraySize(j) == 1 && cJSON_GetObjectItemCaseSensitive(j, "training_consent");
+	       cJSON_GetArraySize(j) == 1 &&
+	       cJSON_GetObjectItemCaseSensitive(j, "training_consent");
 }
 
 static int run(struct ctx *c, int body_status)

@@ -24,7 +24,7 @@ struct db {
 	const struct config *cfg;
 	MYSQL *conn;
 	int in_tx;
-	uint64_t reads;  /* db_read outside a transaction: may go to a replica */
+	uint64_t reads;	 /* db_read outside a transaction: may go to a replica */
 	uint64_t writes; /* everything else: the primary */
 	struct db_stmt stmts[DB_MAX_STMTS];
 	size_t nstmts;

@@ -34,17 +34,22 @@ int session_close(struct db *db, struct cache *cache, struct arena *a, const cha
 	return 0;
 }
 
-int session_lookup(struct db *db, struct arena *a, const char *token, struct session_row *out)
+int session_lookup(struct db *db, struct arena *a, const char *token, int primary,
+		   struct session_row *out)
 {
 	unsigned char h[AUTH_HASH_LEN];
 	struct db_res r;
 	auth_token_hash(token, h);
 	memset(out, 0, sizeof(*out));
-	if (db_read(db, a, &r,
-		    "SELECT s.user_id, s.csrf, u.username, u.role, s.expires_at, u.created_at, "
-		    "IFNULL(u.suspended_until, 0) FROM sessions s JOIN users u ON u.id = "
-		    "s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND u.banned_at IS NULL",
-		    "bi", h, sizeof(h), now_unix()) != DB_OK)
+	/* The recheck before a write must see a ban made a moment ago: it asks
+	 * the primary. A plain load is a read like any other. */
+	int (*run)(struct db *, struct arena *, struct db_res *, const char *, const char *, ...) =
+	    primary ? db_exec : db_read;
+	if (run(db, a, &r,
+		"SELECT s.user_id, s.csrf, u.username, u.role, s.expires_at, u.created_at, "
+		"IFNULL(u.suspended_until, 0) FROM sessions s JOIN users u ON u.id = "
+		"s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND u.banned_at IS NULL",
+		"bi", h, sizeof(h), now_unix()) != DB_OK)
 		return -1;
 	if (!r.nrows)
 		return 0;

@@ -35,6 +35,9 @@ int session_close(struct db *db, struct cache *cache, struct arena *a, const cha
  * 1 found, 0 none, -1 the database failed. A read: the request layer calls
  * it to load a session, and again before a write to recheck the role,
  * suspension and ban of a cached one. */
-int session_lookup(struct db *db, struct arena *a, const char *token, struct session_row *out);
+/* primary: 1 to ask the primary (the recheck before a write, which must see
+ * a ban made a moment ago), 0 for a read a replica may answer. */
+int session_lookup(struct db *db, struct arena *a, const char *token, int primary,
+		   struct session_row *out);
 
 #endif
