@@ -15,6 +15,12 @@
 # build/bench/small (1/100 of that) once; later runs reuse them.
 # Knobs: BENCH_SCALE, BENCH_SECONDS (per run, default 8), BENCH_RUNS (3; the
 # median is reported), BENCH_CONNS (32).
+#
+# Before and after: BENCH_BASELINE=REV (a commit, e.g. main~3) builds REV's
+# programs into build/bench/baseline and then measures every application path
+# twice on the same data in this one run, the pool restarted with REV's
+# imagier-fcgi and then with this tree's, run for run in turn (A B A B ...),
+# and prints both medians and the change.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -149,6 +155,67 @@ large_cold=$(wrk_median latest-cold-api "/api/v1/feed?kind=latest&cursor=$((MAX_
 row "feed page mid-way, no cache (1M)" "$large_cold"
 tools/stack.sh restart-fcgi >/dev/null
 kill $HELLO 2>/dev/null || true
+
+# ---- before and after: REV's workers against this tree's, same data -----------
+if [[ -n ${BENCH_BASELINE:-} ]]; then
+	BASE_SRC=$ROOT/build/bench/baseline-src
+	BASE_BIN=$ROOT/build/bench/baseline/bin
+	rev=$(git rev-parse --verify "$BENCH_BASELINE^{commit}")
+	if [[ ! -x $BASE_BIN/imagier-fcgi || $(cat "$BASE_BIN/rev" 2>/dev/null) != "$rev" ]]; then
+		rm -rf "$BASE_SRC"
+		mkdir -p "$BASE_SRC" "$BASE_BIN"
+		git archive "$rev" | tar -x -C "$BASE_SRC"
+		make -C "$BASE_SRC" -j"$(nproc)" all >/dev/null
+		cp "$BASE_SRC"/bin/imagier-fcgi "$BASE_BIN"/
+		echo "$rev" >"$BASE_BIN/rev"
+	fi
+	stack large
+	# ab NAME PATH [wrk args]: RUNS runs each of before and after, in turn.
+	ab() {
+		local name=$1 path=$2 i out
+		shift 2
+		local -a before=() after=()
+		for ((i = 0; i < RUNS; i++)); do
+			for side in before after; do
+				if [[ $side == before ]]; then
+					IMAGIER_BIN=$BASE_BIN tools/stack.sh restart-fcgi >/dev/null
+				else
+					tools/stack.sh restart-fcgi >/dev/null
+				fi
+				wrk -t2 -c"$CONNS" -d1s "$@" "$URL$path" >/dev/null 2>&1 # warm up
+				out="$(wrk -t2 -c"$CONNS" -d"${SECS}s" "$@" "$URL$path" 2>&1)"
+				if [[ $side == before ]]; then
+					before+=("$(awk '/^Requests\/sec/ {print $2}' <<<"$out")")
+				else
+					after+=("$(awk '/^Requests\/sec/ {print $2}' <<<"$out")")
+				fi
+			done
+		done
+		local b a
+		b=$(median "${before[@]}") a=$(median "${after[@]}")
+		printf '%-34s %10s %10s %8s\n' "$name" "$b" "$a" \
+			"$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%+.1f%%", (a - b) * 100 / b }')" |
+			tee -a "$OUT"
+	}
+	say ""
+	say "# before ($BENCH_BASELINE = ${rev:0:10}) and after (this tree), req/s, medians of $RUNS runs each, in turn"
+	printf '%-34s %10s %10s %8s\n' "what" "before" "after" "change" | tee -a "$OUT"
+	ab "anonymous latest feed" /
+	ab "following feed, warm" /following -H "$COOKIE"
+	ab "for-you feed, warm" /foryou -H "$COOKIE"
+	ab "post page (logged in)" "/p/$((MAX_POST / 2))" -H "$COOKIE"
+	ab "like / unlike (API)" /api/v1/posts/1/like -s tests/bench/like.lua
+	ab "comment (API)" /api/v1/posts/1/comments -s tests/bench/comment.lua
+	ab "profile page" /u/bench1 -H "$COOKIE"
+	ab "search" "/search?q=cat" -H "$COOKIE"
+	export IMAGIER_CACHE_SERVERS=""
+	ab "following feed, no cache" /following -H "$COOKIE"
+	ab "for-you feed, no cache" /foryou -H "$COOKIE"
+	ab "feed page mid-way, no cache" "/api/v1/feed?kind=latest&cursor=$((MAX_POST / 2))" \
+		-H "Authorization: Bearer $TOKEN"
+	unset IMAGIER_CACHE_SERVERS
+	tools/stack.sh restart-fcgi >/dev/null
+fi
 
 # ---- the small data set: the same page at 1/100 of the volume --------------
 stack small
