@@ -1,6 +1,7 @@
 /* cli_main.c - bin/imagier: admin tasks (migrate, create-admin) and request replay. */
 #include "app.h"
 #include "auth.h"
+#include "cli_admin.h"
 #include "dataset.h"
 #include "db.h"
 #include "log.h"
@@ -356,6 +357,7 @@ static void usage(void)
 	       "  export-dataset write the training dataset of consenting authors' posts:\n"
 	       "                 --out DIR [--since DATE] [--resume] (docs/OPERATIONS.md)\n"
 	       "  config         print the effective configuration (no secrets)\n");
+	cli_admin_usage(stdout);
 }
 
 int main(int argc, char **argv)
@@ -383,6 +385,8 @@ int main(int argc, char **argv)
 		return cmd_stamp_media(&cfg);
 	if (!strcmp(cmd, "request"))
 		return cmd_request();
+	if (cli_admin_handles(cmd))
+		return cli_admin(&cfg, argc, argv);
 	if (!strcmp(cmd, "config")) {
 		printf("root = %s\nvar = %s\nport = %d\nlisten = %s\nworkers = %d\n"
 		       "db.socket = %s\ndb.name = %s\ncache.servers = %s\nmedia.dir = %s\n"

@@ -66,8 +66,8 @@ static int parse_target(struct ctx *c, const char *s, const char **type, int64_t
 /* The targets of a request: target_type + target_id, or "targets" (a JSON
  * array of {target_type, target_id}, or repeated form fields "target" of
  * "type:id"). Returns the count, or 0 with *st the status of ctx_fail. */
-static int collect_targets(struct ctx *c, struct mod_decision *ds,
-			   const struct mod_decision *proto, int *st)
+static int collect_targets(struct ctx *c, struct mod_decision *ds, const struct mod_decision *proto,
+			   int *st)
 {
 	int n = 0;
 	cJSON *arr =
@@ -161,8 +161,7 @@ int mod_action(struct ctx *c)
 				"e.g. 3600, \"90m\", \"12h\", \"7d\" or \"2w\".");
 	if (!strcmp(proto.kind->name, "label")) {
 		const char *cw = ctx_param(c, "content_warning");
-		if (!cw ||
-		    text_clean(c->a, cw, strlen(cw), MOD_LABEL_CHARS, &proto.label, &why) ||
+		if (!cw || text_clean(c->a, cw, strlen(cw), MOD_LABEL_CHARS, &proto.label, &why) ||
 		    !*proto.label)
 			return ctx_fail(c, 400, "bad_content_warning",
 					"A label needs a content_warning of 1 to 40 characters.");
@@ -315,8 +314,10 @@ int admin_user_show(struct ctx *c)
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	cJSON_AddItemToObject(ctx_data(c), "user", u);
 	if (!c->api) {
-		int64_t id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(u, "id"));
-		const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "role"));
+		int64_t id =
+		    (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(u, "id"));
+		const char *role =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "role"));
 		cJSON_AddBoolToObject(ctx_data(c), "can_change_role",
 				      !strcmp(c->me->role, "admin") && id != c->me->id);
 		cJSON_AddBoolToObject(u, "is_user", !strcmp(role, "user"));

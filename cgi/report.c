@@ -62,14 +62,13 @@ int queue_show(struct ctx *c)
 		cJSON *it;
 		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(ctx_data(c), "items"))
 		{
-			const char *t =
-			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "target_type"));
+			const char *t = cJSON_GetStringValue(
+			    cJSON_GetObjectItemCaseSensitive(it, "target_type"));
 			cJSON_AddBoolToObject(it, "user_target", t && !strcmp(t, "user"));
 		}
-		cJSON_AddBoolToObject(
-		    ctx_data(c), "no_appeals",
-		    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ctx_data(c), "appeals")) ==
-			0);
+		cJSON_AddBoolToObject(ctx_data(c), "no_appeals",
+				      cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+					  ctx_data(c), "appeals")) == 0);
 		cJSON_AddBoolToObject(ctx_data(c), "empty", n == 0);
 	}
 	c->title = "Moderation queue";

@@ -100,8 +100,8 @@ static void add_page_fields(struct ctx *c, cJSON *d)
 		cJSON *rows = cJSON_CreateArray();
 		cJSON_ArrayForEach(day, days)
 		{
-			double n =
-			    cJSON_GetObjectItemCaseSensitive(day, stats_series[s].name)->valuedouble;
+			double n = cJSON_GetObjectItemCaseSensitive(day, stats_series[s].name)
+				       ->valuedouble;
 			const char *date =
 			    cJSON_GetObjectItemCaseSensitive(day, "date")->valuestring;
 			cJSON *row = cJSON_CreateObject();
@@ -201,10 +201,12 @@ int stats_chart(struct ctx *c)
 		const char *date = cJSON_GetObjectItemCaseSensitive(day, "date")->valuestring;
 		/* "11-24": the month and day of "2026-11-24" */
 		labels[n] = arena_strdup(c->a, strlen(date) >= 10 ? date + 5 : date);
-		values[n++] = cJSON_GetObjectItemCaseSensitive(day, stats_series[k].name)->valuedouble;
+		values[n++] =
+		    cJSON_GetObjectItemCaseSensitive(day, stats_series[k].name)->valuedouble;
 	}
 	cJSON_Delete(d);
-	char *title = arena_printf(c->a, "%s (UTC), last %d days", stats_series[k].title, STATS_DAYS);
+	char *title =
+	    arena_printf(c->a, "%s (UTC), last %d days", stats_series[k].title, STATS_DAYS);
 	void *png;
 	int len;
 	if (chart_bars_png(title, labels, values, n, CHART_W, CHART_H, &png, &len))

@@ -21,13 +21,14 @@ int64_t mod_log(struct db *db, struct arena *a, const struct mod_actor *actor, c
 		DB_OK &&
 	    r.nrows)
 		name = db_str(&r, 0, 0);
-	if (db_exec(db, a, &r,
-		    "INSERT INTO mod_actions (actor_id, actor_name, action, target_type, target_id, "
-		    "subject_id, subject_name, reason, detail, until_at, created_at) "
-		    "VALUES (NULLIF(?, 0), ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, NULLIF(?, 0), ?)",
-		    "isssiisssii", actor ? actor->id : 0, actor ? actor->name : "filter", action,
-		    target_type, target_id, subject_id, name, reason, detail ? detail : "", until_at,
-		    now_unix()) != DB_OK)
+	if (db_exec(
+		db, a, &r,
+		"INSERT INTO mod_actions (actor_id, actor_name, action, target_type, target_id, "
+		"subject_id, subject_name, reason, detail, until_at, created_at) "
+		"VALUES (NULLIF(?, 0), ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, NULLIF(?, 0), ?)",
+		"isssiisssii", actor ? actor->id : 0, actor ? actor->name : "filter", action,
+		target_type, target_id, subject_id, name, reason, detail ? detail : "", until_at,
+		now_unix()) != DB_OK)
 		return -1;
 	return (int64_t)r.insert_id;
 }
@@ -138,8 +139,8 @@ static char *like_prefix(struct arena *a, const char *s)
 	return o;
 }
 
-int audit_users(struct db *db, struct arena *a, const char *q, const char *role,
-		const char *status, int64_t before, cJSON *items, int64_t *next)
+int audit_users(struct db *db, struct arena *a, const char *q, const char *role, const char *status,
+		int64_t before, cJSON *items, int64_t *next)
 {
 	struct db_res r;
 	int64_t now = now_unix();

@@ -36,8 +36,8 @@ int audit_list(struct db *db, struct arena *a, const char *actor, const char *ac
 /* The users page: people with id < before (0 = newest) whose name starts
  * with q, of role and status (active, suspended, banned; "" = any), as
  * objects appended to items; *next as above. 0 or -1. */
-int audit_users(struct db *db, struct arena *a, const char *q, const char *role,
-		const char *status, int64_t before, struct cJSON *items, int64_t *next);
+int audit_users(struct db *db, struct arena *a, const char *q, const char *role, const char *status,
+		int64_t before, struct cJSON *items, int64_t *next);
 
 /* One person for their users page: {"id", "username", "role", "status",
  * ..., "history": [their newest actions], "open_reports"} (open_reports left

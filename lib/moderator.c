@@ -78,6 +78,12 @@ int64_t mod_parse_duration(const char *s)
 	return n * unit;
 }
 
+/* The status of a lookup: 0 (a row), 404 (none), 503 (the database). */
+static int found(int rc, const struct db_res *r)
+{
+	return rc != DB_OK ? 503 : r->nrows ? 0 : 404;
+}
+
 /* Find the person a target is about (and lock the content row). 0, 404, 503. */
 static int find_subject(struct db *db, struct arena *a, struct mod_decision *d)
 {
@@ -97,8 +103,9 @@ static int find_subject(struct db *db, struct arena *a, struct mod_decision *d)
 		    "i", d->id);
 		d->comment_id = d->id;
 	} else if (!strcmp(d->type, "user")) {
-		rc = db_exec(db, a, &r, "SELECT id, username, role FROM users WHERE id = ? FOR UPDATE",
-			     "i", d->id);
+		rc = db_exec(db, a, &r,
+			     "SELECT id, username, role FROM users WHERE id = ? FOR UPDATE", "i",
+			     d->id);
 	} else {
 		rc = db_exec(
 		    db, a, &r,
@@ -108,10 +115,8 @@ static int find_subject(struct db *db, struct arena *a, struct mod_decision *d)
 		    "IS NULL FOR UPDATE",
 		    "i", d->id);
 	}
-	if (rc != DB_OK)
-		return 503;
-	if (!r.nrows)
-		return 404;
+	if ((rc = found(rc, &r)))
+		return rc;
 	d->subject = db_int(&r, 0, 0);
 	d->subject_name = db_str(&r, 0, 1);
 	d->subject_role = db_str(&r, 0, 2);
@@ -231,19 +236,20 @@ static int superseded(struct db *db, struct arena *a, const struct mod_decision 
 	const char *which = !strcmp(d->appeal_kind, "suspend") ? "'suspend','unsuspend'"
 			    : !strcmp(d->appeal_kind, "ban")   ? "'ban','unban'"
 							     : "'hide','remove','restore','label'";
-	int rc = !strcmp(d->appeal_kind, "suspend") || !strcmp(d->appeal_kind, "ban")
-		     ? db_exec(db, a, &r,
-			       arena_printf(a,
-					    "SELECT COUNT(*) FROM mod_actions WHERE subject_id = ? "
-					    "AND action IN (%s) AND id > ?",
-					    which),
-			       "ii", d->subject, d->appeal_action)
-		     : db_exec(db, a, &r,
-			       arena_printf(a,
-					    "SELECT COUNT(*) FROM mod_actions WHERE target_type = ? "
-					    "AND target_id = ? AND action IN (%s) AND id > ?",
-					    which),
-			       "sii", d->appeal_type, d->appeal_target, d->appeal_action);
+	int rc =
+	    !strcmp(d->appeal_kind, "suspend") || !strcmp(d->appeal_kind, "ban")
+		? db_exec(db, a, &r,
+			  arena_printf(a,
+				       "SELECT COUNT(*) FROM mod_actions WHERE subject_id = ? "
+				       "AND action IN (%s) AND id > ?",
+				       which),
+			  "ii", d->subject, d->appeal_action)
+		: db_exec(db, a, &r,
+			  arena_printf(a,
+				       "SELECT COUNT(*) FROM mod_actions WHERE target_type = ? "
+				       "AND target_id = ? AND action IN (%s) AND id > ?",
+				       which),
+			  "sii", d->appeal_type, d->appeal_target, d->appeal_action);
 	return rc != DB_OK || db_int(&r, 0, 0) > 0;
 }
 
@@ -251,8 +257,8 @@ void moderation_forget_sessions(struct db *db, struct arena *a, struct cache *ca
 				int64_t user_id)
 {
 	struct db_res r;
-	if (db_read(db, a, &r, "SELECT LOWER(HEX(token_hash)) FROM sessions WHERE user_id = ?",
-		    "i", user_id) != DB_OK)
+	if (db_read(db, a, &r, "SELECT LOWER(HEX(token_hash)) FROM sessions WHERE user_id = ?", "i",
+		    user_id) != DB_OK)
 		return;
 	for (size_t i = 0; i < r.nrows; i++)
 		cache_delete(cache, cachekey_session(a, db_str(&r, i, 0)));
@@ -333,12 +339,13 @@ static int carry_out(struct db *db, struct arena *a, const struct mod_actor *me,
 	/* The person hears of it from "the moderators" (actor: themselves, so
 	 * no mute can hide it). */
 	if (k->tells &&
-	    db_exec(db, a, NULL,
-		    "INSERT INTO notifications (user_id, actor_id, kind, post_id, comment_id, "
-		    "action_id, created_at) VALUES (?, ?, 'moderation', NULLIF(?, 0), NULLIF(?, 0), "
-		    "?, ?)",
-		    "iiiiii", d->subject, d->subject, d->post_id, d->comment_id, d->action_id,
-		    now_unix()) != DB_OK)
+	    db_exec(
+		db, a, NULL,
+		"INSERT INTO notifications (user_id, actor_id, kind, post_id, comment_id, "
+		"action_id, created_at) VALUES (?, ?, 'moderation', NULLIF(?, 0), NULLIF(?, 0), "
+		"?, ?)",
+		"iiiiii", d->subject, d->subject, d->post_id, d->comment_id, d->action_id,
+		now_unix()) != DB_OK)
 		return roll_back(db, d, MOD_DB_ROLLED_BACK, 503);
 	return 0;
 }
@@ -418,11 +425,10 @@ int mod_user_find(struct db *db, struct arena *a, const char *username, int64_t 
 		  const char **role)
 {
 	struct db_res r;
-	if (db_read(db, a, &r, "SELECT id, role FROM users WHERE username = ?", "s", username) !=
-	    DB_OK)
-		return 503;
-	if (!r.nrows)
-		return 404;
+	int st = found(
+	    db_read(db, a, &r, "SELECT id, role FROM users WHERE username = ?", "s", username), &r);
+	if (st)
+		return st;
 	*id = db_int(&r, 0, 0);
 	*role = db_str(&r, 0, 1);
 	return 0;
@@ -493,10 +499,8 @@ int mod_admin_find(struct db *db, struct arena *a, const char *name, struct mod_
 				"SELECT id, username, role, 0 FROM users WHERE role = 'admin' AND "
 				"banned_at IS NULL ORDER BY id LIMIT 1",
 				"");
-	if (rc != DB_OK)
-		return 503;
-	if (!r.nrows)
-		return 404;
+	if ((rc = found(rc, &r)))
+		return rc;
 	out->id = db_int(&r, 0, 0);
 	out->name = db_str(&r, 0, 1);
 	out->role = db_str(&r, 0, 2);

@@ -70,9 +70,9 @@ struct mod_decision {
 	const struct mod_kind *kind;
 	const char *type; /* post, comment, user, appeal */
 	int64_t id;
-	const char *reason;  /* cleaned, or NULL */
-	const char *label;   /* label: the new content warning */
-	int64_t duration;    /* suspend: seconds */
+	const char *reason; /* cleaned, or NULL */
+	const char *label;  /* label: the new content warning */
+	int64_t duration;   /* suspend: seconds */
 	/* found */
 	enum mod_why why;
 	int64_t subject;	  /* the person it is about */

@@ -84,8 +84,8 @@ static cJSON *stats_compute(struct db *db, struct arena *a)
 	int64_t counts[NSERIES][STATS_DAYS] = {{0}};
 	for (size_t s = 0; s < NSERIES; s++) {
 		struct db_res r;
-		if (db_read(db, a, &r, series_sql[s], "ii", first * DAY,
-			    (today + 1) * DAY) != DB_OK)
+		if (db_read(db, a, &r, series_sql[s], "ii", first * DAY, (today + 1) * DAY) !=
+		    DB_OK)
 			return NULL;
 		for (size_t i = 0; i < r.nrows; i++) {
 			int64_t d = db_int(&r, i, 0) - first;
@@ -139,7 +139,8 @@ static int stats_valid(const cJSON *j)
 		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(day, "date")))
 			return 0;
 		for (size_t s = 0; s < NSERIES; s++)
-			if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(day, stats_series[s].name)))
+			if (!cJSON_IsNumber(
+				cJSON_GetObjectItemCaseSensitive(day, stats_series[s].name)))
 				return 0;
 	}
 	return 1;
@@ -168,4 +169,3 @@ cJSON *stats_load(struct db *db, struct arena *a, struct cache *cache, int fresh
 	}
 	return j;
 }
-
