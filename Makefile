@@ -27,9 +27,10 @@ LIB_SRC  := $(wildcard lib/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIBA     := $(BUILD)/libimagier.a
 
-# cgi/: every file but the program mains is part of the web app
+# cgi/: every file but the program mains (and the CLI's own commands) is part of the web app
 CGI_MAINS := cgi/fcgi_main.c cgi/cli_main.c cgi/gen_main.c
-CGI_SRC  := $(filter-out $(CGI_MAINS),$(wildcard cgi/*.c))
+CLI_SRC  := cgi/cli_admin.c
+CGI_SRC  := $(filter-out $(CGI_MAINS) $(CLI_SRC),$(wildcard cgi/*.c))
 CGI_OBJ  := $(CGI_SRC:%.c=$(BUILD)/%.o)
 
 PROGS    := $(BIN)/imagier-fcgi $(BIN)/imagier $(BIN)/imagier-gen
@@ -63,7 +64,7 @@ $(BIN)/imagier-gen: $(BUILD)/cgi/gen_main.o $(LIBA)
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
-$(BIN)/imagier: $(BUILD)/cgi/cli_main.o $(CGI_OBJ) $(LIBA)
+$(BIN)/imagier: $(BUILD)/cgi/cli_main.o $(CLI_SRC:%.c=$(BUILD)/%.o) $(CGI_OBJ) $(LIBA)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
@@ -137,4 +138,4 @@ security:
 clean:
 	rm -rf build bin
 
--include $(LIB_OBJ:.o=.d) $(CGI_OBJ:.o=.d) $(CGI_MAINS:%.c=$(BUILD)/%.d) $(UNIT_BIN:=.d) $(TOOL_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(CGI_OBJ:.o=.d) $(CGI_MAINS:%.c=$(BUILD)/%.d) $(CLI_SRC:%.c=$(BUILD)/%.d) $(UNIT_BIN:=.d) $(TOOL_BIN:=.d)

@@ -4,6 +4,7 @@
 #include "app.h"
 #include "auth.h"
 #include "cache.h"
+#include "cli_admin.h"
 #include "dataset.h"
 #include "db.h"
 #include "erase.h"
@@ -345,6 +346,7 @@ static void usage(void)
 	       "  delete-user    delete the account USER and everything of it, as its owner\n"
 	       "                 can in the settings (never the only admin)\n"
 	       "  config         print the effective configuration (no secrets)\n");
+	cli_admin_usage(stdout);
 }
 
 int main(int argc, char **argv)
@@ -374,6 +376,8 @@ int main(int argc, char **argv)
 		return cmd_stamp_media(&cfg);
 	if (!strcmp(cmd, "request"))
 		return cmd_request();
+	if (cli_admin_handles(cmd))
+		return cli_admin(&cfg, argc, argv);
 	if (!strcmp(cmd, "config")) {
 		printf("root = %s\nvar = %s\nport = %d\nlisten = %s\nworkers = %d\n"
 		       "db.socket = %s\ndb.name = %s\ncache.servers = %s\nmedia.dir = %s\n"

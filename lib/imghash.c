@@ -1,9 +1,18 @@
-/* imghash.c - perceptual-hash lookups: radius, band probes, blocklist. */
+/* imghash.c - perceptual-hash lookups: radius, band probes, the
+ * near-duplicate links of a new post, and the blocklist of removed pictures. */
 #include "imghash.h"
 
+#include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "buf.h"
+#include "config.h"
 #include "db.h"
+#include "log.h"
+#include "phash.h"
+#include "util.h"
 
 int imghash_plainness(uint64_t h)
 {
@@ -58,7 +67,7 @@ int imghash_blocked(struct db *db, struct arena *a, uint64_t h, int d, int64_t *
 		*post_id = 0;
 	/* A scan: the list holds removed pictures only. Each blocked hash has
 	 * its own radius (imghash_radius), computed here in SQL. */
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "SELECT IFNULL(post_id, 0) FROM blocked_hashes WHERE BIT_COUNT(hash ^ ?) <= "
 		    "LEAST(?, LEAST(BIT_COUNT(hash), 64 - BIT_COUNT(hash)) DIV 2) LIMIT 1",
 		    "ui", h, (int64_t)(d < 0 ? 0 : d)) != DB_OK)
@@ -68,4 +77,141 @@ int imghash_blocked(struct db *db, struct arena *a, uint64_t h, int d, int64_t *
 	if (post_id)
 		*post_id = db_int(&r, 0, 0);
 	return 1;
+}
+
+static uint64_t cell_u64(const struct db_res *r, size_t i, size_t k)
+{
+	const char *s = db_str(r, i, k);
+	return s ? strtoull(s, NULL, 10) : 0;
+}
+
+void imghash_link_near(struct db *db, struct arena *a, int near_distance, int64_t post_id)
+{
+	struct db_res r;
+	if (db_read(db, a, &r,
+		    "SELECT i.phash FROM posts p JOIN images i ON i.id = p.image_id "
+		    "WHERE p.id = ? AND i.phash IS NOT NULL",
+		    "i", post_id) != DB_OK ||
+	    !r.nrows)
+		return;
+	uint64_t h = cell_u64(&r, 0, 0);
+	if (imghash_plainness(h) < IMGHASH_MIN_DETAIL)
+		return;
+	int d = near_distance;
+	d = imghash_radius(h, d < IMGHASH_MAX_RADIUS ? d : IMGHASH_MAX_RADIUS);
+	uint32_t probes[IMGHASH_MAX_PROBES];
+	size_t n = imghash_probes(h, d, probes, IMGHASH_MAX_PROBES);
+	struct buf json = {0};
+	buf_putc(&json, '[');
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&json, "%s[%u,%u]", i ? "," : "", (unsigned)(probes[i] >> 16),
+			   (unsigned)(probes[i] & 0xffff));
+	buf_putc(&json, ']');
+	/* Candidates share a band within d/4 bits (point lookups on the primary
+	 * key of post_phash_bands); then the exact distance, within both
+	 * pictures' radius (imghash_radius). */
+	int found =
+	    db_read(
+		db, a, &r,
+		"SELECT DISTINCT b.post_id, BIT_COUNT(b.phash ^ ?) AS d "
+		"FROM JSON_TABLE(?, '$[*]' COLUMNS (band INT PATH '$[0]', bits INT PATH '$[1]')) j "
+		"JOIN post_phash_bands b ON b.band = j.band AND b.bits = j.bits "
+		"WHERE b.post_id <> ? AND BIT_COUNT(b.phash ^ ?) <= "
+		"LEAST(?, LEAST(BIT_COUNT(b.phash), 64 - BIT_COUNT(b.phash)) DIV 2) "
+		"ORDER BY d, b.post_id LIMIT ?",
+		"usiuii", h, buf_cstr(&json), post_id, h, (int64_t)d,
+		(int64_t)IMGHASH_NEAR_LINKS) == DB_OK;
+	buf_free(&json);
+	if (!found || db_begin(db) != DB_OK)
+		return;
+	int ok = 1;
+	for (int k = 0; ok && k < IMGHASH_BANDS; k++)
+		ok = db_exec(db, a, NULL,
+			     "INSERT IGNORE INTO post_phash_bands (band, bits, post_id, phash) "
+			     "VALUES (?, ?, ?, ?)",
+			     "iiiu", (int64_t)k, (int64_t)imghash_band(h, k), post_id, h) == DB_OK;
+	for (size_t i = 0; ok && i < r.nrows; i++)
+		ok =
+		    db_exec(db, a, NULL,
+			    "INSERT IGNORE INTO near_duplicates (post_id, other_post_id, distance) "
+			    "VALUES (?, ?, ?), (?, ?, ?)",
+			    "iiiiii", post_id, db_int(&r, i, 0), db_int(&r, i, 1), db_int(&r, i, 0),
+			    post_id, db_int(&r, i, 1)) == DB_OK;
+	if (!ok || db_commit(db) != DB_OK) {
+		if (!ok)
+			db_rollback(db);
+		log_error("near duplicates of post %lld: not recorded", (long long)post_id);
+	}
+}
+
+/* The dHash of an image stored before hashes were kept: from its full-size
+ * JPEG in the media store (the hash survives that re-encoding). */
+static int hash_from_file(struct arena *a, const struct config *cfg, const char *variants,
+			  uint64_t *h)
+{
+	cJSON *v = cJSON_Parse(variants ? variants : "");
+	cJSON *jpeg =
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "full"), "jpeg");
+	int rc = -1;
+	char *path = cJSON_IsString(jpeg) && !strstr(jpeg->valuestring, "..")
+			 ? arena_printf(a, "%s/%s", cfg->media_dir, jpeg->valuestring)
+			 : NULL;
+	cJSON_Delete(v);
+	FILE *f = path ? fopen(path, "rb") : NULL;
+	if (!f)
+		return -1;
+	long len = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+	if (len > 0 && len <= cfg->max_upload * 4L && fseek(f, 0, SEEK_SET) == 0) {
+		unsigned char *buf = arena_alloc(a, (size_t)len);
+		const char *why;
+		if (fread(buf, 1, (size_t)len, f) == (size_t)len &&
+		    phash_dhash(buf, (size_t)len, (uint64_t)cfg->max_pixels, h, &why) == 0)
+			rc = 0;
+	}
+	fclose(f);
+	return rc;
+}
+
+void imghash_block_picture(struct db *db, struct arena *a, const struct config *cfg,
+			   int64_t post_id, int64_t action_id)
+{
+	struct db_res r;
+	if (db_read(db, a, &r,
+		    "SELECT i.id, i.phash, i.variants FROM posts p JOIN images i "
+		    "ON i.id = p.image_id WHERE p.id = ?",
+		    "i", post_id) != DB_OK ||
+	    !r.nrows) {
+		log_error("blocklist: the picture of post %lld is not there", (long long)post_id);
+		return;
+	}
+	uint64_t h = cell_u64(&r, 0, 1);
+	if (!db_str(&r, 0, 1)) {
+		if (hash_from_file(a, cfg, db_str(&r, 0, 2), &h)) {
+			log_error("blocklist: cannot hash the picture of post %lld",
+				  (long long)post_id);
+			return;
+		}
+		db_exec(db, a, NULL, "UPDATE images SET phash = ? WHERE id = ?", "ui", h,
+			db_int(&r, 0, 0));
+	}
+	if (db_exec(db, a, NULL,
+		    "INSERT IGNORE INTO blocked_hashes (hash, action_id, post_id, created_at) "
+		    "VALUES (?, NULLIF(GREATEST(?, 0), 0), ?, ?)",
+		    "uiii", h, action_id, post_id, now_unix()) != DB_OK) {
+		log_error("blocklist: could not block the picture of post %lld",
+			  (long long)post_id);
+		return;
+	}
+	char hex[17];
+	phash_hex(h, hex);
+	log_info("blocklist: picture %s of post %lld blocked (radius %d)", hex, (long long)post_id,
+		 imghash_radius(h, cfg->mod_block_distance));
+}
+
+void imghash_unblock_picture(struct db *db, struct arena *a, int64_t post_id)
+{
+	if (db_exec(db, a, NULL, "DELETE FROM blocked_hashes WHERE post_id = ?", "i", post_id) !=
+	    DB_OK)
+		log_error("blocklist: could not unblock the picture of post %lld",
+			  (long long)post_id);
 }

@@ -8,6 +8,7 @@
 
 #include "arena.h"
 
+struct config;
 struct db;
 
 /* The near-duplicate index (table post_phash_bands) cuts the 64 bits into 4
@@ -48,6 +49,22 @@ size_t imghash_probes(uint64_t h, int d, uint32_t *out, size_t max);
  * blocked_hashes? 1 yes (*post_id = the removed post, 0 if unknown), 0 no,
  * -1 the database failed. post_id may be NULL. */
 int imghash_blocked(struct db *db, struct arena *a, uint64_t h, int d, int64_t *post_id);
+
+/* Link a new post to the posts whose pictures are within near_distance
+ * (both directions, at most IMGHASH_NEAR_LINKS), then add it to the banded
+ * index. Best effort: failures are logged. */
+#define IMGHASH_NEAR_LINKS 20
+void imghash_link_near(struct db *db, struct arena *a, int near_distance, int64_t post_id);
+
+/* The picture of post_id was removed for cause (audit row action_id): its
+ * hash joins the blocklist, so the same picture (re-encoded, resized) cannot
+ * come back. A picture stored before hashes were kept is hashed from its
+ * file in cfg->media_dir first. Best effort: failures are logged. */
+void imghash_block_picture(struct db *db, struct arena *a, const struct config *cfg,
+			   int64_t post_id, int64_t action_id);
+/* A removal was reversed (restored, or overturned on appeal): the picture
+ * of post_id is unblocked. Best effort. */
+void imghash_unblock_picture(struct db *db, struct arena *a, int64_t post_id);
 
 /* The message for a refused picture (uploads and generations). */
 #define IMGHASH_BLOCKED_MSG "This image was removed from imagier before and cannot be posted again."

@@ -25,7 +25,7 @@ set -u
 WRITERS="cgi/fcgi_main.c cgi/dispatch.c cgi/worker.c"
 # Programs whose stdout is a terminal or a pipe, never a FastCGI stream:
 # they may printf (rule 2, stdout part only).
-STDOUT_OK="cgi/cli_main.c cgi/gen_main.c"
+STDOUT_OK="cgi/cli_main.c cgi/cli_admin.c cgi/gen_main.c"
 
 # ---- rule 1: raw template tags only for *_html keys --------------------------
 
