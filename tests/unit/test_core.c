@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "config.h"
+#include "db.h"
 #include "post.h"
 #include "util.h"
 
@@ -202,10 +203,41 @@ static void str_to_u64_is_strict(void **state)
 	assert_int_equal(str_to_u64("18446744073709551616", UINT64_MAX, &v), -1);
 }
 
+/* db_read is the one door a replica may answer behind: plain reads only. */
+static void db_read_takes_plain_reads_only(void **state)
+{
+	(void)state;
+	assert_true(db_is_read_sql("SELECT id FROM posts WHERE id = ?"));
+	assert_true(db_is_read_sql("  \n\tselect 1"));
+	assert_true(db_is_read_sql("WITH RECURSIVE up AS (SELECT 1) SELECT * FROM up"));
+	assert_false(db_is_read_sql("SELECT id FROM posts WHERE id = ? FOR UPDATE"));
+	assert_false(db_is_read_sql("SELECT id FROM users LOCK IN SHARE MODE"));
+	assert_false(db_is_read_sql("SELECT GET_LOCK('migrate', 10)"));
+	assert_false(db_is_read_sql("UPDATE posts SET like_count = 0"));
+	assert_false(db_is_read_sql("INSERT INTO likes SELECT 1, 2"));
+	assert_false(db_is_read_sql("DELETE FROM sessions"));
+	/* Refused before it reaches a server (none is configured here), and
+	 * not counted as a read. */
+	struct config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	struct db *db = db_new(&cfg);
+	struct arena a;
+	arena_init(&a);
+	assert_int_equal(db_read(db, &a, NULL, "DELETE FROM sessions", ""), DB_ERR);
+	uint64_t reads = 1, writes = 1;
+	db_counts(db, &reads, &writes);
+	assert_int_equal(reads, 0);
+	assert_int_equal(writes, 0);
+	assert_false(db_in_tx(db));
+	arena_free(&a);
+	db_free(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(arena_allocates_and_resets),
+	    cmocka_unit_test(db_read_takes_plain_reads_only),
 	    cmocka_unit_test(buf_grows_and_resets),
 	    cmocka_unit_test(config_parses_ini),
 	    cmocka_unit_test(config_env_overrides_and_var),
