@@ -14,24 +14,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-int user_lookup(struct ctx *c, const char *name, int64_t *id)
+/* A lookup's status as the page's: 404 saying what is missing, or 503. */
+static int lookup_status(struct ctx *c, int st, const char *missing)
 {
-	int st = profile_user_id(c->app->db, c->a, name, id);
 	if (st == 404)
-		return ctx_fail(c, 404, "not_found", "There is nobody by that name.");
+		return ctx_fail(c, 404, "not_found", missing);
 	if (st)
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	return 0;
 }
 
+int user_lookup(struct ctx *c, const char *name, int64_t *id)
+{
+	return lookup_status(c, profile_user_id(c->app->db, c->a, name, id),
+			     "There is nobody by that name.");
+}
+
 int tag_lookup(struct ctx *c, const char *name, int64_t *id)
 {
-	int st = profile_tag_id(c->app->db, c->a, name, id);
-	if (st == 404)
-		return ctx_fail(c, 404, "not_found", "No post carries that tag yet.");
-	if (st)
-		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	return 0;
+	return lookup_status(c, profile_tag_id(c->app->db, c->a, name, id),
+			     "No post carries that tag yet.");
 }
 
 int profile_header(struct ctx *c, int64_t user_id)
