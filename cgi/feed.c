@@ -19,16 +19,8 @@ static int feed_finish(struct ctx *c, const struct feed_page *pg, const char *ne
 	cJSON *items = cJSON_AddArrayToObject(d, "items");
 	if (feed_render_items(c, pg, items))
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	if (next)
-		cJSON_AddStringToObject(d, "next", next);
-	else
-		cJSON_AddNullToObject(d, "next");
+	feed_next(c, next, more_base);
 	if (!c->api) {
-		if (next)
-			cJSON_AddStringToObject(d, "more_url",
-						arena_printf(c->a, "%s%scursor=%s", more_base,
-							     strchr(more_base, '?') ? "&" : "?",
-							     url_encode(c->a, next)));
 		cJSON_AddBoolToObject(d, "empty", cJSON_GetArraySize(items) == 0);
 		cJSON_AddBoolToObject(d, "first_page", !kv_get(&c->req->query, "cursor"));
 	}

@@ -52,6 +52,20 @@ int feed_render_items(struct ctx *c, const struct feed_page *pg, cJSON *items)
 	return 0;
 }
 
+void feed_next(struct ctx *c, const char *next, const char *base)
+{
+	cJSON *d = ctx_data(c);
+	if (next)
+		cJSON_AddStringToObject(d, "next", next);
+	else
+		cJSON_AddNullToObject(d, "next");
+	if (!c->api && next)
+		cJSON_AddStringToObject(d, "more_url",
+					arena_printf(c->a, "%s%scursor=%s", base,
+						     strchr(base, '?') ? "&" : "?",
+						     url_encode(c->a, next)));
+}
+
 /* A plain id cursor (latest, following, tag, user): 0 or a failed status. */
 int feed_id_cursor(struct ctx *c, int64_t *before)
 {
@@ -148,15 +162,8 @@ int foryou_show(struct ctx *c)
 	char *next = pg.n ? cursor_make(c, arena_printf(c->a, "fy:%lld:%llu", page + 1,
 							(unsigned long long)seed))
 			  : NULL;
-	if (next)
-		cJSON_AddStringToObject(d, "next", next);
-	else
-		cJSON_AddNullToObject(d, "next");
+	feed_next(c, next, "/foryou");
 	if (!c->api) {
-		if (next)
-			cJSON_AddStringToObject(
-			    d, "more_url",
-			    arena_printf(c->a, "/foryou?cursor=%s", url_encode(c->a, next)));
 		cJSON_AddBoolToObject(d, "empty", pg.n == 0);
 		cJSON_AddBoolToObject(d, "first_page", page == 0);
 		cJSON_AddBoolToObject(d, "show_less", 1);

@@ -20,6 +20,10 @@ struct cJSON;
 int feed_render_items(struct ctx *c, const struct feed_page *pg, struct cJSON *items);
 /* A post's counts changed: drop its cached copy. */
 void feed_post_changed(struct ctx *c, int64_t post_id);
+/* "next" (the cursor, or null) into c's view, and for the HTML face
+ * "more_url": base with ?cursor= (or &cursor=) added, a More link that works
+ * without JS. */
+void feed_next(struct ctx *c, const char *next, const char *base);
 /* Parse ?cursor= as a post id (0 when absent). 0 or a failed status. */
 int feed_id_cursor(struct ctx *c, int64_t *before);
 /* The tabs above the feeds (HTML face only). */

@@ -35,16 +35,8 @@ int search_show(struct ctx *c)
 	cJSON *posts = cJSON_AddArrayToObject(d, "posts");
 	if (feed_render_items(c, &pg, posts))
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	if (pg.next_id) {
-		char *next = arena_printf(c->a, "%lld", (long long)pg.next_id);
-		cJSON_AddStringToObject(d, "next", next);
-		if (!c->api)
-			cJSON_AddStringToObject(d, "more_url",
-						arena_printf(c->a, "/search?q=%s&cursor=%s",
-							     url_encode(c->a, clean), next));
-	} else {
-		cJSON_AddNullToObject(d, "next");
-	}
+	feed_next(c, pg.next_id ? arena_printf(c->a, "%lld", (long long)pg.next_id) : NULL,
+		  arena_printf(c->a, "/search?q=%s", url_encode(c->a, clean)));
 	cJSON *users = before ? cJSON_CreateArray() : search_people(c->app->db, c->a, clean);
 	if (!users)
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");

@@ -13,7 +13,6 @@ struct cache;
 struct config;
 struct db;
 struct feed_page;
-struct rank_params;
 
 /* A visit's seed: the same for ten minutes, so reloading shows the same
  * page for a while, and different for every person. */
@@ -36,8 +35,5 @@ int foryou_post_author(struct db *db, struct arena *a, int64_t post_id, int64_t 
  * from now on, and their cached pages go. 0 or 503 (not saved). */
 int foryou_less(struct db *db, struct cache *cache, struct arena *a, int64_t user_id,
 		int64_t post_id, int64_t author);
-
-/* The [rank] weights of imagier.conf into p. */
-void rank_params_from_config(const struct config *cfg, struct rank_params *p);
 
 #endif
