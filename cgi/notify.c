@@ -1,38 +1,15 @@
-/* notify.c - /notifications and the notifications API; the unread count in
- * the header comes from unread_count() (cached briefly per person). */
+/* notify.c - /notifications and the notifications API (lib/social.c's
+ * notifications); the unread count in the header is unread_count()
+ * (profile_util.c, cached briefly per person). */
 #include "app.h"
 #include "cache.h"
-#include "db.h"
 #include "feedview.h"
 #include "social.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #define NOTIFY_PAGE 30
-
-static char *unread_key(struct ctx *c)
-{
-	return social_unread_key(c->a, c->me->id);
-}
-
-int64_t unread_count(struct ctx *c)
-{
-	char *hit;
-	size_t len;
-	if (cache_get(c->app->cache, c->a, unread_key(c), &hit, &len) == 0)
-		return strtoll(hit, NULL, 10);
-	int64_t n = social_unread(c->app->db, c->a, c->me->id);
-	if (n >= 0) {
-		char buf[24];
-		snprintf(buf, sizeof(buf), "%lld", (long long)n);
-		cache_set(c->app->cache, unread_key(c), buf, strlen(buf), 15);
-	}
-	return n;
-}
 
 int notifications_show(struct ctx *c)
 {
@@ -70,7 +47,7 @@ int notifications_read(struct ctx *c)
 		return ctx_fail(c, 400, "bad_up_to", "up_to must be a notification id.");
 	if (social_mark_read(c->app->db, c->a, c->me->id, (int64_t)up_to))
 		return ctx_fail(c, 503, "unavailable", "Could not save that; try again.");
-	cache_delete(c->app->cache, unread_key(c));
+	cache_delete(c->app->cache, social_unread_key(c->a, c->me->id));
 	if (c->api)
 		cJSON_AddNumberToObject(ctx_data(c), "unread",
 					(double)social_unread(c->app->db, c->a, c->me->id));

@@ -1,93 +1,22 @@
-/* profile.c - people and tags: /u/NAME, /t/TAG, editing one's profile and
- * avatar, and the API twins. */
+/* profile.c - a person's page /u/NAME, editing one's profile and avatar,
+ * and the API twins. The headers of person and tag pages are
+ * profile_util.c's; the data lib/profile.c's. */
 #include "app.h"
-#include "cache.h"
 #include "dataset.h"
-#include "db.h"
 #include "feedview.h"
 #include "image.h"
-#include "log.h"
 #include "post.h"
-#include "syndicate.h"
+#include "profile.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
 #include <string.h>
 
-#define BIO_MAX_CHARS 300
-
-/* The person as {"id","username","bio","avatar"?,"post_count",...}. */
-static cJSON *user_json(struct ctx *c, int64_t user_id, int *status)
+/* The viewer's own profile, for the settings form and after a save. */
+static cJSON *my_json(struct ctx *c, int *status)
 {
-	struct db_res r;
-	if (db_exec(c->app->db, c->a, &r,
-		    "SELECT u.id, u.username, u.role, u.bio, u.post_count, u.follower_count, "
-		    "u.following_count, u.created_at, i.width, i.height, i.blurhash, i.avg_color, "
-		    "i.variants FROM users u LEFT JOIN images i ON i.id = u.avatar_image_id "
-		    "WHERE u.id = ?",
-		    "i", user_id) != DB_OK) {
-		*status = 503;
-		return NULL;
-	}
-	if (r.nrows == 0) {
-		*status = 404;
-		return NULL;
-	}
-	cJSON *u = cJSON_CreateObject();
-	cJSON_AddNumberToObject(u, "id", (double)db_int(&r, 0, 0));
-	cJSON_AddStringToObject(u, "username", db_str(&r, 0, 1));
-	cJSON_AddStringToObject(u, "role", db_str(&r, 0, 2));
-	cJSON_AddStringToObject(u, "bio", db_str(&r, 0, 3));
-	cJSON_AddNumberToObject(u, "post_count", (double)db_int(&r, 0, 4));
-	cJSON_AddNumberToObject(u, "follower_count", (double)db_int(&r, 0, 5));
-	cJSON_AddNumberToObject(u, "following_count", (double)db_int(&r, 0, 6));
-	cJSON_AddStringToObject(u, "created_at", time_iso(c->a, db_int(&r, 0, 7)));
-	cJSON_AddStringToObject(u, "url", arena_printf(c->a, "/u/%s", db_str(&r, 0, 1)));
-	cJSON *avatar =
-	    db_str(&r, 0, 8)
-		? post_thumb_json(c->a, c->app->cfg.media_url, db_int(&r, 0, 8), db_int(&r, 0, 9),
-				  db_str(&r, 0, 10), db_str(&r, 0, 11), db_str(&r, 0, 12))
-		: NULL;
-	if (avatar)
-		cJSON_AddItemToObject(u, "avatar", avatar);
-	if (c->me && c->me->id != user_id) {
-		if (db_exec(c->app->db, c->a, &r,
-			    "SELECT 1 FROM follows WHERE follower_id = ? AND followee_id = ?", "ii",
-			    c->me->id, user_id) != DB_OK) {
-			cJSON_Delete(u);
-			*status = 503;
-			return NULL;
-		}
-		cJSON_AddBoolToObject(u, "followed_by_me", r.nrows > 0);
-		if (db_exec(
-			c->app->db, c->a, &r,
-			"SELECT EXISTS (SELECT 1 FROM mutes WHERE user_id = ? AND target_id = ?), "
-			"EXISTS (SELECT 1 FROM blocks WHERE user_id = ? AND target_id = ?)",
-			"iiii", c->me->id, user_id, c->me->id, user_id) != DB_OK) {
-			cJSON_Delete(u);
-			*status = 503;
-			return NULL;
-		}
-		cJSON_AddBoolToObject(u, "muted_by_me", db_int(&r, 0, 0) > 0);
-		cJSON_AddBoolToObject(u, "blocked_by_me", db_int(&r, 0, 1) > 0);
-	}
-	cJSON_AddBoolToObject(u, "is_me", c->me && c->me->id == user_id);
-	*status = 200;
-	return u;
-}
-
-int profile_header(struct ctx *c, int64_t user_id)
-{
-	int st;
-	cJSON *u = user_json(c, user_id, &st);
-	if (!u)
-		return st == 404
-			   ? ctx_fail(c, 404, "not_found", "There is nobody by that name.")
-			   : ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	cJSON_AddItemToObject(ctx_data(c), "user", u);
-	c->title = arena_printf(c->a, "@%s", cJSON_GetObjectItem(u, "username")->valuestring);
-	syndicate_feed_links(c, 'u', cJSON_GetObjectItem(u, "username")->valuestring);
-	return 0;
+	return profile_user_json(c->app->db, c->a, c->app->cfg.media_url, c->me->id, c->me->id,
+				 status);
 }
 
 int user_show(struct ctx *c)
@@ -99,29 +28,6 @@ int user_show(struct ctx *c)
 	if ((st = profile_header(c, id)))
 		return st;
 	return 200;
-}
-
-int tag_header(struct ctx *c, int64_t tag_id, const char *name)
-{
-	struct db_res r;
-	if (db_exec(c->app->db, c->a, &r,
-		    "SELECT post_count, follower_count FROM tags WHERE id = ?", "i",
-		    tag_id) != DB_OK)
-		return -1;
-	cJSON *t = cJSON_AddObjectToObject(ctx_data(c), "tag");
-	cJSON_AddStringToObject(t, "name", name);
-	cJSON_AddStringToObject(t, "url", arena_printf(c->a, "/t/%s", url_encode(c->a, name)));
-	cJSON_AddNumberToObject(t, "post_count", (double)db_int(&r, 0, 0));
-	cJSON_AddNumberToObject(t, "follower_count", (double)db_int(&r, 0, 1));
-	syndicate_feed_links(c, 't', name);
-	if (c->me) {
-		if (db_exec(c->app->db, c->a, &r,
-			    "SELECT 1 FROM tag_follows WHERE user_id = ? AND tag_id = ?", "ii",
-			    c->me->id, tag_id) != DB_OK)
-			return -1;
-		cJSON_AddBoolToObject(t, "followed_by_me", r.nrows > 0);
-	}
-	return 0;
 }
 
 /* The training-consent choice and its date on the person's own object. */
@@ -139,7 +45,7 @@ static int consent_fields(struct ctx *c, cJSON *u)
 int settings_form(struct ctx *c)
 {
 	int st;
-	cJSON *u = user_json(c, c->me->id, &st);
+	cJSON *u = my_json(c, &st);
 	if (!u || consent_fields(c, u)) {
 		cJSON_Delete(u);
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
@@ -197,7 +103,7 @@ int me_update(struct ctx *c)
 		return ctx_fail(c, 400, "nothing_to_change",
 				"Send a bio, an avatar or training_consent.");
 	if (bio) {
-		if (text_clean(c->a, bio, strlen(bio), BIO_MAX_CHARS, &clean, &why))
+		if (text_clean(c->a, bio, strlen(bio), PROFILE_BIO_MAX_CHARS, &clean, &why))
 			return ctx_fail(c, 400, "bad_bio", arena_printf(c->a, "Bio: %s", why));
 		int fst = filter_check(c, "The bio", clean);
 		if (fst)
@@ -222,20 +128,10 @@ int me_update(struct ctx *c)
 					"Could not save the avatar; try again.");
 	}
 	int changed = 0;
-	if (db_begin(c->app->db) != DB_OK ||
-	    (bio && db_exec(c->app->db, c->a, NULL, "UPDATE users SET bio = ? WHERE id = ?", "si",
-			    bio, c->me->id) != DB_OK) ||
-	    (image_id &&
-	     db_exec(c->app->db, c->a, NULL, "UPDATE users SET avatar_image_id = ? WHERE id = ?",
-		     "ii", image_id, c->me->id) != DB_OK) ||
-	    (consent >= 0 &&
-	     consent_account_set(c->app->db, c->a, c->me->id, consent, now_unix(), &changed)) ||
-	    db_commit(c->app->db) != DB_OK) {
-		db_rollback(c->app->db);
+	if (profile_save(c->app->db, c->a, c->me->id, bio, image_id, consent, now_unix(), &changed))
 		return ctx_fail(c, 503, "unavailable", "Could not save your profile; try again.");
-	}
 	int st;
-	cJSON *u = user_json(c, c->me->id, &st);
+	cJSON *u = my_json(c, &st);
 	if (u && consent_fields(c, u) == 0)
 		cJSON_AddItemToObject(ctx_data(c), "user", u);
 	else

@@ -150,30 +150,6 @@ static void follows_changed(struct ctx *c)
 		   arena_printf(c->a, "imagier:v:follows:%lld", (long long)c->me->id));
 }
 
-/* Look a person up by name. 0 with *id, or a failed status. */
-int user_lookup(struct ctx *c, const char *name, int64_t *id)
-{
-	struct db_res r;
-	if (db_exec(c->app->db, c->a, &r, "SELECT id FROM users WHERE username = ?", "s", name) !=
-	    DB_OK)
-		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	if (r.nrows == 0)
-		return ctx_fail(c, 404, "not_found", "There is nobody by that name.");
-	*id = db_int(&r, 0, 0);
-	return 0;
-}
-
-int tag_lookup(struct ctx *c, const char *name, int64_t *id)
-{
-	struct db_res r;
-	if (db_exec(c->app->db, c->a, &r, "SELECT id FROM tags WHERE name = ?", "s", name) != DB_OK)
-		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	if (r.nrows == 0)
-		return ctx_fail(c, 404, "not_found", "No post carries that tag yet.");
-	*id = db_int(&r, 0, 0);
-	return 0;
-}
-
 static int follow_user_set(struct ctx *c, int on)
 {
 	int64_t id;

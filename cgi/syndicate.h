@@ -1,6 +1,7 @@
-/* syndicate.h - what pages borrow from syndicate.c: the <link rel="alternate">
- * entries of the layout's head (feeds, oEmbed discovery). The handlers
- * themselves are declared in app.h. */
+/* syndicate.h - what pages borrow from syndication: the <link
+ * rel="alternate"> entries of the layout's head (feeds, oEmbed discovery).
+ * They live in cgi/syndicate_links.c, a helper that uses no handler; the
+ * handlers of cgi/syndicate.c are declared in app.h. */
 #ifndef IMAGIER_SYNDICATE_H
 #define IMAGIER_SYNDICATE_H
 
@@ -16,5 +17,9 @@ void syndicate_feed_links(struct ctx *c, char kind, const char *name);
 /* HTML face only: oEmbed discovery links (JSON and XML) for a post, a view
  * model object of lib/post.c; nothing for a post under moderation. */
 void syndicate_post_links(struct ctx *c, const struct cJSON *post);
+
+/* The site's origin, "https://example.org" (no slash at the end):
+ * site.base_url, else (set empty) the request's scheme and Host. */
+const char *site_origin(struct ctx *c);
 
 #endif

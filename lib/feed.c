@@ -26,7 +26,7 @@ int feed_ids_latest(struct db *db, struct arena *a, int64_t before, int limit,
 		    struct feed_page *out)
 {
 	struct db_res r;
-	if (db_exec(db, a, &r, "SELECT id FROM posts WHERE id < ? ORDER BY id DESC LIMIT ?", "ii",
+	if (db_read(db, a, &r, "SELECT id FROM posts WHERE id < ? ORDER BY id DESC LIMIT ?", "ii",
 		    before > 0 ? before : INT64_MAX, (int64_t)limit + 1) != DB_OK)
 		return -1;
 	take(a, &r, limit, "new on imagier", out);
@@ -41,7 +41,7 @@ int feed_ids_latest(struct db *db, struct arena *a, int64_t before, int limit,
 static int following_window(struct db *db, struct arena *a, int64_t user_id, int64_t before,
 			    int64_t floor, int limit, struct db_res *r)
 {
-	return db_exec(
+	return db_read(
 		   db, a, r,
 		   "SELECT x.id, MIN(x.reason) FROM ("
 		   " (SELECT STRAIGHT_JOIN p.id, CONCAT('1because you follow @', u.username)"
@@ -68,7 +68,7 @@ int feed_ids_following(struct db *db, struct arena *a, int64_t user_id, int64_t 
 {
 	struct db_res r;
 	if (before <= 0) {
-		if (db_exec(db, a, &r, "SELECT IFNULL(MAX(id), 0) + 1 FROM posts", "") != DB_OK)
+		if (db_read(db, a, &r, "SELECT IFNULL(MAX(id), 0) + 1 FROM posts", "") != DB_OK)
 			return -1;
 		before = db_int(&r, 0, 0);
 	}
@@ -92,7 +92,7 @@ int feed_ids_tag(struct db *db, struct arena *a, int64_t tag_id, const char *tag
 		 int64_t before, int limit, struct feed_page *out)
 {
 	struct db_res r;
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "SELECT post_id FROM post_tags WHERE tag_id = ? AND post_id < ? "
 		    "ORDER BY post_id DESC LIMIT ?",
 		    "iii", tag_id, before > 0 ? before : INT64_MAX, (int64_t)limit + 1) != DB_OK)
@@ -105,7 +105,7 @@ int feed_ids_user(struct db *db, struct arena *a, int64_t author_id, const char 
 		  int64_t before, int limit, struct feed_page *out)
 {
 	struct db_res r;
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "SELECT id FROM posts WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
 		    "iii", author_id, before > 0 ? before : INT64_MAX, (int64_t)limit + 1) != DB_OK)
 		return -1;
@@ -126,13 +126,13 @@ int feed_ids_top(struct db *db, struct arena *a, int64_t window, const char *win
 		/* The window as a range of ids (ids grow with time): its first
 		 * post comes from the (created_at, id) index, then the primary key
 		 * range is sorted by likes. */
-		if (db_exec(db, a, &r,
+		if (db_read(db, a, &r,
 			    "SELECT id FROM posts WHERE created_at >= ? ORDER BY created_at, id "
 			    "LIMIT 1",
 			    "i", now_unix() - window) != DB_OK)
 			return -1;
 		int64_t min_id = r.nrows ? db_int(&r, 0, 0) : INT64_MAX;
-		rc = db_exec(
+		rc = db_read(
 		    db, a, &r,
 		    "SELECT id, like_count FROM posts FORCE INDEX (PRIMARY) WHERE id >= ? AND "
 		    "(like_count < ? OR (like_count = ? AND id < ?)) "
@@ -140,7 +140,7 @@ int feed_ids_top(struct db *db, struct arena *a, int64_t window, const char *win
 		    "iiiii", min_id, after_likes, after_likes, after_id, (int64_t)limit + 1);
 	} else {
 		/* All time: walk the (like_count, id) index from the top. */
-		rc = db_exec(db, a, &r,
+		rc = db_read(db, a, &r,
 			     "SELECT id, like_count FROM posts WHERE "
 			     "(like_count < ? OR (like_count = ? AND id < ?)) "
 			     "ORDER BY like_count DESC, id DESC LIMIT ?",

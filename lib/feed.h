@@ -1,5 +1,7 @@
-/* feed.h - which posts a feed shows, as ids (cheap to cache); hydration is
- * post_load_many(). Every function returns 0 or -1 (database). */
+/* feed.h - which posts a feed shows, as ids (cheap to cache: feed.c), and
+ * the memcached copies of those pages of ids and of the posts themselves
+ * (feed_cache.c). Every function returns 0 or -1 (database) unless said
+ * otherwise. */
 #ifndef IMAGIER_FEED_H
 #define IMAGIER_FEED_H
 
@@ -8,7 +10,12 @@
 
 #include "arena.h"
 
+struct cache;
+struct cJSON;
 struct db;
+
+/* Bumped on every new post: every cached list of ids is stale at once. */
+#define FEED_VERSION_KEY "imagier:v:feed"
 
 /* One feed entry: the post and why it is there. */
 struct feed_entry {
@@ -39,5 +46,49 @@ int feed_ids_user(struct db *db, struct arena *a, int64_t author_id, const char 
  * after_id 0 = from the top. */
 int feed_ids_top(struct db *db, struct arena *a, int64_t window, const char *window_name,
 		 int64_t after_likes, int64_t after_id, int limit, struct feed_page *out);
+
+/* ---- feed_cache.c ------------------------------------------------------- */
+
+/* The memcached key of a post's cached JSON. */
+char *feed_post_key(struct arena *a, int64_t id);
+/* A post changed (its counts, its state) or went: its cached copy goes. */
+void feed_post_forget(struct cache *cache, struct arena *a, int64_t post_id);
+/* The version of a person's follows, bumped when they follow or unfollow:
+ * their following feed is cached under it. */
+char *feed_follows_version_key(struct arena *a, int64_t user_id);
+
+/* A page of ids and reasons from its cached JSON text under key: 0 on a
+ * hit, -1 on a miss (or an unreadable copy). */
+int feed_page_get(struct cache *cache, struct arena *a, const char *key, struct feed_page *pg);
+/* ... and stored for ttl seconds. */
+void feed_page_put(struct cache *cache, const char *key, int ttl, const struct feed_page *pg);
+
+/* One page (FEED_PAGE posts) of each feed, from memcached when there (the
+ * keys carry the feed version, the person's follows version, or for top a
+ * short lifetime), else from the queries above and then cached. */
+int feed_page_latest(struct db *db, struct cache *cache, struct arena *a, int64_t before,
+		     struct feed_page *pg);
+int feed_page_following(struct db *db, struct cache *cache, struct arena *a, int64_t user_id,
+			int64_t before, struct feed_page *pg);
+int feed_page_tag(struct db *db, struct cache *cache, struct arena *a, int64_t tag_id,
+		  const char *tag_name, int64_t before, struct feed_page *pg);
+int feed_page_user(struct db *db, struct cache *cache, struct arena *a, int64_t author_id,
+		   const char *author_name, int64_t before, struct feed_page *pg);
+/* window_key "day", "week" or "all" names the cache key; see feed_top_window. */
+int feed_page_top(struct db *db, struct cache *cache, struct arena *a, const char *window_key,
+		  int64_t after_likes, int64_t after_id, struct feed_page *pg);
+/* The window of ?window= ("day", "week", "all"): its seconds (0: all time)
+ * and its words ("today", "this week", "of all time"). 0, or -1 for another. */
+int feed_top_window(const char *window_key, int64_t *seconds, const char **words);
+/* The newest limit posts of a person (user 1) or a tag (user 0), for their
+ * Atom and RSS feeds; cached under the feed version. */
+int feed_page_newest(struct db *db, struct cache *cache, struct arena *a, int user, int64_t id,
+		     const char *name, int limit, struct feed_page *pg);
+
+/* The posts of ids (a new cJSON object each, the caller's), from memcached
+ * where present, else from one query (and then cached). posts[i] is NULL for
+ * a post that is gone or not shown (moderation). 0 or -1. */
+int feed_hydrate(struct db *db, struct cache *cache, struct arena *a, const char *media_url,
+		 const int64_t *ids, size_t n, struct cJSON **posts);
 
 #endif

@@ -1,5 +1,6 @@
 /* rank.c - the "for you" ranking: score candidates, then pick one page (pure, no I/O). */
 #include "rank.h"
+#include "config.h"
 #include "util.h"
 
 #include <math.h>
@@ -100,6 +101,25 @@ void rank_params_default(struct rank_params *p)
 	    .explore_share = 0.1,
 	    .max_per_author = 2,
 	};
+}
+
+void rank_params_from_config(const struct config *cfg, struct rank_params *p)
+{
+	p->w_like = cfg->rank_w_like;
+	p->w_comment = cfg->rank_w_comment;
+	p->w_remix = cfg->rank_w_remix;
+	p->half_life_hours = cfg->rank_half_life_hours > 0 ? cfg->rank_half_life_hours : 24;
+	p->w_author_affinity = cfg->rank_w_author_affinity;
+	p->w_tag_affinity = cfg->rank_w_tag_affinity;
+	p->w_followed_author = cfg->rank_w_followed_author;
+	p->w_followed_tag = cfg->rank_w_followed_tag;
+	p->w_remix_of_liked = cfg->rank_w_remix_of_liked;
+	p->w_rising = cfg->rank_w_rising;
+	p->w_fresh = cfg->rank_w_fresh;
+	p->fresh_hours = cfg->rank_fresh_hours > 0 ? cfg->rank_fresh_hours : 6;
+	p->less_penalty = cfg->rank_less_penalty;
+	p->explore_share = cfg->rank_explore_share;
+	p->max_per_author = cfg->rank_max_per_author > 0 ? cfg->rank_max_per_author : 2;
 }
 
 /* Binary search in ids sorted ascending. */

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct config;
+
 /* Why a candidate is in the pool (a candidate may have several). */
 enum rank_source {
 	SRC_FOLLOWED_AUTHOR = 1 << 0, /* by someone the person follows */
@@ -67,6 +69,9 @@ struct rank_params {
 	int max_per_author;	     /* per page */
 };
 void rank_params_default(struct rank_params *p);
+/* The [rank] weights of imagier.conf into p; a half-life, fresh hours or
+ * per-author cap that is not above 0 means the default (24, 6, 2). */
+void rank_params_from_config(const struct config *cfg, struct rank_params *p);
 
 /* Score every item (sets score and reason). Items that must never show
  * (hidden author, own post, already seen) get score -INFINITY. */

@@ -1,0 +1,272 @@
+/* feed_cache.c - the feeds through memcached: pages of ids under versioned
+ * keys (a new post makes every shared list stale at once), and posts cached
+ * one by one (a like, a comment or moderation drops one post's copy). What
+ * belongs to a viewer is never cached here. */
+#include "cache.h"
+#include "feed.h"
+#include "post.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define POST_CACHE_TTL 600
+#define IDS_CACHE_TTL  300
+#define TOP_CACHE_TTL  60
+
+char *feed_post_key(struct arena *a, int64_t id)
+{
+	return arena_printf(a, "imagier:post:%lld", (long long)id);
+}
+
+void feed_post_forget(struct cache *cache, struct arena *a, int64_t post_id)
+{
+	cache_delete(cache, feed_post_key(a, post_id));
+}
+
+char *feed_follows_version_key(struct arena *a, int64_t user_id)
+{
+	return arena_printf(a, "imagier:v:follows:%lld", (long long)user_id);
+}
+
+/* ---- pages of ids ----------------------------------------------------------
+ * Cached as {"i":[[id,"reason"],...],"n":next_id,"l":next_likes}. */
+
+int feed_page_get(struct cache *cache, struct arena *a, const char *key, struct feed_page *pg)
+{
+	char *text;
+	size_t len;
+	if (cache_get(cache, a, key, &text, &len))
+		return -1;
+	cJSON *j = cJSON_ParseWithLength(text, len);
+	cJSON *its = cJSON_GetObjectItemCaseSensitive(j, "i");
+	if (!cJSON_IsArray(its)) {
+		cJSON_Delete(j);
+		return -1;
+	}
+	size_t n = (size_t)cJSON_GetArraySize(its);
+	pg->items = arena_zalloc(a, (n + 1) * sizeof(*pg->items));
+	pg->n = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, its)
+	{
+		cJSON *id = cJSON_GetArrayItem(e, 0), *why = cJSON_GetArrayItem(e, 1);
+		if (!cJSON_IsNumber(id) || !cJSON_IsString(why))
+			continue;
+		pg->items[pg->n].id = (int64_t)id->valuedouble;
+		pg->items[pg->n++].reason = arena_strdup(a, why->valuestring);
+	}
+	pg->next_id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "n"));
+	pg->next_likes = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "l"));
+	cJSON_Delete(j);
+	return 0;
+}
+
+void feed_page_put(struct cache *cache, const char *key, int ttl, const struct feed_page *pg)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON *its = cJSON_AddArrayToObject(j, "i");
+	for (size_t i = 0; i < pg->n; i++) {
+		cJSON *e = cJSON_CreateArray();
+		cJSON_AddItemToArray(e, cJSON_CreateNumber((double)pg->items[i].id));
+		cJSON_AddItemToArray(e, cJSON_CreateString(pg->items[i].reason));
+		cJSON_AddItemToArray(its, e);
+	}
+	cJSON_AddNumberToObject(j, "n", (double)pg->next_id);
+	cJSON_AddNumberToObject(j, "l", (double)pg->next_likes);
+	char *s = cJSON_PrintUnformatted(j);
+	cache_set(cache, key, s, strlen(s), ttl);
+	free(s);
+	cJSON_Delete(j);
+}
+
+/* Which query a page comes from. */
+enum ids_kind { IDS_LATEST, IDS_FOLLOWING, IDS_TOP, IDS_TAG, IDS_USER };
+
+struct ids_query {
+	enum ids_kind kind;
+	int64_t id; /* following: the person; tag, user: the tag, the author */
+	const char *name;
+	int64_t before, after_likes, window;
+	int limit;
+};
+
+static int ids_load(struct db *db, struct arena *a, const struct ids_query *q, struct feed_page *pg)
+{
+	switch (q->kind) {
+	case IDS_LATEST:
+		return feed_ids_latest(db, a, q->before, q->limit, pg);
+	case IDS_FOLLOWING:
+		return feed_ids_following(db, a, q->id, q->before, q->limit, pg);
+	case IDS_TOP:
+		return feed_ids_top(db, a, q->window, q->name, q->after_likes, q->before, q->limit,
+				    pg);
+	case IDS_TAG:
+		return feed_ids_tag(db, a, q->id, q->name, q->before, q->limit, pg);
+	case IDS_USER:
+		return feed_ids_user(db, a, q->id, q->name, q->before, q->limit, pg);
+	}
+	return -1;
+}
+
+/* The ids of one page, through memcached under key (NULL: no caching). */
+static int ids_cached(struct db *db, struct cache *cache, struct arena *a, const char *key, int ttl,
+		      const struct ids_query *q, struct feed_page *pg)
+{
+	if (key && feed_page_get(cache, a, key, pg) == 0)
+		return 0;
+	if (ids_load(db, a, q, pg))
+		return -1;
+	if (key)
+		feed_page_put(cache, key, ttl, pg);
+	return 0;
+}
+
+/* A page of a feed everybody sees alike (latest, tag, user): cached under
+ * the feed version, so a new post makes every such list stale at once. */
+static int ids_shared(struct db *db, struct cache *cache, struct arena *a, const char *kind,
+		      const struct ids_query *q, struct feed_page *pg)
+{
+	uint64_t ver = cache_version(cache, FEED_VERSION_KEY);
+	char *key = ver ? arena_printf(a, "imagier:ids:%s:%lld:%llu:%lld", kind, (long long)q->id,
+				       (unsigned long long)ver, (long long)q->before)
+			: NULL;
+	return ids_cached(db, cache, a, key, IDS_CACHE_TTL, q, pg);
+}
+
+int feed_page_latest(struct db *db, struct cache *cache, struct arena *a, int64_t before,
+		     struct feed_page *pg)
+{
+	struct ids_query q = {.kind = IDS_LATEST, .before = before, .limit = FEED_PAGE};
+	return ids_shared(db, cache, a, "latest", &q, pg);
+}
+
+int feed_page_tag(struct db *db, struct cache *cache, struct arena *a, int64_t tag_id,
+		  const char *tag_name, int64_t before, struct feed_page *pg)
+{
+	struct ids_query q = {
+	    .kind = IDS_TAG, .id = tag_id, .name = tag_name, .before = before, .limit = FEED_PAGE};
+	return ids_shared(db, cache, a, "tag", &q, pg);
+}
+
+int feed_page_user(struct db *db, struct cache *cache, struct arena *a, int64_t author_id,
+		   const char *author_name, int64_t before, struct feed_page *pg)
+{
+	struct ids_query q = {.kind = IDS_USER,
+			      .id = author_id,
+			      .name = author_name,
+			      .before = before,
+			      .limit = FEED_PAGE};
+	return ids_shared(db, cache, a, "user", &q, pg);
+}
+
+int feed_page_following(struct db *db, struct cache *cache, struct arena *a, int64_t user_id,
+			int64_t before, struct feed_page *pg)
+{
+	struct ids_query q = {
+	    .kind = IDS_FOLLOWING, .id = user_id, .before = before, .limit = FEED_PAGE};
+	/* Per person; new posts bump the shared version, follows the person's. */
+	uint64_t ver = cache_version(cache, FEED_VERSION_KEY);
+	uint64_t uver = cache_version(cache, feed_follows_version_key(a, user_id));
+	char *key = ver && uver ? arena_printf(a, "imagier:ids:following:%lld:%llu:%llu:%lld",
+					       (long long)user_id, (unsigned long long)ver,
+					       (unsigned long long)uver, (long long)before)
+				: NULL;
+	return ids_cached(db, cache, a, key, IDS_CACHE_TTL, &q, pg);
+}
+
+int feed_top_window(const char *window_key, int64_t *seconds, const char **words)
+{
+	static const struct {
+		const char *key, *words;
+		int64_t seconds;
+	} windows[] = {
+	    {"day", "today", 86400}, {"week", "this week", 7 * 86400}, {"all", "of all time", 0}};
+	for (size_t i = 0; i < ARRAY_LEN(windows); i++)
+		if (!strcmp(window_key, windows[i].key)) {
+			*seconds = windows[i].seconds;
+			*words = windows[i].words;
+			return 0;
+		}
+	return -1;
+}
+
+int feed_page_top(struct db *db, struct cache *cache, struct arena *a, const char *window_key,
+		  int64_t after_likes, int64_t after_id, struct feed_page *pg)
+{
+	struct ids_query q = {
+	    .kind = IDS_TOP, .after_likes = after_likes, .before = after_id, .limit = FEED_PAGE};
+	if (feed_top_window(window_key, &q.window, &q.name))
+		return -1;
+	/* Not under the feed version: likes move it more than new posts do. */
+	char *key = arena_printf(a, "imagier:ids:top:%s:%lld:%lld", window_key,
+				 (long long)after_likes, (long long)after_id);
+	return ids_cached(db, cache, a, key, TOP_CACHE_TTL, &q, pg);
+}
+
+int feed_page_newest(struct db *db, struct cache *cache, struct arena *a, int user, int64_t id,
+		     const char *name, int limit, struct feed_page *pg)
+{
+	struct ids_query q = {
+	    .kind = user ? IDS_USER : IDS_TAG, .id = id, .name = name, .limit = limit};
+	uint64_t ver = cache_version(cache, FEED_VERSION_KEY);
+	char *key = ver ? arena_printf(a, "imagier:ids:synd:%c:%lld:%llu", user ? 'u' : 't',
+				       (long long)id, (unsigned long long)ver)
+			: NULL;
+	return ids_cached(db, cache, a, key, IDS_CACHE_TTL, &q, pg);
+}
+
+/* ---- posts ---------------------------------------------------------------- */
+
+int feed_hydrate(struct db *db, struct cache *cache, struct arena *a, const char *media_url,
+		 const int64_t *ids, size_t n, cJSON **posts)
+{
+	const char **keys = arena_alloc(a, (n + 1) * sizeof(*keys));
+	char **vals = arena_alloc(a, (n + 1) * sizeof(*vals));
+	size_t *lens = arena_alloc(a, (n + 1) * sizeof(*lens));
+	for (size_t i = 0; i < n; i++)
+		keys[i] = feed_post_key(a, ids[i]);
+	cache_get_multi(cache, a, keys, n, vals, lens);
+	int64_t *miss = arena_alloc(a, (n + 1) * sizeof(*miss));
+	size_t nmiss = 0;
+	for (size_t i = 0; i < n; i++) {
+		posts[i] = vals[i] ? cJSON_ParseWithLength(vals[i], lens[i]) : NULL;
+		if (posts[i] && !cJSON_IsObject(posts[i])) {
+			/* a tombstone: gone, or not to be shown (moderation) */
+			cJSON_Delete(posts[i]);
+			posts[i] = NULL;
+			continue;
+		}
+		if (!posts[i])
+			miss[nmiss++] = ids[i];
+	}
+	if (!nmiss)
+		return 0;
+	cJSON **loaded = arena_alloc(a, nmiss * sizeof(*loaded));
+	if (post_load_many(db, a, media_url, miss, nmiss, loaded)) {
+		for (size_t i = 0; i < n; i++) { /* the hits parsed so far */
+			cJSON_Delete(posts[i]);
+			posts[i] = NULL;
+		}
+		return -1;
+	}
+	for (size_t k = 0, i = 0; k < nmiss; k++) {
+		if (!loaded[k]) {
+			/* Remember that it is not shown, so pages that still list it
+			 * (cached lists of ids) need no query for it; moderation and
+			 * deletion drop this key like any cached post. */
+			cache_set(cache, feed_post_key(a, miss[k]), "0", 1, POST_CACHE_TTL);
+			continue;
+		}
+		char *s = cJSON_PrintUnformatted(loaded[k]);
+		cache_set(cache, feed_post_key(a, miss[k]), s, strlen(s), POST_CACHE_TTL);
+		free(s);
+		for (; i < n; i++)
+			if (ids[i] == miss[k] && !posts[i]) {
+				posts[i] = loaded[k];
+				break;
+			}
+	}
+	return 0;
+}

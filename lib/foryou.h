@@ -1,0 +1,39 @@
+/* foryou.h - the "for you" feed: candidates (people and tags followed,
+ * remixes of liked posts, rising, a little exploration) and the person's
+ * tastes from foryou_store.c, ranked by lib/rank.c into pages that are
+ * remembered as shown; and "show less like this". */
+#ifndef IMAGIER_FORYOU_H
+#define IMAGIER_FORYOU_H
+
+#include <stdint.h>
+
+#include "arena.h"
+
+struct cache;
+struct config;
+struct db;
+struct feed_page;
+
+/* A visit's seed: the same for ten minutes, so reloading shows the same
+ * page for a while, and different for every person. */
+uint64_t foryou_seed(int64_t user_id, int64_t now);
+
+/* The version of a person's for-you pages: bumped by "show less" (and a
+ * mute), every cached page of theirs is stale at once. */
+char *foryou_version_key(struct arena *a, int64_t user_id);
+
+/* Page `page` (0 = the first) of the visit `seed` of user_id: from
+ * memcached when it was built within two minutes, else built (gathered,
+ * ranked, its reasons named) and remembered as shown. 0 or -1 (database). */
+int foryou_ids(struct db *db, struct cache *cache, struct arena *a, const struct config *cfg,
+	       int64_t user_id, uint64_t seed, long long page, struct feed_page *pg);
+
+/* The author of post_id, for "show less": 0 with *author, 404 (no such
+ * post) or 503 (database). */
+int foryou_post_author(struct db *db, struct arena *a, int64_t post_id, int64_t *author);
+/* "Show less like this": the post's author and tags weigh less for user_id
+ * from now on, and their cached pages go. 0 or 503 (not saved). */
+int foryou_less(struct db *db, struct cache *cache, struct arena *a, int64_t user_id,
+		int64_t post_id, int64_t author);
+
+#endif

@@ -1,0 +1,333 @@
+/* foryou_store.c - what the "for you" feed reads and writes: candidates
+ * (people and tags followed, remixes of liked posts, rising, a little
+ * exploration), the person's tastes, the names reasons mention, impressions
+ * and "show less". The ranking itself is lib/rank.c; a page, foryou.c. */
+#include "cache.h"
+#include "db.h"
+#include "feed.h"
+#include "foryou.h"
+#include "foryou_store.h"
+#include "rank.h"
+#include "social.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FY_DAYS	      14
+#define FY_SEEN_HOURS 6
+
+static struct rank_item *pool_find(struct fy_pool *p, int64_t id)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->items[i].post_id == id)
+			return &p->items[i];
+	return NULL;
+}
+
+/* Rows (id, author, created, likes, comments, remixes[, reason id]) into
+ * the pool, OR-ing the source into posts already there. */
+static void pool_add(struct fy_pool *p, const struct db_res *r, unsigned source, int reason_col)
+{
+	for (size_t i = 0; i < r->nrows && p->n < FY_MAX_CANDIDATES; i++) {
+		int64_t id = db_int(r, i, 0);
+		struct rank_item *it = pool_find(p, id);
+		if (!it) {
+			it = &p->items[p->n++];
+			memset(it, 0, sizeof(*it));
+			it->post_id = id;
+			it->author_id = db_int(r, i, 1);
+			it->created_at = db_int(r, i, 2);
+			it->like_count = (uint32_t)db_int(r, i, 3);
+			it->comment_count = (uint32_t)db_int(r, i, 4);
+			it->remix_count = (uint32_t)db_int(r, i, 5);
+		}
+		it->sources |= source;
+		if (source == SRC_FOLLOWED_TAG && !it->reason_tag_id)
+			it->reason_tag_id = db_int(r, i, reason_col);
+		if (source == SRC_REMIX_OF_LIKED && !it->reason_parent_id)
+			it->reason_parent_id = db_int(r, i, reason_col);
+	}
+}
+
+#define CAND	   "p.id, p.user_id, p.created_at, p.like_count, p.comment_count, p.remix_count"
+#define RISING_KEY "imagier:rising"
+#define RISING_TTL 60
+
+/* What is rising is the same for everybody: the most liked posts of the
+ * last two days, cached for a minute as the query's rows (tab separated). */
+static int rising(struct db *db, struct cache *cache, struct arena *a, struct db_res *r)
+{
+	char *hit;
+	size_t len;
+	if (cache_get(cache, a, RISING_KEY, &hit, &len) == 0) {
+		size_t rows = 0;
+		for (size_t i = 0; i < len; i++)
+			rows += hit[i] == '\n';
+		memset(r, 0, sizeof(*r));
+		r->ncols = 6;
+		r->cells = arena_zalloc(a, (rows * 6 + 1) * sizeof(char *));
+		r->lens = arena_zalloc(a, (rows * 6 + 1) * sizeof(size_t));
+		char *save = NULL;
+		for (char *line = strtok_r(hit, "\n", &save); line && r->nrows < rows;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char *s2 = NULL, *f = strtok_r(line, "\t", &s2);
+			for (size_t k = 0; k < 6 && f; k++, f = strtok_r(NULL, "\t", &s2))
+				r->cells[r->nrows * 6 + k] = f;
+			r->nrows++;
+		}
+		return 0;
+	}
+	if (db_read(db, a, r,
+		    "SELECT id FROM posts WHERE created_at > ? ORDER BY created_at, id LIMIT 1",
+		    "i", now_unix() - 2 * 86400) != DB_OK)
+		return -1;
+	int64_t min_id = r->nrows ? db_int(r, 0, 0) : INT64_MAX;
+	/* A constant bound, so the primary key range is read (a few thousand
+	 * rows) rather than the like-count index from the all-time top down. */
+	if (db_read(db, a, r,
+		    "SELECT " CAND " FROM posts p FORCE INDEX (PRIMARY) WHERE p.id >= ? "
+		    "ORDER BY p.like_count DESC, p.id DESC LIMIT 150",
+		    "i", min_id) != DB_OK)
+		return -1;
+	char *text = arena_strdup(a, "");
+	for (size_t i = 0; i < r->nrows; i++)
+		text = arena_printf(a, "%s%s\t%s\t%s\t%s\t%s\t%s\n", text, db_str(r, i, 0),
+				    db_str(r, i, 1), db_str(r, i, 2), db_str(r, i, 3),
+				    db_str(r, i, 4), db_str(r, i, 5));
+	cache_set(cache, RISING_KEY, text, strlen(text), RISING_TTL);
+	return 0;
+}
+
+int foryou_candidates(struct db *db, struct cache *cache, struct arena *a, int64_t uid,
+		      uint64_t seed, struct fy_pool *p)
+{
+	int64_t since = now_unix() - FY_DAYS * 86400;
+	struct db_res r;
+	/* "Recent" as an id bound: ids grow with time, and (user_id, id) and
+	 * (tag_id, post_id) are the indexes the walks use. */
+	/* The oldest post of the window is the first entry of the
+	 * (created_at, id) index past `since` (MIN(id) would scan them all). */
+	if (db_read(db, a, &r,
+		    "SELECT id FROM posts WHERE created_at > ? ORDER BY created_at, id LIMIT 1",
+		    "i", since) != DB_OK)
+		return -1;
+	int64_t min_id = r.nrows ? db_int(&r, 0, 0) : INT64_MAX;
+	/* Newest first by primary key, one key lookup each (see feed.c). */
+	if (db_read(db, a, &r,
+		    "SELECT STRAIGHT_JOIN " CAND " FROM posts p JOIN follows f "
+		    "ON f.follower_id = ? AND f.followee_id = p.user_id "
+		    "WHERE p.id >= ? ORDER BY p.id DESC LIMIT 300",
+		    "ii", uid, min_id) != DB_OK)
+		return -1;
+	pool_add(p, &r, SRC_FOLLOWED_AUTHOR, 0);
+	if (db_read(db, a, &r,
+		    "SELECT STRAIGHT_JOIN " CAND ", pt.tag_id FROM post_tags pt FORCE INDEX "
+		    "(ix_post_tags_post) JOIN tag_follows tf ON tf.user_id = ? AND tf.tag_id = "
+		    "pt.tag_id JOIN posts p ON p.id = pt.post_id "
+		    "WHERE pt.post_id >= ? ORDER BY pt.post_id DESC LIMIT 200",
+		    "ii", uid, min_id) != DB_OK)
+		return -1;
+	pool_add(p, &r, SRC_FOLLOWED_TAG, 6);
+	if (db_read(db, a, &r,
+		    "SELECT " CAND ", l.post_id FROM (SELECT post_id FROM likes WHERE user_id = ? "
+		    "ORDER BY created_at DESC LIMIT 200) l JOIN posts p ON p.parent_id = l.post_id "
+		    "ORDER BY p.id DESC LIMIT 100",
+		    "i", uid) != DB_OK)
+		return -1;
+	pool_add(p, &r, SRC_REMIX_OF_LIKED, 6);
+	if (rising(db, cache, a, &r))
+		return -1;
+	pool_add(p, &r, SRC_RISING, 0);
+	/* Exploration: a seeded random sample of recent posts. */
+	if (db_read(db, a, &r,
+		    "SELECT " CAND
+		    " FROM posts p WHERE p.id > (SELECT CAST(MAX(id) AS SIGNED) FROM posts) - 4000 "
+		    "ORDER BY RAND(?) LIMIT 60",
+		    "i", (int64_t)(seed % 1000000007)) != DB_OK)
+		return -1;
+	pool_add(p, &r, SRC_EXPLORE, 0);
+	/* The tags of every candidate, for tag affinity and "show less". */
+	if (!p->n)
+		return 0;
+	char *list = db_id_list(a, &p->items[0].post_id, p->n, sizeof(p->items[0]));
+	if (db_read(db, a, &r,
+		    "SELECT pt.post_id, pt.tag_id FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT "
+		    "PATH '$')) j JOIN post_tags pt ON pt.post_id = j.id",
+		    "s", list) != DB_OK)
+		return -1;
+	for (size_t i = 0; i < r.nrows; i++) {
+		struct rank_item *it = pool_find(p, db_int(&r, i, 0));
+		if (it && it->ntags < RANK_MAX_TAGS)
+			it->tag_ids[it->ntags++] = db_int(&r, i, 1);
+	}
+	return 0;
+}
+
+static int cmp_weight(const void *a, const void *b)
+{
+	int64_t x = ((const struct rank_weight *)a)->id, y = ((const struct rank_weight *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Rows (id, value) as weights normalised to the largest value, sorted. */
+static struct rank_weight *weights(struct arena *a, const struct db_res *r, size_t *n)
+{
+	struct rank_weight *w = arena_zalloc(a, (r->nrows + 1) * sizeof(*w));
+	double max = 0;
+	for (size_t i = 0; i < r->nrows; i++) {
+		double v = strtod(db_str(r, i, 1), NULL);
+		if (v > max)
+			max = v;
+	}
+	for (size_t i = 0; i < r->nrows; i++) {
+		w[i].id = db_int(r, i, 0);
+		w[i].w = max > 0 ? strtod(db_str(r, i, 1), NULL) / max : 0;
+	}
+	qsort(w, r->nrows, sizeof(*w), cmp_weight);
+	*n = r->nrows;
+	return w;
+}
+
+/* "Show less" weights of one kind ("author" or "tag"), sorted; NULL on a
+ * database failure. */
+static struct rank_weight *feedback(struct db *db, struct arena *a, int64_t uid, const char *kind,
+				    size_t *n)
+{
+	struct db_res r;
+	if (db_read(db, a, &r,
+		    "SELECT target_id, weight FROM feed_feedback WHERE user_id = ? AND kind = ?",
+		    "is", uid, kind) != DB_OK)
+		return NULL;
+	struct rank_weight *w = arena_zalloc(a, (r.nrows + 1) * sizeof(*w));
+	for (size_t i = 0; i < r.nrows; i++) {
+		w[i].id = db_int(&r, i, 0);
+		w[i].w = strtod(db_str(&r, i, 1), NULL);
+	}
+	qsort(w, r.nrows, sizeof(*w), cmp_weight);
+	*n = r.nrows;
+	return w;
+}
+
+int foryou_tastes(struct db *db, struct arena *a, int64_t uid, uint64_t seed,
+		  struct rank_profile *prof, int64_t **visit_seen, size_t *nvisit)
+{
+	struct db_res r;
+	memset(prof, 0, sizeof(*prof));
+	prof->self_id = uid;
+	if (db_read(db, a, &r,
+		    "SELECT p.user_id, COUNT(*) FROM (SELECT post_id FROM likes WHERE user_id = ? "
+		    "ORDER BY created_at DESC LIMIT 500) l JOIN posts p ON p.id = l.post_id "
+		    "GROUP BY p.user_id",
+		    "i", uid) != DB_OK)
+		return -1;
+	prof->author_affinity = weights(a, &r, &prof->nauthor_affinity);
+	if (db_read(
+		db, a, &r,
+		"SELECT pt.tag_id, COUNT(*) FROM (SELECT post_id FROM likes WHERE user_id = ? "
+		"ORDER BY created_at DESC LIMIT 500) l JOIN post_tags pt ON pt.post_id = l.post_id "
+		"GROUP BY pt.tag_id",
+		"i", uid) != DB_OK)
+		return -1;
+	prof->tag_affinity = weights(a, &r, &prof->ntag_affinity);
+	int64_t *muted;
+	if (social_muted(db, a, uid, &muted, &prof->nhidden_authors))
+		return -1;
+	prof->hidden_authors = muted;
+	if (!(prof->less_authors = feedback(db, a, uid, "author", &prof->nless_authors)) ||
+	    !(prof->less_tags = feedback(db, a, uid, "tag", &prof->nless_tags)))
+		return -1;
+	/* Seen: what the last pages showed (six hours), and apart from it what
+	 * this visit (its seed) showed. */
+	if (db_read(db, a, &r,
+		    "SELECT post_id, seed FROM impressions WHERE user_id = ? AND shown_at > ? "
+		    "ORDER BY shown_at DESC LIMIT 3000",
+		    "ii", uid, now_unix() - FY_SEEN_HOURS * 3600) != DB_OK)
+		return -1;
+	int64_t *seen = arena_alloc(a, (r.nrows + 1) * sizeof(*seen));
+	int64_t *visit = arena_alloc(a, (r.nrows + 1) * sizeof(*visit));
+	size_t nv = 0;
+	for (size_t i = 0; i < r.nrows; i++) {
+		seen[i] = db_int(&r, i, 0);
+		if (strtoull(db_str(&r, i, 1), NULL, 10) == seed)
+			visit[nv++] = seen[i];
+	}
+	qsort(visit, nv, sizeof(*visit), cmp_i64);
+	qsort(seen, r.nrows, sizeof(*seen), cmp_i64);
+	prof->seen = seen;
+	prof->nseen = r.nrows;
+	*visit_seen = visit;
+	*nvisit = nv;
+	return 0;
+}
+
+/* One name by id (sql selects it), NULL for id 0, nobody or a failure. */
+static const char *name_of(struct db *db, struct arena *a, const char *sql, int64_t id)
+{
+	struct db_res r;
+	if (!id || db_read(db, a, &r, sql, "i", id) != DB_OK || r.nrows == 0)
+		return NULL;
+	return db_str(&r, 0, 0);
+}
+
+const char *foryou_tag_name(struct db *db, struct arena *a, int64_t tag_id)
+{
+	return name_of(db, a, "SELECT name FROM tags WHERE id = ?", tag_id);
+}
+
+const char *foryou_user_name(struct db *db, struct arena *a, int64_t user_id)
+{
+	return name_of(db, a, "SELECT username FROM users WHERE id = ?", user_id);
+}
+
+void foryou_remember(struct db *db, struct arena *a, int64_t user_id, uint64_t seed,
+		     const struct feed_page *pg)
+{
+	if (!pg->n)
+		return;
+	/* One statement, one commit. */
+	char *list = db_id_list(a, &pg->items[0].id, pg->n, sizeof(pg->items[0]));
+	db_exec(db, a, NULL,
+		"INSERT INTO impressions (user_id, post_id, shown_at, seed) "
+		"SELECT ?, j.id, ?, ? FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH "
+		"'$')) j "
+		"ON DUPLICATE KEY UPDATE shown_at = VALUES(shown_at), seed = VALUES(seed)",
+		"iius", user_id, now_unix(), seed, list);
+}
+
+int foryou_post_author(struct db *db, struct arena *a, int64_t post_id, int64_t *author)
+{
+	struct db_res r;
+	if (db_read(db, a, &r, "SELECT user_id FROM posts WHERE id = ?", "i", post_id) != DB_OK)
+		return 503;
+	if (r.nrows == 0)
+		return 404;
+	*author = db_int(&r, 0, 0);
+	return 0;
+}
+
+int foryou_less(struct db *db, struct cache *cache, struct arena *a, int64_t user_id,
+		int64_t post_id, int64_t author)
+{
+	int64_t now = now_unix();
+	if (db_exec(db, a, NULL,
+		    "INSERT INTO feed_feedback (user_id, kind, target_id, weight, updated_at) "
+		    "VALUES (?, 'author', ?, 0.5, ?) ON DUPLICATE KEY UPDATE "
+		    "weight = LEAST(1.0, weight + 0.5), updated_at = VALUES(updated_at)",
+		    "iii", user_id, author, now) != DB_OK ||
+	    db_exec(db, a, NULL,
+		    "INSERT INTO feed_feedback (user_id, kind, target_id, weight, updated_at) "
+		    "SELECT ?, 'tag', tag_id, 0.3, ? FROM post_tags WHERE post_id = ? "
+		    "ON DUPLICATE KEY UPDATE weight = LEAST(1.0, weight + 0.3), "
+		    "updated_at = VALUES(updated_at)",
+		    "iii", user_id, now, post_id) != DB_OK)
+		return 503;
+	cache_bump(cache, foryou_version_key(a, user_id));
+	return 0;
+}

@@ -1,0 +1,151 @@
+/* profile.c - people and tags as pages show them (see profile.h). */
+#include "profile.h"
+#include "dataset.h"
+#include "db.h"
+#include "http.h"
+#include "post.h"
+
+#include <cjson/cJSON.h>
+
+/* One id by name (sql selects it): 0, 404 or 503. */
+static int id_by_name(struct db *db, struct arena *a, const char *sql, const char *name,
+		      int64_t *id)
+{
+	struct db_res r;
+	if (db_read(db, a, &r, sql, "s", name) != DB_OK)
+		return 503;
+	if (r.nrows == 0)
+		return 404;
+	*id = db_int(&r, 0, 0);
+	return 0;
+}
+
+int profile_user_id(struct db *db, struct arena *a, const char *name, int64_t *id)
+{
+	return id_by_name(db, a, "SELECT id FROM users WHERE username = ?", name, id);
+}
+
+int profile_tag_id(struct db *db, struct arena *a, const char *name, int64_t *id)
+{
+	return id_by_name(db, a, "SELECT id FROM tags WHERE name = ?", name, id);
+}
+
+/* What the viewer does about the person: follows, mutes, blocks. 0 or -1. */
+static int viewer_fields(struct db *db, struct arena *a, int64_t viewer_id, int64_t user_id,
+			 cJSON *u)
+{
+	struct db_res r;
+	if (db_read(db, a, &r, "SELECT 1 FROM follows WHERE follower_id = ? AND followee_id = ?",
+		    "ii", viewer_id, user_id) != DB_OK)
+		return -1;
+	cJSON_AddBoolToObject(u, "followed_by_me", r.nrows > 0);
+	if (db_read(db, a, &r,
+		    "SELECT EXISTS (SELECT 1 FROM mutes WHERE user_id = ? AND target_id = ?), "
+		    "EXISTS (SELECT 1 FROM blocks WHERE user_id = ? AND target_id = ?)",
+		    "iiii", viewer_id, user_id, viewer_id, user_id) != DB_OK)
+		return -1;
+	cJSON_AddBoolToObject(u, "muted_by_me", db_int(&r, 0, 0) > 0);
+	cJSON_AddBoolToObject(u, "blocked_by_me", db_int(&r, 0, 1) > 0);
+	return 0;
+}
+
+cJSON *profile_user_json(struct db *db, struct arena *a, const char *media_url, int64_t viewer_id,
+			 int64_t user_id, int *status)
+{
+	struct db_res r;
+	if (db_read(db, a, &r,
+		    "SELECT u.id, u.username, u.role, u.bio, u.post_count, u.follower_count, "
+		    "u.following_count, u.created_at, i.width, i.height, i.blurhash, i.avg_color, "
+		    "i.variants FROM users u LEFT JOIN images i ON i.id = u.avatar_image_id "
+		    "WHERE u.id = ?",
+		    "i", user_id) != DB_OK) {
+		*status = 503;
+		return NULL;
+	}
+	if (r.nrows == 0) {
+		*status = 404;
+		return NULL;
+	}
+	cJSON *u = cJSON_CreateObject();
+	cJSON_AddNumberToObject(u, "id", (double)db_int(&r, 0, 0));
+	cJSON_AddStringToObject(u, "username", db_str(&r, 0, 1));
+	cJSON_AddStringToObject(u, "role", db_str(&r, 0, 2));
+	cJSON_AddStringToObject(u, "bio", db_str(&r, 0, 3));
+	cJSON_AddNumberToObject(u, "post_count", (double)db_int(&r, 0, 4));
+	cJSON_AddNumberToObject(u, "follower_count", (double)db_int(&r, 0, 5));
+	cJSON_AddNumberToObject(u, "following_count", (double)db_int(&r, 0, 6));
+	cJSON_AddStringToObject(u, "created_at", time_iso(a, db_int(&r, 0, 7)));
+	cJSON_AddStringToObject(u, "url", arena_printf(a, "/u/%s", db_str(&r, 0, 1)));
+	cJSON *avatar = db_str(&r, 0, 8) ? post_thumb_json(a, media_url, db_int(&r, 0, 8),
+							   db_int(&r, 0, 9), db_str(&r, 0, 10),
+							   db_str(&r, 0, 11), db_str(&r, 0, 12))
+					 : NULL;
+	if (avatar)
+		cJSON_AddItemToObject(u, "avatar", avatar);
+	if (viewer_id && viewer_id != user_id && viewer_fields(db, a, viewer_id, user_id, u)) {
+		cJSON_Delete(u);
+		*status = 503;
+		return NULL;
+	}
+	cJSON_AddBoolToObject(u, "is_me", viewer_id && viewer_id == user_id);
+	*status = 200;
+	return u;
+}
+
+cJSON *profile_tag_json(struct db *db, struct arena *a, int64_t tag_id, const char *name)
+{
+	struct db_res r;
+	if (db_read(db, a, &r, "SELECT post_count, follower_count FROM tags WHERE id = ?", "i",
+		    tag_id) != DB_OK)
+		return NULL;
+	cJSON *t = cJSON_CreateObject();
+	cJSON_AddStringToObject(t, "name", name);
+	cJSON_AddStringToObject(t, "url", arena_printf(a, "/t/%s", url_encode(a, name)));
+	cJSON_AddNumberToObject(t, "post_count", (double)db_int(&r, 0, 0));
+	cJSON_AddNumberToObject(t, "follower_count", (double)db_int(&r, 0, 1));
+	return t;
+}
+
+int profile_tag_followed(struct db *db, struct arena *a, int64_t user_id, int64_t tag_id)
+{
+	struct db_res r;
+	if (db_read(db, a, &r, "SELECT 1 FROM tag_follows WHERE user_id = ? AND tag_id = ?", "ii",
+		    user_id, tag_id) != DB_OK)
+		return -1;
+	return r.nrows > 0;
+}
+
+int profile_save(struct db *db, struct arena *a, int64_t user_id, const char *bio,
+		 int64_t avatar_image_id, int consent, int64_t now, int *changed)
+{
+	if (db_begin(db) != DB_OK ||
+	    (bio && db_exec(db, a, NULL, "UPDATE users SET bio = ? WHERE id = ?", "si", bio,
+			    user_id) != DB_OK) ||
+	    (avatar_image_id &&
+	     db_exec(db, a, NULL, "UPDATE users SET avatar_image_id = ? WHERE id = ?", "ii",
+		     avatar_image_id, user_id) != DB_OK) ||
+	    (consent >= 0 && consent_account_set(db, a, user_id, consent, now, changed)) ||
+	    db_commit(db) != DB_OK) {
+		db_rollback(db);
+		return 503;
+	}
+	return 0;
+}
+
+int profile_feed_owner(struct db *db, struct arena *a, int user, const char *name, int64_t *id,
+		       const char **stored_name, int64_t *since)
+{
+	struct db_res r;
+	if (db_read(db, a, &r,
+		    user ? "SELECT id, username, created_at FROM users WHERE username = ? AND "
+			   "banned_at IS NULL"
+			 : "SELECT id, name, 0 FROM tags WHERE name = ?",
+		    "s", name) != DB_OK)
+		return 503;
+	if (r.nrows == 0)
+		return 404;
+	*id = db_int(&r, 0, 0);
+	*stored_name = db_str(&r, 0, 1);
+	*since = db_int(&r, 0, 2);
+	return 0;
+}
