@@ -154,33 +154,3 @@ void ctx_cookie(struct ctx *c, const char *name, const char *value, long max_age
 				  name, v, max_age < 0 ? 0 : max_age, secure ? "; Secure" : "");
 	ctx_header(c, "Set-Cookie", line);
 }
-
-/* ---- cache keys of sessions and pages ---------------------------------- */
-
-#define SESS_KEY_PREFIX "imagier:sess:"
-#define PAGE_KEY_PREFIX "imagier:page:"
-
-char *session_key_of_hash(struct arena *a, const char *hex)
-{
-	return arena_printf(a, SESS_KEY_PREFIX "%s", hex);
-}
-
-char *page_keys_of_hash(struct arena *a, const char *hex)
-{
-	return arena_printf(a, PAGE_KEY_PREFIX "%s:", hex);
-}
-
-char *user_version_key(struct arena *a, int64_t user_id)
-{
-	return arena_printf(a, "imagier:v:user:%lld", (long long)user_id);
-}
-
-/* memcached key of a session: never the token, only its hash. */
-char *session_cache_key(struct arena *a, const char *token)
-{
-	unsigned char h[AUTH_HASH_LEN];
-	char hex[2 * AUTH_HASH_LEN + 1];
-	auth_token_hash(token, h);
-	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-	return session_key_of_hash(a, hex);
-}

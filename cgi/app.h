@@ -127,16 +127,6 @@ int ctx_is_mod(const struct ctx *c);
 /* The lazily created view model object. */
 struct cJSON *ctx_data(struct ctx *c);
 
-/* The memcached key of a session token's cached lookup (logout deletes it). */
-char *session_cache_key(struct arena *a, const char *token);
-/* The same from the token's stored hash (hex, as sessions.token_hash), and
- * the prefix of every page cached for that session. */
-char *session_key_of_hash(struct arena *a, const char *hex);
-char *page_keys_of_hash(struct arena *a, const char *hex);
-/* The version counter bumped by anything a person does (their cached pages
- * and session-derived copies go stale). */
-char *user_version_key(struct arena *a, int64_t user_id);
-
 /* routes.c */
 extern const struct route routes[];
 extern const size_t nroutes;

@@ -171,7 +171,7 @@ static void session_load(struct ctx *c)
 	c->session_token = tok;
 	if (strlen(tok) != AUTH_TOKEN_LEN)
 		goto stale;
-	char *key = session_cache_key(c->a, tok);
+	char *key = cachekey_session_token(c->a, tok);
 	c->session_key = key;
 	if (session_cached(c, key)) {
 		c->session_from_cache = 1;
@@ -444,22 +444,22 @@ static int page_cached(struct ctx *c)
 		return 0;
 	/* One round trip for the three parts of the key; a missing one is
 	 * made (version counters) or loaded (the unread count) the slow way. */
-	const char *keys[3] = {FEED_VERSION_KEY, user_version_key(c->a, c->me->id),
+	const char *keys[3] = {CACHEKEY_FEED_VERSION, cachekey_user_version(c->a, c->me->id),
 			       social_unread_key(c->a, c->me->id)};
 	char *vals[3];
 	size_t lens[3];
 	cache_get_multi(c->app->cache, c->a, keys, 3, vals, lens);
-	uint64_t fv =
-	    vals[0] ? strtoull(vals[0], NULL, 10) : cache_version(c->app->cache, FEED_VERSION_KEY);
+	uint64_t fv = vals[0] ? strtoull(vals[0], NULL, 10)
+			      : cache_version(c->app->cache, CACHEKEY_FEED_VERSION);
 	uint64_t uv = vals[1] ? strtoull(vals[1], NULL, 10) : cache_version(c->app->cache, keys[1]);
 	int64_t unread = vals[2] ? strtoll(vals[2], NULL, 10) : unread_count(c);
 	if (!fv || !uv)
 		return 0;
-	c->page_key =
-	    arena_printf(c->a, "%s%llu:%llu:%lld:%s?%s",
-			 page_keys_of_hash(c->a, c->session_key + strlen(CACHEKEY_SESSION_PREFIX)),
-			 (unsigned long long)fv, (unsigned long long)uv, (long long)unread,
-			 c->req->path, c->req->query_string);
+	c->page_key = arena_printf(
+	    c->a, "%s%llu:%llu:%lld:%s?%s",
+	    cachekey_session_pages(c->a, c->session_key + strlen(CACHEKEY_SESSION_PREFIX)),
+	    (unsigned long long)fv, (unsigned long long)uv, (long long)unread, c->req->path,
+	    c->req->query_string);
 	if (strlen(c->page_key) > 240) { /* memcached keys stop at 250 bytes */
 		c->page_key = NULL;
 		return 0;
@@ -607,7 +607,7 @@ void dispatch(struct app *app, struct request *req, struct response *resp, int b
 	}
 	/* Whatever a person changes, their cached pages are stale at once. */
 	if (c.me && strcmp(req->method, "GET") && strcmp(req->method, "HEAD") && resp->status < 400)
-		cache_bump(app->cache, user_version_key(c.a, c.me->id));
+		cache_bump(app->cache, cachekey_user_version(c.a, c.me->id));
 	cache_headers(&c);
 	if (!strcmp(req->method, "HEAD"))
 		buf_reset(&resp->body);

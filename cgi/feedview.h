@@ -7,7 +7,8 @@
 
 #include <stdint.h>
 
-#include "feed.h" /* FEED_VERSION_KEY, feed_post_key, struct feed_page */
+#include "cachekey.h" /* CACHEKEY_FEED_VERSION, cachekey_post */
+#include "feed.h"     /* struct feed_page */
 
 struct ctx;
 struct cJSON;

@@ -4,6 +4,7 @@
  * /api/v1/me/filters). How feeds, the post page and the social handlers
  * apply them is guard.c; the rules and the data are lib/filters.c. */
 #include "app.h"
+#include "cachekey.h"
 #include "cache.h"
 #include "feedview.h"
 #include "filters.h"
@@ -23,10 +24,10 @@ static void block_changed(struct ctx *c, int64_t other)
 		long long id = (long long)who[i];
 		myfilters_changed(c, who[i]);
 		cache_delete(c->app->cache, social_unread_key(c->a, who[i]));
-		cache_bump(c->app->cache, arena_printf(c->a, "imagier:v:follows:%lld", id));
-		cache_bump(c->app->cache, arena_printf(c->a, "imagier:v:foryou:%lld", id));
+		cache_bump(c->app->cache, cachekey_follows_version(c->a, id));
+		cache_bump(c->app->cache, cachekey_foryou_version(c->a, id));
 		/* the other's page cache (the dispatcher bumps the viewer's) */
-		cache_bump(c->app->cache, user_version_key(c->a, id));
+		cache_bump(c->app->cache, cachekey_user_version(c->a, id));
 	}
 }
 

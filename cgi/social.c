@@ -1,5 +1,6 @@
 /* social.c - likes, comments and follows: pages (forms) and API. */
 #include "app.h"
+#include "cachekey.h"
 #include "cache.h"
 #include "db.h"
 #include "feedview.h"
@@ -146,8 +147,7 @@ int comment_delete(struct ctx *c)
  * a new follow or unfollow must show at once. */
 static void follows_changed(struct ctx *c)
 {
-	cache_bump(c->app->cache,
-		   arena_printf(c->a, "imagier:v:follows:%lld", (long long)c->me->id));
+	cache_bump(c->app->cache, cachekey_follows_version(c->a, c->me->id));
 }
 
 static int follow_user_set(struct ctx *c, int on)
@@ -238,8 +238,7 @@ static int mute_user_set(struct ctx *c, int on)
 	cJSON_AddBoolToObject(d, "changed", changed);
 	cache_delete(c->app->cache, social_unread_key(c->a, c->me->id));
 	myfilters_changed(c, c->me->id);
-	cache_bump(c->app->cache,
-		   arena_printf(c->a, "imagier:v:foryou:%lld", (long long)c->me->id));
+	cache_bump(c->app->cache, cachekey_foryou_version(c->a, c->me->id));
 	return ctx_done(c, 200,
 			back_to(c, arena_printf(c->a, "/u/%s", url_encode(c->a, c->sparams[0]))));
 }

@@ -17,7 +17,7 @@ int64_t mod_log(struct db *db, struct arena *a, const struct mod_actor *actor, c
 	struct db_res r;
 	const char *name = "";
 	if (subject_id &&
-	    db_exec(db, a, &r, "SELECT username FROM users WHERE id = ?", "i", subject_id) ==
+	    db_read(db, a, &r, "SELECT username FROM users WHERE id = ?", "i", subject_id) ==
 		DB_OK &&
 	    r.nrows)
 		name = db_str(&r, 0, 0);

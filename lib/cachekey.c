@@ -32,3 +32,13 @@ char *cachekey_post(struct arena *a, int64_t post_id)
 {
 	return arena_printf(a, "imagier:post:%lld", (long long)post_id);
 }
+
+char *cachekey_follows_version(struct arena *a, int64_t user_id)
+{
+	return arena_printf(a, "imagier:v:follows:%lld", (long long)user_id);
+}
+
+char *cachekey_foryou_version(struct arena *a, int64_t user_id)
+{
+	return arena_printf(a, "imagier:v:foryou:%lld", (long long)user_id);
+}

@@ -23,6 +23,10 @@ char *cachekey_session_token(struct arena *a, const char *token);
 char *cachekey_session_pages(struct arena *a, const char *hash_hex);
 /* A person's version counter (their session-derived copies go stale). */
 char *cachekey_user_version(struct arena *a, int64_t user_id);
+/* A person's follows (their following feed's lists go stale) and for-you
+ * state ("show less", blocks: their cached for-you pages go stale). */
+char *cachekey_follows_version(struct arena *a, int64_t user_id);
+char *cachekey_foryou_version(struct arena *a, int64_t user_id);
 /* A post's cached JSON. */
 char *cachekey_post(struct arena *a, int64_t post_id);
 

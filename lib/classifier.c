@@ -52,10 +52,10 @@ static int model_refresh(struct db *db, struct cache *cache)
 	/* One transaction: totals and rows of the same snapshot. */
 	int ok = db_begin(db) == DB_OK;
 	ok = ok &&
-	     db_exec(db, &tmp, &t, "SELECT bad_docs, good_docs FROM classifier_totals WHERE id = 1",
+	     db_read(db, &tmp, &t, "SELECT bad_docs, good_docs FROM classifier_totals WHERE id = 1",
 		     "") == DB_OK;
 	ok = ok &&
-	     db_exec(db, &tmp, &r, "SELECT token, bad, good FROM classifier_tokens", "") == DB_OK;
+	     db_read(db, &tmp, &r, "SELECT token, bad, good FROM classifier_tokens", "") == DB_OK;
 	if (!ok) {
 		db_rollback(db);
 		arena_free(&tmp);

@@ -24,7 +24,7 @@ int consent_account_get(struct db *db, struct arena *a, int64_t user_id, struct 
 {
 	struct db_res r;
 	memset(st, 0, sizeof(*st));
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "SELECT u.training_consent, e.id, e.created_at FROM users u "
 		    "LEFT JOIN consent_events e ON e.id = (SELECT MAX(x.id) FROM consent_events x "
 		    "WHERE x.user_id = u.id AND x.post_id IS NULL) WHERE u.id = ?",
@@ -102,7 +102,7 @@ int consent_post_set(struct db *db, struct arena *a, int64_t post_id, int64_t us
 int consent_post_json(struct db *db, struct arena *a, int64_t post_id, cJSON *p, int form)
 {
 	struct db_res r;
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "SELECT p.training_consent, u.training_consent FROM posts p JOIN users u ON "
 		    "u.id = p.user_id WHERE p.id = ?",
 		    "i", post_id) != DB_OK ||
@@ -407,9 +407,9 @@ static int export_posts(struct run *x)
 {
 	struct db_res r;
 	const struct dataset_opts *o = x->o;
-	int rc = o->has_since ? db_exec(x->db, &x->a, &r, "SELECT COUNT(*)" ITEM_FROM SINCE_FILTER,
+	int rc = o->has_since ? db_read(x->db, &x->a, &r, "SELECT COUNT(*)" ITEM_FROM SINCE_FILTER,
 					"ii", o->since, o->since)
-			      : db_exec(x->db, &x->a, &r, "SELECT COUNT(*)" ITEM_FROM, "");
+			      : db_read(x->db, &x->a, &r, "SELECT COUNT(*)" ITEM_FROM, "");
 	if (rc != DB_OK)
 		return fail_db(x, "counting the posts");
 	x->total = (uint64_t)db_int(&r, 0, 0);
@@ -417,11 +417,11 @@ static int export_posts(struct run *x)
 	int64_t last = 0;
 	for (;;) {
 		arena_reset(&x->a);
-		rc = o->has_since ? db_exec(x->db, &x->a, &r,
+		rc = o->has_since ? db_read(x->db, &x->a, &r,
 					    "SELECT " ITEM_COLUMNS ITEM_FROM SINCE_FILTER
 					    "AND p.id > ? ORDER BY p.id LIMIT ?",
 					    "iiii", o->since, o->since, last, (int64_t)BATCH)
-				  : db_exec(x->db, &x->a, &r,
+				  : db_read(x->db, &x->a, &r,
 					    "SELECT " ITEM_COLUMNS ITEM_FROM
 					    "AND p.id > ? ORDER BY p.id LIMIT ?",
 					    "ii", last, (int64_t)BATCH);
@@ -452,7 +452,7 @@ static int find_withdrawals(struct run *x)
 	struct db_res r;
 	for (;;) {
 		arena_reset(&x->a);
-		if (db_exec(
+		if (db_read(
 			x->db, &x->a, &r,
 			"SELECT d.post_id, p.id IS NULL OR u.id IS NULL, u.banned_at IS NOT NULL, "
 			"p.mod_state <> 'visible', NOT (" CONSENT_YES
@@ -604,7 +604,7 @@ fail:
 		dataset_undo(&x);
 out:
 	if (locked)
-		db_exec(db, &x.a, &r, "SELECT RELEASE_LOCK('imagier_dataset_export')", "");
+		db_read(db, &x.a, &r, "SELECT RELEASE_LOCK('imagier_dataset_export')", "");
 	if (x.man_fd >= 0)
 		close(x.man_fd);
 	for (size_t i = 0; i < x.ncreated; i++)

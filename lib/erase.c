@@ -177,18 +177,18 @@ static int erase_rows(struct db *db, struct arena *a, int64_t uid, struct leftov
 			return 409;
 		}
 	}
-	if (db_exec(db, a, &lo->sessions,
+	if (db_read(db, a, &lo->sessions,
 		    "SELECT LOWER(HEX(token_hash)) FROM sessions WHERE user_id = ?", "i",
 		    uid) != DB_OK ||
-	    db_exec(db, a, &lo->posts, "SELECT id FROM posts WHERE user_id = ?", "i", uid) !=
+	    db_read(db, a, &lo->posts, "SELECT id FROM posts WHERE user_id = ?", "i", uid) !=
 		DB_OK ||
-	    db_exec(db, a, &lo->exports,
+	    db_read(db, a, &lo->exports,
 		    "SELECT file FROM export_jobs WHERE user_id = ? AND file <> ''", "i",
 		    uid) != DB_OK)
 		goto fail;
 	/* Their images: of their posts, generations and avatar. Those nobody
 	 * else uses go, rows and files. */
-	if (db_exec(db, a, &imgs,
+	if (db_read(db, a, &imgs,
 		    "SELECT image_id FROM posts WHERE user_id = ? UNION SELECT image_id FROM "
 		    "generations WHERE user_id = ? AND image_id IS NOT NULL UNION SELECT "
 		    "avatar_image_id FROM users WHERE id = ? AND avatar_image_id IS NOT NULL",

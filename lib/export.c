@@ -113,7 +113,7 @@ static cJSON *row_json(struct arena *a, const struct db_res *r, size_t row, size
 /* The person's posts, each with its image's file in the archive. */
 static cJSON *posts_json(struct db *db, struct arena *a, int64_t uid, struct db_res *r)
 {
-	if (db_exec(
+	if (db_read(
 		db, a, r,
 		"SELECT p.id, p.prompt, p.caption, p.tags, p.created_at, p.mod_state, "
 		"p.content_warning, p.training_consent, p.like_count, p.comment_count, "
@@ -243,7 +243,7 @@ static int write_archive(struct db *db, struct arena *a, const struct config *cf
 			progress(db, a, job, done, total);
 	}
 	if (!rc &&
-	    db_exec(db, a, &r,
+	    db_read(db, a, &r,
 		    "SELECT i.variants FROM users u JOIN images i ON i.id = u.avatar_image_id "
 		    "WHERE u.id = ?",
 		    "i", uid) == DB_OK &&
@@ -360,7 +360,7 @@ int export_requeue(struct db *db, struct arena *a, const struct config *cfg, con
 	int64_t now = now_unix();
 	const char *w = worker ? worker : "";
 	/* Expired archives go, files first. */
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "SELECT id, file FROM export_jobs WHERE state = 'done' AND expires_at < ?", "i",
 		    now) != DB_OK)
 		return -1;
@@ -371,7 +371,7 @@ int export_requeue(struct db *db, struct arena *a, const struct config *cfg, con
 			"'expired' WHERE id = ?",
 			"i", db_int(&r, i, 0));
 	}
-	if (db_exec(
+	if (db_read(
 		db, a, &r,
 		"SELECT id, file FROM export_jobs WHERE state = 'running' AND (lease_until < ? OR "
 		"worker = ?)",

@@ -60,7 +60,7 @@ int export_start(struct db *db, struct arena *a, int64_t user_id, int64_t *id)
 	if (db_begin(db) != DB_OK ||
 	    db_exec(db, a, &r, "SELECT id FROM users WHERE id = ? FOR UPDATE", "i", user_id) !=
 		DB_OK ||
-	    db_exec(db, a, &r,
+	    db_read(db, a, &r,
 		    "SELECT id FROM export_jobs WHERE user_id = ? AND state IN ('queued', "
 		    "'running')",
 		    "i", user_id) != DB_OK) {

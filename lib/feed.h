@@ -14,9 +14,6 @@ struct cache;
 struct cJSON;
 struct db;
 
-/* Bumped on every new post: every cached list of ids is stale at once. */
-#define FEED_VERSION_KEY "imagier:v:feed"
-
 /* One feed entry: the post and why it is there. */
 struct feed_entry {
 	int64_t id;
@@ -49,13 +46,8 @@ int feed_ids_top(struct db *db, struct arena *a, int64_t window, const char *win
 
 /* ---- feed_cache.c ------------------------------------------------------- */
 
-/* The memcached key of a post's cached JSON. */
-char *feed_post_key(struct arena *a, int64_t id);
 /* A post changed (its counts, its state) or went: its cached copy goes. */
 void feed_post_forget(struct cache *cache, struct arena *a, int64_t post_id);
-/* The version of a person's follows, bumped when they follow or unfollow:
- * their following feed is cached under it. */
-char *feed_follows_version_key(struct arena *a, int64_t user_id);
 
 /* A page of ids and reasons from its cached JSON text under key: 0 on a
  * hit, -1 on a miss (or an unreadable copy). */

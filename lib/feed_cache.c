@@ -3,6 +3,7 @@
  * one by one (a like, a comment or moderation drops one post's copy). What
  * belongs to a viewer is never cached here. */
 #include "cache.h"
+#include "cachekey.h"
 #include "feed.h"
 #include "post.h"
 #include "util.h"
@@ -15,19 +16,9 @@
 #define IDS_CACHE_TTL  300
 #define TOP_CACHE_TTL  60
 
-char *feed_post_key(struct arena *a, int64_t id)
-{
-	return arena_printf(a, "imagier:post:%lld", (long long)id);
-}
-
 void feed_post_forget(struct cache *cache, struct arena *a, int64_t post_id)
 {
-	cache_delete(cache, feed_post_key(a, post_id));
-}
-
-char *feed_follows_version_key(struct arena *a, int64_t user_id)
-{
-	return arena_printf(a, "imagier:v:follows:%lld", (long long)user_id);
+	cache_delete(cache, cachekey_post(a, post_id));
 }
 
 /* ---- pages of ids ----------------------------------------------------------
@@ -128,7 +119,7 @@ static int ids_cached(struct db *db, struct cache *cache, struct arena *a, const
 static int ids_shared(struct db *db, struct cache *cache, struct arena *a, const char *kind,
 		      const struct ids_query *q, struct feed_page *pg)
 {
-	uint64_t ver = cache_version(cache, FEED_VERSION_KEY);
+	uint64_t ver = cache_version(cache, CACHEKEY_FEED_VERSION);
 	char *key = ver ? arena_printf(a, "imagier:ids:%s:%lld:%llu:%lld", kind, (long long)q->id,
 				       (unsigned long long)ver, (long long)q->before)
 			: NULL;
@@ -167,8 +158,8 @@ int feed_page_following(struct db *db, struct cache *cache, struct arena *a, int
 	struct ids_query q = {
 	    .kind = IDS_FOLLOWING, .id = user_id, .before = before, .limit = FEED_PAGE};
 	/* Per person; new posts bump the shared version, follows the person's. */
-	uint64_t ver = cache_version(cache, FEED_VERSION_KEY);
-	uint64_t uver = cache_version(cache, feed_follows_version_key(a, user_id));
+	uint64_t ver = cache_version(cache, CACHEKEY_FEED_VERSION);
+	uint64_t uver = cache_version(cache, cachekey_follows_version(a, user_id));
 	char *key = ver && uver ? arena_printf(a, "imagier:ids:following:%lld:%llu:%llu:%lld",
 					       (long long)user_id, (unsigned long long)ver,
 					       (unsigned long long)uver, (long long)before)
@@ -210,7 +201,7 @@ int feed_page_newest(struct db *db, struct cache *cache, struct arena *a, int us
 {
 	struct ids_query q = {
 	    .kind = user ? IDS_USER : IDS_TAG, .id = id, .name = name, .limit = limit};
-	uint64_t ver = cache_version(cache, FEED_VERSION_KEY);
+	uint64_t ver = cache_version(cache, CACHEKEY_FEED_VERSION);
 	char *key = ver ? arena_printf(a, "imagier:ids:synd:%c:%lld:%llu", user ? 'u' : 't',
 				       (long long)id, (unsigned long long)ver)
 			: NULL;
@@ -226,7 +217,7 @@ int feed_hydrate(struct db *db, struct cache *cache, struct arena *a, const char
 	char **vals = arena_alloc(a, (n + 1) * sizeof(*vals));
 	size_t *lens = arena_alloc(a, (n + 1) * sizeof(*lens));
 	for (size_t i = 0; i < n; i++)
-		keys[i] = feed_post_key(a, ids[i]);
+		keys[i] = cachekey_post(a, ids[i]);
 	cache_get_multi(cache, a, keys, n, vals, lens);
 	int64_t *miss = arena_alloc(a, (n + 1) * sizeof(*miss));
 	size_t nmiss = 0;
@@ -256,11 +247,11 @@ int feed_hydrate(struct db *db, struct cache *cache, struct arena *a, const char
 			/* Remember that it is not shown, so pages that still list it
 			 * (cached lists of ids) need no query for it; moderation and
 			 * deletion drop this key like any cached post. */
-			cache_set(cache, feed_post_key(a, miss[k]), "0", 1, POST_CACHE_TTL);
+			cache_set(cache, cachekey_post(a, miss[k]), "0", 1, POST_CACHE_TTL);
 			continue;
 		}
 		char *s = cJSON_PrintUnformatted(loaded[k]);
-		cache_set(cache, feed_post_key(a, miss[k]), s, strlen(s), POST_CACHE_TTL);
+		cache_set(cache, cachekey_post(a, miss[k]), s, strlen(s), POST_CACHE_TTL);
 		free(s);
 		for (; i < n; i++)
 			if (ids[i] == miss[k] && !posts[i]) {

@@ -447,7 +447,7 @@ int filters_save(struct db *db, struct arena *a, int64_t user_id, const cJSON *w
 	    (tags && terms_store(db, a, user_id, "tag", tags)) ||
 	    (cw && db_exec(db, a, NULL, "UPDATE users SET cw_pref = ? WHERE id = ?", "si", cw,
 			   user_id) != DB_OK) ||
-	    db_exec(db, a, &r, "SELECT COUNT(*) FROM muted_terms WHERE user_id = ?", "i",
+	    db_read(db, a, &r, "SELECT COUNT(*) FROM muted_terms WHERE user_id = ?", "i",
 		    user_id) != DB_OK)
 		goto fail;
 	if (db_int(&r, 0, 0) > MYFILTERS_MAX_TERMS) {

@@ -2,6 +2,7 @@
  * foryou_store.c, scored and chosen by lib/rank.c (docs/RANKING.md), with a
  * reason each; cached for two minutes under the person's version. */
 #include "foryou.h"
+#include "cachekey.h"
 #include "cache.h"
 #include "feed.h"
 #include "foryou_store.h"
@@ -14,11 +15,6 @@
 uint64_t foryou_seed(int64_t user_id, int64_t now)
 {
 	return (uint64_t)(now / 600) * 1000003u ^ (uint64_t)user_id;
-}
-
-char *foryou_version_key(struct arena *a, int64_t user_id)
-{
-	return arena_printf(a, "imagier:v:foryou:%lld", (long long)user_id);
 }
 
 /* ids minus drop (both sorted); returns ids, compacted in place. */
@@ -90,7 +86,7 @@ static int build_page(struct db *db, struct cache *cache, struct arena *a, const
 int foryou_ids(struct db *db, struct cache *cache, struct arena *a, const struct config *cfg,
 	       int64_t user_id, uint64_t seed, long long page, struct feed_page *pg)
 {
-	uint64_t ver = cache_version(cache, foryou_version_key(a, user_id));
+	uint64_t ver = cache_version(cache, cachekey_foryou_version(a, user_id));
 	char *key = ver ? arena_printf(a, "imagier:fy:%lld:%llu:%llu:%lld", (long long)user_id,
 				       (unsigned long long)ver, (unsigned long long)seed, page)
 			: NULL;

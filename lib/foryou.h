@@ -18,10 +18,6 @@ struct feed_page;
  * page for a while, and different for every person. */
 uint64_t foryou_seed(int64_t user_id, int64_t now);
 
-/* The version of a person's for-you pages: bumped by "show less" (and a
- * mute), every cached page of theirs is stale at once. */
-char *foryou_version_key(struct arena *a, int64_t user_id);
-
 /* Page `page` (0 = the first) of the visit `seed` of user_id: from
  * memcached when it was built within two minutes, else built (gathered,
  * ranked, its reasons named) and remembered as shown. 0 or -1 (database). */

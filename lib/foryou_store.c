@@ -3,6 +3,7 @@
  * exploration), the person's tastes, the names reasons mention, impressions
  * and "show less". The ranking itself is lib/rank.c; a page, foryou.c. */
 #include "cache.h"
+#include "cachekey.h"
 #include "db.h"
 #include "feed.h"
 #include "foryou.h"
@@ -328,6 +329,6 @@ int foryou_less(struct db *db, struct cache *cache, struct arena *a, int64_t use
 		    "updated_at = VALUES(updated_at)",
 		    "iii", user_id, now, post_id) != DB_OK)
 		return 503;
-	cache_bump(cache, foryou_version_key(a, user_id));
+	cache_bump(cache, cachekey_foryou_version(a, user_id));
 	return 0;
 }

@@ -78,7 +78,7 @@ int genq_create(struct db *db, struct arena *a, const struct config *cfg, int64_
 	 * the limit. */
 	if (db_exec(db, a, &r, "SELECT id FROM users WHERE id = ? FOR UPDATE", "i", user_id) !=
 		DB_OK ||
-	    db_exec(db, a, &r,
+	    db_read(db, a, &r,
 		    "SELECT SUM(status IN ('queued','running')), SUM(created_at > ?) "
 		    "FROM generations WHERE user_id = ? AND (status IN ('queued','running') "
 		    "OR created_at > ?)",
@@ -141,7 +141,7 @@ int genq_claim(struct db *db, struct arena *a, const char *worker, int lease_sec
 		    "UPDATE generations SET status = 'running', worker = ?, lease_until = ?, "
 		    "attempts = attempts + 1, started_at = ?, error = NULL WHERE id = ?",
 		    "siii", worker, now + lease_secs, now, id) != DB_OK ||
-	    db_exec(db, a, &r, "SELECT " JOB_COLUMNS " FROM generations WHERE id = ?", "i", id) !=
+	    db_read(db, a, &r, "SELECT " JOB_COLUMNS " FROM generations WHERE id = ?", "i", id) !=
 		DB_OK ||
 	    r.nrows != 1)
 		goto fail;
@@ -237,7 +237,7 @@ int genq_cancel(struct db *db, struct arena *a, int64_t id, int64_t user_id)
 		return 503;
 	if (r.affected == 1)
 		return 0;
-	if (db_exec(db, a, &r, "SELECT 1 FROM generations WHERE id = ? AND user_id = ?", "ii", id,
+	if (db_read(db, a, &r, "SELECT 1 FROM generations WHERE id = ? AND user_id = ?", "ii", id,
 		    user_id) != DB_OK)
 		return 503;
 	return r.nrows ? 409 : 404;
@@ -247,7 +247,7 @@ cJSON *genq_load(struct db *db, struct arena *a, const char *media_url, int64_t 
 		 int *status)
 {
 	struct db_res r;
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "SELECT g.id, g.status, g.error, g.prompt, g.negative_prompt, g.style, g.seed, "
 		    "g.width, g.height, g.backend, g.model, IFNULL(g.parent_id, 0), "
 		    "IFNULL(g.post_id, 0), g.attempts, g.created_at, i.width, i.height, "

@@ -70,7 +70,7 @@ static int load_ancestors(struct db *db, struct arena *a, const char *media_url,
 			  cJSON *out, const char **parent_prompt)
 {
 	struct db_res r;
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "WITH RECURSIVE anc (id, parent_id, lvl) AS ("
 		    " SELECT id, parent_id, 0 FROM posts WHERE id = ?"
 		    " UNION ALL SELECT p.id, p.parent_id, anc.lvl + 1 FROM posts p"
@@ -96,7 +96,7 @@ static int load_descendants(struct db *db, struct arena *a, const char *media_ur
 			    const char *own_prompt, cJSON *out, int *truncated)
 {
 	struct db_res r;
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "WITH RECURSIVE d (id, lvl) AS ("
 		    " SELECT id, 1 FROM posts WHERE parent_id = ?"
 		    " UNION ALL SELECT p.id, d.lvl + 1 FROM posts p JOIN d ON p.parent_id = d.id"
@@ -142,7 +142,7 @@ cJSON *lineage_load(struct db *db, struct arena *a, const char *media_url, int64
 {
 	struct db_res r;
 	*status = 503;
-	if (db_exec(db, a, &r, "SELECT " NODE_COLUMNS " FROM posts p" NODE_JOINS "WHERE p.id = ?",
+	if (db_read(db, a, &r, "SELECT " NODE_COLUMNS " FROM posts p" NODE_JOINS "WHERE p.id = ?",
 		    "i", id) != DB_OK)
 		return NULL;
 	if (r.nrows == 0) {

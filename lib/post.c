@@ -477,7 +477,7 @@ cJSON *post_load(struct db *db, struct arena *a, const char *media_url, int64_t 
 	*db_down = 0;
 	/* One round trip for the post page: the post, and its near duplicates
 	 * (visible ones, nearest first) as "id:distance,..." in column 31. */
-	if (db_exec(
+	if (db_read(
 		db, a, &r,
 		"SELECT " POST_COLUMNS ", (SELECT GROUP_CONCAT(CONCAT(n.other_post_id, ':', "
 		"n.distance) ORDER BY n.distance, n.other_post_id SEPARATOR ',') FROM "
@@ -516,7 +516,7 @@ int post_load_many(struct db *db, struct arena *a, const char *media_url, const 
 		return 0;
 	char *list = db_id_list(a, ids, n, sizeof(*ids));
 	struct db_res r;
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "SELECT " POST_COLUMNS
 		    " FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j "
 		    "JOIN posts p ON p.id = j.id JOIN users u ON u.id = p.user_id "
@@ -544,7 +544,7 @@ int feed_latest(struct db *db, struct arena *a, const char *media_url, int64_t b
 	struct db_res r;
 	if (before <= 0)
 		before = INT64_MAX;
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "SELECT " POST_COLUMNS POST_FROM "WHERE p.id < ? AND p.mod_state = 'visible' "
 		    "AND u.banned_at IS NULL ORDER BY p.id DESC LIMIT ?",
 		    "ii", before, (int64_t)limit + 1) != DB_OK)

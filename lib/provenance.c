@@ -160,7 +160,7 @@ static int stamp_image(struct db *db, struct arena *a, const char *media_dir, in
 		       const struct xmp_meta *m, uint64_t *failed)
 {
 	struct db_res r;
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "SELECT path, bytes FROM media_files WHERE image_id = ? ORDER BY path", "i",
 		    image_id) != DB_OK)
 		return -1;
@@ -209,7 +209,7 @@ static int stamp_post(struct db *db, struct arena *a, const struct config *cfg, 
 {
 	struct db_res r;
 	struct xmp_meta m;
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "SELECT p.image_id, IFNULL(g.backend, 'upload'), IFNULL(g.model, '') "
 		    "FROM posts p LEFT JOIN generations g ON g.id = p.generation_id WHERE p.id = ?",
 		    "i", post_id) != DB_OK)
@@ -279,7 +279,7 @@ static int stamp_generations(struct db *db, struct arena *a, const struct config
 			struct db_res r;
 			struct xmp_meta m;
 			arena_reset(a);
-			if (db_exec(db, a, &r,
+			if (db_read(db, a, &r,
 				    "SELECT image_id, backend, model FROM generations "
 				    "WHERE id = ? AND post_id IS NULL AND image_id IS NOT NULL",
 				    "i", ids[i]) != DB_OK)

@@ -50,7 +50,7 @@ int social_like(struct db *db, struct arena *a, int64_t user_id, int64_t post_id
 					"i", post_id) != DB_OK)
 			goto fail;
 	}
-	if (db_exec(db, a, &r, "SELECT like_count FROM posts WHERE id = ?", "i", post_id) != DB_OK)
+	if (db_read(db, a, &r, "SELECT like_count FROM posts WHERE id = ?", "i", post_id) != DB_OK)
 		goto fail;
 	*count = db_int(&r, 0, 0);
 	if (db_commit(db) != DB_OK)
@@ -80,7 +80,7 @@ int social_comment_add(struct db *db, struct arena *a, int64_t user_id, int64_t 
 	int64_t author = db_int(&r, 0, 0), parent_author = 0;
 	if (parent_id) {
 		/* One level deep: a reply to a reply joins its thread. */
-		if (db_exec(db, a, &r,
+		if (db_read(db, a, &r,
 			    "SELECT IFNULL(parent_id, id), user_id FROM comments "
 			    "WHERE id = ? AND post_id = ?",
 			    "ii", parent_id, post_id) != DB_OK)
@@ -199,7 +199,7 @@ static cJSON *comment_json(struct arena *a, const struct db_res *r, size_t i, in
 cJSON *social_comment_load(struct db *db, struct arena *a, int64_t id, int64_t viewer_id)
 {
 	struct db_res r;
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "SELECT " COMMENT_COLUMNS " FROM comments c JOIN users u ON u.id = c.user_id "
 		    "WHERE c.id = ?",
 		    "i", id) != DB_OK ||
@@ -217,7 +217,7 @@ cJSON *social_comments(struct db *db, struct arena *a, int64_t post_id, int64_t 
 {
 	struct db_res top, rep;
 	*next = 0;
-	if (db_exec(
+	if (db_read(
 		db, a, &top,
 		"SELECT " COMMENT_COLUMNS " FROM comments c JOIN users u ON u.id = c.user_id "
 		"WHERE c.post_id = ? AND c.parent_id IS NULL AND c.id > ? "
@@ -234,7 +234,7 @@ cJSON *social_comments(struct db *db, struct arena *a, int64_t post_id, int64_t 
 		return items;
 	int64_t first = db_int(&top, 0, 0), last = db_int(&top, n - 1, 0);
 	/* All replies of this page's threads in one query. */
-	if (db_exec(db, a, &rep,
+	if (db_read(db, a, &rep,
 		    "SELECT " COMMENT_COLUMNS " FROM comments c JOIN users u ON u.id = c.user_id "
 		    "WHERE c.post_id = ? AND c.parent_id BETWEEN ? AND ? AND c.deleted = 0 "
 		    "AND (c.mod_state = 'visible' OR c.user_id = ?) " NOT_BLOCKED_BY_VIEWER
@@ -361,7 +361,7 @@ int social_mute(struct db *db, struct arena *a, int64_t user_id, int64_t target_
 	*changed = 0;
 	if (user_id == target_id)
 		return 400;
-	if (db_exec(db, a, &r, "SELECT 1 FROM users WHERE id = ?", "i", target_id) != DB_OK)
+	if (db_read(db, a, &r, "SELECT 1 FROM users WHERE id = ?", "i", target_id) != DB_OK)
 		return 503;
 	if (r.nrows == 0)
 		return 404;
@@ -380,7 +380,7 @@ int social_mute(struct db *db, struct arena *a, int64_t user_id, int64_t target_
 int social_muted(struct db *db, struct arena *a, int64_t user_id, int64_t **ids, size_t *n)
 {
 	struct db_res r;
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "SELECT target_id FROM mutes WHERE user_id = ? "
 		    "UNION SELECT target_id FROM blocks WHERE user_id = ? "
 		    "UNION SELECT user_id FROM blocks WHERE target_id = ? ORDER BY 1 LIMIT 5000",
@@ -401,7 +401,7 @@ void social_notify(struct db *db, struct arena *a, int64_t user_id, int64_t acto
 		return;
 	/* One notice per actor, kind and post: like-unlike-like does not spam. */
 	if (!comment_id &&
-	    db_exec(db, a, &r,
+	    db_read(db, a, &r,
 		    "SELECT 1 FROM notifications WHERE user_id = ? AND actor_id = ? AND kind = ? "
 		    "AND post_id <=> ? LIMIT 1",
 		    "iiss", user_id, actor_id, kind,
@@ -488,7 +488,7 @@ struct textnorm_list *social_words_list(struct arena *a, const char *const *word
 static struct textnorm_list *muted_words(struct db *db, struct arena *a, int64_t user_id)
 {
 	struct db_res r;
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "SELECT term FROM muted_terms WHERE user_id = ? AND kind = 'word' LIMIT 1000",
 		    "i", user_id) != DB_OK ||
 	    r.nrows == 0)
@@ -510,7 +510,7 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 {
 	struct db_res r;
 	*next = 0;
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "SELECT n.id, n.kind, n.post_id, n.comment_id, n.created_at, n.read_at, "
 		    "u.username, i.width, i.height, i.blurhash, i.avg_color, i.variants, c.text, "
 		    "n.action_id, ma.action, ma.reason "
@@ -582,7 +582,7 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 int64_t social_unread(struct db *db, struct arena *a, int64_t user_id)
 {
 	struct db_res r;
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "SELECT COUNT(*), IFNULL(SUM(n.kind = 'comment'), 0) FROM notifications n "
 		    "WHERE n.user_id = ? AND n.read_at IS NULL AND " NOTICE_VISIBLE,
 		    "i", user_id) != DB_OK)
@@ -592,7 +592,7 @@ int64_t social_unread(struct db *db, struct arena *a, int64_t user_id)
 	if (!words)
 		return count;
 	/* Unread comments with a muted word are not counted either. */
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "SELECT c.text FROM notifications n JOIN comments c ON c.id = n.comment_id "
 		    "WHERE n.user_id = ? AND n.read_at IS NULL AND n.kind = 'comment' "
 		    "AND " NOTICE_VISIBLE "LIMIT 1000",
@@ -623,7 +623,7 @@ int social_liked_map(struct db *db, struct arena *a, int64_t user_id, const int6
 	 * each looked up by the primary key (post_id, user_id). */
 	char *list = db_id_list(a, ids, n, sizeof(*ids));
 	struct db_res r;
-	if (db_exec(db, a, &r,
+	if (db_read(db, a, &r,
 		    "SELECT l.post_id FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j "
 		    "JOIN likes l ON l.post_id = j.id AND l.user_id = ?",
 		    "si", list, user_id) != DB_OK)

@@ -41,7 +41,7 @@ static int sweep_dir(struct db *db, struct arena *a, const char *media_dir, cons
 		int orphan = !strncmp(e->d_name, ".tmp-", 5);
 		if (!orphan) {
 			struct db_res r;
-			if (db_exec(db, a, &r, "SELECT 1 FROM media_files WHERE path = ?", "s",
+			if (db_read(db, a, &r, "SELECT 1 FROM media_files WHERE path = ?", "s",
 				    relpath) != DB_OK) {
 				rc = -1;
 				break;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# tools/check.sh - static checks: cppcheck, clang-format, and the lint that
-# flags unescaped request data in output (tools/lint.sh). Exit 1 on findings.
+# tools/check.sh - static checks: cppcheck, clang-format, the lint that
+# flags unescaped request data in output (tools/lint.sh), and the layering
+# rules (tools/layers.py: no SQL in cgi/, no circle among cgi/ files, lib/
+# never includes cgi/). Exit 1 on findings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -26,6 +28,9 @@ fi
 
 echo "== lint (unescaped request data, raw output, sprintf)"
 tools/lint.sh || status=1
+
+echo "== layers (no SQL in cgi/, no circle among cgi/ files)"
+python3 tools/layers.py || status=1
 
 if ((status == 0)); then echo "check: clean"; fi
 exit $status

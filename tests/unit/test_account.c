@@ -25,6 +25,8 @@ static void key_formats(void **state)
 	assert_string_equal(cachekey_session(&a, "00ff"), "imagier:sess:00ff");
 	assert_string_equal(cachekey_session_pages(&a, "00ff"), "imagier:page:00ff:");
 	assert_string_equal(cachekey_user_version(&a, 7), "imagier:v:user:7");
+	assert_string_equal(cachekey_follows_version(&a, 7), "imagier:v:follows:7");
+	assert_string_equal(cachekey_foryou_version(&a, 7), "imagier:v:foryou:7");
 	assert_string_equal(account_login_key(&a, "bob"), "login:u:bob");
 	/* From a token: the key of its stored hash, never the token. */
 	const char *token = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
