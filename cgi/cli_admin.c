@@ -8,6 +8,7 @@
  * page's rules apply to them (no decision about oneself, no change of one's
  * own role). */
 #include "cli_admin.h"
+#include "account.h"
 
 #include "arena.h"
 #include "cache.h"
@@ -183,8 +184,19 @@ int cli_admin(const struct config *cfg, int argc, char **argv)
 	struct mod_actor me;
 	int rc = 1, st;
 	arena_init(&a);
+	int64_t id;
+	const char *who = NULL;
 	if (db_connect(db) != DB_OK) {
 		fprintf(stderr, "imagier %s: cannot connect to the database\n", cmd);
+	} else if ((st = account_find(db, &a, o.user, &id)) ||
+		   (o.as && (st = account_find(db, &a, who = o.as, &id)))) {
+		/* Names exactly as they are: MariaDB's comparison would let "ÁDMIN "
+		 * or a full-width look-alike stand for someone else. */
+		rc = st == 503 ? 1 : 2;
+		fprintf(stderr, "imagier %s: %s\n", cmd,
+			st == 503
+			    ? "the database is not answering"
+			    : arena_printf(&a, "there is nobody called %s", who ? who : o.user));
 	} else if ((st = mod_admin_find(db, &a, o.as, &me))) {
 		rc = st == 503 ? 1 : 2;
 		fprintf(stderr, "imagier %s: %s\n", cmd,

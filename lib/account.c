@@ -4,6 +4,8 @@
 #include "db.h"
 #include "util.h"
 
+#include <string.h>
+
 int account_insert(struct db *db, struct arena *a, const char *name, const char *password,
 		   const char *role, int64_t *id)
 {
@@ -99,9 +101,12 @@ int account_password_check(struct db *db, struct arena *a, int64_t id, const cha
 int account_find(struct db *db, struct arena *a, const char *name, int64_t *id)
 {
 	struct db_res r;
-	if (db_read(db, a, &r, "SELECT id FROM users WHERE username = ?", "s", name) != DB_OK)
+	if (db_read(db, a, &r, "SELECT id, username FROM users WHERE username = ?", "s", name) !=
+	    DB_OK)
 		return 503;
-	if (!r.nrows)
+	/* Names compare without case or accents in MariaDB ("ＺÉD " finds zed):
+	 * an operator's command acts only on the name exactly as it is. */
+	if (!r.nrows || strcmp(db_str(&r, 0, 1), name))
 		return 404;
 	*id = db_int(&r, 0, 0);
 	return 0;

@@ -40,7 +40,8 @@ char *account_login_key(struct arena *a, const char *name);
  * account), 503. */
 int account_password_check(struct db *db, struct arena *a, int64_t id, const char *password);
 
-/* The id of the account name. 0 with *id, 404, 503. */
+/* The id of the account called exactly name (byte for byte, not the
+ * database's case- and accent-blind comparison). 0 with *id, 404, 503. */
 int account_find(struct db *db, struct arena *a, const char *name, int64_t *id);
 
 #endif

@@ -167,12 +167,14 @@ static int erase_rows(struct db *db, struct arena *a, int64_t uid, struct leftov
 	/* The site keeps an admin (the admins' rows locked: two admins leaving
 	 * at once cannot both go). */
 	if (!strcmp(db_str(&r, 0, 0), "admin")) {
+		/* A banned admin is not one the site counts on: erasing them
+		 * leaves the active admins as they are. */
 		if (db_exec(db, a, &r,
-			    "SELECT COUNT(*) FROM users WHERE role = 'admin' AND banned_at IS NULL "
-			    "FOR UPDATE",
-			    "") != DB_OK)
+			    "SELECT COUNT(*), IFNULL(SUM(id = ?), 0) FROM users WHERE role = "
+			    "'admin' AND banned_at IS NULL FOR UPDATE",
+			    "i", uid) != DB_OK)
 			goto fail;
-		if (db_int(&r, 0, 0) <= 1) {
+		if (db_int(&r, 0, 1) && db_int(&r, 0, 0) <= 1) {
 			db_rollback(db);
 			return 409;
 		}

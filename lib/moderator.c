@@ -461,18 +461,19 @@ int moderation_set_role(struct db *db, struct arena *a, struct cache *cache,
 		return role_refused(why, MOD_OWN_ROLE, 400);
 	if (!strcmp(*old_role, role))
 		return role_refused(why, MOD_SAME_ROLE, 409);
-	/* The site keeps an admin: the admins' rows are locked, so two admins
-	 * demoting each other at once cannot both succeed. */
+	/* The site keeps an admin: the active admins' rows are locked, so two
+	 * admins demoting each other at once cannot both succeed. A banned
+	 * admin is not one of them: demoting them leaves the count as it is. */
 	struct db_res n;
 	if (db_begin(db) != DB_OK ||
 	    db_exec(db, a, &n,
-		    "SELECT COUNT(*) FROM users WHERE role = 'admin' AND banned_at IS NULL FOR "
-		    "UPDATE",
-		    "") != DB_OK) {
+		    "SELECT COUNT(*), IFNULL(SUM(id = ?), 0) FROM users WHERE role = 'admin' AND "
+		    "banned_at IS NULL FOR UPDATE",
+		    "i", id) != DB_OK) {
 		db_rollback(db);
 		return role_refused(why, MOD_DB_DOWN, 503);
 	}
-	if (!strcmp(*old_role, "admin") && db_int(&n, 0, 0) <= 1) {
+	if (!strcmp(*old_role, "admin") && db_int(&n, 0, 1) && db_int(&n, 0, 0) <= 1) {
 		db_rollback(db);
 		return role_refused(why, MOD_LAST_ADMIN, 409);
 	}
