@@ -198,32 +198,31 @@ int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struc
 		    const char **tags, int ntags)
 {
 	struct db_res r;
+	int64_t post_id = -1;
+	int ok = 0;
 	if (db_begin(db) != DB_OK)
 		return -1;
 	/* The author's row first: every writer of a person's posts takes the
 	 * same lock in the same order (no deadlock between two uploads). */
 	if (db_exec(db, a, NULL, "UPDATE users SET post_count = post_count + 1 WHERE id = ?", "i",
 		    user_id) != DB_OK)
-		goto fail;
+		goto done;
 	int64_t image_id = image_insert(db, a, img);
 	if (image_id < 0)
-		goto fail;
+		goto done;
 	if (db_exec(db, a, &r,
 		    "INSERT INTO posts (user_id, image_id, prompt, caption, content_warning, tags, "
 		    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
 		    "iissssi", user_id, image_id, prompt, caption,
 		    content_warning ? content_warning : "", tags_text(a, tags, ntags),
 		    now_unix()) != DB_OK)
-		goto fail;
-	int64_t post_id = (int64_t)r.insert_id;
+		goto done;
+	post_id = (int64_t)r.insert_id;
 	if (tags_insert(db, a, post_id, tags, ntags))
-		goto fail;
-	if (db_commit(db) != DB_OK)
-		return -1;
-	return post_id;
-fail:
-	db_rollback(db);
-	return -1;
+		goto done;
+	ok = 1;
+done:
+	return db_finish(db, ok) == DB_OK ? post_id : -1;
 }
 
 int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id,
@@ -231,17 +230,18 @@ int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id
 		 int64_t *post_id, const char **why)
 {
 	struct db_res r;
+	int ok = 0;
 	if (db_begin(db) != DB_OK)
 		return 503;
 	if (db_exec(db, a, NULL, "UPDATE users SET post_count = post_count + 1 WHERE id = ?", "i",
 		    user_id) != DB_OK)
-		goto fail;
+		goto done;
 	/* Lock the job: publishing twice at once makes one post. */
 	if (db_exec(db, a, &r,
 		    "SELECT status, image_id, prompt, IFNULL(parent_id, 0), IFNULL(post_id, 0) "
 		    "FROM generations WHERE id = ? AND user_id = ? FOR UPDATE",
 		    "ii", gen_id, user_id) != DB_OK)
-		goto fail;
+		goto done;
 	if (r.nrows == 0) {
 		db_rollback(db);
 		*why = "There is no such image.";
@@ -265,7 +265,7 @@ int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id
 		if (db_exec(db, a, &r,
 			    "SELECT IFNULL(root_id, id), depth FROM posts WHERE id = ? FOR UPDATE",
 			    "i", parent) != DB_OK)
-			goto fail;
+			goto done;
 		if (r.nrows) {
 			root = db_int(&r, 0, 0);
 			depth = db_int(&r, 0, 1) + 1;
@@ -283,7 +283,7 @@ int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id
 		root ? arena_printf(a, "%lld", (long long)root) : NULL, depth, prompt, caption,
 		content_warning ? content_warning : "", tags_text(a, tags, ntags),
 		now_unix()) != DB_OK)
-		goto fail;
+		goto done;
 	*post_id = (int64_t)r.insert_id;
 	if (tags_insert(db, a, *post_id, tags, ntags) ||
 	    db_exec(db, a, NULL, "UPDATE generations SET post_id = ? WHERE id = ?", "ii", *post_id,
@@ -291,13 +291,10 @@ int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id
 	    (parent &&
 	     db_exec(db, a, NULL, "UPDATE posts SET remix_count = remix_count + 1 WHERE id = ?",
 		     "i", parent) != DB_OK))
-		goto fail;
-	if (db_commit(db) != DB_OK)
-		return 503;
-	return 0;
-fail:
-	db_rollback(db);
-	return 503;
+		goto done;
+	ok = 1;
+done:
+	return db_finish(db, ok) == DB_OK ? 0 : 503;
 }
 
 char *time_iso(struct arena *a, int64_t t)
