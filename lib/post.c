@@ -317,6 +317,12 @@ char *time_text(struct arena *a, int64_t t)
 	return arena_strdup(a, s);
 }
 
+void time_json(cJSON *o, struct arena *a, const char *iso_key, const char *text_key, int64_t t)
+{
+	cJSON_AddStringToObject(o, iso_key, time_iso(a, t));
+	cJSON_AddStringToObject(o, text_key, time_text(a, t));
+}
+
 /* One size {"width","height","webp","jpeg"} with public URLs. */
 static cJSON *size_json(const cJSON *v, const char *media_url)
 {
@@ -452,8 +458,7 @@ static cJSON *post_row_json(struct arena *a, const char *media_url, const struct
 	for (char *save = NULL, *t = strtok_r(tt, " ", &save); t; t = strtok_r(NULL, " ", &save))
 		cJSON_AddItemToArray(tags, cJSON_CreateString(t));
 	int64_t created = db_int(r, row, 6);
-	cJSON_AddStringToObject(p, "created_at", time_iso(a, created));
-	cJSON_AddStringToObject(p, "created_text", time_text(a, created));
+	time_json(p, a, "created_at", "created_text", created);
 	cJSON_AddTrueToObject(p, "ai_generated");
 	cJSON_AddItemToObject(p, "image",
 			      post_image_json(a, media_url, db_int(r, row, 7), db_int(r, row, 8),

@@ -191,8 +191,7 @@ static cJSON *comment_json(struct arena *a, const struct db_res *r, size_t i, in
 		cJSON_AddStringToObject(c, "text", db_str(r, i, 5));
 		cJSON_AddBoolToObject(c, "mine", viewer && viewer == db_int(r, i, 3));
 	}
-	cJSON_AddStringToObject(c, "created_at", time_iso(a, db_int(r, i, 6)));
-	cJSON_AddStringToObject(c, "created_text", time_text(a, db_int(r, i, 6)));
+	time_json(c, a, "created_at", "created_text", db_int(r, i, 6));
 	return c;
 }
 
@@ -570,8 +569,7 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 		if (thumb)
 			cJSON_AddItemToObject(o, "thumb", thumb);
 		cJSON_AddBoolToObject(o, "unread", db_str(&r, i, 5) == NULL);
-		cJSON_AddStringToObject(o, "created_at", time_iso(a, db_int(&r, i, 4)));
-		cJSON_AddStringToObject(o, "created_text", time_text(a, db_int(&r, i, 4)));
+		time_json(o, a, "created_at", "created_text", db_int(&r, i, 4));
 		cJSON_AddItemToArray(items, o);
 	}
 	return items;
