@@ -51,9 +51,8 @@ static cJSON *action_json(struct arena *a, const struct db_res *r, size_t i)
 	cJSON_AddStringToObject(o, "subject", db_str(r, i, 5));
 	cJSON_AddStringToObject(o, "reason", db_str(r, i, 6));
 	cJSON_AddStringToObject(o, "detail", db_str(r, i, 7));
-	if (db_str(r, i, 8)) {
+	if (db_str(r, i, 8))
 		time_json(o, a, "until", "until_text", db_int(r, i, 8));
-	}
 	time_json(o, a, "created_at", "created_text", db_int(r, i, 9));
 	const char *t = db_str(r, i, 3);
 	int64_t id = db_int(r, i, 4);
@@ -112,9 +111,8 @@ static cJSON *user_json(struct arena *a, const struct db_res *r, size_t i)
 	cJSON_AddStringToObject(u, "status", status);
 	cJSON_AddBoolToObject(u, "banned", banned != 0);
 	cJSON_AddBoolToObject(u, "suspended", !banned && susp > now_unix());
-	if (!banned && susp > now_unix()) {
+	if (!banned && susp > now_unix())
 		time_json(u, a, "suspended_until", "suspended_until_text", susp);
-	}
 	cJSON_AddNumberToObject(u, "warnings", (double)db_int(r, i, 6));
 	cJSON_AddNumberToObject(u, "post_count", (double)db_int(r, i, 7));
 	return u;
@@ -223,9 +221,8 @@ static cJSON *mine_json(struct arena *a, const struct db_res *r, size_t i)
 		cJSON_AddStringToObject(o, "target_url",
 					arena_printf(a, "/p/%lld", (long long)db_int(r, i, 3)));
 	cJSON_AddStringToObject(o, "reason", db_str(r, i, 4));
-	if (db_str(r, i, 5)) {
+	if (db_str(r, i, 5))
 		time_json(o, a, "until", "until_text", db_int(r, i, 5));
-	}
 	time_json(o, a, "created_at", "created_text", db_int(r, i, 6));
 	if (db_str(r, i, 7)) {
 		cJSON *ap = cJSON_AddObjectToObject(o, "appeal");
