@@ -51,12 +51,9 @@ static cJSON *action_json(struct arena *a, const struct db_res *r, size_t i)
 	cJSON_AddStringToObject(o, "subject", db_str(r, i, 5));
 	cJSON_AddStringToObject(o, "reason", db_str(r, i, 6));
 	cJSON_AddStringToObject(o, "detail", db_str(r, i, 7));
-	if (db_str(r, i, 8)) {
-		cJSON_AddStringToObject(o, "until", time_iso(a, db_int(r, i, 8)));
-		cJSON_AddStringToObject(o, "until_text", time_text(a, db_int(r, i, 8)));
-	}
-	cJSON_AddStringToObject(o, "created_at", time_iso(a, db_int(r, i, 9)));
-	cJSON_AddStringToObject(o, "created_text", time_text(a, db_int(r, i, 9)));
+	if (db_str(r, i, 8))
+		time_json(o, a, "until", "until_text", db_int(r, i, 8));
+	time_json(o, a, "created_at", "created_text", db_int(r, i, 9));
 	const char *t = db_str(r, i, 3);
 	int64_t id = db_int(r, i, 4);
 	if (!strcmp(t, "post"))
@@ -109,16 +106,13 @@ static cJSON *user_json(struct arena *a, const struct db_res *r, size_t i)
 	cJSON_AddStringToObject(u, "username", name);
 	cJSON_AddStringToObject(u, "url", arena_printf(a, "/admin/users/%s", name));
 	cJSON_AddStringToObject(u, "role", db_str(r, i, 2));
-	cJSON_AddStringToObject(u, "created_at", time_iso(a, db_int(r, i, 3)));
-	cJSON_AddStringToObject(u, "created_text", time_text(a, db_int(r, i, 3)));
+	time_json(u, a, "created_at", "created_text", db_int(r, i, 3));
 	const char *status = banned ? "banned" : susp > now_unix() ? "suspended" : "active";
 	cJSON_AddStringToObject(u, "status", status);
 	cJSON_AddBoolToObject(u, "banned", banned != 0);
 	cJSON_AddBoolToObject(u, "suspended", !banned && susp > now_unix());
-	if (!banned && susp > now_unix()) {
-		cJSON_AddStringToObject(u, "suspended_until", time_iso(a, susp));
-		cJSON_AddStringToObject(u, "suspended_until_text", time_text(a, susp));
-	}
+	if (!banned && susp > now_unix())
+		time_json(u, a, "suspended_until", "suspended_until_text", susp);
 	cJSON_AddNumberToObject(u, "warnings", (double)db_int(r, i, 6));
 	cJSON_AddNumberToObject(u, "post_count", (double)db_int(r, i, 7));
 	return u;
@@ -227,18 +221,14 @@ static cJSON *mine_json(struct arena *a, const struct db_res *r, size_t i)
 		cJSON_AddStringToObject(o, "target_url",
 					arena_printf(a, "/p/%lld", (long long)db_int(r, i, 3)));
 	cJSON_AddStringToObject(o, "reason", db_str(r, i, 4));
-	if (db_str(r, i, 5)) {
-		cJSON_AddStringToObject(o, "until", time_iso(a, db_int(r, i, 5)));
-		cJSON_AddStringToObject(o, "until_text", time_text(a, db_int(r, i, 5)));
-	}
-	cJSON_AddStringToObject(o, "created_at", time_iso(a, db_int(r, i, 6)));
-	cJSON_AddStringToObject(o, "created_text", time_text(a, db_int(r, i, 6)));
+	if (db_str(r, i, 5))
+		time_json(o, a, "until", "until_text", db_int(r, i, 5));
+	time_json(o, a, "created_at", "created_text", db_int(r, i, 6));
 	if (db_str(r, i, 7)) {
 		cJSON *ap = cJSON_AddObjectToObject(o, "appeal");
 		cJSON_AddNumberToObject(ap, "id", (double)db_int(r, i, 7));
 		cJSON_AddStringToObject(ap, "note", db_str(r, i, 8));
-		cJSON_AddStringToObject(ap, "created_at", time_iso(a, db_int(r, i, 9)));
-		cJSON_AddStringToObject(ap, "created_text", time_text(a, db_int(r, i, 9)));
+		time_json(ap, a, "created_at", "created_text", db_int(r, i, 9));
 		const char *dec = db_str(r, i, 11);
 		cJSON_AddStringToObject(ap, "status", dec ? dec : "pending");
 		cJSON_AddBoolToObject(ap, "pending", !dec);

@@ -467,8 +467,7 @@ static int recent_flags(struct db *db, struct arena *a, cJSON *d)
 						    t->valuestring);
 		}
 		cJSON_AddStringToObject(f, "words_text", list);
-		cJSON_AddStringToObject(f, "at", time_iso(a, db_int(&r, i, 5)));
-		cJSON_AddStringToObject(f, "at_text", time_text(a, db_int(&r, i, 5)));
+		time_json(f, a, "at", "at_text", db_int(&r, i, 5));
 		if (db_str(&r, i, 7))
 			cJSON_AddStringToObject(f, "state", db_str(&r, i, 7));
 		char *url = !strcmp(type, "post") ? arena_printf(a, "/p/%lld", (long long)id)

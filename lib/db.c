@@ -454,6 +454,14 @@ int db_rollback(struct db *db)
 	return DB_OK;
 }
 
+int db_finish(struct db *db, int ok)
+{
+	if (ok)
+		return db_commit(db);
+	db_rollback(db);
+	return DB_ERR;
+}
+
 int db_run_script(struct db *db, const char *script, char *err, size_t errlen)
 {
 	if (!db->conn && db_connect(db) != DB_OK) {

@@ -74,6 +74,9 @@ int64_t db_int(const struct db_res *res, size_t r, size_t c);
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
+/* End the transaction: commit when ok, roll back otherwise. DB_OK only when
+ * it committed; a failed commit rolls back too. */
+int db_finish(struct db *db, int ok);
 
 /* Run a whole SQL script (migrations only: trusted text from sql/, never
  * request data). Statements separated by ";\n". Returns DB_OK or DB_ERR with

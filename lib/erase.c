@@ -153,12 +153,13 @@ static int erase_unused_images(struct db *db, struct arena *a, const struct db_r
 static int erase_rows(struct db *db, struct arena *a, int64_t uid, struct leftovers *lo)
 {
 	struct db_res r, imgs;
+	int ok = 0;
 	if (db_begin(db) != DB_OK)
 		return 503;
 	/* Lock the account row first: two deletions cannot interleave. */
 	if (db_exec(db, a, &r, "SELECT role, username FROM users WHERE id = ? FOR UPDATE", "i",
 		    uid) != DB_OK)
-		goto fail;
+		goto done;
 	if (!r.nrows) {
 		db_rollback(db);
 		return 404;
@@ -173,7 +174,7 @@ static int erase_rows(struct db *db, struct arena *a, int64_t uid, struct leftov
 			    "SELECT COUNT(*), IFNULL(SUM(id = ?), 0) FROM users WHERE role = "
 			    "'admin' AND banned_at IS NULL FOR UPDATE",
 			    "i", uid) != DB_OK)
-			goto fail;
+			goto done;
 		if (db_int(&r, 0, 1) && db_int(&r, 0, 0) <= 1) {
 			db_rollback(db);
 			return 409;
@@ -187,7 +188,7 @@ static int erase_rows(struct db *db, struct arena *a, int64_t uid, struct leftov
 	    db_read(db, a, &lo->exports,
 		    "SELECT file FROM export_jobs WHERE user_id = ? AND file <> ''", "i",
 		    uid) != DB_OK)
-		goto fail;
+		goto done;
 	/* Their images: of their posts, generations and avatar. Those nobody
 	 * else uses go, rows and files. */
 	if (db_read(db, a, &imgs,
@@ -199,13 +200,10 @@ static int erase_rows(struct db *db, struct arena *a, int64_t uid, struct leftov
 	    db_exec(db, a, NULL, "DELETE FROM rate_limits WHERE k = ?", "s",
 		    account_login_key(a, username)) != DB_OK ||
 	    erase_unused_images(db, a, &imgs, lo) != DB_OK)
-		goto fail;
-	if (db_commit(db) != DB_OK)
-		return 503;
-	return 0;
-fail:
-	db_rollback(db);
-	return 503;
+		goto done;
+	ok = 1;
+done:
+	return db_finish(db, ok) == DB_OK ? 0 : 503;
 }
 
 static int key_is_theirs(const char *key, void *arg)

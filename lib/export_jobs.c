@@ -95,8 +95,7 @@ cJSON *export_job_json(struct arena *a, const struct export_job *j, int api)
 	cJSON_AddNumberToObject(o, "progress", (double)j->progress);
 	cJSON_AddStringToObject(o, "url",
 				arena_printf(a, "/settings/export/%lld", (long long)j->id));
-	cJSON_AddStringToObject(o, "created_at", time_iso(a, j->created_at));
-	cJSON_AddStringToObject(o, "created_text", time_text(a, j->created_at));
+	time_json(o, a, "created_at", "created_text", j->created_at);
 	int working = !strcmp(j->state, "queued") || !strcmp(j->state, "running");
 	cJSON_AddBoolToObject(o, "working", working);
 	if (!strcmp(j->state, "done")) {
@@ -104,8 +103,7 @@ cJSON *export_job_json(struct arena *a, const struct export_job *j, int api)
 		cJSON_AddStringToObject(o, "size_text",
 					arena_printf(a, "%.1f MB", (double)j->bytes / 1e6));
 		cJSON_AddStringToObject(o, "finished_at", time_iso(a, j->finished_at));
-		cJSON_AddStringToObject(o, "expires_at", time_iso(a, j->expires_at));
-		cJSON_AddStringToObject(o, "expires_text", time_text(a, j->expires_at));
+		time_json(o, a, "expires_at", "expires_text", j->expires_at);
 		cJSON_AddStringToObject(o, "download_url",
 					arena_printf(a,
 						     api ? "/api/v1/me/export/%lld/download"

@@ -273,6 +273,7 @@ int filters_block(struct db *db, struct arena *a, int64_t user_id, int64_t targe
 		return 0;
 	}
 	int x = 0, y = 0;
+	int ok = 0;
 	if (db_begin(db) != DB_OK)
 		return 503;
 	/* Both people's rows, in id order: the follow counters move below. */
@@ -281,17 +282,16 @@ int filters_block(struct db *db, struct arena *a, int64_t user_id, int64_t targe
 	    db_exec(db, a, &r,
 		    "INSERT IGNORE INTO blocks (user_id, target_id, created_at) VALUES (?, ?, ?)",
 		    "iii", me, target, now_unix()) != DB_OK)
-		goto fail;
+		goto done;
 	*changed = r.affected == 1;
 	if (unfollow(db, a, me, target, &x) || unfollow(db, a, target, me, &y))
-		goto fail;
-	if (db_commit(db) != DB_OK)
+		goto done;
+	ok = 1;
+done:
+	if (db_finish(db, ok) != DB_OK)
 		return 503;
 	*unfollowed = x || y;
 	return 0;
-fail:
-	db_rollback(db);
-	return 503;
 }
 
 /* ---- the settings ---------------------------------------------------------- */
@@ -438,6 +438,7 @@ int filters_save(struct db *db, struct arena *a, int64_t user_id, const cJSON *w
 		 const cJSON *tags, const char *cw)
 {
 	struct db_res r;
+	int ok = 0;
 	if (db_begin(db) != DB_OK)
 		return 503;
 	/* The person's row orders two saves at once. */
@@ -449,13 +450,12 @@ int filters_save(struct db *db, struct arena *a, int64_t user_id, const cJSON *w
 			   user_id) != DB_OK) ||
 	    db_read(db, a, &r, "SELECT COUNT(*) FROM muted_terms WHERE user_id = ?", "i",
 		    user_id) != DB_OK)
-		goto fail;
+		goto done;
 	if (db_int(&r, 0, 0) > MYFILTERS_MAX_TERMS) {
 		db_rollback(db);
 		return 400;
 	}
-	return db_commit(db) == DB_OK ? 0 : 503;
-fail:
-	db_rollback(db);
-	return 503;
+	ok = 1;
+done:
+	return db_finish(db, ok) == DB_OK ? 0 : 503;
 }

@@ -72,6 +72,7 @@ int genq_create(struct db *db, struct arena *a, const struct config *cfg, int64_
 {
 	struct db_res r;
 	int64_t now = now_unix();
+	int ok = 0;
 	if (db_begin(db) != DB_OK)
 		return 503;
 	/* Lock the user's row: two requests at once cannot both slip under
@@ -83,7 +84,7 @@ int genq_create(struct db *db, struct arena *a, const struct config *cfg, int64_
 		    "FROM generations WHERE user_id = ? AND (status IN ('queued','running') "
 		    "OR created_at > ?)",
 		    "iii", now - 3600, user_id, now - 3600) != DB_OK)
-		goto fail;
+		goto done;
 	if (db_int(&r, 0, 0) >= cfg->gen_max_in_flight) {
 		db_rollback(db);
 		*why = arena_printf(a,
@@ -106,14 +107,11 @@ int genq_create(struct db *db, struct arena *a, const struct config *cfg, int64_
 		    rq->seed, (int64_t)rq->width, (int64_t)rq->height,
 		    rq->parent_id ? arena_printf(a, "%lld", (long long)rq->parent_id) : NULL, now,
 		    now) != DB_OK)
-		goto fail;
+		goto done;
 	*id = (int64_t)r.insert_id;
-	if (db_commit(db) != DB_OK)
-		return 503;
-	return 0;
-fail:
-	db_rollback(db);
-	return 503;
+	ok = 1;
+done:
+	return db_finish(db, ok) == DB_OK ? 0 : 503;
 }
 
 #define JOB_COLUMNS                                                                                \
@@ -125,13 +123,14 @@ int genq_claim(struct db *db, struct arena *a, const char *worker, int lease_sec
 {
 	struct db_res r;
 	int64_t now = now_unix();
+	int ok = 0;
 	if (db_begin(db) != DB_OK)
 		return -1;
 	if (db_exec(db, a, &r,
 		    "SELECT id FROM generations WHERE status = 'queued' AND run_after <= ? "
 		    "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
 		    "i", now) != DB_OK)
-		goto fail;
+		goto done;
 	if (r.nrows == 0) {
 		db_rollback(db);
 		return 0;
@@ -144,8 +143,10 @@ int genq_claim(struct db *db, struct arena *a, const char *worker, int lease_sec
 	    db_read(db, a, &r, "SELECT " JOB_COLUMNS " FROM generations WHERE id = ?", "i", id) !=
 		DB_OK ||
 	    r.nrows != 1)
-		goto fail;
-	if (db_commit(db) != DB_OK)
+		goto done;
+	ok = 1;
+done:
+	if (db_finish(db, ok) != DB_OK)
 		return -1;
 	job->id = db_int(&r, 0, 0);
 	job->user_id = db_int(&r, 0, 1);
@@ -159,9 +160,6 @@ int genq_claim(struct db *db, struct arena *a, const char *worker, int lease_sec
 	job->height = (int)db_int(&r, 0, 9);
 	job->attempts = (unsigned)db_int(&r, 0, 10);
 	return 1;
-fail:
-	db_rollback(db);
-	return -1;
 }
 
 int genq_requeue(struct db *db, struct arena *a, const char *worker, int max_attempts)

@@ -198,32 +198,31 @@ int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struc
 		    const char **tags, int ntags)
 {
 	struct db_res r;
+	int64_t post_id = -1;
+	int ok = 0;
 	if (db_begin(db) != DB_OK)
 		return -1;
 	/* The author's row first: every writer of a person's posts takes the
 	 * same lock in the same order (no deadlock between two uploads). */
 	if (db_exec(db, a, NULL, "UPDATE users SET post_count = post_count + 1 WHERE id = ?", "i",
 		    user_id) != DB_OK)
-		goto fail;
+		goto done;
 	int64_t image_id = image_insert(db, a, img);
 	if (image_id < 0)
-		goto fail;
+		goto done;
 	if (db_exec(db, a, &r,
 		    "INSERT INTO posts (user_id, image_id, prompt, caption, content_warning, tags, "
 		    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
 		    "iissssi", user_id, image_id, prompt, caption,
 		    content_warning ? content_warning : "", tags_text(a, tags, ntags),
 		    now_unix()) != DB_OK)
-		goto fail;
-	int64_t post_id = (int64_t)r.insert_id;
+		goto done;
+	post_id = (int64_t)r.insert_id;
 	if (tags_insert(db, a, post_id, tags, ntags))
-		goto fail;
-	if (db_commit(db) != DB_OK)
-		return -1;
-	return post_id;
-fail:
-	db_rollback(db);
-	return -1;
+		goto done;
+	ok = 1;
+done:
+	return db_finish(db, ok) == DB_OK ? post_id : -1;
 }
 
 int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id,
@@ -231,17 +230,18 @@ int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id
 		 int64_t *post_id, const char **why)
 {
 	struct db_res r;
+	int ok = 0;
 	if (db_begin(db) != DB_OK)
 		return 503;
 	if (db_exec(db, a, NULL, "UPDATE users SET post_count = post_count + 1 WHERE id = ?", "i",
 		    user_id) != DB_OK)
-		goto fail;
+		goto done;
 	/* Lock the job: publishing twice at once makes one post. */
 	if (db_exec(db, a, &r,
 		    "SELECT status, image_id, prompt, IFNULL(parent_id, 0), IFNULL(post_id, 0) "
 		    "FROM generations WHERE id = ? AND user_id = ? FOR UPDATE",
 		    "ii", gen_id, user_id) != DB_OK)
-		goto fail;
+		goto done;
 	if (r.nrows == 0) {
 		db_rollback(db);
 		*why = "There is no such image.";
@@ -265,7 +265,7 @@ int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id
 		if (db_exec(db, a, &r,
 			    "SELECT IFNULL(root_id, id), depth FROM posts WHERE id = ? FOR UPDATE",
 			    "i", parent) != DB_OK)
-			goto fail;
+			goto done;
 		if (r.nrows) {
 			root = db_int(&r, 0, 0);
 			depth = db_int(&r, 0, 1) + 1;
@@ -283,7 +283,7 @@ int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id
 		root ? arena_printf(a, "%lld", (long long)root) : NULL, depth, prompt, caption,
 		content_warning ? content_warning : "", tags_text(a, tags, ntags),
 		now_unix()) != DB_OK)
-		goto fail;
+		goto done;
 	*post_id = (int64_t)r.insert_id;
 	if (tags_insert(db, a, *post_id, tags, ntags) ||
 	    db_exec(db, a, NULL, "UPDATE generations SET post_id = ? WHERE id = ?", "ii", *post_id,
@@ -291,13 +291,10 @@ int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id
 	    (parent &&
 	     db_exec(db, a, NULL, "UPDATE posts SET remix_count = remix_count + 1 WHERE id = ?",
 		     "i", parent) != DB_OK))
-		goto fail;
-	if (db_commit(db) != DB_OK)
-		return 503;
-	return 0;
-fail:
-	db_rollback(db);
-	return 503;
+		goto done;
+	ok = 1;
+done:
+	return db_finish(db, ok) == DB_OK ? 0 : 503;
 }
 
 char *time_iso(struct arena *a, int64_t t)
@@ -318,6 +315,12 @@ char *time_text(struct arena *a, int64_t t)
 	gmtime_r(&tt, &tm);
 	strftime(s, sizeof(s), "%-d %b %Y, %H:%M UTC", &tm);
 	return arena_strdup(a, s);
+}
+
+void time_json(cJSON *o, struct arena *a, const char *iso_key, const char *text_key, int64_t t)
+{
+	cJSON_AddStringToObject(o, iso_key, time_iso(a, t));
+	cJSON_AddStringToObject(o, text_key, time_text(a, t));
 }
 
 /* One size {"width","height","webp","jpeg"} with public URLs. */
@@ -455,8 +458,7 @@ static cJSON *post_row_json(struct arena *a, const char *media_url, const struct
 	for (char *save = NULL, *t = strtok_r(tt, " ", &save); t; t = strtok_r(NULL, " ", &save))
 		cJSON_AddItemToArray(tags, cJSON_CreateString(t));
 	int64_t created = db_int(r, row, 6);
-	cJSON_AddStringToObject(p, "created_at", time_iso(a, created));
-	cJSON_AddStringToObject(p, "created_text", time_text(a, created));
+	time_json(p, a, "created_at", "created_text", created);
 	cJSON_AddTrueToObject(p, "ai_generated");
 	cJSON_AddItemToObject(p, "image",
 			      post_image_json(a, media_url, db_int(r, row, 7), db_int(r, row, 8),

@@ -103,5 +103,8 @@ int feed_latest(struct db *db, struct arena *a, const char *media_url, int64_t b
 /* "2026-11-24T23:59:00Z" and "24 Nov 2026, 23:59 UTC" for unix time t. */
 char *time_iso(struct arena *a, int64_t t);
 char *time_text(struct arena *a, int64_t t);
+/* Both of them into o: time_iso under iso_key, time_text under text_key. */
+void time_json(struct cJSON *o, struct arena *a, const char *iso_key, const char *text_key,
+	       int64_t t);
 
 #endif

@@ -168,8 +168,7 @@ static int queue_appeals(struct db *db, struct arena *a, cJSON *data)
 		    o, "key", arena_printf(a, "appeal:%lld", (long long)db_int(&r, i, 0)));
 		cJSON_AddStringToObject(o, "by", db_str(&r, i, 1));
 		cJSON_AddStringToObject(o, "note", db_str(&r, i, 2));
-		cJSON_AddStringToObject(o, "created_at", time_iso(a, db_int(&r, i, 3)));
-		cJSON_AddStringToObject(o, "created_text", time_text(a, db_int(&r, i, 3)));
+		time_json(o, a, "created_at", "created_text", db_int(&r, i, 3));
 		cJSON *d = cJSON_AddObjectToObject(o, "decision");
 		cJSON_AddNumberToObject(d, "id", (double)db_int(&r, i, 4));
 		cJSON_AddStringToObject(d, "action", db_str(&r, i, 5));
@@ -206,8 +205,7 @@ int report_queue(struct db *db, struct arena *a, const char *media_url, cJSON *d
 		cJSON_AddStringToObject(it, "target_type", type);
 		cJSON_AddNumberToObject(it, "target_id", (double)id);
 		cJSON_AddNumberToObject(it, "reports", (double)db_int(&r, i, 2));
-		cJSON_AddStringToObject(it, "first_reported_at", time_iso(a, db_int(&r, i, 3)));
-		cJSON_AddStringToObject(it, "first_reported_text", time_text(a, db_int(&r, i, 3)));
+		time_json(it, a, "first_reported_at", "first_reported_text", db_int(&r, i, 3));
 		cJSON *rs = cJSON_AddArrayToObject(it, "reasons");
 		char *list = arena_strdup(a, db_str(&r, i, 4) ? db_str(&r, i, 4) : "");
 		for (char *save = NULL, *t = strtok_r(list, ",", &save); t;

@@ -15,6 +15,8 @@ int social_like(struct db *db, struct arena *a, int64_t user_id, int64_t post_id
 {
 	struct db_res r;
 	*changed = 0;
+	int64_t author = 0;
+	int ok = 0;
 	if (db_begin(db) != DB_OK)
 		return 503;
 	/* The post row lock orders concurrent likes; the count moves with the
@@ -22,69 +24,70 @@ int social_like(struct db *db, struct arena *a, int64_t user_id, int64_t post_id
 	if (db_exec(db, a, &r,
 		    "SELECT user_id FROM posts WHERE id = ? AND mod_state = 'visible' FOR UPDATE",
 		    "i", post_id) != DB_OK)
-		goto fail;
+		goto done;
 	if (r.nrows == 0) {
 		db_rollback(db);
 		return 404;
 	}
-	int64_t author = db_int(&r, 0, 0);
+	author = db_int(&r, 0, 0);
 	if (on) {
 		if (db_exec(
 			db, a, &r,
 			"INSERT IGNORE INTO likes (post_id, user_id, created_at) VALUES (?, ?, ?)",
 			"iii", post_id, user_id, now_unix()) != DB_OK)
-			goto fail;
+			goto done;
 		*changed = r.affected == 1;
 		if (*changed && db_exec(db, a, NULL,
 					"UPDATE posts SET like_count = like_count + 1 WHERE id = ?",
 					"i", post_id) != DB_OK)
-			goto fail;
+			goto done;
 	} else {
 		if (db_exec(db, a, &r, "DELETE FROM likes WHERE post_id = ? AND user_id = ?", "ii",
 			    post_id, user_id) != DB_OK)
-			goto fail;
+			goto done;
 		*changed = r.affected == 1;
 		if (*changed && db_exec(db, a, NULL,
 					"UPDATE posts SET like_count = like_count - 1 WHERE id = ? "
 					"AND like_count > 0",
 					"i", post_id) != DB_OK)
-			goto fail;
+			goto done;
 	}
 	if (db_read(db, a, &r, "SELECT like_count FROM posts WHERE id = ?", "i", post_id) != DB_OK)
-		goto fail;
+		goto done;
 	*count = db_int(&r, 0, 0);
-	if (db_commit(db) != DB_OK)
+	ok = 1;
+done:
+	if (db_finish(db, ok) != DB_OK)
 		return 503;
 	if (on && *changed)
 		social_notify(db, a, author, user_id, "like", post_id, 0);
 	return 0;
-fail:
-	db_rollback(db);
-	return 503;
 }
 
 int social_comment_add(struct db *db, struct arena *a, int64_t user_id, int64_t post_id,
 		       int64_t parent_id, const char *text, int64_t *id)
 {
 	struct db_res r;
+	int64_t author = 0, parent_author = 0;
+	int ok = 0;
 	if (db_begin(db) != DB_OK)
 		return 503;
 	if (db_exec(db, a, &r,
 		    "SELECT user_id FROM posts WHERE id = ? AND mod_state = 'visible' FOR UPDATE",
 		    "i", post_id) != DB_OK)
-		goto fail;
+		goto done;
 	if (r.nrows == 0) {
 		db_rollback(db);
 		return 404;
 	}
-	int64_t author = db_int(&r, 0, 0), parent_author = 0;
+	author = db_int(&r, 0, 0);
 	if (parent_id) {
 		/* One level deep: a reply to a reply joins its thread. */
 		if (db_read(db, a, &r,
 			    "SELECT IFNULL(parent_id, id), user_id FROM comments "
 			    "WHERE id = ? AND post_id = ?",
 			    "ii", parent_id, post_id) != DB_OK)
-			goto fail;
+			goto done;
 		if (r.nrows == 0) {
 			db_rollback(db);
 			return 404;
@@ -98,33 +101,33 @@ int social_comment_add(struct db *db, struct arena *a, int64_t user_id, int64_t 
 		    "iissi", post_id, user_id,
 		    parent_id ? arena_printf(a, "%lld", (long long)parent_id) : NULL, text,
 		    now_unix()) != DB_OK)
-		goto fail;
+		goto done;
 	*id = (int64_t)r.insert_id;
 	if (db_exec(db, a, NULL, "UPDATE posts SET comment_count = comment_count + 1 WHERE id = ?",
 		    "i", post_id) != DB_OK)
-		goto fail;
-	if (db_commit(db) != DB_OK)
+		goto done;
+	ok = 1;
+done:
+	if (db_finish(db, ok) != DB_OK)
 		return 503;
 	social_notify(db, a, author, user_id, "comment", post_id, *id);
 	if (parent_author && parent_author != author)
 		social_notify(db, a, parent_author, user_id, "comment", post_id, *id);
 	return 0;
-fail:
-	db_rollback(db);
-	return 503;
 }
 
 int social_comment_delete(struct db *db, struct arena *a, int64_t user_id, int moderator,
 			  int64_t comment_id, int64_t *post_id)
 {
 	struct db_res r;
+	int ok = 0;
 	if (db_begin(db) != DB_OK)
 		return 503;
 	if (db_exec(db, a, &r,
 		    "SELECT c.post_id, c.user_id FROM comments c JOIN posts p ON p.id = c.post_id "
 		    "WHERE c.id = ? AND c.deleted = 0 FOR UPDATE",
 		    "i", comment_id) != DB_OK)
-		goto fail;
+		goto done;
 	if (r.nrows == 0) {
 		db_rollback(db);
 		return 404;
@@ -139,7 +142,7 @@ int social_comment_delete(struct db *db, struct arena *a, int64_t user_id, int m
 		    "UPDATE reports SET resolved_at = ?, resolution = 'deleted' WHERE "
 		    "target_type = 'comment' AND target_id = ? AND resolved_at IS NULL",
 		    "ii", now_unix(), comment_id) != DB_OK)
-		goto fail;
+		goto done;
 	/* The text goes; the row stays while replies hang on it. */
 	if (db_exec(db, a, NULL, "UPDATE comments SET deleted = 1, text = '' WHERE id = ?", "i",
 		    comment_id) != DB_OK ||
@@ -149,13 +152,10 @@ int social_comment_delete(struct db *db, struct arena *a, int64_t user_id, int m
 		    "i", *post_id) != DB_OK ||
 	    db_exec(db, a, NULL, "DELETE FROM notifications WHERE comment_id = ?", "i",
 		    comment_id) != DB_OK)
-		goto fail;
-	if (db_commit(db) != DB_OK)
-		return 503;
-	return 0;
-fail:
-	db_rollback(db);
-	return 503;
+		goto done;
+	ok = 1;
+done:
+	return db_finish(db, ok) == DB_OK ? 0 : 503;
 }
 
 #define COMMENT_COLUMNS                                                                            \
@@ -191,8 +191,7 @@ static cJSON *comment_json(struct arena *a, const struct db_res *r, size_t i, in
 		cJSON_AddStringToObject(c, "text", db_str(r, i, 5));
 		cJSON_AddBoolToObject(c, "mine", viewer && viewer == db_int(r, i, 3));
 	}
-	cJSON_AddStringToObject(c, "created_at", time_iso(a, db_int(r, i, 6)));
-	cJSON_AddStringToObject(c, "created_text", time_text(a, db_int(r, i, 6)));
+	time_json(c, a, "created_at", "created_text", db_int(r, i, 6));
 	return c;
 }
 
@@ -278,13 +277,14 @@ int social_follow_user(struct db *db, struct arena *a, int64_t user_id, int64_t 
 	*changed = 0;
 	if (user_id == target_id)
 		return 400;
+	int ok = 0;
 	if (db_begin(db) != DB_OK)
 		return 503;
 	if (db_exec(db, a, &r, "SELECT id FROM users WHERE id = ? FOR UPDATE", "i", target_id) !=
 		DB_OK ||
 	    (r.nrows && follow_row(db, a, "follows", "follower_id", "followee_id", user_id,
 				   target_id, on, changed)))
-		goto fail;
+		goto done;
 	if (r.nrows == 0) {
 		db_rollback(db);
 		return 404;
@@ -300,15 +300,14 @@ int social_follow_user(struct db *db, struct arena *a, int64_t user_id, int64_t 
 		 arena_printf(
 		     a, "UPDATE users SET following_count = following_count %s WHERE id = ?", d),
 		 "i", user_id) != DB_OK))
-		goto fail;
-	if (db_commit(db) != DB_OK)
+		goto done;
+	ok = 1;
+done:
+	if (db_finish(db, ok) != DB_OK)
 		return 503;
 	if (on && *changed)
 		social_notify(db, a, target_id, user_id, "follow", 0, 0);
 	return 0;
-fail:
-	db_rollback(db);
-	return 503;
 }
 
 int social_follow_tag(struct db *db, struct arena *a, int64_t user_id, int64_t tag_id, int on,
@@ -316,13 +315,14 @@ int social_follow_tag(struct db *db, struct arena *a, int64_t user_id, int64_t t
 {
 	struct db_res r;
 	*changed = 0;
+	int ok = 0;
 	if (db_begin(db) != DB_OK)
 		return 503;
 	if (db_exec(db, a, &r, "SELECT id FROM tags WHERE id = ? FOR UPDATE", "i", tag_id) !=
 		DB_OK ||
 	    (r.nrows &&
 	     follow_row(db, a, "tag_follows", "user_id", "tag_id", user_id, tag_id, on, changed)))
-		goto fail;
+		goto done;
 	if (r.nrows == 0) {
 		db_rollback(db);
 		return 404;
@@ -332,13 +332,10 @@ int social_follow_tag(struct db *db, struct arena *a, int64_t user_id, int64_t t
 		    on ? "UPDATE tags SET follower_count = follower_count + 1 WHERE id = ?"
 		       : "UPDATE tags SET follower_count = follower_count - 1 WHERE id = ?",
 		    "i", tag_id) != DB_OK)
-		goto fail;
-	if (db_commit(db) != DB_OK)
-		return 503;
-	return 0;
-fail:
-	db_rollback(db);
-	return 503;
+		goto done;
+	ok = 1;
+done:
+	return db_finish(db, ok) == DB_OK ? 0 : 503;
 }
 
 /* Set once at start-up, read-only afterwards. */
@@ -572,8 +569,7 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 		if (thumb)
 			cJSON_AddItemToObject(o, "thumb", thumb);
 		cJSON_AddBoolToObject(o, "unread", db_str(&r, i, 5) == NULL);
-		cJSON_AddStringToObject(o, "created_at", time_iso(a, db_int(&r, i, 4)));
-		cJSON_AddStringToObject(o, "created_text", time_text(a, db_int(&r, i, 4)));
+		time_json(o, a, "created_at", "created_text", db_int(&r, i, 4));
 		cJSON_AddItemToArray(items, o);
 	}
 	return items;

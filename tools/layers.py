@@ -3,7 +3,7 @@
 "Layers"):
 
 1. cgi/ speaks HTTP, lib/ owns the data: no file in cgi/ runs a statement
-   (db_exec, db_read, db_begin, db_commit, db_rollback) or spells SQL.
+   (db_exec, db_read, db_begin, db_commit, db_rollback, db_finish) or spells SQL.
 2. No file in lib/ includes a header of cgi/.
 3. No circle among cgi/ files. File A depends on file B when A includes a
    cgi/ header and uses a name declared there that B defines; the files and
@@ -19,7 +19,7 @@ import sys
 
 os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-DB_CALLS = re.compile(r"\bdb_(exec|read|begin|commit|rollback|run_script)\s*\(")
+DB_CALLS = re.compile(r"\bdb_(exec|read|begin|commit|rollback|finish|run_script)\s*\(")
 SQL_TEXT = re.compile(
     r'"\s*(SELECT|INSERT|UPDATE|DELETE|REPLACE|WITH|CREATE|ALTER|DROP|TRUNCATE)\s'
 )  # SQL is written in capitals here; "Delete your account" is not SQL

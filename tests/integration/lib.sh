@@ -31,14 +31,21 @@ req() {
 json() { jq -r "$1" <<<"$BODY" 2>/dev/null; }
 header() { grep -i "^$1:" <<<"$HEADERS" | head -1 | cut -d' ' -f2- ; }
 
-# new_user NAME: sign up through the API and log in; sets TOKEN and CSRF.
+# new_user NAME: sign up through the API and log in; sets TOKEN, CSRF and
+# USER_ID.
 new_user() {
 	req POST /api/v1/accounts -H 'Content-Type: application/json' \
 		--data "{\"username\":\"$1\",\"password\":\"correct horse $1\"}"
+	sign_in "$1"
+}
+# sign_in NAME: POST /api/v1/sessions (password as new_user makes it); sets
+# STATUS, and TOKEN, CSRF and USER_ID on success.
+sign_in() {
 	req POST /api/v1/sessions -H 'Content-Type: application/json' \
 		--data "{\"username\":\"$1\",\"password\":\"correct horse $1\"}"
 	TOKEN="$(json .token)"
 	CSRF="$(json .csrf)"
+	USER_ID="$(json .user.id)"
 }
 # unique suffix for names so tests can be re-run against one stack
 uniq_name() { echo "$1$(date +%s%N | tail -c 7)$RANDOM"; }
@@ -185,4 +192,11 @@ for k in keys:
     body = r.split(b"\r\n", 1)[1].rsplit(b"\r\nEND\r\n", 1)[0]
     print(k + "\t" + body.decode("utf-8", "replace").replace("\n", " ").replace("\r", " "))
 PY
+}
+# cli ARGS...: run bin/imagier; sets RC, OUT and ERR.
+cli() {
+	"$IMAGIER_BIN/imagier" "$@" >"$TMP/out" 2>"$TMP/err"
+	RC=$?
+	OUT="$(cat "$TMP/out")"
+	ERR="$(cat "$TMP/err")"
 }

@@ -6,18 +6,6 @@
 source "$(dirname "$0")/lib.sh"
 seed=$((RANDOM * 7 + 300000))
 
-# cli ARGS...: run bin/imagier; sets RC, OUT and ERR.
-cli() {
-	"$IMAGIER_BIN/imagier" "$@" >"$TMP/out" 2>"$TMP/err"
-	RC=$?
-	OUT="$(cat "$TMP/out")"
-	ERR="$(cat "$TMP/err")"
-}
-login() { # login NAME: POST /api/v1/sessions; STATUS, and TOKEN on success
-	req POST /api/v1/sessions -H 'Content-Type: application/json' \
-		--data "{\"username\":\"$1\",\"password\":\"correct horse $1\"}"
-	TOKEN="$(json .token)"
-}
 last_action() { sql "SELECT IFNULL(MAX(id), 0) FROM mod_actions"; }
 # the audit row's columns that the page and the command must agree on
 row() {
@@ -29,8 +17,8 @@ admin=$(admin_token)
 name="$(uniq_name clib)"
 new_user "$name"
 person=$TOKEN
-uid=$(sql "SELECT id FROM users WHERE username = '$name'")
-login "$name"
+uid=$USER_ID
+sign_in "$name"
 person2=$TOKEN
 upload "$(image png 64 64 $((seed + 1)))" "a lighthouse by someone about to be banned"
 post=$(json .post.id)
@@ -38,7 +26,7 @@ new_user "$(uniq_name clview)"
 viewer=$TOKEN
 other="$(uniq_name clother)"
 new_user "$other"
-other_id=$(sql "SELECT id FROM users WHERE username = '$other'")
+other_id=$USER_ID
 ok "$( (($(sql "SELECT COUNT(*) FROM sessions WHERE user_id = $uid") >= 2)); echo $?)" \
 	"the person has two sessions (or more)"
 
@@ -89,7 +77,7 @@ call GET /api/v1/me "$person"
 is "$STATUS" 401 "... the first one answers 401 at once (its cached copy went too)"
 call GET /api/v1/me "$person2"
 is "$STATUS" 401 "... and the second"
-login "$name"
+sign_in "$name"
 is "$STATUS" 403 "a banned person cannot log in"
 like "$(json .error.message)" "Spam from the command line" "... and is told why"
 is "$(sql "SELECT COUNT(*) FROM notifications WHERE user_id = $uid AND kind = 'moderation' AND action_id = $ban_id")" 1 \
@@ -113,7 +101,7 @@ is "$RC" 0 "unban: exit 0"
 unban_id=$(last_action)
 is "$(row "$unban_id")" "$(printf 'admin\tunban\tuser\t%s\t%s\tAppeal by mail accepted\t\t0' "$uid" "$name")" \
 	"the audit row of the unban"
-login "$name"
+sign_in "$name"
 is "$STATUS" 200 "the person can log in again"
 person=$TOKEN
 is "$(feed_has "$viewer" kind=latest "$post")" yes "... and their posts are back"

@@ -8,21 +8,15 @@
 # refused with exit 2 and a sentence.
 source "$(dirname "$0")/lib.sh"
 seed=$((RANDOM * 7 + 200000)) # fresh pictures on every run
-cli() {
-	"$IMAGIER_BIN/imagier" "$@" >"$TMP/out" 2>"$TMP/err"
-	CLI_RC=$?
-	CLI_OUT="$(cat "$TMP/out")"
-	CLI_ERR="$(cat "$TMP/err")"
-}
 
 x_name="$(uniq_name cliquit)"
 new_user "$x_name"
 x=$TOKEN
-xid=$(sql "SELECT id FROM users WHERE username = '$x_name'")
+xid=$USER_ID
 y_name="$(uniq_name clistay)"
 new_user "$y_name"
 y=$TOKEN
-yid=$(sql "SELECT id FROM users WHERE username = '$y_name'")
+yid=$USER_ID
 
 TOKEN=$y
 upload "$(image png 64 64 $((seed + 1)))" "the stayer's post"
@@ -52,16 +46,16 @@ audit_rows=$(sql "SELECT COUNT(*) FROM mod_actions")
 
 # --- refusals ------------------------------------------------------------------------
 cli delete-user
-is "$CLI_RC" 2 "no user named: exit 2"
-like "$CLI_ERR" "usage: imagier delete-user USER" "... with the usage"
+is "$RC" 2 "no user named: exit 2"
+like "$ERR" "usage: imagier delete-user USER" "... with the usage"
 cli delete-user "nobody$RANDOM$RANDOM"
-is "$CLI_RC" 2 "an unknown user: exit 2"
-like "$CLI_ERR" "there is no user nobody" "... saying so"
+is "$RC" 2 "an unknown user: exit 2"
+like "$ERR" "there is no user nobody" "... saying so"
 upper=$(tr '[:lower:]' '[:upper:]' <<<"$x_name")
 cli delete-user "$upper"
-is "$CLI_RC" 2 "the name in capitals: exit 2 (names exactly as they are)"
+is "$RC" 2 "the name in capitals: exit 2 (names exactly as they are)"
 cli delete-user "$x_name "
-is "$CLI_RC" 2 "the name with a trailing space: exit 2"
+is "$RC" 2 "the name with a trailing space: exit 2"
 # The only admin, whatever earlier tests did: every other active admin steps
 # down for this part and is put back after.
 others=$(sql "SELECT GROUP_CONCAT(id) FROM users WHERE role = 'admin' AND banned_at IS NULL \
@@ -69,23 +63,23 @@ others=$(sql "SELECT GROUP_CONCAT(id) FROM users WHERE role = 'admin' AND banned
 [[ $others == NULL ]] && others=""
 [[ -z $others ]] || sql "UPDATE users SET role = 'moderator' WHERE id IN ($others)" >/dev/null
 cli delete-user admin
-is "$CLI_RC" 2 "the only admin: exit 2"
-like "$CLI_ERR" "only admin: make someone else admin first" "... saying why"
+is "$RC" 2 "the only admin: exit 2"
+like "$ERR" "only admin: make someone else admin first" "... saying why"
 is "$(sql "SELECT COUNT(*) FROM users WHERE username = 'admin'")" 1 "... and the admin stays"
 # A banned admin is not one the site counts on: they can be deleted.
 b_name="$(uniq_name clibadm)"
 new_user "$b_name"
 sql "UPDATE users SET role = 'admin', banned_at = UNIX_TIMESTAMP() WHERE username = '$b_name'" >/dev/null
 cli delete-user "$b_name"
-is "$CLI_RC" 0 "a banned admin can be deleted while one active admin remains"
+is "$RC" 0 "a banned admin can be deleted while one active admin remains"
 is "$(sql "SELECT COUNT(*) FROM users WHERE username = '$b_name'")" 0 "... and is gone"
 [[ -z $others ]] || sql "UPDATE users SET role = 'admin' WHERE id IN ($others)" >/dev/null
 is "$(sql "SELECT COUNT(*) FROM users WHERE id = $xid")" 1 "nothing of X was deleted yet"
 
 # --- the deletion ----------------------------------------------------------------------
 cli delete-user "$x_name"
-is "$CLI_RC" 0 "delete-user: exit 0"
-like "$CLI_OUT" "^deleted $x_name and everything of theirs" "... and says what it did"
+is "$RC" 0 "delete-user: exit 0"
+like "$OUT" "^deleted $x_name and everything of theirs" "... and says what it did"
 
 # Through the API.
 call GET /api/v1/me "$x"
@@ -124,5 +118,5 @@ hits+="$(grep -E -e "^imagier:[a-z:]*post:$xpost	" <<<"$dump" | cut -f1)"
 is "$hits" "" "no cached key or value names them, their session or their post"
 
 cli delete-user "$x_name"
-is "$CLI_RC" 2 "deleting them again: exit 2 (no such user)"
+is "$RC" 2 "deleting them again: exit 2 (no such user)"
 done_testing
