@@ -4,11 +4,11 @@
 #include "cache.h"
 #include "feedview.h"
 #include "generate.h"
-#include "post.h"
+#include "social.h"
 
 void post_published(struct ctx *c, int64_t post_id)
 {
-	int64_t parent = post_after_publish(c->app->db, c->a, &c->app->cfg, post_id, c->me->id);
+	int64_t parent = social_post_published(c->app->db, c->a, &c->app->cfg, post_id, c->me->id);
 	cache_bump(c->app->cache, CACHEKEY_FEED_VERSION);
 	if (parent) /* a remix: the parent's count moved */
 		feed_post_changed(c, parent);

@@ -2,8 +2,6 @@
 #include "post.h"
 #include "db.h"
 #include "image.h"
-#include "provenance.h"
-#include "social.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -556,21 +554,6 @@ int feed_latest(struct db *db, struct arena *a, const char *media_url, int64_t b
 		cJSON_AddItemToArray(items, post_row_json(a, media_url, &r, i));
 	*next = r.nrows > (size_t)limit ? db_int(&r, shown - 1, 0) : 0;
 	return 0;
-}
-
-int64_t post_after_publish(struct db *db, struct arena *a, const struct config *cfg,
-			   int64_t post_id, int64_t actor_id)
-{
-	struct db_res r;
-	provenance_stamp(db, a, cfg, post_id); /* XMP with the post's URL */
-	if (db_read(db, a, &r,
-		    "SELECT pp.id, pp.user_id FROM posts p JOIN posts pp ON pp.id = p.parent_id "
-		    "WHERE p.id = ?",
-		    "i", post_id) != DB_OK ||
-	    !r.nrows)
-		return 0;
-	social_notify(db, a, db_int(&r, 0, 1), actor_id, "remix", db_int(&r, 0, 0), 0);
-	return db_int(&r, 0, 0);
 }
 
 int post_exists(struct db *db, struct arena *a, int64_t id)

@@ -52,13 +52,6 @@ int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id
 		 const char *caption, const char *content_warning, const char **tags, int ntags,
 		 int64_t *post_id, const char **why);
 
-struct config;
-/* What follows every new post (upload or publish) by actor_id: its files
- * are stamped with the post's URL and, for a remix, the parent's author is
- * told. Returns the parent's id (its remix_count moved), or 0. */
-int64_t post_after_publish(struct db *db, struct arena *a, const struct config *cfg,
-			   int64_t post_id, int64_t actor_id);
-
 /* 1 if post id exists (in any state), 0 if not, -1 (db). */
 int post_exists(struct db *db, struct arena *a, int64_t id);
 

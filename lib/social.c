@@ -3,6 +3,7 @@
 #include "cache.h"
 #include "db.h"
 #include "post.h"
+#include "provenance.h"
 #include "textnorm.h"
 #include "util.h"
 
@@ -631,4 +632,19 @@ int social_liked_map(struct db *db, struct arena *a, int64_t user_id, const int6
 				liked[i] = 1;
 	}
 	return 0;
+}
+
+int64_t social_post_published(struct db *db, struct arena *a, const struct config *cfg,
+			      int64_t post_id, int64_t actor_id)
+{
+	struct db_res r;
+	provenance_stamp(db, a, cfg, post_id); /* XMP with the post's URL */
+	if (db_read(db, a, &r,
+		    "SELECT pp.id, pp.user_id FROM posts p JOIN posts pp ON pp.id = p.parent_id "
+		    "WHERE p.id = ?",
+		    "i", post_id) != DB_OK ||
+	    !r.nrows)
+		return 0;
+	social_notify(db, a, db_int(&r, 0, 1), actor_id, "remix", db_int(&r, 0, 0), 0);
+	return db_int(&r, 0, 0);
 }

@@ -77,4 +77,11 @@ int social_mark_read(struct db *db, struct arena *a, int64_t user_id, int64_t up
 int social_liked_map(struct db *db, struct arena *a, int64_t user_id, const int64_t *ids, size_t n,
 		     int *liked);
 
+struct config;
+/* What follows every new post (upload or publish) by actor_id: its files
+ * are stamped with the post's URL and, for a remix, the parent's author is
+ * told. Returns the parent's id (its remix_count moved), or 0. */
+int64_t social_post_published(struct db *db, struct arena *a, const struct config *cfg,
+			      int64_t post_id, int64_t actor_id);
+
 #endif
