@@ -48,6 +48,9 @@ stack() {
 	VAR=$ROOT/build/bench/$1/var
 	if [[ -f $VAR/run/port ]] && IMAGIER_VAR=$VAR tools/stack.sh status >/dev/null 2>&1; then
 		PORT=$(cat "$VAR/run/port")
+		# A pool started earlier may run another binary or other limits:
+		# restart it with this run's programs and settings.
+		IMAGIER_VAR=$VAR tools/stack.sh restart-fcgi >/dev/null
 	else
 		PORT=$(free_port)
 		IMAGIER_VAR=$VAR IMAGIER_PORT=$PORT IMAGIER_ADMIN_PASSWORD=bench-admin-password-1 \
