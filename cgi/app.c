@@ -106,8 +106,11 @@ int ctx_param_u64(struct ctx *c, const char *name, uint64_t max, uint64_t *out)
 		if (!v || cJSON_IsNull(v))
 			return 0;
 		if (cJSON_IsNumber(v)) {
+			/* (double)max rounds INT64_MAX up to 2^63: compare as integers,
+			 * once d is known to be a whole number a uint64_t holds. */
 			double d = v->valuedouble;
-			if (d < 0 || d > (double)max || d != (double)(uint64_t)d)
+			if (!(d >= 0 && d < 18446744073709551616.0) || d != (double)(uint64_t)d ||
+			    (uint64_t)d > max)
 				return -1;
 			*out = (uint64_t)d;
 			return 1;
@@ -132,8 +135,14 @@ const struct part *ctx_file(struct ctx *c, const char *name)
 
 const char *ctx_local_path(const char *path)
 {
-	if (!path || path[0] != '/' || path[1] == '/' || strpbrk(path, "\\\r\n"))
+	if (!path || path[0] != '/' || path[1] == '/')
 		return NULL;
+	/* Browsers drop tabs and line breaks inside a URL and read a backslash
+	 * as a slash: "/\t/evil.example" would become "//evil.example". No
+	 * control character and no backslash, anywhere. */
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			return NULL;
 	return path;
 }
 

@@ -115,7 +115,7 @@ int ctx_param_u64(struct ctx *c, const char *name, uint64_t max, uint64_t *out);
 /* The uploaded (non-empty) multipart file of field name, or NULL. */
 const struct part *ctx_file(struct ctx *c, const char *name);
 /* path if it is a same-site path to send a person back to ("/p/1"; not
- * "//host", no backslash or line break), else NULL. */
+ * "//host", no backslash, no control character), else NULL. */
 const char *ctx_local_path(const char *path);
 /* Add a response header line. */
 void ctx_header(struct ctx *c, const char *name, const char *value);

@@ -52,17 +52,19 @@ static void login_failed(struct db *db, struct arena *a, const char *key)
 int account_login(struct db *db, struct arena *a, const char *name, const char *password,
 		  const char *addr, int limit, struct account_who *who, const char **ban_reason)
 {
-	char *kname = account_login_key(a, name);
-	char *kaddr = arena_printf(a, "login:a:%s", addr);
-	*ban_reason = "";
-	if (login_failures(db, a, kname) >= limit || login_failures(db, a, kaddr) >= limit * 5)
-		return 429;
 	struct db_res r;
+	*ban_reason = "";
 	if (db_read(db, a, &r,
 		    "SELECT id, username, password_hash, role, banned_at IS NOT NULL FROM users "
 		    "WHERE username = ?",
 		    "s", name) != DB_OK)
 		return 503;
+	/* Failures count against the account as stored: MariaDB finds "ALICE"
+	 * and "alice " as alice, so the name as typed would be a way around. */
+	char *kname = account_login_key(a, r.nrows ? db_str(&r, 0, 1) : name);
+	char *kaddr = arena_printf(a, "login:a:%s", addr);
+	if (login_failures(db, a, kname) >= limit || login_failures(db, a, kaddr) >= limit * 5)
+		return 429;
 	/* Verify against a dummy hash for unknown names: same time either way. */
 	const char *stored = r.nrows ? db_str(&r, 0, 2) : auth_dummy_hash();
 	if (!auth_password_verify(stored, password) || r.nrows == 0) {

@@ -118,9 +118,9 @@ static int target_preview(struct db *db, struct arena *a, const char *media_url,
 		if (t)
 			cJSON_AddItemToObject(it, "thumb", t);
 	} else if (!strcmp(type, "comment")) {
-		cJSON_AddStringToObject(
-		    it, "url",
-		    arena_printf(a, "/p/%lld#c%lld", (long long)db_int(&r, 0, 3), (long long)id));
+		cJSON_AddStringToObject(it, "url",
+					arena_printf(a, "/p/%lld#comment-%lld",
+						     (long long)db_int(&r, 0, 3), (long long)id));
 	}
 	return 0;
 }

@@ -8,6 +8,8 @@
 3. No circle among cgi/ files. File A depends on file B when A includes a
    cgi/ header and uses a name declared there that B defines; the files and
    these dependencies must form no cycle.
+4. The docs stand alone: README.md and docs/*.md link to nothing outside
+   the repository (a clone has no ../shared/ beside it).
 
 Exit 0 when clean; else each finding on a line and exit 1.
     tools/layers.py [--graph]   (--graph also prints every dependency)
@@ -58,6 +60,13 @@ def main():
         for m in re.finditer(r'#include "([^"]+)"', open(f).read()):
             if m.group(1) in headers and not os.path.exists(os.path.join("lib", m.group(1))):
                 findings.append(f"{f}: includes cgi/{m.group(1)}")
+
+    # 4. the docs stand alone
+    outside = re.compile(r"\]\(\.\./|\.\./shared/")
+    for f in ["README.md"] + sorted(glob.glob("docs/*.md")):
+        for n, line in enumerate(open(f), 1):
+            if outside.search(line):
+                findings.append(f"{f}:{n}: points outside the repository")
 
     # 3. no cycle among cgi/ files
     defs = {}

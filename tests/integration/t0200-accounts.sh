@@ -206,6 +206,13 @@ like "$(header retry-after)" '^[0-9]+$' "... with Retry-After"
 login "$rl" "correct horse $rl"
 is "$STATUS" 429 "the right password is refused too while limited"
 is "$(json .token)" "null" "... and no token is handed out"
+# The limit holds for the name as MariaDB compares it (case, accents,
+# trailing spaces), not only as typed.
+RL_UPPER=$(tr '[:lower:]' '[:upper:]' <<<"$rl")
+for variant in "$RL_UPPER" "$rl " "${RL_UPPER:0:1}${rl:1}"; do
+	login "$variant" "correct horse $rl"
+	is "$STATUS" 429 "... and so is the name written '$variant'"
+done
 login "$name" "$pw"
 is "$STATUS" 200 "another name is not affected"
 sql "DELETE FROM rate_limits WHERE k = 'login:a:127.0.0.1'" >/dev/null

@@ -141,7 +141,8 @@ is "$STATUS" 200 "/upload works after login"
 csrf2="$(form_csrf)"
 page POST /logout --data-urlencode "csrf=$csrf2"
 is "$STATUS" 303 "log out again"
-for evil in //evil.example/x 'https://evil.example/' '/\evil.example'; do
+for evil in //evil.example/x 'https://evil.example/' '/\evil.example' $'/\t/evil.example' \
+	$'/\x01/evil.example' $'/\x7f/evil.example'; do
 	page GET /login
 	page POST /login --data-urlencode "username=$name" --data-urlencode "password=$pw" \
 		--data-urlencode "csrf=$(form_csrf)" --data-urlencode "next=$evil"

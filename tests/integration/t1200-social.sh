@@ -440,6 +440,12 @@ like "$BODY" "what a &lt;i&gt;fox&lt;/i&gt;" "  ... with the comment escaped"
 like "$BODY" 'action="/notifications/read"' "  ... and a mark-all-read button"
 api POST /api/v1/notifications/read '{"up_to":"x"}'
 is "$STATUS/$(json .error.code)" 400/bad_up_to "mark read with a bad up_to: 400"
+for big in 9223372036854775808 18446744073709551616 1e300 -1; do
+	api POST /api/v1/notifications/read "{\"up_to\":$big}"
+	is "$STATUS/$(json .error.code)" 400/bad_up_to "mark read with up_to $big (past 2^63-1): 400"
+done
+api POST /api/v1/reports '{"target_type":"post","target_id":9223372036854775808,"reason":"spam"}'
+is "$STATUS" 400 "a report of post 2^63: 400, not a 404 of a negative id"
 api POST /api/v1/notifications/read
 is "$STATUS" 200 "POST /api/v1/notifications/read answers 200"
 is "$(json .unread)" 0 "  ... unread 0"

@@ -75,6 +75,11 @@ is "$(json "[.items[] | select(.target_type == \"user\" and .target_id == $autho
 	"the reported person is in the queue"
 is "$(json "[.items[] | select(.target_type == \"user\" and .target_id == $author_id) | .url][0]")" \
 	"/u/$author_name" "... linked to the profile"
+curl_item=".items[] | select(.target_type == \"comment\" and .target_id == $comment)"
+comment_url="$(json "[$curl_item | .url][0]")"
+like "$comment_url" "^/p/[0-9]+#comment-$comment\$" "the reported comment links to its anchor on the post page"
+req GET "${comment_url%%#*}"
+like "$BODY" "id=\"${comment_url#*#}\"" "... and the post page has that anchor"
 firsts="$(json '[.items[].first_reported_at] | join(" ")')"
 is "$firsts" "$(tr ' ' '\n' <<<"$firsts" | sort | tr '\n' ' ' | sed 's/ $//')" "oldest first"
 req GET /admin -H "Authorization: Bearer $admin"
