@@ -1,5 +1,6 @@
 /* dispatch.c - session -> route -> checks -> handler -> one buffered reply. */
 #include "app.h"
+#include "json.h"
 #include "feedview.h"
 #include "auth.h"
 #include "cache.h"
@@ -359,7 +360,7 @@ static void render_error(struct ctx *c, int status)
 		cJSON *e = cJSON_AddObjectToObject(root, "error");
 		cJSON_AddStringToObject(e, "code", code);
 		cJSON_AddStringToObject(e, "message", msg);
-		char *s = cJSON_PrintUnformatted(root);
+		char *s = json_print(root);
 		buf_reset(&c->resp->body);
 		buf_puts(&c->resp->body, s);
 		free(s);
@@ -394,7 +395,7 @@ static void render_ok(struct ctx *c, int status)
 		return;
 	}
 	if (c->api) {
-		char *s = c->data ? cJSON_PrintUnformatted(c->data) : NULL;
+		char *s = c->data ? json_print(c->data) : NULL;
 		buf_puts(&c->resp->body, s ? s : "{}");
 		free(s);
 		ctx_header(c, "Content-Type", "application/json");

@@ -2,6 +2,7 @@
  * classifier.h): the process's copy of the model, scoring new content,
  * learning from decisions, and the admin page's numbers. */
 #include "classifier.h"
+#include "json.h"
 
 #include "bayes.h"
 #include "cache.h"
@@ -184,7 +185,7 @@ int classifier_new(struct db *db, struct arena *a, struct cache *cache, const st
 		return 0; /* nothing to record: only flags and holds are shown */
 	const char *action = hold ? "hold" : "flag";
 	cJSON *words = reasons_json(top);
-	char *wtext = cJSON_PrintUnformatted(words);
+	char *wtext = json_print(words);
 	cJSON_Delete(words);
 	int ok = db_begin(db) == DB_OK;
 	ok = ok &&
@@ -232,7 +233,7 @@ static int model_delta(struct db *db, struct arena *a, const char **toks, size_t
 	cJSON *arr = cJSON_CreateArray();
 	for (size_t i = 0; i < n; i++)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(toks[i]));
-	char *json = cJSON_PrintUnformatted(arr);
+	char *json = json_print(arr);
 	cJSON_Delete(arr);
 	if (!json)
 		return -1;

@@ -3,6 +3,7 @@
  * records. The rules are at the top of dataset.h; the files are written by
  * dataset_files.c. */
 #include "dataset.h"
+#include "json.h"
 #include "dataset_int.h"
 #include "auth.h"
 #include "db.h"
@@ -387,7 +388,7 @@ static int export_row(struct run *x, const struct db_res *r, size_t k)
 	cJSON_AddNumberToObject(img, "height", (double)db_int(r, k, 12));
 	cJSON_AddNumberToObject(img, "bytes", (double)bytes);
 	cJSON_AddStringToObject(img, "sha256", sha);
-	char *line = cJSON_PrintUnformatted(o);
+	char *line = json_print(o);
 	cJSON_Delete(o);
 	size_t len = strlen(line);
 	line[len] = '\n'; /* PrintUnformatted's NUL: the line needs its end */

@@ -2,6 +2,7 @@
  * to "<file>.part" and renamed when complete, so a half-written archive is
  * never offered; a job interrupted by a restart starts again from zero. */
 #include "export.h"
+#include "json.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -161,7 +162,7 @@ static const char *full_jpeg(struct arena *a, const char *variants)
 
 static int add_json(struct tarw *t, const char *name, cJSON *j, int64_t now)
 {
-	char *s = cJSON_Print(j);
+	char *s = json_print_pretty(j);
 	if (!s)
 		return -1;
 	int rc = tar_add(t, name, s, strlen(s), now);

@@ -3,6 +3,7 @@
  * one by one (a like, a comment or moderation drops one post's copy). What
  * belongs to a viewer is never cached here. */
 #include "cache.h"
+#include "json.h"
 #include "cachekey.h"
 #include "feed.h"
 #include "post.h"
@@ -66,7 +67,7 @@ void feed_page_put(struct cache *cache, const char *key, int ttl, const struct f
 	}
 	cJSON_AddNumberToObject(j, "n", (double)pg->next_id);
 	cJSON_AddNumberToObject(j, "l", (double)pg->next_likes);
-	char *s = cJSON_PrintUnformatted(j);
+	char *s = json_print(j);
 	cache_set(cache, key, s, strlen(s), ttl);
 	free(s);
 	cJSON_Delete(j);
@@ -250,7 +251,7 @@ int feed_hydrate(struct db *db, struct cache *cache, struct arena *a, const char
 			cache_set(cache, cachekey_post(a, miss[k]), "0", 1, POST_CACHE_TTL);
 			continue;
 		}
-		char *s = cJSON_PrintUnformatted(loaded[k]);
+		char *s = json_print(loaded[k]);
 		cache_set(cache, cachekey_post(a, miss[k]), s, strlen(s), POST_CACHE_TTL);
 		free(s);
 		for (; i < n; i++)

@@ -1,6 +1,7 @@
 /* filters.c - a person's own filters: loading and applying them, blocks,
  * and the settings (filters.h). */
 #include "filters.h"
+#include "json.h"
 #include "cache.h"
 #include "db.h"
 #include "http.h"
@@ -130,7 +131,7 @@ void filters_load(struct db *db, struct cache *cache, struct arena *a, int64_t u
 	if (cache_get(cache, a, key, &hit, &len) == 0)
 		j = cJSON_ParseWithLength(hit, len);
 	if (!j && (j = filters_query(db, a, user_id))) {
-		char *s = cJSON_PrintUnformatted(j);
+		char *s = json_print(j);
 		cache_set(cache, key, s, strlen(s), MYFILTERS_TTL);
 		free(s);
 	}
@@ -419,7 +420,7 @@ bad:
 static int terms_store(struct db *db, struct arena *a, int64_t user_id, const char *kind,
 		       const cJSON *terms)
 {
-	char *json = cJSON_PrintUnformatted(terms);
+	char *json = cJSON_PrintUnformatted(terms) /* strings only */;
 	char *copy = arena_strdup(a, json);
 	free(json);
 	return db_exec(db, a, NULL, "DELETE FROM muted_terms WHERE user_id = ? AND kind = ?", "is",

@@ -1,6 +1,7 @@
 /* gen_a1111.c - the Stable Diffusion WebUI (A1111) API backend: txt2img, and img2img for remixes.
  */
 #include "gen.h"
+#include "json.h"
 #include "buf.h"
 #include "gen_http.h"
 #include "util.h"
@@ -78,7 +79,7 @@ static int a1111_send(struct gen_http_call *call, const struct gen_params *p,
 		return gen_http_fail(call->res, 0, "the image to remix is not a PNG, JPEG or WebP");
 	cJSON *o = a1111_body(c, p);
 	if (o && (!remix || a1111_add_parent(o, p, &b64) == 0))
-		json = cJSON_PrintUnformatted(o);
+		json = json_print(o);
 	cJSON_Delete(o);
 	free(b64);
 	if (!json)

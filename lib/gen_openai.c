@@ -1,5 +1,6 @@
 /* gen_openai.c - the OpenAI-compatible images API backend (generations, and edits for remixes). */
 #include "gen.h"
+#include "json.h"
 #include "buf.h"
 #include "gen_http.h"
 #include "util.h"
@@ -31,7 +32,7 @@ static int openai_generate(struct gen_http_call *call, const char *prompt, const
 	cJSON_AddNumberToObject(o, "n", 1);
 	cJSON_AddStringToObject(o, "size", size);
 	cJSON_AddStringToObject(o, "response_format", "b64_json");
-	char *json = o ? cJSON_PrintUnformatted(o) : NULL;
+	char *json = o ? json_print(o) : NULL;
 	cJSON_Delete(o);
 	if (!json)
 		return gen_http_fail(call->res, 1, "the image service could not be reached");

@@ -1,5 +1,6 @@
 /* post.c - posts: tags, storing a new post, and the post/feed view models. */
 #include "post.h"
+#include "json.h"
 #include "db.h"
 #include "image.h"
 #include "util.h"
@@ -116,7 +117,7 @@ char *post_variants_json(struct arena *a, const struct image_stored *img)
 		}
 		cJSON_AddStringToObject(o, v->format, v->path);
 	}
-	char *s = cJSON_PrintUnformatted(root);
+	char *s = json_print(root);
 	char *out = arena_strdup(a, s);
 	free(s);
 	cJSON_Delete(root);

@@ -1,5 +1,6 @@
 /* stats.c - the moderators' site statistics (see stats.h). */
 #include "stats.h"
+#include "json.h"
 
 #include "cache.h"
 #include "db.h"
@@ -162,7 +163,7 @@ cJSON *stats_load(struct db *db, struct arena *a, struct cache *cache, int fresh
 	cJSON *j = stats_compute(db, a);
 	if (!j)
 		return NULL;
-	char *s = cJSON_PrintUnformatted(j);
+	char *s = json_print(j);
 	if (s) {
 		cache_set(cache, STATS_KEY, s, strlen(s), STATS_TTL);
 		free(s);

@@ -1,6 +1,7 @@
 /* syndication.c - the pieces of Atom / RSS feeds and oEmbed answers (see
  * syndication.h). */
 #include "syndication.h"
+#include "json.h"
 #include "db.h"
 
 #include <cjson/cJSON.h>
@@ -132,7 +133,7 @@ void synd_file_bytes(struct db *db, struct arena *a, const char *const *paths, s
 	for (size_t i = 0; i < n; i++)
 		if (paths[i])
 			cJSON_AddItemToArray(list, cJSON_CreateString(paths[i]));
-	char *json = cJSON_PrintUnformatted(list);
+	char *json = json_print(list);
 	cJSON_Delete(list);
 	struct db_res r;
 	int rc = db_read(db, a, &r,

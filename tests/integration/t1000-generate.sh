@@ -75,6 +75,23 @@ req POST "/api/v1/generations/$g1/publish" -H "Authorization: Bearer $TOKEN" \
 is "$STATUS" 404 "nor publish it"
 TOKEN=$other_token
 
+# --- seeds near 2^53 come back exactly (cJSON alone printed 5.9868743279469e+15) --
+for seed in 5986874327946899 9007199254740991; do
+	gen "{\"prompt\":\"a seed of many digits\",\"seed\":$seed,\"width\":256,\"height\":256}"
+	is "$STATUS" 202 "a generation with seed $seed is queued"
+	gs="$(json .generation.id)"
+	gen_wait "$gs"
+	like "$BODY" "\"seed\":$seed[,}]" "... so does GET /api/v1/generations/{id} once it is done"
+	req POST "/api/v1/generations/$gs/publish" -H "Authorization: Bearer $TOKEN" \
+		-H 'Content-Type: application/json' --data '{"caption":"many digits"}'
+	ps="$(json .post.id)"
+	like "$BODY" "\"seed\":$seed[,}]" "... and the published post"
+	req GET "/api/v1/posts/$ps"
+	like "$BODY" "\"seed\":$seed[,}]" "... and GET /api/v1/posts/{id} (from the cache too)"
+	req GET "/api/v1/posts/$ps"
+	like "$BODY" "\"seed\":$seed[,}]" "... every time"
+done
+
 # --- publish -------------------------------------------------------------------
 req POST "/api/v1/generations/$g1/publish" -H "Authorization: Bearer $TOKEN" \
 	-H 'Content-Type: application/json' --data '{"caption":"my first","tags":"sunset, #sea"}'

@@ -8,11 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "arena.h"
 #include "auth.h"
 #include "buf.h"
 #include "config.h"
 #include "db.h"
+#include "json.h"
 #include "post.h"
 #include "util.h"
 
@@ -233,11 +236,38 @@ static void db_read_takes_plain_reads_only(void **state)
 	db_free(db);
 }
 
+/* Every whole number prints as the integer it is; the tree is unchanged. */
+static void json_prints_whole_numbers_exactly(void **state)
+{
+	(void)state;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "seed", 5986874327946899.0);
+	cJSON_AddNumberToObject(o, "max", 9007199254740991.0);
+	cJSON_AddNumberToObject(o, "neg", -42);
+	cJSON_AddNumberToObject(o, "half", 1.5);
+	cJSON_AddNumberToObject(o, "huge", 1e300);
+	cJSON *arr = cJSON_AddArrayToObject(o, "ids");
+	cJSON_AddItemToArray(arr, cJSON_CreateNumber(4503599627370497.0));
+	char *s = json_print(o);
+	assert_string_equal(s, "{\"seed\":5986874327946899,\"max\":9007199254740991,\"neg\":-42,"
+			       "\"half\":1.5,\"huge\":1e+300,\"ids\":[4503599627370497]}");
+	free(s);
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItem(o, "seed")));
+	assert_null(cJSON_GetObjectItem(o, "seed")->valuestring);
+	assert_true(cJSON_IsNumber(cJSON_GetArrayItem(arr, 0)));
+	s = json_print_pretty(o);
+	assert_non_null(strstr(s, "5986874327946899"));
+	free(s);
+	assert_null(json_print(NULL));
+	cJSON_Delete(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(arena_allocates_and_resets),
 	    cmocka_unit_test(db_read_takes_plain_reads_only),
+	    cmocka_unit_test(json_prints_whole_numbers_exactly),
 	    cmocka_unit_test(buf_grows_and_resets),
 	    cmocka_unit_test(config_parses_ini),
 	    cmocka_unit_test(config_env_overrides_and_var),
