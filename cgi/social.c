@@ -65,10 +65,14 @@ int comments_list(struct ctx *c)
 	uint64_t after = 0;
 	if (cur && *cur && str_to_u64(cur, INT64_MAX, &after))
 		return ctx_fail(c, 400, "bad_cursor", "That cursor is not valid.");
-	int exists = post_exists(c->app->db, c->a, c->params[0]);
-	if (exists < 0)
+	/* The comments of a post are seen by whoever may see the post. */
+	int st = post_visible_to(c->app->db, c->a, c->app->cfg.media_url, c->params[0],
+				 c->me ? c->me->id : 0, ctx_is_mod(c));
+	if (st == 503)
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	if (!exists)
+	if (st == 410)
+		return ctx_fail(c, 410, "removed", "This post was removed by the moderators.");
+	if (st)
 		return ctx_fail(c, 404, "not_found", "There is no such post.");
 	int64_t next;
 	cJSON *items = social_comments(c->app->db, c->a, c->params[0], (int64_t)after, COMMENT_PAGE,

@@ -557,14 +557,6 @@ int feed_latest(struct db *db, struct arena *a, const char *media_url, int64_t b
 	return 0;
 }
 
-int post_exists(struct db *db, struct arena *a, int64_t id)
-{
-	struct db_res r;
-	if (db_read(db, a, &r, "SELECT 1 FROM posts WHERE id = ?", "i", id) != DB_OK)
-		return -1;
-	return r.nrows > 0;
-}
-
 int post_moderation_view(struct db *db, struct arena *a, cJSON *post, int64_t post_id,
 			 int64_t viewer_id, int moderator)
 {
@@ -592,4 +584,16 @@ int post_moderation_view(struct db *db, struct arena *a, cJSON *post, int64_t po
 		    m, "url", arena_printf(a, "/moderation/%lld", (long long)db_int(&r, 0, 0)));
 	}
 	return 0;
+}
+
+int post_visible_to(struct db *db, struct arena *a, const char *media_url, int64_t id,
+		    int64_t viewer_id, int moderator)
+{
+	int down;
+	cJSON *p = post_load(db, a, media_url, id, &down);
+	if (!p)
+		return down ? 503 : 404;
+	int st = post_moderation_view(db, a, p, id, viewer_id, moderator);
+	cJSON_Delete(p);
+	return st;
 }

@@ -52,9 +52,6 @@ int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id
 		 const char *caption, const char *content_warning, const char **tags, int ntags,
 		 int64_t *post_id, const char **why);
 
-/* 1 if post id exists (in any state), 0 if not, -1 (db). */
-int post_exists(struct db *db, struct arena *a, int64_t id);
-
 /* A post moderators held back, hid or removed (its "mod_state" is set) is
  * seen only by its author and moderators: 0 after adding "moderation":
  * {"state","held"} and the latest hide or remove action ("action_id",
@@ -62,6 +59,10 @@ int post_exists(struct db *db, struct arena *a, int64_t id);
  * mod_state: 0, the post unchanged. */
 int post_moderation_view(struct db *db, struct arena *a, struct cJSON *post, int64_t post_id,
 			 int64_t viewer_id, int moderator);
+/* Whether viewer_id (0: anonymous) may see post id and what hangs on it
+ * (its comments): 0, 404 (none, or held or hidden), 410 (removed), 503. */
+int post_visible_to(struct db *db, struct arena *a, const char *media_url, int64_t id,
+		    int64_t viewer_id, int moderator);
 
 /* image {"width","height","blurhash","color","sizes":{...},"display",...}
  * from an images row (variants is its JSON column). */
