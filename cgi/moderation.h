@@ -15,17 +15,6 @@ struct ctx;
  * the classifier or the database is not available: never blocks). */
 int classify_new(struct ctx *c, const char *type, int64_t id, const char *text);
 
-/* A moderator decided about content: remove (bad = 1) or dismiss (bad = 0).
- * The classifier learns from it (classifier_learn). Errors are logged. */
-void classify_learn(struct ctx *c, const char *type, int64_t id, int bad);
-
-/* The image of post_id was removed for cause: its perceptual hash joins the
- * blocklist, so the same picture (re-encoded, resized) cannot come back. */
-void imghash_block_post(struct ctx *c, int64_t post_id, int64_t action_id);
-/* A removal was reversed (restored, or overturned on appeal): unblock its
- * picture. */
-void imghash_unblock_post(struct ctx *c, int64_t post_id);
-
 /* Before storing a new post: 0, or 422 blocked_image (ctx_fail) when phash is
  * within block_distance of a blocked picture. Never fails on a db error. */
 int imghash_check(struct ctx *c, uint64_t phash);

@@ -12,21 +12,6 @@ int classify_new(struct ctx *c, const char *type, int64_t id, const char *text)
 	return classifier_new(c->app->db, c->a, c->app->cache, &c->app->cfg, type, id, text);
 }
 
-void classify_learn(struct ctx *c, const char *type, int64_t id, int bad)
-{
-	classifier_learn(c->app->db, c->a, c->app->cache, type, id, bad);
-}
-
-void imghash_block_post(struct ctx *c, int64_t post_id, int64_t action_id)
-{
-	imghash_block_picture(c->app->db, c->a, &c->app->cfg, post_id, action_id);
-}
-
-void imghash_unblock_post(struct ctx *c, int64_t post_id)
-{
-	imghash_unblock_picture(c->app->db, c->a, post_id);
-}
-
 int imghash_check(struct ctx *c, uint64_t phash)
 {
 	int64_t post_id;

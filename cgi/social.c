@@ -131,8 +131,8 @@ int comment_create(struct ctx *c)
 int comment_delete(struct ctx *c)
 {
 	int64_t post_id = 0;
-	int mod = !strcmp(c->me->role, "admin") || !strcmp(c->me->role, "moderator");
-	int st = social_comment_delete(c->app->db, c->a, c->me->id, mod, c->params[0], &post_id);
+	int st = social_comment_delete(c->app->db, c->a, c->me->id, ctx_is_mod(c), c->params[0],
+				       &post_id);
 	if (st == 404)
 		return ctx_fail(c, 404, "not_found", "There is no such comment.");
 	if (st == 403)
