@@ -99,4 +99,18 @@ like "$(grep '^content-security-policy:' <<<"$HEADERS" | sed -n 2p)" sandbox "..
 req GET "/media/zz/..%2f..%2fimagier.conf"
 like "$STATUS" "^40[04]$" "no way out of the media store"
 rm -rf "$dir"
+
+# Every answer of the app has a valid status line: nginx copies the worker's
+# "Status:" as it is, so each code needs its reason phrase.
+status_line() { tr -d '\r' <"$TMP/headers" | head -1; }
+req GET /api/v1/posts/999999999
+is "$(status_line)" "HTTP/1.1 404 Not Found" "a 404 of the app says Not Found"
+call POST /api/v1/admin/actions "$(admin_token)" \
+	"{\"target_type\":\"post\",\"target_id\":$post,\"action\":\"remove\",\"reason\":\"Spam\"}"
+is "$STATUS" 200 "a moderator removes the post"
+req GET "/api/v1/posts/$post?v=$RANDOM"
+is "$(status_line)" "HTTP/1.1 410 Gone" "a removed post answers 410 Gone (not \"410 Status\")"
+req POST /api/v1/posts -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data '{"prompt":'
+like "$(status_line)" "^HTTP/1.1 4[0-9][0-9] [A-Z][a-z]+" "a malformed body: a 4xx with its reason phrase"
+unlike "$(status_line)" " Status$" "... never the placeholder"
 done_testing
