@@ -764,6 +764,22 @@ static size_t json_tree_depth(const cJSON *j)
 	return deepest + 1;
 }
 
+/* Whether a JSON text spells a NUL character (\u0000) in a string: cJSON
+ * would decode it into a C string that silently ends there. A backslash
+ * occurs only inside strings, and the character after one is never the start
+ * of another escape ("\\u0000" is the text \u0000, not a NUL). */
+static int json_has_nul(const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] == 'u' && i + 5 < len && !memcmp(s + i + 2, "0000", 4))
+			return 1;
+		i++;
+	}
+	return 0;
+}
+
 int http_parse_json(const unsigned char *body, size_t len, struct cJSON **out,
 		    const struct http_limits *lim, const char **why)
 {
@@ -775,6 +791,8 @@ int http_parse_json(const unsigned char *body, size_t len, struct cJSON **out,
 	for (size_t i = 0; i < len; i++)
 		if (body[i] < 0x20 && body[i] != '\t' && body[i] != '\n' && body[i] != '\r')
 			return fail(why, 400, "JSON body has a control character");
+	if (json_has_nul(body, len))
+		return fail(why, 400, "JSON text has a NUL character (\\u0000)");
 	if (json_text_depth(body, len, lim->max_json_depth) > lim->max_json_depth)
 		return fail(why, 400, "JSON nested too deeply");
 	const char *end = NULL;

@@ -591,6 +591,17 @@ static void test_json_bad_input(void **state)
 	assert_string_equal(f->why, "JSON body is not valid UTF-8");
 	assert_int_equal(json(f, "{\"a\":\"\x01\"}", &j), 400);
 	assert_string_equal(f->why, "JSON body has a control character");
+	/* An escaped NUL would cut the text short where cJSON decodes it. */
+	assert_int_equal(json(f, "{\"a\":\"ab\\u0000cd\"}", &j), 400);
+	assert_string_equal(f->why, "JSON text has a NUL character (\\u0000)");
+	assert_null(j);
+	assert_int_equal(json(f, "{\"a\\u0000\":1}", &j), 400);
+	assert_int_equal(json(f, "{\"a\":\"\\\\u0000\"}", &j), 0);
+	assert_string_equal(cJSON_GetObjectItem(j, "a")->valuestring, "\\u0000");
+	cJSON_Delete(j);
+	assert_int_equal(json(f, "{\"a\":\"\\u0041\\u00e9\"}", &j), 0);
+	assert_string_equal(cJSON_GetObjectItem(j, "a")->valuestring, "A\xC3\xA9");
+	cJSON_Delete(j);
 	assert_int_equal(http_parse_json((const unsigned char *)"{}\0", 3, &j, &f->lim, &f->why),
 			 400);
 	f->lim.max_body = 3;
