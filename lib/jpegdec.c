@@ -173,7 +173,7 @@ int jpegdec_decode(const unsigned char *d, size_t len, uint64_t max_pixels, uint
 		   gdImagePtr *out, struct jpegdec_stats *st, const char **why)
 {
 	struct jpeg_decompress_struct ci;
-	struct jpegdec_stats local;
+	struct jpegdec_stats local = {0};
 	struct dec s;
 
 	memset(&ci, 0, sizeof(ci));
