@@ -69,7 +69,12 @@ int post_create(struct ctx *c)
 	if ((st = provenance_store(&c->app->cfg, NULL, NULL, img->data, img->len, &stored, &why))) {
 		if (st >= 500)
 			log_error("upload: %s", why);
-		return ctx_fail(c, st, st >= 500 ? "storage" : "bad_image", why);
+		return ctx_fail(c, st,
+				st >= 500   ? "storage"
+				: st == 413 ? "too_large"
+				: st == 422 ? "too_complex"
+					    : "bad_image",
+				why);
 	}
 	if ((st = imghash_check(c, stored.phash)))
 		return st; /* a removed picture: the stored files go to sweep-media */

@@ -117,10 +117,13 @@ int me_update(struct ctx *c)
 		uint64_t maxpx = (uint64_t)c->app->cfg.max_pixels;
 		int st = image_sniff(avatar->data, avatar->len, maxpx, &info, &why);
 		if (!st)
-			st = image_store(c->app->cfg.media_dir, avatar->data, avatar->len, maxpx,
-					 &img, &why);
+			st = image_store_avatar(c->app->cfg.media_dir, avatar->data, avatar->len,
+						maxpx, &img, &why);
 		if (st)
-			return ctx_fail(c, st, st == 413 ? "too_large" : "bad_image",
+			return ctx_fail(c, st,
+					st == 413   ? "too_large"
+					: st == 422 ? "too_complex"
+						    : "bad_image",
 					arena_printf(c->a, "Avatar: %s", why));
 		image_id = image_insert(c->app->db, c->a, &img);
 		if (image_id < 0)

@@ -2,6 +2,7 @@
 #include "image.h"
 #include "fileio.h"
 #include "imgsniff.h"
+#include "jpegdec.h"
 #include "label.h"
 #include "phash.h"
 #include "util.h"
@@ -95,14 +96,14 @@ static gdImagePtr avif_decode(const unsigned char *d, size_t len, uint64_t max_p
 
 /* ---- pixels ---- */
 
+/* PNG, WebP, AVIF. JPEG goes through jpegdec_decode (jpegdec.h), which
+ * bounds the work a file may ask for (libgd's reader has no such hook). */
 static gdImagePtr decode(enum image_format f, const unsigned char *d, size_t len,
 			 uint64_t max_pixels)
 {
 	void *p = (void *)d; /* libgd only reads it */
 	int n = (int)len;
 	switch (f) {
-	case IMG_JPEG:
-		return gdImageCreateFromJpegPtr(n, p);
 	case IMG_PNG:
 		return gdImageCreateFromPngPtr(n, p);
 	case IMG_WEBP:
@@ -380,16 +381,57 @@ static int store_all(const char *media_dir, gdImagePtr im, const struct image_la
 	return rc;
 }
 
-/* Decode to a truecolor image the size the header promised, upright. */
-static int load(const struct image_info *info, const unsigned char *data, size_t len,
-		uint64_t max_pixels, gdImagePtr *imp, const char **why)
+/* Decode; *w, *h get the size the file itself holds. A JPEG is decoded at
+ * the smallest DCT scale whose longer side is still >= max_side (0: full
+ * size), within jpegdec's work bounds. */
+static int decode_sized(const struct image_info *info, const unsigned char *data, size_t len,
+			uint64_t max_pixels, uint32_t max_side, gdImagePtr *imp, uint32_t *w,
+			uint32_t *h, const char **why)
 {
-	gdImagePtr im = decode(info->format, data, len, max_pixels);
-	if (!im) {
+	if (info->format == IMG_JPEG) {
+		struct jpegdec_stats st;
+		int rc = jpegdec_decode(data, len, max_pixels, max_side, imp, &st, why);
+		*w = st.width;
+		*h = st.height;
+		return rc;
+	}
+	*imp = decode(info->format, data, len, max_pixels);
+	if (!*imp) {
 		*why = WHY_DAMAGED;
 		return 400;
 	}
-	if ((uint32_t)gdImageSX(im) != info->width || (uint32_t)gdImageSY(im) != info->height) {
+	*w = (uint32_t)gdImageSX(*imp);
+	*h = (uint32_t)gdImageSY(*imp);
+	return 0;
+}
+
+/* Shrink *imp (alpha kept) to fit a max_side square, if it does not. */
+static int fit(gdImagePtr *imp, uint32_t max_side)
+{
+	int w = gdImageSX(*imp), h = gdImageSY(*imp), side = (int)max_side;
+	if (max_side == 0 || (w <= side && h <= side))
+		return 0;
+	int tw = w >= h ? side : (int)(((int64_t)w * side + h / 2) / h);
+	int th = w >= h ? (int)(((int64_t)h * side + w / 2) / w) : side;
+	gdImagePtr s = resample(*imp, tw > 0 ? tw : 1, th > 0 ? th : 1);
+	if (!s)
+		return -1;
+	gdImageDestroy(*imp);
+	*imp = s;
+	return 0;
+}
+
+/* Decode to a truecolor image the size the header promised, upright, and
+ * no larger than max_side (0: no limit). */
+static int load(const struct image_info *info, const unsigned char *data, size_t len,
+		uint64_t max_pixels, uint32_t max_side, gdImagePtr *imp, const char **why)
+{
+	gdImagePtr im = NULL;
+	uint32_t w = 0, h = 0;
+	int rc = decode_sized(info, data, len, max_pixels, max_side, &im, &w, &h, why);
+	if (rc != 0)
+		return rc;
+	if (w != info->width || h != info->height) {
 		gdImageDestroy(im);
 		*why = WHY_MISMATCH;
 		return 400;
@@ -409,19 +451,18 @@ static int load(const struct image_info *info, const unsigned char *data, size_t
 		}
 		im = r;
 	}
+	if (fit(&im, max_side) != 0) {
+		gdImageDestroy(im);
+		*why = WHY_STORE;
+		return 500;
+	}
 	*imp = im;
 	return 0;
 }
 
-int image_store(const char *media_dir, const unsigned char *data, size_t len, uint64_t max_pixels,
-		struct image_stored *out, const char **why)
-{
-	return image_store_labelled(media_dir, data, len, max_pixels, NULL, out, why);
-}
-
-int image_store_labelled(const char *media_dir, const unsigned char *data, size_t len,
-			 uint64_t max_pixels, const struct image_label *label,
-			 struct image_stored *out, const char **why)
+static int store(const char *media_dir, const unsigned char *data, size_t len, uint64_t max_pixels,
+		 uint32_t max_side, const struct image_label *label, struct image_stored *out,
+		 const char **why)
 {
 	struct image_info info;
 	unsigned char h[crypto_hash_sha256_BYTES];
@@ -448,7 +489,7 @@ int image_store_labelled(const char *media_dir, const unsigned char *data, size_
 		*why = WHY_STORE;
 		return 500;
 	}
-	rc = load(&info, data, len, max_pixels, &im, why);
+	rc = load(&info, data, len, max_pixels, max_side, &im, why);
 	if (rc != 0)
 		return rc;
 	crypto_hash_sha256(h, data, len);
@@ -462,6 +503,25 @@ int image_store_labelled(const char *media_dir, const unsigned char *data, size_
 		return 500;
 	}
 	return 0;
+}
+
+int image_store(const char *media_dir, const unsigned char *data, size_t len, uint64_t max_pixels,
+		struct image_stored *out, const char **why)
+{
+	return store(media_dir, data, len, max_pixels, 0, NULL, out, why);
+}
+
+int image_store_avatar(const char *media_dir, const unsigned char *data, size_t len,
+		       uint64_t max_pixels, struct image_stored *out, const char **why)
+{
+	return store(media_dir, data, len, max_pixels, IMAGE_AVATAR_SIDE, NULL, out, why);
+}
+
+int image_store_labelled(const char *media_dir, const unsigned char *data, size_t len,
+			 uint64_t max_pixels, const struct image_label *label,
+			 struct image_stored *out, const char **why)
+{
+	return store(media_dir, data, len, max_pixels, 0, label, out, why);
 }
 
 /* libgd reports damaged files on stderr; image_store already turns them

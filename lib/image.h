@@ -57,8 +57,9 @@ struct image_stored {
  * media_dir, content-addressed by the SHA-256 of the encoded bytes: written
  * to a temp file, fsynced, moved into place (link(2), so never replacing),
  * directory fsynced. An existing file with the same name is kept (same
- * bytes). Returns 0, or 400/413/415 with *why
- * for undecodable input, or 500 for a storage failure (disk). On failure no
+ * bytes). Returns 0, or 400/413/415 with *why for undecodable input, 422
+ * for a JPEG that asks for more decoding work than any ordinary file
+ * (jpegdec.h: too many scans), or 500 for a storage failure (disk). On failure no
  * new file is left behind (temp files are unlinked). *why is a static string
  * or out->reason. Paths end in .webp or .jpg. A post's files are later
  * stamped in place with XMP (provenance.h), under the same name: the name is
@@ -73,6 +74,16 @@ struct image_label;
 int image_store_labelled(const char *media_dir, const unsigned char *data, size_t len,
 			 uint64_t max_pixels, const struct image_label *label,
 			 struct image_stored *out, const char **why);
+
+/* Longest side of a stored avatar: it is shown at most 320 pixels wide
+ * (twice that for dense screens). */
+#define IMAGE_AVATAR_SIDE 640
+
+/* image_store for an avatar: the picture is first shrunk to fit a square of
+ * IMAGE_AVATAR_SIDE (a JPEG is decoded at a reduced DCT scale, far less
+ * work), so its "original" is at most that size. */
+int image_store_avatar(const char *media_dir, const unsigned char *data, size_t len,
+		       uint64_t max_pixels, struct image_stored *out, const char **why);
 
 /* Silence libgd's own warnings on stderr (call once per process). */
 void image_quiet_warnings(void);

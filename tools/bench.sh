@@ -7,7 +7,8 @@
 #   then:    the anonymous latest feed, the logged-in following and for-you
 #            feeds (warm cache), the same with the cache emptied, a post
 #            page, a like, a comment; a feed page at 1M posts vs 10k posts;
-#            the procedural generator and the image pipeline (procbench);
+#            the procedural generator, the image pipeline and JPEG decoding
+#            (libgd against jpegdec, crafted scans: procbench);
 #            the lineage of a family of thousands.
 #
 # Data: tools/gendata.py fills build/bench/large (BENCH_SCALE, default 1 =
@@ -233,7 +234,7 @@ tools/stack.sh restart-fcgi >/dev/null
 
 # ---- generation ---------------------------------------------------------------
 say ""
-say "# procedural generator and the image pipeline on its output (procbench 20)"
+say "# procedural generator, the image pipeline on its output, JPEG decoding (procbench 20)"
 "$ROOT/$BUILD/tests/procbench" 20 | tee -a "$OUT"
 say ""
 say "# results saved in $OUT"

@@ -71,6 +71,24 @@ upload "$TMP/wide.png" "very wide"
 is "${STATUS:0:1}" 4 "a 70000x10 PNG: 4xx ($STATUS)"
 stored_nothing "a 70000x10 PNG"
 
+# A progressive JPEG with 3,000 more scans, each a pass over the whole
+# picture that changes nothing: a small file that asks for minutes of
+# decoding. Refused once the scans pass the cap, as a post and as an avatar.
+"$MKIMAGE" scansjpeg 2000 1500 3000 "$TMP/scans.jpg" >/dev/null
+ok "$( (($(stat -c %s "$TMP/scans.jpg") < 1000000)); echo $?)" "the 3,000-scan JPEG is a small file"
+upload "$TMP/scans.jpg" "three thousand scans"
+api_error 422 too_complex "a JPEG with 3,000 scans"
+like "$(json .error.message)" 'more than 100 scans' "  ... which says why"
+stored_nothing "a JPEG with 3,000 scans"
+req PUT /api/v1/me/avatar "${AUTH[@]}" -F "avatar=@$TMP/scans.jpg"
+api_error 422 too_complex "the same JPEG as an avatar"
+stored_nothing "the 3,000-scan avatar"
+"$MKIMAGE" scansjpeg 2000 1500 0 "$TMP/scans0.jpg" >/dev/null
+upload "$TMP/scans0.jpg" "the same picture, ten scans"
+is "$STATUS" 201 "the same picture with its ordinary 10 scans: 201"
+posts0="$(my_posts)"
+media0="$(count_media)"
+
 # ---- sizes: nginx's limit and the app's ------------------------------------
 head -c 30000000 /dev/zero >"$TMP/30m.jpg"
 upload "$TMP/30m.jpg" "thirty megabytes"

@@ -359,6 +359,16 @@ req PUT /api/v1/me/avatar -H "Authorization: Bearer $A" -F "avatar=@$TMP/fake.pn
 is "$STATUS/$(json .error.code)" 415/bad_image "an avatar that is not an image: 415 (as for posts)"
 api GET "/api/v1/users/$an"
 is "$(json .user.avatar.jpeg)" "$av" "  ... the old avatar stays"
+# A large JPEG avatar is stored at most 640 pixels on its longer side (it is
+# decoded at a reduced scale); the 200x200 PNG above was kept as it was.
+avatar_size() {
+	sql "SELECT CONCAT(i.width, 'x', i.height) FROM users u JOIN images i ON i.id = u.avatar_image_id WHERE u.username = '$an'"
+}
+is "$(avatar_size)" 200x200 "a small avatar keeps its size"
+req PUT /api/v1/me/avatar -H "Authorization: Bearer $A" -F "avatar=@$(image jpeg 3000 2000 8)"
+is "$STATUS" 200 "a 3000x2000 JPEG avatar: 200"
+is "$(avatar_size)" 640x427 "  ... stored at 640x427"
+like "$(http_code "$(json .user.avatar.jpeg)")" 200 "  ... and served"
 login_jar "$an" "$jarA"
 csrfA=$JAR_CSRF
 req GET /settings -b "$jarA"

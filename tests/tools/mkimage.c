@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jpegcraft.h"
+
 /* libgd 2.3.3 leaks in its AVIF encoder (libgd #831); the encoder is only
  * used to make test images, so LeakSanitizer is told to look away there. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -28,7 +30,8 @@ static const char usage[] =
     "       mkimage bigpng WIDTH HEIGHT OUT   (IHDR claims the size, data is tiny)\n"
     "       mkimage exifjpeg OUT [ORIENTATION] (JPEG with Exif: GPS, SECRET-EXIF-MARKER)\n"
     "       mkimage mosaic jpeg|png|webp WIDTH HEIGHT OUT [SEED] (busy tiles: a detailed picture)\n"
-    "       mkimage resize IN jpeg|png|webp WIDTH HEIGHT OUT (the same picture, re-encoded)\n";
+    "       mkimage resize IN jpeg|png|webp WIDTH HEIGHT OUT (the same picture, re-encoded)\n"
+    "       mkimage scansjpeg WIDTH HEIGHT EXTRA OUT (progressive, EXTRA more cheap scans)\n";
 
 /* ---- byte output ---- */
 
@@ -272,6 +275,30 @@ static int exif_jpeg(const char *path, unsigned orientation)
 	return rc;
 }
 
+/* ---- scansjpeg: a progressive JPEG with thousands of cheap scans ---- */
+
+static int scans_jpeg(int w, int h, long extra, const char *path)
+{
+	gdImagePtr im = picture(w, h, 3);
+	int size = 0;
+	if (im)
+		gdImageInterlace(im, 1);
+	unsigned char *jpg = im ? gdImageJpegPtr(im, &size, 85) : NULL;
+	if (im)
+		gdImageDestroy(im);
+	size_t n = 0;
+	unsigned char *all = jpg ? jpegcraft_scans(jpg, (size_t)size, extra, &n) : NULL;
+	if (jpg)
+		gdFree(jpg);
+	if (!all) {
+		fprintf(stderr, "mkimage: could not make the progressive jpeg\n");
+		return 1;
+	}
+	int rc = write_file(path, all, n);
+	free(all);
+	return rc;
+}
+
 static int parse_int(const char *s, long lo, long hi, long *out)
 {
 	char *end;
@@ -300,6 +327,13 @@ int main(int argc, char **argv)
 		if (im)
 			gdImageDestroy(im);
 		return rc;
+	}
+	if (argc == 6 && strcmp(argv[1], "scansjpeg") == 0) {
+		long extra;
+		if (parse_int(argv[2], 1, 16383, &w) < 0 || parse_int(argv[3], 1, 16383, &h) < 0 ||
+		    parse_int(argv[4], 0, 1000000, &extra) < 0)
+			goto bad;
+		return scans_jpeg((int)w, (int)h, extra, argv[5]);
 	}
 	if (argc == 7 && strcmp(argv[1], "resize") == 0) {
 		if (parse_int(argv[4], 1, 16383, &w) < 0 || parse_int(argv[5], 1, 16383, &h) < 0 ||

@@ -1,6 +1,7 @@
 /* procbench.c - time the procedural backend and the image pipeline on its
  * output (decode, derived sizes as WebP and JPEG, blurhash, stored): median
- * and p90 ms per image at 512 and 1024 pixels. */
+ * and p90 ms per image at 512 and 1024 pixels; then JPEG decoding, libgd's
+ * reader against jpegdec, on a 40-megapixel file and on crafted scans. */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <stdio.h>
@@ -10,6 +11,8 @@
 
 #include "gen.h"
 #include "image.h"
+#include "jpegcraft.h"
+#include "jpegdec.h"
 #include "util.h"
 
 static char media_dir[] = "/tmp/procbench.XXXXXX";
@@ -92,6 +95,86 @@ static int run(int side, int n)
 	return 0;
 }
 
+/* ---- JPEG decoding ---- */
+
+#define DECODE_RUNS 3
+
+/* Median ms of DECODE_RUNS decodes of d: by libgd (how = -1) or by
+ * jpegdec_decode with min_side = how. *rc gets jpegdec's answer. */
+static double decode_ms(const unsigned char *d, size_t n, int how, int *rc)
+{
+	int64_t us[DECODE_RUNS];
+	for (int i = 0; i < DECODE_RUNS; i++) {
+		gdImagePtr im = NULL;
+		const char *why;
+		int64_t t0 = now_mono_us();
+		if (how < 0)
+			im = gdImageCreateFromJpegPtr((int)n, (void *)d);
+		else
+			*rc = jpegdec_decode(d, n, 40000000, (uint32_t)how, &im, NULL, &why);
+		us[i] = now_mono_us() - t0;
+		if (im)
+			gdImageDestroy(im);
+	}
+	qsort(us, DECODE_RUNS, sizeof(us[0]), cmp_i64);
+	return (double)us[DECODE_RUNS / 2] / 1000.0;
+}
+
+static void decode_row(const char *what, const unsigned char *d, size_t n)
+{
+	int rc = 0;
+	double gd = decode_ms(d, n, -1, &rc);
+	double full = decode_ms(d, n, 0, &rc);
+	int rc_full = rc;
+	double small = decode_ms(d, n, IMAGE_AVATAR_SIDE, &rc);
+	printf("%-34s %7zu KiB  libgd %7.1f ms  jpegdec %7.1f ms (%d)  at >= %d px %7.1f ms (%d)\n",
+	       what, n / 1024, gd, full, rc_full, IMAGE_AVATAR_SIDE, small, rc);
+}
+
+/* A progressive picture of w x h with `extra` crafted scans. */
+static unsigned char *scans_jpeg(int w, int h, long extra, size_t *n)
+{
+	gdImagePtr im = gdImageCreateTrueColor(w, h);
+	if (!im)
+		return NULL;
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++)
+			im->tpixels[y][x] = gdTrueColor(x * 255 / w, y * 255 / h, (x ^ y) & 255);
+	gdImageInterlace(im, 1);
+	int size = 0;
+	unsigned char *p = gdImageJpegPtr(im, &size, 85);
+	gdImageDestroy(im);
+	unsigned char *out = p ? jpegcraft_scans(p, (size_t)size, extra, n) : NULL;
+	if (p)
+		gdFree(p);
+	return out;
+}
+
+static int decode_bench(void)
+{
+	static const struct {
+		const char *what;
+		int w, h;
+		long extra;
+	} cases[] = {{"40 MP progressive", 7000, 5700, 0},
+		     {"40 MP progressive + 20 scans", 7000, 5700, 20},
+		     {"2000x1500 + 3,000 scans", 2000, 1500, 3000},
+		     {"1024x768 + 10,000 scans", 1024, 768, 10000}};
+	printf("\n# JPEG decoding (median of %d; jpegdec's answer in parentheses)\n", DECODE_RUNS);
+	image_quiet_warnings();
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		size_t n = 0;
+		unsigned char *d = scans_jpeg(cases[i].w, cases[i].h, cases[i].extra, &n);
+		if (!d) {
+			fprintf(stderr, "procbench: could not make %s\n", cases[i].what);
+			return 1;
+		}
+		decode_row(cases[i].what, d, n);
+		free(d);
+	}
+	return 0;
+}
+
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;
@@ -111,7 +194,7 @@ int main(int argc, char **argv)
 		perror("procbench: mkdtemp");
 		return 1;
 	}
-	int rc = run(512, (int)n) || run(1024, (int)n);
+	int rc = run(512, (int)n) || run(1024, (int)n) || decode_bench();
 	nftw(media_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../tools/jpegcraft.h"
 #include "image.h"
 #include "imgsniff.h"
 #include "util.h"
@@ -885,6 +886,74 @@ static void test_store_failure_rolls_back(void **state)
 	free(p);
 }
 
+/* A progressive JPEG with 3,000 more scans (each a pass over the picture
+ * that adds nothing) is refused with 422 before it is decoded, and nothing
+ * is stored; the same picture with its ordinary scans is stored. */
+static void test_store_many_scans(void **state)
+{
+	const char *dir = *state;
+	gdImagePtr im = picture(400, 300);
+	gdImageInterlace(im, 1);
+	size_t n, cn = 0;
+	unsigned char *p = encode(im, "jpeg", &n);
+	gdImageDestroy(im);
+	unsigned char *crafted = jpegcraft_scans(p, n, 3000, &cn);
+	assert_non_null(crafted);
+	struct image_stored out;
+	const char *why = NULL;
+	assert_int_equal(image_store(dir, crafted, cn, MP40, &out, &why), 422);
+	assert_string_equal(why,
+			    "the JPEG has more than 100 scans; save it again as an ordinary JPEG");
+	assert_int_equal(out.nv, 0);
+	assert_int_equal(files_in(dir), 0);
+	assert_int_equal(image_store_avatar(dir, crafted, cn, MP40, &out, &why), 422);
+	assert_int_equal(files_in(dir), 0);
+	assert_int_equal(image_store(dir, p, n, MP40, &out, &why), 0);
+	assert_int_equal(out.nv, 4);
+	free(crafted);
+	free(p);
+}
+
+/* An avatar is stored no larger than IMAGE_AVATAR_SIDE on its longer side
+ * (JPEG decoded at a reduced scale, the other formats shrunk), upright. */
+static void test_store_avatar(void **state)
+{
+	const char *dir = *state;
+	static const struct {
+		const char *enc;
+		int w, h, ow, oh, nv;
+	} cases[] = {{"jpeg", 2000, 1500, 640, 480, 4}, {"jpeg", 900, 1600, 360, 640, 4},
+		     {"png", 1500, 1000, 640, 427, 4},	{"webp", 700, 700, 640, 640, 4},
+		     {"png", 200, 150, 200, 150, 2},	{"jpeg", 640, 100, 640, 100, 4}};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		size_t n;
+		unsigned char *p = make_image(cases[i].enc, cases[i].w, cases[i].h, &n);
+		struct image_stored out;
+		const char *why = NULL;
+		assert_int_equal(image_store_avatar(dir, p, n, MP40, &out, &why), 0);
+		assert_int_equal(out.width, cases[i].ow);
+		assert_int_equal(out.height, cases[i].oh);
+		assert_int_equal(out.nv, cases[i].nv);
+		assert_int_equal(out.v[out.nv - 1].width, cases[i].ow);
+		for (int k = 0; k < out.nv; k++)
+			check_variant(dir, &out.v[k]);
+		free(p);
+	}
+	/* EXIF orientation 6 on a large JPEG: turned, then shrunk */
+	size_t n;
+	unsigned char *p = exif_jpeg(1600, 800, 6, 0, &n);
+	struct image_stored out;
+	const char *why;
+	assert_int_equal(image_store_avatar(dir, p, n, MP40, &out, &why), 0);
+	assert_int_equal(out.width, 320);
+	assert_int_equal(out.height, 640);
+	gdImagePtr im = decode_file(dir, &out.v[out.nv - 1]);
+	assert_int_equal(hue_at(im, 5, 5), 'r');
+	assert_int_equal(hue_at(im, 314, 634), 'b');
+	gdImageDestroy(im);
+	free(p);
+}
+
 #define STORE_TEST(t) cmocka_unit_test_setup_teardown(t, setup_dir, teardown_dir)
 
 int main(void)
@@ -910,6 +979,8 @@ int main(void)
 	    STORE_TEST(test_store_rejects),
 	    STORE_TEST(test_store_alpha),
 	    STORE_TEST(test_store_failure_rolls_back),
+	    STORE_TEST(test_store_many_scans),
+	    STORE_TEST(test_store_avatar),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
