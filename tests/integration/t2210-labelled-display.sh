@@ -97,26 +97,32 @@ for p in "$p_gen" "$p_small"; do
 	# oEmbed, any maxwidth
 	for mw in "" "&maxwidth=5000"; do
 		req GET "/oembed?url=/p/$p$mw"
-		is "$STATUS $(path_of "$(json .url)")" "200 $disp" "  ... oembed$mw: the labelled file"
+		u="$(path_of "$(json .url)")"
+		is "$STATUS $u" "200 $disp" "  ... oembed$mw: the labelled file"
+		isnt "$u" "$orig_j" "  ... oembed$mw: not the original"
 	done
 done
 
 # ---- feeds ------------------------------------------------------------------------
 req GET "/api/v1/posts/$p_gen"
 disp_gen="$(json .post.image.display.jpeg)"
+origs="$(json .post.image.sizes.original.jpeg)"
 req GET "/api/v1/posts/$p_small"
 disp_small="$(json .post.image.display.jpeg)"
+origs+="|$(json .post.image.sizes.original.jpeg)"
 req GET "/u/$name/feed.atom"
 is "$STATUS" 200 "the Atom feed answers"
 encs="$(grep -o 'rel="enclosure"[^>]*href="[^"]*"' <<<"$BODY" | sed -E 's#.*href="([^"]*)"#\1#' |
 	while read -r u; do path_of "$u"; done | sort | tr '\n' ' ')"
 is "$encs" "$(printf '%s\n' "$disp_gen" "$disp_small" | sort | tr '\n' ' ')" \
 	"  ... its enclosures are the labelled files"
+unlike "$encs" "$origs" "  ... not the originals"
 req GET "/u/$name/feed.rss"
 encs="$(grep -o '<enclosure url="[^"]*"' <<<"$BODY" | sed -E 's#.*url="([^"]*)"#\1#' |
 	while read -r u; do path_of "$u"; done | sort | tr '\n' ' ')"
 is "$encs" "$(printf '%s\n' "$disp_gen" "$disp_small" | sort | tr '\n' ' ')" \
 	"the RSS enclosures are the labelled files"
+unlike "$encs" "$origs" "  ... not the originals"
 
 # ---- no JPEG says "CREATOR: gd-jpeg" ------------------------------------------------
 req PUT /api/v1/me/avatar -H "Authorization: Bearer $TOKEN" -F "avatar=@$(image png 200 200 2210)"
