@@ -28,7 +28,8 @@
 #define JPEG_QUALITY 85
 #define BLUR_SIDE    32 /* the blurhash is computed on a copy that fits 32x32 */
 
-static const int variant_widths[] = {320, 640, 1280};
+static const int variant_widths[] = {320, 640, 1280}; /* display sizes */
+static const int card_sides[] = {320, 640};	      /* square cards */
 
 static const char b83_digits[] =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~";
@@ -299,7 +300,8 @@ struct job {
 
 /* Store one encoded buffer (from gd, or NULL if encoding failed) as the next
  * variant of im's size. */
-static int put(struct job *j, gdImagePtr im, void *p, int size, const char *fmt, const char *ext)
+static int put(struct job *j, gdImagePtr im, void *p, int size, const char *fmt, const char *ext,
+	       int role, int labelled)
 {
 	int k = j->out->nv;
 	if (!p || size <= 0 || k >= IMAGE_MAX_VARIANTS)
@@ -312,17 +314,50 @@ static int put(struct job *j, gdImagePtr im, void *p, int size, const char *fmt,
 	v->height = (uint32_t)gdImageSY(im);
 	str_copy(v->format, fmt, sizeof(v->format));
 	v->bytes = (uint64_t)size;
+	v->role = role;
+	v->labelled = labelled;
 	j->out->nv++;
 	return 0;
 }
 
-/* Write im as WebP (alpha kept), then as progressive JPEG. The JPEG is
- * flattened on white in place, so im loses its alpha. */
-static int emit(struct job *j, gdImagePtr im, int alpha)
+/* Drop the comment (COM) segments from the header of a JPEG as libjpeg
+ * writes it (libgd adds "CREATOR: gd-jpeg v1.0 ..."), in place. Returns the
+ * new size; the bytes are left alone when the header is not a chain of
+ * segments up to the first scan (SOS). */
+size_t image_jpeg_drop_comments(unsigned char *p, size_t n)
+{
+	size_t i = 2, o = 2;
+	if (n < 4 || p[0] != 0xFF || p[1] != 0xD8)
+		return n;
+	for (;;) { /* check the chain first: nothing moves unless it is whole */
+		if (i + 4 > n || p[i] != 0xFF || p[i + 1] == 0xFF || p[i + 1] == 0xD9)
+			return n;
+		size_t len = (size_t)p[i + 2] << 8 | p[i + 3];
+		if (len < 2 || i + 2 + len > n)
+			return n;
+		if (p[i + 1] == 0xDA)
+			break;
+		i += 2 + len;
+	}
+	for (i = 2; p[i + 1] != 0xDA;) {
+		size_t seg = 2 + ((size_t)p[i + 2] << 8 | p[i + 3]);
+		if (p[i + 1] != 0xFE) {
+			memmove(p + o, p + i, seg);
+			o += seg;
+		}
+		i += seg;
+	}
+	memmove(p + o, p + i, n - i);
+	return o + (n - i);
+}
+
+/* Write im as WebP (alpha kept), then as progressive JPEG without libgd's
+ * comment. The JPEG is flattened on white in place, so im loses its alpha. */
+static int emit(struct job *j, gdImagePtr im, int alpha, int role, int labelled)
 {
 	int size = 0;
 	void *p = gdImageWebpPtrEx(im, &size, WEBP_QUALITY);
-	int rc = put(j, im, p, size, "webp", "webp");
+	int rc = put(j, im, p, size, "webp", "webp", role, labelled);
 	if (p)
 		gdFree(p);
 	if (rc != 0)
@@ -332,9 +367,64 @@ static int emit(struct job *j, gdImagePtr im, int alpha)
 	gdImageInterlace(im, 1);
 	size = 0;
 	p = gdImageJpegPtr(im, &size, JPEG_QUALITY);
-	rc = put(j, im, p, size, "jpeg", "jpg");
+	if (p && size > 0)
+		size = (int)image_jpeg_drop_comments(p, (size_t)size);
+	rc = put(j, im, p, size, "jpeg", "jpg", role, labelled);
 	if (p)
 		gdFree(p);
+	return rc;
+}
+
+/* A side x side copy of the centred square of src, alpha kept. */
+static gdImagePtr square(gdImagePtr src, int side)
+{
+	int w = gdImageSX(src), h = gdImageSY(src), m = w < h ? w : h;
+	gdImagePtr dst = gdImageCreateTrueColor(side, side);
+	if (!dst)
+		return NULL;
+	gdImageAlphaBlending(dst, 0);
+	gdImageSaveAlpha(dst, 1);
+	gdImageCopyResampled(dst, src, 0, 0, (w - m) / 2, (h - m) / 2, side, side, m, m);
+	return dst;
+}
+
+/* An exact copy of a truecolor image. */
+static gdImagePtr copy_of(gdImagePtr src)
+{
+	int w = gdImageSX(src), h = gdImageSY(src);
+	gdImagePtr dst = gdImageCreateTrueColor(w, h);
+	if (!dst)
+		return NULL;
+	for (int y = 0; y < h; y++)
+		memcpy(dst->tpixels[y], src->tpixels[y], (size_t)w * sizeof(int));
+	return dst;
+}
+
+/* Emit a derived image (NULL: could not be made) with the label drawn. */
+static int emit_labelled(struct job *j, gdImagePtr s, int alpha, int role,
+			 const struct image_label *label)
+{
+	if (!s)
+		return -1;
+	int labelled = label_draw(s, label);
+	int rc = emit(j, s, alpha, role, labelled);
+	gdImageDestroy(s);
+	return rc;
+}
+
+/* The square cards: 320 and 640 px, those the centred square can give
+ * without enlarging; a smaller square gives one card at its own side. */
+static int cards(struct job *j, gdImagePtr im, int alpha, const struct image_label *label)
+{
+	int w = gdImageSX(im), h = gdImageSY(im), m = w < h ? w : h, made = 0, rc = 0;
+	for (size_t k = 0; rc == 0 && k < ARRAY_LEN(card_sides); k++) {
+		if (card_sides[k] > m)
+			break;
+		rc = emit_labelled(j, square(im, card_sides[k]), alpha, IMAGE_CARD, label);
+		made++;
+	}
+	if (rc == 0 && !made)
+		rc = emit_labelled(j, square(im, m), alpha, IMAGE_CARD, label);
 	return rc;
 }
 
@@ -351,14 +441,16 @@ static void rollback(struct job *j)
 	j->out->nv = 0;
 }
 
-/* Blurhash, then every derived width smaller than im (labelled), then im
- * itself (never labelled). */
+/* Blurhash, then every display width smaller than im; for a post's picture
+ * (label not NULL) these are labelled, and so are a display copy at im's own
+ * size when im is no wider than the largest display width, and the square
+ * cards; last im itself, never labelled (image.h). */
 static int store_all(const char *media_dir, gdImagePtr im, const struct image_label *label,
 		     struct image_stored *out)
 {
 	struct job j = {.media_dir = media_dir, .out = out};
 	int w = gdImageSX(im), h = gdImageSY(im), alpha = has_alpha(im);
-	int rc = blur(im, out);
+	int rc = blur(im, out), list_original = 0;
 
 	out->width = (uint32_t)w;
 	out->height = (uint32_t)h;
@@ -367,15 +459,33 @@ static int store_all(const char *media_dir, gdImagePtr im, const struct image_la
 		if (tw >= w)
 			break;
 		int th = (int)(((int64_t)h * tw + w / 2) / w);
-		gdImagePtr s = resample(im, tw, th > 0 ? th : 1);
-		if (s)
-			label_draw(s, label);
-		rc = s ? emit(&j, s, alpha) : -1;
-		if (s)
-			gdImageDestroy(s);
+		rc = emit_labelled(&j, resample(im, tw, th > 0 ? th : 1), alpha, IMAGE_DISPLAY,
+				   label);
 	}
+	if (rc == 0 && label && w <= variant_widths[ARRAY_LEN(variant_widths) - 1]) {
+		gdImagePtr d = copy_of(im);
+		if (!d)
+			rc = -1;
+		else if (label_draw(d, label))
+			rc = emit(&j, d, alpha, IMAGE_DISPLAY, 1);
+		else
+			list_original = 1; /* same pixels: the same files */
+		if (d)
+			gdImageDestroy(d);
+	}
+	if (rc == 0 && label)
+		rc = cards(&j, im, alpha, label);
+	int first = out->nv;
 	if (rc == 0)
-		rc = emit(&j, im, alpha);
+		rc = emit(&j, im, alpha, IMAGE_ORIGINAL, 0);
+	for (int k = first; rc == 0 && list_original && k < first + 2; k++) {
+		if (out->nv >= IMAGE_MAX_VARIANTS) {
+			rc = -1;
+			break;
+		}
+		out->v[out->nv] = out->v[k]; /* j.created stays 0: the file is v[k]'s */
+		out->v[out->nv++].role = IMAGE_DISPLAY;
+	}
 	if (rc != 0)
 		rollback(&j);
 	return rc;

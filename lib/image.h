@@ -29,7 +29,14 @@ int image_sniff(const unsigned char *data, size_t len, uint64_t max_pixels, stru
 
 const char *image_format_name(enum image_format f); /* "jpeg", "png", ... */
 
-#define IMAGE_MAX_VARIANTS 8
+#define IMAGE_MAX_VARIANTS 12
+
+/* What a stored file is for. */
+enum image_role {
+	IMAGE_DISPLAY = 0, /* a size pages, feeds and oEmbed show */
+	IMAGE_ORIGINAL,	   /* the upload re-encoded at its own size: the download */
+	IMAGE_CARD	   /* a centred square for the feed's cards and thumbnails */
+};
 
 /* One stored file. path is relative to the media dir: "ab/cd/<64 hex>.webp";
  * the public URL is "/media/" + path. */
@@ -38,6 +45,8 @@ struct image_variant {
 	char format[8]; /* "webp" or "jpeg" */
 	char path[96];
 	uint64_t bytes;
+	int role;     /* enum image_role */
+	int labelled; /* the visible label is drawn in its pixels */
 };
 
 struct image_stored {
@@ -67,9 +76,21 @@ struct image_stored {
 int image_store(const char *media_dir, const unsigned char *data, size_t len, uint64_t max_pixels,
 		struct image_stored *out, const char **why);
 
-/* image_store, with the visible label (label.h; NULL: none) drawn on the
- * derived sizes -- not on the original size. For posts' images; avatars use
- * image_store. */
+/* image_store for a post's picture, with the visible label (label.h) drawn
+ * on every file meant to be shown, never on the original:
+ *   - the display widths 320, 640, 1280 smaller than the picture, labelled;
+ *   - when the picture is 1280 px wide or less, a labelled display copy at
+ *     its own size (role IMAGE_DISPLAY), so the largest size a page shows is
+ *     labelled too;
+ *   - square cards (IMAGE_CARD): the centred square, 320 and 640 px (those
+ *     not larger than the square; else one at the square's side), labelled
+ *     after cropping so a square frame never cuts the label;
+ *   - the original (IMAGE_ORIGINAL), clean.
+ * When the label is not drawn (label->enabled 0, opacity 0, or a picture
+ * too small for it), the display copy at the picture's own size is the
+ * original's file listed again as a display size. label must not be NULL.
+ * image_store (avatars) makes only the display widths and the original,
+ * unlabelled. Encoded JPEGs carry no comment (COM) segment. */
 struct image_label;
 int image_store_labelled(const char *media_dir, const unsigned char *data, size_t len,
 			 uint64_t max_pixels, const struct image_label *label,
@@ -84,6 +105,12 @@ int image_store_labelled(const char *media_dir, const unsigned char *data, size_
  * work), so its "original" is at most that size. */
 int image_store_avatar(const char *media_dir, const unsigned char *data, size_t len,
 		       uint64_t max_pixels, struct image_stored *out, const char **why);
+
+/* Drop the comment (COM) segments before the first scan of an encoded JPEG
+ * p[0..n), in place (libgd writes "CREATOR: gd-jpeg v1.0 ..." in one);
+ * returns the new length. Anything that is not a JPEG whose segments chain
+ * up to a scan is left as it is. */
+size_t image_jpeg_drop_comments(unsigned char *p, size_t n);
 
 /* Silence libgd's own warnings on stderr (call once per process). */
 void image_quiet_warnings(void);

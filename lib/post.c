@@ -99,14 +99,17 @@ int post_tags_from(struct arena *a, const char *text, const char *caption, const
 
 char *post_variants_json(struct arena *a, const struct image_stored *img)
 {
-	/* {"320":{"w":320,"h":200,"webp":"ab/..","jpeg":"ab/.."},...} keyed by
-	 * width; the full size is keyed "full". */
+	/* {"320":{"w":320,"h":200,"webp":"ab/..","jpeg":"ab/..","label":true},...}:
+	 * display sizes keyed by width, square cards "card<side>", the original
+	 * "full"; "label" when the visible label is in the pixels. */
 	cJSON *root = cJSON_CreateObject();
 	for (int i = 0; i < img->nv; i++) {
 		const struct image_variant *v = &img->v[i];
 		char key[16];
-		if (v->width == img->width)
+		if (v->role == IMAGE_ORIGINAL)
 			snprintf(key, sizeof(key), "full");
+		else if (v->role == IMAGE_CARD)
+			snprintf(key, sizeof(key), "card%u", v->width);
 		else
 			snprintf(key, sizeof(key), "%u", v->width);
 		cJSON *o = cJSON_GetObjectItemCaseSensitive(root, key);
@@ -114,6 +117,8 @@ char *post_variants_json(struct arena *a, const struct image_stored *img)
 			o = cJSON_AddObjectToObject(root, key);
 			cJSON_AddNumberToObject(o, "w", v->width);
 			cJSON_AddNumberToObject(o, "h", v->height);
+			if (v->labelled)
+				cJSON_AddBoolToObject(o, "label", 1);
 		}
 		cJSON_AddStringToObject(o, v->format, v->path);
 	}
@@ -129,10 +134,16 @@ cJSON *post_thumb_json(struct arena *a, const char *media_url, int64_t w, int64_
 {
 	cJSON *img = post_image_json(a, media_url, w, h, blurhash, color, variants);
 	cJSON *sizes = cJSON_GetObjectItemCaseSensitive(img, "sizes");
-	cJSON *best = cJSON_GetObjectItemCaseSensitive(sizes, "320");
+	cJSON *best = cJSON_GetObjectItemCaseSensitive(img, "card");
 	if (!best)
-		best = cJSON_GetObjectItemCaseSensitive(sizes, "original");
+		best = cJSON_GetObjectItemCaseSensitive(sizes, "320");
+	if (!best) /* smaller than 320: the display size, else the original */
+		best = cJSON_GetObjectItemCaseSensitive(img, "display");
 	cJSON *out = best ? cJSON_Duplicate(best, 1) : NULL;
+	if (out) {
+		cJSON_DeleteItemFromObjectCaseSensitive(out, "srcset_webp");
+		cJSON_DeleteItemFromObjectCaseSensitive(out, "srcset_jpeg");
+	}
 	cJSON_Delete(img);
 	return out;
 }
@@ -322,7 +333,7 @@ void time_json(cJSON *o, struct arena *a, const char *iso_key, const char *text_
 	cJSON_AddStringToObject(o, text_key, time_text(a, t));
 }
 
-/* One size {"width","height","webp","jpeg"} with public URLs. */
+/* One size {"width","height","webp","jpeg","labelled"} with public URLs. */
 static cJSON *size_json(const cJSON *v, const char *media_url)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -339,11 +350,72 @@ static cJSON *size_json(const cJSON *v, const char *media_url)
 			cJSON_AddStringToObject(o, fmts[i], url);
 		}
 	}
+	cJSON_AddBoolToObject(o, "labelled",
+			      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "label")));
 	return o;
 }
 
+/* The srcsets of the stored sizes that pass want(key) into *sw / *sj, the
+ * largest no wider than 1280 (else the smallest) into *display, the
+ * smallest into *small; returns whether every one of them is labelled (0
+ * when there is none). */
+static int srcsets(struct arena *a, const cJSON *stored, const char *media_url,
+		   int (*want)(const char *key), char **sw, char **sj, const cJSON **display,
+		   const cJSON **smallest)
+{
+	const cJSON *small = NULL, *v;
+	int n = 0, labelled = 1;
+	*sw = arena_strdup(a, "");
+	*sj = arena_strdup(a, "");
+	*display = NULL;
+	cJSON_ArrayForEach(v, stored)
+	{
+		cJSON *vw = cJSON_GetObjectItemCaseSensitive(v, "w");
+		cJSON *pw = cJSON_GetObjectItemCaseSensitive(v, "webp");
+		cJSON *pj = cJSON_GetObjectItemCaseSensitive(v, "jpeg");
+		if (!want(v->string) || !cJSON_IsNumber(vw))
+			continue;
+		n++;
+		labelled &= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "label"));
+		if (cJSON_IsString(pw))
+			*sw = arena_printf(a, "%s%s%s/%s %dw", *sw, **sw ? ", " : "", media_url,
+					   pw->valuestring, vw->valueint);
+		if (cJSON_IsString(pj))
+			*sj = arena_printf(a, "%s%s%s/%s %dw", *sj, **sj ? ", " : "", media_url,
+					   pj->valuestring, vw->valueint);
+		cJSON *dw = *display ? cJSON_GetObjectItemCaseSensitive(*display, "w") : NULL;
+		if (vw->valueint <= 1280 && (!dw || vw->valueint > dw->valueint))
+			*display = v;
+		cJSON *smw = small ? cJSON_GetObjectItemCaseSensitive(small, "w") : NULL;
+		if (!smw || vw->valueint < smw->valueint)
+			small = v;
+	}
+	if (!*display)
+		*display = small;
+	*smallest = small;
+	return n > 0 && labelled;
+}
+
+static int is_display(const char *key)
+{
+	return key[0] >= '0' && key[0] <= '9';
+}
+
+static int is_original(const char *key)
+{
+	return !strcmp(key, "full");
+}
+
+static int is_card(const char *key)
+{
+	return !strncmp(key, "card", 4);
+}
+
 /* image {"width","height","blurhash","color","sizes":{...},"display":{...},
- * "srcset_webp","srcset_jpeg"} from the stored variants JSON. */
+ * "srcset_webp","srcset_jpeg","labelled","card":{...}} from the stored
+ * variants JSON. Pages, feeds and oEmbed show only the display sizes (the
+ * labelled ones); the original is shown only when an image has no display
+ * size at all (stored before it had to). */
 cJSON *post_image_json(struct arena *a, const char *media_url, int64_t w, int64_t h,
 		       const char *blurhash, const char *color, const char *variants)
 {
@@ -354,37 +426,32 @@ cJSON *post_image_json(struct arena *a, const char *media_url, int64_t w, int64_
 	cJSON_AddStringToObject(img, "color", color ? color : "#808080");
 	cJSON *sizes = cJSON_AddObjectToObject(img, "sizes");
 	cJSON *stored = cJSON_Parse(variants ? variants : "{}");
-	char *sw = arena_strdup(a, ""), *sj = arena_strdup(a, "");
-	const cJSON *display = NULL, *small = NULL;
-	const cJSON *v;
+	const cJSON *v, *display = NULL, *card = NULL, *unused;
+	char *sw, *sj;
 	cJSON_ArrayForEach(v, stored)
 	{
-		const char *key = !strcmp(v->string, "full") ? "original" : v->string;
-		cJSON_AddItemToObject(sizes, key, size_json(v, media_url));
-		cJSON *vw = cJSON_GetObjectItemCaseSensitive(v, "w");
-		cJSON *pw = cJSON_GetObjectItemCaseSensitive(v, "webp");
-		cJSON *pj = cJSON_GetObjectItemCaseSensitive(v, "jpeg");
-		if (!cJSON_IsNumber(vw))
-			continue;
-		if (cJSON_IsString(pw))
-			sw = arena_printf(a, "%s%s%s/%s %dw", sw, *sw ? ", " : "", media_url,
-					  pw->valuestring, vw->valueint);
-		if (cJSON_IsString(pj))
-			sj = arena_printf(a, "%s%s%s/%s %dw", sj, *sj ? ", " : "", media_url,
-					  pj->valuestring, vw->valueint);
-		cJSON *dw = display ? cJSON_GetObjectItemCaseSensitive(display, "w") : NULL;
-		if (vw->valueint <= 1280 && (!dw || vw->valueint > dw->valueint))
-			display = v;
-		cJSON *smw = small ? cJSON_GetObjectItemCaseSensitive(small, "w") : NULL;
-		if (!smw || vw->valueint < smw->valueint)
-			small = v;
+		if (!is_card(v->string))
+			cJSON_AddItemToObject(sizes,
+					      is_original(v->string) ? "original" : v->string,
+					      size_json(v, media_url));
 	}
+	int labelled = srcsets(a, stored, media_url, is_display, &sw, &sj, &display, &unused);
 	if (!display)
-		display = small;
+		labelled = srcsets(a, stored, media_url, is_original, &sw, &sj, &display, &unused);
 	if (display)
 		cJSON_AddItemToObject(img, "display", size_json(display, media_url));
 	cJSON_AddStringToObject(img, "srcset_webp", sw);
 	cJSON_AddStringToObject(img, "srcset_jpeg", sj);
+	cJSON_AddBoolToObject(img, "labelled", labelled);
+	/* the cards: the smallest for src (and thumbnails), all in the srcset */
+	labelled = srcsets(a, stored, media_url, is_card, &sw, &sj, &unused, &card);
+	if (card) {
+		cJSON *c = size_json(card, media_url);
+		cJSON_ReplaceItemInObjectCaseSensitive(c, "labelled", cJSON_CreateBool(labelled));
+		cJSON_AddStringToObject(c, "srcset_webp", sw);
+		cJSON_AddStringToObject(c, "srcset_jpeg", sj);
+		cJSON_AddItemToObject(img, "card", c);
+	}
 	cJSON_Delete(stored);
 	return img;
 }

@@ -64,13 +64,20 @@ int post_moderation_view(struct db *db, struct arena *a, struct cJSON *post, int
 int post_visible_to(struct db *db, struct arena *a, const char *media_url, int64_t id,
 		    int64_t viewer_id, int moderator);
 
-/* image {"width","height","blurhash","color","sizes":{...},"display",...}
- * from an images row (variants is its JSON column). */
+/* image {"width","height","blurhash","color","sizes":{...},"display",
+ * "srcset_webp","srcset_jpeg","labelled","card"} from an images row (variants
+ * is its JSON column). "display" and the srcsets name only display sizes,
+ * which carry the visible label ("labelled": all of them do); the original
+ * (sizes.original) is there only to be downloaded, and is shown only for an
+ * image stored with no display size. "card" (absent for images stored
+ * before cards existed): the smallest square card, with the cards' srcsets
+ * and "labelled". */
 struct cJSON *post_image_json(struct arena *a, const char *media_url, int64_t w, int64_t h,
 			      const char *blurhash, const char *color, const char *variants);
 
-/* The smallest stored size (320 px, else the original) of an images row as
- * {"width","height","webp","jpeg"}, or NULL. */
+/* A small picture of an images row as {"width","height","webp","jpeg",
+ * "labelled"}: the smallest square card, else the 320 px size, else the
+ * display size; NULL when there is none. */
 struct cJSON *post_thumb_json(struct arena *a, const char *media_url, int64_t w, int64_t h,
 			      const char *blurhash, const char *color, const char *variants);
 

@@ -22,24 +22,37 @@ int64_t synd_num(const cJSON *o, const char *key)
 	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
 }
 
-int synd_pic_fit(const cJSON *image, int64_t maxw, int64_t maxh, struct synd_pic *out)
+/* synd_pic_fit's choice among the sizes other than the original
+ * (originals: 0), or only the original (1). */
+static void pic_pick(const cJSON *image, int64_t maxw, int64_t maxh, int originals,
+		     const cJSON **best, const cJSON **small)
 {
-	const cJSON *s, *best = NULL, *small = NULL;
+	const cJSON *s;
 	int64_t best_w = 0, small_w = 0;
+	*best = *small = NULL;
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(image, "sizes"))
 	{
 		int64_t w = synd_num(s, "width"), h = synd_num(s, "height");
-		if (!*synd_str(s, "jpeg") || w <= 0 || h <= 0)
+		if (!*synd_str(s, "jpeg") || w <= 0 || h <= 0 ||
+		    originals != !strcmp(s->string ? s->string : "", "original"))
 			continue;
 		if (w <= maxw && h <= maxh && w > best_w) {
-			best = s;
+			*best = s;
 			best_w = w;
 		}
-		if (!small || w < small_w) {
-			small = s;
+		if (!*small || w < small_w) {
+			*small = s;
 			small_w = w;
 		}
 	}
+}
+
+int synd_pic_fit(const cJSON *image, int64_t maxw, int64_t maxh, struct synd_pic *out)
+{
+	const cJSON *best, *small;
+	pic_pick(image, maxw, maxh, 0, &best, &small);
+	if (!small) /* stored with no display size: only then the original */
+		pic_pick(image, maxw, maxh, 1, &best, &small);
 	const cJSON *use = best ? best : small;
 	if (!use)
 		return -1;

@@ -28,7 +28,9 @@ struct synd_pic {
 /* The stored size of image (a post's "image") to show within maxw x maxh:
  * the largest JPEG that fits; when none does, the smallest, with width and
  * height scaled down to fit (the URL stays the smallest file's, which the
- * consumer shows at that size). 0, or -1 when the image lists no JPEG. */
+ * consumer shows at that size). Only display sizes (which carry the visible
+ * label) are shown, never sizes.original -- unless the image has no other
+ * size. 0, or -1 when the image lists no JPEG. */
 int synd_pic_fit(const struct cJSON *image, int64_t maxw, int64_t maxh, struct synd_pic *out);
 
 /* s on one line (each run of white space one space, none at the ends), cut

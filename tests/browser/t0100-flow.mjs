@@ -54,7 +54,11 @@ try {
   const natural = await page.$eval(".photo img", (i) => i.naturalWidth);
   ok(natural > 0 && natural <= 1280, "the display image loads at display size", natural);
   ok((await page.textContent(".prompt-box")).includes(prompt), "the prompt is shown literally (markup escaped)");
-  ok(await page.isVisible(".photo .ai-label"), "the AI-generated label is visible");
+  ok(!(await page.isVisible(".photo .ai-label")) && (await page.textContent(".photo")).includes("AI-generated"),
+    "the label is in the picture's pixels, not an HTML badge over them; screen readers get the text");
+  const shown = await page.$eval(".photo img", (i) => i.currentSrc);
+  const full = await page.$eval(".size a", (a) => a.href);
+  ok(shown !== full, "the picture shown is a labelled display size, not the original", shown);
   ok((await page.textContent(".tags")).includes("#lighthouse"), "tags are shown");
   ok((await page.textContent(".details .by")).includes("@" + user), "the author is shown");
   await shot(page, "04-post");
@@ -67,6 +71,8 @@ try {
     const i = document.querySelector(".grid .card:first-child img");
     return i && i.complete && i.naturalWidth > 0;
   }, null, { timeout: 10000 });
+  const card = await page.$eval(".grid .card:first-child img", (i) => [i.naturalWidth, i.naturalHeight]);
+  ok(card[0] === card[1], "the feed card shows a square file (the label is not cropped away)", card);
   await shot(page, "05-feed");
   await a11y(page, "feed");
 

@@ -33,7 +33,8 @@ for fmt in jpeg png webp avif; do
 	is "$(json '.post.image.width'),$(json '.post.image.height')" "1000,600" "$fmt: image 1000x600"
 	like "$(json .post.image.color)" '^#[0-9a-f]{6}$' "$fmt: an average colour"
 	like "$(json .post.image.blurhash)" '^[]0-9A-Za-z#$%*+,.:;=?@^_{|}~[-]{6,}$' "$fmt: a blurhash"
-	is "$(json '.post.image.sizes | keys | join(",")')" "320,640,original" "$fmt: sizes 320, 640 and original"
+	is "$(json '.post.image.sizes | keys | join(",")')" "1000,320,640,original" \
+		"$fmt: sizes 320, 640, 1000 (labelled) and original"
 	is "$(json '.post.image.sizes["320"].width'),$(json '.post.image.sizes["320"].height')" "320,192" "$fmt: 320 is 320x192"
 	is "$(json '.post.image.sizes["640"].width'),$(json '.post.image.sizes["640"].height')" "640,384" "$fmt: 640 is 640x384"
 	is "$(json '.post.image.sizes.original.width')" 1000 "$fmt: original is 1000 wide"
@@ -74,12 +75,15 @@ req GET /media/00/00/00000000000000000000000000000000000000000000000000000000000
 is "$STATUS" 404 "a missing media file is 404"
 is "$(header cache-control)" "" "... and a 404 is not marked immutable"
 
-# ---- a small image keeps only its original ---------------------------------
+# ---- a small image: its own size, labelled, and its original ----------------
 upload "$(image png 200 120 2)" "a tiny robot"
 is "$STATUS" 201 "200px PNG: 201"
-is "$(json '.post.image.sizes | keys | join(",")')" original "200px: only the original size"
+is "$(json '.post.image.sizes | keys | join(",")')" 200,original "200px: a labelled 200 and the original"
 is "$(json '.post.image.sizes.original.width'),$(json '.post.image.sizes.original.height')" "200,120" "200px: original is 200x120"
-is "$(json '.post.image.display.width')" 200 "200px: display is the original"
+is "$(json '.post.image.display.width') $(json .post.image.display.labelled)" "200 true" \
+	"200px: display is the labelled copy at its own size"
+isnt "$(json '.post.image.display.jpeg')" "$(json '.post.image.sizes.original.jpeg')" \
+	"200px: ... not the original"
 
 # ---- read a post back -------------------------------------------------------
 jid="${first_post[jpeg]}"

@@ -20,10 +20,15 @@ like "$base" '^https?://' "the site has a public base URL ($base)"
 
 # xmp FILE: the XMP of FILE as compact JSON (raw values, -n), {} if none.
 xmp() { exiftool -j -n -XMP:all "$1" 2>/dev/null | jq -c '.[0] // {}'; }
-# files_of POST: "size format url" lines from the post's image sizes.
+# files_of POST: "size format url" lines from the post's image sizes and
+# its square cards ("card320", ...).
 files_of() {
 	req GET "/api/v1/posts/$1"
-	json '.post.image.sizes | to_entries[] | .key as $k | .value | to_entries[]
+	json '.post.image | (.sizes | to_entries[]),
+		(.card.srcset_jpeg, .card.srcset_webp | select(.) | split(", ")[] | split(" ")
+		| {key: ("card" + (.[1] | rtrimstr("w"))),
+		   value: {(if .[0] | endswith(".jpg") then "jpeg" else "webp" end): .[0]}})
+		| .key as $k | .value | to_entries[]
 		| select(.key == "webp" or .key == "jpeg") | "\($k) \(.key) \(.value)"'
 }
 
@@ -73,9 +78,9 @@ is "$STATUS" 201 "upload a JPEG"
 p_jpg="$(json .post.id)"
 
 check_post "$p_png" upload ""
-is "$CHECKED" 8 "  ... 320, 640, 1280 and the original, WebP and JPEG each"
+is "$CHECKED" 12 "  ... 320, 640, 1280, cards 320 and 640 and the original, WebP and JPEG each"
 check_post "$p_jpg" upload ""
-is "$CHECKED" 6 "  ... 320, 640 and the original of the smaller one"
+is "$CHECKED" 10 "  ... 320, 640, a labelled 700, card 320 and the original of the smaller one"
 
 files_of "$p_png" >"$TMP/png-files"
 is "$(grep -c '^original ' "$TMP/png-files")" 2 "the original size is served too, in both formats"
@@ -119,7 +124,7 @@ req POST "/api/v1/generations/$g/publish" -H "Authorization: Bearer $TOKEN" \
 is "$STATUS" 201 "publish it"
 p_gen="$(json .post.id)"
 check_post "$p_gen" procedural "$model"
-is "$CHECKED" 6 "  ... 320, 640 and the original"
+is "$CHECKED" 10 "  ... 320, 640, a labelled 768, card 320 and the original"
 
 # ---- a shared image keeps its first post -----------------------------------------
 upload "$(image png 1400 900 "$seed")" "the same lighthouse again"

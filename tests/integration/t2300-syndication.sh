@@ -276,7 +276,8 @@ is "$(json .width)x$(json .height)" "640x400" "oembed: maxwidth=700 picks the 64
 req GET "/oembed?url=/p/$p3&maxheight=250"
 is "$(json .width)x$(json .height)" "320x200" "oembed: maxheight=250 picks the 320 size"
 req GET "/oembed?url=/p/$p3&maxwidth=5000"
-is "$(json .width)x$(json .height)" "1600x1000" "oembed: a large maxwidth allows the original"
+is "$(json .width)x$(json .height)" "1280x800" \
+	"oembed: a large maxwidth still gets the largest labelled size, never the original"
 req GET "/oembed?url=/p/$p3&maxwidth=300"
 is "$(json .width)x$(json .height)" "300x187" \
 	"oembed: when no size fits, the smallest, scaled down to maxwidth"

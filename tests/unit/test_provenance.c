@@ -1,5 +1,6 @@
 /* test_provenance.c - unit tests for the visible label (drawn in the configured corner only, on
- * the display sizes only) and for stamping a media file in place (name kept, first post wins,
+ * every size shown -- display sizes, a display copy of a small picture, square cards -- never
+ * on the original) and for stamping a media file in place (name kept, first post wins,
  * bad files left untouched). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -247,9 +248,38 @@ static unsigned char *flat_png(int w, int h, size_t *n)
 	return copy;
 }
 
-/* The derived sizes carry the label in its corner, the original does not;
- * without a label (image_store) the derived files are other files, the
- * original the same one. */
+/* Dark pixels (the label's box) in the w/4 x h/4 bottom-right and top-left
+ * corners of a stored file. */
+static void file_corners(const char *dir, const struct image_variant *v, int *br, int *tl)
+{
+	gdImagePtr im = decode_variant(dir, v);
+	int w = gdImageSX(im), h = gdImageSY(im);
+	*br = *tl = 0;
+	for (int y = 0; y < h / 4; y++) {
+		for (int x = 0; x < w / 4; x++) {
+			*tl += gdTrueColorGetRed(gdImageGetTrueColorPixel(im, x, y)) < 90;
+			*br += gdTrueColorGetRed(
+				   gdImageGetTrueColorPixel(im, w - 1 - x, h - 1 - y)) < 90;
+		}
+	}
+	gdImageDestroy(im);
+}
+
+/* The stored file of role and width in format, or NULL. */
+static const struct image_variant *find_variant(const struct image_stored *s, int role,
+						uint32_t width, const char *format)
+{
+	for (int i = 0; i < s->nv; i++)
+		if (s->v[i].role == role && s->v[i].width == width &&
+		    !strcmp(s->v[i].format, format))
+			return &s->v[i];
+	return NULL;
+}
+
+/* Every file but the original carries the label in its corner (flagged
+ * labelled); the original does not, and keeps its name; without a label
+ * (image_store) the display files are other files, the original the same
+ * one, and there are no cards. */
 static void test_store_labels_display_sizes(void **state)
 {
 	const char *dir = *state;
@@ -261,34 +291,246 @@ static void test_store_labels_display_sizes(void **state)
 	assert_int_equal(sodium_init() < 0, 0);
 	assert_int_equal(image_store_labelled(dir, png, n, 40000000, &l, &a, &why), 0);
 	assert_int_equal(image_store(dir, png, n, 40000000, &b, &why), 0);
-	assert_int_equal(a.nv, 8);
+	/* 320, 640, 1280, cards 320 and 640, the original; WebP and JPEG each */
+	assert_int_equal(a.nv, 12);
 	assert_int_equal(b.nv, 8);
 	for (int i = 0; i < a.nv; i++) {
 		const struct image_variant *v = &a.v[i];
-		int original = v->width == 1400;
-		gdImagePtr im = decode_variant(dir, v);
-		int w = gdImageSX(im), h = gdImageSY(im);
-		int dark_br = 0, dark_tl = 0;
-		for (int y = 0; y < h / 4; y++) {
-			for (int x = 0; x < w / 4; x++) {
-				dark_tl +=
-				    gdTrueColorGetRed(gdImageGetTrueColorPixel(im, x, y)) < 90;
-				dark_br += gdTrueColorGetRed(gdImageGetTrueColorPixel(
-					       im, w - 1 - x, h - 1 - y)) < 90;
-			}
-		}
-		if (original) {
+		int dark_br, dark_tl;
+		file_corners(dir, v, &dark_br, &dark_tl);
+		if (v->role == IMAGE_ORIGINAL) {
+			assert_int_equal(v->width, 1400);
 			assert_int_equal(dark_br, 0);
-			assert_string_equal(v->path, b.v[i].path);
+			assert_false(v->labelled);
+			const struct image_variant *o =
+			    find_variant(&b, IMAGE_ORIGINAL, 1400, v->format);
+			assert_non_null(o);
+			assert_string_equal(v->path, o->path);
 		} else {
 			if (dark_br < 100)
-				fail_msg("%s %u: only %d dark pixels in the corner", v->format,
-					 v->width, dark_br);
-			assert_string_not_equal(v->path, b.v[i].path);
+				fail_msg("%s %u (role %d): only %d dark pixels in the corner",
+					 v->format, v->width, v->role, dark_br);
+			assert_true(v->labelled);
+			if (v->role == IMAGE_CARD)
+				assert_int_equal(v->width, v->height);
+			const struct image_variant *o =
+			    find_variant(&b, IMAGE_DISPLAY, v->width, v->format);
+			if (v->role == IMAGE_DISPLAY) {
+				assert_non_null(o);
+				assert_string_not_equal(v->path, o->path);
+			}
 		}
 		assert_int_equal(dark_tl, 0);
-		gdImageDestroy(im);
 	}
+	assert_non_null(find_variant(&a, IMAGE_CARD, 320, "jpeg"));
+	assert_non_null(find_variant(&a, IMAGE_CARD, 640, "webp"));
+	for (int i = 0; i < b.nv; i++)
+		assert_int_not_equal(b.v[i].role, IMAGE_CARD);
+	free(png);
+}
+
+/* A picture no wider than 1280 px (a default 768 x 768 generation) gets a
+ * labelled display copy at its own size: the largest size shown is labelled,
+ * the original stays clean. */
+static void test_store_labels_small_picture(void **state)
+{
+	const char *dir = *state;
+	size_t n;
+	unsigned char *png = flat_png(768, 768, &n);
+	struct image_label l = {1, "AI-generated", LABEL_BOTTOM_RIGHT, 70};
+	struct image_stored a;
+	const char *why = NULL;
+	assert_int_equal(sodium_init() < 0, 0);
+	assert_int_equal(image_store_labelled(dir, png, n, 40000000, &l, &a, &why), 0);
+	/* 320, 640, 768 shown; cards 320, 640; the original 768 */
+	assert_int_equal(a.nv, 12);
+	static const char *const fmts[] = {"webp", "jpeg"};
+	for (int f = 0; f < 2; f++) {
+		const struct image_variant *d = find_variant(&a, IMAGE_DISPLAY, 768, fmts[f]);
+		const struct image_variant *o = find_variant(&a, IMAGE_ORIGINAL, 768, fmts[f]);
+		assert_non_null(d);
+		assert_non_null(o);
+		assert_int_equal(d->height, 768);
+		assert_true(d->labelled);
+		assert_false(o->labelled);
+		assert_string_not_equal(d->path, o->path);
+		int br, tl;
+		file_corners(dir, d, &br, &tl);
+		if (br < 100)
+			fail_msg("%s 768 display: only %d dark pixels in the corner", fmts[f], br);
+		file_corners(dir, o, &br, &tl);
+		assert_int_equal(br, 0);
+	}
+	free(png);
+}
+
+/* A wide picture's cards are its centred square with the label whole inside
+ * (drawn after the crop); a picture narrower than the smallest card gets
+ * one card at its own side. */
+static void test_store_cards(void **state)
+{
+	const char *dir = *state;
+	size_t n;
+	struct image_label l = {1, "AI-generated", LABEL_BOTTOM_RIGHT, 70};
+	struct image_stored a;
+	const char *why = NULL;
+	assert_int_equal(sodium_init() < 0, 0);
+	unsigned char *png = flat_png(1600, 400, &n);
+	assert_int_equal(image_store_labelled(dir, png, n, 40000000, &l, &a, &why), 0);
+	int cards = 0;
+	for (int i = 0; i < a.nv; i++) {
+		const struct image_variant *v = &a.v[i];
+		if (v->role != IMAGE_CARD)
+			continue;
+		cards++;
+		assert_int_equal(v->width, 320); /* 640 would need a bigger square */
+		assert_int_equal(v->height, 320);
+		gdImagePtr im = decode_variant(dir, v);
+		/* the whole box, with its margin, inside the square */
+		int left = 320, top = 320;
+		for (int y = 0; y < 320; y++)
+			for (int x = 0; x < 320; x++)
+				if (gdTrueColorGetRed(gdImageGetTrueColorPixel(im, x, y)) < 90) {
+					left = x < left ? x : left;
+					top = y < top ? y : top;
+				}
+		gdImageDestroy(im);
+		assert_true(left > 200 && left < 320 - 6 - 60);
+		assert_true(top > 260 && top < 320 - 6 - 10);
+	}
+	assert_int_equal(cards, 2);
+	free(png);
+	png = flat_png(200, 150, &n);
+	assert_int_equal(image_store_labelled(dir, png, n, 40000000, &l, &a, &why), 0);
+	const struct image_variant *c = find_variant(&a, IMAGE_CARD, 150, "jpeg");
+	assert_non_null(c);
+	assert_int_equal(c->height, 150);
+	assert_true(c->labelled);
+	free(png);
+}
+
+/* With the label switched off nothing is drawn and nothing is encoded
+ * twice: the display copy at the picture's own size is the original's file. */
+static void test_store_label_off(void **state)
+{
+	const char *dir = *state;
+	size_t n;
+	unsigned char *png = flat_png(700, 500, &n);
+	struct image_label l = {0, "AI-generated", LABEL_BOTTOM_RIGHT, 70};
+	struct image_stored a;
+	const char *why = NULL;
+	assert_int_equal(sodium_init() < 0, 0);
+	assert_int_equal(image_store_labelled(dir, png, n, 40000000, &l, &a, &why), 0);
+	for (int i = 0; i < a.nv; i++)
+		assert_false(a.v[i].labelled);
+	const struct image_variant *d = find_variant(&a, IMAGE_DISPLAY, 700, "jpeg");
+	const struct image_variant *o = find_variant(&a, IMAGE_ORIGINAL, 700, "jpeg");
+	assert_non_null(d);
+	assert_non_null(o);
+	assert_string_equal(d->path, o->path);
+	free(png);
+}
+
+/* ---- what a JPEG says about itself ---- */
+
+#define GD_COMMENT "CREATOR: gd-jpeg"
+
+/* Whether a JPEG has a comment (COM) segment before its first scan. */
+static int has_com(const unsigned char *p, size_t n)
+{
+	size_t i = 2;
+	while (i + 4 <= n && p[i] == 0xFF && p[i + 1] != 0xDA) {
+		if (p[i + 1] == 0xFE)
+			return 1;
+		i += 2 + ((size_t)p[i + 2] << 8 | p[i + 3]);
+	}
+	return 0;
+}
+
+/* libgd's comment goes; the rest of the file is what it was, byte for byte,
+ * and decodes to the same pixels; what is not a whole JPEG header is left
+ * alone. */
+static void test_jpeg_drop_comments(void **state)
+{
+	(void)state;
+	gdImagePtr im = flat(64, 48);
+	gdImageFilledRectangle(im, 10, 10, 30, 20, gdTrueColor(200, 30, 30));
+	gdImageInterlace(im, 1);
+	int size = 0;
+	unsigned char *gd = gdImageJpegPtr(im, &size, 85);
+	gdImageDestroy(im);
+	assert_non_null(gd);
+	size_t n = (size_t)size;
+	assert_non_null(memmem(gd, n, GD_COMMENT, strlen(GD_COMMENT)));
+	assert_true(has_com(gd, n));
+	unsigned char *p = malloc(n);
+	assert_non_null(p);
+	memcpy(p, gd, n);
+	size_t m = image_jpeg_drop_comments(p, n);
+	assert_true(m < n);
+	assert_null(memmem(p, m, GD_COMMENT, strlen(GD_COMMENT)));
+	assert_false(has_com(p, m));
+	/* the file less its one comment segment, byte for byte */
+	unsigned char *com = memmem(gd, n, "\xFF\xFE", 2);
+	assert_non_null(com);
+	size_t at = (size_t)(com - gd), seg = 2 + ((size_t)com[2] << 8 | com[3]);
+	assert_int_equal(m, n - seg);
+	assert_memory_equal(p, gd, at);
+	assert_memory_equal(p + at, gd + at + seg, n - at - seg);
+	gdImagePtr a = gdImageCreateFromJpegPtr(size, gd), b = gdImageCreateFromJpegPtr((int)m, p);
+	assert_non_null(a);
+	assert_non_null(b);
+	for (int y = 0; y < 48; y++)
+		for (int x = 0; x < 64; x++)
+			assert_int_equal(gdImageGetTrueColorPixel(a, x, y),
+					 gdImageGetTrueColorPixel(b, x, y));
+	gdImageDestroy(a);
+	gdImageDestroy(b);
+	assert_int_equal(image_jpeg_drop_comments(p, m), m); /* nothing left to drop */
+	/* cut inside the header, or not a JPEG: the bytes stay as they are */
+	memcpy(p, gd, n);
+	for (size_t cut = 0; cut < 40 && cut < n; cut++) {
+		assert_int_equal(image_jpeg_drop_comments(p, cut), cut);
+		assert_memory_equal(p, gd, n);
+	}
+	unsigned char text[] = "CREATOR: gd-jpeg v1.0, not an image";
+	assert_int_equal(image_jpeg_drop_comments(text, sizeof(text)), sizeof(text));
+	free(p);
+	gdFree(gd);
+}
+
+/* No stored JPEG -- of a post (labelled) or an avatar -- carries libgd's
+ * comment, or any comment. */
+static void test_store_jpeg_without_comment(void **state)
+{
+	const char *dir = *state;
+	size_t n;
+	unsigned char *png = flat_png(900, 700, &n);
+	struct image_label l = {1, "AI-generated", LABEL_BOTTOM_RIGHT, 70};
+	struct image_stored s[2];
+	const char *why = NULL;
+	assert_int_equal(sodium_init() < 0, 0);
+	assert_int_equal(image_store_labelled(dir, png, n, 40000000, &l, &s[0], &why), 0);
+	assert_int_equal(image_store(dir, png, n, 40000000, &s[1], &why), 0);
+	int jpegs = 0;
+	for (int k = 0; k < 2; k++) {
+		for (int i = 0; i < s[k].nv; i++) {
+			size_t fn;
+			unsigned char *f = read_file(dir, s[k].v[i].path, &fn);
+			assert_null(memmem(f, fn, GD_COMMENT, strlen(GD_COMMENT)));
+			if (!strcmp(s[k].v[i].format, "jpeg")) {
+				jpegs++;
+				assert_int_equal(fn, s[k].v[i].bytes);
+				assert_false(has_com(f, fn));
+				gdImagePtr im = decode_variant(dir, &s[k].v[i]);
+				assert_int_equal(gdImageSX(im), s[k].v[i].width);
+				gdImageDestroy(im);
+			}
+			free(f);
+		}
+	}
+	/* 320, 640, 900 shown, cards 320 and 640, original; avatar: 320, 640, 900 */
+	assert_int_equal(jpegs, 6 + 3);
 	free(png);
 }
 
@@ -394,6 +636,13 @@ int main(void)
 	    cmocka_unit_test(test_label_not_drawn),
 	    cmocka_unit_test(test_label_long_text),
 	    cmocka_unit_test_setup_teardown(test_store_labels_display_sizes, setup_dir,
+					    teardown_dir),
+	    cmocka_unit_test_setup_teardown(test_store_labels_small_picture, setup_dir,
+					    teardown_dir),
+	    cmocka_unit_test_setup_teardown(test_store_cards, setup_dir, teardown_dir),
+	    cmocka_unit_test_setup_teardown(test_store_label_off, setup_dir, teardown_dir),
+	    cmocka_unit_test(test_jpeg_drop_comments),
+	    cmocka_unit_test_setup_teardown(test_store_jpeg_without_comment, setup_dir,
 					    teardown_dir),
 	    cmocka_unit_test_setup_teardown(test_stamp_file, setup_dir, teardown_dir),
 	    cmocka_unit_test_setup_teardown(test_stamp_file_refusals, setup_dir, teardown_dir),
