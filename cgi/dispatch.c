@@ -345,6 +345,8 @@ static const char *status_text(int status)
 		return "Too many requests";
 	case 503:
 		return "Unavailable";
+	case 507:
+		return "The disk is full";
 	default:
 		return status >= 500 ? "Something went wrong" : "Error";
 	}

@@ -128,12 +128,16 @@ static const char *reason(int status)
 		return "Content Too Large";
 	case 415:
 		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Content";
 	case 429:
 		return "Too Many Requests";
 	case 500:
 		return "Internal Server Error";
 	case 503:
 		return "Service Unavailable";
+	case 507:
+		return "Insufficient Storage";
 	default:
 		return status >= 500 ? "Error" : "Status";
 	}

@@ -3,6 +3,7 @@
 #include "json.h"
 #include "db.h"
 #include "image.h"
+#include "log.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -222,6 +223,15 @@ int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struc
 	ok = 1;
 done:
 	return db_finish(db, ok) == DB_OK ? post_id : -1;
+}
+
+void post_files_abandon(struct db *db, const char *media_dir, const struct image_stored *img)
+{
+	if (db_commit_unknown(db))
+		log_error("post: the database broke during a commit; the new files stay "
+			  "(imagier sweep-media removes them if no row points at them)");
+	else
+		image_discard(media_dir, img);
 }
 
 int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id,
