@@ -25,6 +25,7 @@ struct db {
 	MYSQL *conn;
 	int in_tx;
 	int commit_unknown; /* the last commit failed on the connection */
+	struct idem *idem;  /* the request's Idempotency-Key (idem.c), or NULL */
 	uint64_t reads;	    /* db_read outside a transaction: may go to a replica */
 	uint64_t writes;    /* everything else: the primary */
 	struct db_stmt stmts[DB_MAX_STMTS];
@@ -445,6 +446,11 @@ int db_commit(struct db *db)
 	mysql_autocommit(db->conn, 1);
 	db->in_tx = 0;
 	return rc;
+}
+
+struct idem **db_idem_slot(struct db *db)
+{
+	return &db->idem;
 }
 
 int db_commit_unknown(const struct db *db)
