@@ -12,6 +12,7 @@
 
 struct cJSON;
 struct db;
+struct idem;
 struct cache;
 struct tmpl_set;
 struct textnorm_list;
@@ -60,6 +61,7 @@ enum route_flags {
 	R_PCACHE = 1 << 6, /* a logged-in GET page may be served from the per-session page cache */
 	R_SUSP = 1 << 7,   /* a suspended person may still do it (leave, appeal, protect oneself) */
 	R_SUSP_CONSENT = 1 << 8, /* ... when the JSON body holds nothing but training_consent */
+	R_IDEM = 1 << 9,	 /* creates: honours an Idempotency-Key header (idempotency.c) */
 };
 
 struct route {
@@ -100,6 +102,7 @@ struct ctx {
 	size_t page_len;
 	const char *raw_type; /* the handler wrote resp->body itself (a chart): its Content-Type */
 	int raw_max_age;      /* ... and the seconds a browser may keep it (private), 0: no-store */
+	struct idem *idem;    /* the request's Idempotency-Key, when armed */
 };
 
 /* Handlers return an HTTP status. Helpers: */
@@ -231,6 +234,15 @@ int account_delete(struct ctx *c);
 /* ratelimit.c: 0, or 429 (ctx_fail, Retry-After set) when this person or
  * address used up the limit of class ("post", "comment", ...). */
 int ratelimit_check(struct ctx *c, const char *klass);
+/* idempotency.c: the Idempotency-Key of an R_IDEM route. idem_begin: 0 to
+ * run the handler (a new key is armed), or the status of an answer already
+ * made: the first answer replayed, 422 (the key was used for another
+ * request), 400 (a bad key), 503. idem_end, after the answer: records it;
+ * returns 1 with *status when the handler met the same key committed by a
+ * request running at once, and the response was reset to answer as that
+ * one did (to be rendered again). */
+int idem_begin(struct ctx *c);
+int idem_end(struct ctx *c, int *status);
 /* 0 if text passes the word filter, else the status of ctx_fail (400
  * blocked_word, naming the entry); label is the field ("The caption"). */
 int filter_check(struct ctx *c, const char *label, const char *text);

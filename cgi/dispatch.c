@@ -345,6 +345,8 @@ static const char *status_text(int status)
 		return "Too many requests";
 	case 503:
 		return "Unavailable";
+	case 507:
+		return "The disk is full";
 	default:
 		return status >= 500 ? "Something went wrong" : "Error";
 	}
@@ -545,6 +547,9 @@ static int run(struct ctx *c, int body_status)
 					     "Your account is suspended until %s; you can read but "
 					     "not post, comment or like. See /moderation for why.",
 					     time_text(c->a, c->me->suspended_until)));
+	/* Before the limit: a retry answered from its key costs nothing. */
+	if ((fl & R_IDEM) && (st = idem_begin(c)))
+		return st;
 	if (c->route->limit && (st = ratelimit_check(c, c->route->limit)))
 		return st;
 	if (page_cached(c))
@@ -574,6 +579,30 @@ static void cache_headers(struct ctx *c)
 		ctx_header(c, "Vary", "Cookie, Authorization");
 }
 
+/* The handler's status st (and c) into resp. */
+static void render_answer(struct ctx *c, int st)
+{
+	struct response *resp = c->resp;
+	if (c->page_hit) {
+		buf_append(&resp->body, c->page_hit, c->page_len);
+		ctx_header(c, "Content-Type", "text/html; charset=utf-8");
+	} else if (c->err_code || (st >= 400 && !(c->api && c->data))) {
+		/* An error status with a view model and no ctx_fail (e.g.
+		 * /healthz 503 {"db":"down"}) is an answer in its own right. */
+		render_error(c, st >= 400 ? st : 500);
+	} else if (c->raw_type) {
+		/* The handler wrote the body itself (an image); no template. */
+		resp->status = st ? st : 200;
+		ctx_header(c, "Content-Type", c->raw_type);
+	} else {
+		render_ok(c, st ? st : 200);
+		if (c->page_key && resp->status == 200 &&
+		    !strstr(buf_cstr(&resp->head), "Set-Cookie"))
+			cache_set(c->app->cache, c->page_key, resp->body.data, resp->body.len,
+				  PAGE_CACHE_TTL);
+	}
+}
+
 void dispatch(struct app *app, struct request *req, struct response *resp, int body_status)
 {
 	int64_t t0 = now_mono_us();
@@ -588,24 +617,9 @@ void dispatch(struct app *app, struct request *req, struct response *resp, int b
 	buf_reset(&resp->body);
 
 	int st = run(&c, body_status);
-	if (c.page_hit) {
-		buf_append(&resp->body, c.page_hit, c.page_len);
-		ctx_header(&c, "Content-Type", "text/html; charset=utf-8");
-	} else if (c.err_code || (st >= 400 && !(c.api && c.data))) {
-		/* An error status with a view model and no ctx_fail (e.g.
-		 * /healthz 503 {"db":"down"}) is an answer in its own right. */
-		render_error(&c, st >= 400 ? st : 500);
-	} else if (c.raw_type) {
-		/* The handler wrote the body itself (an image); no template. */
-		resp->status = st ? st : 200;
-		ctx_header(&c, "Content-Type", c.raw_type);
-	} else {
-		render_ok(&c, st ? st : 200);
-		if (c.page_key && resp->status == 200 &&
-		    !strstr(buf_cstr(&resp->head), "Set-Cookie"))
-			cache_set(app->cache, c.page_key, resp->body.data, resp->body.len,
-				  PAGE_CACHE_TTL);
-	}
+	render_answer(&c, st);
+	if (c.idem && idem_end(&c, &st))
+		render_answer(&c, st);
 	/* Whatever a person changes, their cached pages are stale at once. */
 	if (c.me && strcmp(req->method, "GET") && strcmp(req->method, "HEAD") && resp->status < 400)
 		cache_bump(app->cache, cachekey_user_version(c.a, c.me->id));

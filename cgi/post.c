@@ -67,21 +67,29 @@ int post_create(struct ctx *c)
 		return ctx_fail(c, st, st == 413 ? "too_large" : "bad_image", why);
 	struct image_stored stored;
 	if ((st = provenance_store(&c->app->cfg, NULL, NULL, img->data, img->len, &stored, &why))) {
+		if (st == 507)
+			return ctx_fail(
+			    c, 507, "disk_full",
+			    "The server's disk is full, so no picture can be saved now; "
+			    "try again later.");
 		if (st >= 500)
-			log_error("upload: %s", why);
+			return ctx_fail(c, st, "storage", "Could not store the image; try again.");
 		return ctx_fail(c, st,
-				st >= 500   ? "storage"
-				: st == 413 ? "too_large"
+				st == 413   ? "too_large"
 				: st == 422 ? "too_complex"
 					    : "bad_image",
 				why);
 	}
-	if ((st = imghash_check(c, stored.phash)))
-		return st; /* a removed picture: the stored files go to sweep-media */
+	if ((st = imghash_check(c, stored.phash))) {
+		image_discard(c->app->cfg.media_dir, &stored); /* a removed picture */
+		return st;
+	}
 	int64_t id =
 	    post_insert(c->app->db, c->a, c->me->id, &stored, prompt, caption, cw, tags, ntags);
-	if (id < 0)
+	if (id < 0) {
+		post_files_abandon(c->app->db, c->app->cfg.media_dir, &stored);
 		return ctx_fail(c, 503, "unavailable", "Could not save the post; try again.");
+	}
 	int held = classify_new(c, "post", id, arena_printf(c->a, "%s\n%s", prompt, caption));
 	post_published(c, id);
 	log_info("post %lld by %s", (long long)id, c->me->username);

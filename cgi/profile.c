@@ -5,6 +5,7 @@
 #include "dataset.h"
 #include "feedview.h"
 #include "image.h"
+#include "moderation.h"
 #include "post.h"
 #include "profile.h"
 #include "util.h"
@@ -89,6 +90,37 @@ static int consent_param(struct ctx *c, int *on)
 	return 0;
 }
 
+/* An avatar upload: the rate limit, the file checks and the store, then
+ * the blocklist of removed pictures. 0 with *img, or the status of ctx_fail
+ * (nothing left on disk). */
+static int avatar_check(struct ctx *c, const struct part *avatar, struct image_stored *img)
+{
+	const char *why;
+	int st;
+	if ((st = ratelimit_check(c, "avatar")))
+		return st;
+	if (avatar->len == 0)
+		return ctx_fail(c, 400, "missing_image", "Choose an image file for the avatar.");
+	st = profile_avatar_store(&c->app->cfg, avatar->data, avatar->len, img, &why);
+	if (st == 507)
+		return ctx_fail(c, 507, "disk_full",
+				"The server's disk is full, so no picture can be saved now; "
+				"try again later.");
+	if (st >= 500)
+		return ctx_fail(c, st, "storage", "Could not store the avatar; try again.");
+	if (st)
+		return ctx_fail(c, st,
+				st == 413   ? "too_large"
+				: st == 422 ? "too_complex"
+					    : "bad_image",
+				arena_printf(c->a, "Avatar: %s", why));
+	if ((st = imghash_check(c, img->phash))) {
+		image_discard(c->app->cfg.media_dir, img);
+		return st;
+	}
+	return 0;
+}
+
 /* PATCH /api/v1/me {"bio", "training_consent"} (JSON), or the settings form
  * / PUT avatar with a multipart "avatar" file. A consent event is recorded
  * only when the choice changes. */
@@ -110,28 +142,15 @@ int me_update(struct ctx *c)
 			return fst;
 		bio = clean;
 	}
-	int64_t image_id = 0;
+	struct image_stored img;
 	if (avatar) {
-		struct image_info info;
-		struct image_stored img;
-		uint64_t maxpx = (uint64_t)c->app->cfg.max_pixels;
-		int st = image_sniff(avatar->data, avatar->len, maxpx, &info, &why);
-		if (!st)
-			st = image_store_avatar(c->app->cfg.media_dir, avatar->data, avatar->len,
-						maxpx, &img, &why);
+		int st = avatar_check(c, avatar, &img);
 		if (st)
-			return ctx_fail(c, st,
-					st == 413   ? "too_large"
-					: st == 422 ? "too_complex"
-						    : "bad_image",
-					arena_printf(c->a, "Avatar: %s", why));
-		image_id = image_insert(c->app->db, c->a, &img);
-		if (image_id < 0)
-			return ctx_fail(c, 503, "unavailable",
-					"Could not save the avatar; try again.");
+			return st;
 	}
 	int changed = 0;
-	if (profile_save(c->app->db, c->a, c->me->id, bio, image_id, consent, now_unix(), &changed))
+	if (profile_save(c->app->db, c->a, c->app->cfg.media_dir, c->me->id, bio,
+			 avatar ? &img : NULL, consent, now_unix(), &changed))
 		return ctx_fail(c, 503, "unavailable", "Could not save your profile; try again.");
 	int st;
 	cJSON *u = my_json(c, &st);

@@ -34,6 +34,7 @@ struct config {
 	char media_url[128];
 	long max_pixels;
 	long max_upload;
+	long min_free_mb; /* uploads refused (507) below this many free MiB */
 	/* [site] */
 	char site_name[64];
 	char site_secret[256];
@@ -80,6 +81,7 @@ struct config {
 	int lim_like_per_hour, lim_like_per_hour_addr;
 	int lim_report_per_day, lim_report_per_day_addr;
 	int lim_follow_per_hour, lim_follow_per_hour_addr;
+	int lim_avatar_per_hour, lim_avatar_per_hour_addr;
 	int lim_login_per_5min_addr;
 	int lim_signup_per_hour_addr;
 	int lim_new_account_hours, lim_new_account_divisor;

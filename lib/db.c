@@ -24,8 +24,10 @@ struct db {
 	const struct config *cfg;
 	MYSQL *conn;
 	int in_tx;
-	uint64_t reads;	 /* db_read outside a transaction: may go to a replica */
-	uint64_t writes; /* everything else: the primary */
+	int commit_unknown; /* the last commit failed on the connection */
+	struct idem *idem;  /* the request's Idempotency-Key (idem.c), or NULL */
+	uint64_t reads;	    /* db_read outside a transaction: may go to a replica */
+	uint64_t writes;    /* everything else: the primary */
 	struct db_stmt stmts[DB_MAX_STMTS];
 	size_t nstmts;
 };
@@ -434,7 +436,9 @@ int db_commit(struct db *db)
 	int rc = DB_OK;
 	if (!db->conn)
 		return DB_DOWN;
+	db->commit_unknown = 0;
 	if (mysql_commit(db->conn)) {
+		db->commit_unknown = is_conn_error(mysql_errno(db->conn));
 		log_error("db: commit failed: %s", mysql_error(db->conn));
 		mysql_rollback(db->conn);
 		rc = DB_ERR;
@@ -444,8 +448,19 @@ int db_commit(struct db *db)
 	return rc;
 }
 
+struct idem **db_idem_slot(struct db *db)
+{
+	return &db->idem;
+}
+
+int db_commit_unknown(const struct db *db)
+{
+	return db->commit_unknown;
+}
+
 int db_rollback(struct db *db)
 {
+	db->commit_unknown = 0;
 	if (!db->conn)
 		return DB_DOWN;
 	mysql_rollback(db->conn);

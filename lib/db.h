@@ -77,6 +77,14 @@ int db_rollback(struct db *db);
 /* End the transaction: commit when ok, roll back otherwise. DB_OK only when
  * it committed; a failed commit rolls back too. */
 int db_finish(struct db *db, int ok);
+/* 1 when the last commit failed because the connection broke while it ran:
+ * the server may have committed it all the same (files it points at must
+ * stay); 0 when it surely did not (or did). */
+int db_commit_unknown(const struct db *db);
+/* Where idem.c keeps the running request's Idempotency-Key (one request at
+ * a time per handle). */
+struct idem;
+struct idem **db_idem_slot(struct db *db);
 
 /* Run a whole SQL script (migrations only: trusted text from sql/, never
  * request data). Statements separated by ";\n". Returns DB_OK or DB_ERR with

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 int fd_write_all(int fd, const void *p, size_t n)
@@ -75,4 +76,19 @@ int file_write_temp(const char *dir, const void *p, size_t n, char *tmp, size_t 
 		errno = e;
 	}
 	return ok ? 0 : -1;
+}
+
+int fs_room(const char *dir, long min_free_mb, long long *free_mb)
+{
+	struct statvfs vs;
+	if (statvfs(dir, &vs) != 0)
+		return -1;
+	long long mb = (long long)((unsigned long long)vs.f_bavail * vs.f_frsize >> 20);
+	if (free_mb)
+		*free_mb = mb;
+	if (vs.f_bavail == 0 || mb < min_free_mb)
+		return FS_ROOM_FULL;
+	if (mb < 2LL * min_free_mb)
+		return FS_ROOM_LOW;
+	return FS_ROOM_OK;
 }

@@ -2,6 +2,7 @@
 #include "genq.h"
 #include "config.h"
 #include "db.h"
+#include "idem.h"
 #include "gen.h"
 #include "post.h"
 #include "util.h"
@@ -109,6 +110,8 @@ int genq_create(struct db *db, struct arena *a, const struct config *cfg, int64_
 		    now) != DB_OK)
 		goto done;
 	*id = (int64_t)r.insert_id;
+	if (idem_claim(db, a, *id, arena_printf(a, "/g/%lld", (long long)*id)))
+		goto done;
 	ok = 1;
 done:
 	return db_finish(db, ok) == DB_OK ? 0 : 503;

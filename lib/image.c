@@ -4,6 +4,7 @@
 #include "imgsniff.h"
 #include "jpegdec.h"
 #include "label.h"
+#include "log.h"
 #include "phash.h"
 #include "util.h"
 
@@ -23,6 +24,7 @@
 #define WHY_MISMATCH "the image size does not match its header"
 #define WHY_STORE    "could not store the image"
 #define WHY_HUGE     "the image file is too large"
+#define WHY_FULL     "the server's disk is full; try again later"
 
 #define WEBP_QUALITY 82
 #define JPEG_QUALITY 85
@@ -282,12 +284,18 @@ static int store_bytes(const char *media_dir, const unsigned char *p, size_t n, 
 	    !fmt_ok(snprintf(final, sizeof(final), "%s/%s", media_dir, rel), sizeof(final)))
 		return -1;
 	if (mkdir_synced(d1, media_dir) < 0 || mkdir_synced(d2, d1) < 0)
-		return -1;
+		goto fail;
 	if (stat(final, &st) == 0)
 		return 0; /* the same bytes are stored already */
-	if (file_write_temp(d2, p, n, tmp, sizeof(tmp)) < 0 || publish(tmp, final, created) < 0)
-		return -1;
-	return *created ? dir_fsync(d2) : 0;
+	if (file_write_temp(d2, p, n, tmp, sizeof(tmp)) < 0 || publish(tmp, final, created) < 0 ||
+	    (*created && dir_fsync(d2) < 0))
+		goto fail;
+	return 0;
+fail:;
+	int e = errno;
+	log_error("media: cannot store %s: %s", final, strerror(e));
+	errno = e;
+	return -1;
 }
 
 /* ---- the pipeline ---- */
@@ -296,6 +304,7 @@ struct job {
 	const char *media_dir;
 	struct image_stored *out;
 	int created[IMAGE_MAX_VARIANTS];
+	int err; /* errno of the first storage failure */
 };
 
 /* Store one encoded buffer (from gd, or NULL if encoding failed) as the next
@@ -308,8 +317,10 @@ static int put(struct job *j, gdImagePtr im, void *p, int size, const char *fmt,
 		return -1;
 	struct image_variant *v = &j->out->v[k];
 	if (store_bytes(j->media_dir, p, (size_t)size, ext, v->path, sizeof(v->path),
-			&j->created[k]) < 0)
+			&j->created[k]) < 0) {
+		j->err = errno;
 		return -1;
+	}
 	v->width = (uint32_t)gdImageSX(im);
 	v->height = (uint32_t)gdImageSY(im);
 	str_copy(v->format, fmt, sizeof(v->format));
@@ -441,14 +452,28 @@ static void rollback(struct job *j)
 	j->out->nv = 0;
 }
 
+void image_discard(const char *media_dir, const struct image_stored *img)
+{
+	char path[PATH_MAX];
+	for (int k = 0; k < img->nv && k < IMAGE_MAX_VARIANTS; k++)
+		if ((img->created >> k & 1u) &&
+		    fmt_ok(snprintf(path, sizeof(path), "%s/%s", media_dir, img->v[k].path),
+			   sizeof(path)) &&
+		    unlink(path) != 0 && errno != ENOENT)
+			log_error("media: cannot remove %s: %s (imagier sweep-media will)", path,
+				  strerror(errno));
+}
+
 /* Blurhash, then every display width smaller than im; for a post's picture
  * (label not NULL) these are labelled, and so are a display copy at im's own
  * size when im is no wider than the largest display width, and the square
- * cards; last im itself, never labelled (image.h). */
+ * cards; last im itself, never labelled (image.h).
+ * 0, or the errno of a storage failure (-1 when nothing was written: a
+ * failed encoding). */
 static int store_all(const char *media_dir, gdImagePtr im, const struct image_label *label,
 		     struct image_stored *out)
 {
-	struct job j = {.media_dir = media_dir, .out = out};
+	struct job j = {.media_dir = media_dir, .out = out, .err = -1};
 	int w = gdImageSX(im), h = gdImageSY(im), alpha = has_alpha(im);
 	int rc = blur(im, out), list_original = 0;
 
@@ -486,9 +511,14 @@ static int store_all(const char *media_dir, gdImagePtr im, const struct image_la
 		out->v[out->nv] = out->v[k]; /* j.created stays 0: the file is v[k]'s */
 		out->v[out->nv++].role = IMAGE_DISPLAY;
 	}
-	if (rc != 0)
+	if (rc != 0) {
 		rollback(&j);
-	return rc;
+		return j.err;
+	}
+	for (int k = 0; k < out->nv; k++)
+		if (j.created[k])
+			out->created |= 1u << k;
+	return 0;
 }
 
 /* Decode; *w, *h get the size the file itself holds. A JPEG is decoded at
@@ -602,15 +632,27 @@ static int store(const char *media_dir, const unsigned char *data, size_t len, u
 	rc = load(&info, data, len, max_pixels, max_side, &im, why);
 	if (rc != 0)
 		return rc;
-	crypto_hash_sha256(h, data, len);
+	if (max_side > 0) {
+		/* Not the same files as the whole picture would make: another key
+		 * for the dedupe of images rows. */
+		char tag[32];
+		crypto_hash_sha256_state hs;
+		snprintf(tag, sizeof(tag), "fit %u\n", (unsigned)max_side);
+		crypto_hash_sha256_init(&hs);
+		crypto_hash_sha256_update(&hs, (const unsigned char *)tag, strlen(tag));
+		crypto_hash_sha256_update(&hs, data, len);
+		crypto_hash_sha256_final(&hs, h);
+	} else {
+		crypto_hash_sha256(h, data, len);
+	}
 	hex_encode(h, sizeof(h), out->sha256);
 	phash_dhash_gd(im, &out->phash);
 	rc = store_all(media_dir, im, label, out);
 	gdImageDestroy(im);
 	if (rc != 0) {
 		memset(out, 0, sizeof(*out));
-		*why = WHY_STORE;
-		return 500;
+		*why = rc == ENOSPC || rc == EDQUOT ? WHY_FULL : WHY_STORE;
+		return rc == ENOSPC || rc == EDQUOT ? 507 : 500;
 	}
 	return 0;
 }
@@ -621,10 +663,10 @@ int image_store(const char *media_dir, const unsigned char *data, size_t len, ui
 	return store(media_dir, data, len, max_pixels, 0, NULL, out, why);
 }
 
-int image_store_avatar(const char *media_dir, const unsigned char *data, size_t len,
-		       uint64_t max_pixels, struct image_stored *out, const char **why)
+int image_store_fit(const char *media_dir, const unsigned char *data, size_t len,
+		    uint64_t max_pixels, uint32_t max_side, struct image_stored *out, const char **why)
 {
-	return store(media_dir, data, len, max_pixels, IMAGE_AVATAR_SIDE, NULL, out, why);
+	return store(media_dir, data, len, max_pixels, max_side, NULL, out, why);
 }
 
 int image_store_labelled(const char *media_dir, const unsigned char *data, size_t len,

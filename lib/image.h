@@ -57,7 +57,8 @@ struct image_stored {
 	uint64_t phash;		/* dHash of the upright picture (phash.h), for the blocklist */
 	struct image_variant v[IMAGE_MAX_VARIANTS];
 	int nv;
-	char reason[64]; /* storage for a formatted *why (the pixel limit) */
+	unsigned created; /* bit k: v[k] was written by this call (image_discard) */
+	char reason[64];  /* storage for a formatted *why (the pixel limit) */
 };
 
 /* Decode (after image_sniff passed), strip everything but pixels, and write
@@ -68,7 +69,9 @@ struct image_stored {
  * directory fsynced. An existing file with the same name is kept (same
  * bytes). Returns 0, or 400/413/415 with *why for undecodable input, 422
  * for a JPEG that asks for more decoding work than any ordinary file
- * (jpegdec.h: too many scans), or 500 for a storage failure (disk). On failure no
+ * (jpegdec.h: too many scans), 507 when the disk is full (ENOSPC, EDQUOT),
+ * or 500 for another storage failure; a storage failure is logged with the
+ * file's path and the system's error. On failure no
  * new file is left behind (temp files are unlinked). *why is a static string
  * or out->reason. Paths end in .webp or .jpg. A post's files are later
  * stamped in place with XMP (provenance.h), under the same name: the name is
@@ -96,21 +99,27 @@ int image_store_labelled(const char *media_dir, const unsigned char *data, size_
 			 uint64_t max_pixels, const struct image_label *label,
 			 struct image_stored *out, const char **why);
 
-/* Longest side of a stored avatar: it is shown at most 320 pixels wide
- * (twice that for dense screens). */
-#define IMAGE_AVATAR_SIDE 640
-
-/* image_store for an avatar: the picture is first shrunk to fit a square of
- * IMAGE_AVATAR_SIDE (a JPEG is decoded at a reduced DCT scale, far less
- * work), so its "original" is at most that size. */
-int image_store_avatar(const char *media_dir, const unsigned char *data, size_t len,
-		       uint64_t max_pixels, struct image_stored *out, const char **why);
-
 /* Drop the comment (COM) segments before the first scan of an encoded JPEG
  * p[0..n), in place (libgd writes "CREATOR: gd-jpeg v1.0 ..." in one);
  * returns the new length. Anything that is not a JPEG whose segments chain
  * up to a scan is left as it is. */
 size_t image_jpeg_drop_comments(unsigned char *p, size_t n);
+
+/* image_store, with the picture first made to fit max_side x max_side
+ * (avatars): a JPEG is decoded at the smallest DCT scale still covering
+ * max_side (far less work), so the stored "original" is at most that size.
+ * images.sha256 is then a hash of max_side and the bytes, so an avatar never
+ * shares its images row with a post of the same file. */
+int image_store_fit(const char *media_dir, const unsigned char *data, size_t len,
+		    uint64_t max_pixels, uint32_t max_side, struct image_stored *out,
+		    const char **why);
+
+/* Remove the files that the image_store* call which filled img created
+ * (those it found already stored are kept: another row may use them), when
+ * what should have pointed at them was not saved. A concurrent upload of the
+ * very same bytes that found one of them in place loses it: it is left to
+ * see a missing file (rare: both uploads at once, and only one committed). */
+void image_discard(const char *media_dir, const struct image_stored *img);
 
 /* Silence libgd's own warnings on stderr (call once per process). */
 void image_quiet_warnings(void);

@@ -2,7 +2,9 @@
 #include "post.h"
 #include "json.h"
 #include "db.h"
+#include "idem.h"
 #include "image.h"
+#include "log.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -228,11 +230,23 @@ int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struc
 		    now_unix()) != DB_OK)
 		goto done;
 	post_id = (int64_t)r.insert_id;
-	if (tags_insert(db, a, post_id, tags, ntags))
+	if (tags_insert(db, a, post_id, tags, ntags) ||
+	    idem_claim(db, a, post_id, arena_printf(a, "/p/%lld", (long long)post_id)))
 		goto done;
 	ok = 1;
 done:
 	return db_finish(db, ok) == DB_OK ? post_id : -1;
+}
+
+void post_files_abandon(struct db *db, const char *media_dir, const struct image_stored *img)
+{
+	if (idem_state(db) == IDEM_COLLIDED)
+		return; /* the same request, made by another worker: its rows use them */
+	if (db_commit_unknown(db))
+		log_error("post: the database broke during a commit; the new files stay "
+			  "(imagier sweep-media removes them if no row points at them)");
+	else
+		image_discard(media_dir, img);
 }
 
 int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id,
@@ -300,7 +314,8 @@ int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id
 		    gen_id) != DB_OK ||
 	    (parent &&
 	     db_exec(db, a, NULL, "UPDATE posts SET remix_count = remix_count + 1 WHERE id = ?",
-		     "i", parent) != DB_OK))
+		     "i", parent) != DB_OK) ||
+	    idem_claim(db, a, *post_id, arena_printf(a, "/p/%lld", (long long)*post_id)))
 		goto done;
 	ok = 1;
 done:

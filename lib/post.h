@@ -39,6 +39,12 @@ int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struc
 		    const char *prompt, const char *caption, const char *content_warning,
 		    const char **tags, int ntags);
 
+/* After post_insert (or another writer of rows pointing at img) failed:
+ * remove the files the store of img created, unless the database broke
+ * during the commit (then it may hold the rows, and the files stay for
+ * sweep-media to judge). */
+void post_files_abandon(struct db *db, const char *media_dir, const struct image_stored *img);
+
 /* Insert the image row (reused when the same bytes were stored before) and
  * its media_files rows, inside the caller's transaction if any. Returns the
  * image id or -1. */

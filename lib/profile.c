@@ -1,11 +1,19 @@
 /* profile.c - people and tags as pages show them (see profile.h). */
 #include "profile.h"
+#include "config.h"
 #include "dataset.h"
 #include "db.h"
 #include "http.h"
+#include "image.h"
+#include "log.h"
 #include "post.h"
+#include "provenance.h"
+#include "util.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
 
 /* One id by name (sql selects it): 0, 404 or 503. */
 static int id_by_name(struct db *db, struct arena *a, const char *sql, const char *name,
@@ -115,19 +123,96 @@ int profile_tag_followed(struct db *db, struct arena *a, int64_t user_id, int64_
 	return r.nrows > 0;
 }
 
-int profile_save(struct db *db, struct arena *a, int64_t user_id, const char *bio,
-		 int64_t avatar_image_id, int consent, int64_t now, int *changed)
+int profile_avatar_store(const struct config *cfg, const unsigned char *data, size_t len,
+			 struct image_stored *out, const char **why)
 {
-	if (db_begin(db) != DB_OK ||
-	    (bio && db_exec(db, a, NULL, "UPDATE users SET bio = ? WHERE id = ?", "si", bio,
-			    user_id) != DB_OK) ||
-	    (avatar_image_id &&
-	     db_exec(db, a, NULL, "UPDATE users SET avatar_image_id = ? WHERE id = ?", "ii",
-		     avatar_image_id, user_id) != DB_OK) ||
-	    (consent >= 0 && consent_account_set(db, a, user_id, consent, now, changed)) ||
-	    db_commit(db) != DB_OK) {
-		db_rollback(db);
+	struct image_info info;
+	uint64_t maxpx = (uint64_t)cfg->max_pixels;
+	if (maxpx > PROFILE_AVATAR_MAX_PIXELS)
+		maxpx = PROFILE_AVATAR_MAX_PIXELS;
+	memset(out, 0, sizeof(*out));
+	if (len > PROFILE_AVATAR_MAX_BYTES || (long)len > cfg->max_upload) {
+		*why = "the file is larger than an avatar may be (5 MB)";
+		return 413;
+	}
+	int st = image_sniff(data, len, maxpx, &info, why);
+	if (st) {
+		if (*why == info.reason) {
+			str_copy(out->reason, info.reason, sizeof(out->reason));
+			*why = out->reason;
+		}
+		return st;
+	}
+	if ((st = media_room(cfg, why)))
+		return st;
+	return image_store_fit(cfg->media_dir, data, len, maxpx, PROFILE_AVATAR_SIDE, out, why);
+}
+
+/* Drop the image old_id when nothing uses it any more (no post, generation
+ * or avatar of anybody): its paths go to *files, its rows (media_files by
+ * cascade) are deleted. DB_OK or the failure. */
+static int drop_unused_image(struct db *db, struct arena *a, int64_t old_id, struct db_res *files)
+{
+	struct db_res r;
+	files->nrows = 0;
+	int rc =
+	    db_exec(db, a, files, "SELECT path FROM media_files WHERE image_id = ?", "i", old_id);
+	if (rc == DB_OK)
+		rc =
+		    db_exec(db, a, &r,
+			    "DELETE FROM images WHERE id = ? AND NOT EXISTS (SELECT 1 FROM posts p "
+			    "WHERE p.image_id = ?) AND NOT EXISTS (SELECT 1 FROM generations g "
+			    "WHERE g.image_id = ?) AND NOT EXISTS (SELECT 1 FROM users u WHERE "
+			    "u.avatar_image_id = ?)",
+			    "iiii", old_id, old_id, old_id, old_id);
+	if (rc == DB_OK && r.affected == 0)
+		files->nrows = 0; /* still used: its files stay */
+	return rc;
+}
+
+int profile_save(struct db *db, struct arena *a, const char *media_dir, int64_t user_id,
+		 const char *bio, const struct image_stored *avatar, int consent, int64_t now,
+		 int *changed)
+{
+	struct db_res r, files = {0};
+	int ok = 0;
+	if (db_begin(db) != DB_OK)
+		goto done;
+	/* The person's row first (the lock every writer of it takes first). */
+	if (db_exec(db, a, &r,
+		    "SELECT IFNULL(avatar_image_id, 0) FROM users WHERE id = ? FOR UPDATE", "i",
+		    user_id) != DB_OK ||
+	    r.nrows == 0)
+		goto done;
+	int64_t old_id = db_int(&r, 0, 0);
+	if (bio && db_exec(db, a, NULL, "UPDATE users SET bio = ? WHERE id = ?", "si", bio,
+			   user_id) != DB_OK)
+		goto done;
+	if (avatar) {
+		int64_t image_id = image_insert(db, a, avatar);
+		if (image_id < 0 ||
+		    db_exec(db, a, NULL, "UPDATE users SET avatar_image_id = ? WHERE id = ?", "ii",
+			    image_id, user_id) != DB_OK)
+			goto done;
+		/* The replaced avatar, unless it is the same picture again. */
+		if (old_id && old_id != image_id &&
+		    drop_unused_image(db, a, old_id, &files) != DB_OK)
+			goto done;
+	}
+	if (consent >= 0 && consent_account_set(db, a, user_id, consent, now, changed))
+		goto done;
+	ok = 1;
+done:
+	if (db_finish(db, ok) != DB_OK) {
+		if (avatar) /* nothing points at the new files */
+			post_files_abandon(db, media_dir, avatar);
 		return 503;
+	}
+	for (size_t i = 0; i < files.nrows; i++) {
+		const char *path = arena_printf(a, "%s/%s", media_dir, db_str(&files, i, 0));
+		if (unlink(path) && errno != ENOENT)
+			log_error("avatar: cannot remove %s: %s (imagier sweep-media will)", path,
+				  strerror(errno));
 	}
 	return 0;
 }

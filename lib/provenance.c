@@ -230,10 +230,26 @@ int provenance_stamp(struct db *db, struct arena *a, const struct config *cfg, i
 	return rc;
 }
 
+int media_room(const struct config *cfg, const char **why)
+{
+	long long free_mb = 0;
+	if (fs_room(cfg->media_dir, cfg->min_free_mb, &free_mb) != FS_ROOM_FULL)
+		return 0; /* room, or cannot tell: the write itself will say */
+	log_error("media: %s has %lld MiB free, below media.min_free_mb = %ld: upload refused",
+		  cfg->media_dir, free_mb, cfg->min_free_mb);
+	*why = "the server's disk is full; try again later";
+	return 507;
+}
+
 int provenance_store(const struct config *cfg, const char *backend, const char *model,
 		     const unsigned char *data, size_t len, struct image_stored *out,
 		     const char **why)
 {
+	int room = media_room(cfg, why);
+	if (room) {
+		memset(out, 0, sizeof(*out));
+		return room;
+	}
 	struct image_label label;
 	provenance_label(cfg, &label);
 	int rc = image_store_labelled(cfg->media_dir, data, len, (uint64_t)cfg->max_pixels, &label,

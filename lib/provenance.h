@@ -17,12 +17,17 @@ struct xmp_meta;
  * into cfg). */
 void provenance_label(const struct config *cfg, struct image_label *out);
 
+/* 0 when the media directory has room for new files, or 507 with *why
+ * (and a log line naming the directory) while its file system has fewer
+ * than media.min_free_mb MiB free. */
+int media_room(const struct config *cfg, const char **why);
+
 /* image_store_labelled() with cfg's media dir, pixel limit and [label]: the
  * store for posts' images (uploads and generations). With backend set (a
  * generation, served on its page before it is published), the stored files
  * are also stamped at once with the site, backend and model, without a post
  * URL yet; a failure there is logged, not returned (publishing stamps
- * again). Returns what image_store returns. */
+ * again). Returns what image_store returns, or 507 as media_room. */
 int provenance_store(const struct config *cfg, const char *backend, const char *model,
 		     const unsigned char *data, size_t len, struct image_stored *out,
 		     const char **why);

@@ -35,6 +35,8 @@ static const struct rl_class classes[] = {
      "reports", 0},
     {"follow", CFG(lim_follow_per_hour), CFG(lim_follow_per_hour_addr), 3600, "hour", "follow",
      "follows", 0},
+    {"avatar", CFG(lim_avatar_per_hour), CFG(lim_avatar_per_hour_addr), 3600, "hour",
+     "avatar change", "avatar changes", 0},
     {"login", NO_LIMIT, CFG(lim_login_per_5min_addr), 300, "5 minutes", "login attempt",
      "login attempts", 1},
     {"signup", NO_LIMIT, CFG(lim_signup_per_hour_addr), 3600, "hour", "signup", "signups", 1},

@@ -2,6 +2,7 @@
 #include "reports.h"
 
 #include "db.h"
+#include "idem.h"
 #include "post.h"
 #include "util.h"
 
@@ -63,15 +64,24 @@ int report_add(struct db *db, struct arena *a, int64_t reporter_id, const char *
 	if (owner == reporter_id)
 		return refused(why, REPORT_OWN, 400);
 	struct db_res r;
+	/* One transaction with the Idempotency-Key, if the request has one. */
+	if (db_begin(db) != DB_OK)
+		return refused(why, REPORT_DB_DOWN, 503);
 	int rc = db_exec(db, a, &r,
 			 "INSERT INTO reports (reporter_id, target_type, target_id, reason, note, "
 			 "created_at) VALUES (?, ?, ?, ?, ?, ?)",
 			 "isissi", reporter_id, type, id, reason, note, now_unix());
-	if (rc == DB_DUP)
+	if (rc == DB_DUP) {
+		db_rollback(db);
 		return refused(why, REPORT_DUP, 409);
-	if (rc != DB_OK)
+	}
+	if (rc == DB_OK) {
+		*report_id = (int64_t)r.insert_id;
+		if (idem_claim(db, a, *report_id, "")) /* a report has no page */
+			rc = DB_ERR;
+	}
+	if (db_finish(db, rc == DB_OK) != DB_OK)
 		return refused(why, REPORT_NOT_SAVED, 503);
-	*report_id = (int64_t)r.insert_id;
 	return 0;
 }
 

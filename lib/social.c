@@ -2,6 +2,7 @@
 #include "social.h"
 #include "cache.h"
 #include "db.h"
+#include "idem.h"
 #include "post.h"
 #include "provenance.h"
 #include "textnorm.h"
@@ -105,7 +106,9 @@ int social_comment_add(struct db *db, struct arena *a, int64_t user_id, int64_t 
 		goto done;
 	*id = (int64_t)r.insert_id;
 	if (db_exec(db, a, NULL, "UPDATE posts SET comment_count = comment_count + 1 WHERE id = ?",
-		    "i", post_id) != DB_OK)
+		    "i", post_id) != DB_OK ||
+	    idem_claim(db, a, *id,
+		       arena_printf(a, "/p/%lld#comment-%lld", (long long)post_id, (long long)*id)))
 		goto done;
 	ok = 1;
 done:

@@ -53,7 +53,7 @@ if ((need_stack)); then
 	# in minutes: rate limits far above that (t1800-ratelimits.sh lowers
 	# them for itself and puts these back).
 	for l in POST_PER_HOUR GENERATE_PER_HOUR COMMENT_PER_HOUR LIKE_PER_HOUR \
-		REPORT_PER_DAY FOLLOW_PER_HOUR; do
+		REPORT_PER_DAY FOLLOW_PER_HOUR AVATAR_PER_HOUR; do
 		export "IMAGIER_LIMITS_${l}=100000" "IMAGIER_LIMITS_${l}_ADDR=100000"
 	done
 	export IMAGIER_LIMITS_LOGIN_PER_5MIN_ADDR=100000 IMAGIER_LIMITS_SIGNUP_PER_HOUR_ADDR=100000

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t1800-ratelimits.sh - rate limits per account and per address. With the
-# pool restarted on small limits: the like, comment, report, post, signup and
-# login over a limit get 429 rate_limited with Retry-After (whole seconds)
+# pool restarted on small limits: the like, comment, report, post, avatar,
+# signup and login over a limit get 429 rate_limited with Retry-After (whole seconds)
 # and write nothing; a new account is limited sooner than an old one; another
 # account from the same address meets the address limit; a moderator is not
 # limited; the HTML forms get a 429 page. Without memcached, signups are
@@ -15,7 +15,7 @@ ADDR=127.0.0.1
 
 LIMIT_VARS=()
 for l in POST_PER_HOUR GENERATE_PER_HOUR COMMENT_PER_HOUR LIKE_PER_HOUR REPORT_PER_DAY \
-	FOLLOW_PER_HOUR; do
+	FOLLOW_PER_HOUR AVATAR_PER_HOUR; do
 	LIMIT_VARS+=("IMAGIER_LIMITS_$l" "IMAGIER_LIMITS_${l}_ADDR")
 done
 LIMIT_VARS+=(IMAGIER_LIMITS_LOGIN_PER_5MIN_ADDR IMAGIER_LIMITS_SIGNUP_PER_HOUR_ADDR
@@ -28,7 +28,7 @@ for v in "${LIMIT_VARS[@]}"; do [[ -v $v ]] && SAVED[$v]="${!v}"; done
 rl_clear() {
 	local now keys=() spec class win n
 	now=$(date +%s)
-	for spec in post:3600 generate:3600 comment:3600 like:3600 follow:3600 signup:3600 \
+	for spec in post:3600 generate:3600 comment:3600 like:3600 follow:3600 avatar:3600 signup:3600 \
 		report:86400 login:300; do
 		class=${spec%%:*} win=${spec##*:} n=$((now / win))
 		keys+=("imagier:rl:$class:a:$ADDR:$n" "imagier:rl:$class:a:$ADDR:$((n - 1))")
@@ -115,6 +115,7 @@ export IMAGIER_LIMITS_COMMENT_PER_HOUR=4 IMAGIER_LIMITS_COMMENT_PER_HOUR_ADDR=0
 export IMAGIER_LIMITS_REPORT_PER_DAY=4 IMAGIER_LIMITS_REPORT_PER_DAY_ADDR=0
 export IMAGIER_LIMITS_POST_PER_HOUR=100 IMAGIER_LIMITS_POST_PER_HOUR_ADDR=3
 export IMAGIER_LIMITS_SIGNUP_PER_HOUR_ADDR=3 IMAGIER_LIMITS_LOGIN_PER_5MIN_ADDR=4
+export IMAGIER_LIMITS_AVATAR_PER_HOUR=3 IMAGIER_LIMITS_AVATAR_PER_HOUR_ADDR=0
 "$STACK" restart-fcgi >"$TMP/restart.log" 2>&1
 is "$?" 0 "the pool restarts with small limits"
 rl_clear
@@ -174,6 +175,23 @@ report "$u1" "${posts[2]}"
 refused "its third report"
 like "$(json .error.message)" '^You have made 2 reports in the last day' "... in the last day"
 is "$(sql "SELECT COUNT(*) FROM reports")" "$reports_before" "... and no report is stored"
+
+# ---- avatars: 3 an hour for an old account; a bio is not an avatar ---------------
+for i in 1 2 3; do
+	req PUT /api/v1/me/avatar -H "Authorization: Bearer $u2" -F "avatar=@$(image png 64 64 $((190 + i)))"
+done
+is "$STATUS" 200 "an account's third avatar in the hour: 200"
+avatar_before="$(sql "SELECT avatar_image_id FROM users WHERE username = '$oldie'")"
+media_before="$(count_media)"
+req PUT /api/v1/me/avatar -H "Authorization: Bearer $u2" -F "avatar=@$(image png 64 64 194)"
+refused "its fourth avatar"
+like "$(json .error.message)" '^You have made 3 avatar changes in the last hour' "... saying what"
+is "$(sql "SELECT avatar_image_id FROM users WHERE username = '$oldie'")" "$avatar_before" \
+	"... the avatar stays"
+is "$(count_media)" "$media_before" "... and no file is written"
+req PATCH /api/v1/me -H "Authorization: Bearer $u2" -H 'Content-Type: application/json' \
+	--data '{"bio":"still here"}'
+is "$STATUS" 200 "a bio alone is not limited by it"
 
 # ---- posts: 3 an hour from one address, whoever posts -----------------------------
 TOKEN=$u2

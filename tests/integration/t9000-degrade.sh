@@ -3,7 +3,8 @@
 # memcached the site keeps working (healthz says "cache":"down") and the
 # feed shows new posts once it is back; without MariaDB every request gets
 # a clean 503 (JSON from the API, never a 502 or a crash) and sessions
-# survive the outage; both recover when the services return.
+# survive the outage; both recover when the services return. An upload or
+# an avatar refused for want of the database leaves no file behind.
 source "$(dirname "$0")/lib.sh"
 
 STACK="${IMAGIER_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tools/stack.sh"
@@ -122,9 +123,14 @@ is "$(json .error.code)" unavailable "... code unavailable"
 req GET /api/v1/me -H "Authorization: Bearer $TOKEN"
 is "$STATUS" 200 "/api/v1/me without the database: the session is known from memcached"
 is "$(json .user.username)" "$name" "... as the right person"
-upload "$(image png 100 100 34)" "during the database outage"
+media_before="$(count_media)"
+upload "$(image png 700 500 34)" "during the database outage"
 is "$STATUS" 503 "an upload without the database: 503, not 401"
 is "$(json .error.code)" unavailable "... code unavailable"
+is "$(count_media)" "$media_before" "... and the files it stored are removed at once (no orphans)"
+req PUT /api/v1/me/avatar -H "Authorization: Bearer $TOKEN" -F "avatar=@$(image png 600 600 36)"
+is "$STATUS" 503 "an avatar without the database: 503"
+is "$(count_media)" "$media_before" "... and its files are removed at once"
 req POST /api/v1/sessions -H 'Content-Type: application/json' \
 	--data "{\"username\":\"$name\",\"password\":\"correct horse $name\"}"
 is "$STATUS" 503 "logging in without the database: 503"

@@ -13,6 +13,7 @@
 #include "image.h"
 #include "jpegcraft.h"
 #include "jpegdec.h"
+#include "profile.h"
 #include "util.h"
 
 static char media_dir[] = "/tmp/procbench.XXXXXX";
@@ -126,9 +127,9 @@ static void decode_row(const char *what, const unsigned char *d, size_t n)
 	double gd = decode_ms(d, n, -1, &rc);
 	double full = decode_ms(d, n, 0, &rc);
 	int rc_full = rc;
-	double small = decode_ms(d, n, IMAGE_AVATAR_SIDE, &rc);
+	double small = decode_ms(d, n, PROFILE_AVATAR_SIDE, &rc);
 	printf("%-34s %7zu KiB  libgd %7.1f ms  jpegdec %7.1f ms (%d)  at >= %d px %7.1f ms (%d)\n",
-	       what, n / 1024, gd, full, rc_full, IMAGE_AVATAR_SIDE, small, rc);
+	       what, n / 1024, gd, full, rc_full, PROFILE_AVATAR_SIDE, small, rc);
 }
 
 /* A progressive picture of w x h with `extra` crafted scans. */

@@ -17,6 +17,7 @@
 #include "../tools/jpegcraft.h"
 #include "image.h"
 #include "imgsniff.h"
+#include "profile.h"
 #include "util.h"
 
 /* libgd 2.3.3 leaks in its AVIF encoder (libgd #831); the encoder is only
@@ -913,7 +914,7 @@ static void test_store_many_scans(void **state)
 			    "the JPEG has more than 100 scans; save it again as an ordinary JPEG");
 	assert_int_equal(out.nv, 0);
 	assert_int_equal(files_in(dir), 0);
-	assert_int_equal(image_store_avatar(dir, crafted, cn, MP40, &out, &why), 422);
+	assert_int_equal(image_store_fit(dir, crafted, cn, MP40, PROFILE_AVATAR_SIDE, &out, &why), 422);
 	assert_int_equal(files_in(dir), 0);
 	assert_int_equal(image_store(dir, p, n, MP40, &out, &why), 0);
 	assert_int_equal(out.nv, 4);
@@ -921,7 +922,7 @@ static void test_store_many_scans(void **state)
 	free(p);
 }
 
-/* An avatar is stored no larger than IMAGE_AVATAR_SIDE on its longer side
+/* An avatar is stored no larger than PROFILE_AVATAR_SIDE on its longer side
  * (JPEG decoded at a reduced scale, the other formats shrunk), upright. */
 static void test_store_avatar(void **state)
 {
@@ -937,7 +938,7 @@ static void test_store_avatar(void **state)
 		unsigned char *p = make_image(cases[i].enc, cases[i].w, cases[i].h, &n);
 		struct image_stored out;
 		const char *why = NULL;
-		assert_int_equal(image_store_avatar(dir, p, n, MP40, &out, &why), 0);
+		assert_int_equal(image_store_fit(dir, p, n, MP40, PROFILE_AVATAR_SIDE, &out, &why), 0);
 		assert_int_equal(out.width, cases[i].ow);
 		assert_int_equal(out.height, cases[i].oh);
 		assert_int_equal(out.nv, cases[i].nv);
@@ -951,7 +952,7 @@ static void test_store_avatar(void **state)
 	unsigned char *p = exif_jpeg(1600, 800, 6, 0, &n);
 	struct image_stored out;
 	const char *why;
-	assert_int_equal(image_store_avatar(dir, p, n, MP40, &out, &why), 0);
+	assert_int_equal(image_store_fit(dir, p, n, MP40, PROFILE_AVATAR_SIDE, &out, &why), 0);
 	assert_int_equal(out.width, 320);
 	assert_int_equal(out.height, 640);
 	gdImagePtr im = decode_file(dir, &out.v[out.nv - 1]);
