@@ -117,8 +117,8 @@ done:
 	return 0;
 }
 
-int social_comment_delete(struct db *db, struct arena *a, int64_t user_id, int moderator,
-			  int64_t comment_id, int64_t *post_id)
+int social_comment_delete(struct db *db, struct arena *a, int64_t user_id, int64_t comment_id,
+			  int64_t *post_id)
 {
 	struct db_res r;
 	int ok = 0;
@@ -134,7 +134,9 @@ int social_comment_delete(struct db *db, struct arena *a, int64_t user_id, int m
 		return 404;
 	}
 	*post_id = db_int(&r, 0, 0);
-	if (db_int(&r, 0, 1) != user_id && !moderator) {
+	/* Only its author: anyone else's removal is a moderation action (lib/
+	 * moderator.c), with a reason, an audit row, a notice and an appeal. */
+	if (db_int(&r, 0, 1) != user_id) {
 		db_rollback(db);
 		return 403;
 	}
