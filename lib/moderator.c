@@ -91,7 +91,8 @@ static int find_subject(struct db *db, struct arena *a, struct mod_decision *d)
 	int rc;
 	if (!strcmp(d->type, "post")) {
 		rc = db_exec(db, a, &r,
-			     "SELECT p.user_id, u.username, u.role, p.content_warning FROM posts p "
+			     "SELECT p.user_id, u.username, u.role, p.content_warning, p.mod_state "
+			     "FROM posts p "
 			     "JOIN users u ON u.id = p.user_id WHERE p.id = ? FOR UPDATE",
 			     "i", d->id);
 		d->post_id = d->id;
@@ -122,8 +123,10 @@ static int find_subject(struct db *db, struct arena *a, struct mod_decision *d)
 	d->subject_role = db_str(&r, 0, 2);
 	if (!strcmp(d->type, "comment"))
 		d->post_id = db_int(&r, 0, 3);
-	if (!strcmp(d->type, "post"))
+	if (!strcmp(d->type, "post")) {
 		d->prev_cw = db_str(&r, 0, 3);
+		d->prev_state = db_str(&r, 0, 4);
+	}
 	if (!strcmp(d->type, "appeal")) {
 		d->appeal_action = db_int(&r, 0, 3);
 		d->appeal_kind = db_str(&r, 0, 4);
@@ -386,9 +389,13 @@ static void after_commit(struct db *db, struct arena *a, struct cache *cache,
 	if (eff && !strcmp(eff, "restore") && strcmp(etype, "user")) {
 		int64_t target = !strcmp(d->type, "appeal") ? d->appeal_target : d->id;
 		if (!strcmp(etype, "post"))
-			imghash_unblock_picture(db, a, target);
+			imghash_allow_picture(db, a, cfg->mod_block_distance, target);
 		classifier_learn(db, a, cache, etype, target, 0);
 	}
+	/* A held post let out: a moderator allowed its picture too. */
+	if (!strcmp(k->name, "dismiss") && !strcmp(d->type, "post") && d->prev_state &&
+	    !strcmp(d->prev_state, "held"))
+		imghash_allow_picture(db, a, cfg->mod_block_distance, d->id);
 }
 
 int moderation_act(struct db *db, struct arena *a, struct cache *cache, const struct config *cfg,
