@@ -13,6 +13,7 @@
 #include "log.h"
 #include "social.h"
 #include "util.h"
+#include "withhold.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -364,6 +365,12 @@ static void after_commit(struct db *db, struct arena *a, struct cache *cache,
 		cache_delete(cache, cachekey_post(a, d->post_id));
 		cache_bump(cache, CACHEKEY_FEED_VERSION);
 	}
+	/* Hidden or removed: its files leave the served store first thing (and come
+	 * back when it is restored). A worker killed before this leaves them
+	 * where they were; sweep-media puts them right. */
+	if (eff && !strcmp(etype, "post") &&
+	    (!strcmp(eff, "hide") || !strcmp(eff, "remove") || !strcmp(eff, "restore")))
+		withhold_post(db, a, cfg->media_dir, d->post_id);
 	if (eff && (!strcmp(eff, "suspend") || !strcmp(eff, "unsuspend") || !strcmp(eff, "ban") ||
 		    !strcmp(eff, "unban"))) {
 		moderation_forget_sessions(db, a, cache, d->subject);
