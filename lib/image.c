@@ -5,6 +5,7 @@
 #include "label.h"
 #include "phash.h"
 #include "util.h"
+#include "withhold.h"
 
 #include <avif/avif.h>
 #include <errno.h>
@@ -283,6 +284,14 @@ static int store_bytes(const char *media_dir, const unsigned char *p, size_t n, 
 		return -1;
 	if (stat(final, &st) == 0)
 		return 0; /* the same bytes are stored already */
+	/* ... or withheld (a hidden or removed post's): a copy in the served
+	 * store would serve them again. A new post of them brings them back
+	 * (withhold_release_post). */
+	char held[PATH_MAX];
+	if (fmt_ok(snprintf(held, sizeof(held), "%s/" WITHHELD_DIR "/%s", media_dir, rel),
+		   sizeof(held)) &&
+	    stat(held, &st) == 0)
+		return 0;
 	if (file_write_temp(d2, p, n, tmp, sizeof(tmp)) < 0 || publish(tmp, final, created) < 0)
 		return -1;
 	return *created ? dir_fsync(d2) : 0;

@@ -1,11 +1,13 @@
 /* social.c - likes, comments, follows and notifications, counters kept with the rows. */
 #include "social.h"
 #include "cache.h"
+#include "config.h"
 #include "db.h"
 #include "post.h"
 #include "provenance.h"
 #include "textnorm.h"
 #include "util.h"
+#include "withhold.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -640,6 +642,9 @@ int64_t social_post_published(struct db *db, struct arena *a, const struct confi
 			      int64_t post_id, int64_t actor_id)
 {
 	struct db_res r;
+	/* The same bytes as a hidden or removed post: the picture is in view
+	 * again, so are its files (before they are stamped). */
+	withhold_release_post(db, a, cfg->media_dir, post_id);
 	provenance_stamp(db, a, cfg, post_id); /* XMP with the post's URL */
 	if (db_read(db, a, &r,
 		    "SELECT pp.id, pp.user_id FROM posts p JOIN posts pp ON pp.id = p.parent_id "

@@ -137,6 +137,23 @@ int withhold_post(struct db *db, struct arena *a, const char *media_dir, int64_t
 	return r.nrows ? withhold_image(db, a, media_dir, db_int(&r, 0, 0)) : 0;
 }
 
+int withhold_release_post(struct db *db, struct arena *a, const char *media_dir, int64_t post_id)
+{
+	struct db_res r;
+	if (db_exec(db, a, &r,
+		    "SELECT m.image_id, m.path FROM posts p JOIN media_files m ON m.image_id = "
+		    "p.image_id WHERE p.id = ?",
+		    "i", post_id) != DB_OK)
+		return -1;
+	for (size_t i = 0; i < r.nrows; i++) {
+		const char *rel = db_str(&r, i, 1);
+		if (media_rel_ok(rel) &&
+		    is_file(arena_printf(a, "%s/" WITHHELD_DIR "/%s", media_dir, rel)))
+			return withhold_image(db, a, media_dir, db_int(&r, 0, 0));
+	}
+	return 0;
+}
+
 int withhold_may_see(struct db *db, struct arena *a, const char *rel, int64_t viewer, int mod)
 {
 	struct db_res r;

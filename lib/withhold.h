@@ -38,6 +38,11 @@ int withhold_image(struct db *db, struct arena *a, const char *media_dir, int64_
 /* The same for the picture of post_id. */
 int withhold_post(struct db *db, struct arena *a, const char *media_dir, int64_t post_id);
 
+/* A new post was committed: if its picture's files are withheld (the same
+ * bytes as a hidden or removed post), they are served again. One query when
+ * they are not. 0, moved count, or -1. */
+int withhold_release_post(struct db *db, struct arena *a, const char *media_dir, int64_t post_id);
+
 /* May viewer (0: anonymous; mod: a moderator or admin) see the file rel?
  * Yes when it is the file of a post they may see (visible, theirs, or any
  * for a moderator), of their own generation, or of an avatar. 0 yes, 404

@@ -112,6 +112,36 @@ act "$mod" post "$p1" hide "Looking"
 is "$(statuses "${surls[@]}")" "$(all "${#surls[@]}" 404)" "... until no post of them is in view"
 act "$mod" post "$p1" restore "Fine"
 
+# --- the same bytes uploaded again ---------------------------------------------------------------
+# An upload stores its files before it is checked: a refused re-upload of a
+# removed picture must not put them back in the served store, while a new
+# post that is allowed (the same file as a hidden post) brings them back.
+again="$(image png 600 400 $((seed + 2)))"
+TOKEN=$author
+upload "$again" "posted, then removed"
+q1=$(json .post.id)
+mapfile -t qurls < <(urls_of)
+act "$mod" post "$q1" remove "Not here"
+TOKEN=$other
+upload "$again" "the very same file"
+is "$STATUS/$(json .error.code)" 422/blocked_image "the very same file of a removed post is refused"
+is "$(statuses "${qurls[@]}")" "$(all "${#qurls[@]}" 404)" "... and its files stay withheld"
+is "$(stored "${qurls[0]}")" withheld "... none is back in the served store"
+hidden="$(image png 600 400 $((seed + 3)))"
+TOKEN=$author
+upload "$hidden" "posted, then hidden"
+h1=$(json .post.id)
+mapfile -t hurls < <(urls_of)
+act "$mod" post "$h1" hide "Looking"
+is "$(statuses "${hurls[@]}")" "$(all "${#hurls[@]}" 404)" "a hidden post's files are withheld"
+TOKEN=$other
+upload "$hidden" "the same file, in view"
+is "$STATUS" 201 "someone posts the very same file (hiding blocks nothing)"
+is "$(statuses "${hurls[@]}")" "$(all "${#hurls[@]}" 200)" "... and its files are served again"
+is "$(stored "${hurls[0]}")" served "... from the served store"
+req GET "${hurls[0]}"
+is "$(header cache-control)" "public, max-age=31536000, immutable" "... publicly"
+
 # --- a worker killed between the decision and the move ------------------------------------------
 # The decision is committed (the state changes) but the files were not moved:
 # they stay where they were, nothing is lost, and the sweeper moves them.
