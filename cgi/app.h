@@ -228,6 +228,8 @@ int export_page(struct ctx *c);
 int export_create(struct ctx *c);
 int export_show(struct ctx *c);
 int export_download(struct ctx *c);
+/* media.c: the file of a hidden or removed post, for who may see it. */
+int media_show(struct ctx *c);
 /* delete.c: deleting an account and everything of it. */
 int delete_form(struct ctx *c);
 int account_delete(struct ctx *c);

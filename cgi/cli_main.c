@@ -236,6 +236,9 @@ static int cmd_sweep_media(struct config *cfg, int argc, char **argv)
 		       dry ? "would remove" : "removed", (unsigned long long)st.removed,
 		       (unsigned long long)st.tmp_removed, (unsigned long long)st.kept,
 		       (unsigned long long)st.young);
+		printf("%s %llu files of hidden or removed posts (in or out of the withheld "
+		       "store)\n",
+		       dry ? "would move" : "moved", (unsigned long long)st.moved);
 		rc = 0;
 	}
 	db_free(db);
@@ -339,7 +342,8 @@ static void usage(void)
 	       "                 or taken from IMAGIER_ADMIN_PASSWORD)\n"
 	       "  request        serve one request from CGI variables (REQUEST_METHOD,\n"
 	       "                 REQUEST_URI, ...) and stdin; print the response\n"
-	       "  sweep-media    remove media files no post points at [--dry-run] [--grace S]\n"
+	       "  sweep-media    put withheld files in place, remove media files no post points\n"
+	       "                 at [--dry-run] [--grace S]\n"
 	       "  stamp-media    put the provenance XMP into the image files that lack it\n"
 	       "  export-dataset write the training dataset of consenting authors' posts:\n"
 	       "                 --out DIR [--since DATE] [--resume] (docs/OPERATIONS.md)\n"

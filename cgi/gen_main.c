@@ -107,7 +107,7 @@ static void run_job(struct db *db, struct arena *a, const struct config *cfg, co
 	}
 	/* The picture of a post removed for cause: refused for good (the stored
 	 * files are left to sweep-media). */
-	if (imghash_blocked(db, a, img.phash, cfg->mod_block_distance, NULL) == 1) {
+	if (imghash_blocked(db, a, img.phash, cfg->mod_block_distance, job->user_id, NULL) == 1) {
 		log_info("gen: job %lld made a blocked picture", (long long)job->id);
 		genq_fail(db, a, job, worker, "blocked_image: " IMGHASH_BLOCKED_MSG, 0,
 			  cfg->gen_max_attempts);

@@ -15,7 +15,8 @@ int classify_new(struct ctx *c, const char *type, int64_t id, const char *text)
 int imghash_check(struct ctx *c, uint64_t phash)
 {
 	int64_t post_id;
-	int rc = imghash_blocked(c->app->db, c->a, phash, c->app->cfg.mod_block_distance, &post_id);
+	int rc = imghash_blocked(c->app->db, c->a, phash, c->app->cfg.mod_block_distance,
+				 c->me ? c->me->id : 0, &post_id);
 	if (rc != 1)
 		return 0; /* not blocked, or cannot tell: the upload goes on */
 	log_info("upload by %s refused: the picture of removed post %lld",

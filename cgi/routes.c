@@ -70,6 +70,7 @@ const struct route routes[] = {
 	{"GET",    "/settings/export/{id}/download", export_download, R_LOGIN,                      NULL,     0, NULL},
 	{"GET",    "/settings/delete",          delete_form,         R_LOGIN,                       "delete", 0, NULL},
 	{"POST",   "/settings/delete",          account_delete,      R_LOGIN | R_CSRF | R_SUSP,     "delete", 0, NULL},
+	{"GET",    "/media/{d1}/{d2}/{file}",   media_show,          0,                             NULL,     0, NULL},
 	{"GET",    "/healthz",                  health_show,         R_API,                         NULL,     0, NULL},
 
 	{"POST",   "/api/v1/accounts",          account_create,      R_API | R_CSRF,                NULL,     0, "signup"},

@@ -131,10 +131,13 @@ int comment_create(struct ctx *c)
 int comment_delete(struct ctx *c)
 {
 	int64_t post_id = 0;
-	int st = social_comment_delete(c->app->db, c->a, c->me->id, ctx_is_mod(c), c->params[0],
-				       &post_id);
+	int st = social_comment_delete(c->app->db, c->a, c->me->id, c->params[0], &post_id);
 	if (st == 404)
 		return ctx_fail(c, 404, "not_found", "There is no such comment.");
+	if (st == 403 && ctx_is_mod(c))
+		return ctx_fail(c, 403, "moderation_action",
+				"Only its author deletes a comment: remove it as a moderation "
+				"action, with a reason (POST /api/v1/admin/actions).");
 	if (st == 403)
 		return ctx_fail(c, 403, "forbidden", "You can delete only your own comments.");
 	if (st)

@@ -9,6 +9,7 @@
 #include "db.h"
 #include "log.h"
 #include "util.h"
+#include "withhold.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -227,9 +228,15 @@ static void erase_files_and_cache(struct cache *cache, struct arena *a, const st
 				  struct leftovers *lo, struct erase_stats *st)
 {
 	for (size_t i = 0; i < lo->files.nrows; i++) {
-		char *path = arena_printf(a, "%s/%s", cfg->media_dir, db_str(&lo->files, i, 0));
+		const char *rel = db_str(&lo->files, i, 0);
+		/* (served, or withheld: a hidden or removed post's) */
+		char *path = arena_printf(a, "%s/%s", cfg->media_dir, rel);
+		char *held = arena_printf(a, "%s/" WITHHELD_DIR "/%s", cfg->media_dir, rel);
 		if (unlink(path) && errno != ENOENT)
 			log_error("delete: cannot remove %s: %s (imagier sweep-media will)", path,
+				  strerror(errno));
+		if (unlink(held) && errno != ENOENT)
+			log_error("delete: cannot remove %s: %s (imagier sweep-media will)", held,
 				  strerror(errno));
 	}
 	for (size_t i = 0; i < lo->exports.nrows; i++) {

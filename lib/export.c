@@ -9,6 +9,7 @@
 #include "post.h"
 #include "tar.h"
 #include "util.h"
+#include "withhold.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -231,7 +232,8 @@ static int write_archive(struct db *db, struct arena *a, const struct config *cf
 	}
 	for (size_t i = 0; !rc && i < posts.nrows; i++) {
 		const char *rel = full_jpeg(a, db_str(&posts, i, 24));
-		char *src = rel ? arena_printf(a, "%s/%s", cfg->media_dir, rel) : NULL;
+		/* (a hidden or removed post's file is in the withheld store) */
+		char *src = rel ? media_file_path(a, cfg->media_dir, rel) : NULL;
 		/* A file missing from the store (a damaged disk) costs that image,
 		 * not the whole archive. */
 		if (src && access(src, R_OK) == 0)

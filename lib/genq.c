@@ -6,6 +6,7 @@
 #include "gen.h"
 #include "post.h"
 #include "util.h"
+#include "withhold.h"
 
 #include <cjson/cJSON.h>
 #include <sodium.h>
@@ -296,9 +297,8 @@ cJSON *genq_load(struct db *db, struct arena *a, const char *media_url, int64_t 
 /* Read a media file (the parent's image for img2img / edits). */
 static unsigned char *read_media(struct arena *a, const char *dir, const char *rel, size_t *len)
 {
-	char path[CONFIG_PATH * 2];
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	FILE *f = fopen(path, "rb");
+	/* (withheld when the parent is hidden: its author may still remix it) */
+	FILE *f = fopen(media_file_path(a, dir, rel), "rb");
 	if (!f)
 		return NULL;
 	unsigned char *buf = NULL;

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "phash.h"
 #include "util.h"
+#include "withhold.h"
 
 #include <avif/avif.h>
 #include <errno.h>
@@ -287,6 +288,14 @@ static int store_bytes(const char *media_dir, const unsigned char *p, size_t n, 
 		goto fail;
 	if (stat(final, &st) == 0)
 		return 0; /* the same bytes are stored already */
+	/* ... or withheld (a hidden or removed post's): a copy in the served
+	 * store would serve them again. A new post of them brings them back
+	 * (withhold_release_post). */
+	char held[PATH_MAX];
+	if (fmt_ok(snprintf(held, sizeof(held), "%s/" WITHHELD_DIR "/%s", media_dir, rel),
+		   sizeof(held)) &&
+	    stat(held, &st) == 0)
+		return 0;
 	if (file_write_temp(d2, p, n, tmp, sizeof(tmp)) < 0 || publish(tmp, final, created) < 0 ||
 	    (*created && dir_fsync(d2) < 0))
 		goto fail;
@@ -664,7 +673,8 @@ int image_store(const char *media_dir, const unsigned char *data, size_t len, ui
 }
 
 int image_store_fit(const char *media_dir, const unsigned char *data, size_t len,
-		    uint64_t max_pixels, uint32_t max_side, struct image_stored *out, const char **why)
+		    uint64_t max_pixels, uint32_t max_side, struct image_stored *out,
+		    const char **why)
 {
 	return store(media_dir, data, len, max_pixels, max_side, NULL, out, why);
 }

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "phash.h"
 #include "util.h"
+#include "withhold.h"
 
 int imghash_plainness(uint64_t h)
 {
@@ -60,17 +61,32 @@ size_t imghash_probes(uint64_t h, int d, uint32_t *out, size_t max)
 	return n;
 }
 
-int imghash_blocked(struct db *db, struct arena *a, uint64_t h, int d, int64_t *post_id)
+/* SQL: how far a hash may be from the blocked hash b.hash (imghash_radius
+ * of b.hash with the configured distance, the first "?"). */
+#define BLOCK_RADIUS "LEAST(?, LEAST(BIT_COUNT(b.hash), 64 - BIT_COUNT(b.hash)) DIV 2)"
+/* SQL: the block b does not hold against the person "?" (second "?"):
+ * someone other than the removed post's author, with an earlier post of
+ * the same picture that is not removed itself (the one the removed post
+ * copied). */
+#define BLOCK_OWNER                                                                                \
+	"EXISTS (SELECT 1 FROM posts o JOIN images oi ON oi.id = o.image_id "                      \
+	"WHERE o.user_id = ? AND o.id < b.post_id AND o.mod_state <> 'removed' "                   \
+	"AND oi.phash IS NOT NULL AND BIT_COUNT(oi.phash ^ b.hash) <= " BLOCK_RADIUS " "           \
+	"AND NOT EXISTS (SELECT 1 FROM posts x WHERE x.id = b.post_id AND x.user_id = o.user_id))"
+
+int imghash_blocked(struct db *db, struct arena *a, uint64_t h, int d, int64_t user_id,
+		    int64_t *post_id)
 {
 	struct db_res r;
+	int64_t dist = d < 0 ? 0 : d;
 	if (post_id)
 		*post_id = 0;
 	/* A scan: the list holds removed pictures only. Each blocked hash has
 	 * its own radius (imghash_radius), computed here in SQL. */
 	if (db_read(db, a, &r,
-		    "SELECT IFNULL(post_id, 0) FROM blocked_hashes WHERE BIT_COUNT(hash ^ ?) <= "
-		    "LEAST(?, LEAST(BIT_COUNT(hash), 64 - BIT_COUNT(hash)) DIV 2) LIMIT 1",
-		    "ui", h, (int64_t)(d < 0 ? 0 : d)) != DB_OK)
+		    "SELECT IFNULL(b.post_id, 0) FROM blocked_hashes b WHERE BIT_COUNT(b.hash ^ ?) "
+		    "<= " BLOCK_RADIUS " AND NOT " BLOCK_OWNER " LIMIT 1",
+		    "uiii", h, dist, user_id, dist) != DB_OK)
 		return -1;
 	if (!r.nrows)
 		return 0;
@@ -154,7 +170,7 @@ static int hash_from_file(struct arena *a, const struct config *cfg, const char 
 	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v, "full"), "jpeg");
 	int rc = -1;
 	char *path = cJSON_IsString(jpeg) && !strstr(jpeg->valuestring, "..")
-			 ? arena_printf(a, "%s/%s", cfg->media_dir, jpeg->valuestring)
+			 ? media_file_path(a, cfg->media_dir, jpeg->valuestring)
 			 : NULL;
 	cJSON_Delete(v);
 	FILE *f = path ? fopen(path, "rb") : NULL;
@@ -208,10 +224,27 @@ void imghash_block_picture(struct db *db, struct arena *a, const struct config *
 		 imghash_radius(h, cfg->mod_block_distance));
 }
 
-void imghash_unblock_picture(struct db *db, struct arena *a, int64_t post_id)
+void imghash_allow_picture(struct db *db, struct arena *a, int d, int64_t post_id)
 {
-	if (db_exec(db, a, NULL, "DELETE FROM blocked_hashes WHERE post_id = ?", "i", post_id) !=
-	    DB_OK)
+	struct db_res r;
+	int64_t dist = d < 0 ? 0 : d;
+	/* (the primary: the decision was committed a moment ago) */
+	int ok = db_exec(db, a, &r,
+			 "SELECT p.user_id, i.phash FROM posts p JOIN images i ON i.id = "
+			 "p.image_id WHERE p.id = ? AND p.mod_state = 'visible' AND i.phash IS "
+			 "NOT NULL",
+			 "i", post_id) == DB_OK &&
+		 db_exec(db, a, NULL, "DELETE FROM blocked_hashes WHERE post_id = ?", "i",
+			 post_id) == DB_OK;
+	/* Every block of the same picture that held against its author (the
+	 * owner of the picture is exempt already: a decision about their post
+	 * says nothing new about copies). */
+	if (ok && r.nrows)
+		ok = db_exec(db, a, NULL,
+			     "DELETE b FROM blocked_hashes b WHERE BIT_COUNT(b.hash ^ ?) "
+			     "<= " BLOCK_RADIUS " AND NOT " BLOCK_OWNER,
+			     "uiii", cell_u64(&r, 0, 1), dist, db_int(&r, 0, 0), dist) == DB_OK;
+	if (!ok)
 		log_error("blocklist: could not unblock the picture of post %lld",
 			  (long long)post_id);
 }

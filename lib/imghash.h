@@ -46,9 +46,13 @@ unsigned imghash_band(uint64_t h, int k);
 size_t imghash_probes(uint64_t h, int d, uint32_t *out, size_t max);
 
 /* Is h within radius (imghash_radius of the blocked hash, d) of a hash in
- * blocked_hashes? 1 yes (*post_id = the removed post, 0 if unknown), 0 no,
+ * blocked_hashes that holds against user_id? A block does not hold against
+ * the owner of the picture: someone other than the removed post's author
+ * who has an earlier post of it that is not removed (the removed post was a
+ * copy of theirs). 1 yes (*post_id = the removed post, 0 if unknown), 0 no,
  * -1 the database failed. post_id may be NULL. */
-int imghash_blocked(struct db *db, struct arena *a, uint64_t h, int d, int64_t *post_id);
+int imghash_blocked(struct db *db, struct arena *a, uint64_t h, int d, int64_t user_id,
+		    int64_t *post_id);
 
 /* Link a new post to the posts whose pictures are within near_distance
  * (both directions, at most IMGHASH_NEAR_LINKS), then add it to the banded
@@ -62,9 +66,12 @@ void imghash_link_near(struct db *db, struct arena *a, int near_distance, int64_
  * file in cfg->media_dir first. Best effort: failures are logged. */
 void imghash_block_picture(struct db *db, struct arena *a, const struct config *cfg,
 			   int64_t post_id, int64_t action_id);
-/* A removal was reversed (restored, or overturned on appeal): the picture
- * of post_id is unblocked. Best effort. */
-void imghash_unblock_picture(struct db *db, struct arena *a, int64_t post_id);
+/* A moderator put post_id (back) in view: restored it, overturned its
+ * hiding or removal, or let a held post out. Its own block goes, and so does
+ * every block of its picture (within d, as imghash_blocked) that held
+ * against its author: the moderator's later decision allows the picture.
+ * Best effort. */
+void imghash_allow_picture(struct db *db, struct arena *a, int d, int64_t post_id);
 
 /* The message for a refused picture (uploads and generations). */
 #define IMGHASH_BLOCKED_MSG "This image was removed from imagier before and cannot be posted again."

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "social.h"
 #include "util.h"
+#include "withhold.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -91,7 +92,8 @@ static int find_subject(struct db *db, struct arena *a, struct mod_decision *d)
 	int rc;
 	if (!strcmp(d->type, "post")) {
 		rc = db_exec(db, a, &r,
-			     "SELECT p.user_id, u.username, u.role, p.content_warning FROM posts p "
+			     "SELECT p.user_id, u.username, u.role, p.content_warning, p.mod_state "
+			     "FROM posts p "
 			     "JOIN users u ON u.id = p.user_id WHERE p.id = ? FOR UPDATE",
 			     "i", d->id);
 		d->post_id = d->id;
@@ -122,8 +124,10 @@ static int find_subject(struct db *db, struct arena *a, struct mod_decision *d)
 	d->subject_role = db_str(&r, 0, 2);
 	if (!strcmp(d->type, "comment"))
 		d->post_id = db_int(&r, 0, 3);
-	if (!strcmp(d->type, "post"))
+	if (!strcmp(d->type, "post")) {
 		d->prev_cw = db_str(&r, 0, 3);
+		d->prev_state = db_str(&r, 0, 4);
+	}
 	if (!strcmp(d->type, "appeal")) {
 		d->appeal_action = db_int(&r, 0, 3);
 		d->appeal_kind = db_str(&r, 0, 4);
@@ -361,6 +365,12 @@ static void after_commit(struct db *db, struct arena *a, struct cache *cache,
 		cache_delete(cache, cachekey_post(a, d->post_id));
 		cache_bump(cache, CACHEKEY_FEED_VERSION);
 	}
+	/* Hidden or removed: its files leave the served store first thing (and come
+	 * back when it is restored). A worker killed before this leaves them
+	 * where they were; sweep-media puts them right. */
+	if (eff && !strcmp(etype, "post") &&
+	    (!strcmp(eff, "hide") || !strcmp(eff, "remove") || !strcmp(eff, "restore")))
+		withhold_post(db, a, cfg->media_dir, d->post_id);
 	if (eff && (!strcmp(eff, "suspend") || !strcmp(eff, "unsuspend") || !strcmp(eff, "ban") ||
 		    !strcmp(eff, "unban"))) {
 		moderation_forget_sessions(db, a, cache, d->subject);
@@ -386,9 +396,13 @@ static void after_commit(struct db *db, struct arena *a, struct cache *cache,
 	if (eff && !strcmp(eff, "restore") && strcmp(etype, "user")) {
 		int64_t target = !strcmp(d->type, "appeal") ? d->appeal_target : d->id;
 		if (!strcmp(etype, "post"))
-			imghash_unblock_picture(db, a, target);
+			imghash_allow_picture(db, a, cfg->mod_block_distance, target);
 		classifier_learn(db, a, cache, etype, target, 0);
 	}
+	/* A held post let out: a moderator allowed its picture too. */
+	if (!strcmp(k->name, "dismiss") && !strcmp(d->type, "post") && d->prev_state &&
+	    !strcmp(d->prev_state, "held"))
+		imghash_allow_picture(db, a, cfg->mod_block_distance, d->id);
 }
 
 int moderation_act(struct db *db, struct arena *a, struct cache *cache, const struct config *cfg,

@@ -84,7 +84,8 @@ struct mod_decision {
 	int64_t appeal_action;
 	const char *appeal_kind, *appeal_type, *appeal_detail;
 	int64_t appeal_target;
-	const char *prev_cw; /* a post's content warning before a label */
+	const char *prev_cw;	/* a post's content warning before a label */
+	const char *prev_state; /* a post's mod_state before the decision */
 };
 
 /* Check and carry out one decision by me. Returns 0 (d->action_id is the

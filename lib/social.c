@@ -1,12 +1,14 @@
 /* social.c - likes, comments, follows and notifications, counters kept with the rows. */
 #include "social.h"
 #include "cache.h"
+#include "config.h"
 #include "db.h"
 #include "idem.h"
 #include "post.h"
 #include "provenance.h"
 #include "textnorm.h"
 #include "util.h"
+#include "withhold.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -120,8 +122,8 @@ done:
 	return 0;
 }
 
-int social_comment_delete(struct db *db, struct arena *a, int64_t user_id, int moderator,
-			  int64_t comment_id, int64_t *post_id)
+int social_comment_delete(struct db *db, struct arena *a, int64_t user_id, int64_t comment_id,
+			  int64_t *post_id)
 {
 	struct db_res r;
 	int ok = 0;
@@ -137,7 +139,9 @@ int social_comment_delete(struct db *db, struct arena *a, int64_t user_id, int m
 		return 404;
 	}
 	*post_id = db_int(&r, 0, 0);
-	if (db_int(&r, 0, 1) != user_id && !moderator) {
+	/* Only its author: anyone else's removal is a moderation action (lib/
+	 * moderator.c), with a reason, an audit row, a notice and an appeal. */
+	if (db_int(&r, 0, 1) != user_id) {
 		db_rollback(db);
 		return 403;
 	}
@@ -641,6 +645,9 @@ int64_t social_post_published(struct db *db, struct arena *a, const struct confi
 			      int64_t post_id, int64_t actor_id)
 {
 	struct db_res r;
+	/* The same bytes as a hidden or removed post: the picture is in view
+	 * again, so are its files (before they are stamped). */
+	withhold_release_post(db, a, cfg->media_dir, post_id);
 	provenance_stamp(db, a, cfg, post_id); /* XMP with the post's URL */
 	if (db_read(db, a, &r,
 		    "SELECT pp.id, pp.user_id FROM posts p JOIN posts pp ON pp.id = p.parent_id "

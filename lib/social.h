@@ -23,10 +23,11 @@ int social_like(struct db *db, struct arena *a, int64_t user_id, int64_t post_id
  * top-level comment). Returns 0 with *id, 404 (post or parent missing), 503. */
 int social_comment_add(struct db *db, struct arena *a, int64_t user_id, int64_t post_id,
 		       int64_t parent_id, const char *text, int64_t *id);
-/* Delete one's own comment (or any, with moderator set). Returns 0 with the
- * *post_id it was on, 403 (not yours), 404, 503. */
-int social_comment_delete(struct db *db, struct arena *a, int64_t user_id, int moderator,
-			  int64_t comment_id, int64_t *post_id);
+/* Delete one's own comment. Nobody else deletes it, moderators included:
+ * they remove it with moderation_act (reason, audit row, notice, appeal).
+ * Returns 0 with the *post_id it was on, 403 (not yours), 404, 503. */
+int social_comment_delete(struct db *db, struct arena *a, int64_t user_id, int64_t comment_id,
+			  int64_t *post_id);
 /* Top-level comments of a post, oldest first, after cursor `after` (0 = from
  * the start), each with its replies; *next = cursor or 0. Deleted comments
  * with replies stay as "[deleted]". Returns the JSON array or NULL (db). */

@@ -4,6 +4,7 @@
 #include "db.h"
 #include "log.h"
 #include "util.h"
+#include "withhold.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -69,15 +70,12 @@ static int is_hex2(const char *s)
 	return strlen(s) == 2 && strspn(s, "0123456789abcdef") == 2;
 }
 
-int media_sweep(struct db *db, const char *media_dir, int64_t grace, int dry_run,
-		struct sweep_stats *st)
+/* Every xx/yy directory under root (the media store, or its withheld part). */
+static int sweep_tree(struct db *db, struct arena *a, const char *root, int64_t cutoff, int dry_run,
+		      struct sweep_stats *st)
 {
-	memset(st, 0, sizeof(*st));
-	struct arena a;
-	arena_init(&a);
-	int64_t cutoff = now_unix() - grace;
 	int rc = 0;
-	DIR *top = opendir(media_dir);
+	DIR *top = opendir(root);
 	if (!top)
 		return 0;
 	struct dirent *e1;
@@ -85,7 +83,7 @@ int media_sweep(struct db *db, const char *media_dir, int64_t grace, int dry_run
 		if (!is_hex2(e1->d_name))
 			continue;
 		char sub[4096];
-		if (snprintf(sub, sizeof(sub), "%s/%s", media_dir, e1->d_name) >= (int)sizeof(sub))
+		if (snprintf(sub, sizeof(sub), "%s/%s", root, e1->d_name) >= (int)sizeof(sub))
 			continue;
 		DIR *mid = opendir(sub);
 		if (!mid)
@@ -96,11 +94,30 @@ int media_sweep(struct db *db, const char *media_dir, int64_t grace, int dry_run
 				continue;
 			char rel[16];
 			snprintf(rel, sizeof(rel), "%.2s/%.2s", e1->d_name, e2->d_name);
-			rc = sweep_dir(db, &a, media_dir, rel, cutoff, dry_run, st);
+			rc = sweep_dir(db, a, root, rel, cutoff, dry_run, st);
 		}
 		closedir(mid);
 	}
 	closedir(top);
+	return rc;
+}
+
+int media_sweep(struct db *db, const char *media_dir, int64_t grace, int dry_run,
+		struct sweep_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	struct arena a;
+	arena_init(&a);
+	int64_t cutoff = now_unix() - grace;
+	/* First every file where its posts' states say (a worker may have died
+	 * between a moderator's decision and the move), then the orphans of
+	 * both stores. */
+	int rc = withhold_reconcile(db, media_dir, dry_run, &st->moved);
+	if (!rc)
+		rc = sweep_tree(db, &a, media_dir, cutoff, dry_run, st);
+	if (!rc)
+		rc = sweep_tree(db, &a, arena_printf(&a, "%s/" WITHHELD_DIR, media_dir), cutoff,
+				dry_run, st);
 	arena_free(&a);
 	if (rc)
 		log_error("sweep-media: database failed; stopped");

@@ -32,5 +32,12 @@ tools/lint.sh || status=1
 echo "== layers (no SQL in cgi/, no circle among cgi/ files)"
 python3 tools/layers.py || status=1
 
+echo "== migrations (one file per number in sql/)"
+dup=$(find sql -maxdepth 1 -name '[0-9]*.sql' -printf '%f\n' | sed 's/_.*//' | sort | uniq -d)
+if [[ -n "$dup" ]]; then
+	echo "sql/: more than one migration numbered $dup (only one would ever run)"
+	status=1
+fi
+
 if ((status == 0)); then echo "check: clean"; fi
 exit $status

@@ -198,8 +198,33 @@ upload "$(image png 64 64 $((seed + 53)))" "viewer's post"
 vpost=$(json .post.id)
 call POST "/api/v1/posts/$vpost/comments" "$author" '{"text":"buy my stuff"}'
 comment=$(json .comment.id)
+# Only its author deletes a comment; anyone else's removal is a moderation
+# action: reason, audit row, notice, appeal, and the role rules.
+call DELETE "/api/v1/comments/$comment" "$mod"
+is "$STATUS/$(json .error.code)" 403/moderation_action "a moderator cannot delete someone's comment"
+req POST "/c/$comment/delete" -H "Authorization: Bearer $mod" --data 'x=1'
+is "$STATUS" 403 "... nor through the page form"
+is "$(sql "SELECT CONCAT(deleted, ':', mod_state) FROM comments WHERE id = $comment")" 0:visible \
+	"... the comment is untouched"
+call POST "/api/v1/posts/$vpost/comments" "$admin" '{"text":"the admin speaks"}'
+admin_comment=$(json .comment.id)
+call DELETE "/api/v1/comments/$admin_comment" "$mod"
+is "$STATUS" 403 "a moderator cannot delete an admin's comment"
+act "$mod" comment "$admin_comment" remove "I disagree"
+is "$STATUS/$(json .error.code)" 403/forbidden "... nor remove it: only an admin acts on an admin"
+is "$(sql "SELECT CONCAT(deleted, ':', mod_state) FROM comments WHERE id = $admin_comment")" 0:visible \
+	"... it stays"
+call DELETE "/api/v1/comments/$admin_comment" "$admin"
+is "$STATUS" 200 "the admin deletes their own comment"
 act "$mod" comment "$comment" remove "Advertising"
 is "$STATUS" 200 "a comment is removed"
+comment_action=$(json .action.id)
+is "$(sql "SELECT CONCAT(action, ':', target_type, ':', target_id, ':', reason) FROM mod_actions WHERE id = $comment_action")" \
+	"remove:comment:$comment:Advertising" "... with its audit row"
+is "$(sql "SELECT COUNT(*) FROM notifications WHERE user_id = $author_id AND action_id = $comment_action")" 1 \
+	"... and a notice to its author"
+call POST /api/v1/appeals "$author" "{\"action_id\":$comment_action,\"note\":\"it was a joke\"}"
+is "$STATUS" 201 "... who can appeal it"
 call GET "/api/v1/posts/$vpost/comments" "$viewer"
 is "$(json "[.items[] | select(.id == $comment)] | length")" 0 "others no longer see it"
 req GET "/api/v1/posts/$vpost/comments?v=$RANDOM"

@@ -92,13 +92,18 @@ done
 req GET /media/zz/
 is "$STATUS" 404 "no directory listing in /media/"
 req GET /media/zz/evil.png
+is "$STATUS" 404 "a file outside the store's ab/cd/ layout is not served"
+store="$IMAGIER_VAR/media/ee/ee"
+mkdir -p "$store"
+cp "$dir/evil.png" "$store/evil.png"
+req GET /media/ee/ee/evil.png
 is "$STATUS" 200 "an HTML file named .png"
 is "$(header content-type)" image/png "... goes out as image/png, never text/html"
 is "$(header x-content-type-options)" nosniff "... with nosniff"
 like "$(grep '^content-security-policy:' <<<"$HEADERS" | sed -n 2p)" sandbox "... and sandboxed"
 req GET "/media/zz/..%2f..%2fimagier.conf"
 like "$STATUS" "^40[04]$" "no way out of the media store"
-rm -rf "$dir"
+rm -rf "$dir" "$store/evil.png"
 
 # Every answer of the app has a valid status line: nginx copies the worker's
 # "Status:" as it is, so each code needs its reason phrase.

@@ -80,6 +80,57 @@ req GET "/api/v1/posts/$p2" -H "Authorization: Bearer $copier"
 is "$(json "[.post.near_duplicates[]?.id] | index($p1) == null")" true \
 	"a removed post is no longer shown as a near-duplicate"
 
+# --- the owner of a picture, and a moderator's later word ----------------------------
+# A removed copy of someone's picture blocks the picture for everybody but
+# its owner: the person whose earlier post the removed one copied. A
+# moderator who later puts a post of the picture back in view allows it.
+own="$TMP/own.png"
+"$MKIMAGE" mosaic png 480 360 "$own" "$((seed + 2))"
+"$MKIMAGE" resize "$own" jpeg 240 180 "$TMP/own-copy.jpg"
+"$MKIMAGE" resize "$own" webp 320 240 "$TMP/own-other.webp"
+"$MKIMAGE" resize "$own" png 400 300 "$TMP/own-again.png"
+new_user "$(uniq_name owner)"
+owner=$TOKEN
+upload "$own" "o$seed"
+is "$STATUS" 201 "the owner posts a picture"
+new_user "$(uniq_name thief)"
+thief=$TOKEN
+upload "$TMP/own-copy.jpg" "t$seed"
+is "$STATUS" 201 "someone posts a copy of it"
+stolen=$(json .post.id)
+new_user "$(uniq_name late)"
+late=$TOKEN
+upload "$TMP/own-other.webp" "l$seed"
+is "$STATUS" 201 "somebody else posts it later too"
+later=$(json .post.id)
+act "{\"target_type\":\"post\",\"target_id\":$later,\"action\":\"hide\",\"reason\":\"let us look\"}"
+is "$STATUS" 200 "... and that post is hidden"
+act "{\"target_type\":\"post\",\"target_id\":$stolen,\"action\":\"remove\",\"reason\":\"stolen\"}"
+is "$STATUS" 200 "the copy is removed"
+is "$(sql "SELECT COUNT(*) FROM blocked_hashes WHERE post_id = $stolen")" 1 "... and its picture blocked"
+TOKEN=$thief
+upload "$TMP/own-again.png" "t2$seed"
+is "$STATUS/$(json .error.code)" 422/blocked_image "the copier cannot post it again"
+new_user "$(uniq_name bystander)"
+bystander=$TOKEN
+upload "$TMP/own-again.png" "b$seed"
+is "$STATUS/$(json .error.code)" 422/blocked_image "nor can anybody else"
+TOKEN=$owner
+upload "$TMP/own-again.png" "o2$seed"
+is "$STATUS" 201 "its owner still posts their own picture"
+upload "$own" "o3$seed"
+is "$STATUS" 201 "... the very same file too"
+TOKEN=$thief
+upload "$TMP/own-again.png" "t3$seed"
+is "$STATUS" 422 "... while the block still holds against the copier"
+act "{\"target_type\":\"post\",\"target_id\":$later,\"action\":\"restore\",\"reason\":\"it is fine\"}"
+is "$STATUS" 200 "a moderator then puts the later post back in view"
+is "$(sql "SELECT COUNT(*) FROM blocked_hashes WHERE post_id = $stolen")" 0 \
+	"... which lifts the block of the picture"
+TOKEN=$bystander
+upload "$TMP/own-again.png" "b2$seed"
+is "$STATUS" 201 "... so the block no longer holds against that decision"
+
 # --- generations ---------------------------------------------------------------------
 gen_wait() { # gen_wait ID: poll until the job is over; BODY is its JSON
 	local i st

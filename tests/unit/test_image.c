@@ -914,7 +914,8 @@ static void test_store_many_scans(void **state)
 			    "the JPEG has more than 100 scans; save it again as an ordinary JPEG");
 	assert_int_equal(out.nv, 0);
 	assert_int_equal(files_in(dir), 0);
-	assert_int_equal(image_store_fit(dir, crafted, cn, MP40, PROFILE_AVATAR_SIDE, &out, &why), 422);
+	assert_int_equal(image_store_fit(dir, crafted, cn, MP40, PROFILE_AVATAR_SIDE, &out, &why),
+			 422);
 	assert_int_equal(files_in(dir), 0);
 	assert_int_equal(image_store(dir, p, n, MP40, &out, &why), 0);
 	assert_int_equal(out.nv, 4);
@@ -938,7 +939,8 @@ static void test_store_avatar(void **state)
 		unsigned char *p = make_image(cases[i].enc, cases[i].w, cases[i].h, &n);
 		struct image_stored out;
 		const char *why = NULL;
-		assert_int_equal(image_store_fit(dir, p, n, MP40, PROFILE_AVATAR_SIDE, &out, &why), 0);
+		assert_int_equal(image_store_fit(dir, p, n, MP40, PROFILE_AVATAR_SIDE, &out, &why),
+				 0);
 		assert_int_equal(out.width, cases[i].ow);
 		assert_int_equal(out.height, cases[i].oh);
 		assert_int_equal(out.nv, cases[i].nv);
