@@ -145,8 +145,10 @@ cJSON *session_list(struct db *db, struct arena *a, int64_t user_id, const char 
 	if (db_exec(db, a, &r,
 		    "SELECT id, kind, created_at, last_seen_at, expires_at, user_agent, "
 		    "token_hash = ? FROM sessions WHERE user_id = ? AND expires_at > ? AND (? <= 0 "
-		    "OR last_seen_at > ?) ORDER BY last_seen_at DESC, id DESC LIMIT 200",
-		    "biiii", h, sizeof(h), user_id, now, lim->idle, now - lim->idle) != DB_OK)
+		    "OR last_seen_at > ?) ORDER BY token_hash = ? DESC, last_seen_at DESC, id DESC "
+		    "LIMIT 200",
+		    "biiiib", h, sizeof(h), user_id, now, lim->idle, now - lim->idle, h,
+		    sizeof(h)) != DB_OK)
 		return NULL;
 	cJSON *list = cJSON_CreateArray();
 	for (size_t i = 0; i < r.nrows; i++) {
@@ -252,6 +254,7 @@ const char *session_device(struct arena *a, const char *ua)
 	    {"Go-http-client/", "Go program"},
 	    {"okhttp/", "OkHttp"},
 	    {"PostmanRuntime/", "Postman"},
+	    {"node", "Node.js"},
 	};
 	/* Browsers and systems by a marker anywhere, the more specific first
 	 * (Edge and Opera also say Chrome; Chrome also says Safari). */

@@ -69,7 +69,7 @@ int session_lookup(struct db *db, struct arena *a, const char *token, int primar
 /* Record that the session of token was used now, by user agent ua. */
 void session_touch(struct db *db, struct arena *a, const char *token, const char *ua);
 
-/* user_id's live sessions, the most recently used first, as a JSON array of
+/* user_id's live sessions, token's first, then the most recently used, as a JSON array of
  * {"id", "kind", "created_at", "last_seen_at", "expires_at", "user_agent",
  * "device", "current"} (times as time_iso; page adds each as *_text and an
  * is_api flag for templates); current marks the session of token (may be

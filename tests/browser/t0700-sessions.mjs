@@ -70,7 +70,10 @@ try {
     page.click(".session-list li.current button:has-text('Log out')")]);
   await page.goto(base + "/settings/sessions");
   ok(page.url().startsWith(base + "/login"), "Log out on this session logs the browser out", page.url());
-  ok(errors.length === 0, "no page errors", errors.join("\n"));
+  // The wrong password's answer is a 403 page, which Chromium reports once.
+  const unexpected = errors.filter((e) => !/status of 403/.test(e));
+  ok(unexpected.length === 0 && errors.length <= 1,
+    "no page errors (but the one 403 of the wrong password)", errors.join("\n"));
 } catch (e) {
   ok(false, "the sessions flow ran", e.stack);
 } finally {

@@ -34,6 +34,7 @@ call GET /api/v1/sessions "$t2"
 is "$STATUS" 200 "GET /api/v1/sessions: 200"
 is "$(json '.sessions | length')" 3 "... lists the three sessions"
 is "$(json '[.sessions[] | select(.current)] | length')" 1 "... one marked current"
+is "$(json '.sessions[0].current')" true "... listed first"
 is "$(json '.sessions[] | select(.current) | .device')" "Firefox on Linux" "... the current one is this Firefox on Linux"
 is "$(json '.sessions[] | select(.current) | .user_agent')" "$FIREFOX" "... with its user agent"
 is "$(json '[.sessions[] | .device] | sort | join(",")')" "Firefox on Linux,Safari on iOS,curl" \

@@ -126,6 +126,7 @@ static void device_names(void **state)
 	    {"curl/8.5.0", "curl"},
 	    {"python-requests/2.31.0", "Python (requests)"},
 	    {"Go-http-client/1.1", "Go program"},
+	    {"node", "Node.js"},
 	    {"Mozilla/5.0 (X11; Linux x86_64)", "Linux"},
 	    {"my-own-bot", "Unknown"},
 	    {"", "Unknown"},
