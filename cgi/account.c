@@ -42,8 +42,12 @@ static int session_start(struct ctx *c, int64_t uid, const char *name, const cha
 			 const char *location)
 {
 	char token[AUTH_TOKEN_LEN + 1], csrf[AUTH_TOKEN_LEN + 1];
-	int64_t ttl = (int64_t)c->app->cfg.session_days * 86400;
-	if (session_open(c->app->db, c->a, uid, ttl, token, csrf))
+	struct session_limits lim = session_limits(&c->app->cfg);
+	int64_t ttl = lim.ttl;
+	/* A session opened through the API is a program's token (it may keep
+	 * the cookie too, but lists as "api"); one from a form is a browser's. */
+	if (session_open(c->app->db, c->a, uid, &lim, c->api ? SESSION_API : SESSION_BROWSER,
+			 c->req->user_agent, token, csrf))
 		return ctx_fail(c, 503, "unavailable", "Could not log in right now; try again.");
 	ctx_cookie(c, SESSION_COOKIE, token, (long)ttl);
 	if (c->api) {

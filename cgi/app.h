@@ -233,6 +233,12 @@ int media_show(struct ctx *c);
 /* delete.c: deleting an account and everything of it. */
 int delete_form(struct ctx *c);
 int account_delete(struct ctx *c);
+/* sessions.c: changing one's password, one's sessions and logging them out. */
+int password_form(struct ctx *c);
+int password_change(struct ctx *c);
+int sessions_show(struct ctx *c);
+int session_end_one(struct ctx *c);
+int sessions_end_others(struct ctx *c);
 /* ratelimit.c: 0, or 429 (ctx_fail, Retry-After set) when this person or
  * address used up the limit of class ("post", "comment", ...). */
 int ratelimit_check(struct ctx *c, const char *klass);

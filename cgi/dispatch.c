@@ -135,13 +135,16 @@ static void allow_header(struct ctx *c, const char *path)
 /* ---- session and CSRF -------------------------------------------------- */
 
 /* A session from memcached: "uid\ncsrf\nusername\nrole\ncreated\nsuspended".
- * 1 if found. */
+ * 1 if found, -1 if the key says the session ended (CACHEKEY_SESSION_GONE),
+ * 0 if memcached does not know. */
 static int session_cached(struct ctx *c, const char *key)
 {
 	char *v;
 	size_t len;
 	if (cache_get(c->app->cache, c->a, key, &v, &len))
 		return 0;
+	if (!strcmp(v, CACHEKEY_SESSION_GONE))
+		return -1;
 	char *save = NULL, *uid = strtok_r(v, "\n", &save), *csrf = strtok_r(NULL, "\n", &save);
 	char *name = strtok_r(NULL, "\n", &save), *role = strtok_r(NULL, "\n", &save);
 	char *created = strtok_r(NULL, "\n", &save), *susp = strtok_r(NULL, "\n", &save);
@@ -174,12 +177,16 @@ static void session_load(struct ctx *c)
 		goto stale;
 	char *key = cachekey_session_token(c->a, tok);
 	c->session_key = key;
-	if (session_cached(c, key)) {
+	int cached = session_cached(c, key);
+	if (cached < 0)
+		goto stale;
+	if (cached) {
 		c->session_from_cache = 1;
 		return;
 	}
 	struct session_row r;
-	int found = session_lookup(c->app->db, c->a, tok, 0, &r);
+	struct session_limits lim = session_limits(&c->app->cfg);
+	int found = session_lookup(c->app->db, c->a, tok, 0, &lim, &r);
 	if (found < 0) {
 		/* Unknown, not invalid: keep the cookie (an outage must not log
 		 * everybody out) and let run() answer 503 where a login counts. */
@@ -195,12 +202,18 @@ static void session_load(struct ctx *c)
 	c->me->created_at = r.created_at;
 	c->me->suspended_until = r.suspended_until;
 	c->csrf = r.csrf;
-	/* Cached for a while (never past its expiry); logout deletes it. */
+	/* Its last use, written at most once a minute: a session comes from
+	 * the database at most every 300 s, so "last seen" is that exact. */
+	if (now_unix() - r.last_seen_at >= SESSION_TOUCH_EVERY)
+		session_touch(c->app->db, c->a, tok, c->req->user_agent);
+	/* Cached for a while (never past its expiry, absolute or idle). Added,
+	 * never set: if the session ended since we read it, its key says so and
+	 * must keep saying so. */
 	int64_t left = r.expires_at - now_unix();
 	char *val = arena_printf(c->a, "%lld\n%s\n%s\n%s\n%lld\n%lld", (long long)c->me->id,
 				 c->csrf, c->me->username, c->me->role,
 				 (long long)c->me->created_at, (long long)c->me->suspended_until);
-	cache_set(c->app->cache, key, val, strlen(val), left < 300 ? (int)left : 300);
+	cache_add(c->app->cache, key, val, strlen(val), left < 300 ? (int)left : 300);
 	return;
 stale:
 	/* A forged or expired cookie: treat as anonymous and clear it. */
@@ -217,7 +230,8 @@ stale:
 static void session_recheck(struct ctx *c)
 {
 	struct session_row r;
-	int found = session_lookup(c->app->db, c->a, c->session_token, 1, &r);
+	struct session_limits lim = session_limits(&c->app->cfg);
+	int found = session_lookup(c->app->db, c->a, c->session_token, 1, &lim, &r);
 	if (found < 0)
 		return;
 	if (!found || strcmp(r.role, c->me->role) || r.suspended_until != c->me->suspended_until)
@@ -272,7 +286,7 @@ static void add_form_echo(struct ctx *c, cJSON *view)
 	cJSON *form = cJSON_AddObjectToObject(view, "form");
 	for (size_t i = 0; i < c->req->form.n; i++) {
 		const struct kv *f = &c->req->form.items[i];
-		if (!strcmp(f->key, "password") || !strcmp(f->key, "csrf"))
+		if (strstr(f->key, "password") || !strcmp(f->key, "csrf"))
 			continue;
 		if (!cJSON_GetObjectItemCaseSensitive(form, f->key))
 			cJSON_AddStringToObject(form, f->key, f->val);
@@ -370,9 +384,11 @@ static void render_error(struct ctx *c, int status)
 		ctx_header(c, "Content-Type", "application/json");
 		return;
 	}
-	/* A form that failed is shown again with the reason and the values. */
+	/* A form that failed is shown again with the reason and the values
+	 * (never a password). A 403 is an error page (CSRF, a role, a
+	 * suspension), unless it only says the password was wrong. */
 	int form = c->route && c->route->view && strcmp(c->req->method, "POST") == 0 &&
-		   status < 500 && status != 403;
+		   status < 500 && (status != 403 || !strcmp(code, "wrong_password"));
 	cJSON *view = ctx_data(c);
 	cJSON *e = cJSON_AddObjectToObject(view, "error");
 	cJSON_AddStringToObject(e, "code", code);

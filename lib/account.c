@@ -2,6 +2,7 @@
 #include "account.h"
 #include "auth.h"
 #include "db.h"
+#include "session.h"
 #include "util.h"
 
 #include <string.h>
@@ -98,6 +99,52 @@ int account_password_check(struct db *db, struct arena *a, int64_t id, const cha
 	if (!r.nrows)
 		return 404;
 	return auth_password_verify(db_str(&r, 0, 0), password) ? 0 : 403;
+}
+
+int account_password_change(struct db *db, struct cache *cache, struct arena *a, int64_t id,
+			    const char *current, const char *new_password, const char *addr,
+			    int limit, const char *keep, int64_t *ended)
+{
+	struct db_res r, gone = {0};
+	char hash[AUTH_PWHASH_LEN];
+	*ended = 0;
+	if (db_read(db, a, &r, "SELECT username, password_hash FROM users WHERE id = ?", "i", id) !=
+	    DB_OK)
+		return 503;
+	if (!r.nrows)
+		return 404;
+	/* The same lockout as the login form: otherwise this form would be a
+	 * way to try passwords without limit from a stolen session. */
+	char *kname = account_login_key(a, db_str(&r, 0, 0));
+	char *kaddr = arena_printf(a, "login:a:%s", addr);
+	if (login_failures(db, a, kname) >= limit || login_failures(db, a, kaddr) >= limit * 5)
+		return 429;
+	const char *old = db_str(&r, 0, 1);
+	if (!auth_password_verify(old, current)) {
+		login_failed(db, a, kname);
+		login_failed(db, a, kaddr);
+		return 403;
+	}
+	if (auth_password_hash(new_password, hash))
+		return 503;
+	if (db_begin(db) != DB_OK)
+		return 503;
+	/* Only over the hash just verified: a change made meanwhile by another
+	 * request wins, and this one is refused as a wrong password. */
+	struct db_res u;
+	int ok = db_exec(db, a, &u,
+			 "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?",
+			 "sis", hash, id, old) == DB_OK;
+	if (ok && !u.affected) {
+		db_finish(db, 0);
+		return 403;
+	}
+	ok = ok && session_delete_others_tx(db, a, id, keep, &gone) == DB_OK;
+	if (db_finish(db, ok) != DB_OK)
+		return 503;
+	session_forget(cache, a, &gone);
+	*ended = (int64_t)gone.nrows;
+	return 0;
 }
 
 int account_find(struct db *db, struct arena *a, const char *name, int64_t *id)

@@ -8,6 +8,7 @@
 
 #include "arena.h"
 
+struct cache;
 struct db;
 
 #define ACCOUNT_LOGIN_WINDOW 900 /* seconds: failed logins count per 15 minutes */
@@ -39,6 +40,18 @@ char *account_login_key(struct arena *a, const char *name);
 /* Is password the one of account id? 0 yes, 403 no, 404 (no such
  * account), 503. */
 int account_password_check(struct db *db, struct arena *a, int64_t id, const char *password);
+
+/* Change account id's password from current to new_password (the rules
+ * of auth_password_problem are the caller's to check first) and end every
+ * session of it but keep's (the session that asked; NULL: all), in one
+ * transaction; then every cached copy of those sessions says they ended.
+ * A wrong current password counts as a failed login of the account and of
+ * address addr, and the login lockout (limit, as account_login) refuses
+ * the attempt before any check. 0 with *ended (sessions ended), 403 (wrong
+ * current password), 404, 429, 503. */
+int account_password_change(struct db *db, struct cache *cache, struct arena *a, int64_t id,
+			    const char *current, const char *new_password, const char *addr,
+			    int limit, const char *keep, int64_t *ended);
 
 /* The id of the account called exactly name (byte for byte, not the
  * database's case- and accent-blind comparison). 0 with *id, 404, 503. */

@@ -200,6 +200,13 @@ void cache_set(struct cache *c, const char *key, const void *val, size_t len, in
 	note(c, memcached_set(c->mc, key, strlen(key), val, len, (time_t)ttl, 0));
 }
 
+void cache_add(struct cache *c, const char *key, const void *val, size_t len, int ttl)
+{
+	if (!usable(c))
+		return;
+	note(c, memcached_add(c->mc, key, strlen(key), val, len, (time_t)ttl, 0));
+}
+
 void cache_delete(struct cache *c, const char *key)
 {
 	if (!usable(c))

@@ -22,6 +22,8 @@ size_t cache_get_multi(struct cache *c, struct arena *a, const char *const *keys
 		       char **vals, size_t *lens);
 /* Store with a TTL in seconds (0 = no expiry). Failure is silent (logged once). */
 void cache_set(struct cache *c, const char *key, const void *val, size_t len, int ttl);
+/* Store only if key holds nothing (a tombstone stays). Silent like set. */
+void cache_add(struct cache *c, const char *key, const void *val, size_t len, int ttl);
 void cache_delete(struct cache *c, const char *key);
 /* The current value of a version counter ("namespace generation"), created
  * as 1 if missing. 0 when memcached is down (callers then skip caching). */

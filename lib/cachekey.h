@@ -12,7 +12,12 @@
 #define CACHEKEY_FEED_VERSION "imagier:v:feed"
 
 #define CACHEKEY_SESSION_PREFIX "imagier:sess:" /* + the hash's hex */
-#define CACHEKEY_PAGES_PREFIX	"imagier:page:" /* + the hash's hex + ":" + the page */
+/* What a session's key holds for a while after the session ended (logout,
+ * "log out everywhere", a password change): the request layer stores a
+ * session it read with add, never set, so a request that read the row just
+ * before it was deleted cannot cache it again. */
+#define CACHEKEY_SESSION_GONE "gone"
+#define CACHEKEY_PAGES_PREFIX "imagier:page:" /* + the hash's hex + ":" + the page */
 
 /* A session's cached lookup, by the hex of its stored hash
  * (LOWER(HEX(sessions.token_hash))): never the token itself. */

@@ -49,6 +49,7 @@ static const struct ckey keys[] = {
     S("site", "secret", site_secret, C_STR, ""),
     S("site", "secure_cookies", secure_cookies, C_SECURE, "auto"),
     S("site", "session_days", session_days, C_INT, "30"),
+    S("site", "session_idle_days", session_idle_days, C_INT, "14"),
     S("site", "login_attempts", login_attempts, C_INT, "10"),
     S("site", "base_url", site_base_url, C_STR, "http://127.0.0.1:8080"),
     S("gen", "backends", gen_backends, C_STR, "procedural"),

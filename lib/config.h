@@ -40,6 +40,7 @@ struct config {
 	char site_secret[256];
 	int secure_cookies;
 	int session_days;
+	int session_idle_days; /* a session unused this long ends; 0: never */
 	int login_attempts;
 	char site_base_url[256]; /* public URL of the site, no trailing '/' needed */
 	/* [gen] */

@@ -11,6 +11,7 @@
 #include "http.h"
 #include "imghash.h"
 #include "log.h"
+#include "session.h"
 #include "social.h"
 #include "util.h"
 #include "withhold.h"
@@ -258,14 +259,17 @@ static int superseded(struct db *db, struct arena *a, const struct mod_decision 
 }
 
 void moderation_forget_sessions(struct db *db, struct arena *a, struct cache *cache,
-				int64_t user_id)
+				int64_t user_id, int ended)
 {
 	struct db_res r;
 	if (db_read(db, a, &r, "SELECT LOWER(HEX(token_hash)) FROM sessions WHERE user_id = ?", "i",
 		    user_id) != DB_OK)
 		return;
-	for (size_t i = 0; i < r.nrows; i++)
-		cache_delete(cache, cachekey_session(a, db_str(&r, i, 0)));
+	if (ended)
+		session_forget(cache, a, &r);
+	else
+		for (size_t i = 0; i < r.nrows; i++)
+			cache_delete(cache, cachekey_session(a, db_str(&r, i, 0)));
 	cache_bump(cache, cachekey_user_version(a, user_id));
 }
 
@@ -373,7 +377,7 @@ static void after_commit(struct db *db, struct arena *a, struct cache *cache,
 		withhold_post(db, a, cfg->media_dir, d->post_id);
 	if (eff && (!strcmp(eff, "suspend") || !strcmp(eff, "unsuspend") || !strcmp(eff, "ban") ||
 		    !strcmp(eff, "unban"))) {
-		moderation_forget_sessions(db, a, cache, d->subject);
+		moderation_forget_sessions(db, a, cache, d->subject, !strcmp(eff, "ban"));
 		cache_bump(cache, CACHEKEY_FEED_VERSION);
 	}
 	if (eff && (!strcmp(eff, "ban") || !strcmp(eff, "unban")))
@@ -499,7 +503,7 @@ int moderation_set_role(struct db *db, struct arena *a, struct cache *cache,
 		db_rollback(db);
 		return role_refused(why, MOD_DB_DOWN, 503);
 	}
-	moderation_forget_sessions(db, a, cache, id);
+	moderation_forget_sessions(db, a, cache, id, 0);
 	return 0;
 }
 

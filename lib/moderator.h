@@ -103,9 +103,12 @@ int moderation_set_role(struct db *db, struct arena *a, struct cache *cache,
 			const char *reason, const char **old_role, enum mod_why *why);
 
 /* Every cached session of a person is forgotten (and their cached pages go
- * stale), so the next request loads their role, suspension or ban. */
+ * stale), so the next request loads their role, suspension or ban. ended:
+ * the sessions are over (a ban): their cached copies are overwritten with
+ * session.h's "gone" marker, which a request that read a session just before
+ * cannot put back (sessions are cached with add). */
 void moderation_forget_sessions(struct db *db, struct arena *a, struct cache *cache,
-				int64_t user_id);
+				int64_t user_id, int ended);
 
 /* A person by name: 0 with *id and *role, 404, 503. */
 int mod_user_find(struct db *db, struct arena *a, const char *username, int64_t *id,

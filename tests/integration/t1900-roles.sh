@@ -157,7 +157,8 @@ OWNER_ROUTES=" GET:/g/{id} POST:/g/{id}/publish POST:/g/{id}/cancel
  GET:/moderation/{id} POST:/moderation/{id}/appeal GET:/api/v1/me/actions/{id}
  PATCH:/api/v1/posts/{id} POST:/p/{id}/consent
  GET:/settings/export/{id} GET:/settings/export/{id}/download
- GET:/api/v1/me/export/{id} GET:/api/v1/me/export/{id}/download "
+ GET:/api/v1/me/export/{id} GET:/api/v1/me/export/{id}/download
+ POST:/settings/sessions/{id}/logout DELETE:/api/v1/sessions/{id} "
 # Line breaks as blanks, so " METHOD:PATTERN " finds any entry.
 RELATION_ROUTES=" ${RELATION_ROUTES//$'\n'/ } "
 OWNER_ROUTES=" ${OWNER_ROUTES//$'\n'/ } "
@@ -217,6 +218,14 @@ is "$(gen_state)" "$gen_before" "... the generation is neither published nor can
 is "$(sql "SELECT COUNT(*) FROM posts WHERE generation_id = $gen")" "$posts_before" "... and no post was made of it"
 jsonreq GET "/api/v1/generations/$gen" "$owner"
 is "$STATUS" 200 "the owner reads it"
+
+# --- another person's session ---------------------------------------------------
+sess=$(sql "SELECT MAX(s.id) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.id = (SELECT user_id FROM generations WHERE id = $gen)")
+jsonreq DELETE "/api/v1/sessions/$sess" "$other"
+is "$STATUS" 404 "DELETE /api/v1/sessions/{id} of another person: 404"
+req POST "/settings/sessions/$sess/logout" -H "Authorization: Bearer $other" --data 'x=1'
+is "$STATUS" 404 "POST /settings/sessions/{id}/logout of another person: 404"
+is "$(sql "SELECT COUNT(*) FROM sessions WHERE id = $sess")" 1 "... the session is still there"
 
 # --- someone else's moderation notice and appeal ----------------------------------
 jsonreq POST /api/v1/admin/actions "$admin" \

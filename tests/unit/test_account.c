@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "cachekey.h"
 #include "export.h"
+#include "session.h"
 
 static void key_formats(void **state)
 {
@@ -98,6 +99,44 @@ static void export_view(void **state)
 	arena_free(&a);
 }
 
+/* What the sessions list says of a user agent. */
+static void device_names(void **state)
+{
+	(void)state;
+	struct arena a;
+	arena_init(&a);
+	static const char *const cases[][2] = {
+	    {"Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
+	     "Firefox on Linux"},
+	    {"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+	     "Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0",
+	     "Edge on Windows"},
+	    {"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like "
+	     "Gecko) Version/17.1 Safari/605.1.15",
+	     "Safari on macOS"},
+	    {"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+	     "like Gecko) CriOS/120.0 Mobile/15E148 Safari/604.1",
+	     "Chrome on iOS"},
+	    {"Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+	     "Chrome/120.0.0.0 Mobile Safari/537.36",
+	     "Chrome on Android"},
+	    {"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+	     "HeadlessChrome/120.0.0.0 Safari/537.36",
+	     "Headless Chrome on Linux"},
+	    {"curl/8.5.0", "curl"},
+	    {"python-requests/2.31.0", "Python (requests)"},
+	    {"Go-http-client/1.1", "Go program"},
+	    {"node", "Node.js"},
+	    {"Mozilla/5.0 (X11; Linux x86_64)", "Linux"},
+	    {"my-own-bot", "Unknown"},
+	    {"", "Unknown"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(session_device(&a, cases[i][0]), cases[i][1]);
+	assert_string_equal(session_device(&a, NULL), "Unknown");
+	arena_free(&a);
+}
+
 int main(void)
 {
 	if (auth_init())
@@ -106,6 +145,7 @@ int main(void)
 	    cmocka_unit_test(key_formats),
 	    cmocka_unit_test(export_ready),
 	    cmocka_unit_test(export_view),
+	    cmocka_unit_test(device_names),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
