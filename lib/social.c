@@ -465,21 +465,18 @@ static const char *mod_notice_text(struct arena *a, const char *action)
 
 struct textnorm_list *social_words_list(struct arena *a, const char *const *words, size_t n)
 {
-	/* Each word folded as the text will be, plus a plain plural ("spider"
-	 * also mutes "spiders"); one entry a line. */
+	/* Each word folded as the text will be, one entry a line; the list
+	 * adds the plurals and possessives ("spider" also mutes "spiders" and
+	 * "spider's"). */
 	char *text = arena_strdup(a, "");
 	for (size_t i = 0; i < n; i++) {
 		const char *f = textnorm_fold(a, words[i], strlen(words[i]));
-		size_t len = strlen(f);
-		if (!len)
-			continue;
-		text = arena_printf(a, "%s%s\n", text, f);
-		if (f[len - 1] != 's')
-			text = arena_printf(a, "%s%ss\n", text, f);
+		if (*f)
+			text = arena_printf(a, "%s%s\n", text, f);
 	}
 	if (!*text)
 		return NULL;
-	return textnorm_list_parse(a, text, NULL);
+	return textnorm_list_parse_forms(a, text, NULL);
 }
 
 /* user_id's muted words compiled, or NULL (none, or the database failed). */
