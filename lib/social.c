@@ -423,6 +423,8 @@ static const char *notice_text(const char *kind)
 		return "liked your post";
 	if (!strcmp(kind, "comment"))
 		return "commented on your post";
+	if (!strcmp(kind, "reply"))
+		return "replied to your comment";
 	if (!strcmp(kind, "follow"))
 		return "followed you";
 	if (!strcmp(kind, "remix"))
@@ -508,8 +510,12 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 	if (db_read(db, a, &r,
 		    "SELECT n.id, n.kind, n.post_id, n.comment_id, n.created_at, n.read_at, "
 		    "u.username, i.width, i.height, i.blurhash, i.avg_color, i.variants, c.text, "
-		    "n.action_id, ma.action, ma.reason "
+		    "n.action_id, ma.action, ma.reason, "
+		    /* a comment notice goes to the post's author or, for a
+		     * reply, to the author of the comment replied to */
+		    "n.kind = 'comment' AND pa.user_id <> n.user_id "
 		    "FROM notifications n JOIN users u ON u.id = n.actor_id "
+		    "LEFT JOIN posts pa ON pa.id = n.post_id "
 		    "LEFT JOIN mod_actions ma ON ma.id = n.action_id "
 		    "LEFT JOIN posts p ON p.id = n.post_id AND (p.mod_state = 'visible' OR "
 		    "p.user_id = n.user_id) LEFT JOIN images i ON i.id = p.image_id "
@@ -531,7 +537,7 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 		if (!strcmp(db_str(&r, i, 1), "comment") && text_muted(a, words, db_str(&r, i, 12)))
 			continue;
 		cJSON *o = cJSON_CreateObject();
-		const char *kind = db_str(&r, i, 1);
+		const char *kind = db_int(&r, i, 16) ? "reply" : db_str(&r, i, 1);
 		cJSON_AddNumberToObject(o, "id", (double)db_int(&r, i, 0));
 		cJSON_AddStringToObject(o, "kind", kind);
 		if (db_str(&r, i, 13)) {
