@@ -60,10 +60,26 @@ try {
   ok(pageB.url() === urlBefore && navigations === 0, "  ... without leaving or reloading the page",
     `${pageB.url()} navigations=${navigations}`);
   ok(await btn.getAttribute("aria-pressed") === "true", "  ... and the button is pressed");
+  // The heart is drawn in the button's text: full once liked, as the page
+  // without JS draws it.
+  const heart = async () => (await btn.textContent()).trim().charAt(0);
+  ok(await heart() === "\u2665", "  ... with a full heart", await btn.textContent());
   await shot(pageB, "30-liked-in-feed");
   await pageB.reload();
   ok(Number(await btn.locator(".n").textContent()) === before + 1 &&
     await btn.getAttribute("aria-pressed") === "true", "after a reload the like is still there (saved)");
+  ok(await heart() === "\u2665", "  ... the page draws the same full heart", await btn.textContent());
+  await btn.click();
+  await pageB.waitForFunction(
+    ([sel, n]) => Number(document.querySelector(sel)?.textContent) === n,
+    [`#post-${postId} form.like .n`, before], { timeout: 5000 });
+  ok(await btn.getAttribute("aria-pressed") === "false" && await heart() === "\u2661",
+    "unliking in place empties the heart again", await btn.textContent());
+  await btn.click();
+  await pageB.waitForFunction(
+    ([sel, n]) => Number(document.querySelector(sel)?.textContent) === n,
+    [`#post-${postId} form.like .n`, before + 1], { timeout: 5000 });
+  ok(await heart() === "\u2665", "  ... and liking again fills it", await btn.textContent());
 
   // --- a comment on the post page ----------------------------------------------------
   const said = `Lovely <b>light</b> ${stamp}`;
