@@ -7,7 +7,9 @@ CSTD     := -std=c17 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 OPT      ?= -O2 -g
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lm
+# libunistring (Unicode normalisation and case folding for the word filter,
+# lib/textnorm.c) ships no pkg-config file: linked by name.
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lunistring -lm
 
 ifeq ($(SANITIZE),1)
 OPT      := -O1 -g -fno-omit-frame-pointer

@@ -582,6 +582,13 @@ static void cache_headers(struct ctx *c)
 		snprintf(ttl, sizeof(ttl), "%d", c->route->ttl);
 		ctx_header(c, "X-Accel-Expires", ttl);
 		ctx_header(c, "Cache-Control", "public, max-age=0, must-revalidate");
+	} else if (anon_get && c->route && c->route->ttl > 0 && (status == 404 || status == 410) &&
+		   kv_get(&c->req->headers, "x-imagier-refresh")) {
+		/* A microcache refresh (lib/microcache.c) of a page that is gone:
+		 * stored for a second in place of the old copy, which nginx would
+		 * otherwise keep serving until it expires. */
+		ctx_header(c, "X-Accel-Expires", "1");
+		ctx_header(c, "Cache-Control", "private, no-store");
 	} else if (c->raw_type && c->raw_max_age > 0 && (status == 200 || status == 304)) {
 		char cc[48];
 		snprintf(cc, sizeof(cc), "private, max-age=%d", c->raw_max_age);

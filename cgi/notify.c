@@ -28,6 +28,16 @@ int notifications_show(struct ctx *c)
 		cJSON_AddStringToObject(d, "next", arena_printf(c->a, "%lld", (long long)next));
 	else
 		cJSON_AddNullToObject(d, "next");
+	/* Opening the page reads what it shows: the notices keep their "new"
+	 * marks on this view, and the header (drawn after this) loses its
+	 * badge. Only up to the newest one shown, so one written meanwhile
+	 * stays unread. The API leaves that to POST /notifications/read. */
+	cJSON *first = cJSON_GetArrayItem(items, 0);
+	if (!c->api && !before && first) {
+		int64_t newest = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(first, "id"));
+		if (social_mark_read(c->app->db, c->a, c->me->id, newest) == 0)
+			cache_delete(c->app->cache, social_unread_key(c->a, c->me->id));
+	}
 	cJSON_AddNumberToObject(d, "unread", (double)social_unread(c->app->db, c->a, c->me->id));
 	if (!c->api) {
 		cJSON_AddBoolToObject(d, "empty", cJSON_GetArraySize(items) == 0);

@@ -7,7 +7,9 @@
 #include "cachekey.h"
 #include "config.h"
 #include "db.h"
+#include "http.h"
 #include "log.h"
+#include "microcache.h"
 #include "session.h"
 #include "util.h"
 #include "withhold.h"
@@ -97,9 +99,45 @@ struct leftovers {
 	struct db_res posts;	/* ids */
 	struct db_res files;	/* media paths of images nobody else uses */
 	struct db_res exports;	/* export archive names */
-	const char **prefixes;	/* their sessions' cached pages and their posts' keys */
+	struct db_res tags;	/* names of the tags only they used, now gone */
+	const char *username;
+	const char **prefixes; /* their sessions' cached pages and their posts' keys */
 	size_t nprefixes;
 };
+
+/* After the account went (and with it their posts and follows): the tags
+ * of theirs that no post carries and nobody follows any more go too, so a
+ * tag only they used answers 404 like one never used. Their names in
+ * lo->tags. */
+static int erase_lonely_tags(struct db *db, struct arena *a, const struct db_res *mine,
+			     struct leftovers *lo)
+{
+	lo->tags.nrows = 0;
+	if (!mine->nrows)
+		return DB_OK;
+	int64_t *ids = arena_alloc(a, mine->nrows * sizeof(*ids));
+	for (size_t i = 0; i < mine->nrows; i++)
+		ids[i] = db_int(mine, i, 0);
+	char *list = db_id_list(a, ids, mine->nrows, sizeof(*ids));
+	const char *lonely =
+	    "FROM tags WHERE id IN (SELECT j.id FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT "
+	    "PATH '$')) j) AND NOT EXISTS (SELECT 1 FROM post_tags pt WHERE pt.tag_id = "
+	    "tags.id) AND NOT EXISTS (SELECT 1 FROM tag_follows tf WHERE tf.tag_id = tags.id)";
+	int rc =
+	    db_exec(db, a, &lo->tags, arena_printf(a, "SELECT name, id %s", lonely), "s", list);
+	if (rc != DB_OK || !lo->tags.nrows)
+		return rc;
+	for (size_t i = 0; i < lo->tags.nrows; i++)
+		ids[i] = db_int(&lo->tags, i, 1);
+	char *gone = db_id_list(a, ids, lo->tags.nrows, sizeof(*ids));
+	rc = db_exec(db, a, NULL,
+		     "DELETE FROM feed_feedback WHERE kind = 'tag' AND target_id IN (SELECT j.id "
+		     "FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j)",
+		     "s", gone);
+	if (rc == DB_OK)
+		rc = db_exec(db, a, NULL, arena_printf(a, "DELETE %s", lonely), "s", gone);
+	return rc;
+}
 
 /* Run erase_sql with uid as every parameter. DB_OK or the failure. */
 static int erase_statements(struct db *db, struct arena *a, int64_t uid)
@@ -167,6 +205,7 @@ static int erase_rows(struct db *db, struct arena *a, int64_t uid, struct leftov
 		return 404;
 	}
 	const char *username = db_str(&r, 0, 1);
+	lo->username = username;
 	/* The site keeps an admin (the admins' rows locked: two admins leaving
 	 * at once cannot both go). */
 	if (!strcmp(db_str(&r, 0, 0), "admin")) {
@@ -191,6 +230,13 @@ static int erase_rows(struct db *db, struct arena *a, int64_t uid, struct leftov
 		    "SELECT file FROM export_jobs WHERE user_id = ? AND file <> ''", "i",
 		    uid) != DB_OK)
 		goto done;
+	/* The tags on their posts: those nobody else uses go at the end. */
+	struct db_res tags;
+	if (db_read(db, a, &tags,
+		    "SELECT DISTINCT pt.tag_id FROM post_tags pt JOIN posts p ON p.id = "
+		    "pt.post_id WHERE p.user_id = ?",
+		    "i", uid) != DB_OK)
+		goto done;
 	/* Their images: of their posts, generations and avatar. Those nobody
 	 * else uses go, rows and files. */
 	if (db_read(db, a, &imgs,
@@ -201,7 +247,8 @@ static int erase_rows(struct db *db, struct arena *a, int64_t uid, struct leftov
 	    erase_statements(db, a, uid) != DB_OK ||
 	    db_exec(db, a, NULL, "DELETE FROM rate_limits WHERE k = ?", "s",
 		    account_login_key(a, username)) != DB_OK ||
-	    erase_unused_images(db, a, &imgs, lo) != DB_OK)
+	    erase_unused_images(db, a, &imgs, lo) != DB_OK ||
+	    erase_lonely_tags(db, a, &tags, lo) != DB_OK)
 		goto done;
 	ok = 1;
 done:
@@ -223,6 +270,34 @@ static int key_is_theirs(const char *key, void *arg)
 		if (p > key && p[-1] == ':' && (p[n] == ':' || p[n] == 0))
 			return 1;
 	return 0;
+}
+
+/* nginx's microcache keeps anonymous copies of their profile (5 s) and
+ * feeds (60 s), and of the pages of tags that went with them: ask it to
+ * fetch those again now, so they answer 404 at once (docs/OPERATIONS.md).
+ * Their post pages (5 s) are left to expire. Names are [a-z0-9_] and tags
+ * letters, digits, - and _: percent-encoded all the same. */
+#define ERASE_REFRESH_TAGS 50
+static void erase_microcache(struct arena *a, const struct config *cfg, const struct leftovers *lo)
+{
+	static const char *const user_paths[] = {"/u/%s", "/u/%s/feed.atom", "/u/%s/feed.rss",
+						 "/api/v1/users/%s", "/api/v1/users/%s/posts"};
+	static const char *const tag_paths[] = {"/t/%s", "/t/%s/feed.atom", "/t/%s/feed.rss",
+						"/api/v1/tags/%s/posts"};
+	size_t ntags = lo->tags.nrows < ERASE_REFRESH_TAGS ? lo->tags.nrows : ERASE_REFRESH_TAGS;
+	size_t max = ARRAY_LEN(user_paths) + ntags * ARRAY_LEN(tag_paths), n = 0;
+	const char **paths = arena_alloc(a, max * sizeof(*paths));
+	if (lo->username) {
+		const char *name = url_encode(a, lo->username);
+		for (size_t i = 0; i < ARRAY_LEN(user_paths); i++)
+			paths[n++] = arena_printf(a, user_paths[i], name);
+	}
+	for (size_t t = 0; t < ntags; t++) {
+		const char *tag = url_encode(a, db_str(&lo->tags, t, 0));
+		for (size_t i = 0; i < ARRAY_LEN(tag_paths); i++)
+			paths[n++] = arena_printf(a, tag_paths[i], tag);
+	}
+	microcache_refresh(a, cfg, paths, n);
 }
 
 static void erase_files_and_cache(struct cache *cache, struct arena *a, const struct config *cfg,
@@ -266,6 +341,7 @@ static void erase_files_and_cache(struct cache *cache, struct arena *a, const st
 	st->cached_keys = cache_purge(cache, key_is_theirs, lo);
 	st->files = lo->files.nrows;
 	cache_bump(cache, CACHEKEY_FEED_VERSION);
+	erase_microcache(a, cfg, lo);
 	log_info("account %lld deleted: %zu files, %ld cached keys", (long long)lo->user, st->files,
 		 st->cached_keys);
 }

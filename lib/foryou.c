@@ -45,8 +45,9 @@ static int build_page(struct db *db, struct cache *cache, struct arena *a, const
 	    foryou_tastes(db, a, uid, seed, &prof, &visit, &nvisit))
 		return -1;
 	if (page == 0) {
-		/* A first page may show again what this same visit showed on it
-		 * before (a reload once its cache expired). */
+		/* A first page starts the visit over (a reload once its cache
+		 * expired): it may show again what this visit showed; the pages
+		 * after it never repeat it. */
 		prof.seen = remove_ids(prof.seen, &prof.nseen, visit, nvisit);
 	}
 	struct rank_params rp;
@@ -57,8 +58,8 @@ static int build_page(struct db *db, struct cache *cache, struct arena *a, const
 	size_t n = rank_page(p.items, p.n, &rp, FEED_PAGE, seed + (uint64_t)page, idx);
 	if (n < FEED_PAGE && prof.nseen > (page ? nvisit : 0)) {
 		/* Everything fresh was shown already: rather than a short page,
-		 * allow what earlier visits showed (never this visit's later
-		 * pages repeating its earlier ones). */
+		 * allow what earlier visits showed, never what this visit's
+		 * earlier pages did (scrolling on never repeats). */
 		prof.seen = page ? visit : NULL;
 		prof.nseen = page ? nvisit : 0;
 		rank_score(p.items, p.n, &prof, &rp, now_unix());

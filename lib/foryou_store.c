@@ -16,7 +16,8 @@
 #include <string.h>
 
 #define FY_DAYS	      14
-#define FY_SEEN_HOURS 6
+#define FY_SEEN_HOURS 48 /* what a new visit leaves out first (docs/API.md) */
+#define FY_VISIT_DAYS 7	 /* a visit (one seed) never repeats itself for this long */
 
 static struct rank_item *pool_find(struct fy_pool *p, int64_t id)
 {
@@ -244,27 +245,41 @@ int foryou_tastes(struct db *db, struct arena *a, int64_t uid, uint64_t seed,
 	if (!(prof->less_authors = feedback(db, a, uid, "author", &prof->nless_authors)) ||
 	    !(prof->less_tags = feedback(db, a, uid, "tag", &prof->nless_tags)))
 		return -1;
-	/* Seen: what the last pages showed (six hours), and apart from it what
-	 * this visit (its seed) showed. */
+	/* Seen: what the last two days showed, and everything this visit (its
+	 * seed) showed, however long ago it began (up to a week): scrolling on
+	 * never repeats. */
 	if (db_read(db, a, &r,
-		    "SELECT post_id, seed FROM impressions WHERE user_id = ? AND shown_at > ? "
+		    "SELECT post_id FROM impressions WHERE user_id = ? AND shown_at > ? "
 		    "ORDER BY shown_at DESC LIMIT 3000",
 		    "ii", uid, now_unix() - FY_SEEN_HOURS * 3600) != DB_OK)
 		return -1;
-	int64_t *seen = arena_alloc(a, (r.nrows + 1) * sizeof(*seen));
-	int64_t *visit = arena_alloc(a, (r.nrows + 1) * sizeof(*visit));
-	size_t nv = 0;
-	for (size_t i = 0; i < r.nrows; i++) {
+	struct db_res v;
+	if (db_read(db, a, &v,
+		    "SELECT post_id FROM impressions WHERE user_id = ? AND shown_at > ? AND "
+		    "seed = ? LIMIT 3000",
+		    "iiu", uid, now_unix() - FY_VISIT_DAYS * 86400, seed) != DB_OK)
+		return -1;
+	int64_t *seen = arena_alloc(a, (r.nrows + v.nrows + 1) * sizeof(*seen));
+	int64_t *visit = arena_alloc(a, (v.nrows + 1) * sizeof(*visit));
+	for (size_t i = 0; i < v.nrows; i++)
+		visit[i] = db_int(&v, i, 0);
+	qsort(visit, v.nrows, sizeof(*visit), cmp_i64);
+	for (size_t i = 0; i < r.nrows; i++)
 		seen[i] = db_int(&r, i, 0);
-		if (strtoull(db_str(&r, i, 1), NULL, 10) == seed)
-			visit[nv++] = seen[i];
-	}
-	qsort(visit, nv, sizeof(*visit), cmp_i64);
 	qsort(seen, r.nrows, sizeof(*seen), cmp_i64);
-	prof->seen = seen;
-	prof->nseen = r.nrows;
+	/* seen + visit, sorted, each id once */
+	int64_t *all = arena_alloc(a, (r.nrows + v.nrows + 1) * sizeof(*all));
+	size_t n = 0, i = 0, j = 0;
+	while (i < r.nrows || j < v.nrows) {
+		int64_t x =
+		    j == v.nrows || (i < r.nrows && seen[i] < visit[j]) ? seen[i++] : visit[j++];
+		if (!n || all[n - 1] != x)
+			all[n++] = x;
+	}
+	prof->seen = all;
+	prof->nseen = n;
 	*visit_seen = visit;
-	*nvisit = nv;
+	*nvisit = v.nrows;
 	return 0;
 }
 

@@ -29,8 +29,9 @@ int foryou_candidates(struct db *db, struct cache *cache, struct arena *a, int64
 		      uint64_t seed, struct fy_pool *p);
 
 /* The tastes of user_id: affinities from their last likes, muted people,
- * "show less" weights, and what they were shown lately (sorted), of which
- * what the visit `seed` showed goes apart into *visit_seen. 0 or -1. */
+ * "show less" weights, and what they were shown (sorted, each once): in the
+ * last two days and, whenever it was (up to a week), by the visit `seed`,
+ * which also goes apart into *visit_seen (sorted). 0 or -1. */
 int foryou_tastes(struct db *db, struct arena *a, int64_t user_id, uint64_t seed,
 		  struct rank_profile *prof, int64_t **visit_seen, size_t *nvisit);
 

@@ -430,6 +430,8 @@ static const char *notice_text(const char *kind)
 		return "liked your post";
 	if (!strcmp(kind, "comment"))
 		return "commented on your post";
+	if (!strcmp(kind, "reply"))
+		return "replied to your comment";
 	if (!strcmp(kind, "follow"))
 		return "followed you";
 	if (!strcmp(kind, "remix"))
@@ -472,21 +474,18 @@ static const char *mod_notice_text(struct arena *a, const char *action)
 
 struct textnorm_list *social_words_list(struct arena *a, const char *const *words, size_t n)
 {
-	/* Each word folded as the text will be, plus a plain plural ("spider"
-	 * also mutes "spiders"); one entry a line. */
+	/* Each word folded as the text will be, one entry a line; the list
+	 * adds the plurals and possessives ("spider" also mutes "spiders" and
+	 * "spider's"). */
 	char *text = arena_strdup(a, "");
 	for (size_t i = 0; i < n; i++) {
 		const char *f = textnorm_fold(a, words[i], strlen(words[i]));
-		size_t len = strlen(f);
-		if (!len)
-			continue;
-		text = arena_printf(a, "%s%s\n", text, f);
-		if (f[len - 1] != 's')
-			text = arena_printf(a, "%s%ss\n", text, f);
+		if (*f)
+			text = arena_printf(a, "%s%s\n", text, f);
 	}
 	if (!*text)
 		return NULL;
-	return textnorm_list_parse(a, text, NULL);
+	return textnorm_list_parse_forms(a, text, NULL);
 }
 
 /* user_id's muted words compiled, or NULL (none, or the database failed). */
@@ -518,8 +517,12 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 	if (db_read(db, a, &r,
 		    "SELECT n.id, n.kind, n.post_id, n.comment_id, n.created_at, n.read_at, "
 		    "u.username, i.width, i.height, i.blurhash, i.avg_color, i.variants, c.text, "
-		    "n.action_id, ma.action, ma.reason "
+		    "n.action_id, ma.action, ma.reason, "
+		    /* a comment notice goes to the post's author or, for a
+		     * reply, to the author of the comment replied to */
+		    "n.kind = 'comment' AND pa.user_id <> n.user_id "
 		    "FROM notifications n JOIN users u ON u.id = n.actor_id "
+		    "LEFT JOIN posts pa ON pa.id = n.post_id "
 		    "LEFT JOIN mod_actions ma ON ma.id = n.action_id "
 		    "LEFT JOIN posts p ON p.id = n.post_id AND (p.mod_state = 'visible' OR "
 		    "p.user_id = n.user_id) LEFT JOIN images i ON i.id = p.image_id "
@@ -541,7 +544,7 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 		if (!strcmp(db_str(&r, i, 1), "comment") && text_muted(a, words, db_str(&r, i, 12)))
 			continue;
 		cJSON *o = cJSON_CreateObject();
-		const char *kind = db_str(&r, i, 1);
+		const char *kind = db_int(&r, i, 16) ? "reply" : db_str(&r, i, 1);
 		cJSON_AddNumberToObject(o, "id", (double)db_int(&r, i, 0));
 		cJSON_AddStringToObject(o, "kind", kind);
 		if (db_str(&r, i, 13)) {

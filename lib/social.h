@@ -59,7 +59,8 @@ int social_muted(struct db *db, struct arena *a, int64_t user_id, int64_t **ids,
 
 struct textnorm_list;
 /* A person's muted words as a list for textnorm_match() on folded text:
- * each word as folded, and its plain plural. NULL when there is none. */
+ * each word as folded, matching its plurals and possessives too
+ * (textnorm_list_parse_forms). NULL when there is none. */
 struct textnorm_list *social_words_list(struct arena *a, const char *const *words, size_t n);
 
 /* Record a notification for user_id (never for oneself). Best effort. */

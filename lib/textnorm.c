@@ -2,7 +2,12 @@
 #include "textnorm.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <unicase.h>
+#include <unictype.h>
+#include <uninorm.h>
 
 /* What one code point becomes. */
 enum tn_kind {
@@ -166,7 +171,7 @@ static int tn_styled(uint32_t cp, struct tn_unit *u)
 	return 0;
 }
 
-static void tn_classify(uint32_t cp, struct tn_unit *u)
+static void tn_classify_one(uint32_t cp, struct tn_unit *u)
 {
 	if (cp < 0x80) {
 		tn_ascii(cp, u);
@@ -188,6 +193,50 @@ static void tn_classify(uint32_t cp, struct tn_unit *u)
 			if (tn_lookalike[i].cp == cp)
 				tn_set(u, TN_LET, tn_lookalike[i].c, 0);
 	}
+}
+
+/* A code point the tables above do not know: its Unicode compatibility
+ * form, case-folded (libunistring: u32_casefold with NFKD), classified unit
+ * by unit, so styled and look-alike letters of any block read as the letters
+ * they look like ("ⅽ" U+217D is "c", "ℌ" is "h", "ﬁ" is "fi", "ạ" is "a").
+ * Symbols keep vanishing (a "™" after a word is no "tm"). Units cost their
+ * letters (a separator or symbol one), `room` in all (room = the bytes of
+ * the code point, so the output never outgrows the input). Returns the
+ * units written to u. */
+static size_t tn_compat(uint32_t cp, size_t room, struct tn_unit *u)
+{
+	if (uc_is_general_category(cp, UC_CATEGORY_S))
+		return 0;
+	uint32_t buf[32];
+	size_t n = sizeof(buf) / sizeof(buf[0]);
+	uint32_t *r = u32_casefold(&cp, 1, NULL, UNINORM_NFKD, buf, &n);
+	if (!r)
+		return 0;
+	size_t k = 0, used = 0;
+	for (size_t i = 0; i < n && used < room; i++) {
+		struct tn_unit t;
+		if (r[i] == cp) /* no other form: nothing to read */
+			continue;
+		tn_classify_one(r[i], &t);
+		size_t cost = t.n ? t.n : 1;
+		if (t.kind == TN_IGN || t.kind == TN_JOIN || used + cost > room)
+			continue;
+		used += cost;
+		u[k++] = t;
+	}
+	if (r != buf)
+		free(r);
+	return k;
+}
+
+/* Classify code point cp of `bytes` bytes into u (room for `bytes` units);
+ * returns the units that count (ignorable ones left out). */
+static size_t tn_classify(uint32_t cp, size_t bytes, struct tn_unit *u)
+{
+	tn_classify_one(cp, u);
+	if (u->kind == TN_JOIN && cp >= 0x80)
+		return tn_compat(cp, bytes, u);
+	return u->kind != TN_IGN;
 }
 
 /* Decode one UTF-8 sequence at s[0..n) (n >= 1). Returns the bytes used and
@@ -230,12 +279,11 @@ static size_t tn_units(const char *text, size_t len, struct tn_unit *units)
 	size_t i = 0, n = 0;
 	while (i < len) {
 		uint32_t cp;
-		i += tn_utf8(s + i, len - i, &cp);
+		size_t b = tn_utf8(s + i, len - i, &cp);
+		i += b;
 		if (cp == UINT32_MAX)
 			continue;
-		tn_classify(cp, &units[n]);
-		if (units[n].kind != TN_IGN)
-			n++;
+		n += tn_classify(cp, b, &units[n]);
 	}
 	return n;
 }
@@ -347,13 +395,18 @@ struct tn_entry {
 	const char *folded;
 	size_t len;
 	const char *orig;
+	int listed; /* as written in the list, not one of its forms */
 };
+
+/* Forms added per entry by textnorm_list_parse_forms: +s, +es, y -> ies. */
+#define TN_FORMS 3
 
 #define TN_MAX_PHRASE_WORDS (TEXTNORM_ENTRY_MAX + 1)
 
 struct textnorm_list {
 	struct tn_entry *entries;
-	size_t n;
+	size_t n;	 /* entries, forms included */
+	size_t listed;	 /* entries as listed */
 	uint32_t *slots; /* entry index + 1; 0 is empty */
 	size_t mask;
 	size_t max_words;
@@ -382,8 +435,17 @@ static const struct tn_entry *tn_lookup(const struct textnorm_list *l, const cha
 
 static void tn_insert(struct textnorm_list *l, const struct tn_entry *e)
 {
-	if (tn_lookup(l, e->folded, e->len))
+	struct tn_entry *had = (struct tn_entry *)tn_lookup(l, e->folded, e->len);
+	if (had) {
+		/* a listed entry that was only a form so far counts from now */
+		if (e->listed && !had->listed) {
+			had->listed = 1;
+			had->orig = e->orig;
+			l->listed++;
+		}
 		return;
+	}
+	l->listed += e->listed != 0;
 	size_t i = tn_hash(e->folded, e->len) & l->mask;
 	while (l->slots[i])
 		i = (i + 1) & l->mask;
@@ -420,9 +482,31 @@ static int tn_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
+/* Add the common inflections of entry e's last word as forms of it: the
+ * plural or possessive ("casinos", "casino's" and "casinos'" all fold to
+ * "casinos"), "+es" ("boxes") and "y" -> "ies" ("parties"). Each is folded
+ * again, so repeated letters collapse as in any text ("bus" -> "buses"). */
+static void tn_add_forms(struct arena *a, struct textnorm_list *l, const struct tn_entry *e)
+{
+	static const char *const ends[TN_FORMS] = {"s", "es", "ies"};
+	for (size_t i = 0; i < TN_FORMS; i++) {
+		size_t keep = e->len;
+		if (i == 2 &&
+		    (e->len < 2 || e->folded[e->len - 1] != 'y' || e->folded[e->len - 2] == ' '))
+			continue;
+		if (i == 2)
+			keep--;
+		char *w = arena_printf(a, "%.*s%s", (int)keep, e->folded, ends[i]);
+		struct tn_entry f = {.orig = e->orig, .listed = 0};
+		f.folded = textnorm_fold(a, w, strlen(w));
+		f.len = strlen(f.folded);
+		tn_insert(l, &f);
+	}
+}
+
 /* Parse one trimmed line; returns an error message or NULL. */
 static const char *tn_parse_line(struct arena *a, struct textnorm_list *l, const char *s, size_t n,
-				 size_t lineno)
+				 size_t lineno, int forms)
 {
 	if (n == 0 || s[0] == '#')
 		return NULL;
@@ -434,14 +518,19 @@ static const char *tn_parse_line(struct arena *a, struct textnorm_list *l, const
 	e.len = strlen(e.folded);
 	if (e.len == 0)
 		return arena_printf(a, "line %zu: entry has no letters", lineno);
-	if (l->n >= TEXTNORM_LIST_MAX && !tn_lookup(l, e.folded, e.len))
+	const struct tn_entry *had = tn_lookup(l, e.folded, e.len);
+	if (l->listed >= TEXTNORM_LIST_MAX && !(had && had->listed))
 		return arena_printf(a, "line %zu: more than %d entries", lineno, TEXTNORM_LIST_MAX);
 	e.orig = arena_strndup(a, s, n);
+	e.listed = 1;
 	tn_insert(l, &e);
+	if (forms)
+		tn_add_forms(a, l, &e);
 	return NULL;
 }
 
-struct textnorm_list *textnorm_list_parse(struct arena *a, const char *text, const char **reason)
+static struct textnorm_list *tn_list_parse(struct arena *a, const char *text, const char **reason,
+					   int forms)
 {
 	const char *err = NULL;
 	if (!text)
@@ -455,9 +544,10 @@ struct textnorm_list *textnorm_list_parse(struct arena *a, const char *text, con
 	size_t lines = tn_count_lines(text), cap = 16;
 	if (lines > TEXTNORM_LIST_MAX)
 		lines = TEXTNORM_LIST_MAX;
-	while (cap < 2 * lines)
+	size_t room = lines * (forms ? 1 + TN_FORMS : 1);
+	while (cap < 2 * room)
 		cap *= 2;
-	l->entries = arena_alloc(a, lines * sizeof(*l->entries));
+	l->entries = arena_alloc(a, room * sizeof(*l->entries));
 	l->slots = arena_zalloc(a, cap * sizeof(*l->slots));
 	l->mask = cap - 1;
 	const char *p = text;
@@ -470,7 +560,7 @@ struct textnorm_list *textnorm_list_parse(struct arena *a, const char *text, con
 			s++;
 		while (e > s && tn_blank(e[-1]))
 			e--;
-		err = tn_parse_line(a, l, s, (size_t)(e - s), lineno);
+		err = tn_parse_line(a, l, s, (size_t)(e - s), lineno, forms);
 		if (err)
 			goto fail;
 		p = *end ? end + 1 : end;
@@ -482,9 +572,20 @@ fail:
 	return NULL;
 }
 
+struct textnorm_list *textnorm_list_parse(struct arena *a, const char *text, const char **reason)
+{
+	return tn_list_parse(a, text, reason, 0);
+}
+
+struct textnorm_list *textnorm_list_parse_forms(struct arena *a, const char *text,
+						const char **reason)
+{
+	return tn_list_parse(a, text, reason, 1);
+}
+
 size_t textnorm_list_count(const struct textnorm_list *l)
 {
-	return l ? l->n : 0;
+	return l ? l->listed : 0;
 }
 
 const char *textnorm_match(const struct textnorm_list *l, const char *folded)

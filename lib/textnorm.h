@@ -17,6 +17,10 @@
  * or trailing space; "" for no letters), never longer than min(len, 64 KiB).
  *   - letters are lower-cased, Latin-1 / Latin Extended-A accents stripped
  *     ("é"->"e", "ß"->"ss", "æ"->"ae"), combining marks dropped;
+ *   - any other non-symbol code point reads as its Unicode compatibility
+ *     form, case-folded (NFKD via libunistring): "ⅽ" (U+217D) -> "c",
+ *     "ℌ" -> "h", "ﬁ" -> "fi", "ạ" -> "a", "①" -> "1" -> "i"; symbols
+ *     ("™", "㎯") still vanish;
  *   - Cyrillic/Greek look-alikes, fullwidth and math-alphanumeric letters map
  *     to Latin; digits 0->o 1->i 2->z 3->e 4->a 5->s 6->g 7->t 8->b 9->g;
  *     @->a $->s inside a word with letters or with two of them ("@$$"),
@@ -42,7 +46,15 @@ struct textnorm_list;
  * characters, or an entry with no letters. text NULL is an empty list. */
 struct textnorm_list *textnorm_list_parse(struct arena *a, const char *text, const char **reason);
 
-/* Number of distinct (folded) entries in l; 0 for NULL. */
+/* The same, and each entry also matches the common inflections of its
+ * (last) word: "casino" matches "casinos", "casino's", "casinos'",
+ * "casinoes"; "party" matches "parties". Whole words still: "scam" never
+ * matches "scampi". What the word filter and muted words use. */
+struct textnorm_list *textnorm_list_parse_forms(struct arena *a, const char *text,
+						const char **reason);
+
+/* Number of distinct (folded) entries in l as listed (their inflections not
+ * counted); 0 for NULL. */
 size_t textnorm_list_count(const struct textnorm_list *l);
 
 /* The entry (as written in the list, trimmed) that occurs as whole word(s)

@@ -8,6 +8,11 @@
 
 #include <string.h>
 
+struct textnorm_list *wordfilter_compile(struct arena *a, const char *words, const char **why)
+{
+	return textnorm_list_parse_forms(a, words, why);
+}
+
 int wordfilter_refresh(struct db *db, struct cache *cache, struct arena *a, struct arena *keep,
 		       struct textnorm_list **list, uint64_t *version, int64_t *loaded_at)
 {
@@ -21,7 +26,7 @@ int wordfilter_refresh(struct db *db, struct cache *cache, struct arena *a, stru
 	const char *why;
 	arena_free(keep);
 	arena_init(keep);
-	*list = textnorm_list_parse(keep, r.nrows ? db_str(&r, 0, 0) : "", &why);
+	*list = wordfilter_compile(keep, r.nrows ? db_str(&r, 0, 0) : "", &why);
 	if (!*list)
 		log_error("word filter: the stored list does not parse: %s", why);
 	*version = v;
@@ -50,7 +55,7 @@ int wordfilter_load(struct db *db, struct arena *a, const char **words, size_t *
 	struct arena tmp;
 	arena_init(&tmp);
 	const char *why;
-	struct textnorm_list *l = textnorm_list_parse(&tmp, *words, &why);
+	struct textnorm_list *l = wordfilter_compile(&tmp, *words, &why);
 	*count = l ? textnorm_list_count(l) : 0;
 	arena_free(&tmp);
 	return 0;
@@ -62,7 +67,7 @@ int wordfilter_save(struct db *db, struct cache *cache, struct arena *a, const c
 	struct arena tmp;
 	arena_init(&tmp);
 	const char *reason;
-	struct textnorm_list *l = textnorm_list_parse(&tmp, words, &reason);
+	struct textnorm_list *l = wordfilter_compile(&tmp, words, &reason);
 	*count = l ? textnorm_list_count(l) : 0;
 	/* The reason may live in tmp: copy it out before tmp goes. */
 	*why = l ? NULL : arena_strdup(a, reason);

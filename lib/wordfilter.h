@@ -15,6 +15,13 @@ struct textnorm_list;
 /* Bumped when a moderator saves a new list: every worker recompiles. */
 #define WORDFILTER_VERSION_KEY "imagier:v:filters"
 
+/* The list text (one entry a line, textnorm.h) compiled as the filter uses
+ * it: each entry also catches its plurals and possessives ("casino" catches
+ * "casinos" and "casino's"), and text is folded with Unicode compatibility
+ * forms ("ⅽasino" with U+217D is "casino"). NULL with *why when it does not
+ * parse. */
+struct textnorm_list *wordfilter_compile(struct arena *a, const char *words, const char **why);
+
 /* Make sure a worker's compiled copy of the list is current: *list lives in
  * keep (an arena that outlives requests), *version and *loaded_at tell when
  * it was read. It is rebuilt when the version moved or, without memcached,

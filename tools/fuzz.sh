@@ -33,7 +33,7 @@ read -r -a PKG_CFLAGS <<<"$(pkg-config --cflags $PKGS 2>/dev/null)"
 read -r -a PKG_LIBS <<<"$(pkg-config --libs $PKGS 2>/dev/null)"
 CFLAGS=(-std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Ilib "${PKG_CFLAGS[@]}"
 	-fsanitize=address,undefined -fno-sanitize-recover=all)
-LIBS=("${PKG_LIBS[@]}" -lfcgi -lm)
+LIBS=("${PKG_LIBS[@]}" -lfcgi -lunistring -lm)
 # libFuzzer options shared by both modes: crash files under build/fuzz.
 RUN_OPTS=(-timeout=10 -rss_limit_mb=2048 -print_final_stats=0)
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -437,14 +437,22 @@ jarN="$TMP/jarN"
 login_jar "$nn" "$jarN"
 csrfN=$JAR_CSRF
 req GET / -b "$jarN"
-like "$BODY" '<span class="badge" aria-label="4 unread">4</span>' "the header shows 4 unread"
+like "$BODY" '<span class="badge">4</span><span class="visually-hidden"> unread</span></a>' \
+	"the header shows 4 unread (said in words to a screen reader)"
+unlike "$BODY" '<span[^>]* aria-label=' "  ... with no aria-label on a span (invalid without a role)"
 req GET /notifications -b "$jarN"
 is "$STATUS" 200 "the notifications page answers"
 for t in "liked your post" "commented on your post" "followed you" "remixed your post"; do
 	like "$BODY" "$t" "  ... says \"$t\""
 done
 like "$BODY" "what a &lt;i&gt;fox&lt;/i&gt;" "  ... with the comment escaped"
-like "$BODY" 'action="/notifications/read"' "  ... and a mark-all-read button"
+is "$(grep -c 'class="notice unread"' <<<"$BODY")" 4 "  ... the 4 new ones marked new on this view"
+unlike "$BODY" 'class="badge">[0-9]+</span>' "  ... and the header's badge is gone: opening the page read them"
+unlike "$BODY" 'action="/notifications/read"' "  ... so there is nothing left to mark read"
+api GET /api/v1/notifications
+is "$(jsonc '[.unread, ([.items[].unread] | unique)]')" "[0,[false]]" "  ... the API says so too"
+req GET / -b "$jarN"
+unlike "$BODY" 'class="badge"' "  ... and so does the header of the next page"
 api POST /api/v1/notifications/read '{"up_to":"x"}'
 is "$STATUS/$(json .error.code)" 400/bad_up_to "mark read with a bad up_to: 400"
 for big in 9223372036854775808 18446744073709551616 1e300 -1; do
@@ -484,4 +492,37 @@ TOKEN=$N
 api GET /api/v1/notifications
 is "$(json '.items | length')" "$((before - 1))" "a deleted comment's notice goes too"
 is "$(json '[.items[] | select(.kind == "comment")] | length')" 0 "  ... no comment notice left"
+
+# A reply tells the comment's author it is a reply (the post's author is
+# told of a comment on their post, as before).
+new_user "$(uniq_name ora)"
+O=$TOKEN on="$(json .user.username)"
+api POST "/api/v1/posts/$pn/comments" '{"text":"foxes are the best"}'
+oc="$(json .comment.id)"
+TOKEN=$N
+api GET /api/v1/notifications
+api POST /api/v1/notifications/read
+api POST "/api/v1/posts/$pn/comments" "{\"text\":\"thank you\",\"parent_id\":$oc}"
+is "$STATUS" 201 "nia replies to ora's comment on nia's own post"
+TOKEN=$O
+api GET /api/v1/notifications
+is "$(jsonc '[.items[] | [.kind, .actor, .text, .comment]]')" \
+	"[[\"reply\",\"$nn\",\"replied to your comment\",\"thank you\"]]" \
+	"  ... ora is told nia replied to her comment (not \"commented on your post\")"
+TOKEN=$M
+api POST "/api/v1/posts/$pn/comments" "{\"text\":\"agreed\",\"parent_id\":$oc}"
+is "$STATUS" 201 "max replies to ora's comment too"
+TOKEN=$O
+api GET /api/v1/notifications
+is "$(jsonc '[.items[0] | .kind, .actor, .text]')" "[\"reply\",\"$mn\",\"replied to your comment\"]" \
+	"  ... ora: max replied to your comment"
+TOKEN=$N
+api GET /api/v1/notifications
+is "$(jsonc '[.items[0] | .kind, .actor, .text]')" "[\"comment\",\"$mn\",\"commented on your post\"]" \
+	"  ... nia, whose post it is: max commented on your post"
+jarO="$TMP/jarO"
+login_jar "$on" "$jarO"
+req GET /notifications -b "$jarO"
+like "$BODY" "@$mn</a> <a href=\"/p/$pn\">replied to your comment</a>: “agreed”" "  ... the page says it is a reply"
+unlike "$BODY" "commented on your post" "  ... and never that ora's comment was her post"
 done_testing

@@ -265,6 +265,7 @@ for ((pg = 0; pg < 10; pg++)); do
 	[[ -z $remix_reason ]] && remix_reason="$(reason_of "$prx")"
 	seen_all+="$(item_ids)"$'\n'
 	fnext="$(json .next)"
+	((pages == 1)) && first_next=$fnext
 	[[ $fnext =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{16}$ ]] || bad_pages+=" $pages:cursor=$fnext"
 	((pages >= 3)) && [[ -n $remix_reason ]] &&
 		(($(grep -c -x -F -f <(printf '%s\n' "${s_ids[@]}") <<<"$seen_all") == 6)) && break
@@ -280,6 +281,19 @@ is "$remix_reason" "a remix of a post you liked" "the remix of a liked post says
 api GET "/api/v1/feed?kind=foryou&cursor=$fnext"
 ok "$(jq -e --argjson seen "$(grep . <<<"$seen_all" | jq -s .)" '[.items[].id] - $seen == [.items[].id]' <<<"$BODY" >/dev/null; echo $?)" \
 	"  ... nor does the page after"
+# Scrolling on never repeats, however long the visit: vic left the tab open
+# for 7 hours (then 3 days) and scrolls on from the first page.
+vid="$(sql "SELECT id FROM users WHERE username = '$vn'")"
+for ago in 25200 259200; do
+	sql "UPDATE impressions SET shown_at = shown_at - $ago WHERE user_id = $vid"
+	# (the cached pages too: this is the page built anew)
+	mapfile -t fy_keys < <(mc_dump | cut -f1 | grep "^imagier:fy:$vid:")
+	mc_delete "${fy_keys[@]}"
+	api GET "/api/v1/feed?kind=foryou&cursor=$first_next"
+	is "$STATUS" 200 "the second page, asked for again $((ago / 3600)) hours later, answers"
+	is "$(jq --argjson seen "$(grep . <<<"$seen_all" | jq -s .)" '[.items[].id | select(. as $i | $seen | index($i))] | length' <<<"$BODY")" 0 \
+		"  ... and shows nothing this visit showed before ($(json '.items | length') posts, none of the $(grep -c . <<<"$seen_all") shown)"
+done
 for bad in "${fnext%.*}.AAAAAAAAAAAAAAAA" "fy:1:1" "$(printf 'fy:1:1' | base64 | tr -d '=\n').${fnext##*.}"; do
 	api GET "/api/v1/feed?kind=foryou&cursor=$bad"
 	is "$STATUS/$(json .error.code)" 400/bad_cursor "a tampered for-you cursor ($bad): 400 bad_cursor"

@@ -2,7 +2,8 @@
 # t1400-filters.sh - the word filter: only moderators and admins read or
 # change the list (API and page); a saved list applies at once to prompts,
 # captions, tags, comments, bios and usernames, and sees through evasion
-# (case, accents, look-alike letters, leetspeak, repeats, punctuation); the
+# (case, accents, look-alike letters, leetspeak, repeats, punctuation) and
+# catches plurals and possessives of a listed word; the
 # negative prompt is not filtered; an invalid list is refused whole.
 source "$(dirname "$0")/lib.sh"
 
@@ -59,6 +60,14 @@ upload "$up" "a quiet castle" -F "tags=$word"
 is "$STATUS" 400 "a listed word as a tag is caught"
 upload "$up" "a quiet castle" -F "caption=buy   cheap FOLLOWERS"
 is "$STATUS" 400 "a listed phrase is caught"
+upload "$up" "a quiet castle" -F "caption=so many ${word}s"
+is "$STATUS" 400 "a plural of a listed word is caught"
+upload "$up" "a quiet castle" -F "caption=the ${word}'s keeper"
+is "$STATUS" 400 "... and a possessive"
+# "zorbe<U+2113>...": a script small l (a compatibility look-alike)
+lookalike="zorbe$(printf '\xe2\x84\x93')${word#zorbel}"
+upload "$up" "a quiet castle" -F "caption=a $lookalike"
+is "$STATUS" 400 "a compatibility look-alike ($lookalike) is caught"
 upload "$up" "a quiet castle" -F "caption=cheap paint, many followers"
 is "$STATUS" 201 "the words of a phrase apart are fine"
 post=$(json .post.id)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # t2110-muted-terms.sh - muted words and tags: posts whose prompt or caption
-# has a muted word (whole word, any case or accents, plain plurals) or that
+# has a muted word (whole word, any case, accents or compatibility look-alike,
+# plurals and possessives) or that
 # carry a muted tag leave the latest, following and tag feeds of that person
 # only, and comments with a muted word leave their notifications. PUT
 # /api/v1/me/filters checks everything first: a term too long, too many
@@ -27,6 +28,14 @@ upload "$(image png 80 80 85)" "CRÈME brûlée$n art"
 p_accent=$(json .post.id)
 upload "$(image png 80 80 86)" "a sunny meadow" -F "tags=$tag-not"
 p_clean=$(json .post.id)
+upload "$(image png 80 80 88)" "the ${word}'s web at dawn"
+p_poss=$(json .post.id)
+upload "$(image png 80 80 89)" "a quiet attic" -F "caption=two ${word}s' webs"
+p_plposs=$(json .post.id)
+# "ara<U+217D>hnid...": a small roman numeral one hundred for the c
+lookalike="ara$(printf '\xe2\x85\xbd')${word#arac}"
+upload "$(image png 80 80 90)" "an $lookalike on the wall"
+p_compat=$(json .post.id)
 
 new_user "$(uniq_name muter)"
 muter=$TOKEN
@@ -56,6 +65,9 @@ for f in latest following; do
 done
 is "$(feed_has "$muter" kind=latest "$p_caption")" no "a muted word in the caption hides the post"
 is "$(feed_has "$muter" kind=latest "$p_accent")" no "a muted phrase matches without accents or case"
+is "$(feed_has "$muter" kind=latest "$p_poss")" no "a possessive (${word}'s) hides the post"
+is "$(feed_has "$muter" kind=latest "$p_plposs")" no "... and a plural possessive (${word}s')"
+is "$(feed_has "$muter" kind=latest "$p_compat")" no "a compatibility look-alike ($lookalike, U+217D for c) hides the post"
 is "$(feed_has "$muter" kind=following "$p_tag")" no "a muted tag hides the post (following)"
 call GET "/api/v1/tags/$tag/posts" "$muter"
 is "$(json "[.items[].id] | index($p_tag)")" null "... and from the tag's own feed"

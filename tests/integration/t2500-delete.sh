@@ -12,6 +12,7 @@ seed=$((RANDOM * 7 + 100000)) # fresh pictures on every run: removing one blocks
 admin=$(admin_token)
 
 tag="deltag$RANDOM$RANDOM"
+xtag="onlyx$RANDOM$RANDOM" # a tag only X ever uses
 x_name="$(uniq_name leaver)"
 new_user "$x_name"
 x=$TOKEN
@@ -36,7 +37,7 @@ TOKEN=$x
 shared="$(image png 64 64 $((seed + 52)))"
 upload "$shared" "the leaver's first post" -F "tags=$tag"
 xpost1=$(json .post.id)
-upload "$(image jpeg 64 64 $((seed + 53)))" "the leaver's second post"
+upload "$(image jpeg 64 64 $((seed + 53)))" "the leaver's second post" -F "tags=$xtag"
 xpost2=$(json .post.id)
 req PUT /api/v1/me/avatar -H "Authorization: Bearer $x" -F "avatar=@$(image png 96 96 $((seed + 54)))"
 call PATCH /api/v1/me "$x" "{\"bio\":\"I am $x_name and I will leave\"}"
@@ -101,6 +102,14 @@ is "$(sql "SELECT COUNT(*) FROM users WHERE id = $xid")" 1 "nothing was deleted"
 req GET /settings/delete -b "$jar"
 like "$BODY" 'name="confirm"' "the page asks to confirm"
 x_sess=$(sql "SELECT LOWER(HEX(token_hash)) FROM sessions WHERE user_id = $xid")
+
+# Anonymous visitors read X's pages: nginx's microcache keeps copies.
+anon_pages=("/u/$x_name" "/u/$x_name/feed.atom" "/api/v1/users/$x_name/posts" "/api/v1/tags/$xtag/posts" "/t/$xtag/feed.atom")
+for pth in "${anon_pages[@]}"; do
+	req GET "$pth"
+	req GET "$pth"
+	is "$STATUS $(header x-cache)" "200 hit" "before: $pth is served from the microcache"
+done
 
 # --- the deletion ----------------------------------------------------------------------
 req POST /settings/delete -b "$jar" --data-urlencode "csrf=$JAR_CSRF" --data-urlencode "password=correct horse $x_name" \
@@ -175,6 +184,16 @@ is "$(sql "SELECT comment_count FROM posts WHERE id = $ypost")" 1 "... and the c
 is "$(sql "SELECT follower_count FROM users WHERE id = $yid")" "$yfollowers" "... and Y's followers"
 is "$(sql "SELECT following_count FROM users WHERE id = $yid")" "$yfollowing" "... and whom Y follows"
 is "$(sql "SELECT post_count FROM tags WHERE name = '$tag'")" "$tagcount" "... and the tag's post count"
+is "$(sql "SELECT COUNT(*) FROM tags WHERE name = '$xtag'")" 0 "the tag only X used is gone"
+req GET "/api/v1/tags/$xtag/posts"
+is "$STATUS" 404 "... GET /api/v1/tags/{tag}/posts answers 404"
+req GET "/api/v1/tags/$tag/posts"
+is "$STATUS/$(json '[.items[].id] | index('"$ypost"') != null')" 200/true "a tag others use stays, with their post"
+# The microcache was refreshed: no copy of X's pages is served any more.
+for pth in "${anon_pages[@]}"; do
+	req GET "$pth"
+	is "$STATUS" 404 "after: $pth answers 404 at once (X-Cache: $(header x-cache))"
+done
 call GET "/api/v1/posts/$ypost/comments" "$y"
 is "$(json "[.items[] | select(.id == $yreply)] | length")" 1 "Y's reply to the deleted comment stays, at the top level"
 call GET "/api/v1/posts/$yremix" "$y"

@@ -182,6 +182,27 @@ static void word_filter_hit(void **state)
 	arena_free(&a);
 }
 
+/* A moderator's list as the workers compile it: plurals, possessives and compatibility look-alikes
+ * of a listed word are caught, words that only contain it are not. */
+static void word_filter_forms_and_lookalikes(void **state)
+{
+	struct arena a;
+	arena_init(&a);
+	const char *why = NULL;
+	struct textnorm_list *l = wordfilter_compile(&a, "casino\nscam\n", &why);
+	assert_non_null(l);
+	static const char *const hits[] = {"win at casinos", "the casino's best", "CASINO",
+					   "\xe2\x85\xbd"
+					   "asino night",
+					   "two scams"};
+	for (size_t i = 0; i < sizeof(hits) / sizeof(hits[0]); i++)
+		assert_non_null(wordfilter_hit(&a, l, hits[i]));
+	assert_string_equal(wordfilter_hit(&a, l, "the casino's best"), "casino");
+	assert_null(wordfilter_hit(&a, l, "a special occasion"));
+	assert_null(wordfilter_hit(&a, l, "scampi and chips"));
+	arena_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +211,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(post_page, setup, teardown),
 	    cmocka_unit_test(muted_terms_are_normalised),
 	    cmocka_unit_test(word_filter_hit),
+	    cmocka_unit_test(word_filter_forms_and_lookalikes),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -364,6 +364,74 @@ static void many_words_text_is_fast(void **state)
 	arena_free(&a);
 }
 
+static void compatibility_lookalikes(void **state)
+{
+	/* small roman numeral one hundred (U+217D) for c, capital (U+216D) */
+	fold_is("\xe2\x85\xbd"
+		"asino \xe2\x85\xad"
+		"ASINO",
+		"casino casino");
+	/* black-letter H (U+210C), the fi ligature (U+FB01), a dot below (U+1EA1) */
+	fold_is("\xe2\x84\x8c"
+		"i \xef\xac\x81"
+		"ne c\xe1\xba\xa1sino",
+		"hi fine casino");
+	/* circled digit one (U+2460) reads as the digit, so as a letter */
+	fold_is("w\xe2\x91\xa0n", "win");
+	/* capital sharp s (U+1E9E) folds to "ss" */
+	fold_is("gro\xe1\xba\x9e", "gros");
+	/* symbols still vanish: trade mark (U+2122), square rad/s (U+33AF) */
+	fold_is("casino\xe2\x84\xa2 x\xe3\x8e\xaf", "casino x");
+	/* other scripts still vanish; no form outgrows its bytes */
+	fold_is("\xe4\xb8\xad\xe6\x96\x87 ok", "ok");
+	fold_is("\xe2\x85\xa7", "vi"); /* roman numeral eight: "viii", 3 bytes */
+}
+
+static void inflections_match(void **state)
+{
+	struct arena a;
+	arena_init(&a);
+	const char *reason = NULL;
+	struct textnorm_list *l =
+	    textnorm_list_parse_forms(&a, "casino\nscam\nparty\nbox\nbad thing\n", &reason);
+	assert_non_null(l);
+	assert_int_equal(textnorm_list_count(l), 5); /* the forms are not counted */
+	static const char *const hits[][2] = {
+	    {"two casinos here", "casino"},
+	    {"the casino's lights", "casino"},
+	    {"the casinos' lights", "casino"},
+	    {"\xe2\x85\xbd"
+	     "asinos",
+	     "casino"},
+	    {"CASINOES", "casino"},
+	    {"scams and more", "scam"},
+	    {"wild parties", "party"},
+	    {"party's over", "party"},
+	    {"three boxes", "box"},
+	    {"no bad things", "bad thing"},
+	    {"a bad thing's end", "bad thing"},
+	};
+	for (size_t i = 0; i < sizeof(hits) / sizeof(hits[0]); i++) {
+		const char *f = textnorm_fold(&a, hits[i][0], strlen(hits[i][0]));
+		const char *got = textnorm_match(l, f);
+		assert_non_null(got);
+		assert_string_equal(got, hits[i][1]);
+	}
+	static const char *const misses[] = {
+	    "what an occasion", "scampi with chips", "casinoesque", "bad thingamajig", "boxer",
+	    "partisan"};
+	for (size_t i = 0; i < sizeof(misses) / sizeof(misses[0]); i++)
+		assert_null(textnorm_match(l, textnorm_fold(&a, misses[i], strlen(misses[i]))));
+	/* listing a form as well counts it once it is listed */
+	l = textnorm_list_parse_forms(&a, "casino\ncasinos\n", &reason);
+	assert_int_equal(textnorm_list_count(l), 2);
+	assert_string_equal(textnorm_match(l, "casinos"), "casinos");
+	/* the plain parser matches entries as written only */
+	l = textnorm_list_parse(&a, "casino\n", &reason);
+	assert_null(textnorm_match(l, "casinos"));
+	arena_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,6 +458,8 @@ int main(void)
 	    cmocka_unit_test(list_entry_count_limit),
 	    cmocka_unit_test(huge_list_text_refused),
 	    cmocka_unit_test(many_words_text_is_fast),
+	    cmocka_unit_test(compatibility_lookalikes),
+	    cmocka_unit_test(inflections_match),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
