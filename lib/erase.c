@@ -10,7 +10,6 @@
 #include "http.h"
 #include "log.h"
 #include "microcache.h"
-#include "session.h"
 #include "util.h"
 #include "withhold.h"
 
@@ -328,10 +327,11 @@ static void erase_files_and_cache(struct cache *cache, struct arena *a, const st
 	lo->prefixes =
 	    arena_alloc(a, (lo->sessions.nrows + lo->posts.nrows + 1) * sizeof(*lo->prefixes));
 	lo->nprefixes = 0;
-	session_forget(cache, a, &lo->sessions); /* "gone", never to come back */
-	for (size_t i = 0; i < lo->sessions.nrows; i++)
-		lo->prefixes[lo->nprefixes++] =
-		    cachekey_session_pages(a, db_str(&lo->sessions, i, 0));
+	for (size_t i = 0; i < lo->sessions.nrows; i++) {
+		const char *h = db_str(&lo->sessions, i, 0);
+		cache_delete(cache, cachekey_session(a, h));
+		lo->prefixes[lo->nprefixes++] = cachekey_session_pages(a, h);
+	}
 	/* (listed too: a page hydrated meanwhile may have cached "gone" there) */
 	for (size_t i = 0; i < lo->posts.nrows; i++) {
 		char *key = cachekey_post(a, db_int(&lo->posts, i, 0));

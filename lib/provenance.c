@@ -7,6 +7,7 @@
 #include "label.h"
 #include "log.h"
 #include "util.h"
+#include "withhold.h"
 #include "xmp.h"
 
 #include <errno.h>
@@ -116,6 +117,14 @@ int provenance_stamp_file(const char *media_dir, const char *rel, const struct x
 	}
 	if (!stampable(rel))
 		return 0;
+	/* A hidden or removed post's file is stamped where it is now: in the
+	 * withheld store (withhold.h). */
+	char held[PATH_MAX];
+	if (access(path, F_OK) != 0 &&
+	    fmt_ok(snprintf(held, sizeof(held), "%s/" WITHHELD_DIR "/%s", media_dir, rel),
+		   sizeof(held)) &&
+	    access(held, F_OK) == 0)
+		str_copy(path, held, sizeof(path));
 	str_copy(dir, path, sizeof(dir));
 	*strrchr(dir, '/') = '\0'; /* path has a '/' after media_dir */
 	int fd = open_locked(path, &st);

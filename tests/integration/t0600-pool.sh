@@ -113,7 +113,7 @@ ok "$(wait_until 10 test -S "$TMP/sf.sock"; echo $?)" "spawn-fcgi created its so
 wait_until 10 eval '(( $(ps -o pid= --ppid '"$sf"' | wc -l) == 2 ))'
 out="$(fcgi_get "$TMP/sf.sock" /healthz)"
 like "$out" '^Status: 200' "spawn-fcgi: a FastCGI GET /healthz gets Status: 200"
-like "$out" $'\n\n\\{"db":"ok","cache":"ok"\\}$' "spawn-fcgi: ... and the health JSON"
+like "$out" $'\n\n\\{"db":"ok","cache":"ok","disk":"ok"\\}$' "spawn-fcgi: ... and the health JSON"
 like "$out" 'Content-Type: application/json' "spawn-fcgi: ... as JSON"
 out="$(fcgi_get "$TMP/sf.sock" /api/v1/nope)"
 like "$out" '^Status: 404' "spawn-fcgi: an unknown path is 404"
@@ -148,7 +148,7 @@ sd=$!
 ok "$(wait_until 10 test -S "$TMP/sd.sock"; echo $?)" "systemd-socket-activate listens"
 out="$(fcgi_get "$TMP/sd.sock" /healthz)"
 like "$out" '^Status: 200' "socket activation: a FastCGI GET /healthz gets Status: 200"
-like "$out" $'\n\n\\{"db":"ok","cache":"ok"\\}$' "socket activation: ... and the health JSON"
+like "$out" $'\n\n\\{"db":"ok","cache":"ok","disk":"ok"\\}$' "socket activation: ... and the health JSON"
 out="$(fcgi_get "$TMP/sd.sock" /api/v1/feed)"
 like "$out" '^Status: 200' "socket activation: the feed answers too"
 like "$(cat "$TMP/sd.log")" 'inherited listening socket on fd 3' "socket activation: the pool used LISTEN_FDS (fd 3)"
