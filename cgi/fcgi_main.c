@@ -39,8 +39,8 @@ struct pool {
 	unsigned generation;
 	pid_t pid[MAX_WORKERS];
 	unsigned gen[MAX_WORKERS];
-	int64_t born[MAX_WORKERS]; /* monotonic us */
-	int64_t respawn_at;	   /* monotonic us: no refill before (crash loop) */
+	int64_t born[MAX_WORKERS];   /* monotonic us */
+	int64_t respawn_at;	     /* monotonic us: no refill before (crash loop) */
 	char sock_path[CONFIG_PATH]; /* unix socket we created, to unlink */
 };
 
