@@ -14,20 +14,23 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_WORKERS 256
+/* A worker that dies abnormally younger than this is replaced no sooner than
+ * this long after it started: a crash loop forks once a second per slot, and
+ * any other death is refilled at once (so always within a second). */
+#define RESPAWN_US 1000000
+/* The master looks at its children at least this often, whatever signals it
+ * got or missed. */
+#define TICK_US 1000000
 
-static volatile sig_atomic_t got_term, got_hup, got_chld;
-
+/* The signals are blocked all the time and taken with sigtimedwait(); the
+ * handler exists only so that none of them is ignored by default. */
 static void on_signal(int sig)
 {
-	if (sig == SIGTERM || sig == SIGINT)
-		got_term = 1;
-	else if (sig == SIGHUP)
-		got_hup = 1;
-	else if (sig == SIGCHLD)
-		got_chld = 1;
+	(void)sig;
 }
 
 struct pool {
@@ -36,6 +39,8 @@ struct pool {
 	unsigned generation;
 	pid_t pid[MAX_WORKERS];
 	unsigned gen[MAX_WORKERS];
+	int64_t born[MAX_WORKERS];   /* monotonic us */
+	int64_t respawn_at;	     /* monotonic us: no refill before (crash loop) */
 	char sock_path[CONFIG_PATH]; /* unix socket we created, to unlink */
 };
 
@@ -103,6 +108,7 @@ static pid_t spawn(struct pool *p, int slot)
 	}
 	p->pid[slot] = pid;
 	p->gen[slot] = p->generation;
+	p->born[slot] = now_mono_us();
 	return pid;
 }
 
@@ -113,8 +119,9 @@ static void fill(struct pool *p)
 			spawn(p, i);
 }
 
-/* Reap dead workers; a slot of the current generation is refilled. Returns
- * how many died with an error status. */
+/* Reap every dead worker (never blocks). A worker that died abnormally
+ * before it was RESPAWN_US old pushes the next refill to RESPAWN_US after its
+ * start. Returns how many died with an error status. */
 static int reap(struct pool *p)
 {
 	int bad = 0, st;
@@ -129,6 +136,8 @@ static int reap(struct pool *p)
 				log_error("worker %d died (%s %d)", (int)pid,
 					  WIFSIGNALED(st) ? "signal" : "status",
 					  WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+				if (p->born[i] + RESPAWN_US > p->respawn_at)
+					p->respawn_at = p->born[i] + RESPAWN_US;
 			}
 		}
 	}
@@ -237,36 +246,37 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	sigset_t block, old;
+	sigset_t block;
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, &old);
+	sigprocmask(SIG_BLOCK, &block, NULL);
 
 	log_info("imagier-fcgi starting %d workers (recycled after %ld requests)", p.nworkers,
 		 cfg.max_requests);
 	fill(&p);
-	int64_t backoff_until = 0;
-	while (!got_term) {
-		sigsuspend(&old);
-		if (got_hup) {
-			got_hup = 0;
+	/* One loop, signals always blocked: reap everything that died (however
+	 * many SIGCHLDs were merged into one), refill unless a crash loop asks
+	 * to wait, then wait for the next signal or the next deadline. Nothing
+	 * that happens between two waits can be missed: a signal stays pending
+	 * until sigtimedwait() takes it, and the tick looks again anyway. */
+	for (;;) {
+		reap(&p);
+		int64_t now = now_mono_us(), wait_us = TICK_US;
+		if (now >= p.respawn_at)
+			refill(&p);
+		else if (p.respawn_at - now < wait_us)
+			wait_us = p.respawn_at - now;
+		struct timespec ts = {.tv_sec = (time_t)(wait_us / 1000000),
+				      .tv_nsec = (long)(wait_us % 1000000) * 1000};
+		int sig = sigtimedwait(&block, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (sig == SIGHUP) {
+			reap(&p);
 			reload(&p);
-		}
-		if (got_chld) {
-			got_chld = 0;
-			if (reap(&p) && now_mono_us() < backoff_until) {
-				/* Dying at once again: do not spin. */
-				sigprocmask(SIG_SETMASK, &old, NULL);
-				sleep(1);
-				sigprocmask(SIG_BLOCK, &block, NULL);
-			}
-			backoff_until = now_mono_us() + 1000000;
-			/* cppcheck-suppress identicalInnerCondition ; set during sleep() */
-			if (!got_term)
-				refill(&p);
 		}
 	}
 	log_info("imagier-fcgi stopping");

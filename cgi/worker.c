@@ -1,12 +1,14 @@
 /* worker.c - one FastCGI worker: accept, build the request, dispatch, reply. */
 #include "worker.h"
 #include "app.h"
+#include "cache.h"
 #include "log.h"
 #include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcgiapp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +181,14 @@ static void serve_one(struct app *app, FCGX_Request *rq, struct response *resp)
 	reply(rq, resp);
 }
 
+/* 1 if a connection is waiting on fd within ms milliseconds (or a signal
+ * came), 0 if the time ran out. */
+static int connection_waiting(int fd, int ms)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	return poll(&pfd, 1, ms) != 0;
+}
+
 int worker_run(int listen_fd)
 {
 	struct sigaction sa;
@@ -213,8 +223,18 @@ int worker_run(int listen_fd)
 		/* Signals are let in only while waiting for a connection, so a
 		 * request in progress always finishes. */
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		int rc = worker_stop ? -1 : FCGX_Accept_r(&rq);
+		int rc;
+		if (worker_stop)
+			rc = -1;
+		else if (cache_owes(app.cache) && !connection_waiting(listen_fd, 1000))
+			rc = -2; /* idle while owing memcached an invalidation */
+		else
+			rc = worker_stop ? -1 : FCGX_Accept_r(&rq);
 		sigprocmask(SIG_BLOCK, &term, NULL);
+		if (rc == -2) {
+			cache_settle(app.cache);
+			continue;
+		}
 		if (rc < 0) {
 			if (worker_stop)
 				break;

@@ -14,7 +14,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define CACHE_PENDING 8
+/* Invalidations owed to memcached (version bumps and deletes that failed);
+ * past this many, the whole cache is flushed once it answers again. */
+#define CACHE_PENDING 64
+
+enum owed_op { OWED_BUMP, OWED_DELETE };
 
 struct cache {
 	memcached_st *mc;
@@ -22,8 +26,10 @@ struct cache {
 	int64_t down_until; /* unix time; while in the future, skip memcached */
 	int logged_down;
 	uint64_t hits, misses;
-	char *pending[CACHE_PENDING]; /* version keys whose bump failed */
+	char *pending[CACHE_PENDING]; /* keys whose bump or delete failed */
+	enum owed_op pending_op[CACHE_PENDING];
 	int npending;
+	int owe_flush;	    /* more were owed than remembered: flush_all when back */
 	char servers[1024]; /* as configured, for cache_purge's own connections */
 };
 
@@ -78,26 +84,59 @@ void cache_free(struct cache *c)
 
 static void note(struct cache *c, memcached_return_t rc);
 
-/* A bump that failed is owed: remember its key (once). */
-static void pending_add(struct cache *c, const char *key)
+/* An invalidation that failed is owed: remember it (once). When too many are
+ * owed to remember, a flush of the whole cache is owed instead. */
+static void pending_add(struct cache *c, enum owed_op op, const char *key)
 {
 	for (int i = 0; i < c->npending; i++)
-		if (!strcmp(c->pending[i], key))
+		if (c->pending_op[i] == op && !strcmp(c->pending[i], key))
 			return;
-	if (c->npending < CACHE_PENDING)
+	if (c->npending < CACHE_PENDING) {
+		c->pending_op[c->npending] = op;
 		c->pending[c->npending++] = xstrdup(key);
+	} else if (!c->owe_flush) {
+		log_error("cache: more than %d invalidations owed; memcached will be flushed "
+			  "when it answers again",
+			  CACHE_PENDING);
+		c->owe_flush = 1;
+	}
 }
 
-/* Pay the owed bumps before anything else is read: a page cached under the
- * old version must not be served for its whole TTL because one bump was
- * lost while memcached was unreachable. */
+static void pending_clear(struct cache *c)
+{
+	while (c->npending)
+		free(c->pending[--c->npending]);
+}
+
+/* Pay the owed invalidations before anything else is read: a value cached
+ * before a write (a post's copy, a page under the old version) must not be
+ * served for its whole TTL because its delete or bump was lost while
+ * memcached was unreachable, or while this process thought it was. */
 static void replay(struct cache *c)
 {
+	if (c->owe_flush) {
+		memcached_return_t rc = memcached_flush(c->mc, 0);
+		if (rc != MEMCACHED_SUCCESS) {
+			note(c, rc);
+			return;
+		}
+		log_info("cache: flushed memcached (invalidations were lost while it was away)");
+		c->owe_flush = 0;
+		pending_clear(c);
+		return;
+	}
 	while (c->npending) {
-		const char *key = c->pending[c->npending - 1];
-		uint64_t v;
-		memcached_return_t rc = memcached_increment(c->mc, key, strlen(key), 1, &v);
-		if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND) {
+		int last = c->npending - 1;
+		const char *key = c->pending[last];
+		memcached_return_t rc;
+		if (c->pending_op[last] == OWED_DELETE) {
+			rc = memcached_delete(c->mc, key, strlen(key), 0);
+		} else {
+			uint64_t v;
+			rc = memcached_increment(c->mc, key, strlen(key), 1, &v);
+		}
+		if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND &&
+		    rc != MEMCACHED_DELETED) {
 			note(c, rc);
 			return;
 		}
@@ -105,11 +144,22 @@ static void replay(struct cache *c)
 	}
 }
 
+int cache_owes(const struct cache *c)
+{
+	return c->mc && (c->npending || c->owe_flush);
+}
+
+void cache_settle(struct cache *c)
+{
+	if (cache_owes(c) && now_unix() >= c->down_until)
+		replay(c);
+}
+
 static int usable(struct cache *c)
 {
 	if (!c->mc || now_unix() < c->down_until)
 		return 0;
-	if (c->npending)
+	if (c->npending || c->owe_flush)
 		replay(c);
 	return now_unix() >= c->down_until;
 }
@@ -209,9 +259,16 @@ void cache_add(struct cache *c, const char *key, const void *val, size_t len, in
 
 void cache_delete(struct cache *c, const char *key)
 {
-	if (!usable(c))
+	/* Like a bump: tried even while marked down (memcached may be back
+	 * already, and other processes may be reading the old value); a delete
+	 * that fails is owed, see replay(). */
+	if (!c->mc)
 		return;
-	note(c, memcached_delete(c->mc, key, strlen(key), 0));
+	cache_settle(c);
+	memcached_return_t rc = memcached_delete(c->mc, key, strlen(key), 0);
+	note(c, rc);
+	if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND && rc != MEMCACHED_DELETED)
+		pending_add(c, OWED_DELETE, key);
 }
 
 uint64_t cache_version(struct cache *c, const char *key)
@@ -252,8 +309,7 @@ void cache_bump(struct cache *c, const char *key)
 	 * workers may be reading it); a failed bump is owed, see replay(). */
 	if (!c->mc)
 		return;
-	if (c->npending && now_unix() >= c->down_until)
-		replay(c);
+	cache_settle(c);
 	uint64_t v;
 	memcached_return_t rc = memcached_increment(c->mc, key, strlen(key), 1, &v);
 	if (rc == MEMCACHED_NOTFOUND) {
@@ -263,7 +319,7 @@ void cache_bump(struct cache *c, const char *key)
 	}
 	note(c, rc);
 	if (rc != MEMCACHED_SUCCESS)
-		pending_add(c, key);
+		pending_add(c, OWED_BUMP, key);
 }
 
 uint64_t cache_incr(struct cache *c, const char *key, int ttl)

@@ -24,6 +24,9 @@ size_t cache_get_multi(struct cache *c, struct arena *a, const char *const *keys
 void cache_set(struct cache *c, const char *key, const void *val, size_t len, int ttl);
 /* Store only if key holds nothing (a tombstone stays). Silent like set. */
 void cache_add(struct cache *c, const char *key, const void *val, size_t len, int ttl);
+/* Delete a key. Tried even while memcached is marked down; a delete that
+ * fails is owed and paid (like a failed bump) before this process next reads
+ * the cache, or by cache_settle(). */
 void cache_delete(struct cache *c, const char *key);
 /* The current value of a version counter ("namespace generation"), created
  * as 1 if missing. 0 when memcached is down (callers then skip caching). */
@@ -33,6 +36,11 @@ void cache_bump(struct cache *c, const char *key);
 /* Increment a counter that expires after ttl seconds; returns the new value,
  * or 0 when memcached is down. */
 uint64_t cache_incr(struct cache *c, const char *key, int ttl);
+/* 1 while this process owes memcached a delete, a bump or a flush. */
+int cache_owes(const struct cache *c);
+/* Pay what is owed if memcached's retry window is over (an idle worker calls
+ * it, so nothing owed waits for the next request). */
+void cache_settle(struct cache *c);
 /* 1 if memcached answers now, else 0 (for /healthz). */
 int cache_alive(struct cache *c);
 /* Hit/miss counters of this process since start. */

@@ -8,7 +8,8 @@
 #   start         setup, then start whatever is not running, migrate, create
 #                 the first admin, and wait until /healthz answers 200
 #   stop          stop everything (nginx, fcgi, memcached, mariadbd)
-#   run           start, then stay in the foreground; Ctrl-C stops it all
+#   run           start, then stay in the foreground, restarting whatever
+#                 dies; Ctrl-C stops it all
 #   status        show which parts run (exit 0: all of them, 3: not all)
 #   restart-fcgi  restart only the FastCGI pool (after a rebuild)
 #   restart-gen   restart only the generation worker (imagier-gen)
@@ -26,6 +27,13 @@
 #                 replaced by the socket path (or host:port) of server.listen,
 #                 e.g. IMAGIER_FCGI_CMD='build/rel/tests/hello-fcgi @SOCKET@'
 #   IMAGIER_ADMIN_PASSWORD  passed through to "imagier create-admin"
+#   IMAGIER_SUPERVISE  the components restarted when they die (default: all,
+#                 "mariadb memcached fcgi gen nginx"; empty: none). After
+#                 start, a supervisor process (run/supervise.pid, log
+#                 log/stack.log) checks every second; under run, the
+#                 foreground script does. A component that dies again within
+#                 30 s of its restart waits 1, 2, 4 ... up to 60 s. Nothing is
+#                 restarted while another tools/stack.sh holds the lock.
 #
 # Everything is written under the var dir (and nothing outside it and the
 # repository): db/ MariaDB data, run/ sockets and pid files, log/ logs,
@@ -96,6 +104,7 @@ if [[ ${IMAGIER_GEN:-1} == 0 || ! -x $BIN/imagier-gen || -n ${IMAGIER_FCGI_CMD:-
 	COMPONENTS=(mariadb memcached fcgi nginx)
 fi
 STARTED=() # what this invocation started (stopped again if start fails)
+SUPERVISE=" ${IMAGIER_SUPERVISE-mariadb memcached fcgi gen nginx} "
 
 # ---- small helpers ----------------------------------------------------------
 
@@ -390,6 +399,99 @@ stop_component() {
 	esac
 }
 
+# ---- supervision ------------------------------------------------------------
+
+declare -A SUP_FAILS=() SUP_LAST=() SUP_NEXT=()
+
+# supervise_once: restart each supervised component that is not running,
+# with backoff, if no other tools/stack.sh holds the lock. Returns 3 when
+# every component is down (the stack was stopped from elsewhere).
+supervise_once() {
+	local c dead=() now delay
+	[[ -d $RUN ]] || return 3
+	exec 8>"$RUN/stack.lock"
+	if ! flock -n 8; then
+		exec 8>&-
+		return 0
+	fi
+	for c in "${COMPONENTS[@]}"; do
+		running "$c" >/dev/null || dead+=("$c")
+	done
+	if ((${#dead[@]} == ${#COMPONENTS[@]})); then
+		exec 8>&-
+		return 3
+	fi
+	now=$(date +%s)
+	for c in "${dead[@]}"; do
+		[[ $SUPERVISE == *" $c "* ]] || continue
+		((now >= ${SUP_NEXT[$c]:-0})) || continue
+		if ((now - ${SUP_LAST[$c]:-0} < 30)); then
+			SUP_FAILS[$c]=$((${SUP_FAILS[$c]:-0} + 1))
+		else
+			SUP_FAILS[$c]=0
+		fi
+		delay=$((1 << ${SUP_FAILS[$c]}))
+		((delay <= 60)) || delay=60
+		((SUP_FAILS[$c] == 0)) && delay=0
+		if ((delay > 0 && now < ${SUP_LAST[$c]:-0} + delay)); then
+			SUP_NEXT[$c]=$((SUP_LAST[$c] + delay))
+			warn "$(date '+%F %T') supervise: $c died again within 30 s of its restart; next try in ${delay}s"
+			continue
+		fi
+		warn "$(date '+%F %T') supervise: $c is not running; restarting it"
+		tail_log "$(logfile "$c")" 10
+		SUP_LAST[$c]=$now
+		if (start_"$c") 8>&- 9>&-; then
+			info "$(date '+%F %T') supervise: $c restarted (pid $(running "$c" || echo ?))"
+		else
+			warn "$(date '+%F %T') supervise: restarting $c failed (log: $(logfile "$c"))"
+		fi
+	done
+	exec 8>&-
+	return 0
+}
+
+# supervisor_pid: the pid of this stack's background supervisor, if it runs.
+supervisor_pid() {
+	local pid
+	pid="$(pid_of "$RUN/supervise.pid")" || return 1
+	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'stack.sh supervise' || return 1
+	echo "$pid"
+}
+
+# start_supervisor: the background supervisor of a started stack (not under
+# run, whose foreground loop supervises).
+start_supervisor() {
+	[[ -n ${SUPERVISE// /} && ${STACK_FOREGROUND:-0} == 0 ]] || return 0
+	supervisor_pid >/dev/null && return 0
+	setsid "$ROOT/tools/stack.sh" supervise </dev/null >>"$LOG/stack.log" 2>&1 8>&- 9>&- &
+	echo $! >"$RUN/supervise.pid"
+}
+
+stop_supervisor() {
+	local pid
+	if pid="$(supervisor_pid)"; then
+		stop_pid "$pid" supervisor 10 || true
+	fi
+	rm -f "$RUN/supervise.pid"
+}
+
+# cmd_supervise: the background supervisor's loop (started by start).
+cmd_supervise() {
+	local stop=0
+	trap 'stop=1' INT TERM HUP
+	info "$(date '+%F %T') supervise: watching ${SUPERVISE} in $VAR (pid $$)"
+	while ((!stop)); do
+		sleep 1 &
+		wait $! || true
+		((stop)) && break
+		supervise_once || {
+			info "$(date '+%F %T') supervise: the stack was stopped; leaving"
+			break
+		}
+	done
+}
+
 # ---- commands ---------------------------------------------------------------
 
 cmd_setup() {
@@ -432,6 +534,8 @@ cmd_start() {
 		die "this stack ($VAR) already runs on port $old_port, not $PORT; stop it first"
 	fi
 	if ((all)) && healthy; then
+		start_supervisor
+		unlock
 		info "already running at $URL"
 		return 0
 	fi
@@ -450,6 +554,7 @@ cmd_start() {
 	wait_for 30 "" healthy ||
 		die "${URL}healthz answers $(http_code /healthz), not 200, after 30 s"
 	trap - EXIT
+	start_supervisor
 	unlock
 	info "running at $URL (var: $VAR)"
 }
@@ -460,6 +565,7 @@ cmd_stop() {
 		info "nothing to stop in $VAR"
 		return 0
 	}
+	stop_supervisor
 	lock
 	for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
 		running "${COMPONENTS[i]}" >/dev/null && stopped=1
@@ -489,12 +595,16 @@ cmd_status() {
 	((all)) || return 3
 }
 
-# cmd_run: start, then wait; Ctrl-C, SIGTERM or a daemon dying stops it all.
+# cmd_run: start, then wait, restarting whatever dies (supervise_once);
+# Ctrl-C or SIGTERM stops it all.
 cmd_run() {
-	local stop=0 c rc=0 dead
+	local stop=0 rc=0
 	# A dead reader (e.g. tee killed by the same Ctrl-C) must not kill us
 	# before the stack is stopped: writes then just fail.
 	trap '' PIPE
+	STACK_FOREGROUND=1
+	# This script supervises now, not a background supervisor.
+	[[ -d $RUN ]] && stop_supervisor
 	cmd_start
 	info "in the foreground: Ctrl-C stops the whole stack"
 	trap 'stop=1' INT TERM HUP
@@ -502,22 +612,10 @@ cmd_run() {
 		sleep 1 &
 		wait $! || true
 		((stop)) && break
-		# Another stack.sh (restart-fcgi, stop) is at work: look later.
-		flock -n "$RUN/stack.lock" true || continue
-		dead=()
-		for c in "${COMPONENTS[@]}"; do
-			running "$c" >/dev/null || dead+=("$c")
-		done
-		if ((${#dead[@]} == ${#COMPONENTS[@]})); then
+		supervise_once || {
 			info "the stack was stopped from elsewhere"
 			return 0
-		elif ((${#dead[@]})); then
-			for c in "${dead[@]}"; do
-				warn "$c is no longer running"
-				tail_log "$(logfile "$c")" 20
-			done
-			stop=1 rc=1
-		fi
+		}
 	done
 	echo 2>/dev/null || true
 	cmd_stop
@@ -557,6 +655,7 @@ main() {
 	start) cmd_start ;;
 	stop) cmd_stop ;;
 	run) cmd_run ;;
+	supervise) cmd_supervise ;;
 	status) cmd_status ;;
 	restart-fcgi) cmd_restart_fcgi ;;
 	restart-gen) cmd_restart_gen ;;

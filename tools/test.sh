@@ -49,6 +49,9 @@ if ((need_stack)); then
 	export IMAGIER_ADMIN_PASSWORD="admin-test-password-42"
 	# Small numbers so the suite exercises worker recycling and limits.
 	export IMAGIER_SERVER_WORKERS=3 IMAGIER_SERVER_MAX_REQUESTS=150
+	# Dead pool, generation worker or nginx come back by themselves; MariaDB
+	# and memcached stay down when a test stops them (t9000-degrade.sh).
+	export IMAGIER_SUPERVISE="fcgi gen nginx"
 	# The suite makes many accounts, posts, likes and logins from 127.0.0.1
 	# in minutes: rate limits far above that (t1800-ratelimits.sh lowers
 	# them for itself and puts these back).

@@ -167,6 +167,24 @@ for k in sys.argv[2:]:
     s.recv(64)
 PY
 }
+# mc_get KEY: the value of KEY in the stack's memcached (nothing if absent).
+mc_get() {
+	python3 - "$IMAGIER_VAR/run/memcached.sock" "$1" <<'PY' 2>/dev/null
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(2)
+s.connect(sys.argv[1])
+s.sendall(b"get " + sys.argv[2].encode() + b"\r\n")
+buf = b""
+while not buf.endswith(b"END\r\n"):
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    buf += chunk
+if buf.startswith(b"VALUE"):
+    sys.stdout.write(buf.split(b"\r\n", 1)[1].rsplit(b"\r\nEND\r\n", 1)[0].decode("utf-8", "replace"))
+PY
+}
 # mc_dump: every key in the stack's memcached with its value, one
 # "key<TAB>value" a line (values with line breaks folded), for tests that
 # prove something is gone from the cache.

@@ -64,6 +64,26 @@ many 30 /healthz >"$TMP/codes"
 is "$(count_not_200 "$TMP/codes")" 0 "30 requests after the kill all succeed"
 is "$(fcgi_master)" "$master" "the master is the same process"
 
+# ---- quick successive kills: every slot is refilled ---------------------------
+# Deaths close together (the second and third while the master is still
+# dealing with the first) must each be reaped and replaced: the pool comes
+# back to full size, with no zombie left, every time.
+live_workers() { ps -o stat= --ppid "$master" 2>/dev/null | grep -cv '^Z'; }
+zombies() { ps -o stat= --ppid "$master" 2>/dev/null | grep -c '^Z'; }
+full_pool() { (($(live_workers) == nworkers && $(zombies) == 0)); }
+for round in 1 2 3; do
+	wait_until 10 full_pool
+	for k in 1 2 3; do
+		victim="$(fcgi_workers | head -1)"
+		kill -9 "$victim" 2>/dev/null
+		sleep 0.$((RANDOM % 3 + 1))
+	done
+	ok "$(wait_until 10 full_pool; echo $?)" "round $round: three quick kill -9s, the pool is back to $nworkers live workers, no zombie"
+done
+many 20 /healthz >"$TMP/codes"
+is "$(count_not_200 "$TMP/codes")" 0 "20 requests after the kills all succeed"
+is "$(fcgi_master)" "$master" "... from the same master"
+
 # ---- SIGHUP: a new generation, no failed requests ---------------------------
 workers2="$(fcgi_workers)"
 # One connection per request, as browsers come and go; /healthz is never

@@ -53,6 +53,54 @@ hiccup_id="$(json .post.id)"
 ok "$(wait_until 10 feed_top "$hiccup_id"; echo $?)" "... shows in the feed within 10 s (not after the cache TTL)"
 before_id="$hiccup_id"
 
+# ---- a like toggled while the workers think memcached is away -----------------
+# The post's cached copy (imagier:post:ID, kept 600 s) must be dropped by the
+# like even when the worker that takes it still counts memcached as down
+# (cache.retry seconds after a failure): tried at once, or owed and paid
+# within seconds, never left to the TTL.
+OWNER_TOKEN="$TOKEN"
+new_user "$(uniq_name liker)"
+LIKER="$TOKEN"
+TOKEN="$OWNER_TOKEN"
+# feed_likes ID: the like count the owner's feed shows for ID.
+feed_likes() {
+	req GET /api/v1/feed -H "Authorization: Bearer $OWNER_TOKEN"
+	json ".items[] | select(.id == $1) | .like_count"
+}
+feed_agrees() { [[ "$(feed_likes "$1")" == "$(db_likes "$1")" ]]; }
+db_likes() { sql "SELECT like_count FROM posts WHERE id = $1"; }
+# cached_likes ID: the like count in memcached's copy of post ID (empty: none).
+cached_likes() { mc_get "imagier:post:$1" | jq -r '.like_count // empty' 2>/dev/null; }
+# cached_current ID: the feed has put a current copy of post ID in memcached.
+cached_current() {
+	feed_likes "$1" >/dev/null
+	[[ "$(cached_likes "$1")" == "$(db_likes "$1")" ]]
+}
+# cache_not_stale ID: memcached has no copy of post ID, or a current one.
+cache_not_stale() {
+	local c
+	c="$(cached_likes "$1")"
+	[[ -z "$c" || "$c" == "$(db_likes "$1")" ]]
+}
+for round in 1 2 3; do
+	[[ $((round % 2)) == 1 ]] && method=PUT || method=DELETE
+	ok "$(wait_until 20 cached_current "$before_id"; echo $?)" "round $round: the post's copy is in memcached"
+	# every worker times out on a frozen memcached and marks it down
+	kill -STOP "$mc"
+	for i in 1 2 3 4 5 6 7 8 9; do
+		curl -s -o /dev/null --max-time 10 -H "Authorization: Bearer $OWNER_TOKEN" "$IMAGIER_URL/api/v1/feed" &
+	done
+	wait
+	kill -CONT "$mc"
+	req "$method" "/api/v1/posts/$before_id/like" -H "Authorization: Bearer $LIKER"
+	is "$STATUS" 200 "round $round: $method like right after memcached came back: 200"
+	is "$(json .changed)" true "round $round: ... it changed the count"
+	ok "$(wait_until 20 cache_not_stale "$before_id"; echo $?)" \
+		"round $round: ... memcached's copy of the post is dropped within 20 s (not left for its 600 s TTL)"
+done
+sleep 6 # past cache.retry: every worker reads memcached again
+ok "$(wait_until 10 feed_agrees "$before_id"; echo $?)" "the feed shows the database's like count"
+
 # ---- memcached goes away ----------------------------------------------------
 kill -TERM "$mc"
 ok "$(wait_until 10 gone "$mc"; echo $?)" "memcached stopped"
