@@ -116,9 +116,12 @@ int social_comment_add(struct db *db, struct arena *a, int64_t user_id, int64_t 
 done:
 	if (db_finish(db, ok) != DB_OK)
 		return 503;
-	social_notify(db, a, author, user_id, "comment", post_id, *id);
-	if (parent_author && parent_author != author)
-		social_notify(db, a, parent_author, user_id, "comment", post_id, *id);
+	/* The author of the comment answered hears of a reply (of their own
+	 * post's too); the post's author, when someone else, of a comment. */
+	if (parent_author)
+		social_notify(db, a, parent_author, user_id, "reply", post_id, *id);
+	if (author != parent_author)
+		social_notify(db, a, author, user_id, "comment", post_id, *id);
 	return 0;
 }
 
@@ -503,6 +506,13 @@ static struct textnorm_list *muted_words(struct db *db, struct arena *a, int64_t
 	return social_words_list(a, w, r.nrows);
 }
 
+/* A notice of a comment (or a reply), whose text the person's muted words
+ * may hide. */
+static int is_comment_notice(const char *kind)
+{
+	return !strcmp(kind, "comment") || !strcmp(kind, "reply");
+}
+
 static int text_muted(struct arena *a, const struct textnorm_list *words, const char *text)
 {
 	return words && text && *text &&
@@ -520,7 +530,7 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 		    "n.action_id, ma.action, ma.reason, "
 		    /* a comment notice goes to the post's author or, for a
 		     * reply, to the author of the comment replied to */
-		    "n.kind = 'comment' AND pa.user_id <> n.user_id "
+		    "n.kind = 'reply' OR (n.kind = 'comment' AND pa.user_id <> n.user_id) "
 		    "FROM notifications n JOIN users u ON u.id = n.actor_id "
 		    "LEFT JOIN posts pa ON pa.id = n.post_id "
 		    "LEFT JOIN mod_actions ma ON ma.id = n.action_id "
@@ -537,11 +547,11 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 	/* Comments with a word the person muted leave the list. */
 	int comments = 0;
 	for (size_t i = 0; i < n; i++)
-		comments |= !strcmp(db_str(&r, i, 1), "comment") && db_str(&r, i, 12);
+		comments |= is_comment_notice(db_str(&r, i, 1)) && db_str(&r, i, 12);
 	struct textnorm_list *words = comments ? muted_words(db, a, user_id) : NULL;
 	cJSON *items = cJSON_CreateArray();
 	for (size_t i = 0; i < n; i++) {
-		if (!strcmp(db_str(&r, i, 1), "comment") && text_muted(a, words, db_str(&r, i, 12)))
+		if (is_comment_notice(db_str(&r, i, 1)) && text_muted(a, words, db_str(&r, i, 12)))
 			continue;
 		cJSON *o = cJSON_CreateObject();
 		const char *kind = db_int(&r, i, 16) ? "reply" : db_str(&r, i, 1);
@@ -590,7 +600,8 @@ int64_t social_unread(struct db *db, struct arena *a, int64_t user_id)
 {
 	struct db_res r;
 	if (db_read(db, a, &r,
-		    "SELECT COUNT(*), IFNULL(SUM(n.kind = 'comment'), 0) FROM notifications n "
+		    "SELECT COUNT(*), IFNULL(SUM(n.kind IN ('comment', 'reply')), 0) FROM "
+		    "notifications n "
 		    "WHERE n.user_id = ? AND n.read_at IS NULL AND " NOTICE_VISIBLE,
 		    "i", user_id) != DB_OK)
 		return -1;
@@ -601,7 +612,7 @@ int64_t social_unread(struct db *db, struct arena *a, int64_t user_id)
 	/* Unread comments with a muted word are not counted either. */
 	if (db_read(db, a, &r,
 		    "SELECT c.text FROM notifications n JOIN comments c ON c.id = n.comment_id "
-		    "WHERE n.user_id = ? AND n.read_at IS NULL AND n.kind = 'comment' "
+		    "WHERE n.user_id = ? AND n.read_at IS NULL AND n.kind IN ('comment', 'reply') "
 		    "AND " NOTICE_VISIBLE "LIMIT 1000",
 		    "i", user_id) != DB_OK)
 		return count;

@@ -1,4 +1,4 @@
--- 014_withheld_media.sql - the files of a picture whose posts are all hidden
+-- 015_withheld_media.sql - the files of a picture whose posts are all hidden
 -- or removed leave the served media store (lib/withhold.c). Deciding that
 -- asks whether anyone's avatar shows the picture, and the sweeper lists the
 -- pictures of hidden and removed posts: both by index.

@@ -1,4 +1,4 @@
--- 014_sessions.sql - people see and end their own sessions. Each session gets
+-- 016_sessions.sql - people see and end their own sessions. Each session gets
 -- a public id (what the list shows and a logout names; never the token or its
 -- hash), how it was opened (a browser's cookie, or a token for a program),
 -- when it was last used and the user agent that used it. last_seen_at also

@@ -525,4 +525,17 @@ login_jar "$on" "$jarO"
 req GET /notifications -b "$jarO"
 like "$BODY" "@$mn</a> <a href=\"/p/$pn\">replied to your comment</a>: “agreed”" "  ... the page says it is a reply"
 unlike "$BODY" "commented on your post" "  ... and never that ora's comment was her post"
+# On one's own post too: nia comments on her post, max answers her comment.
+TOKEN=$N
+api POST "/api/v1/posts/$pn/comments" '{"text":"my own note"}'
+nc="$(json .comment.id)"
+api POST /api/v1/notifications/read
+TOKEN=$M
+api POST "/api/v1/posts/$pn/comments" "{\"text\":\"nice note\",\"parent_id\":$nc}"
+is "$STATUS" 201 "max replies to nia's comment on nia's own post"
+TOKEN=$N
+api GET /api/v1/notifications
+is "$(jsonc '[.items[] | select(.unread) | [.kind, .actor, .text]]')" \
+	"[[\"reply\",\"$mn\",\"replied to your comment\"]]" \
+	"  ... nia is told once, that max replied to her comment (not \"commented on your post\")"
 done_testing
