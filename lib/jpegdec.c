@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <jpeglib.h>
+#include <jerror.h>
 
 #define STR_(x) #x
 #define STR(x)	STR_(x)
@@ -44,11 +45,21 @@ static void on_error(j_common_ptr c)
 }
 
 /* Warnings are counted, never printed: corrupt data that libjpeg decodes
- * anyway is accepted, as libgd accepts it. */
+ * anyway is accepted, as libgd accepts it, except the end of the data
+ * before the picture's end. libjpeg would fill the rest in grey and go on
+ * decoding it: a file of a few hundred bytes that promises 40 megapixels
+ * would cost seconds for a picture that is not there. */
 static void on_message(j_common_ptr c, int level)
 {
-	if (level < 0)
-		c->err->num_warnings++;
+	if (level >= 0)
+		return;
+	c->err->num_warnings++;
+	if (c->err->msg_code == JWRN_JPEG_EOF || c->err->msg_code == JWRN_HIT_MARKER) {
+		struct dec *s = dec_of(c);
+		s->status = 400;
+		s->why = WHY_DAMAGED;
+		longjmp(s->jb, 1);
+	}
 }
 
 static void on_output(j_common_ptr c)
