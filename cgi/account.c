@@ -38,16 +38,20 @@ int session_login_form(struct ctx *c)
 }
 
 /* Start a session and hand the token out (cookie and, for the API, JSON). */
-static int session_start(struct ctx *c, int64_t uid, const char *name, const char *role, int status,
-			 const char *location)
+static int session_start(struct ctx *c, int64_t uid, const char *name, const char *role,
+			 const char *pw_hash, int status, const char *location)
 {
 	char token[AUTH_TOKEN_LEN + 1], csrf[AUTH_TOKEN_LEN + 1];
 	struct session_limits lim = session_limits(&c->app->cfg);
 	int64_t ttl = lim.ttl;
 	/* A session opened through the API is a program's token (it may keep
 	 * the cookie too, but lists as "api"); one from a form is a browser's. */
-	if (session_open(c->app->db, c->a, uid, &lim, c->api ? SESSION_API : SESSION_BROWSER,
-			 c->req->user_agent, token, csrf))
+	int st = session_open(c->app->db, c->a, uid, &lim, c->api ? SESSION_API : SESSION_BROWSER,
+			      c->req->user_agent, pw_hash, token, csrf);
+	if (st == 401)
+		return ctx_fail(c, 401, "bad_credentials",
+				"The password was changed a moment ago; log in with the new one.");
+	if (st)
 		return ctx_fail(c, 503, "unavailable", "Could not log in right now; try again.");
 	ctx_cookie(c, SESSION_COOKIE, token, (long)ttl);
 	if (c->api) {
@@ -87,7 +91,7 @@ int account_create(struct ctx *c)
 		user_json(ctx_data(c), "user", uid, name, "user");
 		return ctx_done(c, 201, arena_printf(c->a, "/u/%s", name));
 	}
-	return session_start(c, uid, name, "user", 201, "/");
+	return session_start(c, uid, name, "user", NULL, 201, "/");
 }
 
 int session_create(struct ctx *c)
@@ -118,7 +122,7 @@ int session_create(struct ctx *c)
 	if (!next)
 		next = "/";
 	c->title = "Log in";
-	return session_start(c, who.id, who.username, who.role, 200, next);
+	return session_start(c, who.id, who.username, who.role, who.password_hash, 200, next);
 }
 
 int session_delete(struct ctx *c)

@@ -76,6 +76,7 @@ int account_login(struct db *db, struct arena *a, const char *name, const char *
 	who->id = db_int(&r, 0, 0);
 	who->username = db_str(&r, 0, 1);
 	who->role = db_str(&r, 0, 3);
+	who->password_hash = db_str(&r, 0, 2);
 	/* Only the right password learns of the ban (and its reason). */
 	if (db_int(&r, 0, 4)) {
 		struct db_res b;

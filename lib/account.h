@@ -17,6 +17,7 @@ struct db;
 struct account_who {
 	int64_t id;
 	const char *username, *role;
+	const char *password_hash; /* as verified: session_open opens only while it holds */
 };
 
 /* Create the account name with password (hashed here) and role ("user",

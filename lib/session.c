@@ -34,8 +34,8 @@ static char *ua_clean(struct arena *a, const char *ua)
 }
 
 int session_open(struct db *db, struct arena *a, int64_t user_id, const struct session_limits *lim,
-		 enum session_kind kind, const char *ua, char token[AUTH_TOKEN_LEN + 1],
-		 char csrf[AUTH_TOKEN_LEN + 1])
+		 enum session_kind kind, const char *ua, const char *pw_hash,
+		 char token[AUTH_TOKEN_LEN + 1], char csrf[AUTH_TOKEN_LEN + 1])
 {
 	unsigned char h[AUTH_HASH_LEN];
 	auth_token_new(token);
@@ -48,14 +48,19 @@ int session_open(struct db *db, struct arena *a, int64_t user_id, const struct s
 		"DELETE FROM sessions WHERE user_id = ? AND (expires_at <= ? OR "
 		"(? > 0 AND last_seen_at <= ?))",
 		"iiii", user_id, now, lim->idle, now - lim->idle);
+	/* One statement: a password change committed since the login checked
+	 * the password leaves nothing to insert. */
+	struct db_res r;
 	if (db_exec(
-		db, a, NULL,
+		db, a, &r,
 		"INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at, kind, "
-		"last_seen_at, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		"bisiisis", h, sizeof(h), user_id, csrf, now, now + lim->ttl,
-		kind == SESSION_API ? "api" : "browser", now, ua_clean(a, ua)) != DB_OK)
+		"last_seen_at, user_agent) SELECT ?, id, ?, ?, ?, ?, ?, ? FROM users "
+		"WHERE id = ? AND (? IS NULL OR password_hash = ?) LOCK IN SHARE MODE",
+		"bsiisisiss", h, sizeof(h), csrf, now, now + lim->ttl,
+		kind == SESSION_API ? "api" : "browser", now, ua_clean(a, ua), user_id, pw_hash,
+		pw_hash) != DB_OK)
 		return 503;
-	return 0;
+	return r.affected == 1 ? 0 : 401;
 }
 
 /* One ended session's cached lookup, by the hex of its hash. */

@@ -50,10 +50,14 @@ struct session_row {
 /* Start a session of user_id: a new token and CSRF token into token and
  * csrf, its hash into the sessions table with kind and the user agent ua
  * (kept printable ASCII, at most 255 bytes). The person's expired sessions
- * are removed on the way. 0, or 503 (the database failed; nothing stored). */
+ * are removed on the way. pw_hash (not NULL): the password hash a login
+ * verified; the session is opened only if it is still the account's, so a
+ * login racing a password change never outlives the change. 0, 401 (the
+ * password changed meanwhile), or 503 (the database failed; nothing
+ * stored). */
 int session_open(struct db *db, struct arena *a, int64_t user_id, const struct session_limits *lim,
-		 enum session_kind kind, const char *ua, char token[AUTH_TOKEN_LEN + 1],
-		 char csrf[AUTH_TOKEN_LEN + 1]);
+		 enum session_kind kind, const char *ua, const char *pw_hash,
+		 char token[AUTH_TOKEN_LEN + 1], char csrf[AUTH_TOKEN_LEN + 1]);
 
 /* End the session of token: its row, then its cached lookup. 0, or 503 (the
  * database failed; the cached copy is left). */

@@ -263,4 +263,38 @@ like "$(header set-cookie)" 'imagier_session=;' "... the cookie is cleared"
 page GET /settings/sessions
 is "$STATUS" 303 "... and the sessions page asks for a login"
 
+# --- a login racing a password change never outlives it ---------------------------
+# Logins with the old password run all along; whatever session one of them
+# got, before the change or while it was being made, is dead afterwards.
+rname="$(uniq_name racer)"
+new_user "$rname"
+rt=$TOKEN rpw="correct horse $rname"
+racer() { # racer FILE: log in with the old password until race.stop exists
+	while [[ ! -e "$TMP/race.stop" ]]; do
+		curl -s --max-time 10 -H 'Content-Type: application/json' \
+			--data "{\"username\":\"$rname\",\"password\":\"$rpw\"}" \
+			"$IMAGIER_URL/api/v1/sessions" | jq -r '.token // empty' >>"$1"
+	done
+}
+racers=()
+for i in 1 2 3 4; do
+	racer "$TMP/race.$i" &
+	racers+=($!)
+done
+sleep 1
+call POST /api/v1/me/password "$rt" "{\"current_password\":\"$rpw\",\"new_password\":\"another fine secret\"}"
+is "$STATUS" 200 "the password is changed while old-password logins run"
+sleep 1
+touch "$TMP/race.stop"
+wait "${racers[@]}"
+got=0 alive=0
+while read -r t; do
+	[[ -n "$t" ]] || continue
+	got=$((got + 1))
+	[[ "$(me_status "$t")" == 200 ]] && alive=$((alive + 1))
+done < <(cat "$TMP"/race.*)
+ok "$( ((got > 0)); echo $?)" "the old password opened sessions before the change ($got)"
+is "$alive" 0 "... and not one of them works after it"
+is "$(me_status "$rt")" 200 "the session that changed it goes on"
+
 done_testing
