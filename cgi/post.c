@@ -87,7 +87,7 @@ int post_create(struct ctx *c)
 	int64_t id =
 	    post_insert(c->app->db, c->a, c->me->id, &stored, prompt, caption, cw, tags, ntags);
 	if (id < 0) {
-		post_files_abandon(c->app->db, c->app->cfg.media_dir, &stored);
+		post_files_abandon(c->app->db, c->a, c->app->cfg.media_dir, &stored);
 		return ctx_fail(c, 503, "unavailable", "Could not save the post; try again.");
 	}
 	int held = classify_new(c, "post", id, arena_printf(c->a, "%s\n%s", prompt, caption));

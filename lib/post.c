@@ -238,10 +238,18 @@ done:
 	return db_finish(db, ok) == DB_OK ? post_id : -1;
 }
 
-void post_files_abandon(struct db *db, const char *media_dir, const struct image_stored *img)
+void post_files_abandon(struct db *db, struct arena *a, const char *media_dir,
+			const struct image_stored *img)
 {
-	if (idem_state(db) == IDEM_COLLIDED)
-		return; /* the same request, made by another worker: its rows use them */
+	/* The same key, made by another request that committed first: if it
+	 * stored the same picture, its rows use these very files; if it stored
+	 * another (the key reused with another body), nothing does. */
+	struct db_res r;
+	if (idem_state(db) == IDEM_COLLIDED &&
+	    (db_read(db, a, &r, "SELECT 1 FROM images WHERE sha256 = ?", "s", img->sha256) !=
+		 DB_OK ||
+	     r.nrows))
+		return;
 	if (db_commit_unknown(db))
 		log_error("post: the database broke during a commit; the new files stay "
 			  "(imagier sweep-media removes them if no row points at them)");

@@ -42,8 +42,10 @@ int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struc
 /* After post_insert (or another writer of rows pointing at img) failed:
  * remove the files the store of img created, unless the database broke
  * during the commit (then it may hold the rows, and the files stay for
- * sweep-media to judge). */
-void post_files_abandon(struct db *db, const char *media_dir, const struct image_stored *img);
+ * sweep-media to judge) or a request with the same Idempotency-Key
+ * committed the same picture first (its rows use them). */
+void post_files_abandon(struct db *db, struct arena *a, const char *media_dir,
+			const struct image_stored *img);
 
 /* Insert the image row (reused when the same bytes were stored before) and
  * its media_files rows, inside the caller's transaction if any. Returns the

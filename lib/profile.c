@@ -205,7 +205,7 @@ int profile_save(struct db *db, struct arena *a, const char *media_dir, int64_t 
 done:
 	if (db_finish(db, ok) != DB_OK) {
 		if (avatar) /* nothing points at the new files */
-			post_files_abandon(db, media_dir, avatar);
+			post_files_abandon(db, a, media_dir, avatar);
 		return 503;
 	}
 	for (size_t i = 0; i < files.nrows; i++) {

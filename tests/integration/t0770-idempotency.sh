@@ -97,6 +97,23 @@ answers="$(for i in 1 2 3 4 5 6; do echo "$(cat "$TMP/par-$i.code") $(jq -r '.po
 is "$(posts_named "$p2")" 1 "six requests at once with one key: one post"
 is "$answers" "201 $(sql "SELECT id FROM posts WHERE prompt = '$p2'")" "... and all six answered 201 with it"
 
+# One key, four different pictures at once: one post, three 422, and no file
+# of the three refused pictures is left in the store.
+kd="$(key)"
+for i in 1 2 3 4; do "$MKIMAGE" mosaic png 1200 900 "$TMP/diff-$i.png" $((7800 + i)) >/dev/null; done
+before="$(count_media)"
+for i in 1 2 3 4; do
+	curl -s -o "$TMP/diff-$i.json" -w '%{http_code}' -H "Authorization: Bearer $me" \
+		-H "Idempotency-Key: $kd" -F "image=@$TMP/diff-$i.png" -F "prompt=diff bodies $i" \
+		"$IMAGIER_URL/api/v1/posts" >"$TMP/diff-$i.code" &
+done
+wait
+is "$(cat "$TMP"/diff-*.code | tr -d '\n' | fold -w3 | sort | tr '\n' ' ')" "201 422 422 422 " \
+	"one key, four different pictures at once: one 201, three 422"
+won="$(sql "SELECT image_id FROM posts WHERE prompt LIKE 'diff bodies %'")"
+is "$(($(count_media) - before))" "$(sql "SELECT COUNT(*) FROM media_files WHERE image_id = $won")" \
+	"... and only the files of the one post were kept"
+
 # ---- expiry, and an answer never recorded -----------------------------------------
 sql "UPDATE idempotency_keys SET created_at = created_at - 25 * 3600 WHERE idem_key = '$k1'" >/dev/null
 upload "$pic" "$p1 after a day" -H "Idempotency-Key: $k1"
