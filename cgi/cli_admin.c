@@ -1,7 +1,8 @@
 /* cli_admin.c - bin/imagier ban, unban, suspend and role: what the admin
  * pages do (/admin/users, POST /api/v1/admin/actions), through the same lib
- * functions, so a ban ends every session and hides the person's posts, a
- * role change keeps an admin, and each writes the same audit row.
+ * functions, so a ban ends every session and hides the person's posts (and
+ * withholds their files), a role change keeps an admin, and each writes the
+ * same audit row.
  *
  * The actor is an admin account: --as NAME, else the oldest admin who is not
  * banned. The audit row names them as if they had used the page, and the

@@ -380,8 +380,13 @@ static void after_commit(struct db *db, struct arena *a, struct cache *cache,
 		moderation_forget_sessions(db, a, cache, d->subject, !strcmp(eff, "ban"));
 		cache_bump(cache, CACHEKEY_FEED_VERSION);
 	}
-	if (eff && (!strcmp(eff, "ban") || !strcmp(eff, "unban")))
+	/* Banned: the files of their posts leave the served store as their posts
+	 * leave view (a picture another post still shows stays); unbanned, those
+	 * now in view come back. sweep-media puts right a move that never ran. */
+	if (eff && (!strcmp(eff, "ban") || !strcmp(eff, "unban"))) {
 		posts_forget(db, a, cache, d->subject);
+		withhold_user(db, a, cfg->media_dir, d->subject);
+	}
 	/* Banned: logged out everywhere (the session query refuses a banned
 	 * person already; the rows go once their cached copies are gone). */
 	if (eff && !strcmp(eff, "ban"))

@@ -82,17 +82,18 @@ static int move_file(struct arena *a, const char *media_dir, const char *rel, in
 }
 
 /* 1 when image_id's files must not be served to everyone, 0 when they
- * must, -1 the database failed. Read on the primary: the decision was
- * committed a moment ago. */
+ * must, -1 the database failed: private when it has posts and none is in
+ * view (visible or held, by someone not banned), and no avatar shows it.
+ * Read on the primary: the decision was committed a moment ago. */
 static int image_private(struct db *db, struct arena *a, int64_t image_id)
 {
 	struct db_res r;
 	if (db_exec(
 		db, a, &r,
-		"SELECT EXISTS (SELECT 1 FROM posts WHERE image_id = ? AND mod_state IN "
-		"('hidden','removed')) AND NOT EXISTS (SELECT 1 FROM posts WHERE image_id = ? "
-		"AND mod_state IN ('visible','held')) AND NOT EXISTS (SELECT 1 FROM users WHERE "
-		"avatar_image_id = ?)",
+		"SELECT EXISTS (SELECT 1 FROM posts WHERE image_id = ?) AND NOT EXISTS (SELECT 1 "
+		"FROM posts p JOIN users u ON u.id = p.user_id WHERE p.image_id = ? AND "
+		"p.mod_state IN ('visible','held') AND u.banned_at IS NULL) AND NOT EXISTS "
+		"(SELECT 1 FROM users WHERE avatar_image_id = ?)",
 		"iii", image_id, image_id, image_id) != DB_OK ||
 	    !r.nrows)
 		return -1;
@@ -135,6 +136,27 @@ int withhold_post(struct db *db, struct arena *a, const char *media_dir, int64_t
 	if (db_exec(db, a, &r, "SELECT image_id FROM posts WHERE id = ?", "i", post_id) != DB_OK)
 		return -1;
 	return r.nrows ? withhold_image(db, a, media_dir, db_int(&r, 0, 0)) : 0;
+}
+
+int withhold_user(struct db *db, struct arena *a, const char *media_dir, int64_t user_id)
+{
+	struct db_res r;
+	if (db_exec(db, a, &r, "SELECT DISTINCT image_id FROM posts WHERE user_id = ?", "i",
+		    user_id) != DB_OK)
+		return -1;
+	struct arena each;
+	arena_init(&each);
+	int moved = 0, failed = 0;
+	for (size_t i = 0; i < r.nrows; i++) {
+		int m = place_image(db, &each, media_dir, db_int(&r, i, 0), 0);
+		arena_reset(&each);
+		if (m < 0)
+			failed = 1;
+		else
+			moved += m;
+	}
+	arena_free(&each);
+	return failed ? -1 : moved;
 }
 
 int withhold_release_post(struct db *db, struct arena *a, const char *media_dir, int64_t post_id)
@@ -236,9 +258,12 @@ int withhold_reconcile(struct db *db, const char *media_dir, int dry_run, uint64
 	*moved = 0;
 	arena_init(&a);
 	arena_init(&each);
-	/* The pictures that should be withheld, and those that are. */
+	/* The pictures that should be withheld (a post hidden, removed, or by a
+	 * banned person), and those that are. */
 	if (db_read(db, &a, &r,
-		    "SELECT DISTINCT image_id FROM posts WHERE mod_state IN ('hidden','removed')",
+		    "SELECT image_id FROM posts WHERE mod_state IN ('hidden','removed') UNION "
+		    "SELECT p.image_id FROM users u JOIN posts p ON p.user_id = u.id WHERE "
+		    "u.banned_at IS NOT NULL",
 		    "") != DB_OK ||
 	    withheld_images(db, &a, media_dir, &ids, &n, &cap))
 		rc = -1;

@@ -1,5 +1,6 @@
 /* withhold.h - the files of pictures that are no longer public. When every
- * post of a picture is hidden or removed (and it is nobody's avatar), its
+ * post of a picture is hidden, removed or by a banned person (and it is
+ * nobody's avatar), its
  * files move from the served media store (media_dir/ab/cd/...) to
  * media_dir/.withheld/ab/cd/... (a rename within one file system: a file is
  * always in one place or the other, never lost). nginx serves only the
@@ -30,13 +31,18 @@ int media_rel_ok(const char *rel);
 char *media_file_path(struct arena *a, const char *media_dir, const char *rel);
 
 /* Put the files of image_id where they belong: withheld when the image has
- * posts and all of them are hidden or removed (and no one's avatar shows
- * it), else served. Call it after the commit that changed a post's state.
+ * posts and all of them are hidden, removed or by a banned person (and no
+ * one's avatar shows it), else served. Call it after the commit that changed a post's state.
  * Returns how many files moved, or -1 (the database failed; or a move:
  * logged, and the sweeper tries again). */
 int withhold_image(struct db *db, struct arena *a, const char *media_dir, int64_t image_id);
 /* The same for the picture of post_id. */
 int withhold_post(struct db *db, struct arena *a, const char *media_dir, int64_t post_id);
+
+/* The same for the picture of every post of user_id: after a ban or an
+ * unban commits (a banned person's posts are out of view; a picture shared
+ * with a post still in view stays served). Moved count, or -1. */
+int withhold_user(struct db *db, struct arena *a, const char *media_dir, int64_t user_id);
 
 /* A new post was committed: if its picture's files are withheld (the same
  * bytes as a hidden or removed post), they are served again. One query when
@@ -49,7 +55,8 @@ int withhold_release_post(struct db *db, struct arena *a, const char *media_dir,
  * no (or no such file), 503. */
 int withhold_may_see(struct db *db, struct arena *a, const char *rel, int64_t viewer, int mod);
 
-/* The sweeper's part: every image with a hidden or removed post, and every
+/* The sweeper's part: every image with a hidden or removed post or a post
+ * by a banned person, and every
  * file in the withheld store, is put where it belongs (withhold_image).
  * *moved counts the files moved (dry_run: that would move, none is).
  * 0, or -1 when the database failed. */

@@ -3,7 +3,9 @@
 # served at once: every size answers 404 to everybody but the people who may
 # still see the post (its author, the moderators), who get it privately
 # (never "public" or "immutable"). Restoring the post (or overturning its
-# removal on appeal) serves them publicly again. A file shared with a post
+# removal on appeal) serves them publicly again. Banning a person withholds
+# the files of all their posts (on the page and from the command line);
+# unbanning serves again those of the posts that are back in view. A file shared with a post
 # still in view stays public. A worker killed between the decision and the
 # move leaves files where they were; `imagier sweep-media` puts them right,
 # both ways.
@@ -164,4 +166,72 @@ req GET "$u"
 is "$(header cache-control)" "public, max-age=31536000, immutable" "... publicly"
 [[ -f "$IMAGIER_VAR/media/${u#/media/}" && ! -e "$IMAGIER_VAR/media/.withheld/${u#/media/}" ]] &&
 	pass "each file is in exactly one store" || fail "each file is in exactly one store"
+
+# --- a banned person ------------------------------------------------------------------------------
+# Their posts leave view (410), and so do their files; a picture another
+# post still shows stays served; unbanned, what is in view again comes back,
+# but not a post that is itself hidden.
+banned_name="$(uniq_name wbanned)"
+new_user "$banned_name"
+banned_id=$USER_ID
+upload "$(image png 700 500 $((seed + 4)))" "a banned person's picture"
+b1=$(json .post.id)
+mapfile -t burls < <(urls_of)
+bu="${burls[0]}"
+bshared="$(image png 620 460 $((seed + 5)))"
+upload "$bshared" "a picture someone else posts too"
+mapfile -t bsurls < <(urls_of)
+upload "$(image png 660 480 $((seed + 6)))" "a picture hidden before the ban"
+bh=$(json .post.id)
+mapfile -t bhurls < <(urls_of)
+TOKEN=$other
+upload "$bshared" "the same picture, by someone in good standing"
+is "$STATUS" 201 "someone else posts one of the pictures too"
+act "$mod" post "$bh" hide "Looking"
+is "$(statuses "${burls[@]}")" "$(all "${#burls[@]}" 200)" "before the ban, the person's files are served"
+
+act "$mod" user "$banned_id" ban "Spam account"
+is "$STATUS" 200 "a moderator bans the person"
+is "$(http_code "/api/v1/posts/$b1")" 410 "... their post is gone for visitors"
+is "$(statuses "${burls[@]}")" "$(all "${#burls[@]}" 404)" "... and at once no file of it is served to visitors"
+is "$(stored "$bu")" withheld "... it left the served store"
+req GET "$bu" -H "Authorization: Bearer $other"
+is "$STATUS" 404 "... nor to another person"
+for x in "${burls[@]}"; do
+	req GET "$x" -H "Authorization: Bearer $mod"
+	[[ $STATUS == 200 ]] || break
+done
+is "$STATUS/$(header cache-control)" "200/private, no-store" "the moderators get every file of it, privately"
+is "$(statuses "${bsurls[@]}")" "$(all "${#bsurls[@]}" 200)" "a picture another post shows stays served"
+is "$(stored "${bsurls[0]}")" served "... from the served store"
+is "$(http_code "/u/$banned_name")" 200 "the banned person's profile page still answers (so their avatar stays served)"
+
+act "$mod" user "$banned_id" unban "Appeal by mail accepted"
+is "$STATUS" 200 "the ban is lifted"
+is "$(statuses "${burls[@]}")" "$(all "${#burls[@]}" 200)" "... and the person's files are served again"
+is "$(stored "$bu")" served "... from the served store"
+req GET "$bu"
+is "$(header cache-control)" "public, max-age=31536000, immutable" "... publicly"
+is "$(statuses "${bhurls[@]}")" "$(all "${#bhurls[@]}" 404)" "a post hidden on its own stays withheld"
+is "$(stored "${bhurls[0]}")" withheld "... in the withheld store"
+
+cli ban "$banned_name" --reason "Spam from the command line"
+is "$RC" 0 "the command line bans the person"
+is "$(statuses "${burls[@]}")" "$(all "${#burls[@]}" 404)" "... and their files are withheld too"
+is "$(stored "$bu")" withheld "... out of the served store"
+cli unban "$banned_name" --reason "Cleared"
+is "$RC/$(statuses "${burls[@]}")" "0/$(all "${#burls[@]}" 200)" "the command line lifts it: served again"
+
+# A ban or an unban whose move never ran: the sweeper puts the files right.
+sql "UPDATE users SET banned_at = UNIX_TIMESTAMP() WHERE id = $banned_id" >/dev/null
+is "$(stored "$bu")" served "a ban whose move never ran leaves the files in place"
+cli sweep-media
+is "$RC" 0 "sweep-media runs"
+is "$(stored "$bu")" withheld "... the banned person's files are withheld"
+is "$(statuses "${burls[@]}")" "$(all "${#burls[@]}" 404)" "... and no longer served"
+is "$(stored "${bsurls[0]}")" served "... but not a picture another post shows"
+sql "UPDATE users SET banned_at = NULL WHERE id = $banned_id" >/dev/null
+cli sweep-media
+is "$(stored "$bu")" served "an unban whose move never ran: the sweeper serves them again"
+is "$(stored "${bhurls[0]}")" withheld "... but not a post hidden on its own"
 done_testing
