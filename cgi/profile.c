@@ -5,6 +5,7 @@
 #include "dataset.h"
 #include "feedview.h"
 #include "image.h"
+#include "microcache.h"
 #include "moderation.h"
 #include "post.h"
 #include "profile.h"
@@ -152,6 +153,14 @@ int me_update(struct ctx *c)
 	if (profile_save(c->app->db, c->a, c->app->cfg.media_dir, c->me->id, bio,
 			 avatar ? &img : NULL, consent, now_unix(), &changed))
 		return ctx_fail(c, 503, "unavailable", "Could not save your profile; try again.");
+	if (avatar || bio) {
+		/* The replaced avatar's files are gone: nginx's microcached profile
+		 * must not go on showing them to visitors. */
+		const char *name = url_encode(c->a, c->me->username);
+		const char *paths[] = {arena_printf(c->a, "/u/%s", name),
+				       arena_printf(c->a, "/api/v1/users/%s", name)};
+		microcache_refresh(c->a, &c->app->cfg, paths, ARRAY_LEN(paths));
+	}
 	int st;
 	cJSON *u = my_json(c, &st);
 	if (u && consent_fields(c, u) == 0)

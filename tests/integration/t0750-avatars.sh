@@ -75,4 +75,17 @@ avatar "$TMP/bad-small.jpg"
 is "$STATUS/$(json .error.code)" 422/blocked_image "its picture as an avatar: 422 blocked_image"
 is "$(my_avatar_id)" "$id3" "... the avatar stays"
 is "$(count_media)" "$media_now" "... and no file is left behind"
+
+# A visitor never sees a replaced avatar's deleted files: nginx's microcached
+# profile is refreshed when the avatar changes.
+me_name="$(sql "SELECT username FROM users WHERE id = $USER_ID")"
+req GET "/u/$me_name"
+req GET "/u/$me_name"
+is "$STATUS $(header x-cache)" "200 hit" "a visitor's copy of the profile is in the microcache"
+"$MKIMAGE" mosaic png 700 700 "$TMP/next.png" 7531 >/dev/null
+avatar "$TMP/next.png"
+is "$STATUS" 200 "the avatar is changed again"
+new_file="$(sql "SELECT path FROM media_files WHERE image_id = $(my_avatar_id) ORDER BY path LIMIT 1")"
+req GET "/u/$me_name"
+like "$BODY" "$new_file" "... and the visitor's next look at the profile shows the new one"
 done_testing
