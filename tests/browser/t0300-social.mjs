@@ -28,9 +28,11 @@ try {
     const tok = await apiUser(`sof${stamp}${i}`);
     const a = await apiUpload(tok, image(300 + 2 * i), `a field of flowers, number ${2 * i}`);
     const b = await apiUpload(tok, image(301 + 2 * i), `a field of flowers, number ${2 * i + 1}`);
-    return a.status === 201 && b.status === 201;
+    const code = (r) => r.data && r.data.error && r.data.error.code;
+    return [a.status, b.status, code(a), code(b)];
   }));
-  ok(made.every(Boolean), "28 posts by 14 people made through the API");
+  ok(made.every(([a, b]) => a === 201 && b === 201), "28 posts by 14 people made through the API",
+     JSON.stringify(made.filter(([a, b]) => a !== 201 || b !== 201)));
 
   await pageA.goto(base + "/upload");
   await pageA.setInputFiles("#image", image(7, 640, 480));

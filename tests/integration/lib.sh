@@ -55,6 +55,14 @@ image() {
 	local f="$TMP/img-$1-$2x$3-${4:-1}.${1/jpeg/jpg}"
 	"$MKIMAGE" "$1" "$2" "$3" "$f" "${4:-1}" >/dev/null && echo "$f"
 }
+# mosaic FMT W H [SEED]: like image, a busy picture whose perceptual hash is
+# far from every other seed's. Use it for a picture a test removes: a removed
+# picture's hash is blocked for the rest of the run, and image's gradients
+# are alike enough to block other tests' pictures too.
+mosaic() {
+	local f="$TMP/mosaic-$1-$2x$3-${4:-1}.${1/jpeg/jpg}"
+	"$MKIMAGE" mosaic "$1" "$2" "$3" "$f" "${4:-1}" >/dev/null && echo "$f"
+}
 # upload FILE PROMPT [extra curl args]: POST /api/v1/posts with the bearer TOKEN.
 upload() {
 	local file="$1" prompt="$2"

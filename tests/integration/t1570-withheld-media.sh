@@ -45,7 +45,7 @@ call PATCH "/api/v1/admin/users/$mod_name" "$admin" '{"role":"moderator","reason
 is "$STATUS" 200 "a moderator is made"
 
 TOKEN=$author
-upload "$(image png 900 700 "$seed")" "a harbour at dusk"
+upload "$(mosaic png 900 700 "$seed")" "a harbour at dusk"
 is "$STATUS" 201 "the author posts a picture"
 post=$(json .post.id)
 mapfile -t urls < <(urls_of)
@@ -101,7 +101,7 @@ is "$STATUS" 200 "the removal is overturned on appeal"
 is "$(statuses "${urls[@]}")" "$(all "$n" 200)" "... and the files are served again"
 
 # --- a picture two posts share ------------------------------------------------------------------
-shared="$(image png 640 480 $((seed + 1)))"
+shared="$(mosaic png 640 480 $((seed + 1)))"
 TOKEN=$author
 upload "$shared" "the same file, first"
 p1=$(json .post.id)
@@ -120,7 +120,7 @@ act "$mod" post "$p1" restore "Fine"
 # An upload stores its files before it is checked: a refused re-upload of a
 # removed picture must not put them back in the served store, while a new
 # post that is allowed (the same file as a hidden post) brings them back.
-again="$(image png 600 400 $((seed + 2)))"
+again="$(mosaic png 600 400 $((seed + 2)))"
 TOKEN=$author
 upload "$again" "posted, then removed"
 q1=$(json .post.id)
@@ -131,7 +131,7 @@ upload "$again" "the very same file"
 is "$STATUS/$(json .error.code)" 422/blocked_image "the very same file of a removed post is refused"
 is "$(statuses "${qurls[@]}")" "$(all "${#qurls[@]}" 404)" "... and its files stay withheld"
 is "$(stored "${qurls[0]}")" withheld "... none is back in the served store"
-hidden="$(image png 600 400 $((seed + 3)))"
+hidden="$(mosaic png 600 400 $((seed + 3)))"
 TOKEN=$author
 upload "$hidden" "posted, then hidden"
 h1=$(json .post.id)
@@ -174,14 +174,14 @@ is "$(header cache-control)" "public, max-age=31536000, immutable" "... publicly
 banned_name="$(uniq_name wbanned)"
 new_user "$banned_name"
 banned_id=$USER_ID
-upload "$(image png 700 500 $((seed + 4)))" "a banned person's picture"
+upload "$(mosaic png 700 500 $((seed + 4)))" "a banned person's picture"
 b1=$(json .post.id)
 mapfile -t burls < <(urls_of)
 bu="${burls[0]}"
-bshared="$(image png 620 460 $((seed + 5)))"
+bshared="$(mosaic png 620 460 $((seed + 5)))"
 upload "$bshared" "a picture someone else posts too"
 mapfile -t bsurls < <(urls_of)
-upload "$(image png 660 480 $((seed + 6)))" "a picture hidden before the ban"
+upload "$(mosaic png 660 480 $((seed + 6)))" "a picture hidden before the ban"
 bh=$(json .post.id)
 mapfile -t bhurls < <(urls_of)
 TOKEN=$other

@@ -110,10 +110,12 @@ rm -rf "$dir" "$store/evil.png"
 status_line() { tr -d '\r' <"$TMP/headers" | head -1; }
 req GET /api/v1/posts/999999999
 is "$(status_line)" "HTTP/1.1 404 Not Found" "a 404 of the app says Not Found"
+upload "$(mosaic png 240 180 $((RANDOM * 7 + 900000)))" "a post soon removed"
+gone=$(json .post.id)
 call POST /api/v1/admin/actions "$(admin_token)" \
-	"{\"target_type\":\"post\",\"target_id\":$post,\"action\":\"remove\",\"reason\":\"Spam\"}"
+	"{\"target_type\":\"post\",\"target_id\":$gone,\"action\":\"remove\",\"reason\":\"Spam\"}"
 is "$STATUS" 200 "a moderator removes the post"
-req GET "/api/v1/posts/$post?v=$RANDOM"
+req GET "/api/v1/posts/$gone?v=$RANDOM"
 is "$(status_line)" "HTTP/1.1 410 Gone" "a removed post answers 410 Gone (not \"410 Status\")"
 req POST /api/v1/posts -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data '{"prompt":'
 like "$(status_line)" "^HTTP/1.1 4[0-9][0-9] [A-Z][a-z]+" "a malformed body: a 4xx with its reason phrase"
