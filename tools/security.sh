@@ -231,6 +231,7 @@ target bio PATCH /api/v1/me '{"bio":"I like lighthouses"}' "$TOK_B" 200
 target report POST /api/v1/reports "{\"target_type\":\"post\",\"target_id\":$POST,\"reason\":\"spam\",\"note\":\"looks like spam\"}" "$TOK_B" 201
 target admin-queue GET "/api/v1/admin/queue?cursor=" - "$TOK_ADMIN" 200
 target notifications GET "/api/v1/notifications?cursor=" - "$TOK_A" 200
+target sessions GET /api/v1/sessions - "$TOK_A" 200
 
 if ((${#BASELINE_BAD[@]})); then
 	printf '  baseline failed: %s\n' "${BASELINE_BAD[@]}" >&2
