@@ -78,6 +78,22 @@ int ctx_fail(struct ctx *c, int status, const char *code, const char *message)
 	return status;
 }
 
+int ctx_image_fail(struct ctx *c, int st, const char *noun, const char *why)
+{
+	if (st == 507)
+		return ctx_fail(c, 507, "disk_full",
+				"The server's disk is full, so no picture can be saved now; "
+				"try again later.");
+	if (st >= 500)
+		return ctx_fail(c, st, "storage",
+				arena_printf(c->a, "Could not store the %s; try again.", noun));
+	return ctx_fail(c, st,
+			st == 413   ? "too_large"
+			: st == 422 ? "too_complex"
+				    : "bad_image",
+			why);
+}
+
 int ctx_done(struct ctx *c, int api_status, const char *location)
 {
 	if (c->api) {

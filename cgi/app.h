@@ -108,6 +108,10 @@ struct ctx {
 /* Handlers return an HTTP status. Helpers: */
 /* Record an error for the dispatcher to render; returns status. */
 int ctx_fail(struct ctx *c, int status, const char *code, const char *message);
+/* The error of a picture that image_sniff or an image store refused (st,
+ * with why): 507 disk_full, another 5xx "could not store the <noun>", else
+ * too_large (413), too_complex (422) or bad_image. Returns st. */
+int ctx_image_fail(struct ctx *c, int st, const char *noun, const char *why);
 /* HTML: 303 to location; API: status (200/201) with c->data. */
 int ctx_done(struct ctx *c, int api_status, const char *location);
 /* A request parameter: JSON body member (string), else form field, else query. */

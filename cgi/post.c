@@ -64,22 +64,10 @@ int post_create(struct ctx *c)
 	struct image_info info;
 	uint64_t maxpx = (uint64_t)c->app->cfg.max_pixels;
 	if ((st = image_sniff(img->data, img->len, maxpx, &info, &why)))
-		return ctx_fail(c, st, st == 413 ? "too_large" : "bad_image", why);
+		return ctx_image_fail(c, st, "image", why);
 	struct image_stored stored;
-	if ((st = provenance_store(&c->app->cfg, NULL, NULL, img->data, img->len, &stored, &why))) {
-		if (st == 507)
-			return ctx_fail(
-			    c, 507, "disk_full",
-			    "The server's disk is full, so no picture can be saved now; "
-			    "try again later.");
-		if (st >= 500)
-			return ctx_fail(c, st, "storage", "Could not store the image; try again.");
-		return ctx_fail(c, st,
-				st == 413   ? "too_large"
-				: st == 422 ? "too_complex"
-					    : "bad_image",
-				why);
-	}
+	if ((st = provenance_store(&c->app->cfg, NULL, NULL, img->data, img->len, &stored, &why)))
+		return ctx_image_fail(c, st, "image", why);
 	if ((st = imghash_check(c, stored.phash))) {
 		image_discard(c->app->cfg.media_dir, &stored); /* a removed picture */
 		return st;

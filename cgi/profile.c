@@ -103,18 +103,8 @@ static int avatar_check(struct ctx *c, const struct part *avatar, struct image_s
 	if (avatar->len == 0)
 		return ctx_fail(c, 400, "missing_image", "Choose an image file for the avatar.");
 	st = profile_avatar_store(&c->app->cfg, avatar->data, avatar->len, img, &why);
-	if (st == 507)
-		return ctx_fail(c, 507, "disk_full",
-				"The server's disk is full, so no picture can be saved now; "
-				"try again later.");
-	if (st >= 500)
-		return ctx_fail(c, st, "storage", "Could not store the avatar; try again.");
 	if (st)
-		return ctx_fail(c, st,
-				st == 413   ? "too_large"
-				: st == 422 ? "too_complex"
-					    : "bad_image",
-				arena_printf(c->a, "Avatar: %s", why));
+		return ctx_image_fail(c, st, "avatar", arena_printf(c->a, "Avatar: %s", why));
 	if ((st = imghash_check(c, img->phash))) {
 		image_discard(c->app->cfg.media_dir, img);
 		return st;

@@ -292,9 +292,7 @@ static int store_bytes(const char *media_dir, const unsigned char *p, size_t n, 
 	 * store would serve them again. A new post of them brings them back
 	 * (withhold_release_post). */
 	char held[PATH_MAX];
-	if (fmt_ok(snprintf(held, sizeof(held), "%s/" WITHHELD_DIR "/%s", media_dir, rel),
-		   sizeof(held)) &&
-	    stat(held, &st) == 0)
+	if (withheld_path(held, sizeof(held), media_dir, rel) && stat(held, &st) == 0)
 		return 0;
 	if (file_write_temp(d2, p, n, tmp, sizeof(tmp)) < 0 || publish(tmp, final, created) < 0 ||
 	    (*created && dir_fsync(d2) < 0))

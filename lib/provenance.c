@@ -120,9 +120,7 @@ int provenance_stamp_file(const char *media_dir, const char *rel, const struct x
 	/* A hidden or removed post's file is stamped where it is now: in the
 	 * withheld store (withhold.h). */
 	char held[PATH_MAX];
-	if (access(path, F_OK) != 0 &&
-	    fmt_ok(snprintf(held, sizeof(held), "%s/" WITHHELD_DIR "/%s", media_dir, rel),
-		   sizeof(held)) &&
+	if (access(path, F_OK) != 0 && withheld_path(held, sizeof(held), media_dir, rel) &&
 	    access(held, F_OK) == 0)
 		str_copy(path, held, sizeof(path));
 	str_copy(dir, path, sizeof(dir));

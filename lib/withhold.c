@@ -37,6 +37,12 @@ static int is_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+int withheld_path(char *buf, size_t size, const char *media_dir, const char *rel)
+{
+	int r = snprintf(buf, size, "%s/" WITHHELD_DIR "/%s", media_dir, rel);
+	return r >= 0 && (size_t)r < size;
+}
+
 char *media_file_path(struct arena *a, const char *media_dir, const char *rel)
 {
 	char *served = arena_printf(a, "%s/%s", media_dir, rel);

@@ -26,6 +26,10 @@ struct db;
  * store. */
 int media_rel_ok(const char *rel);
 
+/* buf <- media_dir/.withheld/rel, the place of rel while withheld. 1, or 0
+ * when it does not fit in size bytes. */
+int withheld_path(char *buf, size_t size, const char *media_dir, const char *rel);
+
 /* The file rel of the media store where it is now: media_dir/rel, else
  * media_dir/.withheld/rel when only that exists (else media_dir/rel). */
 char *media_file_path(struct arena *a, const char *media_dir, const char *rel);
