@@ -180,15 +180,22 @@ static void flatten_white(gdImagePtr im)
 }
 
 /* A w x h area-averaged copy of src that keeps its alpha. */
-static gdImagePtr resample(gdImagePtr src, int w, int h)
+/* The sw x sh region of src at (sx, sy), resampled to a new w x h image
+ * that keeps alpha. */
+static gdImagePtr resample_region(gdImagePtr src, int sx, int sy, int sw, int sh, int w, int h)
 {
 	gdImagePtr dst = gdImageCreateTrueColor(w, h);
 	if (!dst)
 		return NULL;
 	gdImageAlphaBlending(dst, 0);
 	gdImageSaveAlpha(dst, 1);
-	gdImageCopyResampled(dst, src, 0, 0, 0, 0, w, h, gdImageSX(src), gdImageSY(src));
+	gdImageCopyResampled(dst, src, 0, 0, sx, sy, w, h, sw, sh);
 	return dst;
+}
+
+static gdImagePtr resample(gdImagePtr src, int w, int h)
+{
+	return resample_region(src, 0, 0, gdImageSX(src), gdImageSY(src), w, h);
 }
 
 /* Blurhash (4x3) of a small copy flattened on white, and its DC colour. */
@@ -397,13 +404,7 @@ static int emit(struct job *j, gdImagePtr im, int alpha, int role, int labelled)
 static gdImagePtr square(gdImagePtr src, int side)
 {
 	int w = gdImageSX(src), h = gdImageSY(src), m = w < h ? w : h;
-	gdImagePtr dst = gdImageCreateTrueColor(side, side);
-	if (!dst)
-		return NULL;
-	gdImageAlphaBlending(dst, 0);
-	gdImageSaveAlpha(dst, 1);
-	gdImageCopyResampled(dst, src, 0, 0, (w - m) / 2, (h - m) / 2, side, side, m, m);
-	return dst;
+	return resample_region(src, (w - m) / 2, (h - m) / 2, m, m, side, side);
 }
 
 /* An exact copy of a truecolor image. */
