@@ -106,7 +106,7 @@ int session_create(struct ctx *c)
 	int st = account_login(c->app->db, c->a, name, pw, c->req->remote_addr,
 			       c->app->cfg.login_attempts, &who, &why);
 	if (st == 429) {
-		ctx_header(c, "Retry-After", "900");
+		ctx_header(c, "Retry-After", arena_printf(c->a, "%d", ACCOUNT_LOGIN_WINDOW));
 		return ctx_fail(c, 429, "rate_limited",
 				"Too many failed logins. Wait 15 minutes and try again.");
 	}

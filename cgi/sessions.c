@@ -73,7 +73,7 @@ int password_change(struct ctx *c)
 					 c->req->remote_addr, c->app->cfg.login_attempts,
 					 c->session_token, &ended);
 	if (st == 429) {
-		ctx_header(c, "Retry-After", "900");
+		ctx_header(c, "Retry-After", arena_printf(c->a, "%d", ACCOUNT_LOGIN_WINDOW));
 		return ctx_fail(c, 429, "rate_limited",
 				"Too many wrong passwords. Wait 15 minutes and try again.");
 	}
