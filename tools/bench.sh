@@ -14,8 +14,15 @@
 # Data: tools/gendata.py fills build/bench/large (BENCH_SCALE, default 1 =
 # 100k users, 1M posts, 10M likes, 2M comments, 1M follows) and
 # build/bench/small (1/100 of that) once; later runs reuse them.
+# BENCH_HUGE=1 adds build/bench/huge (10x the posts of the large set: 10M)
+# and reports the page cost at 10k, 1M and 10M posts.
 # Knobs: BENCH_SCALE, BENCH_SECONDS (per run, default 8), BENCH_RUNS (3; the
 # median is reported), BENCH_CONNS (32).
+#
+# The end of the report is the issue's table: each target, what this run
+# measured, and "met" or "MISSED". The bench exits 1 when a reference (the
+# static file, the hello floor) answered with errors: every ratio would be
+# void.
 #
 # Before and after: BENCH_BASELINE=REV (a commit, e.g. main~3) builds REV's
 # programs into build/bench/baseline and then measures every application path
@@ -61,26 +68,40 @@ stack() {
 	export IMAGIER_VAR=$VAR IMAGIER_PORT=$PORT
 }
 
-# data SCALE: fill the current stack once.
+# data SCALE [gendata args]: fill the current stack once.
 data() {
 	if [[ ! -f $VAR/gendata.json ]]; then
-		say "# generating data at scale $1 into $VAR (once; reused later)"
-		python3 tools/gendata.py --var "$VAR" --scale "$1" | tail -3 | sed 's/^/#   /' | tee -a "$OUT"
+		say "# generating data at scale $* into $VAR (once; reused later)"
+		python3 tools/gendata.py --var "$VAR" --scale "$@" | tail -3 | sed 's/^/#   /' | tee -a "$OUT"
 	fi
 }
 
 # wrk_median NAME URL-PATH [wrk args...]: RUNS runs; prints "rps p50 p99".
+# Non-2xx answers and socket errors are reported; for a reference (the
+# static ceiling, the hello floor: REFERENCE=1) they make the whole bench
+# fail at the end, since every ratio would be measured against a broken
+# yardstick.
+REF_FLAG=build/bench/reference-errors
+rm -f "$REF_FLAG"
 wrk_median() {
-	local name=$1 path=$2 i out rps p50 p99
+	local name=$1 path=$2 i out rps p50 p99 non2xx sockerr
 	shift 2
 	local -a r=() a=() b=()
 	for ((i = 0; i < RUNS; i++)); do
-		out="$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$@" "$URL$path" 2>&1)"
+		out="$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$@" "$URL$path" 2>&1)" || true
 		rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
 		p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
 		p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
 		non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-		[[ -z $non2xx ]] || say "#   $name: $non2xx non-2xx answers in run $((i + 1))"
+		sockerr=$(awk '/Socket errors/ {print}' <<<"$out")
+		[[ -n $rps ]] || { non2xx="wrk failed: $(tail -1 <<<"$out")"; rps=0 p50=0 p99=0; }
+		if [[ -n $non2xx || -n $sockerr ]]; then
+			say "#   $name: ${non2xx:+$non2xx non-2xx answers }${sockerr:+($sockerr) }in run $((i + 1))"
+			if [[ ${REFERENCE:-0} == 1 ]]; then
+				echo "$name" >>"$REF_FLAG" # wrk_median runs in a subshell
+				say "#   !!! REFERENCE $name ANSWERED WITH ERRORS: every ratio of this run is void"
+			fi
+		fi
 		r+=("$rps") a+=("$(to_ms "$p50")") b+=("$(to_ms "$p99")")
 	done
 	printf '%s %s %s\n' "$(median "${r[@]}")" "$(median "${a[@]}")" "$(median "${b[@]}")"
@@ -96,6 +117,21 @@ row() { # row NAME "rps p50 p99" [ratio-label ratio]
 		tee -a "$OUT"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+# target NAME VALUE OP LIMIT TEXT: remember one row of the issue's table
+# (OP is >= or <=) for the summary printed at the end.
+TARGETS=()
+target() {
+	local met
+	met=$(awk -v v="$2" -v op="$3" -v l="$4" 'BEGIN {
+		if (v == "-" || v == "") { print "not measured"; exit }
+		if ((op == ">=" && v + 0 >= l + 0) || (op == "<=" && v + 0 <= l + 0)) print "met";
+		else print "MISSED" }')
+	TARGETS+=("$(printf '%-40s %12s   %-28s %s' "$1" "$2" "$3 $4 ${5:-}" "$met")")
+}
+p99_of() { awk '{print $3}' <<<"$1"; }
+p50_of() { awk '{print $2}' <<<"$1"; }
+rps_of() { awk '{print $1}' <<<"$1"; }
 
 login() { # login USER PASSWORD: prints the bearer token
 	curl -s -X POST "$URL/api/v1/sessions" -H 'Content-Type: application/json' \
@@ -130,31 +166,41 @@ say ""
 say "# imagier bench $(date -u +%FT%TZ) on $(nproc) cores; wrk -t2 -c$CONNS, ${SECS}s x $RUNS runs (median)"
 say "# data: $(jq -c .counts "$VAR/gendata.json" 2>/dev/null || echo '?'); feed page $SIZE bytes"
 printf '%-34s %10s %9s %9s   %s\n' "what" "req/s" "p50 ms" "p99 ms" "ratio" | tee -a "$OUT"
-static=$(wrk_median static /__bench/static.html)
+static=$(REFERENCE=1 wrk_median static /__bench/static.html)
 row "nginx static (ceiling)" "$static"
-hello=$(wrk_median hello /__bench/hello)
+hello=$(REFERENCE=1 wrk_median hello /__bench/hello)
 row "libfcgi hello (floor)" "$hello" "x static" "$(ratio "${hello%% *}" "${static%% *}")"
 r=$(wrk_median anon /)
-row "anonymous latest feed" "$r" "x static (target >= 0.9)" "$(ratio "${r%% *}" "${static%% *}")"
+x=$(ratio "${r%% *}" "${static%% *}")
+row "anonymous latest feed" "$r" "x static (target >= 0.9)" "$x"
+target "anonymous latest feed, x static" "$x" ">=" 0.9
 r=$(wrk_median following /following -H "$COOKIE")
-row "following feed, warm" "$r" "x hello (target >= 0.8)" "$(ratio "${r%% *}" "${hello%% *}")"
+x=$(ratio "${r%% *}" "${hello%% *}")
+row "following feed, warm" "$r" "x hello (target >= 0.8)" "$x"
+target "following feed warm, x hello" "$x" ">=" 0.8
 r=$(wrk_median foryou /foryou -H "$COOKIE")
-row "for-you feed, warm" "$r" "x hello (target >= 0.8)" "$(ratio "${r%% *}" "${hello%% *}")"
+x=$(ratio "${r%% *}" "${hello%% *}")
+row "for-you feed, warm" "$r" "x hello (target >= 0.8)" "$x"
+target "for-you feed warm, x hello" "$x" ">=" 0.8
 r=$(wrk_median post "/p/$((MAX_POST / 2))" -H "$COOKIE")
 row "post page (logged in)" "$r" "x hello" "$(ratio "${r%% *}" "${hello%% *}")"
-r=$(wrk_median like /api/v1/posts/1/like -s tests/bench/like.lua)
-row "like / unlike (API)" "$r"
-r=$(wrk_median comment /api/v1/posts/1/comments -s tests/bench/comment.lua)
-row "comment (API)" "$r"
+like=$(wrk_median like /api/v1/posts/1/like -s tests/bench/like.lua)
+row "like / unlike (API)" "$like"
+comment=$(wrk_median comment /api/v1/posts/1/comments -s tests/bench/comment.lua)
+row "comment (API)" "$comment"
+#@insertloop@
 
 # Cold: the pool without memcached, so every page is built from MariaDB.
 IMAGIER_CACHE_SERVERS="" tools/stack.sh restart-fcgi >/dev/null
 r=$(wrk_median following-cold /following -H "$COOKIE")
 row "following feed, no cache" "$r" "(target p99 <= 25 ms)"
+target "following feed cold, p99 ms" "$(p99_of "$r")" "<=" 25 ms
 r=$(wrk_median foryou-cold /foryou -H "$COOKIE")
 row "for-you feed, no cache" "$r" "(target p99 <= 25 ms)"
+target "for-you feed cold, p99 ms" "$(p99_of "$r")" "<=" 25 ms
 r=$(wrk_median latest-cold "/?nocache=1" -H "Cookie: imagier_session=x")
-row "latest feed, no cache" "$r" "(target p99 <= 25 ms)"
+row "latest feed, no cache" "$r" "(target p99 <= 15 ms)"
+target "latest feed cold, p99 ms" "$(p99_of "$r")" "<=" 15 ms
 large_cold=$(wrk_median latest-cold-api "/api/v1/feed?kind=latest&cursor=$((MAX_POST / 2))" -H "Authorization: Bearer $TOKEN")
 row "feed page mid-way, no cache (1M)" "$large_cold"
 tools/stack.sh restart-fcgi >/dev/null
@@ -174,11 +220,12 @@ if [[ -n ${BENCH_BASELINE:-} ]]; then
 		echo "$rev" >"$BASE_BIN/rev"
 	fi
 	stack large
-	# ab NAME PATH [wrk args]: RUNS runs each of before and after, in turn.
+	# ab NAME PATH [wrk args]: RUNS runs each of before and after, in turn;
+	# prints the medians of req/s and of p99 of each side.
 	ab() {
 		local name=$1 path=$2 i out
 		shift 2
-		local -a before=() after=()
+		local -a before=() after=() bp=() ap=()
 		for ((i = 0; i < RUNS; i++)); do
 			for side in before after; do
 				if [[ $side == before ]]; then
@@ -187,23 +234,27 @@ if [[ -n ${BENCH_BASELINE:-} ]]; then
 					tools/stack.sh restart-fcgi >/dev/null
 				fi
 				wrk -t2 -c"$CONNS" -d1s "$@" "$URL$path" >/dev/null 2>&1 # warm up
-				out="$(wrk -t2 -c"$CONNS" -d"${SECS}s" "$@" "$URL$path" 2>&1)"
+				out="$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$@" "$URL$path" 2>&1)"
+				local rps p99
+				rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+				p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
 				if [[ $side == before ]]; then
-					before+=("$(awk '/^Requests\/sec/ {print $2}' <<<"$out")")
+					before+=("$rps") bp+=("$p99")
 				else
-					after+=("$(awk '/^Requests\/sec/ {print $2}' <<<"$out")")
+					after+=("$rps") ap+=("$p99")
 				fi
 			done
 		done
 		local b a
 		b=$(median "${before[@]}") a=$(median "${after[@]}")
-		printf '%-34s %10s %10s %8s\n' "$name" "$b" "$a" \
-			"$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%+.1f%%", (a - b) * 100 / b }')" |
-			tee -a "$OUT"
+		printf '%-34s %10s %10s %8s   %9s %9s\n' "$name" "$b" "$a" \
+			"$(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%+.1f%%", (a - b) * 100 / b }')" \
+			"$(median "${bp[@]}")" "$(median "${ap[@]}")" | tee -a "$OUT"
 	}
 	say ""
 	say "# before ($BENCH_BASELINE = ${rev:0:10}) and after (this tree), req/s, medians of $RUNS runs each, in turn"
-	printf '%-34s %10s %10s %8s\n' "what" "before" "after" "change" | tee -a "$OUT"
+	printf '%-34s %10s %10s %8s   %9s %9s\n' "what" "before" "after" "change" "p99 before" "after" |
+		tee -a "$OUT"
 	ab "anonymous latest feed" /
 	ab "following feed, warm" /following -H "$COOKIE"
 	ab "for-you feed, warm" /foryou -H "$COOKIE"
@@ -215,26 +266,58 @@ if [[ -n ${BENCH_BASELINE:-} ]]; then
 	export IMAGIER_CACHE_SERVERS=""
 	ab "following feed, no cache" /following -H "$COOKIE"
 	ab "for-you feed, no cache" /foryou -H "$COOKIE"
+	ab "latest feed, no cache" "/?nocache=1" -H "Cookie: imagier_session=x"
 	ab "feed page mid-way, no cache" "/api/v1/feed?kind=latest&cursor=$((MAX_POST / 2))" \
 		-H "Authorization: Bearer $TOKEN"
 	unset IMAGIER_CACHE_SERVERS
 	tools/stack.sh restart-fcgi >/dev/null
 fi
 
-# ---- the small data set: the same page at 1/100 of the volume --------------
+# ---- the page cost by volume: 10k (and 10M with BENCH_HUGE=1) posts ---------
+# The same API page (mid-way through the latest feed, memcached off) on data
+# sets of 1/100 and (optionally) 10x the volume: its p50 must not grow with
+# the data (target: 10M <= 1.3 x 10k).
+page_cost() { # page_cost LABEL: the mid-way page on the current stack
+	local tok max
+	tok=$(login bench1 bench-password-1)
+	max=$(mariadb --socket="$VAR/run/mysqld.sock" -u "$(id -un)" -N -B imagier -e 'SELECT MAX(id) FROM posts')
+	IMAGIER_CACHE_SERVERS="" tools/stack.sh restart-fcgi >/dev/null
+	wrk_median "page-$1" "/api/v1/feed?kind=latest&cursor=$((max / 2))" -H "Authorization: Bearer $tok"
+	tools/stack.sh restart-fcgi >/dev/null
+}
 stack small
 data "$(awk -v s="$SCALE" 'BEGIN { print s / 100 }')"
-TOKEN=$(login bench1 bench-password-1)
-SMALL_MAX=$(mariadb --socket="$VAR/run/mysqld.sock" -u "$(id -un)" -N -B imagier -e 'SELECT MAX(id) FROM posts')
-IMAGIER_CACHE_SERVERS="" tools/stack.sh restart-fcgi >/dev/null
-small_cold=$(wrk_median small "/api/v1/feed?kind=latest&cursor=$((SMALL_MAX / 2))" -H "Authorization: Bearer $TOKEN")
+small_cold=$(page_cost 10k)
 row "feed page mid-way, no cache (10k)" "$small_cold" "1M/10k p50 (target <= 1.3)" \
-	"$(ratio "$(awk '{print $2}' <<<"$large_cold")" "$(awk '{print $2}' <<<"$small_cold")")"
-tools/stack.sh restart-fcgi >/dev/null
+	"$(ratio "$(p50_of "$large_cold")" "$(p50_of "$small_cold")")"
+target "page cost 1M / 10k posts, p50" "$(ratio "$(p50_of "$large_cold")" "$(p50_of "$small_cold")")" "<=" 1.3
+if [[ ${BENCH_HUGE:-0} == 1 ]]; then
+	# 10x the posts of the large set (and its people, likes, comments and
+	# follows as at scale 1): the volume that matters for a feed page.
+	stack huge
+	data "$SCALE" --posts "$(awk -v s="$SCALE" 'BEGIN { printf "%d", s * 10000000 }')"
+	huge_cold=$(page_cost 10M)
+	x=$(ratio "$(p50_of "$huge_cold")" "$(p50_of "$small_cold")")
+	row "feed page mid-way, no cache (10M)" "$huge_cold" "10M/10k p50 (target <= 1.3)" "$x"
+	target "page cost 10M / 10k posts, p50" "$x" "<=" 1.3
+else
+	say "#   (10M posts: BENCH_HUGE=1 make bench; generating it takes a while, once)"
+fi
 
 # ---- generation ---------------------------------------------------------------
 say ""
 say "# procedural generator, the image pipeline on its output, JPEG decoding (procbench 20)"
 "$ROOT/$BUILD/tests/procbench" 20 | tee -a "$OUT"
+#@images@
+#@rss@
+
+say ""
+say "# the issue's targets (medians of $RUNS runs; ratios from this one run)"
+printf '%-40s %12s   %-28s %s\n' "what" "measured" "target" "" | tee -a "$OUT"
+for t in "${TARGETS[@]}"; do say "$t"; done
 say ""
 say "# results saved in $OUT"
+if [[ -s $REF_FLAG ]]; then
+	say "bench: FAILED: a reference answered with errors ($(sort -u "$REF_FLAG" | tr '\n' ' ')): the ratios are void" >&2
+	exit 1
+fi
