@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t1310-timelines.sh - the following feed precomputed on write: a new post
+# t1315-timelines.sh - the following feed precomputed on write: a new post
 # reaches the stored timelines of its author's and its tags' followers
 # through imagier-gen's fan-out job; the feed is right before the job ran;
 # unfollowing takes posts out, following puts the followee's recent posts in;
