@@ -13,6 +13,9 @@ CREATE TABLE timelines (
   post_id BIGINT UNSIGNED NOT NULL,
   reason  VARCHAR(160) NOT NULL,
   PRIMARY KEY (user_id, post_id),
+  -- a post's copies, for erasing an account (appended at the right edge:
+  -- one fan-out writes one post id, newer than every one before)
+  KEY ix_timelines_post (post_id),
   CONSTRAINT fk_timelines_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 

@@ -163,4 +163,12 @@ drop_page "$bid"
 call GET "/api/v1/feed?kind=following&cursor=$p1" "$B"
 is "$(jq -r --argjson id "$p0" '[.items[].id] | index($id) != null' <<<"$BODY")" true \
 	"a cursor below the timeline's floor still finds the older posts"
+
+# --- an account deleted: its posts leave every stored timeline ----------------------------
+is "$(sql "SELECT COUNT(*) FROM timelines WHERE post_id = $p2")" 7 "before: the hub's post is in 7 timelines"
+login_jar "$hn" "$TMP/jarH"
+req POST /settings/delete -b "$TMP/jarH" --data-urlencode "csrf=$JAR_CSRF" \
+	--data-urlencode "password=correct horse $hn" --data-urlencode "confirm=yes"
+is "$STATUS" 303 "the hub deletes their account"
+is "$(sql "SELECT COUNT(*) FROM timelines WHERE post_id IN ($p2, $p3)")" 0 "  ... and their posts left every timeline"
 done_testing
