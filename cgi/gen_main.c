@@ -10,6 +10,7 @@
 #include "log.h"
 #include "post.h"
 #include "provenance.h"
+#include "timeline.h"
 #include "util.h"
 
 #include <signal.h>
@@ -20,8 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define IDLE_POLL_MS  400
-#define REQUEUE_EVERY 5 /* seconds between sweeps for expired leases */
+#define IDLE_POLL_MS	     400
+#define REQUEUE_EVERY	     5	/* seconds between sweeps for expired leases */
+#define FANOUT_LEASE	     60 /* seconds a fan-out job is this worker's per batch */
+#define FANOUT_ROUND	     20 /* batches of one fan-out job between other work */
+#define TIMELINE_SWEEP_EVERY 10 /* seconds between timeline sweeps */
 
 static volatile sig_atomic_t stop;
 
@@ -128,6 +132,22 @@ static void run_job(struct db *db, struct arena *a, const struct config *cfg, co
 	gen_result_free(&res);
 }
 
+/* Stored following timelines: a round of fan-out (new posts into their
+ * readers' timelines, bounded so generation jobs keep their turn), and now
+ * and then the sweep of idle and overgrown timelines. 1 if it did work. */
+static int timelines_work(struct db *db, struct arena *a, const struct config *cfg,
+			  const char *worker)
+{
+	static int64_t last_sweep, trim_from;
+	int n = timeline_fanout_step(db, a, worker, cfg->timeline_fanout_batch, FANOUT_LEASE,
+				     FANOUT_ROUND);
+	if (now_unix() - last_sweep >= TIMELINE_SWEEP_EVERY) {
+		timeline_sweep(db, a, &trim_from, 200);
+		last_sweep = now_unix();
+	}
+	return n > 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1) {
@@ -178,6 +198,7 @@ int main(int argc, char **argv)
 			export_requeue(db, &a, &cfg, NULL);
 			last_sweep = now_unix();
 		}
+		int fanned = timelines_work(db, &a, &cfg, worker);
 		struct genq_job job;
 		int got = genq_claim(db, &a, worker, lease, &job);
 		if (got < 0) {
@@ -186,7 +207,7 @@ int main(int argc, char **argv)
 		}
 		if (got == 0) {
 			/* No image to make: a personal data export, if one waits. */
-			if (export_run_next(db, &a, &cfg, worker) != 1)
+			if (export_run_next(db, &a, &cfg, worker) != 1 && !fanned)
 				sleep_ms(IDLE_POLL_MS);
 			continue;
 		}

@@ -59,6 +59,7 @@ static const struct ckey keys[] = {
     S("gen", "job_timeout", gen_job_timeout, C_INT, "180"),
     S("gen", "max_attempts", gen_max_attempts, C_INT, "3"),
     S("gen", "worker_id", gen_worker_id, C_STR, ""),
+    S("timeline", "fanout_batch", timeline_fanout_batch, C_INT, "1000"),
     S("openai", "base_url", openai_base_url, C_STR, ""),
     S("openai", "api_key", openai_api_key, C_STR, ""),
     S("openai", "model", openai_model, C_STR, ""),

@@ -50,7 +50,8 @@ struct config {
 	int gen_max_per_hour;
 	int gen_job_timeout;
 	int gen_max_attempts;
-	char gen_worker_id[64]; /* stable per host/instance; "" = hostname */
+	char gen_worker_id[64];	   /* stable per host/instance; "" = hostname */
+	int timeline_fanout_batch; /* followers per fan-out statement */
 	/* [openai] */
 	char openai_base_url[256];
 	char openai_api_key[256];

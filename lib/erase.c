@@ -54,6 +54,8 @@ static const struct {
 	"user_id = ?)"},
     {2, "DELETE FROM impressions WHERE user_id = ? OR post_id IN (SELECT id FROM posts WHERE "
 	"user_id = ?)"},
+    /* their posts in others' stored following timelines (with their name) */
+    {1, "DELETE FROM timelines WHERE post_id IN (SELECT id FROM posts WHERE user_id = ?)"},
     {2, "DELETE FROM feed_feedback WHERE user_id = ? OR (kind = 'author' AND target_id = ?)"},
     {4, "DELETE FROM reports WHERE reporter_id = ? OR (target_type = 'user' AND target_id = ?) "
 	"OR (target_type = 'post' AND target_id IN (SELECT id FROM posts WHERE user_id = ?)) OR "

@@ -63,8 +63,8 @@ static int following_window(struct db *db, struct arena *a, int64_t user_id, int
 		   : -1;
 }
 
-int feed_ids_following(struct db *db, struct arena *a, int64_t user_id, int64_t before, int limit,
-		       struct feed_page *out)
+int feed_following_rows(struct db *db, struct arena *a, int64_t user_id, int64_t before,
+			int64_t floor, int limit, struct feed_page *out)
 {
 	struct db_res r;
 	if (before <= 0) {
@@ -72,17 +72,27 @@ int feed_ids_following(struct db *db, struct arena *a, int64_t user_id, int64_t 
 			return -1;
 		before = db_int(&r, 0, 0);
 	}
+	if (floor < 0)
+		floor = 0;
 	/* A window of recent ids first (people who follow prolific accounts
 	 * would otherwise sort all their posts), widened until the page is
-	 * full or the window reaches the first post. */
+	 * full or the window reaches the floor. */
 	for (int64_t width = 20000;; width *= 8) {
-		int64_t floor = before > width ? before - width : 0;
-		if (following_window(db, a, user_id, before, floor, limit, &r))
+		int64_t lo = before - floor > width ? before - width : floor;
+		if (following_window(db, a, user_id, before, lo, limit, &r))
 			return -1;
-		if (r.nrows > (size_t)limit || floor == 0)
+		if (r.nrows > (size_t)limit || lo == floor)
 			break;
 	}
 	take(a, &r, limit, NULL, out);
+	return 0;
+}
+
+int feed_ids_following(struct db *db, struct arena *a, int64_t user_id, int64_t before, int limit,
+		       struct feed_page *out)
+{
+	if (feed_following_rows(db, a, user_id, before, 0, limit, out))
+		return -1;
 	for (size_t i = 0; i < out->n; i++)
 		out->items[i].reason++; /* drop the sort digit */
 	return 0;

@@ -30,9 +30,16 @@ struct feed_page {
 /* Newest first, id < before (0 = from the top). */
 int feed_ids_latest(struct db *db, struct arena *a, int64_t before, int limit,
 		    struct feed_page *out);
-/* Posts by people user_id follows and with tags they follow, newest first. */
+/* Posts by people user_id follows and with tags they follow, newest first:
+ * the live query, a search through the followed people's and tags' posts
+ * (the stored timelines of timeline.h answer the feed; this builds them and
+ * covers what they do not hold). */
 int feed_ids_following(struct db *db, struct arena *a, int64_t user_id, int64_t before, int limit,
 		       struct feed_page *out);
+/* The same within ids [floor, before) (before 0: from the top), each reason
+ * still after its sort digit ('1' people, '2' tags: the smaller wins). */
+int feed_following_rows(struct db *db, struct arena *a, int64_t user_id, int64_t before,
+			int64_t floor, int limit, struct feed_page *out);
 /* Posts carrying tag_id / by author_id, newest first. */
 int feed_ids_tag(struct db *db, struct arena *a, int64_t tag_id, const char *tag_name,
 		 int64_t before, int limit, struct feed_page *out);

@@ -7,6 +7,7 @@
 #include "cachekey.h"
 #include "feed.h"
 #include "post.h"
+#include "timeline.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -90,7 +91,7 @@ static int ids_load(struct db *db, struct arena *a, const struct ids_query *q, s
 	case IDS_LATEST:
 		return feed_ids_latest(db, a, q->before, q->limit, pg);
 	case IDS_FOLLOWING:
-		return feed_ids_following(db, a, q->id, q->before, q->limit, pg);
+		return timeline_ids(db, a, q->id, q->before, q->limit, pg);
 	case IDS_TOP:
 		return feed_ids_top(db, a, q->window, q->name, q->after_likes, q->before, q->limit,
 				    pg);

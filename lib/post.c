@@ -5,6 +5,7 @@
 #include "idem.h"
 #include "image.h"
 #include "log.h"
+#include "timeline.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -230,7 +231,7 @@ int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struc
 		    now_unix()) != DB_OK)
 		goto done;
 	post_id = (int64_t)r.insert_id;
-	if (tags_insert(db, a, post_id, tags, ntags) ||
+	if (tags_insert(db, a, post_id, tags, ntags) || timeline_queue_post(db, a, post_id) ||
 	    idem_claim(db, a, post_id, arena_printf(a, "/p/%lld", (long long)post_id)))
 		goto done;
 	ok = 1;
@@ -317,7 +318,7 @@ int post_publish(struct db *db, struct arena *a, int64_t gen_id, int64_t user_id
 		now_unix()) != DB_OK)
 		goto done;
 	*post_id = (int64_t)r.insert_id;
-	if (tags_insert(db, a, *post_id, tags, ntags) ||
+	if (tags_insert(db, a, *post_id, tags, ntags) || timeline_queue_post(db, a, *post_id) ||
 	    db_exec(db, a, NULL, "UPDATE generations SET post_id = ? WHERE id = ?", "ii", *post_id,
 		    gen_id) != DB_OK ||
 	    (parent &&

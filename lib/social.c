@@ -7,6 +7,7 @@
 #include "post.h"
 #include "provenance.h"
 #include "textnorm.h"
+#include "timeline.h"
 #include "util.h"
 #include "withhold.h"
 
@@ -302,7 +303,8 @@ int social_follow_user(struct db *db, struct arena *a, int64_t user_id, int64_t 
 	}
 	const char *d = on ? "+ 1" : "- 1";
 	if (*changed &&
-	    (db_exec(db, a, NULL,
+	    (timeline_follow_user(db, a, user_id, target_id, on) ||
+	     db_exec(db, a, NULL,
 		     arena_printf(
 			 a, "UPDATE users SET follower_count = follower_count %s WHERE id = ?", d),
 		     "i", target_id) != DB_OK ||
@@ -339,10 +341,11 @@ int social_follow_tag(struct db *db, struct arena *a, int64_t user_id, int64_t t
 		return 404;
 	}
 	if (*changed &&
-	    db_exec(db, a, NULL,
-		    on ? "UPDATE tags SET follower_count = follower_count + 1 WHERE id = ?"
-		       : "UPDATE tags SET follower_count = follower_count - 1 WHERE id = ?",
-		    "i", tag_id) != DB_OK)
+	    (timeline_follow_tag(db, a, user_id, tag_id, on) ||
+	     db_exec(db, a, NULL,
+		     on ? "UPDATE tags SET follower_count = follower_count + 1 WHERE id = ?"
+			: "UPDATE tags SET follower_count = follower_count - 1 WHERE id = ?",
+		     "i", tag_id) != DB_OK))
 		goto done;
 	ok = 1;
 done:

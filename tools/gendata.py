@@ -31,7 +31,9 @@ What it does:
  4. Every counter (posts.like_count, comment_count, remix_count;
     users.post_count, follower_count, following_count; tags.post_count,
     follower_count) is computed while generating; rows that existed before
-    are recounted in SQL. Then ANALYZE TABLE, and memcached is flushed.
+    are recounted in SQL. Stored following timelines are made for 2% of the
+    generated people (the recently active) and, through one API read each,
+    for the bench accounts. Then ANALYZE TABLE, and memcached is flushed.
  5. Writes $VAR/gendata.json: seed, counts, id ranges, bench accounts,
     timings, so a benchmark can reuse the data set it finds there.
 
@@ -98,6 +100,9 @@ MINIMUM = {"tags": 50, "images": 20}  # floors when --scale shrinks them
 BENCH_USERS = ["bench%d" % i for i in range(1, 6)]
 BENCH_PASSWORD = "bench-password-1"
 BENCH_FOLLOWS, BENCH_TAGS, BENCH_LIKES = 200, 10, 300
+# People "seen lately" (a stored following timeline kept for them): every
+# 1/ACTIVE_SHARE-th generated person, over the newest TIMELINE_RECENT of posts.
+ACTIVE_SHARE, TIMELINE_RECENT = 0.02, 0.01
 
 # A well-formed argon2id hash of a password nobody knows (random salt and
 # digest): the generated accounts exist, but nobody can log in as them.
@@ -1222,6 +1227,52 @@ def recount_old(st, gen):
         st.sql(";\n".join(stmts) + ";")
 
 
+def timelines(st, gen, counts, bench):
+    """Stored following timelines (sql/018), as the site keeps them for the
+    people seen lately: for a share of the generated people (ACTIVE_SHARE,
+    every k-th id) one INSERT ... SELECT of the posts of the people and tags
+    they follow among the newest TIMELINE_RECENT of all posts (floor_id there:
+    older pages come from the live query), and for the bench accounts one
+    following-feed read each through the API, which builds theirs as a
+    returning person's is."""
+    t = time.monotonic()
+    U, P = counts["users"], counts["posts"]
+    top = st.ival("SELECT IFNULL(MAX(id), 0) FROM posts")
+    floor = max(1, top - max(1, int(P * TIMELINE_RECENT)) + 1)
+    step = max(1, int(round(1 / ACTIVE_SHARE)))
+    lo, hi = gen.uid0, gen.uid0 + U - 1
+    active = "u.id BETWEEN %d AND %d AND (u.id - %d) %% %d = 0" % (lo, hi, lo, step)
+    st.sql(
+        "SET SESSION foreign_key_checks = 0; "
+        "INSERT IGNORE INTO timeline_state (user_id, ready, floor_id, seen_at) "
+        "SELECT u.id, 1, %d, UNIX_TIMESTAMP() FROM users u WHERE %s; "
+        "INSERT INTO timelines (user_id, post_id, reason) "
+        "SELECT x.user_id, x.post_id, MIN(x.reason) FROM ("
+        " SELECT f.follower_id AS user_id, p.id AS post_id, "
+        "  CONCAT('1because you follow @', a.username) AS reason "
+        " FROM users u JOIN follows f ON f.follower_id = u.id "
+        " JOIN posts p ON p.user_id = f.followee_id AND p.id >= %d "
+        " JOIN users a ON a.id = p.user_id WHERE %s"
+        " UNION ALL"
+        " SELECT tf.user_id, pt.post_id, CONCAT('2because you follow #', tg.name) "
+        " FROM users u JOIN tag_follows tf ON tf.user_id = u.id "
+        " JOIN post_tags pt ON pt.tag_id = tf.tag_id AND pt.post_id >= %d "
+        " JOIN tags tg ON tg.id = tf.tag_id "
+        " JOIN posts p ON p.id = pt.post_id AND p.user_id <> tf.user_id WHERE %s"
+        ") x GROUP BY x.user_id, x.post_id "
+        "ON DUPLICATE KEY UPDATE reason = LEAST(timelines.reason, VALUES(reason))"
+        % (floor, active, floor, active, floor, active))
+    for name, _, token in bench:
+        status, _ = st.http("GET", "/api/v1/feed?kind=following", token=token, timeout=300)
+        if status != 200:
+            die("reading %s's following feed: HTTP %d" % (name, status))
+    st.sql("ANALYZE TABLE timelines, timeline_state")
+    n = st.sql("SELECT COUNT(*), COUNT(DISTINCT user_id) FROM timelines")[0]
+    gen.stats["timelines"] = int(n[0])
+    log("timelines: %s rows for %s people (every %d-th generated person and the bench "
+        "accounts) in %.1fs" % (fmt_n(int(n[0])), fmt_n(int(n[1])), step, time.monotonic() - t))
+
+
 def generate(st, args, counts):
     tstart = time.monotonic()
     nposts = st.ival("SELECT COUNT(*) FROM posts")
@@ -1266,10 +1317,11 @@ def generate(st, args, counts):
     timings["generate_and_load"] = round(time.monotonic() - t, 1)
     timings["load"] = gen.loader.timings
 
-    # 3. counters of old rows, statistics, caches
+    # 3. counters of old rows, timelines, statistics, caches
     t = time.monotonic()
     recount_old(st, gen)
     st.sql("ANALYZE TABLE users, posts, tags, post_tags, likes, comments, follows, tag_follows")
+    timelines(st, gen, counts, bench)
     flushed = st.flush_memcached()
     timings["finish"] = round(time.monotonic() - t, 1)
     timings["total"] = round(time.monotonic() - tstart, 1)
