@@ -87,7 +87,8 @@ int image_store(const char *media_dir, const unsigned char *data, size_t len, ui
  *     labelled too;
  *   - square cards (IMAGE_CARD): the centred square, 320 and 640 px (those
  *     not larger than the square; else one at the square's side), labelled
- *     after cropping so a square frame never cuts the label;
+ *     after cropping so a square frame never cuts the label (a square
+ *     picture's cards are its display files of that side, listed again);
  *   - the original (IMAGE_ORIGINAL), clean.
  * When the label is not drawn (label->enabled 0, opacity 0, or a picture
  * too small for it), the display copy at the picture's own size is the

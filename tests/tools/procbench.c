@@ -179,7 +179,7 @@ static int64_t run_us(char *const argv[])
 
 static void ms_cols(const char *what, const struct image_timing *t, int n, size_t bytes)
 {
-	int64_t v[8][64];
+	int64_t v[8][64] = {{0}};
 	for (int i = 0; i < n; i++) {
 		v[0][i] = t[i].decode;
 		v[1][i] = t[i].resample;
@@ -234,8 +234,8 @@ static int upload_bench(const char *dir, int n)
 
 	struct image_label label = {
 	    .enabled = 1, .text = "AI-generated", .corner = LABEL_BOTTOM_RIGHT, .opacity = 70};
-	struct image_timing tj[64], tp[64];
-	int64_t vips1[64], vipsk[64];
+	struct image_timing tj[64] = {{0}}, tp[64] = {{0}};
+	int64_t vips1[64] = {0}, vipsk[64] = {0};
 	int have_vips = 1;
 	for (int i = 0; rc == 0 && i < n; i++) {
 		struct image_stored img;
@@ -263,7 +263,7 @@ static int upload_bench(const char *dir, int n)
 		       UPLOAD_SIDE, UPLOAD_SIDE, n);
 		ms_cols("JPEG q90 upload", tj, n, (size_t)jn);
 		ms_cols("PNG upload", tp, n, (size_t)pn);
-		int64_t first[64];
+		int64_t first[64] = {0};
 		for (int i = 0; i < n; i++)
 			first[i] = tj[i].first_display;
 		double ours = (double)median_of(first, n) / 1000.0;
@@ -273,7 +273,7 @@ static int upload_bench(const char *dir, int n)
 			    "(package libvips-tools)\n",
 			    ours);
 		} else {
-			int64_t per[64];
+			int64_t per[64] = {0};
 			for (int i = 0; i < n; i++)
 				per[i] = (vipsk[i] - vips1[i]) / (VIPS_BATCH - 1);
 			double v1 = (double)median_of(vips1, n) / 1000.0;
