@@ -948,8 +948,20 @@ static double mad(gdImagePtr a, gdImagePtr b, int alpha)
 	return sum / ((double)gdImageSX(a) * gdImageSY(a) * (alpha ? 1 : 3));
 }
 
-/* A smooth picture (so the encoders lose little) with a disc; its left
- * quarter half transparent when with_alpha. */
+/* with_alpha: the left quarter half transparent, the bottom quarter
+ * striped with transparency (3 px: an area average must weight them
+ * exactly; WebP keeps alpha losslessly); else opaque. */
+static int stripe_alpha(int with_alpha, int x, int y, int w, int h)
+{
+	if (!with_alpha)
+		return 0;
+	if (x < w / 4)
+		return 64;
+	return y > h * 3 / 4 ? (x / 3) % 2 * 100 : 0;
+}
+
+/* A smooth picture (so the encoders lose little) with a disc; alpha as
+ * stripe_alpha says. */
 static gdImagePtr smooth_picture(int w, int h, int with_alpha)
 {
 	gdImagePtr im = gdImageCreateTrueColor(w, h);
@@ -960,7 +972,7 @@ static gdImagePtr smooth_picture(int w, int h, int with_alpha)
 		for (int x = 0; x < w; x++)
 			im->tpixels[y][x] =
 			    gdTrueColorAlpha(x * 255 / w, y * 255 / h, (x + y) * 255 / (w + h),
-					     with_alpha && x < w / 4 ? 64 : 0);
+					     stripe_alpha(with_alpha, x, y, w, h));
 	gdImageFilledEllipse(im, w / 2, h / 2, w / 3, h / 3, gdTrueColor(250, 20, 120));
 	return im;
 }
