@@ -87,7 +87,8 @@ int image_store(const char *media_dir, const unsigned char *data, size_t len, ui
  *     labelled too;
  *   - square cards (IMAGE_CARD): the centred square, 320 and 640 px (those
  *     not larger than the square; else one at the square's side), labelled
- *     after cropping so a square frame never cuts the label;
+ *     after cropping so a square frame never cuts the label (a square
+ *     picture's cards are its display files of that side, listed again);
  *   - the original (IMAGE_ORIGINAL), clean.
  * When the label is not drawn (label->enabled 0, opacity 0, or a picture
  * too small for it), the display copy at the picture's own size is the
@@ -113,6 +114,26 @@ size_t image_jpeg_drop_comments(unsigned char *p, size_t n);
 int image_store_fit(const char *media_dir, const unsigned char *data, size_t len,
 		    uint64_t max_pixels, uint32_t max_side, struct image_stored *out,
 		    const char **why);
+
+/* Where one image_store_timed call spent its time, in microseconds (the
+ * bench, tests/tools/procbench.c). Steps are summed over the sizes. */
+struct image_timing {
+	int64_t decode;	       /* sniff, decode, EXIF orientation */
+	int64_t resample;      /* every resized or cropped copy */
+	int64_t label;	       /* drawing the label */
+	int64_t encode;	       /* WebP and JPEG encoding */
+	int64_t write;	       /* storing the files (temp, fsync, link) */
+	int64_t hash;	       /* dHash and blurhash */
+	int64_t first_display; /* from the call until the feed card (card320,
+				* else the first display size) is stored, both formats */
+	int64_t total;
+};
+
+/* image_store_labelled (label not NULL) or image_store (NULL), timing its
+ * steps into *t. */
+int image_store_timed(const char *media_dir, const unsigned char *data, size_t len,
+		      uint64_t max_pixels, const struct image_label *label,
+		      struct image_stored *out, struct image_timing *t, const char **why);
 
 /* Remove the files that the image_store* call which filled img created
  * (those it found already stored are kept: another row may use them), when

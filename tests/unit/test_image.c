@@ -17,6 +17,7 @@
 #include "../tools/jpegcraft.h"
 #include "image.h"
 #include "imgsniff.h"
+#include "label.h"
 #include "profile.h"
 #include "util.h"
 
@@ -925,6 +926,171 @@ static void test_store_many_scans(void **state)
 
 /* An avatar is stored no larger than PROFILE_AVATAR_SIDE on its longer side
  * (JPEG decoded at a reduced scale, the other formats shrunk), upright. */
+/* Mean absolute difference of two pictures of one size: over red, green
+ * and blue, or over alpha. */
+static double mad(gdImagePtr a, gdImagePtr b, int alpha)
+{
+	assert_int_equal(gdImageSX(a), gdImageSX(b));
+	assert_int_equal(gdImageSY(a), gdImageSY(b));
+	double sum = 0;
+	for (int y = 0; y < gdImageSY(a); y++) {
+		for (int x = 0; x < gdImageSX(a); x++) {
+			int p = a->tpixels[y][x], q = b->tpixels[y][x];
+			if (alpha) {
+				sum += abs(gdTrueColorGetAlpha(p) - gdTrueColorGetAlpha(q));
+				continue;
+			}
+			sum += abs(gdTrueColorGetRed(p) - gdTrueColorGetRed(q)) +
+			       abs(gdTrueColorGetGreen(p) - gdTrueColorGetGreen(q)) +
+			       abs(gdTrueColorGetBlue(p) - gdTrueColorGetBlue(q));
+		}
+	}
+	return sum / ((double)gdImageSX(a) * gdImageSY(a) * (alpha ? 1 : 3));
+}
+
+/* with_alpha: the left quarter half transparent, the bottom quarter
+ * striped with transparency (3 px: an area average must weight them
+ * exactly; WebP keeps alpha losslessly); else opaque. */
+static int stripe_alpha(int with_alpha, int x, int y, int w, int h)
+{
+	if (!with_alpha)
+		return 0;
+	if (x < w / 4)
+		return 64;
+	return y > h * 3 / 4 ? (x / 3) % 2 * 100 : 0;
+}
+
+/* A smooth picture (so the encoders lose little) with a disc; alpha as
+ * stripe_alpha says. */
+static gdImagePtr smooth_picture(int w, int h, int with_alpha)
+{
+	gdImagePtr im = gdImageCreateTrueColor(w, h);
+	assert_non_null(im);
+	gdImageAlphaBlending(im, 0);
+	gdImageSaveAlpha(im, 1);
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++)
+			im->tpixels[y][x] =
+			    gdTrueColorAlpha(x * 255 / w, y * 255 / h, (x + y) * 255 / (w + h),
+					     stripe_alpha(with_alpha, x, y, w, h));
+	gdImageFilledEllipse(im, w / 2, h / 2, w / 3, h / 3, gdTrueColor(250, 20, 120));
+	return im;
+}
+
+/* libgd's area-averaging resampler on im: the reference. */
+static gdImagePtr gd_resampled(gdImagePtr im, int w, int h)
+{
+	gdImagePtr d = gdImageCreateTrueColor(w, h);
+	assert_non_null(d);
+	gdImageAlphaBlending(d, 0);
+	gdImageSaveAlpha(d, 1);
+	gdImageCopyResampled(d, im, 0, 0, 0, 0, w, h, gdImageSX(im), gdImageSY(im));
+	return d;
+}
+
+/* Every display size is the picture area-averaged as libgd's resampler
+ * makes it, within what the encoders lose: colours (JPEG, WebP) and alpha
+ * (WebP keeps it). */
+static void test_store_sizes_look_right(void **state)
+{
+	const char *dir = *state;
+	for (int with_alpha = 0; with_alpha < 2; with_alpha++) {
+		gdImagePtr im = smooth_picture(1500, 1000, with_alpha);
+		size_t n;
+		unsigned char *p = encode(im, with_alpha ? "png" : "jpeg", &n);
+		gdImagePtr src = with_alpha ? gdImageCreateFromPngPtr((int)n, p)
+					    : gdImageCreateFromJpegPtr((int)n, p);
+		assert_non_null(src);
+		struct image_stored out;
+		const char *why = NULL;
+		assert_int_equal(image_store(dir, p, n, MP40, &out, &why), 0);
+		int checked = 0;
+		for (int k = 0; k < out.nv; k++) {
+			const struct image_variant *v = &out.v[k];
+			if (v->role != IMAGE_DISPLAY || (with_alpha && strcmp(v->format, "webp")))
+				continue;
+			gdImagePtr got = decode_file(dir, v);
+			gdImagePtr want = gd_resampled(src, (int)v->width, (int)v->height);
+			if (!strcmp(v->format, "jpeg") && with_alpha)
+				fail();
+			double d = mad(got, want, 0);
+			assert_true(d < 3.0);
+			if (with_alpha) {
+				assert_true(mad(got, want, 1) < 1.0);
+				/* the left quarter is still half transparent */
+				int a =
+				    gdTrueColorGetAlpha(got->tpixels[v->height / 2][v->width / 8]);
+				assert_true(a > 54 && a < 74);
+			}
+			gdImageDestroy(got);
+			gdImageDestroy(want);
+			checked++;
+		}
+		assert_int_equal(checked, with_alpha ? 3 : 6);
+		gdImageDestroy(src);
+		gdImageDestroy(im);
+		free(p);
+	}
+}
+
+/* A square picture's cards are its display sizes of the same side: the
+ * same files, listed again, written once and owned by the first listing
+ * (so image_discard removes each once). */
+static void test_store_square_cards(void **state)
+{
+	const char *dir = *state;
+	size_t n;
+	unsigned char *p = make_image("jpeg", 1000, 1000, &n);
+	struct image_label l = {1, "AI-generated", LABEL_BOTTOM_RIGHT, 70};
+	struct image_stored out;
+	const char *why = NULL;
+	assert_int_equal(image_store_labelled(dir, p, n, MP40, &l, &out, &why), 0);
+	/* 320, 640, cards 320 and 640, the original 1000 (no display copy at
+	 * its own size: 1000 <= 1280 gives one), WebP and JPEG each */
+	int cards = 0, owned = 0;
+	for (int k = 0; k < out.nv; k++) {
+		const struct image_variant *v = &out.v[k];
+		check_variant(dir, v);
+		owned += (int)(out.created >> k & 1u);
+		if (v->role != IMAGE_CARD)
+			continue;
+		cards++;
+		assert_true(v->labelled);
+		int same = 0;
+		for (int i = 0; i < out.nv; i++)
+			same += i != k && out.v[i].role == IMAGE_DISPLAY &&
+				!strcmp(out.v[i].path, v->path);
+		assert_int_equal(same, 1);
+		assert_false(out.created >> k & 1u);
+	}
+	assert_int_equal(cards, 4);
+	assert_int_equal(owned, files_in(dir));
+	image_discard(dir, &out);
+	assert_int_equal(files_in(dir), 0);
+	free(p);
+}
+
+/* A post's JPEG smaller than the smallest display width is not enlarged:
+ * every file is at most its size, the display copy and the card at it. */
+static void test_store_small_jpeg_not_enlarged(void **state)
+{
+	const char *dir = *state;
+	size_t n;
+	unsigned char *p = make_image("jpeg", 300, 200, &n);
+	struct image_label l = {1, "AI-generated", LABEL_BOTTOM_RIGHT, 70};
+	struct image_stored out;
+	const char *why = NULL;
+	assert_int_equal(image_store_labelled(dir, p, n, MP40, &l, &out, &why), 0);
+	assert_int_equal(out.nv, 6); /* display copy, card 200, original */
+	for (int k = 0; k < out.nv; k++) {
+		check_variant(dir, &out.v[k]);
+		assert_true(out.v[k].width <= 300 && out.v[k].height <= 200);
+		if (out.v[k].role == IMAGE_CARD)
+			assert_int_equal(out.v[k].width, 200);
+	}
+	free(p);
+}
+
 static void test_store_avatar(void **state)
 {
 	const char *dir = *state;
@@ -991,6 +1157,9 @@ int main(void)
 	    STORE_TEST(test_store_failure_rolls_back),
 	    STORE_TEST(test_store_many_scans),
 	    STORE_TEST(test_store_avatar),
+	    STORE_TEST(test_store_sizes_look_right),
+	    STORE_TEST(test_store_square_cards),
+	    STORE_TEST(test_store_small_jpeg_not_enlarged),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);

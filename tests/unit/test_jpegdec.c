@@ -193,6 +193,48 @@ static void test_reduced_scale(void **state)
 	free(p);
 }
 
+/* A picture decoded at a reduced DCT scale looks like the full decode
+ * area-averaged to that size: 2048 px at 5/8 is the 1280 px display size. */
+static void test_reduced_scale_looks_right(void **state)
+{
+	(void)state;
+	gdImagePtr im = gdImageCreateTrueColor(2048, 1536);
+	assert_non_null(im);
+	for (int y = 0; y < 1536; y++)
+		for (int x = 0; x < 2048; x++)
+			im->tpixels[y][x] = gdTrueColor(x / 8, y / 6, (x + y) / 14);
+	gdImageFilledEllipse(im, 1024, 768, 700, 500, gdTrueColor(250, 20, 120));
+	int size = 0;
+	unsigned char *p = gdImageJpegPtr(im, &size, 90);
+	gdImageDestroy(im);
+	assert_non_null(p);
+	gdImagePtr full = NULL, got = NULL;
+	struct jpegdec_stats st;
+	const char *why = NULL;
+	assert_int_equal(jpegdec_decode(p, (size_t)size, MP40, 0, &full, NULL, &why), 0);
+	assert_int_equal(jpegdec_decode(p, (size_t)size, MP40, 1280, &got, &st, &why), 0);
+	assert_int_equal(st.scale, 5);
+	assert_int_equal(gdImageSX(got), 1280);
+	assert_int_equal(gdImageSY(got), 960);
+	gdImagePtr want = gdImageCreateTrueColor(1280, 960);
+	assert_non_null(want);
+	gdImageCopyResampled(want, full, 0, 0, 0, 0, 1280, 960, 2048, 1536);
+	double sum = 0;
+	for (int y = 0; y < 960; y++) {
+		for (int x = 0; x < 1280; x++) {
+			int a = got->tpixels[y][x], b = want->tpixels[y][x];
+			sum += abs(gdTrueColorGetRed(a) - gdTrueColorGetRed(b)) +
+			       abs(gdTrueColorGetGreen(a) - gdTrueColorGetGreen(b)) +
+			       abs(gdTrueColorGetBlue(a) - gdTrueColorGetBlue(b));
+		}
+	}
+	assert_true(sum / (1280.0 * 960 * 3) < 2.0);
+	gdImageDestroy(want);
+	gdImageDestroy(full);
+	gdImageDestroy(got);
+	gdFree(p);
+}
+
 /* Thousands of scans: refused once the cap is passed, before decoding the
  * rest; a file just under the cap decodes to the same picture. */
 static void test_scan_cap(void **state)
@@ -307,6 +349,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_same_pixels_as_libgd),
 	    cmocka_unit_test(test_reduced_scale),
+	    cmocka_unit_test(test_reduced_scale_looks_right),
 	    cmocka_unit_test(test_scan_cap),
 	    cmocka_unit_test(test_work_budget),
 	    cmocka_unit_test(test_rejects),
