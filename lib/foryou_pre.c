@@ -108,10 +108,10 @@ static struct rank_weight *get_weights(struct reader *r, struct arena *a, size_t
 
 int foryou_pre_decode(struct arena *a, const void *data, size_t len, struct fy_set *set)
 {
-	struct reader r = {data, (const unsigned char *)data + len, 0};
 	memset(set, 0, sizeof(*set));
 	if (!data || len < 16 || memcmp(data, FY_MAGIC, 4))
 		return -1;
+	struct reader r = {data, (const unsigned char *)data + len, 0};
 	r.p += 4;
 	size_t n = get_u(&r, 4), na = get_u(&r, 4), nt = get_u(&r, 4);
 	/* each item takes 54 bytes at least, each weight 12: a count the bytes
