@@ -8,6 +8,7 @@
 #include "dataset.h"
 #include "db.h"
 #include "erase.h"
+#include "foryou_pre.h"
 #include "log.h"
 #include "migrate.h"
 #include "provenance.h"
@@ -334,6 +335,59 @@ static int cmd_stamp_media(struct config *cfg)
 	return rc;
 }
 
+/* The "for you" candidates now: the global row, then the people named (or,
+ * with none named, everybody queued for a refresh), as imagier-gen's job
+ * does every few seconds. */
+static int cmd_foryou_refresh(struct config *cfg, int argc, char **argv)
+{
+	struct db *db = db_new(cfg);
+	struct arena a;
+	arena_init(&a);
+	int rc = 1, n = 0;
+	if (db_connect(db) != DB_OK) {
+		fprintf(stderr, "imagier foryou-refresh: cannot connect to the database\n");
+		goto out;
+	}
+	if (foryou_pre_global(db, &a)) {
+		fprintf(stderr, "imagier foryou-refresh: the global candidates failed\n");
+		goto out;
+	}
+	for (int i = 2; i < argc; i++) {
+		int64_t id;
+		arena_reset(&a);
+		int st = account_find(db, &a, argv[i], &id);
+		if (st) {
+			fprintf(stderr, "imagier foryou-refresh: %s: %s\n", argv[i],
+				st == 404 ? "no such user" : "the database is not answering");
+			rc = st == 404 ? 2 : 1;
+			goto out;
+		}
+		if (foryou_pre_build(db, &a, id, NULL, NULL)) {
+			fprintf(stderr, "imagier foryou-refresh: %s: failed\n", argv[i]);
+			goto out;
+		}
+		n++;
+	}
+	if (argc <= 2) {
+		char worker[64];
+		snprintf(worker, sizeof(worker), "cli-%ld", (long)getpid());
+		int got;
+		do {
+			arena_reset(&a);
+			got = foryou_job(db, &a, worker, 64);
+			n += got > 0 ? got : 0;
+		} while (got > 0);
+		if (got < 0)
+			goto out;
+	}
+	printf("for you: %d %s refreshed\n", n, n == 1 ? "person" : "people");
+	rc = 0;
+out:
+	arena_free(&a);
+	db_free(db);
+	return rc;
+}
+
 static void usage(void)
 {
 	printf("usage: imagier COMMAND\n"
@@ -349,6 +403,8 @@ static void usage(void)
 	       "                 --out DIR [--since DATE] [--resume] (docs/OPERATIONS.md)\n"
 	       "  delete-user    delete the account USER and everything of it, as its owner\n"
 	       "                 can in the settings (never the only admin)\n"
+	       "  foryou-refresh gather the \"for you\" candidates now: of the users named, or\n"
+	       "                 of everybody queued for it ([USER...])\n"
 	       "  config         print the effective configuration (no secrets)\n");
 	cli_admin_usage(stdout);
 }
@@ -378,6 +434,8 @@ int main(int argc, char **argv)
 		return cmd_export_dataset(&cfg, argc, argv);
 	if (!strcmp(cmd, "stamp-media"))
 		return cmd_stamp_media(&cfg);
+	if (!strcmp(cmd, "foryou-refresh"))
+		return cmd_foryou_refresh(&cfg, argc, argv);
 	if (!strcmp(cmd, "request"))
 		return cmd_request();
 	if (cli_admin_handles(cmd))

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "db.h"
 #include "export.h"
+#include "foryou_pre.h"
 #include "gen.h"
 #include "genq.h"
 #include "image.h"
@@ -26,6 +27,9 @@
 #define FANOUT_LEASE	     60 /* seconds a fan-out job is this worker's per batch */
 #define FANOUT_ROUND	     20 /* batches of one fan-out job between other work */
 #define TIMELINE_SWEEP_EVERY 10 /* seconds between timeline sweeps */
+
+#define FORYOU_EVERY 2	/* seconds between passes of the "for you" refresh */
+#define FORYOU_BATCH 16 /* people per pass */
 
 static volatile sig_atomic_t stop;
 
@@ -148,6 +152,18 @@ static int timelines_work(struct db *db, struct arena *a, const struct config *c
 	return n > 0;
 }
 
+/* The "for you" candidates due for a refresh (lib/foryou_pre.c), every
+ * FORYOU_EVERY seconds, between jobs. */
+static void foryou_refresh(struct db *db, struct arena *a, const char *worker, int64_t *next)
+{
+	if (now_unix() < *next)
+		return;
+	*next = now_unix() + FORYOU_EVERY;
+	if (foryou_job(db, a, worker, FORYOU_BATCH) > 0)
+		*next = now_unix(); /* more may wait: the next pass right away */
+	arena_reset(a);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1) {
@@ -190,9 +206,10 @@ int main(int argc, char **argv)
 	/* So do the personal data exports it was making (they start again). */
 	if (export_requeue(db, &a, &cfg, worker) > 0)
 		log_info("gen: unfinished exports of %s returned to the queue", worker);
-	int64_t last_sweep = 0;
+	int64_t last_sweep = 0, foryou_next = 0;
 	while (!stop) {
 		arena_reset(&a);
+		foryou_refresh(db, &a, worker, &foryou_next);
 		if (now_unix() - last_sweep >= REQUEUE_EVERY) {
 			genq_requeue(db, &a, NULL, cfg.gen_max_attempts);
 			export_requeue(db, &a, &cfg, NULL);

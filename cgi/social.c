@@ -4,6 +4,7 @@
 #include "cache.h"
 #include "db.h"
 #include "feedview.h"
+#include "foryou_pre.h"
 #include "moderation.h"
 #include "myfilters.h"
 #include "post.h"
@@ -151,10 +152,13 @@ int comment_delete(struct ctx *c)
 }
 
 /* The person's "following" feed is cached under a version of their follows:
- * a new follow or unfollow must show at once. */
+ * a new follow or unfollow must show at once (in "for you" too). */
 static void follows_changed(struct ctx *c)
 {
 	cache_bump(c->app->cache, cachekey_follows_version(c->a, c->me->id));
+	/* ... and their "for you" candidates are gathered again before use */
+	foryou_pre_changed(c->app->db, c->a, c->me->id);
+	cache_bump(c->app->cache, cachekey_foryou_version(c->a, c->me->id));
 }
 
 static int follow_user_set(struct ctx *c, int on)

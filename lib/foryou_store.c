@@ -31,10 +31,12 @@ static struct rank_item *pool_find(struct fy_pool *p, int64_t id)
  * the pool, OR-ing the source into posts already there. */
 static void pool_add(struct fy_pool *p, const struct db_res *r, unsigned source, int reason_col)
 {
-	for (size_t i = 0; i < r->nrows && p->n < FY_MAX_CANDIDATES; i++) {
+	for (size_t i = 0; i < r->nrows; i++) {
 		int64_t id = db_int(r, i, 0);
 		struct rank_item *it = pool_find(p, id);
 		if (!it) {
+			if (p->n >= p->cap)
+				break;
 			it = &p->items[p->n++];
 			memset(it, 0, sizeof(*it));
 			it->post_id = id;
@@ -52,69 +54,56 @@ static void pool_add(struct fy_pool *p, const struct db_res *r, unsigned source,
 	}
 }
 
-#define CAND	   "p.id, p.user_id, p.created_at, p.like_count, p.comment_count, p.remix_count"
-#define RISING_KEY "imagier:rising"
-#define RISING_TTL 60
+#define CAND "p.id, p.user_id, p.created_at, p.like_count, p.comment_count, p.remix_count"
 
-/* What is rising is the same for everybody: the most liked posts of the
- * last two days, cached for a minute as the query's rows (tab separated). */
-static int rising(struct db *db, struct cache *cache, struct arena *a, struct db_res *r)
+/* The oldest post id of the last `secs` seconds: the first entry of the
+ * (created_at, id) index past the bound (MIN(id) would scan them all);
+ * INT64_MAX when there is none. -1 on a database failure. */
+static int first_id_since(struct db *db, struct arena *a, int64_t secs, int64_t *id)
 {
-	char *hit;
-	size_t len;
-	if (cache_get(cache, a, RISING_KEY, &hit, &len) == 0) {
-		size_t rows = 0;
-		for (size_t i = 0; i < len; i++)
-			rows += hit[i] == '\n';
-		memset(r, 0, sizeof(*r));
-		r->ncols = 6;
-		r->cells = arena_zalloc(a, (rows * 6 + 1) * sizeof(char *));
-		r->lens = arena_zalloc(a, (rows * 6 + 1) * sizeof(size_t));
-		char *save = NULL;
-		for (char *line = strtok_r(hit, "\n", &save); line && r->nrows < rows;
-		     line = strtok_r(NULL, "\n", &save)) {
-			char *s2 = NULL, *f = strtok_r(line, "\t", &s2);
-			for (size_t k = 0; k < 6 && f; k++, f = strtok_r(NULL, "\t", &s2))
-				r->cells[r->nrows * 6 + k] = f;
-			r->nrows++;
-		}
-		return 0;
-	}
-	if (db_read(db, a, r,
+	struct db_res r;
+	if (db_read(db, a, &r,
 		    "SELECT id FROM posts WHERE created_at > ? ORDER BY created_at, id LIMIT 1",
-		    "i", now_unix() - 2 * 86400) != DB_OK)
+		    "i", now_unix() - secs) != DB_OK)
 		return -1;
-	int64_t min_id = r->nrows ? db_int(r, 0, 0) : INT64_MAX;
-	/* A constant bound, so the primary key range is read (a few thousand
-	 * rows) rather than the like-count index from the all-time top down. */
-	if (db_read(db, a, r,
+	*id = r.nrows ? db_int(&r, 0, 0) : INT64_MAX;
+	return 0;
+}
+
+int foryou_gather_global(struct db *db, struct arena *a, struct fy_pool *p)
+{
+	struct db_res r;
+	int64_t min_id;
+	/* Rising: the most liked posts of the last two days. A constant bound,
+	 * so the primary key range is read (a few thousand rows) rather than
+	 * the like-count index from the all-time top down. */
+	if (first_id_since(db, a, 2 * 86400, &min_id) ||
+	    db_read(db, a, &r,
 		    "SELECT " CAND " FROM posts p FORCE INDEX (PRIMARY) WHERE p.id >= ? "
 		    "ORDER BY p.like_count DESC, p.id DESC LIMIT 150",
 		    "i", min_id) != DB_OK)
 		return -1;
-	char *text = arena_strdup(a, "");
-	for (size_t i = 0; i < r->nrows; i++)
-		text = arena_printf(a, "%s%s\t%s\t%s\t%s\t%s\t%s\n", text, db_str(r, i, 0),
-				    db_str(r, i, 1), db_str(r, i, 2), db_str(r, i, 3),
-				    db_str(r, i, 4), db_str(r, i, 5));
-	cache_set(cache, RISING_KEY, text, strlen(text), RISING_TTL);
-	return 0;
+	pool_add(p, &r, SRC_RISING, 0);
+	/* The exploration pool: a random share of the recent posts, from which
+	 * each person keeps a sample and each page draws its picks. */
+	if (db_read(db, a, &r,
+		    "SELECT " CAND
+		    " FROM posts p WHERE p.id > (SELECT CAST(MAX(id) AS SIGNED) FROM "
+		    "posts) - 4000 ORDER BY RAND() LIMIT ?",
+		    "i", (int64_t)FY_EXPLORE_GLOBAL) != DB_OK)
+		return -1;
+	pool_add(p, &r, SRC_EXPLORE, 0);
+	return foryou_fill_tags(db, a, p, 0);
 }
 
-int foryou_candidates(struct db *db, struct cache *cache, struct arena *a, int64_t uid,
-		      uint64_t seed, struct fy_pool *p)
+int foryou_gather_personal(struct db *db, struct arena *a, int64_t uid, struct fy_pool *p)
 {
-	int64_t since = now_unix() - FY_DAYS * 86400;
 	struct db_res r;
+	int64_t min_id;
 	/* "Recent" as an id bound: ids grow with time, and (user_id, id) and
 	 * (tag_id, post_id) are the indexes the walks use. */
-	/* The oldest post of the window is the first entry of the
-	 * (created_at, id) index past `since` (MIN(id) would scan them all). */
-	if (db_read(db, a, &r,
-		    "SELECT id FROM posts WHERE created_at > ? ORDER BY created_at, id LIMIT 1",
-		    "i", since) != DB_OK)
+	if (first_id_since(db, a, FY_DAYS * 86400, &min_id))
 		return -1;
-	int64_t min_id = r.nrows ? db_int(&r, 0, 0) : INT64_MAX;
 	/* Newest first by primary key, one key lookup each (see feed.c). */
 	if (db_read(db, a, &r,
 		    "SELECT STRAIGHT_JOIN " CAND " FROM posts p JOIN follows f "
@@ -138,21 +127,26 @@ int foryou_candidates(struct db *db, struct cache *cache, struct arena *a, int64
 		    "i", uid) != DB_OK)
 		return -1;
 	pool_add(p, &r, SRC_REMIX_OF_LIKED, 6);
-	if (rising(db, cache, a, &r))
-		return -1;
-	pool_add(p, &r, SRC_RISING, 0);
-	/* Exploration: a seeded random sample of recent posts. */
-	if (db_read(db, a, &r,
-		    "SELECT " CAND
-		    " FROM posts p WHERE p.id > (SELECT CAST(MAX(id) AS SIGNED) FROM posts) - 4000 "
-		    "ORDER BY RAND(?) LIMIT 60",
-		    "i", (int64_t)(seed % 1000000007)) != DB_OK)
-		return -1;
-	pool_add(p, &r, SRC_EXPLORE, 0);
-	/* The tags of every candidate, for tag affinity and "show less". */
-	if (!p->n)
+	return foryou_fill_tags(db, a, p, 0);
+}
+
+void foryou_pool_merge(struct fy_pool *p, const struct rank_item *it)
+{
+	struct rank_item *have = pool_find(p, it->post_id);
+	if (have) {
+		have->sources |= it->sources;
+		return;
+	}
+	if (p->n < p->cap)
+		p->items[p->n++] = *it;
+}
+
+int foryou_fill_tags(struct db *db, struct arena *a, struct fy_pool *p, size_t from)
+{
+	struct db_res r;
+	if (p->n <= from)
 		return 0;
-	char *list = db_id_list(a, &p->items[0].post_id, p->n, sizeof(p->items[0]));
+	char *list = db_id_list(a, &p->items[from].post_id, p->n - from, sizeof(p->items[0]));
 	if (db_read(db, a, &r,
 		    "SELECT pt.post_id, pt.tag_id FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT "
 		    "PATH '$')) j JOIN post_tags pt ON pt.post_id = j.id",
@@ -197,39 +191,16 @@ static struct rank_weight *weights(struct arena *a, const struct db_res *r, size
 	return w;
 }
 
-/* "Show less" weights of one kind ("author" or "tag"), sorted; NULL on a
- * database failure. */
-static struct rank_weight *feedback(struct db *db, struct arena *a, int64_t uid, const char *kind,
-				    size_t *n)
+int foryou_affinities(struct db *db, struct arena *a, int64_t uid, struct fy_set *set)
 {
 	struct db_res r;
-	if (db_read(db, a, &r,
-		    "SELECT target_id, weight FROM feed_feedback WHERE user_id = ? AND kind = ?",
-		    "is", uid, kind) != DB_OK)
-		return NULL;
-	struct rank_weight *w = arena_zalloc(a, (r.nrows + 1) * sizeof(*w));
-	for (size_t i = 0; i < r.nrows; i++) {
-		w[i].id = db_int(&r, i, 0);
-		w[i].w = strtod(db_str(&r, i, 1), NULL);
-	}
-	qsort(w, r.nrows, sizeof(*w), cmp_weight);
-	*n = r.nrows;
-	return w;
-}
-
-int foryou_tastes(struct db *db, struct arena *a, int64_t uid, uint64_t seed,
-		  struct rank_profile *prof, int64_t **visit_seen, size_t *nvisit)
-{
-	struct db_res r;
-	memset(prof, 0, sizeof(*prof));
-	prof->self_id = uid;
 	if (db_read(db, a, &r,
 		    "SELECT p.user_id, COUNT(*) FROM (SELECT post_id FROM likes WHERE user_id = ? "
 		    "ORDER BY created_at DESC LIMIT 500) l JOIN posts p ON p.id = l.post_id "
 		    "GROUP BY p.user_id",
 		    "i", uid) != DB_OK)
 		return -1;
-	prof->author_affinity = weights(a, &r, &prof->nauthor_affinity);
+	set->author_aff = weights(a, &r, &set->nauthor_aff);
 	if (db_read(
 		db, a, &r,
 		"SELECT pt.tag_id, COUNT(*) FROM (SELECT post_id FROM likes WHERE user_id = ? "
@@ -237,14 +208,103 @@ int foryou_tastes(struct db *db, struct arena *a, int64_t uid, uint64_t seed,
 		"GROUP BY pt.tag_id",
 		"i", uid) != DB_OK)
 		return -1;
-	prof->tag_affinity = weights(a, &r, &prof->ntag_affinity);
+	set->tag_aff = weights(a, &r, &set->ntag_aff);
+	return 0;
+}
+
+/* id -> name rows into a sorted array for lookups. */
+struct named {
+	int64_t id;
+	const char *name;
+};
+
+static int cmp_named(const void *a, const void *b)
+{
+	int64_t x = ((const struct named *)a)->id, y = ((const struct named *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+static const char *name_in(const struct named *v, size_t n, int64_t id)
+{
+	struct named key = {id, NULL};
+	const struct named *hit = n ? bsearch(&key, v, n, sizeof(*v), cmp_named) : NULL;
+	return hit ? hit->name : NULL;
+}
+
+/* Rows (id, name) as a sorted array. */
+static struct named *names_of(struct arena *a, const struct db_res *r)
+{
+	struct named *v = arena_alloc(a, (r->nrows + 1) * sizeof(*v));
+	for (size_t i = 0; i < r->nrows; i++)
+		v[i] = (struct named){db_int(r, i, 0), db_str(r, i, 1)};
+	qsort(v, r->nrows, sizeof(*v), cmp_named);
+	return v;
+}
+
+int foryou_names(struct db *db, struct arena *a, struct fy_set *set)
+{
+	int64_t *users = arena_alloc(a, (set->n + 1) * sizeof(*users));
+	int64_t *tags = arena_alloc(a, (set->n + 1) * sizeof(*tags));
+	size_t nu = 0, nt = 0;
+	set->names = arena_zalloc(a, (set->n + 1) * sizeof(*set->names));
+	for (size_t i = 0; i < set->n; i++) {
+		const struct rank_item *it = &set->items[i];
+		if (it->sources & SRC_FOLLOWED_AUTHOR)
+			users[nu++] = it->author_id;
+		else if ((it->sources & SRC_FOLLOWED_TAG) && it->reason_tag_id)
+			tags[nt++] = it->reason_tag_id;
+	}
+	struct db_res ru = {0}, rt = {0};
+	if ((nu && db_read(db, a, &ru,
+			   "SELECT u.id, u.username FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT "
+			   "PATH '$')) j JOIN users u ON u.id = j.id GROUP BY u.id",
+			   "s", db_id_list(a, users, nu, sizeof(*users))) != DB_OK) ||
+	    (nt && db_read(db, a, &rt,
+			   "SELECT t.id, t.name FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT "
+			   "PATH '$')) j JOIN tags t ON t.id = j.id GROUP BY t.id",
+			   "s", db_id_list(a, tags, nt, sizeof(*tags))) != DB_OK))
+		return -1;
+	struct named *un = names_of(a, &ru), *tn = names_of(a, &rt);
+	for (size_t i = 0; i < set->n; i++) {
+		const struct rank_item *it = &set->items[i];
+		if (it->sources & SRC_FOLLOWED_AUTHOR)
+			set->names[i] = name_in(un, ru.nrows, it->author_id);
+		else if (it->sources & SRC_FOLLOWED_TAG)
+			set->names[i] = name_in(tn, rt.nrows, it->reason_tag_id);
+	}
+	return 0;
+}
+
+int foryou_tastes(struct db *db, struct arena *a, int64_t uid, uint64_t seed,
+		  struct rank_profile *prof, int64_t **visit_seen, size_t *nvisit)
+{
+	struct db_res r;
+	prof->self_id = uid;
 	int64_t *muted;
 	if (social_muted(db, a, uid, &muted, &prof->nhidden_authors))
 		return -1;
 	prof->hidden_authors = muted;
-	if (!(prof->less_authors = feedback(db, a, uid, "author", &prof->nless_authors)) ||
-	    !(prof->less_tags = feedback(db, a, uid, "tag", &prof->nless_tags)))
+	/* "Show less", both kinds in one key range. */
+	if (db_read(
+		db, a, &r,
+		"SELECT kind = 'author', target_id, weight FROM feed_feedback WHERE user_id = ? "
+		"ORDER BY kind, target_id",
+		"i", uid) != DB_OK)
 		return -1;
+	struct rank_weight *la = arena_zalloc(a, (r.nrows + 1) * sizeof(*la));
+	struct rank_weight *lt = arena_zalloc(a, (r.nrows + 1) * sizeof(*lt));
+	size_t na = 0, nt = 0;
+	for (size_t i = 0; i < r.nrows; i++) {
+		struct rank_weight w = {db_int(&r, i, 1), strtod(db_str(&r, i, 2), NULL)};
+		if (db_int(&r, i, 0))
+			la[na++] = w;
+		else
+			lt[nt++] = w;
+	}
+	prof->less_authors = la;
+	prof->nless_authors = na;
+	prof->less_tags = lt;
+	prof->nless_tags = nt;
 	/* Seen: what the last two days showed, and everything this visit (its
 	 * seed) showed, however long ago it began (up to a week): scrolling on
 	 * never repeats. */
@@ -281,25 +341,6 @@ int foryou_tastes(struct db *db, struct arena *a, int64_t uid, uint64_t seed,
 	*visit_seen = visit;
 	*nvisit = v.nrows;
 	return 0;
-}
-
-/* One name by id (sql selects it), NULL for id 0, nobody or a failure. */
-static const char *name_of(struct db *db, struct arena *a, const char *sql, int64_t id)
-{
-	struct db_res r;
-	if (!id || db_read(db, a, &r, sql, "i", id) != DB_OK || r.nrows == 0)
-		return NULL;
-	return db_str(&r, 0, 0);
-}
-
-const char *foryou_tag_name(struct db *db, struct arena *a, int64_t tag_id)
-{
-	return name_of(db, a, "SELECT name FROM tags WHERE id = ?", tag_id);
-}
-
-const char *foryou_user_name(struct db *db, struct arena *a, int64_t user_id)
-{
-	return name_of(db, a, "SELECT username FROM users WHERE id = ?", user_id);
 }
 
 void foryou_remember(struct db *db, struct arena *a, int64_t user_id, uint64_t seed,

@@ -33,7 +33,9 @@ What it does:
     follower_count) is computed while generating; rows that existed before
     are recounted in SQL. Stored following timelines are made for 2% of the
     generated people (the recently active) and, through one API read each,
-    for the bench accounts. Then ANALYZE TABLE, and memcached is flushed.
+    for the bench accounts. Then ANALYZE TABLE, memcached is flushed, and
+    the bench accounts' "for you" candidates are gathered (bin/imagier
+    foryou-refresh; docs/RANKING.md section 7).
  5. Writes $VAR/gendata.json: seed, counts, id ranges, bench accounts,
     timings, so a benchmark can reuse the data set it finds there.
 
@@ -1327,6 +1329,17 @@ def generate(st, args, counts):
     timings["total"] = round(time.monotonic() - tstart, 1)
     log("recounted old rows, analyzed tables%s in %.1fs"
         % (", flushed memcached" if flushed else "", timings["finish"]))
+    # The "for you" candidates of the bench accounts, as imagier-gen's job
+    # would gather them (docs/RANKING.md section 7); tools/bench.sh gathers
+    # them again before measuring, since a row over an hour old is rebuilt
+    # by the first page that finds it.
+    cli = os.path.join(ROOT, "bin", "imagier")
+    if os.path.exists(cli):
+        r = subprocess.run([cli, "foryou-refresh"] + [b[0] for b in bench],
+                           env=dict(os.environ, IMAGIER_VAR=st.var),
+                           capture_output=True, text=True)
+        log("for you: " + (r.stdout.strip() if r.returncode == 0
+                           else "not gathered: " + r.stderr.strip()))
     if not args.keep_files:
         shutil.rmtree(st.tmp, ignore_errors=True)
 
