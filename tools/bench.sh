@@ -6,7 +6,8 @@
 #   floor:   a bare libfcgi "hello" of the same size through the same nginx
 #   then:    the anonymous latest feed, the logged-in following and for-you
 #            feeds (warm cache), the same with the cache emptied, a post
-#            page, a like, a comment; a feed page at 1M posts vs 10k posts;
+#            page, a like, a comment (against a bare insert loop of
+#            the same rows); a feed page at 1M posts vs 10k posts;
 #            the procedural generator, the image pipeline and JPEG decoding
 #            (libgd against jpegdec, crafted scans: procbench);
 #            the lineage of a family of thousands.
@@ -144,8 +145,24 @@ r=$(wrk_median post "/p/$((MAX_POST / 2))" -H "$COOKIE")
 row "post page (logged in)" "$r" "x hello" "$(ratio "${r%% *}" "${hello%% *}")"
 r=$(wrk_median like /api/v1/posts/1/like -s tests/bench/like.lua)
 row "like / unlike (API)" "$r"
+like=${r%% *}
 r=$(wrk_median comment /api/v1/posts/1/comments -s tests/bench/comment.lua)
 row "comment (API)" "$r"
+comment=${r%% *}
+# The write floor: a bare INSERT + COMMIT loop of the rows a like or a comment
+# writes, over as many MariaDB connections as wrk has (tests/tools/insertbench.c).
+insert_loop() {
+	local i
+	local -a v=()
+	for ((i = 0; i < RUNS; i++)); do
+		v+=("$("$ROOT/$BUILD/tests/insertbench" "$VAR/run/mysqld.sock" imagier "$(id -un)" "$1" "$CONNS" "$SECS")")
+	done
+	median "${v[@]}"
+}
+ins=$(insert_loop like)
+row "insert+commit loop, likes rows" "$ins - -" "like x insert loop (target >= 0.5)" "$(ratio "$like" "$ins")"
+ins=$(insert_loop comment)
+row "insert+commit loop, comments rows" "$ins - -" "comment x insert loop (target >= 0.5)" "$(ratio "$comment" "$ins")"
 
 # Cold: the pool without memcached, so every page is built from MariaDB.
 IMAGIER_CACHE_SERVERS="" tools/stack.sh restart-fcgi >/dev/null
