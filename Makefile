@@ -90,7 +90,7 @@ $(BUILD)/tests/procbench: tests/tools/procbench.c $(LIBA)
 $(BUILD)/tests/insertbench: tests/tools/insertbench.c
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(PKG_LIBS) -lpthread
 
 $(BUILD)/tests/hello-fcgi: tests/tools/hello_fcgi.c
 	@mkdir -p $(dir $@)
