@@ -60,8 +60,8 @@ enum route_flags {
 	R_ADMIN = 1 << 5,  /* role admin */
 	R_PCACHE = 1 << 6, /* a logged-in GET page may be served from the per-session page cache */
 	R_SUSP = 1 << 7,   /* a suspended person may still do it (leave, appeal, protect oneself) */
-	R_SUSP_CONSENT = 1 << 8, /* ... when the JSON body holds nothing but training_consent */
-	R_IDEM = 1 << 9,	 /* creates: honours an Idempotency-Key header (idempotency.c) */
+	R_SUSP_CONSENT = 1 << 8,  /* ... when the JSON body holds nothing but training_consent */
+	R_IDEM = 1 << 9,	  /* creates: honours an Idempotency-Key header (idempotency.c) */
 	R_RECHECK_LATE = 1 << 10, /* the handler rechecks a cached session with its own first
 				     read (post_write_check), not run() with one of its own */
 };

@@ -573,9 +573,11 @@ static int run(struct ctx *c, int body_status)
 		return st;
 	unsigned fl = c->route->flags;
 	/* An R_RECHECK_LATE handler rechecks with its own first read (one round
-	 * trip for both); the checks below see the cached copy meanwhile. */
+	 * trip for both); the checks below see the cached copy meanwhile. A
+	 * cached suspension is rechecked here: it may have been lifted. */
 	if (c->me && c->session_from_cache && (fl & (R_CSRF | R_MOD | R_ADMIN))) {
-		if ((fl & R_RECHECK_LATE) && !(fl & (R_MOD | R_ADMIN)))
+		if ((fl & R_RECHECK_LATE) && !(fl & (R_MOD | R_ADMIN)) &&
+		    c->me->suspended_until <= now_unix())
 			c->recheck_owed = 1;
 		else
 			session_recheck(c);

@@ -120,9 +120,9 @@ int comment_create(struct ctx *c)
 	int held = classify_new(c, "comment", id, clean);
 	feed_post_changed(c, c->params[0]); /* comment_count moved */
 	if (c->api) {
-		cJSON *cm = social_comment_new_json(c->a, id, c->params[0], chk.parent_root,
-						    c->me->id, c->me->username, clean, created_at,
-						    held);
+		cJSON *cm =
+		    social_comment_new_json(c->a, id, c->params[0], chk.parent_root, c->me->id,
+					    c->me->username, clean, created_at, held);
 		cJSON_AddItemToObject(ctx_data(c), "comment", cm);
 		cJSON_AddBoolToObject(ctx_data(c), "held", held);
 	}

@@ -74,7 +74,7 @@ int session_lookup(struct db *db, struct arena *a, const char *token, int primar
  * of a larger question (sessions s JOIN users u ON u.id = s.user_id), with
  * the parameters token hash, now, idle, now - idle ("biii"). */
 #define SESSION_LIVE_SQL                                                                           \
-	"s.token_hash = ? AND s.expires_at > ? AND (? <= 0 OR s.last_seen_at > ?) AND "             \
+	"s.token_hash = ? AND s.expires_at > ? AND (? <= 0 OR s.last_seen_at > ?) AND "            \
 	"u.banned_at IS NULL"
 
 /* Record that the session of token was used now, by user agent ua. */

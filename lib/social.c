@@ -28,21 +28,22 @@ int social_write_check(struct db *db, struct arena *a, int64_t user_id, int64_t 
 	memset(out, 0, sizeof(*out));
 	if (token)
 		auth_token_hash(token, h);
-	if (db_exec(db, a, &r,
-		    "SELECT p.user_id, p.mod_state = 'visible', pc.id, IFNULL(pc.parent_id, pc.id), "
-		    "pc.user_id, s.user_id, u.role, IFNULL(u.suspended_until, 0), "
-		    "(SELECT CONCAT(b.user_id, ':', b.target_id) FROM blocks b "
-		    " WHERE b.user_id = ? AND b.target_id IN (p.user_id, pc.user_id) UNION ALL "
-		    " SELECT CONCAT(b.user_id, ':', b.target_id) FROM blocks b "
-		    " WHERE b.target_id = ? AND b.user_id IN (p.user_id, pc.user_id) LIMIT 1), "
-		    "EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = p.user_id AND "
-		    " n.actor_id = ? AND n.kind = 'like' AND n.post_id = p.id) "
-		    "FROM (SELECT 1) one LEFT JOIN posts p ON p.id = ? "
-		    "LEFT JOIN comments pc ON pc.id = ? AND pc.post_id = p.id "
-		    "LEFT JOIN (sessions s JOIN users u ON u.id = s.user_id) ON " SESSION_LIVE_SQL
-		    " AND s.user_id = ?",
-		    "iiiiibiiii", me, me, me, post_id, parent_id, h, sizeof(h), now, lim->idle,
-		    now - lim->idle, me) != DB_OK ||
+	if (db_exec(
+		db, a, &r,
+		"SELECT p.user_id, p.mod_state = 'visible', pc.id, IFNULL(pc.parent_id, pc.id), "
+		"pc.user_id, s.user_id, u.role, IFNULL(u.suspended_until, 0), "
+		"(SELECT CONCAT(b.user_id, ':', b.target_id) FROM blocks b "
+		" WHERE b.user_id = ? AND b.target_id IN (p.user_id, pc.user_id) UNION ALL "
+		" SELECT CONCAT(b.user_id, ':', b.target_id) FROM blocks b "
+		" WHERE b.target_id = ? AND b.user_id IN (p.user_id, pc.user_id) LIMIT 1), "
+		"EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = p.user_id AND "
+		" n.actor_id = ? AND n.kind = 'like' AND n.post_id = p.id) "
+		"FROM (SELECT 1) one LEFT JOIN posts p ON p.id = ? "
+		"LEFT JOIN comments pc ON pc.id = ? AND pc.post_id = p.id "
+		"LEFT JOIN (sessions s JOIN users u ON u.id = s.user_id) ON " SESSION_LIVE_SQL
+		" AND s.user_id = ?",
+		"iiiiibiiii", me, me, me, post_id, parent_id, h, sizeof(h), now, lim->idle,
+		now - lim->idle, me) != DB_OK ||
 	    r.nrows != 1)
 		return 503;
 	out->author = db_int(&r, 0, 0);
@@ -120,8 +121,8 @@ int social_like(struct db *db, struct arena *a, int64_t user_id, int64_t post_id
 		*changed = r.affected == 1;
 		if (!*changed) {
 			if (db_exec(db, a, NULL,
-				    "UPDATE posts SET like_count = like_count - 1 WHERE id = ?", "i",
-				    post_id) != DB_OK)
+				    "UPDATE posts SET like_count = like_count - 1 WHERE id = ?",
+				    "i", post_id) != DB_OK)
 				goto done;
 			--*count;
 		}

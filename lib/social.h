@@ -20,17 +20,17 @@ struct session_limits;
  * the post, the comment answered, a block between the person and either
  * author, and whether the author already heard of this person's like. */
 struct social_check {
-	int session;		 /* 1 live, 0 ended (logout, expiry, ban), -1 not asked */
-	const char *role;	 /* of a live session */
-	int64_t suspended_until; /* of a live session; 0: not suspended */
-	int post;		 /* 1: the post exists and is visible */
-	int64_t author;		 /* the post's author */
-	int parent;		 /* 1: parent_id is a comment on this post, or none asked */
-	int64_t parent_root;	 /* the thread the answer joins (a reply's top comment) */
-	int64_t parent_author;	 /* the answered comment's author */
-	int64_t blocker;	 /* 0, or who blocked whom: the blocker's id ... */
+	int session;		  /* 1 live, 0 ended (logout, expiry, ban), -1 not asked */
+	const char *role;	  /* of a live session */
+	int64_t suspended_until;  /* of a live session; 0: not suspended */
+	int post;		  /* 1: the post exists and is visible */
+	int64_t author;		  /* the post's author */
+	int parent;		  /* 1: parent_id is a comment on this post, or none asked */
+	int64_t parent_root;	  /* the thread the answer joins (a reply's top comment) */
+	int64_t parent_author;	  /* the answered comment's author */
+	int64_t blocker;	  /* 0, or who blocked whom: the blocker's id ... */
 	const char *blocked_name; /* ... and the other party's username */
-	int notified;		 /* a like notice from user_id on this post exists */
+	int notified;		  /* a like notice from user_id on this post exists */
 };
 
 /* Fill *out for user_id about to like or comment on post_id (parent_id 0:
