@@ -38,7 +38,8 @@ CGI_OBJ  := $(CGI_SRC:%.c=$(BUILD)/%.o)
 PROGS    := $(BIN)/imagier-fcgi $(BIN)/imagier $(BIN)/imagier-gen
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOL_BIN := $(BUILD)/tests/mkimage $(BUILD)/tests/hello-fcgi $(BUILD)/tests/procbench
+TOOL_BIN := $(BUILD)/tests/mkimage $(BUILD)/tests/hello-fcgi $(BUILD)/tests/procbench \
+	    $(BUILD)/tests/insertbench
 
 .PHONY: all deps deps-test test-bins run start stop test unit integration browser check fmt bench fuzz security clean
 
@@ -85,6 +86,11 @@ $(BUILD)/tests/procbench: tests/tools/procbench.c $(LIBA)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
 	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/insertbench: tests/tools/insertbench.c
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(PKG_LIBS) -lpthread
 
 $(BUILD)/tests/hello-fcgi: tests/tools/hello_fcgi.c
 	@mkdir -p $(dir $@)

@@ -60,8 +60,10 @@ enum route_flags {
 	R_ADMIN = 1 << 5,  /* role admin */
 	R_PCACHE = 1 << 6, /* a logged-in GET page may be served from the per-session page cache */
 	R_SUSP = 1 << 7,   /* a suspended person may still do it (leave, appeal, protect oneself) */
-	R_SUSP_CONSENT = 1 << 8, /* ... when the JSON body holds nothing but training_consent */
-	R_IDEM = 1 << 9,	 /* creates: honours an Idempotency-Key header (idempotency.c) */
+	R_SUSP_CONSENT = 1 << 8,  /* ... when the JSON body holds nothing but training_consent */
+	R_IDEM = 1 << 9,	  /* creates: honours an Idempotency-Key header (idempotency.c) */
+	R_RECHECK_LATE = 1 << 10, /* the handler rechecks a cached session with its own first
+				     read (post_write_check), not run() with one of its own */
 };
 
 struct route {
@@ -103,6 +105,7 @@ struct ctx {
 	const char *raw_type; /* the handler wrote resp->body itself (a chart): its Content-Type */
 	int raw_max_age;      /* ... and the seconds a browser may keep it (private), 0: no-store */
 	struct idem *idem;    /* the request's Idempotency-Key, when armed */
+	int recheck_owed;     /* R_RECHECK_LATE: the cached session is still to recheck */
 };
 
 /* Handlers return an HTTP status. Helpers: */
@@ -131,6 +134,11 @@ void ctx_header(struct ctx *c, const char *name, const char *value);
 void ctx_cookie(struct ctx *c, const char *name, const char *value, long max_age);
 /* 1 if the viewer is a moderator or an admin. */
 int ctx_is_mod(const struct ctx *c);
+/* dispatch.c: the database's answer about a cached session (found 1 live, 0
+ * ended; its role and suspension) that an R_RECHECK_LATE handler read with
+ * its own first statement: applied as run() applies its own recheck. 0, or
+ * the status of the refusal run() would have given (log in, suspended). */
+int ctx_session_rechecked(struct ctx *c, int found, const char *role, int64_t suspended_until);
 /* The lazily created view model object. */
 struct cJSON *ctx_data(struct ctx *c);
 

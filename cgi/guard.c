@@ -6,6 +6,8 @@
 #include "app.h"
 #include "filters.h"
 #include "myfilters.h"
+#include "session.h"
+#include "social.h"
 #include "wordfilter.h"
 
 #include <cjson/cJSON.h>
@@ -71,6 +73,22 @@ int block_check_post(struct ctx *c, int64_t post_id, int64_t parent_id)
 	int found = filters_blocked_on_post(c->app->db, c->a, c->me->id, post_id, parent_id,
 					    &blocker, &name);
 	return blocked_fail(c, found, blocker, name);
+}
+
+int post_write_check(struct ctx *c, int64_t post_id, int64_t parent_id, int blocks,
+		     struct social_check *chk)
+{
+	struct session_limits lim = session_limits(&c->app->cfg);
+	const char *token = c->recheck_owed ? c->session_token : NULL;
+	int st;
+	if (social_write_check(c->app->db, c->a, c->me->id, post_id, parent_id, token, &lim, chk))
+		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+	if (token) {
+		c->recheck_owed = 0;
+		if ((st = ctx_session_rechecked(c, chk->session, chk->role, chk->suspended_until)))
+			return st;
+	}
+	return blocks && chk->blocker ? blocked_fail(c, 1, chk->blocker, chk->blocked_name) : 0;
 }
 
 int filter_check(struct ctx *c, const char *label, const char *text)

@@ -32,4 +32,14 @@ int block_check(struct ctx *c, int64_t other_id);
  * author of that comment. A missing post passes (the handler says 404). */
 int block_check_post(struct ctx *c, int64_t post_id, int64_t parent_id);
 
+struct social_check;
+/* Before a like (blocks 1) or an unlike (0) or a comment (1) on post_id
+ * (answering parent_id, or 0): one read of the primary for the owed recheck
+ * of a cached session (R_RECHECK_LATE), the blocks, the post and the
+ * comment answered, into *chk. 0, or the status of the refusal (log in,
+ * 403 suspended, 403 blocked, 503). The post's absence is the writer's to
+ * say (404). */
+int post_write_check(struct ctx *c, int64_t post_id, int64_t parent_id, int blocks,
+		     struct social_check *chk);
+
 #endif

@@ -26,9 +26,10 @@ static int like_set(struct ctx *c, int on)
 {
 	int64_t count;
 	int changed, st;
-	if (on && (st = block_check_post(c, c->params[0], 0)))
+	struct social_check chk;
+	if ((st = post_write_check(c, c->params[0], 0, on, &chk)))
 		return st;
-	st = social_like(c->app->db, c->a, c->me->id, c->params[0], on, &count, &changed);
+	st = social_like(c->app->db, c->a, c->me->id, c->params[0], on, &chk, &count, &changed);
 	if (st == 404)
 		return ctx_fail(c, 404, "not_found", "There is no such post.");
 	if (st)
@@ -104,12 +105,13 @@ int comment_create(struct ctx *c)
 		return fst;
 	if (ctx_param_u64(c, "parent_id", INT64_MAX, &parent) < 0)
 		return ctx_fail(c, 400, "bad_parent", "parent_id must be a comment id.");
-	int64_t id;
-	int st = block_check_post(c, c->params[0], (int64_t)parent);
+	int64_t id, created_at;
+	struct social_check chk;
+	int st = post_write_check(c, c->params[0], (int64_t)parent, 1, &chk);
 	if (st)
 		return st;
-	st = social_comment_add(c->app->db, c->a, c->me->id, c->params[0], (int64_t)parent, clean,
-				&id);
+	st = social_comment_add(c->app->db, c->a, c->me->id, c->params[0], &chk, clean, &id,
+				&created_at);
 	if (st == 404)
 		return ctx_fail(c, 404, "not_found",
 				parent ? "There is no such comment on this post."
@@ -119,9 +121,10 @@ int comment_create(struct ctx *c)
 	int held = classify_new(c, "comment", id, clean);
 	feed_post_changed(c, c->params[0]); /* comment_count moved */
 	if (c->api) {
-		cJSON *cm = social_comment_load(c->app->db, c->a, id, c->me->id);
-		if (cm)
-			cJSON_AddItemToObject(ctx_data(c), "comment", cm);
+		cJSON *cm =
+		    social_comment_new_json(c->a, id, c->params[0], chk.parent_root, c->me->id,
+					    c->me->username, clean, created_at, held);
+		cJSON_AddItemToObject(ctx_data(c), "comment", cm);
 		cJSON_AddBoolToObject(ctx_data(c), "held", held);
 	}
 	return ctx_done(

@@ -338,6 +338,23 @@ uint64_t cache_incr(struct cache *c, const char *key, int ttl)
 	return rc == MEMCACHED_SUCCESS ? v : 0;
 }
 
+int cache_incr_quiet(struct cache *c, const char *const *keys, size_t n)
+{
+	if (!usable(c))
+		return -1;
+	memcached_return_t rc = MEMCACHED_SUCCESS;
+	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_NOREPLY, 1);
+	for (size_t i = 0; i < n && (rc == MEMCACHED_SUCCESS || rc == MEMCACHED_BUFFERED); i++) {
+		uint64_t v;
+		rc = memcached_increment(c->mc, keys[i], strlen(keys[i]), 1, &v);
+	}
+	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_NOREPLY, 0);
+	if (rc == MEMCACHED_BUFFERED)
+		rc = MEMCACHED_SUCCESS;
+	note(c, rc);
+	return rc == MEMCACHED_SUCCESS ? 0 : -1;
+}
+
 int cache_alive(struct cache *c)
 {
 	if (!c->mc)

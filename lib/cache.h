@@ -36,6 +36,11 @@ void cache_bump(struct cache *c, const char *key);
 /* Increment a counter that expires after ttl seconds; returns the new value,
  * or 0 when memcached is down. */
 uint64_t cache_incr(struct cache *c, const char *key, int ttl);
+/* Increment counters that exist (a multi-get has just read them) without
+ * waiting for memcached's answers ("noreply": the requests are written and
+ * the call returns). 0 when written, -1 when memcached is down or the write
+ * failed; an increment of a counter that expired meanwhile is lost. */
+int cache_incr_quiet(struct cache *c, const char *const *keys, size_t n);
 /* 1 while this process owes memcached a delete, a bump or a flush. */
 int cache_owes(const struct cache *c);
 /* Pay what is owed if memcached's retry window is over (an idle worker calls

@@ -437,13 +437,15 @@ int db_commit(struct db *db)
 	if (!db->conn)
 		return DB_DOWN;
 	db->commit_unknown = 0;
-	if (mysql_commit(db->conn)) {
+	/* Turning autocommit back on commits the open transaction (the server
+	 * does it, and reports its failure): one round trip, not two. */
+	if (mysql_autocommit(db->conn, 1)) {
 		db->commit_unknown = is_conn_error(mysql_errno(db->conn));
 		log_error("db: commit failed: %s", mysql_error(db->conn));
 		mysql_rollback(db->conn);
+		mysql_autocommit(db->conn, 1);
 		rc = DB_ERR;
 	}
-	mysql_autocommit(db->conn, 1);
 	db->in_tx = 0;
 	return rc;
 }

@@ -180,6 +180,18 @@ int ratelimit_take(struct cache *cache, struct db *db, struct arena *a, const st
 			return refuse(k, &s[i], retry, no);
 	}
 	int down = 0;
+	/* The common case: this window's counters exist (the multi-get read
+	 * them), so they are incremented without waiting for the answers. The
+	 * critical classes wait: they must know when memcached fails. */
+	const char *cur[2];
+	size_t have = 0;
+	for (size_t i = 0; i < n; i++)
+		if (vals[2 * i + 1])
+			cur[have++] = s[i].cur_key;
+	if (!k->critical && have == n) {
+		cache_incr_quiet(cache, cur, n); /* failed: memcached is down, let through */
+		return 0;
+	}
 	/* A key lives two windows: through its own and the next, as "prev". */
 	for (size_t i = 0; i < n; i++)
 		if (!cache_incr(cache, s[i].cur_key, 2 * k->window))

@@ -6,7 +6,8 @@
  * each over a sliding window (ratelimit_math.h) counted in memcached under
  * imagier:rl:<class>:<u|a>:<id or address>:<window number>. One check costs
  * one multi-get (both windows of both subjects) and, when the request is let
- * through, one increment per subject. Refused requests are not counted, so
+ * through, one increment per subject (not waited for when the multi-get saw
+ * the counter: cache_incr_quiet). Refused requests are not counted, so
  * Retry-After is right for a client that obeys it.
  *
  * - Accounts younger than new_account_hours get their per-account limits

@@ -111,8 +111,7 @@ int session_lookup(struct db *db, struct arena *a, const char *token, int primar
 	if (run(db, a, &r,
 		"SELECT s.user_id, s.csrf, u.username, u.role, s.expires_at, u.created_at, "
 		"IFNULL(u.suspended_until, 0), s.id, s.last_seen_at FROM sessions s JOIN users u "
-		"ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND (? <= 0 OR "
-		"s.last_seen_at > ?) AND u.banned_at IS NULL",
+		"ON u.id = s.user_id WHERE " SESSION_LIVE_SQL,
 		"biii", h, sizeof(h), now, lim->idle, now - lim->idle) != DB_OK)
 		return -1;
 	if (!r.nrows)

@@ -70,6 +70,13 @@ int session_close(struct db *db, struct cache *cache, struct arena *a, const cha
 int session_lookup(struct db *db, struct arena *a, const char *token, int primary,
 		   const struct session_limits *lim, struct session_row *out);
 
+/* The conditions of a live session, for a statement that reads one as part
+ * of a larger question (sessions s JOIN users u ON u.id = s.user_id), with
+ * the parameters token hash, now, idle, now - idle ("biii"). */
+#define SESSION_LIVE_SQL                                                                           \
+	"s.token_hash = ? AND s.expires_at > ? AND (? <= 0 OR s.last_seen_at > ?) AND "            \
+	"u.banned_at IS NULL"
+
 /* Record that the session of token was used now, by user agent ua. */
 void session_touch(struct db *db, struct arena *a, const char *token, const char *ua);
 

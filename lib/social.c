@@ -1,11 +1,13 @@
 /* social.c - likes, comments, follows and notifications, counters kept with the rows. */
 #include "social.h"
+#include "auth.h"
 #include "cache.h"
 #include "config.h"
 #include "db.h"
 #include "idem.h"
 #include "post.h"
 #include "provenance.h"
+#include "session.h"
 #include "textnorm.h"
 #include "timeline.h"
 #include "util.h"
@@ -15,38 +17,131 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The check before a like or a comment (social.h): one row whatever is
+ * missing, from the primary (a ban or a block of a moment ago counts). */
+int social_write_check(struct db *db, struct arena *a, int64_t user_id, int64_t post_id,
+		       int64_t parent_id, const char *token, const struct session_limits *lim,
+		       struct social_check *out)
+{
+	unsigned char h[AUTH_HASH_LEN] = {0};
+	struct db_res r;
+	int64_t me = user_id, now = now_unix();
+	memset(out, 0, sizeof(*out));
+	if (token)
+		auth_token_hash(token, h);
+	if (db_exec(
+		db, a, &r,
+		"SELECT p.user_id, p.mod_state = 'visible', pc.id, IFNULL(pc.parent_id, pc.id), "
+		"pc.user_id, s.user_id, u.role, IFNULL(u.suspended_until, 0), "
+		"(SELECT CONCAT(b.user_id, ':', b.target_id) FROM blocks b "
+		" WHERE b.user_id = ? AND b.target_id IN (p.user_id, pc.user_id) UNION ALL "
+		" SELECT CONCAT(b.user_id, ':', b.target_id) FROM blocks b "
+		" WHERE b.target_id = ? AND b.user_id IN (p.user_id, pc.user_id) LIMIT 1), "
+		"EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = p.user_id AND "
+		" n.actor_id = ? AND n.kind = 'like' AND n.post_id = p.id) "
+		"FROM (SELECT 1) one LEFT JOIN posts p ON p.id = ? "
+		"LEFT JOIN comments pc ON pc.id = ? AND pc.post_id = p.id "
+		"LEFT JOIN (sessions s JOIN users u ON u.id = s.user_id) ON " SESSION_LIVE_SQL
+		" AND s.user_id = ?",
+		"iiiiibiiii", me, me, me, post_id, parent_id, h, sizeof(h), now, lim->idle,
+		now - lim->idle, me) != DB_OK ||
+	    r.nrows != 1)
+		return 503;
+	out->author = db_int(&r, 0, 0);
+	out->post = db_str(&r, 0, 0) && db_int(&r, 0, 1);
+	out->parent = !parent_id || db_str(&r, 0, 2);
+	out->parent_root = db_int(&r, 0, 3);
+	out->parent_author = db_int(&r, 0, 4);
+	out->session = !token ? -1 : db_str(&r, 0, 5) != NULL;
+	out->role = db_str(&r, 0, 6);
+	out->suspended_until = db_int(&r, 0, 7);
+	out->notified = (int)db_int(&r, 0, 9);
+	const char *blk = db_str(&r, 0, 8);
+	if (blk) {
+		long long by = 0, target = 0;
+		if (sscanf(blk, "%lld:%lld", &by, &target) != 2)
+			return 503;
+		out->blocker = by;
+		/* Only on a refusal: the other party's name, for the message. */
+		if (db_read(db, a, &r, "SELECT username FROM users WHERE id = ?", "i",
+			    by == me ? (int64_t)target : (int64_t)by) != DB_OK)
+			return 503;
+		out->blocked_name = r.nrows ? db_str(&r, 0, 0) : "someone";
+	}
+	return 0;
+}
+
+/* A notice inside the writer's transaction (its unread count is dropped
+ * after the commit, unread_forget). No notice to oneself. */
+static int notice_add(struct db *db, struct arena *a, int64_t user_id, int64_t actor_id,
+		      const char *kind, int64_t post_id, int64_t comment_id, int64_t now)
+{
+	if (!user_id || user_id == actor_id)
+		return 0;
+	return db_exec(db, a, NULL,
+		       "INSERT INTO notifications (user_id, actor_id, kind, post_id, comment_id, "
+		       "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+		       "iisisi", user_id, actor_id, kind, post_id,
+		       comment_id ? arena_printf(a, "%lld", (long long)comment_id) : NULL,
+		       now) == DB_OK
+		   ? 0
+		   : -1;
+}
+
+static void unread_forget(struct arena *a, int64_t user_id, int64_t actor_id);
+
 int social_like(struct db *db, struct arena *a, int64_t user_id, int64_t post_id, int on,
-		int64_t *count, int *changed)
+		const struct social_check *chk, int64_t *count, int *changed)
 {
 	struct db_res r;
+	int64_t now = now_unix();
+	int ok = 0, notify = 0;
 	*changed = 0;
-	int64_t author = 0;
-	int ok = 0;
 	if (db_begin(db) != DB_OK)
 		return 503;
-	/* The post row lock orders concurrent likes; the count moves with the
-	 * row and only when the row did. */
-	if (db_exec(db, a, &r,
-		    "SELECT user_id FROM posts WHERE id = ? AND mod_state = 'visible' FOR UPDATE",
-		    "i", post_id) != DB_OK)
-		goto done;
-	if (r.nrows == 0) {
-		db_rollback(db);
-		return 404;
-	}
-	author = db_int(&r, 0, 0);
 	if (on) {
+		/* The post's row first (its lock orders concurrent likes; the
+		 * like's foreign key only reads it), counted as if the like were
+		 * new: LAST_INSERT_ID(expr) hands back the count it set. A like
+		 * that was already there takes its count back below. */
+		if (db_exec(db, a, &r,
+			    "UPDATE posts SET like_count = LAST_INSERT_ID(like_count + 1) "
+			    "WHERE id = ? AND mod_state = 'visible'",
+			    "i", post_id) != DB_OK)
+			goto done;
+		if (r.affected != 1) {
+			db_rollback(db);
+			return 404;
+		}
+		*count = (int64_t)r.insert_id;
 		if (db_exec(
 			db, a, &r,
 			"INSERT IGNORE INTO likes (post_id, user_id, created_at) VALUES (?, ?, ?)",
-			"iii", post_id, user_id, now_unix()) != DB_OK)
+			"iii", post_id, user_id, now) != DB_OK)
 			goto done;
 		*changed = r.affected == 1;
-		if (*changed && db_exec(db, a, NULL,
-					"UPDATE posts SET like_count = like_count + 1 WHERE id = ?",
-					"i", post_id) != DB_OK)
+		if (!*changed) {
+			if (db_exec(db, a, NULL,
+				    "UPDATE posts SET like_count = like_count - 1 WHERE id = ?",
+				    "i", post_id) != DB_OK)
+				goto done;
+			--*count;
+		}
+		/* One notice per person and post: like-unlike-like does not spam. */
+		notify = *changed && chk && !chk->notified;
+		if (notify && notice_add(db, a, chk->author, user_id, "like", post_id, 0, now))
 			goto done;
 	} else {
+		if (db_exec(db, a, &r,
+			    "SELECT like_count FROM posts WHERE id = ? AND mod_state = 'visible' "
+			    "FOR UPDATE",
+			    "i", post_id) != DB_OK)
+			goto done;
+		if (r.nrows == 0) {
+			db_rollback(db);
+			return 404;
+		}
+		*count = db_int(&r, 0, 0);
 		if (db_exec(db, a, &r, "DELETE FROM likes WHERE post_id = ? AND user_id = ?", "ii",
 			    post_id, user_id) != DB_OK)
 			goto done;
@@ -56,73 +151,68 @@ int social_like(struct db *db, struct arena *a, int64_t user_id, int64_t post_id
 					"AND like_count > 0",
 					"i", post_id) != DB_OK)
 			goto done;
+		if (*changed && *count > 0)
+			--*count;
 	}
-	if (db_read(db, a, &r, "SELECT like_count FROM posts WHERE id = ?", "i", post_id) != DB_OK)
-		goto done;
-	*count = db_int(&r, 0, 0);
 	ok = 1;
 done:
 	if (db_finish(db, ok) != DB_OK)
 		return 503;
-	if (on && *changed)
-		social_notify(db, a, author, user_id, "like", post_id, 0);
+	if (notify)
+		unread_forget(a, chk->author, user_id);
 	return 0;
 }
 
 int social_comment_add(struct db *db, struct arena *a, int64_t user_id, int64_t post_id,
-		       int64_t parent_id, const char *text, int64_t *id)
+		       const struct social_check *chk, const char *text, int64_t *id,
+		       int64_t *created_at)
 {
 	struct db_res r;
-	int64_t author = 0, parent_author = 0;
+	int64_t now = now_unix();
+	int64_t parent_id = chk->parent_root, parent_author = chk->parent_author;
 	int ok = 0;
+	*created_at = now;
+	if (!chk->post || !chk->parent)
+		return 404;
 	if (db_begin(db) != DB_OK)
 		return 503;
+	/* The post's row first: its lock orders concurrent comments (the
+	 * comment's foreign key only reads it), and it must still be shown. */
 	if (db_exec(db, a, &r,
-		    "SELECT user_id FROM posts WHERE id = ? AND mod_state = 'visible' FOR UPDATE",
+		    "UPDATE posts SET comment_count = comment_count + 1 "
+		    "WHERE id = ? AND mod_state = 'visible'",
 		    "i", post_id) != DB_OK)
 		goto done;
-	if (r.nrows == 0) {
+	if (r.affected != 1) {
 		db_rollback(db);
 		return 404;
-	}
-	author = db_int(&r, 0, 0);
-	if (parent_id) {
-		/* One level deep: a reply to a reply joins its thread. */
-		if (db_read(db, a, &r,
-			    "SELECT IFNULL(parent_id, id), user_id FROM comments "
-			    "WHERE id = ? AND post_id = ?",
-			    "ii", parent_id, post_id) != DB_OK)
-			goto done;
-		if (r.nrows == 0) {
-			db_rollback(db);
-			return 404;
-		}
-		parent_id = db_int(&r, 0, 0);
-		parent_author = db_int(&r, 0, 1);
 	}
 	if (db_exec(db, a, &r,
 		    "INSERT INTO comments (post_id, user_id, parent_id, text, created_at) "
 		    "VALUES (?, ?, ?, ?, ?)",
 		    "iissi", post_id, user_id,
 		    parent_id ? arena_printf(a, "%lld", (long long)parent_id) : NULL, text,
-		    now_unix()) != DB_OK)
+		    now) != DB_OK)
 		goto done;
 	*id = (int64_t)r.insert_id;
-	if (db_exec(db, a, NULL, "UPDATE posts SET comment_count = comment_count + 1 WHERE id = ?",
-		    "i", post_id) != DB_OK ||
-	    idem_claim(db, a, *id,
+	if (idem_claim(db, a, *id,
 		       arena_printf(a, "/p/%lld#comment-%lld", (long long)post_id, (long long)*id)))
+		goto done;
+	/* The author of the comment answered hears of a reply (of their own
+	 * post's too); the post's author, when someone else, of a comment. */
+	if ((parent_author &&
+	     notice_add(db, a, parent_author, user_id, "reply", post_id, *id, now)) ||
+	    (chk->author != parent_author &&
+	     notice_add(db, a, chk->author, user_id, "comment", post_id, *id, now)))
 		goto done;
 	ok = 1;
 done:
 	if (db_finish(db, ok) != DB_OK)
 		return 503;
-	/* The author of the comment answered hears of a reply (of their own
-	 * post's too); the post's author, when someone else, of a comment. */
 	if (parent_author)
-		social_notify(db, a, parent_author, user_id, "reply", post_id, *id);
-	if (author != parent_author)
-		social_notify(db, a, author, user_id, "comment", post_id, *id);
+		unread_forget(a, parent_author, user_id);
+	if (chk->author != parent_author)
+		unread_forget(a, chk->author, user_id);
 	return 0;
 }
 
@@ -205,6 +295,26 @@ static cJSON *comment_json(struct arena *a, const struct db_res *r, size_t i, in
 	}
 	time_json(c, a, "created_at", "created_text", db_int(r, i, 6));
 	return c;
+}
+
+cJSON *social_comment_new_json(struct arena *a, int64_t id, int64_t post_id, int64_t parent_id,
+			       int64_t user_id, const char *username, const char *text,
+			       int64_t created_at, int held)
+{
+	/* The row social_comment_load would read (COMMENT_COLUMNS), so that
+	 * one function says what a comment looks like. */
+	char *cells[10] = {arena_printf(a, "%lld", (long long)id),
+			   arena_printf(a, "%lld", (long long)post_id),
+			   arena_printf(a, "%lld", (long long)parent_id),
+			   arena_printf(a, "%lld", (long long)user_id),
+			   (char *)username,
+			   (char *)text,
+			   arena_printf(a, "%lld", (long long)created_at),
+			   "0",
+			   held ? "held" : "visible",
+			   "0"};
+	struct db_res r = {.nrows = 1, .ncols = 10, .cells = cells};
+	return comment_json(a, &r, 0, user_id);
 }
 
 cJSON *social_comment_load(struct db *db, struct arena *a, int64_t id, int64_t viewer_id)
@@ -363,6 +473,13 @@ void social_set_cache(struct cache *cache)
 char *social_unread_key(struct arena *a, int64_t user_id)
 {
 	return arena_printf(a, "imagier:unread:%lld", (long long)user_id);
+}
+
+/* A notice to user_id was stored: their unread count is read again. */
+static void unread_forget(struct arena *a, int64_t user_id, int64_t actor_id)
+{
+	if (notify_cache && user_id && user_id != actor_id)
+		cache_delete(notify_cache, social_unread_key(a, user_id));
 }
 
 int social_mute(struct db *db, struct arena *a, int64_t user_id, int64_t target_id, int on,

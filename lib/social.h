@@ -13,16 +13,47 @@ struct db;
 #define COMMENT_MAX_CHARS 2000
 #define COMMENT_PAGE	  50
 
-/* Like / unlike post_id as user_id. The count moves only when the row does
- * (liking twice is not an error and counts once). Returns 0 with the new
- * *count and *changed, 404 (no such post), 503. Notifies the author. */
-int social_like(struct db *db, struct arena *a, int64_t user_id, int64_t post_id, int on,
-		int64_t *count, int *changed);
+struct session_limits;
 
-/* Add a comment (parent_id 0 = top level; a reply to a reply attaches to its
- * top-level comment). Returns 0 with *id, 404 (post or parent missing), 503. */
+/* What a like or a comment must know before it writes, asked of the primary
+ * in one statement: the person's session when a cached copy is rechecked,
+ * the post, the comment answered, a block between the person and either
+ * author, and whether the author already heard of this person's like. */
+struct social_check {
+	int session;		  /* 1 live, 0 ended (logout, expiry, ban), -1 not asked */
+	const char *role;	  /* of a live session */
+	int64_t suspended_until;  /* of a live session; 0: not suspended */
+	int post;		  /* 1: the post exists and is visible */
+	int64_t author;		  /* the post's author */
+	int parent;		  /* 1: parent_id is a comment on this post, or none asked */
+	int64_t parent_root;	  /* the thread the answer joins (a reply's top comment) */
+	int64_t parent_author;	  /* the answered comment's author */
+	int64_t blocker;	  /* 0, or who blocked whom: the blocker's id ... */
+	const char *blocked_name; /* ... and the other party's username */
+	int notified;		  /* a like notice from user_id on this post exists */
+};
+
+/* Fill *out for user_id about to like or comment on post_id (parent_id 0:
+ * not an answer). token: the session to recheck (NULL: none). 0 or 503. */
+int social_write_check(struct db *db, struct arena *a, int64_t user_id, int64_t post_id,
+		       int64_t parent_id, const char *token, const struct session_limits *lim,
+		       struct social_check *out);
+
+/* Like / unlike post_id as user_id, chk from social_write_check (for a like:
+ * the author to notify, once per person and post). The count moves only when
+ * the row does (liking twice is not an error and counts once), in the same
+ * transaction as the row and the notice. Returns 0 with the new *count and
+ * *changed, 404 (no such post, or no longer visible), 503. */
+int social_like(struct db *db, struct arena *a, int64_t user_id, int64_t post_id, int on,
+		const struct social_check *chk, int64_t *count, int *changed);
+
+/* Add a comment, chk from social_write_check with the same parent_id (0 =
+ * top level; a reply to a reply attaches to its top-level comment), with
+ * its counter and notices in one transaction. Returns 0 with *id and its
+ * *created_at, 404 (post gone or not visible, parent missing), 503. */
 int social_comment_add(struct db *db, struct arena *a, int64_t user_id, int64_t post_id,
-		       int64_t parent_id, const char *text, int64_t *id);
+		       const struct social_check *chk, const char *text, int64_t *id,
+		       int64_t *created_at);
 /* Delete one's own comment. Nobody else deletes it, moderators included:
  * they remove it with moderation_act (reason, audit row, notice, appeal).
  * Returns 0 with the *post_id it was on, 403 (not yours), 404, 503. */
@@ -35,6 +66,11 @@ struct cJSON *social_comments(struct db *db, struct arena *a, int64_t post_id, i
 			      int limit, int64_t viewer_id, int64_t *next);
 /* One comment as JSON, or NULL. */
 struct cJSON *social_comment_load(struct db *db, struct arena *a, int64_t id, int64_t viewer_id);
+/* The JSON of a comment just written by its author (social_comment_add),
+ * as social_comment_load would read it, without reading it. */
+struct cJSON *social_comment_new_json(struct arena *a, int64_t id, int64_t post_id,
+				      int64_t parent_id, int64_t user_id, const char *username,
+				      const char *text, int64_t created_at, int held);
 
 /* Follow / unfollow a person (by id) or a tag (by id). 0, 400 (oneself),
  * 404, 503. *changed tells whether a row moved. */

@@ -6,7 +6,8 @@
 #   floor:   a bare libfcgi "hello" of the same size through the same nginx
 #   then:    the anonymous latest feed, the logged-in following and for-you
 #            feeds (warm cache), the same with the cache emptied, a post
-#            page, a like, a comment; a feed page at 1M posts vs 10k posts;
+#            page, a like, a comment (against a bare insert loop of
+#            the same rows); a feed page at 1M posts vs 10k posts;
 #            the procedural generator, the image pipeline and JPEG decoding
 #            (libgd against jpegdec, crafted scans: procbench);
 #            the lineage of a family of thousands.
@@ -190,11 +191,30 @@ row "for-you feed, warm" "$r" "x hello (target >= 0.8)" "$x"
 target "for-you feed warm, x hello" "$x" ">=" 0.8
 r=$(wrk_median post "/p/$((MAX_POST / 2))" -H "$COOKIE")
 row "post page (logged in)" "$r" "x hello" "$(ratio "${r%% *}" "${hello%% *}")"
-like=$(wrk_median like /api/v1/posts/1/like -s tests/bench/like.lua)
-row "like / unlike (API)" "$like"
-comment=$(wrk_median comment /api/v1/posts/1/comments -s tests/bench/comment.lua)
-row "comment (API)" "$comment"
-#@insertloop@
+r=$(wrk_median like /api/v1/posts/1/like -s tests/bench/like.lua)
+row "like / unlike (API)" "$r"
+like=${r%% *}
+r=$(wrk_median comment /api/v1/posts/1/comments -s tests/bench/comment.lua)
+row "comment (API)" "$r"
+comment=${r%% *}
+# The write floor: a bare INSERT + COMMIT loop of the rows a like or a comment
+# writes, over as many MariaDB connections as wrk has (tests/tools/insertbench.c).
+insert_loop() {
+	local i
+	local -a v=()
+	for ((i = 0; i < RUNS; i++)); do
+		v+=("$("$ROOT/$BUILD/tests/insertbench" "$VAR/run/mysqld.sock" imagier "$(id -un)" "$1" "$CONNS" "$SECS")")
+	done
+	median "${v[@]}"
+}
+ins=$(insert_loop like)
+x=$(ratio "$like" "$ins")
+row "insert+commit loop, likes rows" "$ins - -" "like x insert loop (target >= 0.5)" "$x"
+target "like, x insert+commit loop" "$x" ">=" 0.5
+ins=$(insert_loop comment)
+x=$(ratio "$comment" "$ins")
+row "insert+commit loop, comments rows" "$ins - -" "comment x insert loop (target >= 0.5)" "$x"
+target "comment, x insert+commit loop" "$x" ">=" 0.5
 
 # Cold: the pool without memcached, so every page is built from MariaDB.
 IMAGIER_CACHE_SERVERS="" tools/stack.sh restart-fcgi >/dev/null
