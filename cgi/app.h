@@ -17,6 +17,8 @@ struct cache;
 struct tmpl_set;
 struct textnorm_list;
 
+#define APP_KNOWN_SESSIONS 512
+
 /* Per-worker state that lives across requests. */
 struct app {
 	struct config cfg;
@@ -31,6 +33,14 @@ struct app {
 	uint64_t filter_version;
 	int64_t filter_loaded_at;
 	uint64_t served;
+	/* Whose session is whose, as this worker last saw it (dispatch.c): lets
+	 * a warm logged-in page fetch the person's version keys in the same
+	 * multi-get as the session itself. A hint only: the session entry read
+	 * in that multi-get confirms it. Direct-mapped by the session hash. */
+	struct app_known_session {
+		unsigned char hash[16]; /* the first bytes of the session hash */
+		int64_t user_id;	/* 0: empty slot */
+	} known[APP_KNOWN_SESSIONS];
 };
 
 /* The buffered response: written once, after the handler returned. */
@@ -100,12 +110,16 @@ struct ctx {
 	const char *location;		     /* redirect target for HTML */
 	const char *session_key;	     /* memcached key of the session (its hash) */
 	const char *page_key;		     /* per-session page cache key, or NULL */
+	const char *page_stamp;		     /* "versions\n" its entry must start with */
 	char *page_hit;			     /* cached page body on a hit */
 	size_t page_len;
 	const char *raw_type; /* the handler wrote resp->body itself (a chart): its Content-Type */
 	int raw_max_age;      /* ... and the seconds a browser may keep it (private), 0: no-store */
 	struct idem *idem;    /* the request's Idempotency-Key, when armed */
 	int recheck_owed;     /* R_RECHECK_LATE: the cached session is still to recheck */
+	struct page_pre *pre; /* what the one multi-get of a cacheable page brought (dispatch.c) */
+	int64_t unread;	      /* the person's unread count, once known this request */
+	int unread_known;
 };
 
 /* Handlers return an HTTP status. Helpers: */

@@ -134,14 +134,13 @@ static void allow_header(struct ctx *c, const char *path)
 
 /* ---- session and CSRF -------------------------------------------------- */
 
-/* A session from memcached: "uid\ncsrf\nusername\nrole\ncreated\nsuspended".
- * 1 if found, -1 if the key says the session ended (CACHEKEY_SESSION_GONE),
- * 0 if memcached does not know. */
-static int session_cached(struct ctx *c, const char *key)
+/* A session from memcached: "uid\ncsrf\nusername\nrole\ncreated\nsuspended"
+ * (v, an arena copy, is cut up in place). 1 if it is one, -1 if the key
+ * says the session ended (CACHEKEY_SESSION_GONE), 0 if memcached does not
+ * know (v NULL or not such a value). */
+static int session_cached(struct ctx *c, char *v)
 {
-	char *v;
-	size_t len;
-	if (cache_get(c->app->cache, c->a, key, &v, &len))
+	if (!v)
 		return 0;
 	if (!strcmp(v, CACHEKEY_SESSION_GONE))
 		return -1;
@@ -160,6 +159,146 @@ static int session_cached(struct ctx *c, const char *key)
 	return 1;
 }
 
+/* ---- the logged-in page cache (routes flagged R_PCACHE) ----------------- */
+
+#define PAGE_CACHE_TTL 15
+
+/* The keys of one warm logged-in page, fetched in one multi-get with the
+ * session itself: the page entry (by session hash, path and query), the feed
+ * version, and, when this worker knows whose session it is, the person's
+ * version and unread count. */
+enum { PRE_SESSION, PRE_PAGE, PRE_FEED, PRE_USER, PRE_UNREAD, PRE_N };
+struct page_pre {
+	const char *keys[PRE_N];
+	char *vals[PRE_N];
+	size_t lens[PRE_N];
+	int64_t user_id;		   /* whose the user keys are (0: not fetched) */
+	unsigned char hash[AUTH_HASH_LEN]; /* the session's */
+};
+
+static struct app_known_session *known_slot(struct app *app, const unsigned char *h)
+{
+	unsigned i = ((unsigned)h[0] | (unsigned)h[1] << 8) % APP_KNOWN_SESSIONS;
+	return &app->known[i];
+}
+
+/* 1 if the page of this request may come from (and go to) the page cache. */
+static int page_cacheable(const struct ctx *c)
+{
+	return !c->api && c->route && (c->route->flags & R_PCACHE) &&
+	       (!strcmp(c->req->method, "GET") || !strcmp(c->req->method, "HEAD"));
+}
+
+/* The page entry's key: session hash, path and query, and nothing that
+ * changes (the versions it was built under are in its value), so it can be
+ * fetched before anything is known about the person. NULL when it cannot
+ * be a memcached key (too long, or a byte memcached's text protocol would
+ * misread). */
+static char *page_key(struct ctx *c, const char *hash_hex)
+{
+	char *k = arena_printf(c->a, "%s%s?%s", cachekey_session_pages(c->a, hash_hex),
+			       c->req->path, c->req->query_string);
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)k; *p; p++, n++)
+		if (*p <= ' ' || *p == 0x7f)
+			return NULL;
+	return n > 240 ? NULL : k; /* memcached keys stop at 250 bytes */
+}
+
+/* The session's memcached entry, and for a cacheable page everything the
+ * page cache needs, in one round trip. The session value, or NULL. */
+static char *session_fetch(struct ctx *c, const char *key, const unsigned char *hash)
+{
+	char *v = NULL;
+	size_t len;
+	const char *hex = key + strlen(CACHEKEY_SESSION_PREFIX);
+	char *pk = page_cacheable(c) ? page_key(c, hex) : NULL;
+	if (!pk) {
+		return cache_get(c->app->cache, c->a, key, &v, &len) == 0 ? v : NULL;
+	}
+	struct page_pre *p = arena_zalloc(c->a, sizeof(*p));
+	size_t n = PRE_USER;
+	p->keys[PRE_SESSION] = key;
+	p->keys[PRE_PAGE] = pk;
+	p->keys[PRE_FEED] = CACHEKEY_FEED_VERSION;
+	memcpy(p->hash, hash, sizeof(p->hash));
+	const struct app_known_session *k = known_slot(c->app, hash);
+	if (k->user_id && !memcmp(k->hash, hash, sizeof(k->hash))) {
+		p->user_id = k->user_id;
+		p->keys[PRE_USER] = cachekey_user_version(c->a, k->user_id);
+		p->keys[PRE_UNREAD] = social_unread_key(c->a, k->user_id);
+		n = PRE_N;
+	}
+	cache_get_multi(c->app->cache, c->a, p->keys, n, p->vals, p->lens);
+	c->pre = p;
+	return p->vals[PRE_SESSION];
+}
+
+/* A whole page, cached per session for PAGE_CACHE_TTL seconds. Its entry
+ * starts with the line "feed-version:person-version:unread" it was built
+ * under, and is a hit only while all three are still the current ones:
+ * the feed version (new posts, moderation), the person's own version
+ * (bumped by every state-changing request they make, by a block either
+ * way, by moderation of them) and their unread count (dropped whenever a
+ * notification for them is written). Others' likes show within
+ * PAGE_CACHE_TTL. 1 on a hit. */
+static int page_cached(struct ctx *c)
+{
+	struct page_pre *p = c->pre;
+	if (!p || !c->me)
+		return 0;
+	/* Remember whose session this is, so that its next page is one
+	 * round trip; a different person under a known hash (never: a token
+	 * is one person's) is simply fetched the slow way below. */
+	struct app_known_session *k = known_slot(c->app, p->hash);
+	memcpy(k->hash, p->hash, sizeof(k->hash));
+	k->user_id = c->me->id;
+	if (p->user_id != c->me->id) {
+		p->keys[PRE_USER] = cachekey_user_version(c->a, c->me->id);
+		p->keys[PRE_UNREAD] = social_unread_key(c->a, c->me->id);
+		cache_get_multi(c->app->cache, c->a, p->keys + PRE_USER, 2, p->vals + PRE_USER,
+				p->lens + PRE_USER);
+	}
+	/* A missing part is made (version counters) or loaded (the count). */
+	uint64_t fv = p->vals[PRE_FEED] ? strtoull(p->vals[PRE_FEED], NULL, 10)
+					: cache_version(c->app->cache, CACHEKEY_FEED_VERSION);
+	uint64_t uv = p->vals[PRE_USER] ? strtoull(p->vals[PRE_USER], NULL, 10)
+					: cache_version(c->app->cache, p->keys[PRE_USER]);
+	int64_t unread;
+	if (p->vals[PRE_UNREAD]) {
+		unread = strtoll(p->vals[PRE_UNREAD], NULL, 10);
+	} else {
+		unread = unread_count(c);
+	}
+	c->unread = unread;
+	c->unread_known = 1;
+	if (!fv || !uv || unread < 0)
+		return 0;
+	c->page_key = p->keys[PRE_PAGE];
+	c->page_stamp = arena_printf(c->a, "%llu:%llu:%lld\n", (unsigned long long)fv,
+				     (unsigned long long)uv, (long long)unread);
+	size_t sl = strlen(c->page_stamp);
+	char *v = p->vals[PRE_PAGE];
+	if (!v || p->lens[PRE_PAGE] < sl || memcmp(v, c->page_stamp, sl))
+		return 0;
+	c->page_hit = v + sl;
+	c->page_len = p->lens[PRE_PAGE] - sl;
+	return 1;
+}
+
+/* Store the page just rendered under the versions page_cached read. */
+static void page_store(struct ctx *c)
+{
+	struct response *resp = c->resp;
+	if (!c->page_key || resp->status != 200 || strstr(buf_cstr(&resp->head), "Set-Cookie"))
+		return;
+	size_t sl = strlen(c->page_stamp);
+	char *v = arena_alloc(c->a, sl + resp->body.len);
+	memcpy(v, c->page_stamp, sl);
+	memcpy(v + sl, resp->body.data, resp->body.len);
+	cache_set(c->app->cache, c->page_key, v, sl + resp->body.len, PAGE_CACHE_TTL);
+}
+
 static void session_load(struct ctx *c)
 {
 	const char *auth = kv_get(&c->req->headers, "authorization");
@@ -175,9 +314,13 @@ static void session_load(struct ctx *c)
 	c->session_token = tok;
 	if (strlen(tok) != AUTH_TOKEN_LEN)
 		goto stale;
-	char *key = cachekey_session_token(c->a, tok);
+	unsigned char h[AUTH_HASH_LEN];
+	char hex[2 * AUTH_HASH_LEN + 1];
+	auth_token_hash(tok, h);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	char *key = cachekey_session(c->a, hex);
 	c->session_key = key;
-	int cached = session_cached(c, key);
+	int cached = session_cached(c, session_fetch(c, key, h));
 	if (cached < 0)
 		goto stale;
 	if (cached) {
@@ -454,42 +597,6 @@ static int parse_body(struct ctx *c)
 	return 0;
 }
 
-#define PAGE_CACHE_TTL 15
-
-/* Logged-in pages of R_PCACHE routes are cached per session for a few
- * seconds, keyed by everything that changes them: the feed version (new
- * posts), the person's own version (bumped by anything they do), and their
- * unread count. Others' likes show after at most PAGE_CACHE_TTL. 1 on a hit. */
-static int page_cached(struct ctx *c)
-{
-	if (!c->me || c->api || !c->session_key || !(c->route->flags & R_PCACHE) ||
-	    (strcmp(c->req->method, "GET") && strcmp(c->req->method, "HEAD")))
-		return 0;
-	/* One round trip for the three parts of the key; a missing one is
-	 * made (version counters) or loaded (the unread count) the slow way. */
-	const char *keys[3] = {CACHEKEY_FEED_VERSION, cachekey_user_version(c->a, c->me->id),
-			       social_unread_key(c->a, c->me->id)};
-	char *vals[3];
-	size_t lens[3];
-	cache_get_multi(c->app->cache, c->a, keys, 3, vals, lens);
-	uint64_t fv = vals[0] ? strtoull(vals[0], NULL, 10)
-			      : cache_version(c->app->cache, CACHEKEY_FEED_VERSION);
-	uint64_t uv = vals[1] ? strtoull(vals[1], NULL, 10) : cache_version(c->app->cache, keys[1]);
-	int64_t unread = vals[2] ? strtoll(vals[2], NULL, 10) : unread_count(c);
-	if (!fv || !uv)
-		return 0;
-	c->page_key = arena_printf(
-	    c->a, "%s%llu:%llu:%lld:%s?%s",
-	    cachekey_session_pages(c->a, c->session_key + strlen(CACHEKEY_SESSION_PREFIX)),
-	    (unsigned long long)fv, (unsigned long long)uv, (long long)unread, c->req->path,
-	    c->req->query_string);
-	if (strlen(c->page_key) > 240) { /* memcached keys stop at 250 bytes */
-		c->page_key = NULL;
-		return 0;
-	}
-	return cache_get(c->app->cache, c->a, c->page_key, &c->page_hit, &c->page_len) == 0;
-}
-
 /* What a suspended person may still do (routes flagged R_SUSP): leave,
  * appeal, mark notices read, take their data with them or delete their
  * account, protect themselves (block, mute, filters) and withdraw or give
@@ -653,10 +760,7 @@ static void render_answer(struct ctx *c, int st)
 		ctx_header(c, "Content-Type", c->raw_type);
 	} else {
 		render_ok(c, st ? st : 200);
-		if (c->page_key && resp->status == 200 &&
-		    !strstr(buf_cstr(&resp->head), "Set-Cookie"))
-			cache_set(c->app->cache, c->page_key, resp->body.data, resp->body.len,
-				  PAGE_CACHE_TTL);
+		page_store(c);
 	}
 }
 

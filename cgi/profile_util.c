@@ -71,6 +71,8 @@ int64_t unread_count(struct ctx *c)
 {
 	char *hit;
 	size_t len;
+	if (c->unread_known) /* read already (the page cache's multi-get) */
+		return c->unread;
 	const char *key = social_unread_key(c->a, c->me->id);
 	if (cache_get(c->app->cache, c->a, key, &hit, &len) == 0)
 		return strtoll(hit, NULL, 10);

@@ -8,11 +8,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcgiapp.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t worker_stop;
 
@@ -171,7 +173,47 @@ static void reply(FCGX_Request *rq, const struct response *resp)
 		FCGX_PutStr(resp->body.data, (int)resp->body.len, rq->out);
 }
 
-static void serve_one(struct app *app, FCGX_Request *rq, struct response *resp)
+/* Memory. A worker lives for thousands of requests; most need a few hundred
+ * KiB, an upload or an image tens of MiB (a 2048x2048 picture decoded is 16
+ * MiB in libgd rows of 8 KiB each). glibc keeps what was freed: it raises its
+ * mmap threshold to the largest block freed so far (so the next big buffers
+ * come from the heap, not from mmap), and a heap whose top is still in use
+ * cannot shrink. So: a fixed mmap threshold (a buffer over 256 KiB is
+ * mmapped and returned when freed), one malloc arena (a worker has one
+ * thread), and after a request that used much memory (a body, a big arena,
+ * or a heap grown by more than WORKER_TRIM_GROWTH) malloc_trim() hands
+ * every free page back, after the answer was sent. */
+#define WORKER_MMAP_THRESHOLD (256 * 1024)
+#define WORKER_TRIM_BODY      (256 * 1024)
+#define WORKER_TRIM_ARENA     (1024 * 1024)
+#define WORKER_TRIM_GROWTH    (2 * 1024 * 1024)
+
+static void memory_setup(void)
+{
+	mallopt(M_ARENA_MAX, 1);
+	mallopt(M_MMAP_THRESHOLD, WORKER_MMAP_THRESHOLD);
+	mallopt(M_TRIM_THRESHOLD, 2 * WORKER_MMAP_THRESHOLD);
+}
+
+/* The heap's end: how far it grew since the last trim is cheap to see
+ * (sbrk(0) reads a variable). */
+static char *heap_end(void)
+{
+	return sbrk(0);
+}
+
+/* Reset the request arena, then trim if the request was a big one. */
+static void memory_after(struct app *app, size_t body_len, char **trimmed_at)
+{
+	int big = body_len >= WORKER_TRIM_BODY || app->arena.total >= WORKER_TRIM_ARENA;
+	arena_reset(&app->arena);
+	if (!big && heap_end() - *trimmed_at < WORKER_TRIM_GROWTH)
+		return;
+	malloc_trim(0);
+	*trimmed_at = heap_end();
+}
+
+static void serve_one(struct app *app, FCGX_Request *rq, struct response *resp, size_t *body_len)
 {
 	struct request req;
 	request_from_env(&req, &app->arena, rq->envp);
@@ -179,6 +221,7 @@ static void serve_one(struct app *app, FCGX_Request *rq, struct response *resp)
 	int cookie_status = request_cookies(&req, &app->lim);
 	dispatch(app, &req, resp, body_status ? body_status : cookie_status);
 	reply(rq, resp);
+	*body_len = req.body_len;
 }
 
 /* 1 if a connection is waiting on fd within ms milliseconds (or a signal
@@ -204,6 +247,8 @@ int worker_run(int listen_fd)
 	sigaddset(&term, SIGINT);
 	sigprocmask(SIG_BLOCK, &term, &old);
 
+	memory_setup();
+	log_forked();
 	struct app app;
 	char err[512];
 	if (app_init(&app, err, sizeof(err))) {
@@ -219,6 +264,7 @@ int worker_run(int listen_fd)
 	FCGX_InitRequest(&rq, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
 	struct response resp;
 	memset(&resp, 0, sizeof(resp));
+	char *trimmed_at = heap_end();
 	while (!worker_stop && app.served < (uint64_t)app.cfg.max_requests) {
 		/* Signals are let in only while waiting for a connection, so a
 		 * request in progress always finishes. */
@@ -243,9 +289,10 @@ int worker_run(int listen_fd)
 			log_error("worker: accept failed: %s", strerror(errno));
 			break;
 		}
-		serve_one(&app, &rq, &resp);
+		size_t body_len = 0;
+		serve_one(&app, &rq, &resp, &body_len);
 		FCGX_Finish_r(&rq);
-		arena_reset(&app.arena);
+		memory_after(&app, body_len, &trimmed_at);
 		app.served++;
 	}
 	FCGX_Free(&rq, 0);

@@ -224,8 +224,10 @@ size_t cache_get_multi(struct cache *c, struct arena *a, const char *const *keys
 		return 0;
 	}
 	size_t hits = 0;
-	memcached_result_st *res;
-	while ((res = memcached_fetch_result(c->mc, NULL, &rc)) != NULL) {
+	/* One result reused for every key (its value buffer grows once), not
+	 * one allocated per key. */
+	memcached_result_st one, *res, *reuse = memcached_result_create(c->mc, &one);
+	while ((res = memcached_fetch_result(c->mc, reuse, &rc)) != NULL) {
 		const char *k = memcached_result_key_value(res);
 		size_t kl = memcached_result_key_length(res);
 		for (size_t i = 0; i < n; i++) {
@@ -236,8 +238,11 @@ size_t cache_get_multi(struct cache *c, struct arena *a, const char *const *keys
 				break;
 			}
 		}
-		memcached_result_free(res);
+		if (!reuse)
+			memcached_result_free(res);
 	}
+	if (reuse)
+		memcached_result_free(reuse);
 	c->hits += hits;
 	c->misses += n - hits;
 	return hits;

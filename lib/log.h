@@ -6,4 +6,8 @@
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A forked process (a worker) calls it once: its lines then name its pid
+ * without asking the kernel each time. */
+void log_forked(void);
+
 #endif

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# t1310-page-cache.sh - the logged-in page cache (routes flagged R_PCACHE):
+# a warm /following or /foryou page costs memcached exactly one multi-get
+# (the session, the page and the versions it was built under, counted with
+# memcached's own `stats` before and after), and a cached page is never
+# served once it is stale: the person's own like (from another session), a
+# new post, a notification for them, and their logout.
+source "$(dirname "$0")/lib.sh"
+
+MC="$IMAGIER_VAR/run/memcached.sock"
+# mc_stats: memcached's counters, "name value" a line.
+mc_stats() {
+	python3 - "$MC" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(2)
+s.connect(sys.argv[1])
+s.sendall(b"stats\r\n")
+buf = b""
+while not buf.endswith(b"END\r\n"):
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    buf += chunk
+for l in buf.decode().splitlines():
+    p = l.split()
+    if len(p) == 3 and p[0] == "STAT":
+        print(p[1], p[2])
+PY
+}
+# mc_set KEY VALUE: store VALUE under KEY for 5 minutes.
+mc_set() {
+	python3 - "$MC" "$1" "$2" <<'PY' >/dev/null
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(2)
+s.connect(sys.argv[1])
+v = sys.argv[3].encode()
+s.sendall(b"set %s 0 300 %d\r\n%s\r\n" % (sys.argv[2].encode(), len(v), v))
+s.recv(64)
+PY
+}
+hash_of() { python3 -c 'import hashlib,sys; print(hashlib.blake2b(sys.argv[1].encode(), digest_size=32).hexdigest())' "$1"; }
+jar_token() { awk '$6 == "imagier_session" { print $7 }' "$1"; }
+
+# round_trip PATH JAR: one GET of PATH with the cookie JAR between two
+# `stats`; prints the counters that changed ("name delta", sorted), leaving
+# out the clock, the stats connection itself and memcached's own LRU work,
+# then "bytes_read" less the second stats command.
+round_trip() {
+	local before after
+	# First the page itself, so that it is cached and fresh however slow
+	# this machine is (an entry lives 15 s), then the one counted.
+	curl -s -o /dev/null -b "$2" "$IMAGIER_URL$1"
+	before="$(mc_stats)"
+	curl -s -o /dev/null -b "$2" "$IMAGIER_URL$1"
+	after="$(mc_stats)"
+	join <(sort <<<"$before") <(sort <<<"$after") |
+		awk '$2 != $3 && $1 !~ /^(time|uptime|rusage_|total_connections|lru|moves_|lrutail|slab_|bytes_written|curr_connections|conn_yields|log_|evictions|reclaimed|expired_unfetched|evicted_)/ {
+			d = $3 - $2; if ($1 == "bytes_read") d -= 7; print $1, d }' | sort
+}
+# expect_one_get PATH JAR UID: the signature of exactly one multi-get of the
+# five keys of a warm page, all hits, nothing else: no set, no incr, no
+# delete, no touch, no second get (a second command would show in cmd_get or
+# bytes_read: one "get k1 k2 k3 k4 k5\r\n" line is 10 bytes plus the keys).
+expect_one_get() {
+	local hex="$(hash_of "$(jar_token "$2")")" keys n=0
+	keys="imagier:sess:$hex imagier:page:$hex:$1? imagier:v:feed imagier:v:user:$3 imagier:unread:$3"
+	n=$(($(printf 'get %s\r\n' "$keys" | wc -c)))
+	printf 'bytes_read %d\ncmd_get 5\nget_hits 5\n' "$n"
+}
+
+owner="$(uniq_name pco)"
+new_user "$owner"
+OWNER_TOKEN=$TOKEN
+OWNER_ID=$USER_ID
+artist="$(uniq_name pca)"
+new_user "$artist"
+ARTIST_TOKEN=$TOKEN
+upload "$(image png 96 96 31)" "a lighthouse at dusk"
+is "$STATUS" 201 "the artist posts"
+post1="$(json .post.id)"
+call PUT "/api/v1/users/$artist/follow" "$OWNER_TOKEN"
+is "$STATUS" 200 "the owner follows the artist"
+
+jar="$TMP/jar"
+login_jar "$owner" "$jar"
+jar_csrf=$JAR_CSRF
+
+# ---- one round trip ----------------------------------------------------------
+for path in /following /foryou; do
+	req GET "$path" -b "$jar"
+	is "$STATUS" 200 "$path answers a logged-in person"
+	want="$(expect_one_get "$path" "$jar" "$OWNER_ID")"
+	# Each worker learns whose session this is on its first page of it;
+	# the pool's workers take the requests in no fixed order, so ask until
+	# a warm worker answers.
+	got=""
+	for ((i = 0; i < 30; i++)); do
+		got="$(round_trip "$path" "$jar")"
+		[[ "$got" == "$want" ]] && break
+	done
+	is "$got" "$want" "a warm $path is one multi-get of its 5 keys, all hits, and nothing else"
+done
+
+# ---- stale when it must be ---------------------------------------------------
+req GET /following -b "$jar"
+like "$BODY" "data-like=\"$post1\"" "the following page shows the artist's post"
+like "$BODY" 'aria-pressed="false"' "  ... not liked yet"
+req GET /following -b "$jar"
+like "$BODY" 'aria-pressed="false"' "  ... (and again, from the cache)"
+call PUT "/api/v1/posts/$post1/like" "$OWNER_TOKEN"
+is "$STATUS" 200 "the owner likes it from another session (the API)"
+req GET /following -b "$jar"
+like "$BODY" 'aria-pressed="true"' "  ... the cached page is stale at once: the like shows"
+
+TOKEN=$ARTIST_TOKEN
+upload "$(image png 96 96 32)" "a second lighthouse"
+post2="$(json .post.id)"
+req GET /following -b "$jar"
+like "$BODY" "data-like=\"$post2\"" "a new post by the artist shows at once"
+
+TOKEN=$OWNER_TOKEN
+upload "$(image png 96 96 33)" "the owner's own picture"
+own="$(json .post.id)"
+req GET /following -b "$jar"
+unlike "$BODY" 'class="badge"' "no unread notice yet"
+call PUT "/api/v1/posts/$own/like" "$ARTIST_TOKEN"
+is "$STATUS" 200 "the artist likes the owner's post"
+req GET /following -b "$jar"
+like "$BODY" '<span class="badge">1</span>' "  ... the notification shows at once in the cached page's badge"
+
+# Logout. A page entry under the current versions is served as it is (a
+# marker planted under the stamp the page cache checks shows that), and the
+# same entry is not served once the session ended.
+token="$(jar_token "$jar")"
+hex="$(hash_of "$token")"
+plant() { # plant BODY: the page entry of /following under the current versions
+	local fv uv
+	fv="$(mc_get imagier:v:feed)" uv="$(mc_get "imagier:v:user:$OWNER_ID")"
+	mc_set "imagier:unread:$OWNER_ID" 0
+	mc_set "imagier:page:$hex:/following?" "$fv:$uv:0
+$1"
+}
+plant "<p>planted-before-logout</p>"
+req GET /following -b "$jar"
+is "$STATUS $BODY" "200 <p>planted-before-logout</p>" \
+	"an entry stamped with the current versions is what the page cache serves"
+req POST /logout -b "$jar" --data-urlencode "csrf=$jar_csrf"
+is "$STATUS" 303 "the owner logs out"
+plant "<p>planted-after-logout</p>"
+req GET /following -H "Cookie: imagier_session=$token"
+is "$STATUS $(rawheader location)" "303 /login?next=%2Ffollowing" \
+	"  ... the ended session's cookie gets no cached page, however current: log in first"
+unlike "$BODY" "planted" "  ... nothing of it"
+
+done_testing
