@@ -22,11 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define IDLE_POLL_MS	     400
-#define REQUEUE_EVERY	     5	/* seconds between sweeps for expired leases */
-#define FANOUT_LEASE	     60 /* seconds a fan-out job is this worker's per batch */
-#define FANOUT_ROUND	     20 /* batches of one fan-out job between other work */
-#define TIMELINE_SWEEP_EVERY 10 /* seconds between timeline sweeps */
+#define IDLE_POLL_MS  400
+#define REQUEUE_EVERY 5 /* seconds between sweeps for expired leases */
 
 #define FORYOU_EVERY 2	/* seconds between passes of the "for you" refresh */
 #define FORYOU_BATCH 16 /* people per pass */
@@ -142,10 +139,15 @@ static void run_job(struct db *db, struct arena *a, const struct config *cfg, co
 static int timelines_work(struct db *db, struct arena *a, const struct config *cfg,
 			  const char *worker)
 {
+	enum {
+		FANOUT_LEASE = 60, /* seconds a fan-out job is this worker's per batch */
+		FANOUT_ROUND = 20, /* batches of one fan-out job between other work */
+		SWEEP_EVERY = 10   /* seconds between timeline sweeps */
+	};
 	static int64_t last_sweep, trim_from;
 	int n = timeline_fanout_step(db, a, worker, cfg->timeline_fanout_batch, FANOUT_LEASE,
 				     FANOUT_ROUND);
-	if (now_unix() - last_sweep >= TIMELINE_SWEEP_EVERY) {
+	if (now_unix() - last_sweep >= SWEEP_EVERY) {
 		timeline_sweep(db, a, &trim_from, 200);
 		last_sweep = now_unix();
 	}

@@ -50,8 +50,10 @@ struct config {
 	int gen_max_per_hour;
 	int gen_job_timeout;
 	int gen_max_attempts;
-	char gen_worker_id[64];	   /* stable per host/instance; "" = hostname */
-	int timeline_fanout_batch; /* followers per fan-out statement */
+	char gen_worker_id[64]; /* stable per host/instance; "" = hostname */
+
+	/* [timeline]: followers per fan-out statement */
+	int timeline_fanout_batch;
 	/* [openai] */
 	char openai_base_url[256];
 	char openai_api_key[256];
