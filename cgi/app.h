@@ -148,11 +148,19 @@ void ctx_header(struct ctx *c, const char *name, const char *value);
 void ctx_cookie(struct ctx *c, const char *name, const char *value, long max_age);
 /* 1 if the viewer is a moderator or an admin. */
 int ctx_is_mod(const struct ctx *c);
-/* dispatch.c: the database's answer about a cached session (found 1 live, 0
+/* access.c: the database's answer about a cached session (found 1 live, 0
  * ended; its role and suspension) that an R_RECHECK_LATE handler read with
  * its own first statement: applied as run() applies its own recheck. 0, or
  * the status of the refusal run() would have given (log in, suspended). */
 int ctx_session_rechecked(struct ctx *c, int found, const char *role, int64_t suspended_until);
+/* access.c: a cached session's role and suspension set from its row (found
+ * 0: it ended; the cached copy goes either way when it changed); the answer
+ * to a request that needs a login and has none (503 when the database is
+ * away, 303 to /login for pages, else 401); 0, or 403 when the person is
+ * suspended and the route is not one they may still use. */
+void ctx_session_apply(struct ctx *c, int found, const char *role, int64_t suspended_until);
+int ctx_login_fail(struct ctx *c);
+int ctx_suspended_fail(struct ctx *c);
 /* The lazily created view model object. */
 struct cJSON *ctx_data(struct ctx *c);
 

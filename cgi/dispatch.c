@@ -370,26 +370,13 @@ stale:
  * request that cached a session just as a moderator banned or demoted the
  * person cannot keep it alive. Without the database the cached copy stands
  * (the request then fails on its own queries). */
-static void session_apply(struct ctx *c, int found, const char *role, int64_t suspended_until)
-{
-	if (!found || strcmp(role, c->me->role) || suspended_until != c->me->suspended_until)
-		cache_delete(c->app->cache, c->session_key); /* stale: the next load refreshes it */
-	if (!found) {
-		c->me = NULL; /* logged out, or banned, since it was cached */
-		c->csrf = NULL;
-		return;
-	}
-	c->me->role = role;
-	c->me->suspended_until = suspended_until;
-}
-
 static void session_recheck(struct ctx *c)
 {
 	struct session_row r;
 	struct session_limits lim = session_limits(&c->app->cfg);
 	int found = session_lookup(c->app->db, c->a, c->session_token, 1, &lim, &r);
 	if (found >= 0)
-		session_apply(c, found, r.role, r.suspended_until);
+		ctx_session_apply(c, found, r.role, r.suspended_until);
 }
 
 /* Anonymous forms: a random cookie, and the form echoes MAC(secret, cookie). */
@@ -597,56 +584,6 @@ static int parse_body(struct ctx *c)
 	return 0;
 }
 
-/* What a suspended person may still do (routes flagged R_SUSP): leave,
- * appeal, mark notices read, take their data with them or delete their
- * account, protect themselves (block, mute, filters) and withdraw or give
- * training consent. Withdrawing consent is never harder than giving it:
- * R_SUSP_CONSENT routes (PATCH /api/v1/me) with nothing but training_consent. */
-static int suspension_allows(const struct ctx *c)
-{
-	if (c->route->flags & R_SUSP)
-		return 1;
-	cJSON *j = c->req->json;
-	return (c->route->flags & R_SUSP_CONSENT) && cJSON_IsObject(j) &&
-	       cJSON_GetArraySize(j) == 1 &&
-	       cJSON_GetObjectItemCaseSensitive(j, "training_consent");
-}
-
-/* The answer to a request that needs a login and has none. */
-static int login_fail(struct ctx *c)
-{
-	if (c->session_down)
-		return ctx_fail(c, 503, "unavailable",
-				"The database is not answering; try again in a moment.");
-	if (!c->api) {
-		c->location = arena_printf(c->a, "/login?next=%s", url_encode(c->a, c->req->path));
-		return 303;
-	}
-	return ctx_fail(c, 401, "unauthorized", "Log in first.");
-}
-
-/* 0, or 403 when the person is suspended and the route is not one they may
- * still use. */
-static int suspended_fail(struct ctx *c)
-{
-	if (!(c->route->flags & R_CSRF) || !c->me || c->me->suspended_until <= now_unix() ||
-	    suspension_allows(c))
-		return 0;
-	return ctx_fail(c, 403, "suspended",
-			arena_printf(c->a,
-				     "Your account is suspended until %s; you can read but "
-				     "not post, comment or like. See /moderation for why.",
-				     time_text(c->a, c->me->suspended_until)));
-}
-
-int ctx_session_rechecked(struct ctx *c, int found, const char *role, int64_t suspended_until)
-{
-	session_apply(c, found, role, suspended_until);
-	if (!c->me)
-		return login_fail(c);
-	return suspended_fail(c);
-}
-
 static int run(struct ctx *c, int body_status)
 {
 	struct request *r = c->req;
@@ -690,7 +627,7 @@ static int run(struct ctx *c, int body_status)
 			session_recheck(c);
 	}
 	if ((fl & (R_LOGIN | R_MOD | R_ADMIN)) && !c->me)
-		return login_fail(c);
+		return ctx_login_fail(c);
 	if ((fl & R_ADMIN) && strcmp(c->me->role, "admin"))
 		return ctx_fail(c, 403, "forbidden", "Only an admin can do that.");
 	if ((fl & R_MOD) && !ctx_is_mod(c))
@@ -702,7 +639,7 @@ static int run(struct ctx *c, int body_status)
 	if (c->api && strcmp(r->method, "GET") && !c->req->json && c->req->body_len &&
 	    strncasecmp(r->content_type, "multipart/form-data", 19))
 		return ctx_fail(c, 415, "unsupported_media_type", "Send a JSON body.");
-	if ((st = suspended_fail(c)))
+	if ((st = ctx_suspended_fail(c)))
 		return st;
 	/* Before the limit: a retry answered from its key costs nothing. */
 	if ((fl & R_IDEM) && (st = idem_begin(c)))
