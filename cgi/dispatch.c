@@ -162,6 +162,11 @@ static int session_cached(struct ctx *c, char *v)
 /* ---- the logged-in page cache (routes flagged R_PCACHE) ----------------- */
 
 #define PAGE_CACHE_TTL 15
+/* How long memcached keeps a page past PAGE_CACHE_TTL: while one request
+ * rebuilds an aged page, the others of that session are served the aged
+ * copy (when its versions still hold) instead of all rebuilding at once. */
+#define PAGE_CACHE_KEEP	   60
+#define PAGE_REBUILD_LEASE 5
 
 /* The keys of one warm logged-in page, fetched in one multi-get with the
  * session itself: the page entry (by session hash, path and query), the feed
@@ -235,8 +240,8 @@ static char *session_fetch(struct ctx *c, const char *key, const unsigned char *
 }
 
 /* A whole page, cached per session for PAGE_CACHE_TTL seconds. Its entry
- * starts with the line "feed-version:person-version:unread" it was built
- * under, and is a hit only while all three are still the current ones:
+ * starts with the line "feed-version:person-version:unread:built-at" it was
+ * built under, and is a hit only while all three are still the current ones:
  * the feed version (new posts, moderation), the person's own version
  * (bumped by every state-changing request they make, by a block either
  * way, by moderation of them) and their unread count (dropped whenever a
@@ -275,14 +280,25 @@ static int page_cached(struct ctx *c)
 	if (!fv || !uv || unread < 0)
 		return 0;
 	c->page_key = p->keys[PRE_PAGE];
-	c->page_stamp = arena_printf(c->a, "%llu:%llu:%lld\n", (unsigned long long)fv,
+	c->page_stamp = arena_printf(c->a, "%llu:%llu:%lld:", (unsigned long long)fv,
 				     (unsigned long long)uv, (long long)unread);
 	size_t sl = strlen(c->page_stamp);
-	char *v = p->vals[PRE_PAGE];
-	if (!v || p->lens[PRE_PAGE] < sl || memcmp(v, c->page_stamp, sl))
+	char *v = p->vals[PRE_PAGE], *nl, *end;
+	if (!v || p->lens[PRE_PAGE] < sl || memcmp(v, c->page_stamp, sl) ||
+	    !(nl = memchr(v + sl, '\n', p->lens[PRE_PAGE] - sl)))
 		return 0;
-	c->page_hit = v + sl;
-	c->page_len = p->lens[PRE_PAGE] - sl;
+	/* The versions hold; the stamp ends with the time it was built. Past
+	 * PAGE_CACHE_TTL, the first request to take the rebuild lease builds
+	 * the page again and the others go on with this copy meanwhile. */
+	long long built = strtoll(v + sl, &end, 10);
+	if (end != nl)
+		return 0;
+	if (now_unix() - built > PAGE_CACHE_TTL &&
+	    cache_incr(c->app->cache, arena_printf(c->a, "%s:r", c->page_key),
+		       PAGE_REBUILD_LEASE) <= 1)
+		return 0;
+	c->page_hit = nl + 1;
+	c->page_len = p->lens[PRE_PAGE] - (size_t)(nl + 1 - v);
 	return 1;
 }
 
@@ -292,11 +308,12 @@ static void page_store(struct ctx *c)
 	struct response *resp = c->resp;
 	if (!c->page_key || resp->status != 200 || strstr(buf_cstr(&resp->head), "Set-Cookie"))
 		return;
-	size_t sl = strlen(c->page_stamp);
+	char *stamp = arena_printf(c->a, "%s%lld\n", c->page_stamp, (long long)now_unix());
+	size_t sl = strlen(stamp);
 	char *v = arena_alloc(c->a, sl + resp->body.len);
-	memcpy(v, c->page_stamp, sl);
+	memcpy(v, stamp, sl);
 	memcpy(v + sl, resp->body.data, resp->body.len);
-	cache_set(c->app->cache, c->page_key, v, sl + resp->body.len, PAGE_CACHE_TTL);
+	cache_set(c->app->cache, c->page_key, v, sl + resp->body.len, PAGE_CACHE_KEEP);
 }
 
 static void session_load(struct ctx *c)

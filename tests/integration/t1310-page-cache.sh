@@ -28,6 +28,17 @@ for l in buf.decode().splitlines():
         print(p[1], p[2])
 PY
 }
+# mc_del KEY: delete KEY.
+mc_del() {
+	python3 - "$MC" "$1" <<'PY' >/dev/null
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(2)
+s.connect(sys.argv[1])
+s.sendall(b"delete " + sys.argv[2].encode() + b"\r\n")
+s.recv(100)
+PY
+}
 # mc_set KEY VALUE: store VALUE under KEY for 5 minutes.
 mc_set() {
 	python3 - "$MC" "$1" "$2" <<'PY' >/dev/null
@@ -135,13 +146,28 @@ like "$BODY" '<span class="badge">1</span>' "  ... the notification shows at onc
 # same entry is not served once the session ended.
 token="$(jar_token "$jar")"
 hex="$(hash_of "$token")"
-plant() { # plant BODY: the page entry of /following under the current versions
+plant() { # plant BODY [AGE]: the page entry of /following under the current
+	# versions, built AGE seconds ago (default 0)
 	local fv uv
 	fv="$(mc_get imagier:v:feed)" uv="$(mc_get "imagier:v:user:$OWNER_ID")"
 	mc_set "imagier:unread:$OWNER_ID" 0
-	mc_set "imagier:page:$hex:/following?" "$fv:$uv:0
+	mc_set "imagier:page:$hex:/following?" "$fv:$uv:0:$(($(date +%s) - ${2:-0}))
 $1"
 }
+# An aged page (past its 15 s) whose versions still hold: while another
+# request holds the rebuild lease, this one is served the aged copy; the
+# first request to take the lease builds the page again.
+plant "<p>planted-aged</p>" 20
+mc_set "imagier:page:$hex:/following?:r" 1
+req GET /following -b "$jar"
+is "$STATUS $BODY" "200 <p>planted-aged</p>" \
+	"an aged page is served while another request rebuilds it"
+mc_del "imagier:page:$hex:/following?:r"
+req GET /following -b "$jar"
+unlike "$BODY" "planted-aged" "  ... the request that takes the rebuild lease builds the page anew"
+like "$BODY" "Following" "  ... the real page"
+req GET /following -b "$jar"
+unlike "$BODY" "planted-aged" "  ... and the new page is what is cached now"
 plant "<p>planted-before-logout</p>"
 req GET /following -b "$jar"
 is "$STATUS $BODY" "200 <p>planted-before-logout</p>" \
