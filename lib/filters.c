@@ -8,6 +8,7 @@
 #include "post.h"
 #include "social.h"
 #include "textnorm.h"
+#include "timeline.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -248,6 +249,11 @@ static int unfollow(struct db *db, struct arena *a, int64_t follower, int64_t fo
 		    "ii", follower, followee) != DB_OK)
 		return -1;
 	*removed = r.affected == 1;
+	/* The follow's posts leave the follower's stored timeline with it:
+	 * otherwise they would come back after an unblock, "because you
+	 * follow" someone they no longer follow. */
+	if (*removed && timeline_follow_user(db, a, follower, followee, 0))
+		return -1;
 	if (*removed && (db_exec(db, a, NULL,
 				 "UPDATE users SET following_count = following_count - 1 "
 				 "WHERE id = ? AND following_count > 0",

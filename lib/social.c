@@ -18,7 +18,9 @@
 #include <string.h>
 
 /* The check before a like or a comment (social.h): one row whatever is
- * missing, from the primary (a ban or a block of a moment ago counts). */
+ * missing, from the primary (a ban or a block of a moment ago counts). A
+ * post is there for a like or a comment only while it is shown: visible,
+ * and its author not banned (their posts answer 410 to everyone). */
 int social_write_check(struct db *db, struct arena *a, int64_t user_id, int64_t post_id,
 		       int64_t parent_id, const char *token, const struct session_limits *lim,
 		       struct social_check *out)
@@ -31,7 +33,8 @@ int social_write_check(struct db *db, struct arena *a, int64_t user_id, int64_t 
 		auth_token_hash(token, h);
 	if (db_exec(
 		db, a, &r,
-		"SELECT p.user_id, p.mod_state = 'visible', pc.id, IFNULL(pc.parent_id, pc.id), "
+		"SELECT p.user_id, p.mod_state = 'visible' AND (SELECT au.banned_at IS NULL FROM "
+		"users au WHERE au.id = p.user_id), pc.id, IFNULL(pc.parent_id, pc.id), "
 		"pc.user_id, s.user_id, u.role, IFNULL(u.suspended_until, 0), "
 		"(SELECT CONCAT(b.user_id, ':', b.target_id) FROM blocks b "
 		" WHERE b.user_id = ? AND b.target_id IN (p.user_id, pc.user_id) UNION ALL "
@@ -97,6 +100,8 @@ int social_like(struct db *db, struct arena *a, int64_t user_id, int64_t post_id
 	int64_t now = now_unix();
 	int ok = 0, notify = 0;
 	*changed = 0;
+	if (on && chk && !chk->post)
+		return 404; /* hidden, removed, or its author banned: not there */
 	if (db_begin(db) != DB_OK)
 		return 503;
 	if (on) {

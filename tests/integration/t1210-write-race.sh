@@ -113,4 +113,17 @@ call POST "/api/v1/posts/$p1/comments" "$S" '{"text":"gone"}'
 is "$STATUS" 401 "  ... and so is a comment"
 is "$(sql "SELECT COUNT(*) FROM likes WHERE user_id = $S_ID")" 1 "  ... and the like stays"
 
+# A banned author's posts answer 410 to everyone: nobody likes or comments
+# on them either.
+new_user "$(uniq_name gone)"
+upload "$(image png 64 64 33)" "a pier at night"
+pb="$(json .post.id)"
+sql "UPDATE users SET banned_at = UNIX_TIMESTAMP() WHERE id = $USER_ID" >/dev/null
+call PUT "/api/v1/posts/$pb/like" "${toks[0]}"
+is "$STATUS" 404 "a like of a banned author's post is refused as not there"
+call POST "/api/v1/posts/$pb/comments" "${toks[0]}" '{"text":"hello?"}'
+is "$STATUS" 404 "  ... and so is a comment"
+is "$(sql "SELECT like_count, comment_count, (SELECT COUNT(*) FROM likes WHERE post_id = $pb) FROM posts WHERE id = $pb" | tr '\t' /)" \
+	"0/0/0" "  ... and nothing was written"
+
 done_testing

@@ -94,6 +94,18 @@ call PUT "/api/v1/users/$an/follow" "$B"
 is "$(row "$bid" "$p0")/$(row "$bid" "$p1")" "1because you follow @$an/1because you follow @$an" \
 	"following again puts A's recent posts back at once (no job)"
 is "$(reason_in "$B" "$p1")" "because you follow @$an" "  ... on B's feed"
+# A block ends the follow both ways, and the follow's posts go with it: an
+# unblock does not bring them back "because you follow" someone not followed.
+call PUT "/api/v1/users/$bn/block" "$A"
+is "$STATUS" 200 "A blocks B (B's follow of A ends)"
+is "$(sql "SELECT COUNT(*) FROM timelines t JOIN posts p ON p.id = t.post_id WHERE t.user_id = $bid AND p.user_id = $aid")" 0 \
+	"  ... A's posts left B's stored timeline"
+call DELETE "/api/v1/users/$bn/block" "$A"
+is "$STATUS" 200 "A unblocks B"
+drop_page "$bid"
+is "$(reason_in "$B" "$p1")" "" "  ... and A's posts do not come back on B's feed"
+call PUT "/api/v1/users/$an/follow" "$B"
+is "$(reason_in "$B" "$p1")" "because you follow @$an" "B follows A again: A's posts are back"
 # Following a tag adds its posts to a kept timeline.
 call PUT "/api/v1/tags/$tag/follow" "$D"
 is "$(row "$did" "$p0")/$(row "$did" "$p1")" "2because you follow #$tag/2because you follow #$tag" \
