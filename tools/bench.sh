@@ -125,7 +125,7 @@ TARGETS=()
 target() {
 	local met
 	met=$(awk -v v="$2" -v op="$3" -v l="$4" 'BEGIN {
-		if (v == "-" || v == "") { print "not measured"; exit }
+		if (v !~ /^-?[0-9.]+$/) { print "not measured"; exit }
 		if ((op == ">=" && v + 0 >= l + 0) || (op == "<=" && v + 0 <= l + 0)) print "met";
 		else print "MISSED" }')
 	TARGETS+=("$(printf '%-40s %12s   %-28s %s' "$1" "$2" "$3 $4 ${5:-}" "$met")")
@@ -340,7 +340,7 @@ say "# procedural generator, the image pipeline on its output, JPEG decoding (pr
 # procbench's last line of its upload part: "ratio ours / vipsthumbnail: A a
 # run, B an image". The target is held to the stricter B (vipsthumbnail's
 # work on one image, without the start of its process).
-img=$(awk '/^ratio ours \/ vipsthumbnail:/ {print $6}' "$OUT" | tail -1)
+img=$(awk '/^ratio ours \/ vipsthumbnail:/ {print $8}' "$OUT" | tail -1)
 target "2048px JPEG first display, x vipsthumbnail" "${img:--}" "<=" 1.0
 
 # ---- worker memory -------------------------------------------------------------
