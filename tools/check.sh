@@ -39,5 +39,12 @@ if [[ -n "$dup" ]]; then
 	status=1
 fi
 
+echo "== unit tests (each speaks TAP, which the test runner reads)"
+notap=$(grep -L 'cmocka_set_message_output(CM_OUTPUT_TAP)' tests/unit/test_*.c || true)
+if [[ -n "$notap" ]]; then
+	echo "tests/unit: no cmocka_set_message_output(CM_OUTPUT_TAP) in: $notap (make test reads no plan)"
+	status=1
+fi
+
 if ((status == 0)); then echo "check: clean"; fi
 exit $status

@@ -147,5 +147,6 @@ int main(void)
 	    cmocka_unit_test(a_row_round_trips),
 	    cmocka_unit_test(a_page_draws_its_exploration_picks),
 	};
+	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
