@@ -172,7 +172,18 @@ static int session_cached(struct ctx *c, char *v)
  * session itself: the page entry (by session hash, path and query), the feed
  * version, and, when this worker knows whose session it is, the person's
  * version and unread count. */
-enum { PRE_SESSION, PRE_PAGE, PRE_FEED, PRE_USER, PRE_UNREAD, PRE_N };
+enum {
+	PRE_SESSION,
+	PRE_PAGE,
+	PRE_FEED,
+	PRE_USER,
+	PRE_UNREAD,
+	/* what building the page reads next, should it be a miss */
+	PRE_FOLLOWS,
+	PRE_FORYOU,
+	PRE_FILTERS,
+	PRE_N
+};
 struct page_pre {
 	const char *keys[PRE_N];
 	char *vals[PRE_N];
@@ -232,9 +243,12 @@ static char *session_fetch(struct ctx *c, const char *key, const unsigned char *
 		p->user_id = k->user_id;
 		p->keys[PRE_USER] = cachekey_user_version(c->a, k->user_id);
 		p->keys[PRE_UNREAD] = social_unread_key(c->a, k->user_id);
+		p->keys[PRE_FOLLOWS] = cachekey_follows_version(c->a, k->user_id);
+		p->keys[PRE_FORYOU] = cachekey_foryou_version(c->a, k->user_id);
+		p->keys[PRE_FILTERS] = cachekey_filters(c->a, k->user_id);
 		n = PRE_N;
 	}
-	cache_get_multi(c->app->cache, c->a, p->keys, n, p->vals, p->lens);
+	cache_prefetch(c->app->cache, c->a, p->keys, n, p->vals, p->lens);
 	c->pre = p;
 	return p->vals[PRE_SESSION];
 }
@@ -749,4 +763,5 @@ void dispatch(struct app *app, struct request *req, struct response *resp, int b
 	if (req->json)
 		cJSON_Delete(req->json);
 	req->json = NULL;
+	cache_prefetch_end(app->cache); /* its answers live in this arena */
 }

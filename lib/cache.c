@@ -20,6 +20,9 @@
 
 enum owed_op { OWED_BUMP, OWED_DELETE };
 
+/* At most this many keys are remembered from one cache_prefetch. */
+#define CACHE_MEMO 16
+
 struct cache {
 	memcached_st *mc;
 	int retry;	    /* seconds to wait after a failure */
@@ -31,6 +34,14 @@ struct cache {
 	int npending;
 	int owe_flush;	    /* more were owed than remembered: flush_all when back */
 	char servers[1024]; /* as configured, for cache_purge's own connections */
+	/* One request's prefetched answers (cache_prefetch): keys and values
+	 * live in that request's arena, until cache_prefetch_end. */
+	struct {
+		const char *key;
+		char *val; /* NULL: memcached had nothing */
+		size_t len;
+	} memo[CACHE_MEMO];
+	size_t nmemo;
 };
 
 /* "a.sock,host:port" -> a libmemcached configuration string. */
@@ -182,8 +193,40 @@ static void note(struct cache *c, memcached_return_t rc)
 	c->logged_down = 1;
 }
 
+/* The prefetched answer for key: 1 and *val (NULL for a miss), or 0 when
+ * it was not prefetched. */
+static int memo_find(const struct cache *c, const char *key, char **val, size_t *len)
+{
+	for (size_t i = 0; i < c->nmemo; i++)
+		if (!strcmp(c->memo[i].key, key)) {
+			*val = c->memo[i].val;
+			*len = c->memo[i].len;
+			return 1;
+		}
+	return 0;
+}
+
+/* A write to key: its prefetched answer no longer holds. */
+static void memo_forget(struct cache *c, const char *key)
+{
+	for (size_t i = 0; i < c->nmemo; i++)
+		if (!strcmp(c->memo[i].key, key)) {
+			c->memo[i] = c->memo[--c->nmemo];
+			return;
+		}
+}
+
 int cache_get(struct cache *c, struct arena *a, const char *key, char **val, size_t *len)
 {
+	if (c->nmemo && memo_find(c, key, val, len)) {
+		if (!*val) {
+			c->misses++;
+			return -1;
+		}
+		*val = arena_strndup(a, *val, *len); /* the caller's own copy */
+		c->hits++;
+		return 0;
+	}
 	if (!usable(c)) {
 		c->misses++;
 		return -1;
@@ -248,15 +291,44 @@ size_t cache_get_multi(struct cache *c, struct arena *a, const char *const *keys
 	return hits;
 }
 
+size_t cache_prefetch(struct cache *c, struct arena *a, const char *const *keys, size_t n,
+		      char **vals, size_t *lens)
+{
+	size_t hits = cache_get_multi(c, a, keys, n, vals, lens);
+	c->nmemo = 0;
+	if (!usable(c))
+		return hits; /* nothing known: later reads find memcached down too */
+	for (size_t i = 0; i < n && c->nmemo < CACHE_MEMO; i++) {
+		c->memo[c->nmemo].key = keys[i];
+		c->memo[c->nmemo].val = vals[i];
+		c->memo[c->nmemo++].len = vals[i] ? lens[i] : 0;
+	}
+	return hits;
+}
+
+void cache_prefetch_end(struct cache *c)
+{
+	c->nmemo = 0;
+}
+
 void cache_set(struct cache *c, const char *key, const void *val, size_t len, int ttl)
 {
+	if (c->nmemo)
+		memo_forget(c, key);
 	if (!usable(c))
 		return;
-	note(c, memcached_set(c->mc, key, strlen(key), val, len, (time_t)ttl, 0));
+	/* A cache fill: nobody waits for memcached's "STORED" (noreply); a
+	 * failure shows on the next read and marks memcached down then. */
+	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_NOREPLY, 1);
+	memcached_return_t rc = memcached_set(c->mc, key, strlen(key), val, len, (time_t)ttl, 0);
+	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_NOREPLY, 0);
+	note(c, rc);
 }
 
 void cache_add(struct cache *c, const char *key, const void *val, size_t len, int ttl)
 {
+	if (c->nmemo)
+		memo_forget(c, key);
 	if (!usable(c))
 		return;
 	note(c, memcached_add(c->mc, key, strlen(key), val, len, (time_t)ttl, 0));
@@ -267,6 +339,8 @@ void cache_delete(struct cache *c, const char *key)
 	/* Like a bump: tried even while marked down (memcached may be back
 	 * already, and other processes may be reading the old value); a delete
 	 * that fails is owed, see replay(). */
+	if (c->nmemo)
+		memo_forget(c, key);
 	if (!c->mc)
 		return;
 	cache_settle(c);
@@ -276,8 +350,21 @@ void cache_delete(struct cache *c, const char *key)
 		pending_add(c, OWED_DELETE, key);
 }
 
+/* A version counter's value: its decimal text, 0 when it is not one. */
+static uint64_t version_of(const char *v, size_t n)
+{
+	char tmp[24];
+	uint64_t ver;
+	str_copy(tmp, v, n < sizeof(tmp) ? n + 1 : sizeof(tmp));
+	return str_to_u64(tmp, UINT64_MAX, &ver) == 0 ? ver : 0;
+}
+
 uint64_t cache_version(struct cache *c, const char *key)
 {
+	char *mv;
+	size_t mn;
+	if (c->nmemo && memo_find(c, key, &mv, &mn) && mv && version_of(mv, mn))
+		return version_of(mv, mn);
 	if (!usable(c))
 		return 0;
 	size_t n = 0;
@@ -286,11 +373,9 @@ uint64_t cache_version(struct cache *c, const char *key)
 	char *v = memcached_get(c->mc, key, strlen(key), &n, &flags, &rc);
 	note(c, rc);
 	if (v) {
-		char tmp[24];
-		str_copy(tmp, v, n < sizeof(tmp) ? n + 1 : sizeof(tmp));
+		uint64_t ver = version_of(v, n);
 		free(v);
-		uint64_t ver;
-		if (str_to_u64(tmp, UINT64_MAX, &ver) == 0 && ver)
+		if (ver)
 			return ver;
 	}
 	if (rc != MEMCACHED_NOTFOUND && rc != MEMCACHED_SUCCESS)
@@ -312,6 +397,8 @@ void cache_bump(struct cache *c, const char *key)
 {
 	/* Tried even while marked down (memcached may be back, and other
 	 * workers may be reading it); a failed bump is owed, see replay(). */
+	if (c->nmemo)
+		memo_forget(c, key);
 	if (!c->mc)
 		return;
 	cache_settle(c);
@@ -329,6 +416,8 @@ void cache_bump(struct cache *c, const char *key)
 
 uint64_t cache_incr(struct cache *c, const char *key, int ttl)
 {
+	if (c->nmemo)
+		memo_forget(c, key);
 	if (!usable(c))
 		return 0;
 	uint64_t v = 0;
@@ -348,6 +437,8 @@ int cache_incr_quiet(struct cache *c, const char *const *keys, size_t n)
 	if (!usable(c))
 		return -1;
 	memcached_return_t rc = MEMCACHED_SUCCESS;
+	for (size_t i = 0; c->nmemo && i < n; i++)
+		memo_forget(c, keys[i]);
 	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_NOREPLY, 1);
 	for (size_t i = 0; i < n && (rc == MEMCACHED_SUCCESS || rc == MEMCACHED_BUFFERED); i++) {
 		uint64_t v;

@@ -20,7 +20,18 @@ int cache_get(struct cache *c, struct arena *a, const char *key, char **val, siz
  * copies), NULL for misses. Returns the number of hits (0 when down). */
 size_t cache_get_multi(struct cache *c, struct arena *a, const char *const *keys, size_t n,
 		       char **vals, size_t *lens);
-/* Store with a TTL in seconds (0 = no expiry). Failure is silent (logged once). */
+/* cache_get_multi, and the answers (hits and misses) kept for this request:
+ * cache_get and cache_version of those keys are answered from them without
+ * asking memcached again, until a write to the key (set, add, delete, bump,
+ * incr) or cache_prefetch_end. The keys and values must live until then
+ * (the request's arena). One request's read-ahead: a later prefetch
+ * replaces it. */
+size_t cache_prefetch(struct cache *c, struct arena *a, const char *const *keys, size_t n,
+		      char **vals, size_t *lens);
+/* Forget the prefetched answers (the end of a request). */
+void cache_prefetch_end(struct cache *c);
+/* Store with a TTL in seconds (0 = no expiry), without waiting for
+ * memcached's answer (a cache fill). Failure is silent (logged once). */
 void cache_set(struct cache *c, const char *key, const void *val, size_t len, int ttl);
 /* Store only if key holds nothing (a tombstone stays). Silent like set. */
 void cache_add(struct cache *c, const char *key, const void *val, size_t len, int ttl);

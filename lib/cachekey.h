@@ -32,6 +32,8 @@ char *cachekey_user_version(struct arena *a, int64_t user_id);
  * state ("show less", blocks: their cached for-you pages go stale). */
 char *cachekey_follows_version(struct arena *a, int64_t user_id);
 char *cachekey_foryou_version(struct arena *a, int64_t user_id);
+/* A person's own filters (blocks, mutes, content-warning choice). */
+char *cachekey_filters(struct arena *a, int64_t user_id);
 /* A post's cached JSON. */
 char *cachekey_post(struct arena *a, int64_t post_id);
 

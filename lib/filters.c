@@ -3,6 +3,7 @@
 #include "filters.h"
 #include "json.h"
 #include "cache.h"
+#include "cachekey.h"
 #include "db.h"
 #include "http.h"
 #include "post.h"
@@ -32,14 +33,9 @@ static enum cw_pref cw_parse(const char *s)
 	return CW_BLUR;
 }
 
-static char *filters_key(struct arena *a, int64_t user_id)
-{
-	return arena_printf(a, "imagier:myfilters:%lld", (long long)user_id);
-}
-
 void filters_changed(struct cache *cache, struct arena *a, int64_t user_id)
 {
-	cache_delete(cache, filters_key(a, user_id));
+	cache_delete(cache, cachekey_filters(a, user_id));
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -126,7 +122,7 @@ void filters_load(struct db *db, struct cache *cache, struct arena *a, int64_t u
 	if (!user_id)
 		return;
 	f->self = user_id;
-	char *key = filters_key(a, user_id), *hit;
+	char *key = cachekey_filters(a, user_id), *hit;
 	size_t len;
 	cJSON *j = NULL;
 	if (cache_get(cache, a, key, &hit, &len) == 0)

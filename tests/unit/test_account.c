@@ -28,6 +28,7 @@ static void key_formats(void **state)
 	assert_string_equal(cachekey_user_version(&a, 7), "imagier:v:user:7");
 	assert_string_equal(cachekey_follows_version(&a, 7), "imagier:v:follows:7");
 	assert_string_equal(cachekey_foryou_version(&a, 7), "imagier:v:foryou:7");
+	assert_string_equal(cachekey_filters(&a, 7), "imagier:myfilters:7");
 	assert_string_equal(account_login_key(&a, "bob"), "login:u:bob");
 	/* From a token: the key of its stored hash, never the token. */
 	const char *token = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
