@@ -41,12 +41,14 @@ int social_write_check(struct db *db, struct arena *a, int64_t user_id, int64_t 
 		" SELECT CONCAT(b.user_id, ':', b.target_id) FROM blocks b "
 		" WHERE b.target_id = ? AND b.user_id IN (p.user_id, pc.user_id) LIMIT 1), "
 		"EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = p.user_id AND "
-		" n.actor_id = ? AND n.kind = 'like' AND n.post_id = p.id) "
+		" n.actor_id = ? AND n.kind = 'like' AND n.post_id = p.id), "
+		"p.like_count, EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id "
+		"= ?) "
 		"FROM (SELECT 1) one LEFT JOIN posts p ON p.id = ? "
 		"LEFT JOIN comments pc ON pc.id = ? AND pc.post_id = p.id "
 		"LEFT JOIN (sessions s JOIN users u ON u.id = s.user_id) ON " SESSION_LIVE_SQL
 		" AND s.user_id = ?",
-		"iiiiibiiii", me, me, me, post_id, parent_id, h, sizeof(h), now, lim->idle,
+		"iiiiiibiiii", me, me, me, me, post_id, parent_id, h, sizeof(h), now, lim->idle,
 		now - lim->idle, me) != DB_OK ||
 	    r.nrows != 1)
 		return 503;
@@ -59,6 +61,8 @@ int social_write_check(struct db *db, struct arena *a, int64_t user_id, int64_t 
 	out->role = db_str(&r, 0, 6);
 	out->suspended_until = db_int(&r, 0, 7);
 	out->notified = (int)db_int(&r, 0, 9);
+	out->like_count = db_int(&r, 0, 10);
+	out->liked = (int)db_int(&r, 0, 11);
 	const char *blk = db_str(&r, 0, 8);
 	if (blk) {
 		long long by = 0, target = 0;
@@ -102,6 +106,14 @@ int social_like(struct db *db, struct arena *a, int64_t user_id, int64_t post_id
 	*changed = 0;
 	if (on && chk && !chk->post)
 		return 404; /* hidden, removed, or its author banned: not there */
+	/* Nothing to change (a like of a post already liked, an unlike of one
+	 * not liked): the check's one read answers, with no transaction and no
+	 * commit to wait for. It is what the write would have found at that
+	 * moment; a like or unlike that lands after it comes after this one. */
+	if (chk && chk->post && !on == !chk->liked) {
+		*count = chk->like_count;
+		return 0;
+	}
 	if (db_begin(db) != DB_OK)
 		return 503;
 	if (on) {

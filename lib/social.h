@@ -31,6 +31,8 @@ struct social_check {
 	int64_t blocker;	  /* 0, or who blocked whom: the blocker's id ... */
 	const char *blocked_name; /* ... and the other party's username */
 	int notified;		  /* a like notice from user_id on this post exists */
+	int64_t like_count;	  /* the post's, at the check ... */
+	int liked;		  /* ... and whether user_id's like was among them */
 };
 
 /* Fill *out for user_id about to like or comment on post_id (parent_id 0:
@@ -42,8 +44,10 @@ int social_write_check(struct db *db, struct arena *a, int64_t user_id, int64_t 
 /* Like / unlike post_id as user_id, chk from social_write_check (for a like:
  * the author to notify, once per person and post). The count moves only when
  * the row does (liking twice is not an error and counts once), in the same
- * transaction as the row and the notice. Returns 0 with the new *count and
- * *changed, 404 (no such post, or no longer visible), 503. */
+ * transaction as the row and the notice; when the check saw nothing to
+ * change (liked already, or not liked), its count is the answer and no
+ * transaction runs. Returns 0 with the new *count and *changed, 404 (no
+ * such post, or no longer visible), 503. */
 int social_like(struct db *db, struct arena *a, int64_t user_id, int64_t post_id, int on,
 		const struct social_check *chk, int64_t *count, int *changed);
 
