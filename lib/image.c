@@ -455,8 +455,7 @@ static int put_sized(struct job *j, int w, int h, const void *p, size_t size, co
 		return -1;
 	struct image_variant *v = &j->out->v[k];
 	int64_t t0 = tick(j->t);
-	if (store_bytes(j->media_dir, p, size, ext, v->path, sizeof(v->path), &j->created[k]) <
-	    0) {
+	if (store_bytes(j->media_dir, p, size, ext, v->path, sizeof(v->path), &j->created[k]) < 0) {
 		j->err = errno;
 		return -1;
 	}
@@ -476,8 +475,8 @@ static int put_sized(struct job *j, int w, int h, const void *p, size_t size, co
 static int put(struct job *j, gdImagePtr im, void *p, int size, const char *fmt, const char *ext,
 	       int role, int labelled)
 {
-	return put_sized(j, gdImageSX(im), gdImageSY(im), p, size > 0 ? (size_t)size : 0, fmt,
-			 ext, role, labelled);
+	return put_sized(j, gdImageSX(im), gdImageSY(im), p, size > 0 ? (size_t)size : 0, fmt, ext,
+			 role, labelled);
 }
 
 /* Drop the comment (COM) segments from the header of a JPEG as libjpeg
@@ -564,7 +563,7 @@ static int keep_segment(struct bytes_out *o, unsigned m, const unsigned char *se
 	if (m == 0xE0 && len >= 16 && !memcmp(seg + 4, "JFIF", 5)) {
 		out_put(o, seg, 2);
 		out_put(o, jfif_len, 2);
-		out_put(o, seg + 4, 12); /* identifier, version, density */
+		out_put(o, seg + 4, 12);     /* identifier, version, density */
 		out_put(o, jfif_len + 2, 2); /* no thumbnail */
 		return 1;
 	}
@@ -808,17 +807,16 @@ static int displays(struct job *j, gdImagePtr im, int w, int h, int alpha,
 		if (tw <= sz->lo || tw > sz->hi)
 			continue;
 		int th = (int)(((int64_t)h * tw + w / 2) / w);
-		rc = emit_labelled(j, derive(j, im, 0, 0, gdImageSX(im), gdImageSY(im), tw,
-					     th > 0 ? th : 1),
-				   alpha, IMAGE_DISPLAY, label);
+		rc = emit_labelled(
+		    j, derive(j, im, 0, 0, gdImageSX(im), gdImageSY(im), tw, th > 0 ? th : 1),
+		    alpha, IMAGE_DISPLAY, label);
 	}
 	return rc;
 }
 
 /* The first sizes a feed shows (display width and card 320), from im: a
  * decode at a small DCT scale that covers them (store_jpeg). */
-static int store_first(struct job *j, gdImagePtr im, int w, int h,
-		       const struct image_label *label)
+static int store_first(struct job *j, gdImagePtr im, int w, int h, const struct image_label *label)
 {
 	static const struct span first = {0, FIRST_SIDE};
 	int rc = displays(j, im, w, h, 0, label, &first);
@@ -838,8 +836,9 @@ static int store_original(struct job *j, gdImagePtr im, int alpha, const unsigne
 	if (!keep)
 		return emit(j, im, alpha, IMAGE_ORIGINAL, 0);
 	int rc = emit_webp(j, im, IMAGE_ORIGINAL, 0);
-	return rc ? rc : put_sized(j, gdImageSX(im), gdImageSY(im), keep, keeplen, "jpeg", "jpg",
-				   IMAGE_ORIGINAL, 0);
+	return rc ? rc
+		  : put_sized(j, gdImageSX(im), gdImageSY(im), keep, keeplen, "jpeg", "jpg",
+			      IMAGE_ORIGINAL, 0);
 }
 
 /* From the full-size picture im, every size not made yet (those above
@@ -914,9 +913,11 @@ static int decode_sized(const struct image_info *info, const unsigned char *data
 	*scale = 8;
 	if (info->format == IMG_JPEG) {
 		struct jpegdec_stats st;
-		uint32_t nw = o >= 5 ? wt->need_h : wt->need_w, nh = o >= 5 ? wt->need_w : wt->need_h;
-		int rc = nw || nh ? jpegdec_decode_cover(data, len, max_pixels, nw, nh, imp, &st, why)
-				  : jpegdec_decode(data, len, max_pixels, wt->max_side, imp, &st, why);
+		uint32_t nw = o >= 5 ? wt->need_h : wt->need_w,
+			 nh = o >= 5 ? wt->need_w : wt->need_h;
+		int rc = nw || nh
+			     ? jpegdec_decode_cover(data, len, max_pixels, nw, nh, imp, &st, why)
+			     : jpegdec_decode(data, len, max_pixels, wt->max_side, imp, &st, why);
 		*w = st.width;
 		*h = st.height;
 		*scale = st.scale;
@@ -952,8 +953,8 @@ static int fit(gdImagePtr *imp, uint32_t max_side)
  * it), upright (EXIF orientation o undone), and no larger than
  * wt->max_side (0: no limit). */
 static int load(const struct image_info *info, const unsigned char *data, size_t len,
-		uint64_t max_pixels, const struct want *wt, int o, gdImagePtr *imp,
-		unsigned *scale, const char **why)
+		uint64_t max_pixels, const struct want *wt, int o, gdImagePtr *imp, unsigned *scale,
+		const char **why)
 {
 	gdImagePtr im = NULL;
 	uint32_t w = 0, h = 0;
