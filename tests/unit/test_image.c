@@ -1137,6 +1137,17 @@ static void test_jpeg_keep_refuses(void **state)
 		assert_int_equal(image_jpeg_keep(p, cut, &out, &outlen), -1);
 		assert_null(out);
 	}
+	/* damaged anywhere: never a read outside, never longer than the input */
+	unsigned char *q = xmalloc(n);
+	for (unsigned i = 0; i < 4000; i++) {
+		memcpy(q, p, n);
+		for (unsigned k = 0; k < 1 + i % 4; k++)
+			q[(i * 7919u + k * 104729u) % n] ^= (unsigned char)(1u << ((i + k) % 8));
+		if (image_jpeg_keep(q, n, &out, &outlen) == 0)
+			assert_true(outlen > 4 && outlen <= n && out[0] == 0xFF);
+		free(out);
+	}
+	free(q);
 	p[2] = 0x00; /* the first segment is not a marker */
 	assert_int_equal(image_jpeg_keep(p, n, &out, &outlen), -1);
 	free(p);
