@@ -33,6 +33,12 @@
 
 static const int variant_widths[] = {320, 640, 1280}; /* display sizes */
 static const int card_sides[] = {320, 640};	      /* square cards */
+#define FIRST_SIDE 320 /* the first display width and card (store_first) */
+
+/* Sizes (display widths, card sides) in (lo, hi]. */
+struct span {
+	int lo, hi;
+};
 
 static const char b83_digits[] =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~";
@@ -439,31 +445,38 @@ static void spent(const struct image_timing *t, int64_t *field, int64_t since)
 		*field += now_mono_us() - since;
 }
 
-/* Store one encoded buffer (from gd, or NULL if encoding failed) as the next
- * variant of im's size. */
-static int put(struct job *j, gdImagePtr im, void *p, int size, const char *fmt, const char *ext,
-	       int role, int labelled)
+/* Store one encoded buffer (NULL if encoding failed) as the next variant,
+ * of w x h pixels. */
+static int put_sized(struct job *j, int w, int h, const void *p, size_t size, const char *fmt,
+		     const char *ext, int role, int labelled)
 {
 	int k = j->out->nv;
-	if (!p || size <= 0 || k >= IMAGE_MAX_VARIANTS)
+	if (!p || size == 0 || k >= IMAGE_MAX_VARIANTS)
 		return -1;
 	struct image_variant *v = &j->out->v[k];
 	int64_t t0 = tick(j->t);
-	if (store_bytes(j->media_dir, p, (size_t)size, ext, v->path, sizeof(v->path),
-			&j->created[k]) < 0) {
+	if (store_bytes(j->media_dir, p, size, ext, v->path, sizeof(v->path), &j->created[k]) < 0) {
 		j->err = errno;
 		return -1;
 	}
 	if (j->t)
 		spent(j->t, &j->t->write, t0);
-	v->width = (uint32_t)gdImageSX(im);
-	v->height = (uint32_t)gdImageSY(im);
+	v->width = (uint32_t)w;
+	v->height = (uint32_t)h;
 	str_copy(v->format, fmt, sizeof(v->format));
 	v->bytes = (uint64_t)size;
 	v->role = role;
 	v->labelled = labelled;
 	j->out->nv++;
 	return 0;
+}
+
+/* Store one buffer encoded from im (from gd, or NULL if encoding failed). */
+static int put(struct job *j, gdImagePtr im, void *p, int size, const char *fmt, const char *ext,
+	       int role, int labelled)
+{
+	return put_sized(j, gdImageSX(im), gdImageSY(im), p, size > 0 ? (size_t)size : 0, fmt, ext,
+			 role, labelled);
 }
 
 /* Drop the comment (COM) segments from the header of a JPEG as libjpeg
@@ -497,9 +510,130 @@ size_t image_jpeg_drop_comments(unsigned char *p, size_t n)
 	return o + (n - i);
 }
 
-/* Write im as WebP (alpha kept), then as progressive JPEG without libgd's
- * comment. The JPEG is flattened on white in place, so im loses its alpha. */
-static int emit(struct job *j, gdImagePtr im, int alpha, int role, int labelled)
+/* ---- an upload's own JPEG bytes as its original ---- */
+
+struct bytes_out {
+	unsigned char *p;
+	size_t n;
+};
+
+static void out_put(struct bytes_out *o, const unsigned char *p, size_t n)
+{
+	memcpy(o->p + o->n, p, n);
+	o->n += n;
+}
+
+/* The end of the entropy-coded data that starts at p[i]: the next marker
+ * that is neither a stuffed 0xFF00 nor a restart marker (RSTn), or n. */
+static size_t entropy_end(const unsigned char *p, size_t n, size_t i)
+{
+	while (i < n) {
+		const unsigned char *ff = memchr(p + i, 0xFF, n - i);
+		if (!ff)
+			return n;
+		i = (size_t)(ff - p);
+		if (i + 1 >= n)
+			return n;
+		unsigned m = p[i + 1];
+		if (m != 0x00 && (m < 0xD0 || m > 0xD7))
+			return i;
+		i += 2;
+	}
+	return n;
+}
+
+/* A frame header browsers and libjpeg both read: baseline, extended or
+ * progressive Huffman (SOF0..2; not lossless, hierarchical or arithmetic),
+ * 8-bit, grey or three components (CMYK and YCCK files are re-encoded as
+ * RGB, as before). */
+static int frame_ok(unsigned m, const unsigned char *seg, size_t len)
+{
+	return (m == 0xC0 || m == 0xC1 || m == 0xC2) && len >= 8 && seg[4] == 8 &&
+	       (seg[9] == 1 || seg[9] == 3);
+}
+
+/* Copy one segment (marker m, length field len, at seg) to o, or what is
+ * kept of it: JFIF without its thumbnail, the Adobe colour transform, the
+ * tables, frame and scan headers. 1 copied or dropped, 0 not a file to
+ * keep. */
+static int keep_segment(struct bytes_out *o, unsigned m, const unsigned char *seg, size_t len,
+			int *frames)
+{
+	static const unsigned char jfif_len[] = {0x00, 0x10, 0x00, 0x00};
+	if (m == 0xE0 && len >= 16 && !memcmp(seg + 4, "JFIF", 5)) {
+		out_put(o, seg, 2);
+		out_put(o, jfif_len, 2);
+		out_put(o, seg + 4, 12);     /* identifier, version, density */
+		out_put(o, jfif_len + 2, 2); /* no thumbnail */
+		return 1;
+	}
+	if (m == 0xEE && len >= 14 && !memcmp(seg + 4, "Adobe", 5)) {
+		static const unsigned char adobe_len[] = {0x00, 0x0E};
+		out_put(o, seg, 2);
+		out_put(o, adobe_len, 2);
+		out_put(o, seg + 4, 12);
+		return 1;
+	}
+	if ((m >= 0xE0 && m <= 0xEF) || m == 0xFE)
+		return 1; /* Exif, XMP, ICC, IPTC, MPF, comments...: dropped */
+	if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xCC) {
+		if (!frame_ok(m, seg, len) || (*frames)++)
+			return 0;
+	} else if (m != 0xC4 && m != 0xDB && m != 0xDD && m != 0xDA) {
+		return 0; /* DAC, DNL, JPGn, anything unknown */
+	}
+	out_put(o, seg, 2 + len);
+	return 1;
+}
+
+int image_jpeg_keep(const unsigned char *p, size_t n, unsigned char **out, size_t *outlen)
+{
+	struct bytes_out o = {NULL, 0};
+	size_t i = 2;
+	int frames = 0, scans = 0;
+	*out = NULL;
+	*outlen = 0;
+	if (n < 4 || p[0] != 0xFF || p[1] != 0xD8)
+		return -1;
+	o.p = xmalloc(n); /* every segment kept is at most as long as it was */
+	out_put(&o, p, 2);
+	for (;;) {
+		if (i + 2 > n || p[i] != 0xFF)
+			break;
+		unsigned m = p[i + 1];
+		if (m == 0xFF) { /* fill byte before a marker */
+			i++;
+			continue;
+		}
+		if (m == 0xD9) {
+			if (!scans)
+				break;
+			out_put(&o, p + i, 2); /* whatever follows EOI is dropped */
+			*out = o.p;
+			*outlen = o.n;
+			return 0;
+		}
+		if (i + 4 > n)
+			break;
+		size_t len = (size_t)p[i + 2] << 8 | p[i + 3];
+		if (len < 2 || i + 2 + len > n || !keep_segment(&o, m, p + i, len, &frames))
+			break;
+		if (m == 0xDA && !frames)
+			break;
+		i += 2 + len;
+		if (m == 0xDA) {
+			size_t e = entropy_end(p, n, i);
+			out_put(&o, p + i, e - i);
+			i = e;
+			scans++;
+		}
+	}
+	free(o.p);
+	return -1;
+}
+
+/* Write im as WebP, alpha kept. */
+static int emit_webp(struct job *j, gdImagePtr im, int role, int labelled)
 {
 	int size = 0;
 	int64_t t0 = tick(j->t);
@@ -509,22 +643,34 @@ static int emit(struct job *j, gdImagePtr im, int alpha, int role, int labelled)
 	int rc = put(j, im, p, size, "webp", "webp", role, labelled);
 	if (p)
 		gdFree(p);
-	if (rc != 0)
-		return rc;
+	return rc;
+}
+
+/* Write im as progressive JPEG without libgd's comment, flattened on white
+ * in place (so im loses its alpha). */
+static int emit_jpeg(struct job *j, gdImagePtr im, int alpha, int role, int labelled)
+{
 	if (alpha)
 		flatten_white(im);
-	t0 = tick(j->t);
+	int64_t t0 = tick(j->t);
 	gdImageInterlace(im, 1);
-	size = 0;
-	p = gdImageJpegPtr(im, &size, JPEG_QUALITY);
+	int size = 0;
+	void *p = gdImageJpegPtr(im, &size, JPEG_QUALITY);
 	if (p && size > 0)
 		size = (int)image_jpeg_drop_comments(p, (size_t)size);
 	if (j->t)
 		spent(j->t, &j->t->encode, t0);
-	rc = put(j, im, p, size, "jpeg", "jpg", role, labelled);
+	int rc = put(j, im, p, size, "jpeg", "jpg", role, labelled);
 	if (p)
 		gdFree(p);
 	return rc;
+}
+
+/* Write im as WebP (alpha kept), then as JPEG (emit_jpeg). */
+static int emit(struct job *j, gdImagePtr im, int alpha, int role, int labelled)
+{
+	int rc = emit_webp(j, im, role, labelled);
+	return rc ? rc : emit_jpeg(j, im, alpha, role, labelled);
 }
 
 /* An exact copy of a truecolor image. */
@@ -602,18 +748,22 @@ static int card(struct job *j, gdImagePtr im, int alpha, int side, const struct 
 			     IMAGE_CARD, label);
 }
 
-/* The square cards: 320 and 640 px, those the centred square can give
- * without enlarging; a smaller square gives one card at its own side. */
-static int cards(struct job *j, gdImagePtr im, int alpha, const struct image_label *label)
+/* The square cards: 320 and 640 px, those the centred square of the
+ * picture (m px: its shorter side at full size) can give without enlarging;
+ * a smaller square gives one card at its own side. Only sides in
+ * (sz->lo, sz->hi]; im may be a smaller decode that still covers them. */
+static int cards(struct job *j, gdImagePtr im, int m, int alpha, const struct image_label *label,
+		 const struct span *sz)
 {
-	int w = gdImageSX(im), h = gdImageSY(im), m = w < h ? w : h, made = 0, rc = 0;
+	int made = 0, rc = 0;
 	for (size_t k = 0; rc == 0 && k < ARRAY_LEN(card_sides); k++) {
 		if (card_sides[k] > m)
 			break;
-		rc = card(j, im, alpha, card_sides[k], label);
 		made++;
+		if (card_sides[k] > sz->lo && card_sides[k] <= sz->hi)
+			rc = card(j, im, alpha, card_sides[k], label);
 	}
-	if (rc == 0 && !made)
+	if (rc == 0 && !made && m > sz->lo && m <= sz->hi)
 		rc = card(j, im, alpha, m, label);
 	return rc;
 }
@@ -643,85 +793,134 @@ void image_discard(const char *media_dir, const struct image_stored *img)
 				  strerror(errno));
 }
 
-/* Every display width smaller than im, the smallest first (the first size
- * a feed shows); for a post's picture (label not NULL) these are labelled,
- * and so are a display copy at im's own size when im is no wider than the
- * largest display width, and the square cards (a square picture's are its
- * display sizes, listed again); then the hashes (dHash, blurhash); last im
- * itself, never labelled (image.h). Every size is resampled once, from im,
- * and encoded as WebP and JPEG from that one copy.
- * 0, or the errno of a storage failure (-1 when nothing was written: a
- * failed encoding). */
-static int store_all(struct job *jp, gdImagePtr im, const struct image_label *label)
+/* The display widths smaller than the picture (w x h at full size) that
+ * are in (sz->lo, sz->hi], each resampled once from im (the picture, or a
+ * smaller decode that covers them) and labelled when label is not NULL. */
+static int displays(struct job *j, gdImagePtr im, int w, int h, int alpha,
+		    const struct image_label *label, const struct span *sz)
 {
-	struct job j = *jp;
-	struct image_stored *out = j.out;
-	int w = gdImageSX(im), h = gdImageSY(im), alpha = has_alpha(im);
-	int rc = 0, list_original = 0;
-
-	out->width = (uint32_t)w;
-	out->height = (uint32_t)h;
+	int rc = 0;
 	for (size_t k = 0; rc == 0 && k < ARRAY_LEN(variant_widths); k++) {
 		int tw = variant_widths[k];
 		if (tw >= w)
 			break;
+		if (tw <= sz->lo || tw > sz->hi)
+			continue;
 		int th = (int)(((int64_t)h * tw + w / 2) / w);
-		rc = emit_labelled(&j, derive(&j, im, 0, 0, w, h, tw, th > 0 ? th : 1), alpha,
-				   IMAGE_DISPLAY, label);
+		rc = emit_labelled(
+		    j, derive(j, im, 0, 0, gdImageSX(im), gdImageSY(im), tw, th > 0 ? th : 1),
+		    alpha, IMAGE_DISPLAY, label);
 	}
+	return rc;
+}
+
+/* The first sizes a feed shows (display width and card 320), from im: a
+ * decode at a small DCT scale that covers them (store_jpeg). */
+static int store_first(struct job *j, gdImagePtr im, int w, int h, const struct image_label *label)
+{
+	static const struct span first = {0, FIRST_SIDE};
+	int rc = displays(j, im, w, h, 0, label, &first);
+	if (rc == 0 && label)
+		rc = cards(j, im, w < h ? w : h, 0, label, &first);
+	if (rc == 0 && j->t)
+		j->t->first_display = now_mono_us() - j->start;
+	return rc;
+}
+
+/* The original: im as WebP, and as JPEG either keep[0..keeplen) (the
+ * upload's own bytes without their metadata, image_jpeg_keep) or im
+ * encoded. */
+static int store_original(struct job *j, gdImagePtr im, int alpha, const unsigned char *keep,
+			  size_t keeplen)
+{
+	if (!keep)
+		return emit(j, im, alpha, IMAGE_ORIGINAL, 0);
+	int rc = emit_webp(j, im, IMAGE_ORIGINAL, 0);
+	return rc ? rc
+		  : put_sized(j, gdImageSX(im), gdImageSY(im), keep, keeplen, "jpeg", "jpg",
+			      IMAGE_ORIGINAL, 0);
+}
+
+/* From the full-size picture im, every size not made yet (those above
+ * lo: store_first made the others), the smallest first: the display
+ * widths smaller than im; for a post's picture (label not NULL) these are
+ * labelled, and so are a display copy at im's own size when im is no wider
+ * than the largest display width, and the square cards (a square picture's
+ * are its display sizes, listed again); then the hashes (dHash, blurhash);
+ * last im itself, never labelled (image.h). Every size is resampled once
+ * and encoded as WebP and JPEG from that one copy. 0, or -1 (a failed
+ * encoding or storage: j->err says which). */
+static int store_all(struct job *j, gdImagePtr im, const struct image_label *label, int lo,
+		     const unsigned char *keep, size_t keeplen)
+{
+	struct image_stored *out = j->out;
+	int w = gdImageSX(im), h = gdImageSY(im), alpha = has_alpha(im);
+	int rc = 0, list_original = 0;
+	const struct span rest = {lo, INT_MAX};
+
+	out->width = (uint32_t)w;
+	out->height = (uint32_t)h;
+	rc = displays(j, im, w, h, alpha, label, &rest);
 	if (rc == 0 && label && w <= variant_widths[ARRAY_LEN(variant_widths) - 1]) {
 		gdImagePtr d = copy_of(im);
 		if (!d)
 			rc = -1;
 		else if (label_draw(d, label))
-			rc = emit(&j, d, alpha, IMAGE_DISPLAY, 1);
+			rc = emit(j, d, alpha, IMAGE_DISPLAY, 1);
 		else
 			list_original = 1; /* same pixels: the same files */
 		if (d)
 			gdImageDestroy(d);
 	}
 	if (rc == 0 && label)
-		rc = cards(&j, im, alpha, label);
+		rc = cards(j, im, w < h ? w : h, alpha, label, &rest);
 	if (rc == 0) {
-		int64_t t0 = tick(j.t);
+		int64_t t0 = tick(j->t);
 		rc = blur(im, out);
 		phash_dhash_gd(im, &out->phash);
-		if (j.t)
-			spent(j.t, &j.t->hash, t0);
+		if (j->t)
+			spent(j->t, &j->t->hash, t0);
 	}
 	int first = out->nv;
 	if (rc == 0)
-		rc = emit(&j, im, alpha, IMAGE_ORIGINAL, 0);
+		rc = store_original(j, im, alpha, keep, keeplen);
 	for (int k = first; rc == 0 && list_original && k < first + 2; k++) {
 		if (out->nv >= IMAGE_MAX_VARIANTS) {
 			rc = -1;
 			break;
 		}
-		out->v[out->nv] = out->v[k]; /* j.created stays 0: the file is v[k]'s */
+		out->v[out->nv] = out->v[k]; /* j->created stays 0: the file is v[k]'s */
 		out->v[out->nv++].role = IMAGE_DISPLAY;
 	}
-	if (rc != 0) {
-		rollback(&j);
-		return j.err;
-	}
-	for (int k = 0; k < out->nv; k++)
-		if (j.created[k])
-			out->created |= 1u << k;
-	return 0;
+	return rc;
 }
 
-/* Decode; *w, *h get the size the file itself holds. A JPEG is decoded at
- * the smallest DCT scale whose longer side is still >= max_side (0: full
- * size), within jpegdec's work bounds. */
+/* The decode asked for: the smallest DCT scale of a JPEG whose longer
+ * side still covers max_side, or whose upright sides cover need_w x need_h
+ * (all 0: full size). Other formats are decoded at full size. */
+struct want {
+	uint32_t max_side;
+	uint32_t need_w, need_h;
+};
+
+/* Decode; *w, *h get the size the file itself holds, *scale the JPEG's DCT
+ * scale (8: full size), within jpegdec's work bounds. o is the EXIF
+ * orientation to be undone (it swaps the needs when it swaps the axes). */
 static int decode_sized(const struct image_info *info, const unsigned char *data, size_t len,
-			uint64_t max_pixels, uint32_t max_side, gdImagePtr *imp, uint32_t *w,
-			uint32_t *h, const char **why)
+			uint64_t max_pixels, const struct want *wt, int o, gdImagePtr *imp,
+			uint32_t *w, uint32_t *h, unsigned *scale, const char **why)
 {
+	*scale = 8;
 	if (info->format == IMG_JPEG) {
 		struct jpegdec_stats st;
-		int rc = jpegdec_decode(data, len, max_pixels, max_side, imp, &st, why);
+		uint32_t nw = o >= 5 ? wt->need_h : wt->need_w,
+			 nh = o >= 5 ? wt->need_w : wt->need_h;
+		int rc = nw || nh
+			     ? jpegdec_decode_cover(data, len, max_pixels, nw, nh, imp, &st, why)
+			     : jpegdec_decode(data, len, max_pixels, wt->max_side, imp, &st, why);
 		*w = st.width;
 		*h = st.height;
+		*scale = st.scale;
 		return rc;
 	}
 	*imp = decode(info->format, data, len, max_pixels);
@@ -750,14 +949,16 @@ static int fit(gdImagePtr *imp, uint32_t max_side)
 	return 0;
 }
 
-/* Decode to a truecolor image the size the header promised, upright, and
- * no larger than max_side (0: no limit). */
+/* Decode to a truecolor image the size the header promised (at *scale/8 of
+ * it), upright (EXIF orientation o undone), and no larger than
+ * wt->max_side (0: no limit). */
 static int load(const struct image_info *info, const unsigned char *data, size_t len,
-		uint64_t max_pixels, uint32_t max_side, gdImagePtr *imp, const char **why)
+		uint64_t max_pixels, const struct want *wt, int o, gdImagePtr *imp, unsigned *scale,
+		const char **why)
 {
 	gdImagePtr im = NULL;
 	uint32_t w = 0, h = 0;
-	int rc = decode_sized(info, data, len, max_pixels, max_side, &im, &w, &h, why);
+	int rc = decode_sized(info, data, len, max_pixels, wt, o, &im, &w, &h, scale, why);
 	if (rc != 0)
 		return rc;
 	if (w != info->width || h != info->height) {
@@ -770,7 +971,6 @@ static int load(const struct image_info *info, const unsigned char *data, size_t
 		*why = WHY_STORE;
 		return 500;
 	}
-	int o = info->format == IMG_JPEG ? imgsniff_exif_orientation(data, len) : 1;
 	if (o != 1) {
 		gdImagePtr r = orient(im, o);
 		gdImageDestroy(im);
@@ -780,7 +980,7 @@ static int load(const struct image_info *info, const unsigned char *data, size_t
 		}
 		im = r;
 	}
-	if (fit(&im, max_side) != 0) {
+	if (fit(&im, wt->max_side) != 0) {
 		gdImageDestroy(im);
 		*why = WHY_STORE;
 		return 500;
@@ -789,13 +989,97 @@ static int load(const struct image_info *info, const unsigned char *data, size_t
 	return 0;
 }
 
+/* load, timed. */
+static int load_timed(struct job *j, const struct image_info *info, const unsigned char *data,
+		      size_t len, uint64_t max_pixels, const struct want *wt, int o,
+		      gdImagePtr *imp, unsigned *scale, const char **why)
+{
+	int64_t t0 = tick(j->t);
+	int rc = load(info, data, len, max_pixels, wt, o, imp, scale, why);
+	if (j->t)
+		spent(j->t, &j->t->decode, t0);
+	return rc;
+}
+
+/* Whether a JPEG of a post (or an upload stored at full size) can have its
+ * first sizes (store_first) made from a smaller decode (shrink on load, as
+ * vipsthumbnail does): what that decode must cover, upright, in *wt. A
+ * picture whose first sizes are its own size (too small) cannot. */
+static int first_cover(const struct image_info *info, int o, const struct image_label *label,
+		       struct want *wt)
+{
+	uint32_t w = o >= 5 ? info->height : info->width, h = o >= 5 ? info->width : info->height;
+	if (info->format != IMG_JPEG || w <= FIRST_SIDE || (label && (w < h ? w : h) < FIRST_SIDE))
+		return 0;
+	wt->max_side = 0;
+	wt->need_w = FIRST_SIDE;
+	wt->need_h = label ? FIRST_SIDE : 0; /* the card's square */
+	return 1;
+}
+
+/* After a failure to store (j->err: the errno, -1 a failed encoding): no
+ * file of this call is left, and the status and reason of the answer. */
+static int store_failed(struct job *j, const char **why)
+{
+	int full = j->err == ENOSPC || j->err == EDQUOT;
+	rollback(j);
+	*why = full ? WHY_FULL : WHY_STORE;
+	return full ? 507 : 500;
+}
+
+/* Decode and store every size. A post's JPEG is decoded twice: first at the
+ * smallest DCT scale that covers the first display size and card (for a
+ * 2048 px picture 1/4: 512 px), which are stored from it at once, then at
+ * full size for the rest. Its original JPEG is then the upload's own bytes
+ * without their metadata (image_jpeg_keep) when no EXIF orientation needs
+ * undoing, else encoded again like every other file. */
+static int store_pixels(struct job *j, const struct image_info *info, const unsigned char *data,
+			size_t len, uint64_t max_pixels, uint32_t max_side,
+			const struct image_label *label, const char **why)
+{
+	gdImagePtr im = NULL;
+	struct want wt = {max_side, 0, 0};
+	unsigned scale = 8;
+	int lo = 0, o = info->format == IMG_JPEG ? imgsniff_exif_orientation(data, len) : 1;
+	if (max_side == 0 && first_cover(info, o, label, &wt)) {
+		int rc = load_timed(j, info, data, len, max_pixels, &wt, o, &im, &scale, why);
+		if (rc != 0)
+			return rc;
+		if (scale < 8) {
+			uint32_t w = o >= 5 ? info->height : info->width;
+			uint32_t h = o >= 5 ? info->width : info->height;
+			rc = store_first(j, im, (int)w, (int)h, label);
+			gdImageDestroy(im);
+			im = NULL;
+			if (rc != 0)
+				return store_failed(j, why);
+			lo = FIRST_SIDE;
+			wt = (struct want){0, 0, 0};
+		}
+	}
+	if (!im) {
+		int rc = load_timed(j, info, data, len, max_pixels, &wt, o, &im, &scale, why);
+		if (rc != 0) {
+			rollback(j);
+			return rc;
+		}
+	}
+	unsigned char *keep = NULL;
+	size_t keeplen = 0;
+	if (info->format == IMG_JPEG && max_side == 0 && o == 1)
+		image_jpeg_keep(data, len, &keep, &keeplen);
+	int rc = store_all(j, im, label, lo, keep, keeplen);
+	free(keep);
+	gdImageDestroy(im);
+	return rc != 0 ? store_failed(j, why) : 0;
+}
+
 static int store(const char *media_dir, const unsigned char *data, size_t len, uint64_t max_pixels,
 		 uint32_t max_side, const struct image_label *label, struct image_stored *out,
 		 struct image_timing *t, const char **why)
 {
 	struct image_info info;
 	unsigned char h[crypto_hash_sha256_BYTES];
-	gdImagePtr im = NULL;
 	int64_t t0 = tick(t);
 
 	if (t)
@@ -821,9 +1105,6 @@ static int store(const char *media_dir, const unsigned char *data, size_t len, u
 		*why = WHY_STORE;
 		return 500;
 	}
-	rc = load(&info, data, len, max_pixels, max_side, &im, why);
-	if (rc != 0)
-		return rc;
 	if (max_side > 0) {
 		/* Not the same files as the whole picture would make: another key
 		 * for the dedupe of images rows. */
@@ -840,14 +1121,15 @@ static int store(const char *media_dir, const unsigned char *data, size_t len, u
 	hex_encode(h, sizeof(h), out->sha256);
 	spent(t, t ? &t->decode : NULL, t0);
 	struct job j = {.media_dir = media_dir, .out = out, .err = -1, .t = t, .start = t0};
-	rc = store_all(&j, im, label);
-	gdImageDestroy(im);
+	rc = store_pixels(&j, &info, data, len, max_pixels, max_side, label, why);
 	spent(t, t ? &t->total : NULL, t0);
 	if (rc != 0) {
 		memset(out, 0, sizeof(*out));
-		*why = rc == ENOSPC || rc == EDQUOT ? WHY_FULL : WHY_STORE;
-		return rc == ENOSPC || rc == EDQUOT ? 507 : 500;
+		return rc;
 	}
+	for (int k = 0; k < out->nv; k++)
+		if (j.created[k])
+			out->created |= 1u << k;
 	return 0;
 }
 

@@ -34,7 +34,8 @@ const char *image_format_name(enum image_format f); /* "jpeg", "png", ... */
 /* What a stored file is for. */
 enum image_role {
 	IMAGE_DISPLAY = 0, /* a size pages, feeds and oEmbed show */
-	IMAGE_ORIGINAL,	   /* the upload re-encoded at its own size: the download */
+	IMAGE_ORIGINAL,	   /* the upload at its own size: the download (re-encoded, or a
+			      JPEG's own bytes without metadata: image_jpeg_keep) */
 	IMAGE_CARD	   /* a centred square for the feed's cards and thumbnails */
 };
 
@@ -105,6 +106,17 @@ int image_store_labelled(const char *media_dir, const unsigned char *data, size_
  * returns the new length. Anything that is not a JPEG whose segments chain
  * up to a scan is left as it is. */
 size_t image_jpeg_drop_comments(unsigned char *p, size_t n);
+
+/* The JPEG p[0..n) as a post's original keeps it: the same frame, tables
+ * and entropy-coded scans, byte for byte, with every APPn and COM segment
+ * dropped (Exif with its GPS and camera serials, XMP, ICC, IPTC, MPF,
+ * comments) except JFIF, kept without its thumbnail, and the Adobe colour
+ * transform; nothing after EOI is kept (a phone's appended second picture).
+ * Only a Huffman-coded 8-bit grey or three-component frame (SOF0..2) whose
+ * segments chain from SOI to EOI: returns 0 with *out (malloc'd, the
+ * caller frees; never longer than n) and *outlen, else -1 (*out NULL) and
+ * the picture is encoded again. Safe on any input (fuzzed). */
+int image_jpeg_keep(const unsigned char *p, size_t n, unsigned char **out, size_t *outlen);
 
 /* image_store, with the picture first made to fit max_side x max_side
  * (avatars): a JPEG is decoded at the smallest DCT scale still covering

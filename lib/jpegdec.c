@@ -31,6 +31,8 @@ struct dec {
 	const char *why;
 	struct jpegdec_stats *st;
 	gdImagePtr im;
+	uint32_t min_side;	 /* of the longer side (jpegdec_decode) */
+	uint32_t need_w, need_h; /* of each side (jpegdec_decode_cover) */
 };
 
 static struct dec *dec_of(j_common_ptr c)
@@ -97,16 +99,22 @@ static void on_progress(j_common_ptr c)
 	}
 }
 
-/* The smallest scale m/8 whose longer side is at least min_side. */
-static unsigned pick_scale(uint32_t w, uint32_t h, uint32_t min_side)
+/* A side of n pixels decoded at scale m/8: libjpeg rounds up. */
+static uint64_t scaled(uint64_t n, unsigned m)
+{
+	return (n * m + 7) / 8;
+}
+
+/* The smallest scale m/8 whose longer side is at least s->min_side and
+ * whose sides are at least s->need_w and s->need_h (all 0: full size). */
+static unsigned pick_scale(const struct dec *s, uint32_t w, uint32_t h)
 {
 	uint64_t side = w > h ? w : h;
 	unsigned m = 1;
-	if (min_side == 0)
-		return 8;
-	while (m < 8 && (side * m + 7) / 8 < min_side)
+	while (m < 8 && (scaled(side, m) < s->min_side || scaled(w, m) < s->need_w ||
+			 scaled(h, m) < s->need_h))
 		m++;
-	return m;
+	return s->min_side || s->need_w || s->need_h ? m : 8;
 }
 
 static int ink(int v, int k)
@@ -138,7 +146,7 @@ static void put_row(int *dst, const JSAMPLE *p, JDIMENSION w, int cmyk, int inve
 /* The decode proper; a jump back here from libjpeg returns its status.
  * Only s and ci are used after setjmp, and neither changes. */
 static int run(struct dec *s, struct jpeg_decompress_struct *ci, const unsigned char *d, size_t len,
-	       uint64_t max_pixels, uint32_t min_side)
+	       uint64_t max_pixels)
 {
 	struct jpegdec_stats *st = s->st;
 	if (setjmp(s->jb))
@@ -157,7 +165,7 @@ static int run(struct dec *s, struct jpeg_decompress_struct *ci, const unsigned 
 	st->budget = max_pixels / 64 * JPEGDEC_PASSES;
 	int cmyk = ci->jpeg_color_space == JCS_CMYK || ci->jpeg_color_space == JCS_YCCK;
 	ci->out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
-	st->scale = pick_scale(st->width, st->height, min_side);
+	st->scale = pick_scale(s, st->width, st->height);
 	ci->scale_num = st->scale;
 	ci->scale_denom = 8;
 	s->progress.progress_monitor = on_progress;
@@ -180,15 +188,17 @@ static int run(struct dec *s, struct jpeg_decompress_struct *ci, const unsigned 
 	return jpeg_finish_decompress(ci) ? 0 : 400;
 }
 
-int jpegdec_decode(const unsigned char *d, size_t len, uint64_t max_pixels, uint32_t min_side,
-		   gdImagePtr *out, struct jpegdec_stats *st, const char **why)
+/* jpegdec_decode with the scale asked for in s0 (min_side, need_w, need_h). */
+static int decode_with(const struct dec *s0, const unsigned char *d, size_t len,
+		       uint64_t max_pixels, gdImagePtr *out, struct jpegdec_stats *st,
+		       const char **why)
 {
 	struct jpeg_decompress_struct ci;
 	struct jpegdec_stats local = {0};
 	struct dec s;
 
 	memset(&ci, 0, sizeof(ci));
-	memset(&s, 0, sizeof(s));
+	s = *s0;
 	s.st = st ? st : &local;
 	memset(s.st, 0, sizeof(*s.st));
 	*out = NULL;
@@ -196,7 +206,7 @@ int jpegdec_decode(const unsigned char *d, size_t len, uint64_t max_pixels, uint
 	s.err.error_exit = on_error;
 	s.err.emit_message = on_message;
 	s.err.output_message = on_output;
-	int rc = run(&s, &ci, d, len, max_pixels, min_side);
+	int rc = run(&s, &ci, d, len, max_pixels);
 	jpeg_destroy_decompress(&ci);
 	if (rc != 0) {
 		if (s.im)
@@ -206,4 +216,24 @@ int jpegdec_decode(const unsigned char *d, size_t len, uint64_t max_pixels, uint
 	}
 	*out = s.im;
 	return 0;
+}
+
+int jpegdec_decode(const unsigned char *d, size_t len, uint64_t max_pixels, uint32_t min_side,
+		   gdImagePtr *out, struct jpegdec_stats *st, const char **why)
+{
+	struct dec s;
+	memset(&s, 0, sizeof(s));
+	s.min_side = min_side;
+	return decode_with(&s, d, len, max_pixels, out, st, why);
+}
+
+int jpegdec_decode_cover(const unsigned char *d, size_t len, uint64_t max_pixels, uint32_t need_w,
+			 uint32_t need_h, gdImagePtr *out, struct jpegdec_stats *st,
+			 const char **why)
+{
+	struct dec s;
+	memset(&s, 0, sizeof(s));
+	s.need_w = need_w;
+	s.need_h = need_h;
+	return decode_with(&s, d, len, max_pixels, out, st, why);
 }

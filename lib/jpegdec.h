@@ -45,4 +45,13 @@ struct jpegdec_stats {
 int jpegdec_decode(const unsigned char *d, size_t len, uint64_t max_pixels, uint32_t min_side,
 		   gdImagePtr *out, struct jpegdec_stats *st, const char **why);
 
+/* jpegdec_decode at the smallest DCT scale whose width is at least need_w
+ * and whose height is at least need_h (sides of the file as stored, before
+ * any EXIF orientation; a need larger than the side asks for full size):
+ * the first display sizes of a post's picture come from a decode this
+ * small (image.c). Same bounds, results and reasons. */
+int jpegdec_decode_cover(const unsigned char *d, size_t len, uint64_t max_pixels, uint32_t need_w,
+			 uint32_t need_h, gdImagePtr *out, struct jpegdec_stats *st,
+			 const char **why);
+
 #endif

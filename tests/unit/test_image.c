@@ -1070,6 +1070,89 @@ static void test_store_square_cards(void **state)
 	free(p);
 }
 
+/* The offset of the first SOS marker of a JPEG (its scan data follows). */
+static size_t first_scan(const unsigned char *p, size_t n)
+{
+	const unsigned char *s = memmem(p, n, "\xff\xda", 2);
+	assert_non_null(s);
+	return (size_t)(s - p);
+}
+
+/* A post's JPEG keeps its own scans as the original, its metadata (Exif
+ * with a camera string, a comment, bytes after EOI) dropped; one with an
+ * EXIF orientation to undo is encoded again, upright. */
+static void test_store_keeps_jpeg_original(void **state)
+{
+	const char *dir = *state;
+	static const char trailer[] = "TRAILER-AFTER-EOI";
+	for (unsigned o = 1; o <= 6; o += 5) {
+		size_t n;
+		unsigned char *p = exif_jpeg(1400, 900, o, 1, &n);
+		unsigned char *up = xmalloc(n + sizeof(trailer));
+		memcpy(up, p, n);
+		memcpy(up + n, trailer, sizeof(trailer));
+		struct image_label l = {1, "AI-generated", LABEL_BOTTOM_RIGHT, 70};
+		struct image_stored out;
+		const char *why = NULL;
+		assert_int_equal(
+		    image_store_labelled(dir, up, n + sizeof(trailer), MP40, &l, &out, &why), 0);
+		int found = 0;
+		for (int k = 0; k < out.nv; k++) {
+			const struct image_variant *v = &out.v[k];
+			check_variant(dir, v);
+			if (v->role != IMAGE_ORIGINAL || strcmp(v->format, "jpeg"))
+				continue;
+			found++;
+			assert_int_equal(v->width, o == 1 ? 1400 : 900);
+			size_t fn;
+			char *path = media_path(dir, v->path);
+			unsigned char *f = read_all(path, &fn);
+			assert_null(memmem(f, fn, MARKER, strlen(MARKER)));
+			assert_null(memmem(f, fn, "Exif", 4));
+			assert_null(memmem(f, fn, trailer, strlen(trailer)));
+			size_t ps = first_scan(p, n), fs = first_scan(f, fn);
+			int same = fn - fs == n - ps && !memcmp(f + fs, p + ps, n - ps);
+			assert_int_equal(same, o == 1);
+			free(f);
+			free(path);
+		}
+		assert_int_equal(found, 1);
+		image_discard(dir, &out);
+		free(up);
+		free(p);
+	}
+}
+
+/* image_jpeg_keep refuses what it does not read exactly. */
+static void test_jpeg_keep_refuses(void **state)
+{
+	(void)state;
+	size_t n;
+	unsigned char *p = make_image("jpeg", 64, 48, &n), *out = NULL;
+	size_t outlen = 0;
+	assert_int_equal(image_jpeg_keep(p, n, &out, &outlen), 0);
+	assert_true(outlen > 0 && outlen <= n);
+	free(out);
+	for (size_t cut = n - 1; cut > 2; cut -= 1 + cut / 4) {
+		assert_int_equal(image_jpeg_keep(p, cut, &out, &outlen), -1);
+		assert_null(out);
+	}
+	/* damaged anywhere: never a read outside, never longer than the input */
+	unsigned char *q = xmalloc(n);
+	for (unsigned i = 0; i < 4000; i++) {
+		memcpy(q, p, n);
+		for (unsigned k = 0; k < 1 + i % 4; k++)
+			q[(i * 7919u + k * 104729u) % n] ^= (unsigned char)(1u << ((i + k) % 8));
+		if (image_jpeg_keep(q, n, &out, &outlen) == 0)
+			assert_true(outlen > 4 && outlen <= n && out[0] == 0xFF);
+		free(out);
+	}
+	free(q);
+	p[2] = 0x00; /* the first segment is not a marker */
+	assert_int_equal(image_jpeg_keep(p, n, &out, &outlen), -1);
+	free(p);
+}
+
 /* A post's JPEG smaller than the smallest display width is not enlarged:
  * every file is at most its size, the display copy and the card at it. */
 static void test_store_small_jpeg_not_enlarged(void **state)
@@ -1146,6 +1229,7 @@ int main(void)
 	    cmocka_unit_test(test_exif_orientation_parse),
 	    cmocka_unit_test(test_blurhash_vectors),
 	    cmocka_unit_test(test_blurhash_bad_args),
+	    cmocka_unit_test(test_jpeg_keep_refuses),
 	    STORE_TEST(test_store_sizes),
 	    STORE_TEST(test_store_variant_counts),
 	    STORE_TEST(test_store_twice_same_paths),
@@ -1159,6 +1243,7 @@ int main(void)
 	    STORE_TEST(test_store_avatar),
 	    STORE_TEST(test_store_sizes_look_right),
 	    STORE_TEST(test_store_square_cards),
+	    STORE_TEST(test_store_keeps_jpeg_original),
 	    STORE_TEST(test_store_small_jpeg_not_enlarged),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
