@@ -146,6 +146,11 @@ data "$SCALE"
 TOKEN=$(login bench1 bench-password-1)
 [[ -n $TOKEN && $TOKEN != null ]] || { echo "bench: cannot log in as bench1" >&2; exit 1; }
 export BENCH_TOKEN=$TOKEN
+# The logged-in rows mean something only with full pages behind them.
+for kind in following foryou; do
+	n=$(curl -s "$URL/api/v1/feed?kind=$kind" -H "Authorization: Bearer $TOKEN" | jq '.items | length')
+	[[ $n == 24 ]] || { echo "bench: bench1's $kind feed has ${n:-no} posts, not 24: the data set is broken" >&2; exit 1; }
+done
 MAX_POST=$(mariadb --socket="$VAR/run/mysqld.sock" -u "$(id -un)" -N -B imagier -e 'SELECT MAX(id) FROM posts')
 export BENCH_MAX_POST=$MAX_POST
 COOKIE="Cookie: imagier_session=$TOKEN"
