@@ -1,7 +1,7 @@
 # imagier - the only entry points: make, make run, make start, make stop,
 # make test, make check, make bench, make fuzz, make security. See README.md.
 
-PKGS     := gdlib libjpeg libavif libmariadb libmemcached libcjson libsodium libcurl
+PKGS     := gdlib libjpeg libwebp libavif libmariadb libmemcached libcjson libsodium libcurl
 CC       ?= cc
 CSTD     := -std=c17 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
