@@ -32,7 +32,7 @@
 /* libwebp's effort, 0-6. libgd always asks for 4; at 2 a 320-1280 px
  * picture encodes 2-3.5 x faster for files 5-10 % larger (docs/ARCHITECTURE.md
  * "WebP through libwebp"). */
-#define WEBP_METHOD 2
+#define WEBP_METHOD  2
 #define JPEG_QUALITY 85
 #define BLUR_SIDE    32 /* the blurhash is computed on a copy that fits 32x32 */
 
