@@ -205,11 +205,25 @@ static int page_cacheable(const struct ctx *c)
 	       (!strcmp(c->req->method, "GET") || !strcmp(c->req->method, "HEAD"));
 }
 
+/* Whether the page of this query is one a session comes back to: the
+ * first page of a feed (for /top, of one of its windows). A cursor's page,
+ * or a query with a parameter no page reads, is built each time (read like
+ * any page: its key is a miss) and never stored, so a session holds a
+ * handful of page entries at most: made-up parameters or cursors cannot
+ * fill memcached with copies of one page. */
+static int page_query_known(const struct kvlist *q)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (strcmp(q->items[i].key, "window"))
+			return 0;
+	return q->n <= 1;
+}
+
 /* The page entry's key: session hash, path and query, and nothing that
  * changes (the versions it was built under are in its value), so it can be
  * fetched before anything is known about the person. NULL when it cannot
  * be a memcached key (too long, or a byte memcached's text protocol would
- * misread). */
+ * misread). Only pages page_query_known() allows are ever stored under it. */
 static char *page_key(struct ctx *c, const char *hash_hex)
 {
 	char *k = arena_printf(c->a, "%s%s?%s", cachekey_session_pages(c->a, hash_hex),
@@ -218,7 +232,14 @@ static char *page_key(struct ctx *c, const char *hash_hex)
 	for (const unsigned char *p = (const unsigned char *)k; *p; p++, n++)
 		if (*p <= ' ' || *p == 0x7f)
 			return NULL;
-	return n > 240 ? NULL : k; /* memcached keys stop at 250 bytes */
+	return n > 230 ? NULL : k; /* memcached keys stop at 250 (the lease adds 14) */
+}
+
+/* The rebuild lease of a page entry: a key of its own prefix, which no
+ * page's key can ever equal (a page "/?x:r" is not the lease of "/?x"). */
+static char *page_lease_key(struct ctx *c)
+{
+	return arena_printf(c->a, "imagier:lease:%s", c->page_key + strlen("imagier:"));
 }
 
 /* The session's memcached entry, and for a cacheable page everything the
@@ -308,8 +329,7 @@ static int page_cached(struct ctx *c)
 	if (end != nl)
 		return 0;
 	if (now_unix() - built > PAGE_CACHE_TTL &&
-	    cache_incr(c->app->cache, arena_printf(c->a, "%s:r", c->page_key),
-		       PAGE_REBUILD_LEASE) <= 1)
+	    cache_incr(c->app->cache, page_lease_key(c), PAGE_REBUILD_LEASE) <= 1)
 		return 0;
 	c->page_hit = nl + 1;
 	c->page_len = p->lens[PRE_PAGE] - (size_t)(nl + 1 - v);
@@ -320,7 +340,8 @@ static int page_cached(struct ctx *c)
 static void page_store(struct ctx *c)
 {
 	struct response *resp = c->resp;
-	if (!c->page_key || resp->status != 200 || strstr(buf_cstr(&resp->head), "Set-Cookie"))
+	if (!c->page_key || resp->status != 200 || strstr(buf_cstr(&resp->head), "Set-Cookie") ||
+	    !page_query_known(&c->req->query))
 		return;
 	char *stamp = arena_printf(c->a, "%s%lld\n", c->page_stamp, (long long)now_unix());
 	size_t sl = strlen(stamp);

@@ -21,7 +21,7 @@ const struct route routes[] = {
 	{"GET",    "/create",                   gen_create_form,     R_LOGIN,                       "create", 0, NULL},
 	{"POST",   "/create",                   gen_create,          R_LOGIN | R_CSRF | R_IDEM,     "create", 0, "generate"},
 	{"GET",    "/g/{id}",                   gen_show,            R_LOGIN,                       "generation", 0, NULL},
-	{"POST",   "/g/{id}/publish",           gen_publish,         R_LOGIN | R_CSRF | R_IDEM,     "generation", 0, "post"},
+	{"POST",   "/g/{id}/publish",           gen_publish,         R_LOGIN | R_CSRF | R_IDEM,     NULL,     0, "post"},
 	{"POST",   "/g/{id}/cancel",            gen_cancel,          R_LOGIN | R_CSRF,              NULL,     0, NULL},
 	{"GET",    "/foryou",                   foryou_page,         R_LOGIN | R_PCACHE,                       "feed",   0, NULL},
 	{"GET",    "/following",                feed_following_page, R_LOGIN | R_PCACHE,                       "feed",   0, NULL},

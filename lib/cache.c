@@ -178,9 +178,14 @@ static int usable(struct cache *c)
 /* Connection-level failures mark memcached down for a while. */
 static void note(struct cache *c, memcached_return_t rc)
 {
+	/* memcached answered, even if it refused (an incr of a value that is
+	 * not a number, a value too big, a bad key): it is up. Only a lost
+	 * connection or a timeout marks it down. */
 	if (rc == MEMCACHED_SUCCESS || rc == MEMCACHED_NOTFOUND || rc == MEMCACHED_NOTSTORED ||
 	    rc == MEMCACHED_DATA_EXISTS || rc == MEMCACHED_STORED || rc == MEMCACHED_DELETED ||
-	    rc == MEMCACHED_BUFFERED || rc == MEMCACHED_END) {
+	    rc == MEMCACHED_BUFFERED || rc == MEMCACHED_END || rc == MEMCACHED_CLIENT_ERROR ||
+	    rc == MEMCACHED_E2BIG || rc == MEMCACHED_BAD_KEY_PROVIDED ||
+	    rc == MEMCACHED_NO_KEY_PROVIDED || rc == MEMCACHED_INVALID_ARGUMENTS) {
 		if (c->logged_down)
 			log_info("cache: memcached is back");
 		c->logged_down = 0;
@@ -323,6 +328,24 @@ void cache_set(struct cache *c, const char *key, const void *val, size_t len, in
 	memcached_return_t rc = memcached_set(c->mc, key, strlen(key), val, len, (time_t)ttl, 0);
 	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_NOREPLY, 0);
 	note(c, rc);
+}
+
+void cache_mark(struct cache *c, const char *key, const char *val, int ttl)
+{
+	/* Like a delete: tried even while marked down (memcached may be back,
+	 * and other processes may be reading what it replaces), and waited
+	 * for. One that fails is owed as a delete of the key: what it was to
+	 * replace goes then, and the next reader finds the truth in MariaDB. */
+	if (c->nmemo)
+		memo_forget(c, key);
+	if (!c->mc)
+		return;
+	cache_settle(c);
+	memcached_return_t rc =
+	    memcached_set(c->mc, key, strlen(key), val, strlen(val), (time_t)ttl, 0);
+	note(c, rc);
+	if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_STORED)
+		pending_add(c, OWED_DELETE, key);
 }
 
 void cache_add(struct cache *c, const char *key, const void *val, size_t len, int ttl)

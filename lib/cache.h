@@ -39,6 +39,10 @@ void cache_add(struct cache *c, const char *key, const void *val, size_t len, in
  * fails is owed and paid (like a failed bump) before this process next reads
  * the cache, or by cache_settle(). */
 void cache_delete(struct cache *c, const char *key);
+/* Store a marker val (a string) under key for ttl seconds, such as an ended
+ * session's: tried even while memcached is thought down, and owed as a
+ * delete when it fails. */
+void cache_mark(struct cache *c, const char *key, const char *val, int ttl);
 /* The current value of a version counter ("namespace generation"), created
  * as 1 if missing. 0 when memcached is down (callers then skip caching). */
 uint64_t cache_version(struct cache *c, const char *key);

@@ -66,8 +66,7 @@ int session_open(struct db *db, struct arena *a, int64_t user_id, const struct s
 /* One ended session's cached lookup, by the hex of its hash. */
 static void forget_one(struct cache *cache, struct arena *a, const char *hex)
 {
-	cache_set(cache, cachekey_session(a, hex), CACHEKEY_SESSION_GONE,
-		  strlen(CACHEKEY_SESSION_GONE), SESSION_GONE_TTL);
+	cache_mark(cache, cachekey_session(a, hex), CACHEKEY_SESSION_GONE, SESSION_GONE_TTL);
 }
 
 void session_forget(struct cache *cache, struct arena *a, const struct db_res *gone)
@@ -83,8 +82,8 @@ int session_close(struct db *db, struct cache *cache, struct arena *a, const cha
 	if (db_exec(db, a, NULL, "DELETE FROM sessions WHERE token_hash = ?", "b", h, sizeof(h)) !=
 	    DB_OK)
 		return 503;
-	cache_set(cache, cachekey_session_token(a, token), CACHEKEY_SESSION_GONE,
-		  strlen(CACHEKEY_SESSION_GONE), SESSION_GONE_TTL);
+	cache_mark(cache, cachekey_session_token(a, token), CACHEKEY_SESSION_GONE,
+		   SESSION_GONE_TTL);
 	return 0;
 }
 

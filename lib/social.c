@@ -295,15 +295,19 @@ static cJSON *comment_json(struct arena *a, const struct db_res *r, size_t i, in
 	int moderated = strcmp(state, "visible") != 0;
 	if (moderated && !deleted && viewer && viewer == db_int(r, i, 3))
 		cJSON_AddStringToObject(c, "mod_state", state);
-	else if (moderated && !deleted) {
-		cJSON_AddTrueToObject(c, "removed");
-		cJSON_AddStringToObject(c, "text", "");
+	else if (moderated && !deleted)
 		deleted = -1;
-	}
-	if (deleted > 0) {
-		cJSON_AddTrueToObject(c, "deleted");
+	/* Every flag present, true or not: a reply is rendered inside its
+	 * parent, and a name missing from it would be looked up in the parent
+	 * (a deleted parent's "deleted" hid every reply). */
+	cJSON_AddBoolToObject(c, "deleted", deleted > 0);
+	cJSON_AddBoolToObject(c, "removed", deleted < 0);
+	if (!cJSON_GetObjectItemCaseSensitive(c, "mod_state"))
+		cJSON_AddNullToObject(c, "mod_state");
+	if (deleted) {
 		cJSON_AddStringToObject(c, "text", "");
-	} else if (!deleted) {
+		cJSON_AddFalseToObject(c, "mine");
+	} else {
 		cJSON *au = cJSON_AddObjectToObject(c, "author");
 		cJSON_AddNumberToObject(au, "id", (double)db_int(r, i, 3));
 		cJSON_AddStringToObject(au, "username", db_str(r, i, 4));

@@ -218,6 +218,12 @@ req GET "/api/v1/posts/$p/comments"
 is "$(json '.items[0] | [.id, .deleted, .text, has("author")] | @text')" "[$c1,true,\"\",false]" \
 	"  ... leaves a [deleted] stub without author or text"
 is "$(jsonc '[.items[0].replies[].id]')" "[$r2]" "  ... with its other reply still under it"
+is "$(jsonc '.items[0].replies[0] | [.deleted, .removed, (.text | length > 0)]')" "[false,false,true]" \
+	"  ... which says it is neither deleted nor removed"
+req GET "/p/$p"
+r2html="$(tr -d '\n' <<<"$BODY" | grep -o "<li id=\"comment-$r2\">.*" | head -c 600)"
+unlike "$r2html" '\[deleted\]' "  ... and the post page shows the reply, not [deleted] (a reply is rendered inside its parent)"
+like "$r2html" '<p class="text">' "  ... with its text"
 adm="$(admin_token)"
 req DELETE "/api/v1/comments/$c2" -H "Authorization: Bearer $adm"
 is "$STATUS/$(json .error.code)" 403/moderation_action \

@@ -140,6 +140,22 @@ for ((i = 0; i < 30; i++)); do
 done
 is "$got" "$want" "a first view of /following reads each key once: 8 + its timeline + $shown posts"
 
+# Only a page a session comes back to is stored: a feed's first page. A
+# cursor's page or a made-up parameter is built and answered, never stored
+# (else any session could fill memcached with copies of one page).
+pkey() { echo "imagier:page:$(hash_of "$(jar_token "$jar")"):$1"; }
+stored() { # stored PATH QUERY: GET it, then the length of its page entry
+	curl -s -o /dev/null -b "$jar" "$IMAGIER_URL$1?$2"
+	mc_get "$(pkey "$1?$2")" | wc -c
+}
+q="flood=$RANDOM"
+is "$(stored /following "$q")" 0 "a made-up query parameter: the page is not stored"
+q="cursor=99999999$RANDOM"
+is "$(stored / "$q")" 0 "a cursor's page is not stored"
+is "$(stored / "x:r")" 0 "nor a query that looks like another key's"
+mc_del "$(pkey "/top?")"
+ok "$(($(stored /top "") > 1000 ? 0 : 1))" "a first page is stored"
+
 # ---- stale when it must be ---------------------------------------------------
 req GET /following -b "$jar"
 like "$BODY" "data-like=\"$post1\"" "the following page shows the artist's post"
@@ -184,11 +200,11 @@ $1"
 # request holds the rebuild lease, this one is served the aged copy; the
 # first request to take the lease builds the page again.
 plant "<p>planted-aged</p>" 20
-mc_set "imagier:page:$hex:/following?:r" 1
+mc_set "imagier:lease:page:$hex:/following?" 1
 req GET /following -b "$jar"
 is "$STATUS $BODY" "200 <p>planted-aged</p>" \
 	"an aged page is served while another request rebuilds it"
-mc_del "imagier:page:$hex:/following?:r"
+mc_del "imagier:lease:page:$hex:/following?"
 req GET /following -b "$jar"
 unlike "$BODY" "planted-aged" "  ... the request that takes the rebuild lease builds the page anew"
 like "$BODY" "Following" "  ... the real page"
