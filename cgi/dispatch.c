@@ -232,14 +232,8 @@ static char *page_key(struct ctx *c, const char *hash_hex)
 	for (const unsigned char *p = (const unsigned char *)k; *p; p++, n++)
 		if (*p <= ' ' || *p == 0x7f)
 			return NULL;
-	return n > 230 ? NULL : k; /* memcached keys stop at 250 (the lease adds 14) */
-}
-
-/* The rebuild lease of a page entry: a key of its own prefix, which no
- * page's key can ever equal (a page "/?x:r" is not the lease of "/?x"). */
-static char *page_lease_key(struct ctx *c)
-{
-	return arena_printf(c->a, "imagier:lease:%s", c->page_key + strlen("imagier:"));
+	/* memcached keys stop at 250 bytes; the page's lease key is longer */
+	return n > 230 ? NULL : k;
 }
 
 /* The session's memcached entry, and for a cacheable page everything the
@@ -329,7 +323,8 @@ static int page_cached(struct ctx *c)
 	if (end != nl)
 		return 0;
 	if (now_unix() - built > PAGE_CACHE_TTL &&
-	    cache_incr(c->app->cache, page_lease_key(c), PAGE_REBUILD_LEASE) <= 1)
+	    cache_incr(c->app->cache, cachekey_page_lease(c->a, c->page_key), PAGE_REBUILD_LEASE) <=
+		1)
 		return 0;
 	c->page_hit = nl + 1;
 	c->page_len = p->lens[PRE_PAGE] - (size_t)(nl + 1 - v);

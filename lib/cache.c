@@ -198,32 +198,38 @@ static void note(struct cache *c, memcached_return_t rc)
 	c->logged_down = 1;
 }
 
+/* Where key's prefetched answer is, or c->nmemo when it was not prefetched. */
+static size_t memo_at(const struct cache *c, const char *key)
+{
+	size_t i = 0;
+	while (i < c->nmemo && strcmp(c->memo[i].key, key))
+		i++;
+	return i;
+}
+
 /* The prefetched answer for key: 1 and *val (NULL for a miss), or 0 when
  * it was not prefetched. */
 static int memo_find(const struct cache *c, const char *key, char **val, size_t *len)
 {
-	for (size_t i = 0; i < c->nmemo; i++)
-		if (!strcmp(c->memo[i].key, key)) {
-			*val = c->memo[i].val;
-			*len = c->memo[i].len;
-			return 1;
-		}
-	return 0;
+	size_t i = memo_at(c, key);
+	if (i == c->nmemo)
+		return 0;
+	*val = c->memo[i].val;
+	*len = c->memo[i].len;
+	return 1;
 }
 
 /* A write to key: its prefetched answer no longer holds. */
 static void memo_forget(struct cache *c, const char *key)
 {
-	for (size_t i = 0; i < c->nmemo; i++)
-		if (!strcmp(c->memo[i].key, key)) {
-			c->memo[i] = c->memo[--c->nmemo];
-			return;
-		}
+	size_t i = memo_at(c, key);
+	if (i < c->nmemo)
+		c->memo[i] = c->memo[--c->nmemo];
 }
 
 int cache_get(struct cache *c, struct arena *a, const char *key, char **val, size_t *len)
 {
-	if (c->nmemo && memo_find(c, key, val, len)) {
+	if (memo_find(c, key, val, len)) {
 		if (!*val) {
 			c->misses++;
 			return -1;
@@ -318,8 +324,7 @@ void cache_prefetch_end(struct cache *c)
 
 void cache_set(struct cache *c, const char *key, const void *val, size_t len, int ttl)
 {
-	if (c->nmemo)
-		memo_forget(c, key);
+	memo_forget(c, key);
 	if (!usable(c))
 		return;
 	/* A cache fill: nobody waits for memcached's "STORED" (noreply); a
@@ -336,8 +341,7 @@ void cache_mark(struct cache *c, const char *key, const char *val, int ttl)
 	 * and other processes may be reading what it replaces), and waited
 	 * for. One that fails is owed as a delete of the key: what it was to
 	 * replace goes then, and the next reader finds the truth in MariaDB. */
-	if (c->nmemo)
-		memo_forget(c, key);
+	memo_forget(c, key);
 	if (!c->mc)
 		return;
 	cache_settle(c);
@@ -350,8 +354,7 @@ void cache_mark(struct cache *c, const char *key, const char *val, int ttl)
 
 void cache_add(struct cache *c, const char *key, const void *val, size_t len, int ttl)
 {
-	if (c->nmemo)
-		memo_forget(c, key);
+	memo_forget(c, key);
 	if (!usable(c))
 		return;
 	note(c, memcached_add(c->mc, key, strlen(key), val, len, (time_t)ttl, 0));
@@ -362,8 +365,7 @@ void cache_delete(struct cache *c, const char *key)
 	/* Like a bump: tried even while marked down (memcached may be back
 	 * already, and other processes may be reading the old value); a delete
 	 * that fails is owed, see replay(). */
-	if (c->nmemo)
-		memo_forget(c, key);
+	memo_forget(c, key);
 	if (!c->mc)
 		return;
 	cache_settle(c);
@@ -386,8 +388,9 @@ uint64_t cache_version(struct cache *c, const char *key)
 {
 	char *mv;
 	size_t mn;
-	if (c->nmemo && memo_find(c, key, &mv, &mn) && mv && version_of(mv, mn))
-		return version_of(mv, mn);
+	uint64_t known = memo_find(c, key, &mv, &mn) && mv ? version_of(mv, mn) : 0;
+	if (known)
+		return known;
 	if (!usable(c))
 		return 0;
 	size_t n = 0;
@@ -420,8 +423,7 @@ void cache_bump(struct cache *c, const char *key)
 {
 	/* Tried even while marked down (memcached may be back, and other
 	 * workers may be reading it); a failed bump is owed, see replay(). */
-	if (c->nmemo)
-		memo_forget(c, key);
+	memo_forget(c, key);
 	if (!c->mc)
 		return;
 	cache_settle(c);
@@ -439,8 +441,7 @@ void cache_bump(struct cache *c, const char *key)
 
 uint64_t cache_incr(struct cache *c, const char *key, int ttl)
 {
-	if (c->nmemo)
-		memo_forget(c, key);
+	memo_forget(c, key);
 	if (!usable(c))
 		return 0;
 	uint64_t v = 0;
@@ -460,7 +461,7 @@ int cache_incr_quiet(struct cache *c, const char *const *keys, size_t n)
 	if (!usable(c))
 		return -1;
 	memcached_return_t rc = MEMCACHED_SUCCESS;
-	for (size_t i = 0; c->nmemo && i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		memo_forget(c, keys[i]);
 	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_NOREPLY, 1);
 	for (size_t i = 0; i < n && (rc == MEMCACHED_SUCCESS || rc == MEMCACHED_BUFFERED); i++) {

@@ -3,6 +3,7 @@
 #include "auth.h"
 
 #include <sodium.h>
+#include <string.h>
 
 char *cachekey_session(struct arena *a, const char *hash_hex)
 {
@@ -21,6 +22,12 @@ char *cachekey_session_token(struct arena *a, const char *token)
 char *cachekey_session_pages(struct arena *a, const char *hash_hex)
 {
 	return arena_printf(a, CACHEKEY_PAGES_PREFIX "%s:", hash_hex);
+}
+
+char *cachekey_page_lease(struct arena *a, const char *page_key)
+{
+	return arena_printf(a, CACHEKEY_PAGE_LEASE_PREFIX "%s",
+			    page_key + strlen(CACHEKEY_PAGES_PREFIX));
 }
 
 char *cachekey_user_version(struct arena *a, int64_t user_id)

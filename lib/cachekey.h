@@ -18,6 +18,9 @@
  * before it was deleted cannot cache it again. */
 #define CACHEKEY_SESSION_GONE "gone"
 #define CACHEKEY_PAGES_PREFIX "imagier:page:" /* + the hash's hex + ":" + the page */
+/* A page entry's rebuild lease: its own prefix, so that no page's key can
+ * be another page's lease (the page "/?x:r" was the lease of "/?x"). */
+#define CACHEKEY_PAGE_LEASE_PREFIX "imagier:lease:page:"
 
 /* A session's cached lookup, by the hex of its stored hash
  * (LOWER(HEX(sessions.token_hash))): never the token itself. */
@@ -26,6 +29,8 @@ char *cachekey_session(struct arena *a, const char *hash_hex);
 char *cachekey_session_token(struct arena *a, const char *token);
 /* The prefix of every page cached for that session. */
 char *cachekey_session_pages(struct arena *a, const char *hash_hex);
+/* The rebuild lease of the page entry page_key (CACHEKEY_PAGES_PREFIX...). */
+char *cachekey_page_lease(struct arena *a, const char *page_key);
 /* A person's version counter (their session-derived copies go stale). */
 char *cachekey_user_version(struct arena *a, int64_t user_id);
 /* A person's follows (their following feed's lists go stale) and for-you

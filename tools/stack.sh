@@ -109,7 +109,13 @@ SUPERVISE=" ${IMAGIER_SUPERVISE-mariadb memcached fcgi gen nginx} "
 # ---- small helpers ----------------------------------------------------------
 
 # pidfile and expected process name of a component.
-pidfile() { printf '%s/%s.pid\n' "$RUN" "${1/mariadb/mysqld}"; }
+# pidfile_of COMPONENT: its pid file, in PIDFILE (no process started: the
+# supervisor asks every second); pidfile prints it.
+pidfile_of() { PIDFILE="$RUN/${1/mariadb/mysqld}.pid"; }
+pidfile() {
+	pidfile_of "$1"
+	printf '%s\n' "$PIDFILE"
+}
 procname() {
 	case $1 in
 	mariadb) echo mariadbd ;;
@@ -409,9 +415,9 @@ declare -A SUP_FAILS=() SUP_LAST=() SUP_NEXT=() SUP_SEEN=()
 # supervisor asks every second, and running()'s half-dozen processes per
 # component cost a busy 2-core machine 15 % of a core.
 still_running() {
-	local c=$1 pid st
-	{ read -r pid <"$RUN/${c/mariadb/mysqld}.pid" && read -r st <"/proc/$pid/stat"; } 2>/dev/null ||
-		return 1
+	local c=$1 pid st PIDFILE
+	pidfile_of "$c"
+	{ read -r pid <"$PIDFILE" && read -r st <"/proc/$pid/stat"; } 2>/dev/null || return 1
 	st=${st##*) }
 	read -r -a st <<<"$st"
 	[[ ${st[0]} != Z ]] || return 1

@@ -29,6 +29,8 @@ static void key_formats(void **state)
 	assert_string_equal(cachekey_follows_version(&a, 7), "imagier:v:follows:7");
 	assert_string_equal(cachekey_foryou_version(&a, 7), "imagier:v:foryou:7");
 	assert_string_equal(cachekey_filters(&a, 7), "imagier:myfilters:7");
+	assert_string_equal(cachekey_page_lease(&a, "imagier:page:00ff:/top?"),
+			    "imagier:lease:page:00ff:/top?");
 	assert_string_equal(account_login_key(&a, "bob"), "login:u:bob");
 	/* From a token: the key of its stored hash, never the token. */
 	const char *token = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
