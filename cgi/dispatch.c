@@ -167,6 +167,8 @@ static int session_cached(struct ctx *c, char *v)
  * copy (when its versions still hold) instead of all rebuilding at once. */
 #define PAGE_CACHE_KEEP	   60
 #define PAGE_REBUILD_LEASE 5
+/* A page body nginx sends is named by 16 random bytes, in hex. */
+#define PAGE_BODY_ID_HEX 32
 
 /* The keys of one warm logged-in page, fetched in one multi-get with the
  * session itself: the page entry (by session hash, path and query), the feed
@@ -196,6 +198,14 @@ static struct app_known_session *known_slot(struct app *app, const unsigned char
 {
 	unsigned i = ((unsigned)h[0] | (unsigned)h[1] << 8) % APP_KNOWN_SESSIONS;
 	return &app->known[i];
+}
+
+/* 1 when nginx can send this request's page body from memcached itself
+ * (nginx/imagier-locations.conf, /_pagebody/): it says so, and the body's
+ * key is on the one server nginx's imagier_memcached upstream knows. */
+static int nginx_sends_bodies(const struct ctx *c)
+{
+	return c->req->nginx_page_bodies && cache_single_server(c->app->cache);
 }
 
 /* 1 if the page of this request may come from (and go to) the page cache. */
@@ -322,12 +332,21 @@ static int page_cached(struct ctx *c)
 	long long built = strtoll(v + sl, &end, 10);
 	if (end != nl)
 		return 0;
+	char *body = nl + 1;
+	size_t body_len = p->lens[PRE_PAGE] - (size_t)(body - v);
+	int ref = body_len == 1 + PAGE_BODY_ID_HEX && body[0] == '@';
+	/* A body nginx is to send, when this nginx cannot (or just could not:
+	 * it was gone from memcached), is a miss. */
+	if (ref && (!nginx_sends_bodies(c) || c->req->page_body_missing))
+		return 0;
 	if (now_unix() - built > PAGE_CACHE_TTL &&
 	    cache_incr(c->app->cache, cachekey_page_lease(c->a, c->page_key), PAGE_REBUILD_LEASE) <=
 		1)
 		return 0;
-	c->page_hit = nl + 1;
-	c->page_len = p->lens[PRE_PAGE] - (size_t)(nl + 1 - v);
+	if (ref)
+		c->page_body_id = arena_strndup(c->a, body + 1, PAGE_BODY_ID_HEX);
+	c->page_hit = body;
+	c->page_len = body_len;
 	return 1;
 }
 
@@ -339,6 +358,20 @@ static void page_store(struct ctx *c)
 	    !page_query_known(&c->req->query))
 		return;
 	char *stamp = arena_printf(c->a, "%s%lld\n", c->page_stamp, (long long)now_unix());
+	if (nginx_sends_bodies(c)) {
+		/* The body under a key of its own, which nginx fetches; the
+		 * entry names it. Written first, so an entry never names a
+		 * body not yet there (both go down one connection, in order). */
+		unsigned char id[PAGE_BODY_ID_HEX / 2];
+		char hex[PAGE_BODY_ID_HEX + 1];
+		randombytes_buf(id, sizeof(id));
+		sodium_bin2hex(hex, sizeof(hex), id, sizeof(id));
+		cache_set(c->app->cache, arena_printf(c->a, CACHEKEY_PAGE_BODY_PREFIX "%s", hex),
+			  resp->body.data, resp->body.len, PAGE_CACHE_KEEP);
+		char *e = arena_printf(c->a, "%s@%s", stamp, hex);
+		cache_set(c->app->cache, c->page_key, e, strlen(e), PAGE_CACHE_KEEP);
+		return;
+	}
 	size_t sl = strlen(stamp);
 	char *v = arena_alloc(c->a, sl + resp->body.len);
 	memcpy(v, stamp, sl);
@@ -731,7 +764,12 @@ static void cache_headers(struct ctx *c)
 static void render_answer(struct ctx *c, int st)
 {
 	struct response *resp = c->resp;
-	if (c->page_hit) {
+	if (c->page_body_id) {
+		/* nginx sends the body from memcached (its /_pagebody/ location) */
+		ctx_header(c, "X-Accel-Redirect",
+			   arena_printf(c->a, "/_pagebody/%s", c->page_body_id));
+		ctx_header(c, "Content-Type", "text/html; charset=utf-8");
+	} else if (c->page_hit) {
 		buf_append(&resp->body, c->page_hit, c->page_len);
 		ctx_header(c, "Content-Type", "text/html; charset=utf-8");
 	} else if (c->err_code || (st >= 400 && !(c->api && c->data))) {

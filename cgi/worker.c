@@ -64,6 +64,8 @@ void request_from_env(struct request *req, struct arena *a, char **envp)
 	req->remote_addr = param(envp, "REMOTE_ADDR");
 	req->user_agent = param(envp, "HTTP_USER_AGENT");
 	req->https = !strcmp(param(envp, "HTTPS"), "on");
+	req->nginx_page_bodies = !strcmp(param(envp, "IMAGIER_PAGE_BODIES"), "1");
+	req->page_body_missing = !strncmp(param(envp, "DOCUMENT_URI"), "/_pagebody/", 11);
 	collect_headers(req, envp);
 }
 

@@ -82,6 +82,11 @@ struct cache *cache_new(const struct config *cfg)
 	return c;
 }
 
+int cache_single_server(const struct cache *c)
+{
+	return c->mc && memcached_server_count(c->mc) == 1;
+}
+
 void cache_free(struct cache *c)
 {
 	if (!c)

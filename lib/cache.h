@@ -14,6 +14,10 @@ struct cache;
 struct cache *cache_new(const struct config *cfg);
 void cache_free(struct cache *c);
 
+/* 1 when exactly one memcached server is configured: a key's server is
+ * then known to anyone (nginx fetching a page body by key). */
+int cache_single_server(const struct cache *c);
+
 /* Get key into an arena copy (NUL-terminated). 0 = hit, -1 = miss or down. */
 int cache_get(struct cache *c, struct arena *a, const char *key, char **val, size_t *len);
 /* Get n keys in one round trip. vals[i]/lens[i] are set for hits (arena

@@ -18,6 +18,9 @@
  * before it was deleted cannot cache it again. */
 #define CACHEKEY_SESSION_GONE "gone"
 #define CACHEKEY_PAGES_PREFIX "imagier:page:" /* + the hash's hex + ":" + the page */
+/* A stored page's body when nginx sends it (+ 32 hex digits); the same
+ * prefix is spelled in nginx/imagier-locations.conf (/_pagebody/). */
+#define CACHEKEY_PAGE_BODY_PREFIX "imagier:pbody:"
 /* A page entry's rebuild lease: its own prefix, so that no page's key can
  * be another page's lease (the page "/?x:r" was the lease of "/?x"). */
 #define CACHEKEY_PAGE_LEASE_PREFIX "imagier:lease:page:"

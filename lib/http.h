@@ -55,6 +55,12 @@ struct request {
 	const char *remote_addr;  /* may be "" */
 	const char *user_agent;	  /* may be "" */
 	int https;		  /* 1 when the client connection is TLS */
+	/* nginx can send a cached page's body from memcached itself
+	 * (IMAGIER_PAGE_BODIES: the /_pagebody/ location of
+	 * nginx/imagier-locations.conf), and whether this request is its
+	 * fallback: the body it was sent to fetch was gone. */
+	int nginx_page_bodies;
+	int page_body_missing;
 	struct kvlist headers;	  /* lower-case names with '-' (from HTTP_*) */
 	struct kvlist query;	  /* parsed query string */
 	struct kvlist form;	  /* urlencoded or multipart text fields */
