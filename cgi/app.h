@@ -113,7 +113,7 @@ struct ctx {
 	const char *page_stamp;		     /* "versions\n" its entry must start with */
 	char *page_hit;			     /* cached page body on a hit */
 	size_t page_len;
-	const char *page_body_id;	     /* on a hit nginx is to send: its body */
+	const char *page_body_id; /* on a hit nginx is to send: its body */
 	const char *raw_type; /* the handler wrote resp->body itself (a chart): its Content-Type */
 	int raw_max_age;      /* ... and the seconds a browser may keep it (private), 0: no-store */
 	struct idem *idem;    /* the request's Idempotency-Key, when armed */

@@ -61,9 +61,9 @@ struct request {
 	 * fallback: the body it was sent to fetch was gone. */
 	int nginx_page_bodies;
 	int page_body_missing;
-	struct kvlist headers;	  /* lower-case names with '-' (from HTTP_*) */
-	struct kvlist query;	  /* parsed query string */
-	struct kvlist form;	  /* urlencoded or multipart text fields */
+	struct kvlist headers; /* lower-case names with '-' (from HTTP_*) */
+	struct kvlist query;   /* parsed query string */
+	struct kvlist form;    /* urlencoded or multipart text fields */
 	struct kvlist cookies;
 	struct part *parts; /* multipart file parts */
 	size_t nparts;
