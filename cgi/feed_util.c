@@ -28,11 +28,17 @@ int feed_render_items(struct ctx *c, const struct feed_page *pg, cJSON *items)
 	int *liked = arena_alloc(c->a, (pg->n + 1) * sizeof(*liked));
 	for (size_t i = 0; i < pg->n; i++)
 		ids[i] = pg->items[i].id;
-	if (feed_hydrate(c->app->db, c->app->cache, c->a, c->app->cfg.media_url, ids, pg->n, posts))
+	/* What the viewer liked comes with the posts (its key is theirs, their
+	 * version's and these ids'), else from MariaDB. It is extra: without
+	 * the database a cached page is still served, only without
+	 * liked_by_me. */
+	struct feed_also also = {
+	    .key = c->me ? social_liked_key(c->app->cache, c->a, c->me->id, ids, pg->n) : NULL};
+	if (feed_hydrate(c->app->db, c->app->cache, c->a, c->app->cfg.media_url, ids, pg->n, posts,
+			 &also))
 		return -1;
-	/* What the viewer liked is extra: without the database a cached page is
-	 * still served, only without liked_by_me. */
-	int mine = c->me && !social_liked_map(c->app->db, c->a, c->me->id, ids, pg->n, liked);
+	int mine = c->me && !social_liked_cached(c->app->db, c->app->cache, c->a, c->me->id, ids,
+						 pg->n, also.key, also.val, also.len, liked);
 	struct myfilters flt;
 	myfilters_load(c, &flt);
 	for (size_t i = 0; i < pg->n; i++) {

@@ -2,6 +2,7 @@
 #include "worker.h"
 #include "app.h"
 #include "cache.h"
+#include "json.h"
 #include "log.h"
 #include "util.h"
 
@@ -218,10 +219,13 @@ static void memory_after(struct app *app, size_t body_len, char **trimmed_at)
 static void serve_one(struct app *app, FCGX_Request *rq, struct response *resp, size_t *body_len)
 {
 	struct request req;
+	/* The request's JSON trees live in its arena (dispatch deletes them all) */
+	json_request_begin(&app->arena);
 	request_from_env(&req, &app->arena, rq->envp);
 	int body_status = read_body(rq, &req, app->lim.max_body);
 	int cookie_status = request_cookies(&req, &app->lim);
 	dispatch(app, &req, resp, body_status ? body_status : cookie_status);
+	json_request_end();
 	reply(rq, resp);
 	*body_len = req.body_len;
 }

@@ -8,6 +8,7 @@
 
 #define ARENA_BLOCK 65536
 #define ARENA_ALIGN 16
+#define ARENA_KEEP  4 /* standard blocks kept over a reset */
 
 struct arena_block {
 	struct arena_block *next;
@@ -27,39 +28,57 @@ static struct arena_block *block_new(size_t size)
 void arena_init(struct arena *a)
 {
 	a->head = NULL;
+	a->spare = NULL;
 	a->total = 0;
 }
 
 void arena_reset(struct arena *a)
 {
-	struct arena_block *b = a->head, *keep = NULL;
+	struct arena_block *b = a->head;
+	int kept = 0;
+	for (struct arena_block *s = a->spare; s; s = s->next)
+		kept++;
 	while (b) {
 		struct arena_block *next = b->next;
-		if (!keep && b->size == ARENA_BLOCK) {
-			keep = b;
+		if (kept < ARENA_KEEP && b->size == ARENA_BLOCK) {
+			b->used = 0;
+			b->next = a->spare;
+			a->spare = b;
+			kept++;
 		} else {
 			free(b);
 		}
 		b = next;
 	}
-	if (keep) {
-		keep->next = NULL;
-		keep->used = 0;
-	}
-	a->head = keep;
+	a->head = NULL;
 	a->total = 0;
 }
 
-void arena_free(struct arena *a)
+static void chain_free(struct arena_block *b)
 {
-	struct arena_block *b = a->head;
 	while (b) {
 		struct arena_block *next = b->next;
 		free(b);
 		b = next;
 	}
+}
+
+void arena_free(struct arena *a)
+{
+	chain_free(a->head);
+	chain_free(a->spare);
 	a->head = NULL;
+	a->spare = NULL;
 	a->total = 0;
+}
+
+int arena_owns(const struct arena *a, const void *p)
+{
+	const unsigned char *q = p;
+	for (const struct arena_block *b = a->head; b; b = b->next)
+		if (q >= b->data && q < b->data + b->size)
+			return 1;
+	return 0;
 }
 
 void *arena_alloc(struct arena *a, size_t n)
@@ -81,7 +100,11 @@ void *arena_alloc(struct arena *a, size_t n)
 		return b->data;
 	}
 	if (!a->head || a->head->size - a->head->used < need) {
-		struct arena_block *b = block_new(ARENA_BLOCK);
+		struct arena_block *b = a->spare;
+		if (b)
+			a->spare = b->next;
+		else
+			b = block_new(ARENA_BLOCK);
 		b->next = a->head;
 		a->head = b;
 	}

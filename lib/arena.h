@@ -11,15 +11,22 @@
  * in the worker. Not thread-safe; one arena per worker. */
 struct arena_block;
 struct arena {
-	struct arena_block *head; /* current block, newest first */
-	size_t total;		  /* bytes handed out since the last reset */
+	struct arena_block *head;  /* current block, newest first */
+	struct arena_block *spare; /* standard blocks kept by arena_reset */
+	size_t total;		   /* bytes handed out since the last reset */
 };
 
 void arena_init(struct arena *a);
-/* Free everything allocated since init/reset; keeps one small block. */
+/* Free everything allocated since init/reset; keeps up to ARENA_KEEP
+ * standard blocks (64 KiB each) for the next request: a worker's pages
+ * need a few, and a block handed back to malloc costs more than its
+ * bytes (glibc consolidates its free lists on every free of 64 KiB). */
 void arena_reset(struct arena *a);
 /* Free everything, including the kept block. */
 void arena_free(struct arena *a);
+
+/* 1 when p points into memory a handed out since the last reset. */
+int arena_owns(const struct arena *a, const void *p);
 
 /* n bytes aligned to 16, uninitialised / zeroed. */
 void *arena_alloc(struct arena *a, size_t n);

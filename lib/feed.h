@@ -84,10 +84,17 @@ int feed_top_window(const char *window_key, int64_t *seconds, const char **words
 int feed_page_newest(struct db *db, struct cache *cache, struct arena *a, int user, int64_t id,
 		     const char *name, int limit, struct feed_page *pg);
 
+/* One more key a caller wants with the posts, in the same round trip:
+ * key in (NULL: none), val and len out (val NULL on a miss). */
+struct feed_also {
+	const char *key;
+	char *val;
+	size_t len;
+};
 /* The posts of ids (a new cJSON object each, the caller's), from memcached
  * where present, else from one query (and then cached). posts[i] is NULL for
- * a post that is gone or not shown (moderation). 0 or -1. */
+ * a post that is gone or not shown (moderation). also may be NULL. 0 or -1. */
 int feed_hydrate(struct db *db, struct cache *cache, struct arena *a, const char *media_url,
-		 const int64_t *ids, size_t n, struct cJSON **posts);
+		 const int64_t *ids, size_t n, struct cJSON **posts, struct feed_also *also);
 
 #endif

@@ -213,14 +213,21 @@ int feed_page_newest(struct db *db, struct cache *cache, struct arena *a, int us
 /* ---- posts ---------------------------------------------------------------- */
 
 int feed_hydrate(struct db *db, struct cache *cache, struct arena *a, const char *media_url,
-		 const int64_t *ids, size_t n, cJSON **posts)
+		 const int64_t *ids, size_t n, cJSON **posts, struct feed_also *also)
 {
-	const char **keys = arena_alloc(a, (n + 1) * sizeof(*keys));
-	char **vals = arena_alloc(a, (n + 1) * sizeof(*vals));
-	size_t *lens = arena_alloc(a, (n + 1) * sizeof(*lens));
+	const char **keys = arena_alloc(a, (n + 2) * sizeof(*keys));
+	char **vals = arena_alloc(a, (n + 2) * sizeof(*vals));
+	size_t *lens = arena_alloc(a, (n + 2) * sizeof(*lens));
 	for (size_t i = 0; i < n; i++)
 		keys[i] = cachekey_post(a, ids[i]);
-	cache_get_multi(cache, a, keys, n, vals, lens);
+	size_t nk = n;
+	if (also && also->key)
+		keys[nk++] = also->key;
+	cache_get_multi(cache, a, keys, nk, vals, lens);
+	if (also) {
+		also->val = nk > n ? vals[n] : NULL;
+		also->len = nk > n ? lens[n] : 0;
+	}
 	int64_t *miss = arena_alloc(a, (n + 1) * sizeof(*miss));
 	size_t nmiss = 0;
 	for (size_t i = 0; i < n; i++) {

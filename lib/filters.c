@@ -423,8 +423,10 @@ static int terms_store(struct db *db, struct arena *a, int64_t user_id, const ch
 		       const cJSON *terms)
 {
 	char *json = cJSON_PrintUnformatted(terms) /* strings only */;
+	if (!json)
+		return -1;
 	char *copy = arena_strdup(a, json);
-	free(json);
+	cJSON_free(json); /* cJSON's: it may be the request arena's (json.h) */
 	return db_exec(db, a, NULL, "DELETE FROM muted_terms WHERE user_id = ? AND kind = ?", "is",
 		       user_id, kind) != DB_OK ||
 		       db_exec(

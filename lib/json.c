@@ -1,5 +1,6 @@
 /* json.c - printing cJSON trees with every whole number exact. */
 #include "json.h"
+#include "arena.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -40,6 +41,50 @@ static int exact(cJSON *n, int raw)
 	return 0;
 }
 
+/* The arena cJSON allocates from (json_request_begin), or NULL: malloc. */
+static _Thread_local struct arena *json_arena;
+/* How many of this request's cJSON allocations came from malloc all the
+ * same (past JSON_ARENA_MAX). While none did, whatever cJSON frees is the
+ * arena's, and json_release need not look. */
+static _Thread_local size_t json_heap_allocs;
+/* Past this much of the request's arena, trees come from malloc again: a
+ * request that parses and deletes many documents in a loop would
+ * otherwise keep them all until its end. */
+#define JSON_ARENA_MAX (4u << 20)
+
+static void *json_alloc(size_t n)
+{
+	if (json_arena && json_arena->total < JSON_ARENA_MAX)
+		return arena_alloc(json_arena, n);
+	if (json_arena)
+		json_heap_allocs++;
+	return malloc(n);
+}
+
+static void json_release(void *p)
+{
+	if (!p || (json_arena && (!json_heap_allocs || arena_owns(json_arena, p))))
+		return;
+	free(p);
+}
+
+void json_request_begin(struct arena *a)
+{
+	static _Thread_local int hooked;
+	if (!hooked) {
+		cJSON_Hooks h = {.malloc_fn = json_alloc, .free_fn = json_release};
+		cJSON_InitHooks(&h);
+		hooked = 1;
+	}
+	json_arena = a;
+	json_heap_allocs = 0;
+}
+
+void json_request_end(void)
+{
+	json_arena = NULL;
+}
+
 static char *print(cJSON *j, int pretty)
 {
 	if (!j)
@@ -48,6 +93,9 @@ static char *print(cJSON *j, int pretty)
 	if (exact(j, 1) == 0)
 		s = pretty ? cJSON_Print(j) : cJSON_PrintUnformatted(j);
 	exact(j, 0);
+	/* The text is the caller's to free(): a copy when the arena holds it */
+	if (s && json_arena && arena_owns(json_arena, s))
+		s = strdup(s);
 	return s;
 }
 

@@ -12,4 +12,16 @@ struct cJSON;
 char *json_print(struct cJSON *j);
 char *json_print_pretty(struct cJSON *j);
 
+struct arena;
+/* From here to json_request_end, the cJSON trees this thread makes live in
+ * the request's arena a (up to JSON_ARENA_MAX bytes of it; then malloc
+ * again), and deleting one frees nothing: the arena's reset does. A feed
+ * page is thousands of small nodes, and malloc and free of each were a
+ * fifth of a first view's work in the worker. Every tree made in between
+ * must be gone (deleted, or simply dropped) by json_request_end, which
+ * comes before the arena's reset. Text from json_print is malloc'ed
+ * whatever the mode. */
+void json_request_begin(struct arena *a);
+void json_request_end(void);
+
 #endif

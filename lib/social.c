@@ -1,7 +1,9 @@
 /* social.c - likes, comments, follows and notifications, counters kept with the rows. */
 #include "social.h"
 #include "auth.h"
+#include "buf.h"
 #include "cache.h"
+#include "cachekey.h"
 #include "config.h"
 #include "db.h"
 #include "idem.h"
@@ -14,6 +16,7 @@
 #include "withhold.h"
 
 #include <cjson/cJSON.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -792,6 +795,64 @@ int social_liked_map(struct db *db, struct arena *a, int64_t user_id, const int6
 		for (size_t i = 0; i < n; i++)
 			if (ids[i] == pid)
 				liked[i] = 1;
+	}
+	return 0;
+}
+
+/* How long a liked map is kept: its key changes with every like anyway. */
+#define LIKED_MAP_TTL 300
+
+char *social_liked_key(struct cache *cache, struct arena *a, int64_t user_id, const int64_t *ids,
+		       size_t n)
+{
+	uint64_t uv = cache_version(cache, cachekey_user_version(a, user_id));
+	if (!uv || !n)
+		return NULL;
+	unsigned char h[8];
+	char hex[2 * sizeof(h) + 1];
+	crypto_generichash(h, sizeof(h), (const unsigned char *)ids, n * sizeof(*ids), NULL, 0);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	return arena_printf(a, "imagier:liked:%lld:%llu:%s", (long long)user_id,
+			    (unsigned long long)uv, hex);
+}
+
+/* "L" and the liked ids, comma-separated, into liked[]; -1 if malformed. */
+static int liked_parse(const char *val, size_t len, const int64_t *ids, size_t n, int *liked)
+{
+	if (!len || val[0] != 'L')
+		return -1;
+	const char *p = val + 1, *end = val + len;
+	while (p < end) {
+		int64_t id = 0;
+		const char *d = p;
+		while (p < end && *p >= '0' && *p <= '9' && id < INT64_MAX / 10)
+			id = id * 10 + (*p++ - '0');
+		if (p == d || (p < end && *p++ != ','))
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			if (ids[i] == id)
+				liked[i] = 1;
+	}
+	return 0;
+}
+
+int social_liked_cached(struct db *db, struct cache *cache, struct arena *a, int64_t user_id,
+			const int64_t *ids, size_t n, const char *key, const char *val, size_t len,
+			int *liked)
+{
+	memset(liked, 0, n * sizeof(*liked));
+	if (key && val && liked_parse(val, len, ids, n, liked) == 0)
+		return 0;
+	if (social_liked_map(db, a, user_id, ids, n, liked))
+		return -1;
+	if (key) {
+		struct buf b = {0};
+		buf_append(&b, "L", 1);
+		for (size_t i = 0; i < n; i++)
+			if (liked[i])
+				buf_printf(&b, "%s%lld", b.len > 1 ? "," : "", (long long)ids[i]);
+		cache_set(cache, key, b.data, b.len, LIKED_MAP_TTL);
+		buf_free(&b);
 	}
 	return 0;
 }

@@ -118,6 +118,18 @@ int social_mark_read(struct db *db, struct arena *a, int64_t user_id, int64_t up
 /* Of the given post ids, which has user_id liked? Sets liked[i]. 0 or -1. */
 int social_liked_map(struct db *db, struct arena *a, int64_t user_id, const int64_t *ids, size_t n,
 		     int *liked);
+/* The same answer kept in memcached, under a key of the person, their
+ * version (bumped after each state-changing request of theirs, so after
+ * every like and unlike) and the ids asked about: a feed page built again
+ * for the same posts asks MariaDB nothing. The key (NULL when memcached
+ * has no version for them), to be fetched with the page's posts; then
+ * social_liked_cached with what that fetch found (val NULL: a miss, asked
+ * of MariaDB and stored). */
+char *social_liked_key(struct cache *cache, struct arena *a, int64_t user_id, const int64_t *ids,
+		       size_t n);
+int social_liked_cached(struct db *db, struct cache *cache, struct arena *a, int64_t user_id,
+			const int64_t *ids, size_t n, const char *key, const char *val, size_t len,
+			int *liked);
 
 struct config;
 /* What follows every new post (upload or publish) by actor_id: its files

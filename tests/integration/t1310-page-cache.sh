@@ -153,12 +153,13 @@ is "$code" 404 "the body's location is nginx's own: a client asking for it gets 
 
 # A first view (a page never cached: a query of its own) is built from the
 # stored timeline and the post cache, each key read once: the eight of the
-# round trip above, the timeline's ids, and one multi-get of the posts shown.
+# round trip above, the timeline's ids, and one multi-get of the posts shown
+# with what the person liked of them.
 # Re-reading a version or the filters it already holds would show here.
 req GET /following -b "$jar"
 shown=$(grep -o 'data-like="[0-9]*"' <<<"$BODY" | sort -u | wc -l)
 ok "$((shown > 0 ? 0 : 1))" "the following page shows posts"
-want="cmd_get $((8 + 1 + shown))"
+want="cmd_get $((8 + 1 + shown + 1))"
 got=""
 for ((i = 0; i < 30; i++)); do
 	before="$(mc_stats)"
@@ -167,7 +168,42 @@ for ((i = 0; i < 30; i++)); do
 	got="$(join <(sort <<<"$before") <(sort <<<"$after") | awk '$1 == "cmd_get" { print $1, $3 - $2 }')"
 	[[ "$got" == "$want" ]] && break
 done
-is "$got" "$want" "a first view of /following reads each key once: 8 + its timeline + $shown posts"
+is "$got" "$want" "a first view of /following reads each key once: 8 + its timeline + $shown posts + their liked map"
+
+# What the person liked is kept with their version and the ids shown: a
+# page built again for the same posts asks MariaDB nothing (counted with
+# MariaDB's own statement counters; imagier-gen's own queries may land in
+# between, so ask until a quiet one).
+stmts() { sql "SELECT SUM(VARIABLE_VALUE) FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN ('COM_STMT_EXECUTE', 'COM_SELECT')"; }
+got=""
+for ((i = 0; i < 30; i++)); do
+	curl -s -o /dev/null -b "$jar" "$IMAGIER_URL/following?first=m$i$RANDOM"
+	before="$(stmts)"
+	curl -s -o /dev/null -b "$jar" "$IMAGIER_URL/following?first=n$i$RANDOM"
+	after="$(stmts)"
+	got=$((after - before - 1)) # less the counting SELECT itself
+	((got == 0)) && break
+done
+is "$got" 0 "a first view of posts shown before asks MariaDB nothing"
+liked_keys="$(python3 - "$MC" "$OWNER_ID" <<'PY'
+import socket, sys, urllib.parse
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(2)
+s.connect(sys.argv[1])
+s.sendall(b"lru_crawler metadump all\r\n")
+buf = b""
+while not buf.endswith(b"END\r\n"):
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    buf += chunk
+for l in buf.decode().splitlines():
+    k = urllib.parse.unquote(l.split(" ")[0][4:]) if l.startswith("key=") else ""
+    if k.startswith("imagier:liked:%s:" % sys.argv[2]):
+        print(k)
+PY
+)"
+like "$liked_keys" "^imagier:liked:$OWNER_ID:[0-9]+:[0-9a-f]{16}" "  ... the liked map is in memcached, under the person, their version and the ids"
 
 # Only a page a session comes back to is stored: a feed's first page. A
 # cursor's page or a made-up parameter is built and answered, never stored

@@ -38,6 +38,68 @@ static void arena_allocates_and_resets(void **state)
 	arena_free(&a);
 }
 
+static void arena_keeps_blocks_and_knows_its_own(void **state)
+{
+	struct arena a;
+	arena_init(&a);
+	/* four of these fill a standard block: two blocks */
+	char *first = arena_alloc(&a, 16000), *second = NULL;
+	for (int i = 0; i < 4; i++)
+		second = arena_alloc(&a, 16000);
+	void *big = arena_alloc(&a, 1 << 20);
+	int on_stack = 0;
+	char *heap = malloc(16);
+	assert_true(arena_owns(&a, first) && arena_owns(&a, second + 15999));
+	assert_true(arena_owns(&a, big));
+	assert_false(arena_owns(&a, &on_stack));
+	assert_false(arena_owns(&a, heap));
+	arena_reset(&a);
+	/* nothing is the arena's after a reset; its standard blocks are kept
+	 * and handed out again (newest kept first) */
+	assert_false(arena_owns(&a, first));
+	assert_null(a.head);
+	char *again = arena_alloc(&a, 16);
+	assert_true(again == first || again == second);
+	for (int i = 0; i < 100; i++) /* more blocks than are kept: freed */
+		arena_alloc(&a, 16000);
+	arena_reset(&a);
+	assert_non_null(a.spare);
+	free(heap);
+	arena_free(&a);
+	assert_null(a.spare);
+}
+
+/* Between json_request_begin and _end, cJSON trees live in the arena:
+ * deleting one frees nothing, printing gives malloc'ed text, and past the
+ * cap trees come from malloc again (and are freed). LSan and ASan check
+ * the rest: a free() of arena memory or a leak fails the sanitizer run. */
+static void json_trees_live_in_the_request_arena(void **state)
+{
+	struct arena a;
+	arena_init(&a);
+	json_request_begin(&a);
+	cJSON *o = cJSON_Parse("{\"id\": 12345678901, \"tags\": [\"a\", \"b\"]}");
+	assert_non_null(o);
+	assert_true(arena_owns(&a, o));
+	assert_true(arena_owns(&a, o->child->string));
+	char *s = json_print(o);
+	assert_string_equal(s, "{\"id\":12345678901,\"tags\":[\"a\",\"b\"]}");
+	assert_false(arena_owns(&a, s));
+	free(s);
+	cJSON_Delete(o);
+	/* past 4 MiB of arena, malloc again */
+	arena_alloc(&a, 5u << 20);
+	cJSON *m = cJSON_CreateString("from malloc");
+	assert_false(arena_owns(&a, m));
+	cJSON_Delete(m);
+	json_request_end();
+	arena_free(&a);
+	/* outside a request: malloc and free as ever */
+	cJSON *h = cJSON_CreateObject();
+	assert_false(arena_owns(&a, h));
+	cJSON_Delete(h);
+}
+
 static void buf_grows_and_resets(void **state)
 {
 	struct buf b = {0};
@@ -266,6 +328,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(arena_allocates_and_resets),
+	    cmocka_unit_test(arena_keeps_blocks_and_knows_its_own),
+	    cmocka_unit_test(json_trees_live_in_the_request_arena),
 	    cmocka_unit_test(db_read_takes_plain_reads_only),
 	    cmocka_unit_test(json_prints_whole_numbers_exactly),
 	    cmocka_unit_test(buf_grows_and_resets),
