@@ -130,6 +130,10 @@ done
 # (the worker never carries it), and a body gone from memcached sends the
 # request back to the app, which builds the page and stores it anew.
 hexj="$(hash_of "$(jar_token "$jar")")"
+# A page stored now (an entry lives 15 s; the loop above may have taken
+# longer on a slow machine, and an aged entry is built again).
+mc_del "imagier:page:$hexj:/foryou?"
+req GET /foryou -b "$jar"
 entry="$(mc_get "imagier:page:$hexj:/foryou?")"
 id="$(sed -n 's/^@//p' <<<"$entry")"
 like "$id" '^[0-9a-f]{32}$' "the page entry names its body: @ and 32 hex digits"
