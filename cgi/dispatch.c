@@ -530,6 +530,12 @@ static void add_page_context(struct ctx *c, cJSON *view)
 		cJSON_AddStringToObject(view, "csrf", csrf);
 	cJSON_AddStringToObject(view, "title", c->title ? c->title : c->app->cfg.site_name);
 	cJSON_AddStringToObject(view, "path", c->req->path);
+	/* where a form on this page comes back to: the page with its query (a
+	 * feed's cursor, /top's window) */
+	cJSON_AddStringToObject(
+	    view, "here",
+	    *c->req->query_string ? arena_printf(c->a, "%s?%s", c->req->path, c->req->query_string)
+				  : c->req->path);
 }
 
 static void render_page(struct ctx *c, const char *view_name)
@@ -752,6 +758,11 @@ static void cache_headers(struct ctx *c)
 		snprintf(cc, sizeof(cc), "private, max-age=%d", c->raw_max_age);
 		ctx_header(c, "X-Accel-Expires", "0");
 		ctx_header(c, "Cache-Control", cc);
+	} else if (c->page_body_id) {
+		/* nginx's /_pagebody/ location says private, no-store itself:
+		 * kept from here, it would be said twice should the body be
+		 * gone and the app answer after all */
+		ctx_header(c, "X-Accel-Expires", "0");
 	} else {
 		ctx_header(c, "X-Accel-Expires", "0");
 		ctx_header(c, "Cache-Control", "private, no-store");

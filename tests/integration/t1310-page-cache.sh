@@ -146,10 +146,13 @@ is "$(grep -c "^cache-control:" <<<"$HEADERS")" 1 "  ... with one Cache-Control"
 like "$(header cache-control)" 'private, no-store' "  ... private, no-store"
 code="$(curl -s -o /dev/null -w '%{http_code}' -I -b "$jar" "$IMAGIER_URL/foryou")"
 is "$code" 200 "  ... HEAD too"
+req GET /foryou -b "$jar" -H 'Range: bytes=0-9'
+is "$STATUS $BODY" "200 <p>planted-body</p>" "  ... whole, whatever Range asks (a personal page is never sent in parts)"
 mc_del "imagier:pbody:$id"
 req GET /foryou -b "$jar"
 is "$STATUS" 200 "a body gone from memcached: the page is still answered"
 like "$BODY" '<title>For you' "  ... built again by the app"
+is "$(grep -c "^cache-control:" <<<"$HEADERS")" 1 "  ... with one Cache-Control"
 id2="$(mc_get "imagier:page:$hexj:/foryou?" | sed -n 's/^@//p')"
 ok "$([[ $id2 =~ ^[0-9a-f]{32}$ && $id2 != "$id" ]] && echo 0 || echo 1)" "  ... and stored under a new body"
 code="$(curl -s -o /dev/null -w '%{http_code}' "$IMAGIER_URL/_pagebody/$id2")"
@@ -252,6 +255,17 @@ call PUT "/api/v1/posts/$own/like" "$ARTIST_TOKEN"
 is "$STATUS" 200 "the artist likes the owner's post"
 req GET /following -b "$jar"
 like "$BODY" '<span class="badge">1</span>' "  ... the notification shows at once in the cached page's badge"
+
+# A like form on a feed page comes back to that page, cursor and all, at
+# the card (without JavaScript, the page it was sent from is where the
+# person sees the like).
+here="/?cursor=$((post2 + 1))"
+req GET "$here" -b "$jar"
+like "$BODY" "name=\"next\" value=\"/\?cursor=$((post2 + 1))#post-$post2\"" \
+	"a card's like form names its page with the query, and the card"
+req POST "/p/$post2/like" -b "$jar" --data-urlencode "csrf=$jar_csrf" --data-urlencode "like=1" \
+	--data-urlencode "next=$here#post-$post2"
+is "$STATUS $(rawheader location)" "303 $here#post-$post2" "  ... and the like goes back there"
 
 # Logout. A page entry under the current versions is served as it is (a
 # marker planted under the stamp the page cache checks shows that), and the
