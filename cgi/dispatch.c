@@ -1,6 +1,7 @@
 /* dispatch.c - session -> route -> checks -> handler -> one buffered reply. */
 #include "app.h"
 #include "json.h"
+#include "feed.h"
 #include "feedview.h"
 #include "auth.h"
 #include "cache.h"
@@ -221,12 +222,16 @@ static int page_cacheable(const struct ctx *c)
  * any page: its key is a miss) and never stored, so a session holds a
  * handful of page entries at most: made-up parameters or cursors cannot
  * fill memcached with copies of one page. */
-static int page_query_known(const struct kvlist *q)
+static int page_query_known(const struct request *req)
 {
-	for (size_t i = 0; i < q->n; i++)
-		if (strcmp(q->items[i].key, "window"))
-			return 0;
-	return q->n <= 1;
+	const struct kvlist *q = &req->query;
+	int64_t secs;
+	const char *words;
+	if (q->n == 0)
+		return 1;
+	/* one of /top's own windows (any other value would be one more copy) */
+	return q->n == 1 && !strcmp(q->items[0].key, "window") && !strcmp(req->path, "/top") &&
+	       feed_top_window(q->items[0].val, &secs, &words) == 0;
 }
 
 /* The page entry's key: session hash, path and query, and nothing that
@@ -244,6 +249,18 @@ static char *page_key(struct ctx *c, const char *hash_hex)
 			return NULL;
 	/* memcached keys stop at 250 bytes; the page's lease key is longer */
 	return n > 230 ? NULL : k;
+}
+
+/* An entry's "@" and 32 lower-case hex digits naming its body (an HTML
+ * body never starts with "@"; anything else after one is a miss). */
+static int page_body_ref_ok(const char *v, size_t len)
+{
+	if (len != 1 + PAGE_BODY_ID_HEX || v[0] != '@')
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+			return 0;
+	return 1;
 }
 
 /* The session's memcached entry, and for a cacheable page everything the
@@ -334,7 +351,9 @@ static int page_cached(struct ctx *c)
 		return 0;
 	char *body = nl + 1;
 	size_t body_len = p->lens[PRE_PAGE] - (size_t)(body - v);
-	int ref = body_len == 1 + PAGE_BODY_ID_HEX && body[0] == '@';
+	int ref = body_len > 0 && body[0] == '@';
+	if (ref && !page_body_ref_ok(body, body_len))
+		return 0;
 	/* A body nginx is to send, when this nginx cannot (or just could not:
 	 * it was gone from memcached), is a miss. */
 	if (ref && (!nginx_sends_bodies(c) || c->req->page_body_missing))
@@ -355,7 +374,7 @@ static void page_store(struct ctx *c)
 {
 	struct response *resp = c->resp;
 	if (!c->page_key || resp->status != 200 || strstr(buf_cstr(&resp->head), "Set-Cookie") ||
-	    !page_query_known(&c->req->query))
+	    !page_query_known(c->req))
 		return;
 	char *stamp = arena_printf(c->a, "%s%lld\n", c->page_stamp, (long long)now_unix());
 	if (nginx_sends_bodies(c)) {
@@ -370,6 +389,16 @@ static void page_store(struct ctx *c)
 			  resp->body.data, resp->body.len, PAGE_CACHE_KEEP);
 		char *e = arena_printf(c->a, "%s@%s", stamp, hex);
 		cache_set(c->app->cache, c->page_key, e, strlen(e), PAGE_CACHE_KEEP);
+		/* The body the entry named before is nobody's now: freed at once,
+		 * not in PAGE_CACHE_KEEP (a page rebuilt every 15 s would hold
+		 * four). A request sent to it just now gets the app instead. */
+		const char *old = c->pre ? c->pre->vals[PRE_PAGE] : NULL;
+		const char *onl = old ? memchr(old, '\n', c->pre->lens[PRE_PAGE]) : NULL;
+		size_t olen = onl ? c->pre->lens[PRE_PAGE] - (size_t)(onl + 1 - old) : 0;
+		if (onl && page_body_ref_ok(onl + 1, olen))
+			cache_drop(c->app->cache,
+				   arena_printf(c->a, CACHEKEY_PAGE_BODY_PREFIX "%.*s",
+						PAGE_BODY_ID_HEX, onl + 2));
 		return;
 	}
 	size_t sl = strlen(stamp);

@@ -67,6 +67,10 @@ void request_from_env(struct request *req, struct arena *a, char **envp)
 	req->https = !strcmp(param(envp, "HTTPS"), "on");
 	req->nginx_page_bodies = !strcmp(param(envp, "IMAGIER_PAGE_BODIES"), "1");
 	req->page_body_missing = !strncmp(param(envp, "DOCUMENT_URI"), "/_pagebody/", 11);
+	/* nginx's redirect to the body dropped the query (QUERY_STRING is the
+	 * redirect's, empty); the request's own is in REQUEST_URI */
+	if (req->page_body_missing)
+		req->query_string = q ? q + 1 : "";
 	collect_headers(req, envp);
 }
 

@@ -340,6 +340,17 @@ void cache_set(struct cache *c, const char *key, const void *val, size_t len, in
 	note(c, rc);
 }
 
+void cache_drop(struct cache *c, const char *key)
+{
+	memo_forget(c, key);
+	if (!usable(c))
+		return;
+	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_NOREPLY, 1);
+	memcached_return_t rc = memcached_delete(c->mc, key, strlen(key), 0);
+	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_NOREPLY, 0);
+	note(c, rc);
+}
+
 void cache_mark(struct cache *c, const char *key, const char *val, int ttl)
 {
 	/* Like a delete: tried even while marked down (memcached may be back,

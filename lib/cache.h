@@ -37,6 +37,9 @@ void cache_prefetch_end(struct cache *c);
 /* Store with a TTL in seconds (0 = no expiry), without waiting for
  * memcached's answer (a cache fill). Failure is silent (logged once). */
 void cache_set(struct cache *c, const char *key, const void *val, size_t len, int ttl);
+/* Delete key without waiting for the answer, and without owing it should
+ * it fail (unlike cache_delete): for what merely frees memory early. */
+void cache_drop(struct cache *c, const char *key);
 /* Store only if key holds nothing (a tombstone stays). Silent like set. */
 void cache_add(struct cache *c, const char *key, const void *val, size_t len, int ttl);
 /* Delete a key. Tried even while memcached is marked down; a delete that

@@ -126,6 +126,9 @@ for path in /following /foryou; do
 	is "$got" "$want" "a warm $path is one multi-get of its 8 keys and nginx's get of the body, all hits, and nothing else"
 done
 
+pkey() { echo "imagier:page:$(hash_of "$(jar_token "$jar")"):$1"; }
+pkey_of() { pkey "$1"; } # the page entry of a path with its query
+
 # The body nginx sends is the one memcached holds under the entry's id
 # (the worker never carries it), and a body gone from memcached sends the
 # request back to the app, which builds the page and stores it anew.
@@ -155,6 +158,24 @@ like "$BODY" '<title>For you' "  ... built again by the app"
 is "$(grep -c "^cache-control:" <<<"$HEADERS")" 1 "  ... with one Cache-Control"
 id2="$(mc_get "imagier:page:$hexj:/foryou?" | sed -n 's/^@//p')"
 ok "$([[ $id2 =~ ^[0-9a-f]{32}$ && $id2 != "$id" ]] && echo 0 || echo 1)" "  ... and stored under a new body"
+# A body gone, on a page with a query: nginx's redirect drops the query,
+# and the app takes it from the request's own URI (else it would build, and
+# store, the default window under the entry of another).
+mc_del "$(pkey_of /top?window=all)"
+req GET "/top?window=all" -b "$jar"
+like "$BODY" 'aria-current="page">All time' "/top?window=all is the all-time page"
+idt="$(mc_get "$(pkey_of /top?window=all)" | sed -n 's/^@//p')"
+mc_del "imagier:pbody:$idt"
+req GET "/top?window=all" -b "$jar"
+like "$BODY" 'aria-current="page">All time' "  ... also when its body was gone and the app built it again"
+# A rebuilt page's old body is deleted with the new entry's store: a
+# session's page holds one body, not one per rebuild.
+idt="$(mc_get "$(pkey_of /top?window=all)" | sed -n 's/^@//p')"
+call DELETE "/api/v1/posts/$post1/like" "$OWNER_TOKEN" # a write: the person's version moves
+req GET "/top?window=all" -b "$jar"
+idt2="$(mc_get "$(pkey_of /top?window=all)" | sed -n 's/^@//p')"
+ok "$([[ -n $idt && -n $idt2 && $idt != "$idt2" ]] && echo 0 || echo 1)" "a page built again has a new body"
+is "$(mc_get "imagier:pbody:$idt" | wc -c)" 0 "  ... and the old one is gone from memcached"
 code="$(curl -s -o /dev/null -w '%{http_code}' "$IMAGIER_URL/_pagebody/$id2")"
 is "$code" 404 "the body's location is nginx's own: a client asking for it gets 404"
 
@@ -215,13 +236,17 @@ like "$liked_keys" "^imagier:liked:$OWNER_ID:[0-9]+:[0-9a-f]{16}" "  ... the lik
 # Only a page a session comes back to is stored: a feed's first page. A
 # cursor's page or a made-up parameter is built and answered, never stored
 # (else any session could fill memcached with copies of one page).
-pkey() { echo "imagier:page:$(hash_of "$(jar_token "$jar")"):$1"; }
+
 stored() { # stored PATH QUERY: GET it, then the length of its page entry
 	curl -s -o /dev/null -b "$jar" "$IMAGIER_URL$1?$2"
 	mc_get "$(pkey "$1?$2")" | wc -c
 }
 q="flood=$RANDOM"
 is "$(stored /following "$q")" 0 "a made-up query parameter: the page is not stored"
+q="window=zz$RANDOM"
+is "$(stored /top "$q")" 0 "a /top window that is none of its own: not stored"
+q="window=day"
+is "$(stored /following "$q")" 0 "nor a window on a page that has none"
 q="cursor=99999999$RANDOM"
 is "$(stored / "$q")" 0 "a cursor's page is not stored"
 is "$(stored / "x:r")" 0 "nor a query that looks like another key's"
