@@ -168,8 +168,11 @@ static int session_cached(struct ctx *c, char *v)
  * copy (when its versions still hold) instead of all rebuilding at once. */
 #define PAGE_CACHE_KEEP	   60
 #define PAGE_REBUILD_LEASE 5
-/* A page body nginx sends is named by 16 random bytes, in hex. */
-#define PAGE_BODY_ID_HEX 32
+/* A page body nginx sends is named by its session (the first
+ * CACHEKEY_BODY_SESSION_HEX hex digits of its hash, so that an account's
+ * deletion finds all its bodies by prefix) and 16 random bytes, in hex. */
+#define PAGE_BODY_RANDOM_HEX 32
+#define PAGE_BODY_ID_HEX     (CACHEKEY_BODY_SESSION_HEX + PAGE_BODY_RANDOM_HEX)
 
 /* The keys of one warm logged-in page, fetched in one multi-get with the
  * session itself: the page entry (by session hash, path and query), the feed
@@ -251,7 +254,7 @@ static char *page_key(struct ctx *c, const char *hash_hex)
 	return n > 230 ? NULL : k;
 }
 
-/* An entry's "@" and 32 lower-case hex digits naming its body (an HTML
+/* An entry's "@" and PAGE_BODY_ID_HEX lower-case hex digits naming its body (an HTML
  * body never starts with "@"; anything else after one is a miss). */
 static int page_body_ref_ok(const char *v, size_t len)
 {
@@ -381,13 +384,15 @@ static void page_store(struct ctx *c)
 		/* The body under a key of its own, which nginx fetches; the
 		 * entry names it. Written first, so an entry never names a
 		 * body not yet there (both go down one connection, in order). */
-		unsigned char id[PAGE_BODY_ID_HEX / 2];
-		char hex[PAGE_BODY_ID_HEX + 1];
-		randombytes_buf(id, sizeof(id));
-		sodium_bin2hex(hex, sizeof(hex), id, sizeof(id));
-		cache_set(c->app->cache, arena_printf(c->a, CACHEKEY_PAGE_BODY_PREFIX "%s", hex),
+		unsigned char rnd[PAGE_BODY_RANDOM_HEX / 2];
+		char rhex[PAGE_BODY_RANDOM_HEX + 1];
+		randombytes_buf(rnd, sizeof(rnd));
+		sodium_bin2hex(rhex, sizeof(rhex), rnd, sizeof(rnd));
+		char *id = arena_printf(c->a, "%.*s%s", CACHEKEY_BODY_SESSION_HEX,
+					c->page_key + strlen(CACHEKEY_PAGES_PREFIX), rhex);
+		cache_set(c->app->cache, arena_printf(c->a, CACHEKEY_PAGE_BODY_PREFIX "%s", id),
 			  resp->body.data, resp->body.len, PAGE_CACHE_KEEP);
-		char *e = arena_printf(c->a, "%s@%s", stamp, hex);
+		char *e = arena_printf(c->a, "%s@%s", stamp, id);
 		cache_set(c->app->cache, c->page_key, e, strlen(e), PAGE_CACHE_KEEP);
 		/* The body the entry named before is nobody's now: freed at once,
 		 * not in PAGE_CACHE_KEEP (a page rebuilt every 15 s would hold

@@ -24,6 +24,12 @@ char *cachekey_session_pages(struct arena *a, const char *hash_hex)
 	return arena_printf(a, CACHEKEY_PAGES_PREFIX "%s:", hash_hex);
 }
 
+char *cachekey_session_bodies(struct arena *a, const char *hash_hex)
+{
+	return arena_printf(a, CACHEKEY_PAGE_BODY_PREFIX "%.*s", CACHEKEY_BODY_SESSION_HEX,
+			    hash_hex);
+}
+
 char *cachekey_page_lease(struct arena *a, const char *page_key)
 {
 	return arena_printf(a, CACHEKEY_PAGE_LEASE_PREFIX "%s",

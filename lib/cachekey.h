@@ -21,6 +21,8 @@
 /* A stored page's body when nginx sends it (+ 32 hex digits); the same
  * prefix is spelled in nginx/imagier-locations.conf (/_pagebody/). */
 #define CACHEKEY_PAGE_BODY_PREFIX "imagier:pbody:"
+/* A body's key starts with this many hex digits of its session's hash. */
+#define CACHEKEY_BODY_SESSION_HEX 16
 /* A page entry's rebuild lease: its own prefix, so that no page's key can
  * be another page's lease (the page "/?x:r" was the lease of "/?x"). */
 #define CACHEKEY_PAGE_LEASE_PREFIX "imagier:lease:page:"
@@ -32,6 +34,8 @@ char *cachekey_session(struct arena *a, const char *hash_hex);
 char *cachekey_session_token(struct arena *a, const char *token);
 /* The prefix of every page cached for that session. */
 char *cachekey_session_pages(struct arena *a, const char *hash_hex);
+/* The prefix of every page body of that session (nginx sends them). */
+char *cachekey_session_bodies(struct arena *a, const char *hash_hex);
 /* The rebuild lease of the page entry page_key (CACHEKEY_PAGES_PREFIX...). */
 char *cachekey_page_lease(struct arena *a, const char *page_key);
 /* A person's version counter (their session-derived copies go stale). */

@@ -327,12 +327,14 @@ static void erase_files_and_cache(struct cache *cache, struct arena *a, const st
 	 * (by the session's hash) and every key of the person are found by
 	 * listing the keys (cache_purge). */
 	lo->prefixes =
-	    arena_alloc(a, (lo->sessions.nrows + lo->posts.nrows + 1) * sizeof(*lo->prefixes));
+	    arena_alloc(a, (2 * lo->sessions.nrows + lo->posts.nrows + 1) * sizeof(*lo->prefixes));
 	lo->nprefixes = 0;
 	for (size_t i = 0; i < lo->sessions.nrows; i++) {
 		const char *h = db_str(&lo->sessions, i, 0);
 		cache_delete(cache, cachekey_session(a, h));
 		lo->prefixes[lo->nprefixes++] = cachekey_session_pages(a, h);
+		/* the bodies nginx sends of those pages (their name, their feed) */
+		lo->prefixes[lo->nprefixes++] = cachekey_session_bodies(a, h);
 	}
 	/* (listed too: a page hydrated meanwhile may have cached "gone" there) */
 	for (size_t i = 0; i < lo->posts.nrows; i++) {

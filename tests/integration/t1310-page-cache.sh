@@ -81,7 +81,8 @@ round_trip() {
 # built under and the unread count); three are what building it would read
 # next (the person's follows and for-you versions and their filters), asked
 # for in the same round trip so that a miss costs no more of them. The
-# entry names the body ("@" and 32 hex digits after its stamp line).
+# entry names the body ("@" and 48 hex digits after its stamp line: 16 of
+# the session's hash, 32 random).
 expect_one_get() {
 	local hex="$(hash_of "$(jar_token "$2")")" keys n=0 body
 	keys="imagier:sess:$hex imagier:page:$hex:$1? imagier:v:feed imagier:v:user:$3 imagier:unread:$3"
@@ -139,7 +140,7 @@ mc_del "imagier:page:$hexj:/foryou?"
 req GET /foryou -b "$jar"
 entry="$(mc_get "imagier:page:$hexj:/foryou?")"
 id="$(sed -n 's/^@//p' <<<"$entry")"
-like "$id" '^[0-9a-f]{32}$' "the page entry names its body: @ and 32 hex digits"
+like "$id" "^${hexj:0:16}[0-9a-f]{32}\$" "the page entry names its body: @, 16 hex digits of the session's hash and 32 random ones"
 like "$(mc_get "imagier:pbody:$id")" '<title>For you' "  ... which holds the page"
 mc_set "imagier:pbody:$id" "<p>planted-body</p>"
 req GET /foryou -b "$jar"
@@ -157,7 +158,7 @@ is "$STATUS" 200 "a body gone from memcached: the page is still answered"
 like "$BODY" '<title>For you' "  ... built again by the app"
 is "$(grep -c "^cache-control:" <<<"$HEADERS")" 1 "  ... with one Cache-Control"
 id2="$(mc_get "imagier:page:$hexj:/foryou?" | sed -n 's/^@//p')"
-ok "$([[ $id2 =~ ^[0-9a-f]{32}$ && $id2 != "$id" ]] && echo 0 || echo 1)" "  ... and stored under a new body"
+ok "$([[ $id2 =~ ^[0-9a-f]{48}$ && $id2 != "$id" ]] && echo 0 || echo 1)" "  ... and stored under a new body"
 # A body gone, on a page with a query: nginx's redirect drops the query,
 # and the app takes it from the request's own URI (else it would build, and
 # store, the default window under the entry of another).
@@ -252,7 +253,7 @@ is "$(stored / "$q")" 0 "a cursor's page is not stored"
 is "$(stored / "x:r")" 0 "nor a query that looks like another key's"
 mc_del "$(pkey "/top?")"
 stored /top "" >/dev/null
-like "$(mc_get "$(pkey "/top?")" | sed -n 's/^@//p')" '^[0-9a-f]{32}$' "a first page is stored"
+like "$(mc_get "$(pkey "/top?")" | sed -n 's/^@//p')" '^[0-9a-f]{48}$' "a first page is stored"
 
 # ---- stale when it must be ---------------------------------------------------
 req GET /following -b "$jar"
