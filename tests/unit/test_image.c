@@ -630,6 +630,27 @@ static void check_variant(const char *dir, const struct image_variant *v)
 	gdImageDestroy(im);
 }
 
+/* The SOFn marker of a stored JPEG's first frame: 0xc0 baseline, 0xc2
+ * progressive (0 when there is none). */
+static int jpeg_sof(const char *dir, const struct image_variant *v)
+{
+	size_t n, i = 2;
+	char *path = media_path(dir, v->path);
+	unsigned char *p = read_all(path, &n);
+	free(path);
+	int sof = 0;
+	while (i + 4 <= n && p[i] == 0xff) {
+		unsigned m = p[i + 1], len = (unsigned)p[i + 2] << 8 | p[i + 3];
+		if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
+			sof = (int)m;
+			break;
+		}
+		i += 2 + len;
+	}
+	free(p);
+	return sof;
+}
+
 static void test_store_sizes(void **state)
 {
 	const char *dir = *state;
@@ -648,6 +669,11 @@ static void test_store_sizes(void **state)
 		assert_int_equal(out.v[i].width, want[i / 2][0]);
 		assert_int_equal(out.v[i].height, want[i / 2][1]);
 		check_variant(dir, &out.v[i]);
+		/* the first display size is a baseline JPEG (encoded for
+		 * speed), the larger ones progressive */
+		if (i % 2)
+			assert_int_equal(jpeg_sof(dir, &out.v[i]),
+					 want[i / 2][0] <= 400 ? 0xc0 : 0xc2);
 	}
 	assert_int_equal(files_in(dir), 8);
 	char hex[65];
