@@ -10,8 +10,12 @@
 #include "render.h"
 #include "social.h"
 #include "util.h"
+#include "procmem.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <sodium.h>
 
 #include <stdio.h>
@@ -76,6 +80,64 @@ int ctx_fail(struct ctx *c, int status, const char *code, const char *message)
 	c->err_code = code;
 	c->err_msg = message;
 	return status;
+}
+
+#define DECODE_SLOTS_FILE "decode-slots.lock"
+
+static int slots_fd(struct app *app)
+{
+	if (!app->slots_fd_plus1) {
+		char path[PATH_MAX];
+		int fd = -1,
+		    n = snprintf(path, sizeof(path), "%s/" DECODE_SLOTS_FILE, app->cfg.var);
+		if (n > 0 && (size_t)n < sizeof(path))
+			fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			log_error("uploads: cannot open %s/" DECODE_SLOTS_FILE
+				  " (%s): decodes are not limited",
+				  app->cfg.var, strerror(errno));
+		app->slots_fd_plus1 = fd < 0 ? -1 : fd + 1;
+	}
+	return app->slots_fd_plus1 > 0 ? app->slots_fd_plus1 - 1 : -1;
+}
+
+static int slot_lock(int fd, int type, int slot)
+{
+	struct flock fl = {
+	    .l_type = (short)type, .l_whence = SEEK_SET, .l_start = slot, .l_len = 1};
+	return fcntl(fd, F_SETLK, &fl);
+}
+
+int ctx_decode_slot(struct ctx *c)
+{
+	int fd = slots_fd(c->app);
+	if (c->decode_slot)
+		return 0;
+	if (fd < 0) { /* not limited (logged when the file failed to open) */
+		c->decode_slot = -1;
+		procmem_pictures(1);
+		return 0;
+	}
+	int n = c->app->cfg.workers > 1 ? c->app->cfg.workers - 1 : 1;
+	for (int i = 0; i < n; i++)
+		if (slot_lock(fd, F_WRLCK, i) == 0) {
+			c->decode_slot = i + 1;
+			procmem_pictures(1);
+			return 0;
+		}
+	ctx_header(c, "Retry-After", "5");
+	return ctx_fail(c, 503, "busy",
+			"Many pictures are being processed right now; try again in a few seconds.");
+}
+
+void ctx_decode_slot_give(struct ctx *c)
+{
+	if (!c->decode_slot)
+		return;
+	if (c->decode_slot > 0)
+		slot_lock(slots_fd(c->app), F_UNLCK, c->decode_slot - 1);
+	c->decode_slot = 0;
+	procmem_pictures(0);
 }
 
 int ctx_image_fail(struct ctx *c, int st, const char *noun, const char *why)

@@ -41,6 +41,9 @@ struct app {
 		unsigned char hash[16]; /* the first bytes of the session hash */
 		int64_t user_id;	/* 0: empty slot */
 	} known[APP_KNOWN_SESSIONS];
+	/* The decode slots' lock file (ctx_decode_slot), plus one: 0 = not
+	 * opened yet, -1 = could not be opened (no limit then). */
+	int slots_fd_plus1;
 };
 
 /* The buffered response: written once, after the handler returned. */
@@ -121,6 +124,8 @@ struct ctx {
 	struct page_pre *pre; /* what the one multi-get of a cacheable page brought (dispatch.c) */
 	int64_t unread;	      /* the person's unread count, once known this request */
 	int unread_known;
+	int decode_slot; /* the decode slot held (ctx_decode_slot), plus one; 0: none,
+			  * -1: none needed (the slots could not be set up) */
 };
 
 /* Handlers return an HTTP status. Helpers: */
@@ -130,6 +135,16 @@ int ctx_fail(struct ctx *c, int status, const char *code, const char *message);
  * with why): 507 disk_full, another 5xx "could not store the <noun>", else
  * too_large (413), too_complex (422) or bad_image. Returns st. */
 int ctx_image_fail(struct ctx *c, int st, const char *noun, const char *why);
+/* An uploaded picture is decoded and encoded in a decode slot: at most
+ * server.workers - 1 at once in the pool, so one worker is always free for
+ * everything else (four 40 MP uploads held all four workers for 30 s).
+ * The slots are byte-range locks on one file in the var dir, taken
+ * without waiting: the kernel drops a dead worker's lock with it, and a
+ * worker never blocks on another. 0 with the slot held (given back by
+ * ctx_decode_slot_give, or at the end of the request), or 503 "busy" with
+ * Retry-After. */
+int ctx_decode_slot(struct ctx *c);
+void ctx_decode_slot_give(struct ctx *c);
 /* HTML: 303 to location; API: status (200/201) with c->data. */
 int ctx_done(struct ctx *c, int api_status, const char *location);
 /* A request parameter: JSON body member (string), else form field, else query. */

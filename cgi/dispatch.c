@@ -845,6 +845,7 @@ void dispatch(struct app *app, struct request *req, struct response *resp, int b
 	buf_reset(&resp->body);
 
 	int st = run(&c, body_status);
+	ctx_decode_slot_give(&c); /* (a handler's own give is the norm) */
 	render_answer(&c, st);
 	if (c.idem && idem_end(&c, &st))
 		render_answer(&c, st);

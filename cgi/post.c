@@ -66,7 +66,11 @@ int post_create(struct ctx *c)
 	if ((st = image_sniff(img->data, img->len, maxpx, &info, &why)))
 		return ctx_image_fail(c, st, "image", why);
 	struct image_stored stored;
-	if ((st = provenance_store(&c->app->cfg, NULL, NULL, img->data, img->len, &stored, &why)))
+	if ((st = ctx_decode_slot(c)))
+		return st;
+	st = provenance_store(&c->app->cfg, NULL, NULL, img->data, img->len, &stored, &why);
+	ctx_decode_slot_give(c);
+	if (st)
 		return ctx_image_fail(c, st, "image", why);
 	if ((st = imghash_check(c, stored.phash))) {
 		image_discard(c->app->cfg.media_dir, &stored); /* a removed picture */

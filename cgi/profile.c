@@ -102,7 +102,10 @@ static int avatar_check(struct ctx *c, const struct part *avatar, struct image_s
 		return st;
 	if (avatar->len == 0)
 		return ctx_fail(c, 400, "missing_image", "Choose an image file for the avatar.");
+	if ((st = ctx_decode_slot(c)))
+		return st;
 	st = profile_avatar_store(&c->app->cfg, avatar->data, avatar->len, img, &why);
+	ctx_decode_slot_give(c);
 	if (st)
 		return ctx_image_fail(c, st, "avatar", arena_printf(c->a, "Avatar: %s", why));
 	if ((st = imghash_check(c, img->phash))) {

@@ -4,6 +4,7 @@
 #include "cache.h"
 #include "json.h"
 #include "log.h"
+#include "procmem.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -186,22 +187,17 @@ static void reply(FCGX_Request *rq, const struct response *resp)
  * mmap threshold to the largest block freed so far (so the next big buffers
  * come from the heap, not from mmap), and a heap whose top is still in use
  * cannot shrink. So: a fixed mmap threshold (a buffer over 256 KiB is
- * mmapped and returned when freed), one malloc arena (a worker has one
- * thread), and after a request that used much memory (a body, a big arena,
+ * mmapped and returned when freed) and one malloc arena (a worker has one
+ * thread), set by lib/procmem.c, and after a request that used much memory (a body, a big arena,
  * or a heap grown by more than WORKER_TRIM_GROWTH) malloc_trim() hands
  * every free page back, after the answer was sent. */
-#define WORKER_MMAP_THRESHOLD (256 * 1024)
-#define WORKER_TRIM_BODY      (256 * 1024)
-#define WORKER_TRIM_ARENA     (1024 * 1024)
-#define WORKER_TRIM_GROWTH    (2 * 1024 * 1024)
-
-static void memory_setup(void)
-{
-	mallopt(M_ARENA_MAX, 1);
-	mallopt(M_MMAP_THRESHOLD, WORKER_MMAP_THRESHOLD);
-	mallopt(M_TRIM_THRESHOLD, 2 * WORKER_MMAP_THRESHOLD);
-}
-
+#define WORKER_TRIM_BODY   (256 * 1024)
+#define WORKER_TRIM_ARENA  (1024 * 1024)
+#define WORKER_TRIM_GROWTH (2 * 1024 * 1024)
+/* A trim every so many requests as well: a backstop for whatever else
+ * leaves free pages in the heap that later requests touch again (it costs
+ * a few dozen microseconds, once in WORKER_TRIM_EVERY requests). */
+#define WORKER_TRIM_EVERY 200
 /* The heap's end: how far it grew since the last trim is cheap to see
  * (sbrk(0) reads a variable). */
 static char *heap_end(void)
@@ -209,12 +205,14 @@ static char *heap_end(void)
 	return sbrk(0);
 }
 
-/* Reset the request arena, then trim if the request was a big one. */
+/* Reset the request arena, then trim if the request was a big one, or
+ * every WORKER_TRIM_EVERY requests. */
 static void memory_after(struct app *app, size_t body_len, char **trimmed_at)
 {
 	int big = body_len >= WORKER_TRIM_BODY || app->arena.total >= WORKER_TRIM_ARENA;
 	arena_reset(&app->arena);
-	if (!big && heap_end() - *trimmed_at < WORKER_TRIM_GROWTH)
+	if (!big && heap_end() - *trimmed_at < WORKER_TRIM_GROWTH &&
+	    app->served % WORKER_TRIM_EVERY != WORKER_TRIM_EVERY - 1)
 		return;
 	malloc_trim(0);
 	*trimmed_at = heap_end();
@@ -257,7 +255,7 @@ int worker_run(int listen_fd)
 	sigaddset(&term, SIGINT);
 	sigprocmask(SIG_BLOCK, &term, &old);
 
-	memory_setup();
+	procmem_setup();
 	log_forked();
 	struct app app;
 	char err[512];

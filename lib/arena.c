@@ -8,7 +8,7 @@
 
 #define ARENA_BLOCK 65536
 #define ARENA_ALIGN 16
-#define ARENA_KEEP  4 /* standard blocks kept over a reset */
+#define ARENA_KEEP  16 /* standard blocks kept over a reset */
 
 struct arena_block {
 	struct arena_block *next;

@@ -17,10 +17,10 @@ struct arena {
 };
 
 void arena_init(struct arena *a);
-/* Free everything allocated since init/reset; keeps up to ARENA_KEEP
- * standard blocks (64 KiB each) for the next request: a worker's pages
- * need a few, and a block handed back to malloc costs more than its
- * bytes (glibc consolidates its free lists on every free of 64 KiB). */
+/* Free everything allocated since init/reset; keeps up to 16 standard
+ * blocks (64 KiB each) for the next request: a worker's pages need a few
+ * to ten, and a block handed back to malloc costs more than its bytes
+ * (glibc consolidates its free lists on every free of 64 KiB). */
 void arena_reset(struct arena *a);
 /* Free everything, including the kept block. */
 void arena_free(struct arena *a);

@@ -370,7 +370,7 @@ say ""
 say "# worker memory over ${BENCH_RSS_REQUESTS:-100000} mixed requests (tests/bench/rss.sh)"
 rss=$(tests/bench/rss.sh "$URL" "$VAR" "$(login bench1 bench-password-1)" "${BENCH_RSS_REQUESTS:-100000}" 8 | tail -1)
 say "$rss"
-rss_med=$(sed -n 's/.*median=\([0-9]*\).*/\1/p' <<<"$rss")
+rss_med=$(sed -n 's/^rss_kB median=\([0-9]*\).*/\1/p' <<<"$rss")
 rss_grow=$(sed -n 's/.*growth=\(-\{0,1\}[0-9]*\).*/\1/p' <<<"$rss")
 target "worker RSS steady (median), MB" "$(awk -v k="$rss_med" 'BEGIN { if (k == "") print "-"; else printf "%.1f", k / 1024 }')" "<=" 16 MB
 target "worker RSS growth over the run, MB" "$(awk -v k="$rss_grow" 'BEGIN { if (k == "") print "-"; else printf "%.1f", k / 1024 }')" "<=" 1 MB
