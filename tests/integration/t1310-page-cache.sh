@@ -214,24 +214,7 @@ for ((i = 0; i < 30; i++)); do
 	((got == 0)) && break
 done
 is "$got" 0 "a first view of posts shown before asks MariaDB nothing"
-liked_keys="$(python3 - "$MC" "$OWNER_ID" <<'PY'
-import socket, sys, urllib.parse
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(2)
-s.connect(sys.argv[1])
-s.sendall(b"lru_crawler metadump all\r\n")
-buf = b""
-while not buf.endswith(b"END\r\n"):
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    buf += chunk
-for l in buf.decode().splitlines():
-    k = urllib.parse.unquote(l.split(" ")[0][4:]) if l.startswith("key=") else ""
-    if k.startswith("imagier:liked:%s:" % sys.argv[2]):
-        print(k)
-PY
-)"
+liked_keys="$(mc_dump | cut -f1 | grep "^imagier:liked:$OWNER_ID:")"
 like "$liked_keys" "^imagier:liked:$OWNER_ID:[0-9]+:[0-9a-f]{16}" "  ... the liked map is in memcached, under the person, their version and the ids"
 
 # Only a page a session comes back to is stored: a feed's first page. A
