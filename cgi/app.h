@@ -77,6 +77,8 @@ enum route_flags {
 	R_IDEM = 1 << 9,	  /* creates: honours an Idempotency-Key header (idempotency.c) */
 	R_RECHECK_LATE = 1 << 10, /* the handler rechecks a cached session with its own first
 				     read (post_write_check), not run() with one of its own */
+	R_DECODE = 1 << 11,	  /* decodes an uploaded picture: its decode slot is taken
+				     before the rate limit, so a busy answer costs no token */
 };
 
 struct route {

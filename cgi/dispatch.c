@@ -764,6 +764,8 @@ static int run(struct ctx *c, int body_status)
 	/* Before the limit: a retry answered from its key costs nothing. */
 	if ((fl & R_IDEM) && (st = idem_begin(c)))
 		return st;
+	if ((fl & R_DECODE) && (st = ctx_decode_slot(c)))
+		return st;
 	if (c->route->limit && (st = ratelimit_check(c, c->route->limit)))
 		return st;
 	if (page_cached(c))

@@ -66,7 +66,7 @@ int post_create(struct ctx *c)
 	if ((st = image_sniff(img->data, img->len, maxpx, &info, &why)))
 		return ctx_image_fail(c, st, "image", why);
 	struct image_stored stored;
-	if ((st = ctx_decode_slot(c)))
+	if ((st = ctx_decode_slot(c))) /* (taken already: R_DECODE) */
 		return st;
 	st = provenance_store(&c->app->cfg, NULL, NULL, img->data, img->len, &stored, &why);
 	ctx_decode_slot_give(c);

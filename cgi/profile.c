@@ -98,12 +98,11 @@ static int avatar_check(struct ctx *c, const struct part *avatar, struct image_s
 {
 	const char *why;
 	int st;
-	if ((st = ratelimit_check(c, "avatar")))
+	/* the slot first: a busy answer costs no token of the limit */
+	if ((st = ctx_decode_slot(c)) || (st = ratelimit_check(c, "avatar")))
 		return st;
 	if (avatar->len == 0)
 		return ctx_fail(c, 400, "missing_image", "Choose an image file for the avatar.");
-	if ((st = ctx_decode_slot(c)))
-		return st;
 	st = profile_avatar_store(&c->app->cfg, avatar->data, avatar->len, img, &why);
 	ctx_decode_slot_give(c);
 	if (st)

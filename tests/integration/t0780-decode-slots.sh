@@ -45,6 +45,9 @@ hold "$slots"
 is "$?" 0 "another process takes all $slots slots"
 rows_before="$(count_rows posts)"
 media_before="$(count_media)"
+# the person's post and avatar counters of the rate limit, "key value" lines
+counted() { mc_dump | grep -E "^imagier:rl:(post|avatar):u:$USER_ID:" | sort; }
+counted_before="$(counted)"
 upload "$(image png 120 90 7802)" "while every slot is taken"
 is "$STATUS" 503 "an upload with no slot free: 503"
 is "$(json .error.code)" busy "... code busy"
@@ -54,6 +57,8 @@ is "$(count_rows posts)" "$rows_before" "... no post row"
 is "$(count_media)" "$media_before" "... no file"
 req PUT /api/v1/me/avatar -H "Authorization: Bearer $TOKEN" -F "avatar=@$(image png 64 64 7803)"
 is "$STATUS $(json .error.code)" "503 busy" "an avatar with no slot free: 503 busy"
+for i in 1 2 3; do upload "$(image png 120 90 7802)" "busy again"; done
+is "$(counted)" "$counted_before" "busy answers cost nothing of the rate limits (posts, avatars)"
 req GET /healthz
 is "$STATUS" 200 "the site answers meanwhile"
 req GET "/u/$me"
