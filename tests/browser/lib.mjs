@@ -100,13 +100,20 @@ export async function apiUser(name) {
   return s.data && s.data.token;
 }
 
-// Upload a PNG file as a post (extra: more form fields).
+// Upload a PNG file as a post (extra: more form fields). Uploads sent at
+// once beyond the pool's decode slots are told 503 busy: retried, as a
+// client should (sooner than Retry-After says: a test's pictures are small).
 export async function apiUpload(token, file, prompt, extra = {}) {
-  const fd = new FormData();
-  fd.append("image", new Blob([readFileSync(file)], { type: "image/png" }), "image.png");
-  fd.append("prompt", prompt);
-  for (const [k, v] of Object.entries(extra)) fd.append(k, v);
-  return api("POST", "/api/v1/posts", { token, form: fd });
+  for (let tries = 0; ; tries++) {
+    const fd = new FormData();
+    fd.append("image", new Blob([readFileSync(file)], { type: "image/png" }), "image.png");
+    fd.append("prompt", prompt);
+    for (const [k, v] of Object.entries(extra)) fd.append(k, v);
+    const r = await api("POST", "/api/v1/posts", { token, form: fd });
+    const busy = r.status === 503 && r.data && r.data.error && r.data.error.code === "busy";
+    if (!busy || tries >= 100) return r;
+    await new Promise((done) => setTimeout(done, 100 + Math.random() * 200));
+  }
 }
 
 // A test picture (tests/tools/mkimage) in a temporary directory: its path.
