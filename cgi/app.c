@@ -88,9 +88,9 @@ static int slots_fd(struct app *app)
 {
 	if (!app->slots_fd_plus1) {
 		char path[PATH_MAX];
-		int fd = -1,
-		    n = snprintf(path, sizeof(path), "%s/" DECODE_SLOTS_FILE, app->cfg.var);
-		if (n > 0 && (size_t)n < sizeof(path))
+		int fd = -1;
+		if (fmt_fits(snprintf(path, sizeof(path), "%s/" DECODE_SLOTS_FILE, app->cfg.var),
+			     sizeof(path)))
 			fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (fd < 0)
 			log_error("uploads: cannot open %s/" DECODE_SLOTS_FILE
@@ -110,9 +110,9 @@ static int slot_lock(int fd, int type, int slot)
 
 int ctx_decode_slot(struct ctx *c)
 {
-	int fd = slots_fd(c->app);
 	if (c->decode_slot)
 		return 0;
+	int fd = slots_fd(c->app);
 	if (fd < 0) { /* not limited (logged when the file failed to open) */
 		c->decode_slot = -1;
 		procmem_pictures(1);

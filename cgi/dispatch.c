@@ -254,16 +254,13 @@ static char *page_key(struct ctx *c, const char *hash_hex)
 	return n > 230 ? NULL : k;
 }
 
-/* An entry's "@" and PAGE_BODY_ID_HEX lower-case hex digits naming its body (an HTML
- * body never starts with "@"; anything else after one is a miss). */
+/* An entry's "@" and PAGE_BODY_ID_HEX lower-case hex digits naming its
+ * body (an HTML body never starts with "@"; anything else after one is a
+ * miss). v is NUL-terminated after len (a cache_get copy). */
 static int page_body_ref_ok(const char *v, size_t len)
 {
-	if (len != 1 + PAGE_BODY_ID_HEX || v[0] != '@')
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
-			return 0;
-	return 1;
+	return len == 1 + PAGE_BODY_ID_HEX && v[0] == '@' &&
+	       strspn(v + 1, "0123456789abcdef") == PAGE_BODY_ID_HEX;
 }
 
 /* The session's memcached entry, and for a cacheable page everything the

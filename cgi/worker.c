@@ -188,9 +188,9 @@ static void reply(FCGX_Request *rq, const struct response *resp)
  * come from the heap, not from mmap), and a heap whose top is still in use
  * cannot shrink. So: a fixed mmap threshold (a buffer over 256 KiB is
  * mmapped and returned when freed) and one malloc arena (a worker has one
- * thread), set by lib/procmem.c, and after a request that used much memory (a body, a big arena,
- * or a heap grown by more than WORKER_TRIM_GROWTH) malloc_trim() hands
- * every free page back, after the answer was sent. */
+ * thread), set by lib/procmem.c, and after a request that used much memory
+ * (a body, a big arena, or a heap grown by more than WORKER_TRIM_GROWTH)
+ * malloc_trim() hands every free page back, after the answer was sent. */
 #define WORKER_TRIM_BODY   (256 * 1024)
 #define WORKER_TRIM_ARENA  (1024 * 1024)
 #define WORKER_TRIM_GROWTH (2 * 1024 * 1024)

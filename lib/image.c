@@ -64,11 +64,6 @@ static void hex_encode(const unsigned char *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int fmt_ok(int r, size_t n)
-{
-	return r >= 0 && (size_t)r < n;
-}
-
 /* ---- AVIF ----
  * libgd 2.3.3 leaks every buffer its AVIF reader reads (libgd #831, about
  * the file size per call) and sets no size limit, so AVIF is decoded with
@@ -406,10 +401,10 @@ static int store_bytes(const char *media_dir, const unsigned char *p, size_t n, 
 	*created = 0;
 	crypto_hash_sha256(h, p, n);
 	hex_encode(h, sizeof(h), hex);
-	if (!fmt_ok(snprintf(rel, rellen, "%.2s/%.2s/%s.%s", hex, hex + 2, hex, ext), rellen) ||
-	    !fmt_ok(snprintf(d1, sizeof(d1), "%s/%.2s", media_dir, hex), sizeof(d1)) ||
-	    !fmt_ok(snprintf(d2, sizeof(d2), "%s/%.2s", d1, hex + 2), sizeof(d2)) ||
-	    !fmt_ok(snprintf(final, sizeof(final), "%s/%s", media_dir, rel), sizeof(final)))
+	if (!fmt_fits(snprintf(rel, rellen, "%.2s/%.2s/%s.%s", hex, hex + 2, hex, ext), rellen) ||
+	    !fmt_fits(snprintf(d1, sizeof(d1), "%s/%.2s", media_dir, hex), sizeof(d1)) ||
+	    !fmt_fits(snprintf(d2, sizeof(d2), "%s/%.2s", d1, hex + 2), sizeof(d2)) ||
+	    !fmt_fits(snprintf(final, sizeof(final), "%s/%s", media_dir, rel), sizeof(final)))
 		return -1;
 	if (mkdir_synced(d1, media_dir) < 0 || mkdir_synced(d2, d1) < 0)
 		goto fail;
@@ -829,8 +824,8 @@ static void rollback(struct job *j)
 	char path[PATH_MAX];
 	for (int k = 0; k < IMAGE_MAX_VARIANTS; k++) {
 		if (j->created[k] &&
-		    fmt_ok(snprintf(path, sizeof(path), "%s/%s", j->media_dir, j->out->v[k].path),
-			   sizeof(path)))
+		    fmt_fits(snprintf(path, sizeof(path), "%s/%s", j->media_dir, j->out->v[k].path),
+			     sizeof(path)))
 			unlink(path);
 	}
 	memset(j->out->v, 0, sizeof(j->out->v));
@@ -842,8 +837,8 @@ void image_discard(const char *media_dir, const struct image_stored *img)
 	char path[PATH_MAX];
 	for (int k = 0; k < img->nv && k < IMAGE_MAX_VARIANTS; k++)
 		if ((img->created >> k & 1u) &&
-		    fmt_ok(snprintf(path, sizeof(path), "%s/%s", media_dir, img->v[k].path),
-			   sizeof(path)) &&
+		    fmt_fits(snprintf(path, sizeof(path), "%s/%s", media_dir, img->v[k].path),
+			     sizeof(path)) &&
 		    unlink(path) != 0 && errno != ENOENT)
 			log_error("media: cannot remove %s: %s (imagier sweep-media will)", path,
 				  strerror(errno));

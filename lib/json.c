@@ -70,7 +70,7 @@ static void json_release(void *p)
 
 void json_request_begin(struct arena *a)
 {
-	static _Thread_local int hooked;
+	static int hooked; /* cJSON's hooks are the process's, not a thread's */
 	if (!hooked) {
 		cJSON_Hooks h = {.malloc_fn = json_alloc, .free_fn = json_release};
 		cJSON_InitHooks(&h);

@@ -34,11 +34,6 @@ void provenance_label(const struct config *cfg, struct image_label *out)
 
 /* ---- one file ---- */
 
-static int fmt_ok(int r, size_t n)
-{
-	return r >= 0 && (size_t)r < n;
-}
-
 /* A path from media_files: "ab/cd/<name>.ext", nothing that leaves the dir. */
 static int rel_ok(const char *rel)
 {
@@ -111,7 +106,7 @@ int provenance_stamp_file(const char *media_dir, const char *rel, const struct x
 	char path[PATH_MAX], dir[PATH_MAX];
 	struct stat st;
 	if (!rel_ok(rel) ||
-	    !fmt_ok(snprintf(path, sizeof(path), "%s/%s", media_dir, rel), sizeof(path))) {
+	    !fmt_fits(snprintf(path, sizeof(path), "%s/%s", media_dir, rel), sizeof(path))) {
 		log_error("provenance: bad media path '%s'", rel);
 		return -1;
 	}

@@ -44,6 +44,11 @@ char *xstrdup(const char *s)
 	return p;
 }
 
+int fmt_fits(int r, size_t n)
+{
+	return r >= 0 && (size_t)r < n;
+}
+
 size_t str_copy(char *dst, const char *src, size_t dstlen)
 {
 	size_t n = strlen(src);

@@ -15,6 +15,8 @@ char *xstrdup(const char *s);
 /* Copy at most dstlen-1 bytes of src into dst, always NUL-terminate.
  * Returns strlen(src) (like strlcpy) so truncation is detectable. */
 size_t str_copy(char *dst, const char *src, size_t dstlen);
+/* 1 when snprintf's answer r says all of it fit in a buffer of n bytes. */
+int fmt_fits(int r, size_t n);
 
 /* Parse a whole decimal string into *out (no sign, no spaces, no overflow).
  * Returns 0 on success, -1 if s is not exactly a number in [0, max]. */

@@ -128,7 +128,6 @@ for path in /following /foryou; do
 done
 
 pkey() { echo "imagier:page:$(hash_of "$(jar_token "$jar")"):$1"; }
-pkey_of() { pkey "$1"; } # the page entry of a path with its query
 
 # The body nginx sends is the one memcached holds under the entry's id
 # (the worker never carries it), and a body gone from memcached sends the
@@ -162,19 +161,19 @@ ok "$([[ $id2 =~ ^[0-9a-f]{48}$ && $id2 != "$id" ]] && echo 0 || echo 1)" "  ...
 # A body gone, on a page with a query: nginx's redirect drops the query,
 # and the app takes it from the request's own URI (else it would build, and
 # store, the default window under the entry of another).
-mc_del "$(pkey_of /top?window=all)"
+mc_del "$(pkey /top?window=all)"
 req GET "/top?window=all" -b "$jar"
 like "$BODY" 'aria-current="page">All time' "/top?window=all is the all-time page"
-idt="$(mc_get "$(pkey_of /top?window=all)" | sed -n 's/^@//p')"
+idt="$(mc_get "$(pkey /top?window=all)" | sed -n 's/^@//p')"
 mc_del "imagier:pbody:$idt"
 req GET "/top?window=all" -b "$jar"
 like "$BODY" 'aria-current="page">All time' "  ... also when its body was gone and the app built it again"
 # A rebuilt page's old body is deleted with the new entry's store: a
 # session's page holds one body, not one per rebuild.
-idt="$(mc_get "$(pkey_of /top?window=all)" | sed -n 's/^@//p')"
+idt="$(mc_get "$(pkey /top?window=all)" | sed -n 's/^@//p')"
 call DELETE "/api/v1/posts/$post1/like" "$OWNER_TOKEN" # a write: the person's version moves
 req GET "/top?window=all" -b "$jar"
-idt2="$(mc_get "$(pkey_of /top?window=all)" | sed -n 's/^@//p')"
+idt2="$(mc_get "$(pkey /top?window=all)" | sed -n 's/^@//p')"
 ok "$([[ -n $idt && -n $idt2 && $idt != "$idt2" ]] && echo 0 || echo 1)" "a page built again has a new body"
 is "$(mc_get "imagier:pbody:$idt" | wc -c)" 0 "  ... and the old one is gone from memcached"
 code="$(curl -s -o /dev/null -w '%{http_code}' "$IMAGIER_URL/_pagebody/$id2")"
