@@ -95,7 +95,7 @@ $(BUILD)/tests/insertbench: tests/tools/insertbench.c
 $(BUILD)/tests/hello-fcgi: tests/tools/hello_fcgi.c
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ -lfcgi
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ -lfcgi -lmemcached
 
 deps:
 	@tools/deps.sh run

@@ -8,7 +8,9 @@
 #include "dataset.h"
 #include "db.h"
 #include "erase.h"
+#include "feed.h"
 #include "foryou_pre.h"
+#include "json.h"
 #include "log.h"
 #include "migrate.h"
 #include "provenance.h"
@@ -16,6 +18,7 @@
 #include "util.h"
 #include "worker.h"
 
+#include <cjson/cJSON.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -388,6 +391,35 @@ out:
 	return rc;
 }
 
+/* imagier cache-post ID: memcached's copy of a post, as JSON (the copy is
+ * packed, lib/json.c): what an operator or a test wants to see. */
+static int cmd_cache_post(const struct config *cfg, int argc, char **argv)
+{
+	uint64_t id;
+	if (argc != 3 || str_to_u64(argv[2], INT64_MAX, &id) || !id) {
+		fprintf(stderr, "usage: imagier cache-post ID\n");
+		return 2;
+	}
+	struct cache *cache = cache_new(cfg);
+	struct arena a;
+	arena_init(&a);
+	cJSON *post = NULL;
+	int rc = 1;
+	if (feed_post_cached(cache, &a, (int64_t)id, &post)) {
+		fprintf(stderr, "imagier cache-post: memcached has no copy of post %llu\n",
+			(unsigned long long)id);
+	} else {
+		char *s = post ? json_print(post) : NULL;
+		printf("%s\n", s ? s : "0");
+		free(s);
+		rc = 0;
+	}
+	cJSON_Delete(post);
+	arena_free(&a);
+	cache_free(cache);
+	return rc;
+}
+
 static void usage(void)
 {
 	printf("usage: imagier COMMAND\n"
@@ -405,6 +437,7 @@ static void usage(void)
 	       "                 can in the settings (never the only admin)\n"
 	       "  foryou-refresh gather the \"for you\" candidates now: of the users named, or\n"
 	       "                 of everybody queued for it ([USER...])\n"
+	       "  cache-post     print memcached's copy of post ID as JSON (0: not shown)\n"
 	       "  config         print the effective configuration (no secrets)\n");
 	cli_admin_usage(stdout);
 }
@@ -438,6 +471,8 @@ int main(int argc, char **argv)
 		return cmd_foryou_refresh(&cfg, argc, argv);
 	if (!strcmp(cmd, "request"))
 		return cmd_request();
+	if (!strcmp(cmd, "cache-post"))
+		return cmd_cache_post(&cfg, argc, argv);
 	if (cli_admin_handles(cmd))
 		return cli_admin(&cfg, argc, argv);
 	if (!strcmp(cmd, "config")) {

@@ -1,5 +1,6 @@
-/* json.c - printing cJSON trees with every whole number exact. */
+/* json.c - printing cJSON trees with every whole number exact, and packing them. */
 #include "json.h"
+#include "buf.h"
 #include "arena.h"
 
 #include <cjson/cJSON.h>
@@ -107,4 +108,191 @@ char *json_print(cJSON *j)
 char *json_print_pretty(cJSON *j)
 {
 	return print(j, 1);
+}
+
+/* ---- the packed form ---------------------------------------------------------
+ * JSON_PACK_MARK, then one node: 'n' null, 'f' false, 't' true, 'd' and a
+ * double's 8 bytes (this host's order: the form never leaves the site's
+ * machines, which share it), 's' a length and the bytes, 'a' a count and the
+ * nodes, 'o' a count and that many (a length and the key's bytes, a node).
+ * Lengths and counts are LEB128 (7 bits a byte, low first). */
+#define JSON_PACK_MARK '\x01'
+
+static void put_len(struct buf *out, size_t n)
+{
+	unsigned char b[10];
+	size_t k = 0;
+	do {
+		b[k] = (unsigned char)(n & 0x7f);
+		n >>= 7;
+		if (n)
+			b[k] |= 0x80;
+		k++;
+	} while (n);
+	buf_append(out, b, k);
+}
+
+static void put_bytes(struct buf *out, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	put_len(out, n);
+	buf_append(out, s ? s : "", n);
+}
+
+static void pack_node(const cJSON *j, struct buf *out)
+{
+	const cJSON *c;
+	size_t n = 0;
+	switch (j->type & 0xff) {
+	case cJSON_False:
+		buf_putc(out, 'f');
+		break;
+	case cJSON_True:
+		buf_putc(out, 't');
+		break;
+	case cJSON_Number:
+		buf_putc(out, 'd');
+		buf_append(out, &j->valuedouble, sizeof(j->valuedouble));
+		break;
+	case cJSON_String:
+		buf_putc(out, 's');
+		put_bytes(out, j->valuestring);
+		break;
+	case cJSON_Array:
+	case cJSON_Object:
+		buf_putc(out, (j->type & 0xff) == cJSON_Array ? 'a' : 'o');
+		for (c = j->child; c; c = c->next)
+			n++;
+		put_len(out, n);
+		for (c = j->child; c; c = c->next) {
+			if ((j->type & 0xff) == cJSON_Object)
+				put_bytes(out, c->string);
+			pack_node(c, out);
+		}
+		break;
+	default: /* null, and raw text (never in a stored tree) */
+		buf_putc(out, 'n');
+		break;
+	}
+}
+
+void json_pack(const cJSON *j, struct buf *out)
+{
+	buf_putc(out, JSON_PACK_MARK);
+	if (j)
+		pack_node(j, out);
+	else
+		buf_putc(out, 'n');
+}
+
+int json_is_packed(const char *p, size_t len)
+{
+	return len > 1 && p[0] == JSON_PACK_MARK;
+}
+
+struct unpack {
+	const unsigned char *p, *end;
+	size_t nodes;
+};
+
+/* A length or count; -1 past the end or beyond what is left to read. */
+static int get_len(struct unpack *u, size_t *n)
+{
+	size_t v = 0;
+	for (unsigned shift = 0; shift < 35; shift += 7) {
+		if (u->p >= u->end)
+			return -1;
+		unsigned char b = *u->p++;
+		v |= (size_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			if (v > (size_t)(u->end - u->p))
+				return -1; /* no count or length can exceed the bytes left */
+			*n = v;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A NUL-terminated copy of the next length and bytes, from cJSON's
+ * allocator (so cJSON_Delete frees it), or NULL. */
+static char *get_bytes(struct unpack *u)
+{
+	size_t n;
+	if (get_len(u, &n))
+		return NULL;
+	char *s = cJSON_malloc(n + 1);
+	if (!s)
+		return NULL;
+	memcpy(s, u->p, n);
+	s[n] = 0;
+	u->p += n;
+	return s;
+}
+
+static cJSON *unpack_node(struct unpack *u, int depth)
+{
+	if (u->p >= u->end || ++u->nodes > JSON_PACK_NODES || depth > JSON_PACK_DEPTH)
+		return NULL;
+	cJSON *j = NULL;
+	size_t n;
+	switch (*u->p++) {
+	case 'n':
+		return cJSON_CreateNull();
+	case 'f':
+		return cJSON_CreateFalse();
+	case 't':
+		return cJSON_CreateTrue();
+	case 'd': {
+		double d;
+		if ((size_t)(u->end - u->p) < sizeof(d))
+			return NULL;
+		memcpy(&d, u->p, sizeof(d));
+		u->p += sizeof(d);
+		return cJSON_CreateNumber(d);
+	}
+	case 's':
+		if (!(j = cJSON_CreateNull()) || !(j->valuestring = get_bytes(u))) {
+			cJSON_Delete(j);
+			return NULL;
+		}
+		j->type = cJSON_String;
+		return j;
+	case 'a':
+	case 'o': {
+		int object = u->p[-1] == 'o';
+		j = object ? cJSON_CreateObject() : cJSON_CreateArray();
+		if (!j || get_len(u, &n))
+			break;
+		for (size_t i = 0; i < n; i++) {
+			char *key = object ? get_bytes(u) : NULL;
+			cJSON *c = object && !key ? NULL : unpack_node(u, depth + 1);
+			if (!c) {
+				cJSON_free(key);
+				cJSON_Delete(j);
+				return NULL;
+			}
+			c->string = key;
+			cJSON_AddItemToArray(j, c); /* appends, keeping c->string */
+		}
+		return j;
+	}
+	default:
+		return NULL;
+	}
+	cJSON_Delete(j);
+	return NULL;
+}
+
+cJSON *json_unpack(const char *p, size_t len)
+{
+	if (!json_is_packed(p, len))
+		return NULL;
+	struct unpack u = {(const unsigned char *)p + 1, (const unsigned char *)p + len, 0};
+	cJSON *j = unpack_node(&u, 0);
+	if (j && u.p != u.end) { /* trailing bytes: not one whole tree */
+		cJSON_Delete(j);
+		return NULL;
+	}
+	return j;
 }

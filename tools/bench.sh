@@ -167,10 +167,16 @@ mkdir -p "$VAR/nginx/bench"
 head -c "$SIZE" /dev/zero | tr '\0' 'x' >"$VAR/nginx/bench/static.html"
 "$ROOT/$BUILD/tests/hello-fcgi" "$VAR/run/hello.sock" "$SIZE" >/dev/null 2>&1 &
 HELLO=$!
-trap 'kill $HELLO 2>/dev/null || true; rm -f "$VAR/nginx/conf.d/bench.conf"' EXIT
+# The first-view floor: the same page kept in memcached as 24 parts (a
+# page's posts) and fetched with one multi-get per request.
+"$ROOT/$BUILD/tests/hello-fcgi" "$VAR/run/floor.sock" "$SIZE" "$VAR/run/memcached.sock" 24 \
+	>/dev/null 2>&1 &
+FLOOR=$!
+trap 'kill $HELLO $FLOOR 2>/dev/null || true; rm -f "$VAR/nginx/conf.d/bench.conf"' EXIT
 cat >"$VAR/nginx/conf.d/bench.conf" <<CONF
 location = /__bench/static.html { alias $VAR/nginx/bench/static.html; }
 location = /__bench/hello { fastcgi_pass unix:$VAR/run/hello.sock; }
+location = /__bench/floor { fastcgi_pass unix:$VAR/run/floor.sock; }
 CONF
 nginx -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -s reload 2>/dev/null
 sleep 1
@@ -227,6 +233,11 @@ target "comment, x insert+commit loop" "$x" ">=" 0.5
 # request builds it from the stored timeline or for-you candidates and the
 # post cache, as a person's first look at a page does.
 cold() { BENCH_PATH=$2 wrk_median "$1" "$2" -s tests/bench/cold.lua "${@:3}"; }
+# Beside them, the least a first view built from per-post cache entries can
+# cost here: one multi-get of the page's bytes in 24 values through a bare
+# libfcgi worker (tests/tools/hello_fcgi.c), no session, ids, parse or render.
+floor=$(REFERENCE=1 wrk_median floor /__bench/floor)
+row "first-view floor (1 multi-get)" "$floor" "x hello" "$(ratio "${floor%% *}" "${hello%% *}")"
 r=$(cold following-cold /following -H "$COOKIE")
 row "following feed, page not cached" "$r" "(target p99 <= 25 ms)"
 target "following feed cold, p99 ms" "$(p99_of "$r")" "<=" 25 ms
@@ -245,7 +256,7 @@ row "latest feed, no memcached" "$(wrk_median latest-nomc "/?nocache=1" -H "Cook
 large_cold=$(wrk_median latest-cold-api "/api/v1/feed?kind=latest&cursor=$((MAX_POST / 2))" -H "Authorization: Bearer $TOKEN")
 row "feed page mid-way, no cache (1M)" "$large_cold"
 tools/stack.sh restart-fcgi >/dev/null
-kill $HELLO 2>/dev/null || true
+kill $HELLO $FLOOR 2>/dev/null || true
 
 # ---- before and after: REV's workers against this tree's, same data -----------
 if [[ -n ${BENCH_BASELINE:-} ]]; then

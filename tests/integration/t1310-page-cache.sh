@@ -215,6 +215,15 @@ done
 is "$got" 0 "a first view of posts shown before asks MariaDB nothing"
 liked_keys="$(mc_dump | cut -f1 | grep "^imagier:liked:$OWNER_ID:")"
 like "$liked_keys" "^imagier:liked:$OWNER_ID:[0-9]+:[0-9a-f]{16}" "  ... the liked map is in memcached, under the person, their version and the ids"
+# The posts' copies are packed (lib/json.c json_pack: no JSON to parse on
+# a first view), and read back as the post the API shows.
+is "$(mc_get "imagier:post:$post1" | head -c 1 | od -An -tx1 | tr -d ' ')" 01 \
+	"  ... a post's copy in memcached is in the packed form"
+cli cache-post "$post1"
+is "$RC" 0 "  ... imagier cache-post reads it"
+is "$(jq -r '.id, .prompt' <<<"$OUT" | paste -sd' ')" "$post1 a lighthouse at dusk" "  ... as the post, in JSON"
+cli cache-post 999999999
+is "$RC" 1 "  ... and says so for a post memcached has no copy of"
 
 # Only a page a session comes back to is stored: a feed's first page. A
 # cursor's page or a made-up parameter is built and answered, never stored

@@ -70,7 +70,7 @@ feed_likes() {
 feed_agrees() { [[ "$(feed_likes "$1")" == "$(db_likes "$1")" ]]; }
 db_likes() { sql "SELECT like_count FROM posts WHERE id = $1"; }
 # cached_likes ID: the like count in memcached's copy of post ID (empty: none).
-cached_likes() { mc_get "imagier:post:$1" | jq -r '.like_count // empty' 2>/dev/null; }
+cached_likes() { "$IMAGIER_BIN/imagier" cache-post "$1" 2>/dev/null | jq -r '.like_count // empty' 2>/dev/null; }
 # cached_current ID: the feed has put a current copy of post ID in memcached.
 cached_current() {
 	feed_likes "$1" >/dev/null

@@ -9,10 +9,14 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "auth.h"
 #include "buf.h"
+#include "fcgi_out.h"
 #include "config.h"
 #include "db.h"
 #include "json.h"
@@ -324,6 +328,118 @@ static void json_prints_whole_numbers_exactly(void **state)
 	cJSON_Delete(o);
 }
 
+/* A packed tree reads back as the same tree (the same JSON printed), and
+ * no prefix, extension or deep nesting of it is taken for a tree. */
+static void json_packs_and_unpacks(void **state)
+{
+	(void)state;
+	const char *text =
+	    "{\"id\":1000859,\"url\":\"/p/1000859\",\"author\":{\"id\":2,\"username\":"
+	    "\"b\\u00e9nch\"},\"tags\":[],\"ai_generated\":true,\"gone\":false,\"x\":null,"
+	    "\"seed\":5986874327946899,\"half\":-1.5,\"empty\":\"\",\"nest\":[[1,[2,{}]],\"\"]}";
+	cJSON *o = cJSON_Parse(text);
+	assert_non_null(o);
+	struct buf b = {0};
+	json_pack(o, &b);
+	assert_true(json_is_packed(b.data, b.len));
+	assert_false(json_is_packed(text, strlen(text)));
+	assert_false(json_is_packed("0", 1));
+	cJSON *back = json_unpack(b.data, b.len);
+	assert_non_null(back);
+	char *s1 = json_print(o), *s2 = json_print(back);
+	assert_string_equal(s1, s2);
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(back, "author"), "username")->valuestring,
+	    "b\xc3\xa9nch");
+	free(s1);
+	free(s2);
+	cJSON_Delete(back);
+	/* every prefix is short of a tree, and one byte more is not one tree */
+	for (size_t n = 0; n < b.len; n++)
+		assert_null(json_unpack(b.data, n));
+	buf_putc(&b, 'n');
+	assert_null(json_unpack(b.data, b.len));
+	/* text is not the packed form */
+	assert_null(json_unpack(text, strlen(text)));
+	/* a count beyond the bytes left */
+	assert_null(json_unpack("\x01"
+				"a\x7f"
+				"nn",
+				5));
+	assert_null(json_unpack("\x01"
+				"s\xff\xff\xff\xff\x0f",
+				7));
+	/* nesting: JSON_PACK_DEPTH arrays deep reads, one more does not */
+	buf_reset(&b);
+	buf_putc(&b, '\x01');
+	for (int i = 0; i <= JSON_PACK_DEPTH; i++)
+		buf_append(&b, "a\x01", 2);
+	buf_putc(&b, 'n');
+	assert_null(json_unpack(b.data, b.len));
+	/* one array less: from the first array's count on, which is a mark */
+	cJSON *deep = json_unpack(b.data + 2, b.len - 2);
+	assert_non_null(deep);
+	cJSON_Delete(deep);
+	buf_free(&b);
+	cJSON_Delete(o);
+}
+
+/* An answer's pieces arrive as FCGI_STDOUT records of the request, none
+ * over 65535 bytes, padded to 8, whose contents are the pieces in order
+ * (what nginx reassembles; a wrong length or padding would make it 502). */
+static void fcgi_records_carry_the_answer(void **state)
+{
+	(void)state;
+	size_t big = 150001;
+	char *body = malloc(big);
+	for (size_t i = 0; i < big; i++)
+		body[i] = (char)('a' + i % 23);
+	struct iovec piece[] = {{"Status: 200 OK\r\n", 16}, {NULL, 0}, {"\r\n", 2}, {body, big}};
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	pid_t pid = fork();
+	if (pid == 0) { /* the writer: the socket holds less than the answer */
+		close(sv[0]);
+		_exit(fcgi_stdout_writev(sv[1], 300, piece, 4) ? 1 : 0);
+	}
+	close(sv[1]);
+	struct buf in = {0}, got = {0};
+	char chunk[65536];
+	ssize_t r;
+	while ((r = read(sv[0], chunk, sizeof(chunk))) > 0)
+		buf_append(&in, chunk, (size_t)r);
+	close(sv[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	const unsigned char *p = (const unsigned char *)in.data;
+	size_t off = 0, records = 0;
+	while (off + 8 <= in.len) {
+		assert_int_equal(p[off], 1);
+		assert_int_equal(p[off + 1], 6);
+		assert_int_equal((p[off + 2] << 8) | p[off + 3], 300);
+		size_t len = (size_t)(p[off + 4] << 8 | p[off + 5]), pad = p[off + 6];
+		assert_int_equal((len + pad) % 8, 0);
+		assert_true(off + 8 + len + pad <= in.len);
+		buf_append(&got, in.data + off + 8, len);
+		off += 8 + len + pad;
+		records++;
+	}
+	assert_int_equal(off, in.len);
+	assert_true(records >= 5); /* 16, 2 and three of the body */
+	assert_int_equal(got.len, 18 + big);
+	assert_memory_equal(got.data, "Status: 200 OK\r\n\r\n", 18);
+	assert_memory_equal(got.data + 18, body, big);
+	/* more records than one writev takes here: nothing written, -1 */
+	size_t huge = (size_t)FCGI_OUT_RECORDS * FCGI_OUT_RECORD_MAX + 1;
+	struct iovec one = {malloc(huge), huge};
+	assert_int_equal(fcgi_stdout_writev(-1, 1, &one, 1), -1);
+	free(one.iov_base);
+	buf_free(&in);
+	buf_free(&got);
+	free(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +448,8 @@ int main(void)
 	    cmocka_unit_test(json_trees_live_in_the_request_arena),
 	    cmocka_unit_test(db_read_takes_plain_reads_only),
 	    cmocka_unit_test(json_prints_whole_numbers_exactly),
+	    cmocka_unit_test(json_packs_and_unpacks),
+	    cmocka_unit_test(fcgi_records_carry_the_answer),
 	    cmocka_unit_test(buf_grows_and_resets),
 	    cmocka_unit_test(config_parses_ini),
 	    cmocka_unit_test(config_env_overrides_and_var),
