@@ -255,7 +255,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hello-fcgi: PARTS must be 1..%d\n", HELLO_MAX_PARTS);
 		return 2;
 	}
-	if (argc == 3 && (body_len = hello_parse_bytes(argv[2])) < 0) {
+	if (argc >= 3 && (body_len = hello_parse_bytes(argv[2])) < 0) {
 		fprintf(stderr, "hello-fcgi: BYTES must be 0..%ld\n", HELLO_MAX_BYTES);
 		return 2;
 	}
