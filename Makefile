@@ -92,10 +92,10 @@ $(BUILD)/tests/insertbench: tests/tools/insertbench.c
 	@echo "  LD  $@"
 	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(PKG_LIBS) -lpthread
 
-$(BUILD)/tests/hello-fcgi: tests/tools/hello_fcgi.c
+$(BUILD)/tests/hello-fcgi: tests/tools/hello_fcgi.c lib/fcgi_out.c lib/fcgi_out.h
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
-	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ -lfcgi -lmemcached
+	@$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -Ilib -o $@ $(filter %.c,$^) -lfcgi -lmemcached
 
 deps:
 	@tools/deps.sh run

@@ -30,12 +30,16 @@ void feed_post_forget(struct cache *cache, struct arena *a, int64_t post_id)
  * or "0" for a post not shown. A copy in JSON text (written by an older
  * worker during a deploy) is still read. */
 
-/* The tree of a copy's bytes; NULL for "0" or bytes that are no tree. */
+/* The tree of a copy's bytes; NULL for "0" or bytes that are no post's
+ * tree (then it is a miss, and the post is loaded and stored again). */
 static cJSON *post_copy_tree(const char *val, size_t len)
 {
 	cJSON *j =
 	    json_is_packed(val, len) ? json_unpack(val, len) : cJSON_ParseWithLength(val, len);
-	if (j && !cJSON_IsObject(j)) {
+	if (j &&
+	    (!cJSON_IsObject(j) || !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j, "id")) ||
+	     !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "url")) ||
+	     !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "author")))) {
 		cJSON_Delete(j);
 		j = NULL;
 	}

@@ -224,6 +224,16 @@ is "$RC" 0 "  ... imagier cache-post reads it"
 is "$(jq -r '.id, .prompt' <<<"$OUT" | paste -sd' ')" "$post1 a lighthouse at dusk" "  ... as the post, in JSON"
 cli cache-post 999999999
 is "$RC" 1 "  ... and says so for a post memcached has no copy of"
+# A copy that is no post's tree (another writer, a torn value) is a miss:
+# the post is loaded again and its copy stored again.
+for bad in '{"x":1}' '[1,2]' "$(printf '\001o\001\001xn')"; do
+	mc_set "imagier:post:$post1" "$bad"
+	req GET "/api/v1/feed?kind=latest&v=$RANDOM" -H "Authorization: Bearer $OWNER_TOKEN"
+	is "$(json "[.items[] | select(.id == $post1)][0].prompt")" "a lighthouse at dusk" \
+		"  ... a copy that is no post ($(printf '%q' "$bad")): the feed shows the post from MariaDB"
+	cli cache-post "$post1"
+	is "$(jq -r .id <<<"$OUT")" "$post1" "  ... and its copy is stored again"
+done
 
 # Only a page a session comes back to is stored: a feed's first page. A
 # cursor's page or a made-up parameter is built and answered, never stored
