@@ -85,31 +85,68 @@ data() {
 # yardstick.
 REF_FLAG=build/bench/reference-errors
 rm -f "$REF_FLAG"
-wrk_median() {
-	local name=$1 path=$2 i out rps p50 p99 non2xx sockerr
+# wrk_once NAME URL-PATH [wrk args...]: one run; prints "rps p50 p99".
+wrk_once() {
+	local name=$1 path=$2 out rps p50 p99 non2xx sockerr
 	shift 2
-	local -a r=() a=() b=()
+	out="$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$@" "$URL$path" 2>&1)" || true
+	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+	p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+	non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+	sockerr=$(awk '/Socket errors/ {print}' <<<"$out")
+	[[ -n $rps ]] || { non2xx="wrk failed: $(tail -1 <<<"$out")"; rps=0 p50=0 p99=0; }
+	if [[ -n $non2xx || -n $sockerr ]]; then
+		# to stderr: the caller reads this function's output
+		say "#   $name: ${non2xx:+$non2xx non-2xx answers }${sockerr:+($sockerr) }in a run" >&2
+		if [[ ${REFERENCE:-0} == 1 ]]; then
+			echo "$name" >>"$REF_FLAG" # wrk_once runs in a subshell
+			say "#   !!! REFERENCE $name ANSWERED WITH ERRORS: every ratio of this run is void" >&2
+		fi
+	fi
+	printf '%s %s %s\n' "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")"
+}
+
+wrk_median() {
+	local name=$1 path=$2 i r
+	shift 2
+	local -a a=() b=() c=()
 	# one second first, not counted: the row measures the path warm (a
 	# first run had read the page's parts into memcached, or not)
 	wrk -t2 -c"$CONNS" -d1s "$@" "$URL$path" >/dev/null 2>&1 || true
 	for ((i = 0; i < RUNS; i++)); do
-		out="$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$@" "$URL$path" 2>&1)" || true
-		rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-		p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-		p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-		non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-		sockerr=$(awk '/Socket errors/ {print}' <<<"$out")
-		[[ -n $rps ]] || { non2xx="wrk failed: $(tail -1 <<<"$out")"; rps=0 p50=0 p99=0; }
-		if [[ -n $non2xx || -n $sockerr ]]; then
-			say "#   $name: ${non2xx:+$non2xx non-2xx answers }${sockerr:+($sockerr) }in run $((i + 1))"
-			if [[ ${REFERENCE:-0} == 1 ]]; then
-				echo "$name" >>"$REF_FLAG" # wrk_median runs in a subshell
-				say "#   !!! REFERENCE $name ANSWERED WITH ERRORS: every ratio of this run is void"
-			fi
-		fi
-		r+=("$rps") a+=("$(to_ms "$p50")") b+=("$(to_ms "$p99")")
+		r=$(wrk_once "$name" "$path" "$@")
+		a+=("$(rps_of "$r")") b+=("$(p50_of "$r")") c+=("$(p99_of "$r")")
 	done
-	printf '%s %s %s\n' "$(median "${r[@]}")" "$(median "${a[@]}")" "$(median "${b[@]}")"
+	printf '%s %s %s\n' "$(median "${a[@]}")" "$(median "${b[@]}")" "$(median "${c[@]}")"
+}
+
+# in_turn NAME...: rows whose ratios are read against each other, measured
+# in turn (A B C A B C ...: a slower minute of the machine falls on each of
+# them alike); the path and the one header of row NAME are TURN_PATH[NAME]
+# and TURN_HDR[NAME], a reference has TURN_REF[NAME]=1. The medians go to
+# TURN[NAME] as "rps p50 p99".
+declare -A TURN_PATH TURN_HDR TURN_REF TURN
+in_turn() {
+	local name i r
+	local -A rps=() p50=() p99=()
+	for name in "$@"; do
+		local -a h=()
+		[[ -n ${TURN_HDR[$name]:-} ]] && h=(-H "${TURN_HDR[$name]}")
+		wrk -t2 -c"$CONNS" -d1s "${h[@]}" "$URL${TURN_PATH[$name]}" >/dev/null 2>&1 || true
+	done
+	for ((i = 0; i < RUNS; i++)); do
+		for name in "$@"; do
+			local -a h=()
+			[[ -n ${TURN_HDR[$name]:-} ]] && h=(-H "${TURN_HDR[$name]}")
+			r=$(REFERENCE=${TURN_REF[$name]:-0} wrk_once "$name" "${TURN_PATH[$name]}" "${h[@]}")
+			rps[$name]+=" $(rps_of "$r")" p50[$name]+=" $(p50_of "$r")" p99[$name]+=" $(p99_of "$r")"
+		done
+	done
+	for name in "$@"; do
+		# shellcheck disable=SC2086 # the lists are words
+		TURN[$name]="$(median ${rps[$name]}) $(median ${p50[$name]}) $(median ${p99[$name]})"
+	done
 }
 to_ms() { # wrk prints 1.23ms, 456.00us, 1.2s
 	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/ && v !~ /ms$/) n *= 1000; printf "%.2f", n }'
@@ -188,19 +225,23 @@ say ""
 say "# imagier bench $(date -u +%FT%TZ) on $(nproc) cores; wrk -t2 -c$CONNS, ${SECS}s x $RUNS runs (median)"
 say "# data: $(jq -c .counts "$VAR/gendata.json" 2>/dev/null || echo '?'); feed page $SIZE bytes"
 printf '%-34s %10s %9s %9s   %s\n' "what" "req/s" "p50 ms" "p99 ms" "ratio" | tee -a "$OUT"
-static=$(REFERENCE=1 wrk_median static /__bench/static.html)
+TURN_PATH=([static]=/__bench/static.html [hello]=/__bench/hello [anon]=/ [following]=/following
+	[foryou]=/foryou)
+TURN_HDR=([following]=$COOKIE [foryou]=$COOKIE)
+TURN_REF=([static]=1 [hello]=1)
+in_turn static hello anon following foryou
+static=${TURN[static]} hello=${TURN[hello]}
 row "nginx static (ceiling)" "$static"
-hello=$(REFERENCE=1 wrk_median hello /__bench/hello)
 row "libfcgi hello (floor)" "$hello" "x static" "$(ratio "${hello%% *}" "${static%% *}")"
-r=$(wrk_median anon /)
+r=${TURN[anon]}
 x=$(ratio "${r%% *}" "${static%% *}")
 row "anonymous latest feed" "$r" "x static (target >= 0.9)" "$x"
 target "anonymous latest feed, x static" "$x" ">=" 0.9
-r=$(wrk_median following /following -H "$COOKIE")
+r=${TURN[following]}
 x=$(ratio "${r%% *}" "${hello%% *}")
 row "following feed, warm" "$r" "x hello (target >= 0.8)" "$x"
 target "following feed warm, x hello" "$x" ">=" 0.8
-r=$(wrk_median foryou /foryou -H "$COOKIE")
+r=${TURN[foryou]}
 x=$(ratio "${r%% *}" "${hello%% *}")
 row "for-you feed, warm" "$r" "x hello (target >= 0.8)" "$x"
 target "for-you feed warm, x hello" "$x" ">=" 0.8
@@ -256,8 +297,7 @@ IMAGIER_CACHE_SERVERS="" tools/stack.sh restart-fcgi >/dev/null
 row "following feed, no memcached" "$(wrk_median following-nomc /following -H "$COOKIE")"
 row "for-you feed, no memcached" "$(wrk_median foryou-nomc /foryou -H "$COOKIE")"
 row "latest feed, no memcached" "$(wrk_median latest-nomc "/?nocache=1" -H "Cookie: imagier_session=x")"
-large_cold=$(wrk_median latest-cold-api "/api/v1/feed?kind=latest&cursor=$((MAX_POST / 2))" -H "Authorization: Bearer $TOKEN")
-row "feed page mid-way, no cache (1M)" "$large_cold"
+row "feed page mid-way, no memcached" "$(wrk_median latest-cold-api "/api/v1/feed?kind=latest&cursor=$((MAX_POST / 2))" -H "Authorization: Bearer $TOKEN")"
 tools/stack.sh restart-fcgi >/dev/null
 kill $HELLO $FLOOR 2>/dev/null || true
 
@@ -337,32 +377,60 @@ if [[ -n ${BENCH_BASELINE:-} ]]; then
 	tools/stack.sh restart-fcgi >/dev/null
 fi
 
-# ---- the page cost by volume: 10k (and 10M with BENCH_HUGE=1) posts ---------
+# ---- the page cost by volume: 10k, 1M (and 10M with BENCH_HUGE=1) posts ----
 # The same API page (mid-way through the latest feed, memcached off) on data
-# sets of 1/100 and (optionally) 10x the volume: its p50 must not grow with
-# the data (target: 10M <= 1.3 x 10k).
-page_cost() { # page_cost LABEL: the mid-way page on the current stack
-	local tok max
-	tok=$(login bench1 bench-password-1)
+# sets of 1/100, 1 and (optionally) 10x the volume: its p50 must not grow
+# with the data (target: 10M <= 1.3 x 10k). The stacks run side by side and
+# are measured in turn (10k, 1M, 10M, 10k, ...), so a slower minute of the
+# machine falls on every volume alike instead of on one of them.
+declare -A COST_URL COST_PATH COST_TOK COST_VAR
+cost_prepare() { # cost_prepare LABEL: the current stack, its pool without memcached
+	local max
+	COST_URL[$1]=$URL COST_VAR[$1]=$VAR
+	COST_TOK[$1]=$(login bench1 bench-password-1)
 	max=$(mariadb --socket="$VAR/run/mysqld.sock" -u "$(id -un)" -N -B imagier -e 'SELECT MAX(id) FROM posts')
+	COST_PATH[$1]="/api/v1/feed?kind=latest&cursor=$((max / 2))"
 	IMAGIER_CACHE_SERVERS="" tools/stack.sh restart-fcgi >/dev/null
-	wrk_median "page-$1" "/api/v1/feed?kind=latest&cursor=$((max / 2))" -H "Authorization: Bearer $tok"
-	tools/stack.sh restart-fcgi >/dev/null
+	wrk -t2 -c"$CONNS" -d1s -H "Authorization: Bearer ${COST_TOK[$1]}" "$URL${COST_PATH[$1]}" >/dev/null 2>&1 || true
 }
+COSTS=(10k 1M)
+stack large
+cost_prepare 1M
 stack small
 data "$(awk -v s="$SCALE" 'BEGIN { print s / 100 }')"
-small_cold=$(page_cost 10k)
-row "feed page mid-way, no cache (10k)" "$small_cold" "1M/10k p50 (target <= 1.3)" \
-	"$(ratio "$(p50_of "$large_cold")" "$(p50_of "$small_cold")")"
-target "page cost 1M / 10k posts, p50" "$(ratio "$(p50_of "$large_cold")" "$(p50_of "$small_cold")")" "<=" 1.3
+cost_prepare 10k
 if [[ ${BENCH_HUGE:-0} == 1 ]]; then
 	# 10x the posts of the large set (and its people, likes, comments and
 	# follows as at scale 1): the volume that matters for a feed page.
 	stack huge
 	data "$SCALE" --posts "$(awk -v s="$SCALE" 'BEGIN { printf "%d", s * 10000000 }')"
-	huge_cold=$(page_cost 10M)
-	x=$(ratio "$(p50_of "$huge_cold")" "$(p50_of "$small_cold")")
-	row "feed page mid-way, no cache (10M)" "$huge_cold" "10M/10k p50 (target <= 1.3)" "$x"
+	cost_prepare 10M
+	COSTS+=(10M)
+fi
+declare -A COST_RPS COST_P50 COST_P99 cost
+for ((i = 0; i < RUNS; i++)); do
+	for label in "${COSTS[@]}"; do
+		out="$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -H "Authorization: Bearer ${COST_TOK[$label]}" \
+			"${COST_URL[$label]}${COST_PATH[$label]}" 2>&1)" || true
+		COST_RPS[$label]+=" $(awk '/^Requests\/sec/ {print $2}' <<<"$out")"
+		COST_P50[$label]+=" $(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")"
+		COST_P99[$label]+=" $(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
+	done
+done
+for label in "${COSTS[@]}"; do
+	# shellcheck disable=SC2086 # the lists are words
+	cost[$label]="$(median ${COST_RPS[$label]}) $(median ${COST_P50[$label]}) $(median ${COST_P99[$label]})"
+	IMAGIER_VAR=${COST_VAR[$label]} IMAGIER_PORT=$(cat "${COST_VAR[$label]}/run/port") \
+		tools/stack.sh restart-fcgi >/dev/null
+done
+say "# the page cost by volume: the same page on each data set, measured in turn"
+row "feed page mid-way, no cache (10k)" "${cost[10k]}"
+x=$(ratio "$(p50_of "${cost[1M]}")" "$(p50_of "${cost[10k]}")")
+row "feed page mid-way, no cache (1M)" "${cost[1M]}" "1M/10k p50 (target <= 1.3)" "$x"
+target "page cost 1M / 10k posts, p50" "$x" "<=" 1.3
+if [[ ${BENCH_HUGE:-0} == 1 ]]; then
+	x=$(ratio "$(p50_of "${cost[10M]}")" "$(p50_of "${cost[10k]}")")
+	row "feed page mid-way, no cache (10M)" "${cost[10M]}" "10M/10k p50 (target <= 1.3)" "$x"
 	target "page cost 10M / 10k posts, p50" "$x" "<=" 1.3
 else
 	say "#   (10M posts: BENCH_HUGE=1 make bench; generating it takes a while, once)"
