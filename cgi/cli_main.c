@@ -406,7 +406,7 @@ static int cmd_cache_post(const struct config *cfg, int argc, char **argv)
 	cJSON *post = NULL;
 	int rc = 1;
 	if (feed_post_cached(cache, &a, (int64_t)id, &post)) {
-		fprintf(stderr, "imagier cache-post: memcached has no copy of post %llu\n",
+		fprintf(stderr, "imagier cache-post: memcached has no usable copy of post %llu\n",
 			(unsigned long long)id);
 	} else {
 		char *s = post ? json_print(post) : NULL;

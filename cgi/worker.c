@@ -188,9 +188,9 @@ static void reply(FCGX_Request *rq, const struct response *resp)
 				{"\r\n", 2},
 				{resp->body.data, resp->body.len}};
 	if (resp->body.len >= REPLY_DIRECT_MIN &&
-	    !fcgi_stdout_writev(rq->ipcFd, rq->requestId, piece, 4))
+	    !fcgi_stdout_writev(rq->ipcFd, rq->requestId, piece, (int)ARRAY_LEN(piece)))
 		return;
-	for (size_t i = 0; i < sizeof(piece) / sizeof(piece[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(piece); i++)
 		if (piece[i].iov_len)
 			FCGX_PutStr(piece[i].iov_base, (int)piece[i].iov_len, rq->out);
 }

@@ -57,7 +57,7 @@ int feed_ids_top(struct db *db, struct arena *a, int64_t window, const char *win
 void feed_post_forget(struct cache *cache, struct arena *a, int64_t post_id);
 /* memcached's copy of post_id (for `imagier cache-post` and the tests):
  * 0 with *post the tree (the caller's) or NULL when the copy says the post
- * is not shown; -1 when there is no copy. */
+ * is not shown; -1 when there is no copy, or none a page could use. */
 int feed_post_cached(struct cache *cache, struct arena *a, int64_t post_id, struct cJSON **post);
 
 /* A page of ids and reasons from its cached JSON text under key: 0 on a

@@ -46,6 +46,12 @@ static cJSON *post_copy_tree(const char *val, size_t len)
 	return j;
 }
 
+/* The tombstone: the post is gone or not shown (moderation). */
+static int post_copy_is_tombstone(const char *val, size_t len)
+{
+	return len == 1 && val[0] == '0';
+}
+
 static void post_copy_put(struct cache *cache, struct arena *a, int64_t post_id, const cJSON *post)
 {
 	struct buf b = {0};
@@ -61,7 +67,7 @@ int feed_post_cached(struct cache *cache, struct arena *a, int64_t post_id, cJSO
 	if (cache_get(cache, a, cachekey_post(a, post_id), &val, &len))
 		return -1;
 	*post = post_copy_tree(val, len);
-	return 0;
+	return *post || post_copy_is_tombstone(val, len) ? 0 : -1;
 }
 
 /* ---- pages of ids ----------------------------------------------------------
@@ -273,8 +279,8 @@ int feed_hydrate(struct db *db, struct cache *cache, struct arena *a, const char
 	size_t nmiss = 0;
 	for (size_t i = 0; i < n; i++) {
 		posts[i] = vals[i] ? post_copy_tree(vals[i], lens[i]) : NULL;
-		if (!posts[i] && vals[i] && lens[i] == 1 && vals[i][0] == '0')
-			continue; /* a tombstone: gone, or not to be shown (moderation) */
+		if (!posts[i] && vals[i] && post_copy_is_tombstone(vals[i], lens[i]))
+			continue;
 		if (!posts[i])
 			miss[nmiss++] = ids[i];
 	}

@@ -410,11 +410,10 @@ fi
 declare -A COST_RPS COST_P50 COST_P99 cost
 for ((i = 0; i < RUNS; i++)); do
 	for label in "${COSTS[@]}"; do
-		out="$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -H "Authorization: Bearer ${COST_TOK[$label]}" \
-			"${COST_URL[$label]}${COST_PATH[$label]}" 2>&1)" || true
-		COST_RPS[$label]+=" $(awk '/^Requests\/sec/ {print $2}' <<<"$out")"
-		COST_P50[$label]+=" $(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")"
-		COST_P99[$label]+=" $(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
+		r=$(URL=${COST_URL[$label]} wrk_once "page-$label" "${COST_PATH[$label]}" \
+			-H "Authorization: Bearer ${COST_TOK[$label]}")
+		COST_RPS[$label]+=" $(rps_of "$r")" COST_P50[$label]+=" $(p50_of "$r")"
+		COST_P99[$label]+=" $(p99_of "$r")"
 	done
 done
 for label in "${COSTS[@]}"; do

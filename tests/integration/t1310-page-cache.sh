@@ -228,6 +228,8 @@ is "$RC" 1 "  ... and says so for a post memcached has no copy of"
 # the post is loaded again and its copy stored again.
 for bad in '{"x":1}' '[1,2]' "$(printf '\001o\001\001xn')"; do
 	mc_set "imagier:post:$post1" "$bad"
+	cli cache-post "$post1"
+	is "$RC" 1 "  ... imagier cache-post does not take it for a copy"
 	req GET "/api/v1/feed?kind=latest&v=$RANDOM" -H "Authorization: Bearer $OWNER_TOKEN"
 	is "$(json "[.items[] | select(.id == $post1)][0].prompt")" "a lighthouse at dusk" \
 		"  ... a copy that is no post ($(printf '%q' "$bad")): the feed shows the post from MariaDB"
