@@ -188,6 +188,7 @@ enum {
 	PRE_FOLLOWS,
 	PRE_FORYOU,
 	PRE_FILTERS,
+	PRE_FIRST, /* the first page's ids, on /following and /foryou only */
 	PRE_N
 };
 struct page_pre {
@@ -263,6 +264,24 @@ static int page_body_ref_ok(const char *v, size_t len)
 	       strspn(v + 1, "0123456789abcdef") == PAGE_BODY_ID_HEX;
 }
 
+/* The feed whose first page's ids building this page reads
+ * (cachekey_first_ids), or NULL: the first page of /following, /foryou or
+ * the latest feed (/).
+ * Any other query still shows the first page, and a first view is one
+ * (tests/bench/cold.lua's); a cursor's page is under other keys. */
+static const char *first_ids_feed(const struct ctx *c)
+{
+	if (kv_get(&c->req->query, "cursor"))
+		return NULL;
+	if (!strcmp(c->route->pattern, "/following"))
+		return "following";
+	if (!strcmp(c->route->pattern, "/foryou"))
+		return "foryou";
+	if (!strcmp(c->route->pattern, "/"))
+		return "latest"; /* everyone's: its key says person 0 */
+	return NULL;
+}
+
 /* The session's memcached entry, and for a cacheable page everything the
  * page cache needs, in one round trip. The session value, or NULL. */
 static char *session_fetch(struct ctx *c, const char *key, const unsigned char *hash)
@@ -288,7 +307,11 @@ static char *session_fetch(struct ctx *c, const char *key, const unsigned char *
 		p->keys[PRE_FOLLOWS] = cachekey_follows_version(c->a, k->user_id);
 		p->keys[PRE_FORYOU] = cachekey_foryou_version(c->a, k->user_id);
 		p->keys[PRE_FILTERS] = cachekey_filters(c->a, k->user_id);
-		n = PRE_N;
+		n = PRE_FIRST;
+		const char *feed = first_ids_feed(c);
+		if (feed)
+			p->keys[n++] =
+			    cachekey_first_ids(c->a, feed, strcmp(feed, "latest") ? k->user_id : 0);
 	}
 	cache_prefetch(c->app->cache, c->a, p->keys, n, p->vals, p->lens);
 	c->pre = p;

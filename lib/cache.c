@@ -269,28 +269,47 @@ size_t cache_get_multi(struct cache *c, struct arena *a, const char *const *keys
 	memset(vals, 0, n * sizeof(*vals));
 	if (!n)
 		return 0;
-	if (!usable(c)) {
-		c->misses += n;
-		return 0;
+	/* Keys this request prefetched are answered from that (a prefetched
+	 * miss stays one); only the others are asked for. */
+	size_t hits = 0, nask = 0;
+	const char **ask = arena_alloc(a, n * sizeof(*ask));
+	size_t *at = arena_alloc(a, n * sizeof(*at));
+	for (size_t i = 0; i < n; i++) {
+		char *mv;
+		size_t ml;
+		if (!memo_find(c, keys[i], &mv, &ml)) {
+			at[nask] = i;
+			ask[nask++] = keys[i];
+		} else if (mv) {
+			vals[i] = arena_strndup(a, mv, ml);
+			lens[i] = ml;
+			hits++;
+		}
 	}
-	size_t *klen = arena_alloc(a, n * sizeof(*klen));
-	for (size_t i = 0; i < n; i++)
-		klen[i] = strlen(keys[i]);
-	memcached_return_t rc = memcached_mget(c->mc, keys, klen, n);
+	if (!nask || !usable(c)) {
+		c->hits += hits;
+		c->misses += n - hits;
+		return hits;
+	}
+	size_t *klen = arena_alloc(a, nask * sizeof(*klen));
+	for (size_t j = 0; j < nask; j++)
+		klen[j] = strlen(ask[j]);
+	memcached_return_t rc = memcached_mget(c->mc, ask, klen, nask);
 	note(c, rc);
 	if (rc != MEMCACHED_SUCCESS) {
-		c->misses += n;
-		return 0;
+		c->hits += hits;
+		c->misses += n - hits;
+		return hits;
 	}
-	size_t hits = 0;
 	/* One result reused for every key (its value buffer grows once), not
 	 * one allocated per key. */
 	memcached_result_st one, *res, *reuse = memcached_result_create(c->mc, &one);
 	while ((res = memcached_fetch_result(c->mc, reuse, &rc)) != NULL) {
 		const char *k = memcached_result_key_value(res);
 		size_t kl = memcached_result_key_length(res);
-		for (size_t i = 0; i < n; i++) {
-			if (!vals[i] && klen[i] == kl && !memcmp(keys[i], k, kl)) {
+		for (size_t j = 0; j < nask; j++) {
+			size_t i = at[j];
+			if (!vals[i] && klen[j] == kl && !memcmp(ask[j], k, kl)) {
 				lens[i] = memcached_result_length(res);
 				vals[i] = arena_strndup(a, memcached_result_value(res), lens[i]);
 				hits++;
@@ -310,8 +329,8 @@ size_t cache_get_multi(struct cache *c, struct arena *a, const char *const *keys
 size_t cache_prefetch(struct cache *c, struct arena *a, const char *const *keys, size_t n,
 		      char **vals, size_t *lens)
 {
+	c->nmemo = 0; /* replaces any earlier read-ahead: all are asked for */
 	size_t hits = cache_get_multi(c, a, keys, n, vals, lens);
-	c->nmemo = 0;
 	if (!usable(c))
 		return hits; /* nothing known: later reads find memcached down too */
 	for (size_t i = 0; i < n && c->nmemo < CACHE_MEMO; i++) {

@@ -20,8 +20,9 @@ int cache_single_server(const struct cache *c);
 
 /* Get key into an arena copy (NUL-terminated). 0 = hit, -1 = miss or down. */
 int cache_get(struct cache *c, struct arena *a, const char *key, char **val, size_t *len);
-/* Get n keys in one round trip. vals[i]/lens[i] are set for hits (arena
- * copies), NULL for misses. Returns the number of hits (0 when down). */
+/* Get n keys in one round trip (none for keys this request prefetched:
+ * cache_prefetch). vals[i]/lens[i] are set for hits (arena copies), NULL
+ * for misses. Returns the number of hits (0 when down, unless prefetched). */
 size_t cache_get_multi(struct cache *c, struct arena *a, const char *const *keys, size_t n,
 		       char **vals, size_t *lens);
 /* cache_get_multi, and the answers (hits and misses) kept for this request:

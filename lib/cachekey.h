@@ -44,6 +44,11 @@ char *cachekey_user_version(struct arena *a, int64_t user_id);
  * state ("show less", blocks: their cached for-you pages go stale). */
 char *cachekey_follows_version(struct arena *a, int64_t user_id);
 char *cachekey_foryou_version(struct arena *a, int64_t user_id);
+/* The ids of the first page of a person's own feed ("following", "foryou"),
+ * or of everyone's latest feed (user_id 0): one key that never changes, so
+ * it can be fetched with the session or the feed version; the versions it
+ * was built under are in its value (lib/feed_cache.c feed_page_get). */
+char *cachekey_first_ids(struct arena *a, const char *feed, int64_t user_id);
 /* A person's own filters (blocks, mutes, content-warning choice). */
 char *cachekey_filters(struct arena *a, int64_t user_id);
 /* A post's cached JSON. */

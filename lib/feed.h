@@ -61,10 +61,16 @@ void feed_post_forget(struct cache *cache, struct arena *a, int64_t post_id);
 int feed_post_cached(struct cache *cache, struct arena *a, int64_t post_id, struct cJSON **post);
 
 /* A page of ids and reasons from its cached JSON text under key: 0 on a
- * hit, -1 on a miss (or an unreadable copy). */
-int feed_page_get(struct cache *cache, struct arena *a, const char *key, struct feed_page *pg);
+ * hit, -1 on a miss (or an unreadable copy). With a stamp (else NULL) the
+ * text follows the line "STAMP\n" and is a hit only under that stamp: the
+ * key of a person's first page (cachekey_first_ids) never changes, so the
+ * request layer can fetch it with the session, and the versions it was
+ * built under are in the value instead. */
+int feed_page_get(struct cache *cache, struct arena *a, const char *key, const char *stamp,
+		  struct feed_page *pg);
 /* ... and stored for ttl seconds. */
-void feed_page_put(struct cache *cache, const char *key, int ttl, const struct feed_page *pg);
+void feed_page_put(struct cache *cache, const char *key, const char *stamp, int ttl,
+		   const struct feed_page *pg);
 
 /* One page (FEED_PAGE posts) of each feed, from memcached when there (the
  * keys carry the feed version, the person's follows version, or for top a

@@ -73,12 +73,18 @@ int feed_post_cached(struct cache *cache, struct arena *a, int64_t post_id, cJSO
 /* ---- pages of ids ----------------------------------------------------------
  * Cached as {"i":[[id,"reason"],...],"n":next_id,"l":next_likes}. */
 
-int feed_page_get(struct cache *cache, struct arena *a, const char *key, struct feed_page *pg)
+/* A page's ids from the cached text (len bytes, NUL-terminated after them),
+ * under stamp (NULL: none): 0, or -1 when it is not one. */
+static int feed_page_parse(struct arena *a, char *text, size_t len, const char *stamp,
+			   struct feed_page *pg)
 {
-	char *text;
-	size_t len;
-	if (cache_get(cache, a, key, &text, &len))
-		return -1;
+	if (stamp) {
+		size_t sl = strlen(stamp);
+		if (len <= sl || memcmp(text, stamp, sl) || text[sl] != '\n')
+			return -1;
+		text += sl + 1;
+		len -= sl + 1;
+	}
 	cJSON *j = cJSON_ParseWithLength(text, len);
 	cJSON *its = cJSON_GetObjectItemCaseSensitive(j, "i");
 	if (!cJSON_IsArray(its)) {
@@ -103,7 +109,18 @@ int feed_page_get(struct cache *cache, struct arena *a, const char *key, struct 
 	return 0;
 }
 
-void feed_page_put(struct cache *cache, const char *key, int ttl, const struct feed_page *pg)
+int feed_page_get(struct cache *cache, struct arena *a, const char *key, const char *stamp,
+		  struct feed_page *pg)
+{
+	char *text;
+	size_t len;
+	if (cache_get(cache, a, key, &text, &len))
+		return -1;
+	return feed_page_parse(a, text, len, stamp, pg);
+}
+
+void feed_page_put(struct cache *cache, const char *key, const char *stamp, int ttl,
+		   const struct feed_page *pg)
 {
 	cJSON *j = cJSON_CreateObject();
 	cJSON *its = cJSON_AddArrayToObject(j, "i");
@@ -116,7 +133,14 @@ void feed_page_put(struct cache *cache, const char *key, int ttl, const struct f
 	cJSON_AddNumberToObject(j, "n", (double)pg->next_id);
 	cJSON_AddNumberToObject(j, "l", (double)pg->next_likes);
 	char *s = json_print(j);
-	cache_set(cache, key, s, strlen(s), ttl);
+	if (stamp) {
+		struct buf b = {0};
+		buf_printf(&b, "%s\n%s", stamp, s);
+		cache_set(cache, key, b.data, b.len, ttl);
+		buf_free(&b);
+	} else {
+		cache_set(cache, key, s, strlen(s), ttl);
+	}
 	free(s);
 	cJSON_Delete(j);
 }
@@ -150,16 +174,17 @@ static int ids_load(struct db *db, struct arena *a, const struct ids_query *q, s
 	return -1;
 }
 
-/* The ids of one page, through memcached under key (NULL: no caching). */
-static int ids_cached(struct db *db, struct cache *cache, struct arena *a, const char *key, int ttl,
-		      const struct ids_query *q, struct feed_page *pg)
+/* The ids of one page, through memcached under key (NULL: no caching),
+ * under stamp (see feed_page_get; NULL: none). */
+static int ids_cached(struct db *db, struct cache *cache, struct arena *a, const char *key,
+		      const char *stamp, int ttl, const struct ids_query *q, struct feed_page *pg)
 {
-	if (key && feed_page_get(cache, a, key, pg) == 0)
+	if (key && feed_page_get(cache, a, key, stamp, pg) == 0)
 		return 0;
 	if (ids_load(db, a, q, pg))
 		return -1;
 	if (key)
-		feed_page_put(cache, key, ttl, pg);
+		feed_page_put(cache, key, stamp, ttl, pg);
 	return 0;
 }
 
@@ -172,14 +197,33 @@ static int ids_shared(struct db *db, struct cache *cache, struct arena *a, const
 	char *key = ver ? arena_printf(a, "imagier:ids:%s:%lld:%llu:%lld", kind, (long long)q->id,
 				       (unsigned long long)ver, (long long)q->before)
 			: NULL;
-	return ids_cached(db, cache, a, key, IDS_CACHE_TTL, q, pg);
+	return ids_cached(db, cache, a, key, NULL, IDS_CACHE_TTL, q, pg);
 }
 
 int feed_page_latest(struct db *db, struct cache *cache, struct arena *a, int64_t before,
 		     struct feed_page *pg)
 {
 	struct ids_query q = {.kind = IDS_LATEST, .before = before, .limit = FEED_PAGE};
-	return ids_shared(db, cache, a, "latest", &q, pg);
+	if (before != 0)
+		return ids_shared(db, cache, a, "latest", &q, pg);
+	/* The first page (everyone's first view of the site) under one key,
+	 * stamped with the feed version and fetched with it: one round trip
+	 * (none when the request prefetched both: a logged-in page). */
+	const char *keys[2] = {CACHEKEY_FEED_VERSION, cachekey_first_ids(a, "latest", 0)};
+	char *vals[2];
+	size_t lens[2];
+	cache_get_multi(cache, a, keys, 2, vals, lens);
+	uint64_t ver = vals[0] ? strtoull(vals[0], NULL, 10) : 0;
+	if (!ver)
+		ver = cache_version(cache, CACHEKEY_FEED_VERSION);
+	char *stamp = arena_printf(a, "%llu", (unsigned long long)ver);
+	if (ver && vals[1] && feed_page_parse(a, vals[1], lens[1], stamp, pg) == 0)
+		return 0;
+	if (ids_load(db, a, &q, pg))
+		return -1;
+	if (ver)
+		feed_page_put(cache, keys[1], stamp, IDS_CACHE_TTL, pg);
+	return 0;
 }
 
 int feed_page_tag(struct db *db, struct cache *cache, struct arena *a, int64_t tag_id,
@@ -209,11 +253,20 @@ int feed_page_following(struct db *db, struct cache *cache, struct arena *a, int
 	/* Per person; new posts bump the shared version, follows the person's. */
 	uint64_t ver = cache_version(cache, CACHEKEY_FEED_VERSION);
 	uint64_t uver = cache_version(cache, cachekey_follows_version(a, user_id));
-	char *key = ver && uver ? arena_printf(a, "imagier:ids:following:%lld:%llu:%llu:%lld",
-					       (long long)user_id, (unsigned long long)ver,
-					       (unsigned long long)uver, (long long)before)
-				: NULL;
-	return ids_cached(db, cache, a, key, IDS_CACHE_TTL, &q, pg);
+	if (!ver || !uver)
+		return ids_cached(db, cache, a, NULL, NULL, IDS_CACHE_TTL, &q, pg);
+	/* The first page under the person's one key (fetched with their
+	 * session: one round trip less for a first view), the rest under
+	 * keys naming their versions. */
+	if (before == 0)
+		return ids_cached(
+		    db, cache, a, cachekey_first_ids(a, "following", user_id),
+		    arena_printf(a, "%llu:%llu", (unsigned long long)ver, (unsigned long long)uver),
+		    IDS_CACHE_TTL, &q, pg);
+	char *key =
+	    arena_printf(a, "imagier:ids:following:%lld:%llu:%llu:%lld", (long long)user_id,
+			 (unsigned long long)ver, (unsigned long long)uver, (long long)before);
+	return ids_cached(db, cache, a, key, NULL, IDS_CACHE_TTL, &q, pg);
 }
 
 int feed_top_window(const char *window_key, int64_t *seconds, const char **words)
@@ -242,7 +295,7 @@ int feed_page_top(struct db *db, struct cache *cache, struct arena *a, const cha
 	/* Not under the feed version: likes move it more than new posts do. */
 	char *key = arena_printf(a, "imagier:ids:top:%s:%lld:%lld", window_key,
 				 (long long)after_likes, (long long)after_id);
-	return ids_cached(db, cache, a, key, TOP_CACHE_TTL, &q, pg);
+	return ids_cached(db, cache, a, key, NULL, TOP_CACHE_TTL, &q, pg);
 }
 
 int feed_page_newest(struct db *db, struct cache *cache, struct arena *a, int user, int64_t id,
@@ -254,7 +307,7 @@ int feed_page_newest(struct db *db, struct cache *cache, struct arena *a, int us
 	char *key = ver ? arena_printf(a, "imagier:ids:synd:%c:%lld:%llu", user ? 'u' : 't',
 				       (long long)id, (unsigned long long)ver)
 			: NULL;
-	return ids_cached(db, cache, a, key, IDS_CACHE_TTL, &q, pg);
+	return ids_cached(db, cache, a, key, NULL, IDS_CACHE_TTL, &q, pg);
 }
 
 /* ---- posts ---------------------------------------------------------------- */

@@ -148,14 +148,20 @@ int foryou_ids(struct db *db, struct cache *cache, struct arena *a, const struct
 	       int64_t user_id, uint64_t seed, long long page, struct feed_page *pg)
 {
 	uint64_t ver = cache_version(cache, cachekey_foryou_version(a, user_id));
-	char *key = ver ? arena_printf(a, "imagier:fy:%lld:%llu:%llu:%lld", (long long)user_id,
-				       (unsigned long long)ver, (unsigned long long)seed, page)
-			: NULL;
-	if (key && feed_page_get(cache, a, key, pg) == 0)
+	char *key = NULL, *stamp = NULL;
+	if (ver && page == 0) { /* under the person's one key, like /following's */
+		key = cachekey_first_ids(a, "foryou", user_id);
+		stamp =
+		    arena_printf(a, "%llu:%llu", (unsigned long long)ver, (unsigned long long)seed);
+	} else if (ver) {
+		key = arena_printf(a, "imagier:fy:%lld:%llu:%llu:%lld", (long long)user_id,
+				   (unsigned long long)ver, (unsigned long long)seed, page);
+	}
+	if (key && feed_page_get(cache, a, key, stamp, pg) == 0)
 		return 0;
 	if (build_page(db, a, cfg, user_id, seed, page, pg))
 		return -1;
 	if (key && pg->n)
-		feed_page_put(cache, key, FY_CACHE_TTL, pg);
+		feed_page_put(cache, key, stamp, FY_CACHE_TTL, pg);
 	return 0;
 }

@@ -72,24 +72,33 @@ round_trip() {
 		awk '$2 != $3 && $1 !~ /^(time|uptime|rusage_|total_connections|lru|moves_|lrutail|slab_|bytes_written|curr_connections|conn_yields|log_|evictions|reclaimed|expired_unfetched|evicted_)/ {
 			d = $3 - $2; if ($1 == "bytes_read") d -= 7; print $1, d }' | sort
 }
+# first_keys PATH QUERY JAR UID: the nine keys of a /following or /foryou
+# page's first multi-get. Five are the page's own (the session, the page
+# entry, the versions it was built under and the unread count); four are
+# what building it would read next (the person's follows and for-you
+# versions, their filters, and the ids of the feed's first page), asked for
+# in the same round trip so that a miss costs no more of them.
+first_keys() {
+	local hex="$(hash_of "$(jar_token "$3")")"
+	printf '%s' "imagier:sess:$hex imagier:page:$hex:$1?$2 imagier:v:feed imagier:v:user:$4"
+	printf '%s' " imagier:unread:$4 imagier:v:follows:$4 imagier:v:foryou:$4 imagier:myfilters:$4"
+	printf '%s' " imagier:fp:${1#/}:$4"
+}
 # expect_one_get PATH JAR UID: the signature of exactly one multi-get of the
-# eight keys of a warm page by the worker, and one get of the page's body by
-# nginx, all hits, nothing else: no set, no incr, no delete, no touch, no
+# nine keys of a warm page by the worker, and one get of the page's body by
+# nginx, all hits (the first page's ids too, unless that feed is empty and
+# so never stored), nothing else: no set, no incr, no delete, no touch, no
 # other get (another command would show in cmd_get or bytes_read: one
-# "get k1 ... k8\r\n" line is 4 bytes plus the keys and their spaces). Five
-# keys are the page's own (the session, the page entry, the versions it was
-# built under and the unread count); three are what building it would read
-# next (the person's follows and for-you versions and their filters), asked
-# for in the same round trip so that a miss costs no more of them. The
+# "get k1 ... k9\r\n" line is 4 bytes plus the keys and their spaces). The
 # entry names the body ("@" and 48 hex digits after its stamp line: 16 of
 # the session's hash, 32 random).
 expect_one_get() {
-	local hex="$(hash_of "$(jar_token "$2")")" keys n=0 body
-	keys="imagier:sess:$hex imagier:page:$hex:$1? imagier:v:feed imagier:v:user:$3 imagier:unread:$3"
-	keys+=" imagier:v:follows:$3 imagier:v:foryou:$3 imagier:myfilters:$3"
+	local hex="$(hash_of "$(jar_token "$2")")" keys n=0 body hits=9
+	keys="$(first_keys "$1" "" "$2" "$3")"
+	[[ -n "$(mc_get "imagier:fp:${1#/}:$3")" ]] && hits=10
 	body="imagier:pbody:$(mc_get "imagier:page:$hex:$1?" | sed -n 's/^@//p')"
 	n=$(($(printf 'get %s\r\nget %s\r\n' "$keys" "$body" | wc -c)))
-	printf 'bytes_read %d\ncmd_get 9\nget_hits 9\n' "$n"
+	printf 'bytes_read %d\ncmd_get 10\nget_hits %d\n' "$n" "$hits"
 }
 
 owner="$(uniq_name pco)"
@@ -124,7 +133,7 @@ for path in /following /foryou; do
 		got="$(round_trip "$path" "$jar")"
 		[[ "$got" == "$want" ]] && break
 	done
-	is "$got" "$want" "a warm $path is one multi-get of its 8 keys and nginx's get of the body, all hits, and nothing else"
+	is "$got" "$want" "a warm $path is one multi-get of its 9 keys and nginx's get of the body, all hits, and nothing else"
 done
 
 pkey() { echo "imagier:page:$(hash_of "$(jar_token "$jar")"):$1"; }
@@ -179,24 +188,59 @@ is "$(mc_get "imagier:pbody:$idt" | wc -c)" 0 "  ... and the old one is gone fro
 code="$(curl -s -o /dev/null -w '%{http_code}' "$IMAGIER_URL/_pagebody/$id2")"
 is "$code" 404 "the body's location is nginx's own: a client asking for it gets 404"
 
+# gets_of URL [CURL ARGS...]: "bytes_read N" and "cmd_get N" of one GET of
+# URL (bytes_read less the second `stats` command's 7 bytes).
+gets_of() {
+	local before after
+	before="$(mc_stats)"
+	curl -s -o /dev/null "${@:2}" "$1"
+	after="$(mc_stats)"
+	join <(sort <<<"$before") <(sort <<<"$after") |
+		awk '$1 == "cmd_get" { print $1, $3 - $2 } $1 == "bytes_read" { print $1, $3 - $2 - 7 }' | sort
+}
 # A first view (a page never cached: a query of its own) is built from the
-# stored timeline and the post cache, each key read once: the eight of the
-# round trip above, the timeline's ids, and one multi-get of the posts shown
-# with what the person liked of them.
-# Re-reading a version or the filters it already holds would show here.
-req GET /following -b "$jar"
-shown=$(grep -o 'data-like="[0-9]*"' <<<"$BODY" | sort -u | wc -l)
-ok "$((shown > 0 ? 0 : 1))" "the following page shows posts"
-want="cmd_get $((8 + 1 + shown + 1))"
+# stored timeline (or the for-you candidates) and the post cache in two
+# round trips, each key read once: the nine of the round trip above, the
+# first page's ids among them, then one multi-get of the posts shown with
+# what the person liked of them (its key: "imagier:liked:", the person, their
+# version, 16 hex digits). Re-reading a version or the filters it already
+# holds, or a third get, would show in cmd_get or bytes_read.
+for path in /following /foryou; do
+	req GET "$path" -b "$jar"
+	ids=$(grep -o 'data-like="[0-9]*"' <<<"$BODY" | sed 's/[^0-9]//g' | awk '!seen[$0]++')
+	shown=$(wc -w <<<"$ids")
+	ok "$((shown > 0 ? 0 : 1))" "the $path page shows posts"
+	posts=""
+	for id in $ids; do posts+=" imagier:post:$id"; done
+	got=""
+	for ((i = 0; i < 30; i++)); do
+		q="first=$i$RANDOM"
+		uv="$(mc_get "imagier:v:user:$OWNER_ID")"
+		liked="imagier:liked:$OWNER_ID:$uv:0123456789abcdef"
+		n=$(($(printf 'get %s\r\nget%s %s\r\n' "$(first_keys "$path" "$q" "$jar" "$OWNER_ID")" "$posts" "$liked" | wc -c)))
+		want="$(printf 'bytes_read %d\ncmd_get %d' "$n" $((9 + shown + 1)))"
+		got="$(gets_of "$IMAGIER_URL$path?$q" -b "$jar")"
+		[[ "$got" == "$want" ]] && break
+	done
+	is "$got" "$want" "a first view of $path is two multi-gets, each key read once: 9 (its ids among them) + $shown posts + their liked map"
+done
+# Everyone's first view of the site, the latest feed (anonymous: a query of
+# its own passes nginx's microcache): the feed version with the first page's
+# ids stamped with it, then the posts.
+curl -s -o "$TMP/latest.html" "$IMAGIER_URL/?first=all$RANDOM"
+ids=$(grep -o 'id="post-[0-9]*"' "$TMP/latest.html" | sed 's/[^0-9]//g' | awk '!seen[$0]++')
+shown=$(wc -w <<<"$ids")
+ok "$((shown > 0 ? 0 : 1))" "the latest feed shows posts"
+posts=""
+for id in $ids; do posts+=" imagier:post:$id"; done
+n=$(($(printf 'get imagier:v:feed imagier:fp:latest:0\r\nget%s\r\n' "$posts" | wc -c)))
+want="$(printf 'bytes_read %d\ncmd_get %d' "$n" $((2 + shown)))"
 got=""
 for ((i = 0; i < 30; i++)); do
-	before="$(mc_stats)"
-	curl -s -o /dev/null -b "$jar" "$IMAGIER_URL/following?first=$i$RANDOM"
-	after="$(mc_stats)"
-	got="$(join <(sort <<<"$before") <(sort <<<"$after") | awk '$1 == "cmd_get" { print $1, $3 - $2 }')"
+	got="$(gets_of "$IMAGIER_URL/?first=anon$i$RANDOM")"
 	[[ "$got" == "$want" ]] && break
 done
-is "$got" "$want" "a first view of /following reads each key once: 8 + its timeline + $shown posts + their liked map"
+is "$got" "$want" "an anonymous first view of the latest feed is two multi-gets: the version with the first page's ids, then $shown posts"
 
 # What the person liked is kept with their version and the ids shown: a
 # page built again for the same posts asks MariaDB nothing (counted with
