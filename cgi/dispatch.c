@@ -188,7 +188,7 @@ enum {
 	PRE_FOLLOWS,
 	PRE_FORYOU,
 	PRE_FILTERS,
-	PRE_FIRST, /* the first page's ids, on /following and /foryou only */
+	PRE_FIRST, /* a feed's first page of ids: first_ids_feed() */
 	PRE_N
 };
 struct page_pre {
@@ -271,14 +271,21 @@ static int page_body_ref_ok(const char *v, size_t len)
  * (tests/bench/cold.lua's); a cursor's page is under other keys. */
 static const char *first_ids_feed(const struct ctx *c)
 {
-	if (kv_get(&c->req->query, "cursor"))
+	const char *cur = kv_get(&c->req->query, "cursor");
+	if (cur && *cur)
 		return NULL;
 	if (!strcmp(c->route->pattern, "/following"))
 		return "following";
 	if (!strcmp(c->route->pattern, "/foryou"))
 		return "foryou";
-	if (!strcmp(c->route->pattern, "/"))
+	if (strcmp(c->route->pattern, "/"))
+		return NULL;
+	/* "/" shows the feed its kind names (cgi/feed.c feed_show) */
+	const char *kind = kv_get(&c->req->query, "kind");
+	if (!kind || !*kind || !strcmp(kind, "latest"))
 		return "latest"; /* everyone's: its key says person 0 */
+	if (!strcmp(kind, "following") || !strcmp(kind, "foryou"))
+		return kind;
 	return NULL;
 }
 

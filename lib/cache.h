@@ -26,9 +26,9 @@ int cache_get(struct cache *c, struct arena *a, const char *key, char **val, siz
 size_t cache_get_multi(struct cache *c, struct arena *a, const char *const *keys, size_t n,
 		       char **vals, size_t *lens);
 /* cache_get_multi, and the answers (hits and misses) kept for this request:
- * cache_get and cache_version of those keys are answered from them without
- * asking memcached again, until a write to the key (set, add, delete, bump,
- * incr) or cache_prefetch_end. The keys and values must live until then
+ * cache_get, cache_get_multi and cache_version of those keys are answered
+ * from them without asking memcached again, until a write to the key (set,
+ * add, delete, bump, incr) or cache_prefetch_end. The keys and values must live until then
  * (the request's arena). One request's read-ahead: a later prefetch
  * replaces it. */
 size_t cache_prefetch(struct cache *c, struct arena *a, const char *const *keys, size_t n,

@@ -47,7 +47,8 @@ char *cachekey_foryou_version(struct arena *a, int64_t user_id);
 /* The ids of the first page of a person's own feed ("following", "foryou"),
  * or of everyone's latest feed (user_id 0): one key that never changes, so
  * it can be fetched with the session or the feed version; the versions it
- * was built under are in its value (lib/feed_cache.c feed_page_get). */
+ * was built under are its first line (lib/feed_cache.c: feed_page_get and
+ * feed_page_latest check it). */
 char *cachekey_first_ids(struct arena *a, const char *feed, int64_t user_id);
 /* A person's own filters (blocks, mutes, content-warning choice). */
 char *cachekey_filters(struct arena *a, int64_t user_id);

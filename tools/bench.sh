@@ -215,8 +215,8 @@ FLOOR=$!
 trap 'kill $HELLO $FLOOR 2>/dev/null || true; rm -f "$VAR/nginx/conf.d/bench.conf"' EXIT
 cat >"$VAR/nginx/conf.d/bench.conf" <<CONF
 location = /__bench/static.html { alias $VAR/nginx/bench/static.html; }
-location = /__bench/hello { fastcgi_pass unix:$VAR/run/hello.sock; fastcgi_buffer_size 64k; fastcgi_buffers 16 16k; }
-location = /__bench/floor { fastcgi_pass unix:$VAR/run/floor.sock; fastcgi_buffer_size 64k; fastcgi_buffers 16 16k; }
+location = /__bench/hello { fastcgi_pass unix:$VAR/run/hello.sock; }
+location = /__bench/floor { fastcgi_pass unix:$VAR/run/floor.sock; }
 CONF
 nginx -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -s reload 2>/dev/null
 sleep 1

@@ -93,12 +93,11 @@ first_keys() {
 # entry names the body ("@" and 48 hex digits after its stamp line: 16 of
 # the session's hash, 32 random).
 expect_one_get() {
-	local hex="$(hash_of "$(jar_token "$2")")" keys n=0 body hits=9
+	local hex="$(hash_of "$(jar_token "$2")")" keys n=0 body
 	keys="$(first_keys "$1" "" "$2" "$3")"
-	[[ -n "$(mc_get "imagier:fp:${1#/}:$3")" ]] && hits=10
 	body="imagier:pbody:$(mc_get "imagier:page:$hex:$1?" | sed -n 's/^@//p')"
 	n=$(($(printf 'get %s\r\nget %s\r\n' "$keys" "$body" | wc -c)))
-	printf 'bytes_read %d\ncmd_get 10\nget_hits %d\n' "$n" "$hits"
+	printf 'bytes_read %d\ncmd_get 10\nget_hits 10\n' "$n"
 }
 
 owner="$(uniq_name pco)"
@@ -127,7 +126,9 @@ for path in /following /foryou; do
 	want="$(expect_one_get "$path" "$jar" "$OWNER_ID")"
 	# Each worker learns whose session this is on its first page of it;
 	# the pool's workers take the requests in no fixed order, so ask until
-	# a warm worker answers.
+	# a warm worker answers. (The first page's ids are there: both feeds
+	# show the artist's post, and only an empty page is never stored.)
+	ok "$([[ -n "$(mc_get "imagier:fp:${path#/}:$OWNER_ID")" ]]; echo $?)" "  ... $path's first page of ids is in memcached"
 	got=""
 	for ((i = 0; i < 30; i++)); do
 		got="$(round_trip "$path" "$jar")"
@@ -241,6 +242,31 @@ for ((i = 0; i < 30; i++)); do
 	[[ "$got" == "$want" ]] && break
 done
 is "$got" "$want" "an anonymous first view of the latest feed is two multi-gets: the version with the first page's ids, then $shown posts"
+
+# A first page's ids are read from their key only under the stamp they were
+# stored with: the current one is used as it is (planted empty: the page
+# shows nothing), any other line is a miss and the page is built again.
+empty='{"i":[],"n":0,"l":0}'
+# shown URL [CURL ARGS...]: the answer's status and how many posts it shows.
+shown() {
+	local code
+	code=$(curl -s -o "$TMP/shown.html" -w '%{http_code}' "${@:2}" "$1")
+	echo "$code $(grep -c 'id="post-[0-9]*"' "$TMP/shown.html")"
+}
+for feed in following foryou latest; do
+	case $feed in
+	latest) key="imagier:fp:latest:0" args=() path=/ ;;
+	*) key="imagier:fp:$feed:$OWNER_ID" args=(-b "$jar") path=/$feed ;;
+	esac
+	curl -s -o /dev/null "${args[@]}" "$IMAGIER_URL$path?stamp=fill$RANDOM"
+	stamp="$(mc_get "$key" | head -n 1)"
+	mc_set "$key" "$stamp"$'\n'"$empty"
+	is "$(shown "$IMAGIER_URL$path?stamp=same$RANDOM" "${args[@]}")" "200 0" \
+		"$feed: the first page's ids come from $key under its stamp ($stamp)"
+	mc_set "$key" "1$stamp"$'\n'"$empty"
+	read -r code n < <(shown "$IMAGIER_URL$path?stamp=other$RANDOM" "${args[@]}")
+	ok "$([[ $code == 200 ]] && ((n > 0)); echo $?)" "  ... and under another stamp they are a miss: built again ($code, $n posts)"
+done
 
 # What the person liked is kept with their version and the ids shown: a
 # page built again for the same posts asks MariaDB nothing (counted with
