@@ -41,6 +41,7 @@ int app_init(struct app *app, char *err, size_t errlen)
 	if (app->lim.max_body < app->lim.max_file + 1024 * 1024)
 		app->lim.max_body = app->lim.max_file + 1024 * 1024;
 	app->db = db_new(&app->cfg);
+	db_use_replicas(app->db);
 	app->cache = cache_new(&app->cfg);
 	social_set_cache(app->cache);
 	arena_init(&app->arena);

@@ -6,6 +6,7 @@
 #include "auth.h"
 #include "cache.h"
 #include "cachekey.h"
+#include "db.h"
 #include "log.h"
 #include "post.h"
 #include "render.h"
@@ -471,6 +472,9 @@ static void session_load(struct ctx *c)
 	struct session_row r;
 	struct session_limits lim = session_limits(&c->app->cfg);
 	int found = session_lookup(c->app->db, c->a, tok, 0, &lim, &r);
+	/* a replica may not have a login of a moment ago yet */
+	if (found == 0 && db_has_replicas(c->app->db))
+		found = session_lookup(c->app->db, c->a, tok, 1, &lim, &r);
 	if (found < 0) {
 		/* Unknown, not invalid: keep the cookie (an outage must not log
 		 * everybody out) and let run() answer 503 where a login counts. */
@@ -589,6 +593,8 @@ static void add_page_context(struct ctx *c, cJSON *view)
 								      : NULL;
 	if (csrf)
 		cJSON_AddStringToObject(view, "csrf", csrf);
+	if (db_read_only(c->app->db))
+		cJSON_AddTrueToObject(view, "read_only");
 	cJSON_AddStringToObject(view, "title", c->title ? c->title : c->app->cfg.site_name);
 	cJSON_AddStringToObject(view, "path", c->req->path);
 	/* where a form on this page comes back to: the page with its query (a
@@ -873,7 +879,14 @@ void dispatch(struct app *app, struct request *req, struct response *resp, int b
 	buf_reset(&resp->head);
 	buf_reset(&resp->body);
 
+	db_request_begin(app->db);
 	int st = run(&c, body_status);
+	/* The primary gone, the replicas answering: a write says why it waits. */
+	if (st == 503 && db_read_only(app->db) && strcmp(req->method, "GET") &&
+	    strcmp(req->method, "HEAD"))
+		st = ctx_fail(&c, 503, "read_only",
+			      "imagier is read-only for a few minutes while its main database is "
+			      "replaced: nothing was changed. Please try again shortly.");
 	ctx_decode_slot_give(&c); /* (a handler's own give is the norm) */
 	render_answer(&c, st);
 	if (c.idem && idem_end(&c, &st))

@@ -26,6 +26,12 @@ struct config {
 	char db_name[64];
 	char db_user[64];
 	char db_password[256];
+	/* replicas: "host:port" or a socket path each, comma separated ("":
+	 * none); a replica further behind than replica_max_lag seconds is
+	 * skipped; read-your-writes waits up to replica_wait_ms on one */
+	char db_replicas[1024];
+	int db_replica_max_lag;
+	int db_replica_wait_ms;
 	/* [cache] */
 	char cache_servers[1024];
 	int cache_retry;

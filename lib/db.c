@@ -12,49 +12,132 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DB_MAX_STMTS  128
-#define DB_MAX_PARAMS 64
+#define DB_MAX_STMTS	128
+#define DB_MAX_PARAMS	64
+#define DB_MAX_REPLICAS 8
+/* How long a replica that failed is left alone, and how often a worker
+ * reads each replica's lag, in microseconds. */
+#define DB_REPLICA_RETRY_US 1000000
+#define DB_REPLICA_CHECK_US 1000000
 
 struct db_stmt {
 	char *sql;
 	MYSQL_STMT *stmt;
 };
 
-struct db {
-	const struct config *cfg;
+/* One server: the primary, or a replica. */
+struct db_link {
+	char name[160]; /* "primary", or the replica's address, for the logs */
+	char host[256];
+	char socket[CONFIG_PATH];
+	int port;
 	MYSQL *conn;
-	int in_tx;
-	int commit_unknown; /* the last commit failed on the connection */
-	struct idem *idem;  /* the request's Idempotency-Key (idem.c), or NULL */
-	uint64_t reads;	    /* db_read outside a transaction: may go to a replica */
-	uint64_t writes;    /* everything else: the primary */
 	struct db_stmt stmts[DB_MAX_STMTS];
 	size_t nstmts;
+	int64_t skip_until; /* mono us: a replica down or behind is not asked till then */
+	int64_t checked_at; /* mono us: its lag was last read then */
+	uint64_t reads;	    /* statements it answered */
 };
+
+struct db {
+	const struct config *cfg;
+	struct db_link primary;
+	struct db_link replicas[DB_MAX_REPLICAS];
+	size_t nreplicas, turn;
+	int in_tx;
+	int commit_unknown;	    /* the last commit failed on the connection */
+	int primary_down;	    /* the last try to reach the primary failed */
+	struct idem *idem;	    /* the request's Idempotency-Key (idem.c), or NULL */
+	uint64_t reads;		    /* db_read outside a transaction: may go to a replica */
+	uint64_t writes;	    /* everything else: the primary */
+	int64_t primary_checked_at; /* mono us: with replicas, the primary's last check */
+	/* What this request's reads on a replica must see: the primary's
+	 * position when the request first read ("" before, or when the
+	 * primary did not say), and the replica that has shown it. */
+	int pos_read;
+	char pos[DB_GTID_MAX];
+	struct db_link *caught_up;
+	int replicas_behind; /* none caught up in time: the primary reads, this request */
+};
+
+/* "host:port" or a socket path into link (0), or -1 when it is neither. */
+static int link_address(struct db_link *l, const char *addr)
+{
+	snprintf(l->name, sizeof(l->name), "replica %s", addr);
+	if (addr[0] == '/') {
+		if (strlen(addr) >= sizeof(l->socket))
+			return -1;
+		snprintf(l->socket, sizeof(l->socket), "%s", addr);
+		snprintf(l->host, sizeof(l->host), "localhost");
+		return 0;
+	}
+	const char *colon = strrchr(addr, ':');
+	char *end;
+	long port = colon ? strtol(colon + 1, &end, 10) : 3306;
+	size_t hl = colon ? (size_t)(colon - addr) : strlen(addr);
+	if ((colon && (*end || port < 1 || port > 65535)) || hl == 0 || hl >= sizeof(l->host))
+		return -1;
+	memcpy(l->host, addr, hl);
+	l->host[hl] = 0;
+	l->port = (int)port;
+	return 0;
+}
 
 struct db *db_new(const struct config *cfg)
 {
 	struct db *db = xcalloc(1, sizeof(*db));
 	db->cfg = cfg;
+	snprintf(db->primary.name, sizeof(db->primary.name), "primary");
+	snprintf(db->primary.host, sizeof(db->primary.host), "%s",
+		 cfg->db_host[0] ? cfg->db_host : "localhost");
+	if (!cfg->db_host[0])
+		snprintf(db->primary.socket, sizeof(db->primary.socket), "%s", cfg->db_socket);
+	db->primary.port = cfg->db_port;
 	return db;
 }
 
-static void db_drop_stmts(struct db *db)
+void db_use_replicas(struct db *db)
 {
-	for (size_t i = 0; i < db->nstmts; i++) {
-		if (db->stmts[i].stmt)
-			mysql_stmt_close(db->stmts[i].stmt);
-		free(db->stmts[i].sql);
+	const struct config *cfg = db->cfg;
+	/* comma-separated addresses; a bad one is left out, and said */
+	char list[sizeof(cfg->db_replicas)];
+	snprintf(list, sizeof(list), "%s", cfg->db_replicas);
+	char *save = NULL;
+	for (char *t = strtok_r(list, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		if (db->nreplicas == DB_MAX_REPLICAS) {
+			log_error("db: more than %d replicas; the rest are left out",
+				  DB_MAX_REPLICAS);
+			break;
+		}
+		if (link_address(&db->replicas[db->nreplicas], t))
+			log_error(
+			    "db: replica address \"%s\" is neither host:port nor a socket path", t);
+		else
+			db->nreplicas++;
 	}
-	db->nstmts = 0;
+}
+
+static void db_drop_stmts(struct db_link *l)
+{
+	for (size_t i = 0; i < l->nstmts; i++) {
+		if (l->stmts[i].stmt)
+			mysql_stmt_close(l->stmts[i].stmt);
+		free(l->stmts[i].sql);
+	}
+	l->nstmts = 0;
+}
+
+static void link_close(struct db_link *l)
+{
+	db_drop_stmts(l);
+	if (l->conn)
+		mysql_close(l->conn);
+	l->conn = NULL;
 }
 
 static void db_disconnect(struct db *db)
 {
-	db_drop_stmts(db);
-	if (db->conn)
-		mysql_close(db->conn);
-	db->conn = NULL;
+	link_close(&db->primary);
 	db->in_tx = 0;
 }
 
@@ -63,36 +146,56 @@ void db_free(struct db *db)
 	if (!db)
 		return;
 	db_disconnect(db);
+	for (size_t i = 0; i < db->nreplicas; i++)
+		link_close(&db->replicas[i]);
 	free(db);
 }
 
-int db_connect(struct db *db)
+static int link_connect(struct db *db, struct db_link *l)
 {
 	const struct config *c = db->cfg;
-	db_disconnect(db);
-	db->conn = mysql_init(NULL);
-	if (!db->conn)
+	link_close(l);
+	l->conn = mysql_init(NULL);
+	if (!l->conn)
 		return DB_DOWN;
-	unsigned int timeout = 3;
+	/* with replicas there is somewhere else to read: give up sooner */
+	unsigned int timeout = l == &db->primary && !db->nreplicas ? 3 : 1;
 	my_bool off = 0;
-	mysql_optionsv(db->conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-	mysql_optionsv(db->conn, MYSQL_OPT_RECONNECT, &off);
-	mysql_optionsv(db->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	const char *host = c->db_host[0] ? c->db_host : "localhost";
-	const char *sock = c->db_host[0] ? NULL : c->db_socket;
-	if (!mysql_real_connect(db->conn, host, c->db_user, c->db_password, c->db_name,
-				(unsigned)c->db_port, sock, 0)) {
-		log_error("db: connect failed: %s", mysql_error(db->conn));
-		mysql_close(db->conn);
-		db->conn = NULL;
+	mysql_optionsv(l->conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	mysql_optionsv(l->conn, MYSQL_OPT_RECONNECT, &off);
+	mysql_optionsv(l->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	if (!mysql_real_connect(l->conn, l->host, c->db_user, c->db_password, c->db_name,
+				(unsigned)l->port, l->socket[0] ? l->socket : NULL, 0)) {
+		log_error("db: connect to the %s failed: %s", l->name, mysql_error(l->conn));
+		mysql_close(l->conn);
+		l->conn = NULL;
 		return DB_DOWN;
 	}
 	return DB_OK;
 }
 
+int db_connect(struct db *db)
+{
+	db->in_tx = 0;
+	int rc = link_connect(db, &db->primary);
+	db->primary_down = rc != DB_OK;
+	if (db->primary_down)
+		db->primary_checked_at = now_mono_us();
+	return rc;
+}
+
+/* With replicas, a primary found gone is not tried again for a second:
+ * reads go on elsewhere, and a write is refused at once, not after a
+ * connect timeout each. */
+static int primary_resting(const struct db *db)
+{
+	return db->nreplicas && db->primary_down &&
+	       now_mono_us() - db->primary_checked_at < DB_REPLICA_CHECK_US;
+}
+
 int db_ping(struct db *db)
 {
-	if (db->conn && mysql_ping(db->conn) == 0)
+	if (db->primary.conn && mysql_ping(db->primary.conn) == 0)
 		return DB_OK;
 	return db_connect(db);
 }
@@ -103,12 +206,12 @@ static int is_conn_error(unsigned int e)
 	       e == CR_CONN_HOST_ERROR || e == ER_CONNECTION_KILLED;
 }
 
-static MYSQL_STMT *db_prepare(struct db *db, const char *sql, unsigned int *errnum)
+static MYSQL_STMT *db_prepare(struct db_link *l, const char *sql, unsigned int *errnum)
 {
-	for (size_t i = 0; i < db->nstmts; i++)
-		if (!strcmp(db->stmts[i].sql, sql))
-			return db->stmts[i].stmt;
-	MYSQL_STMT *st = mysql_stmt_init(db->conn);
+	for (size_t i = 0; i < l->nstmts; i++)
+		if (!strcmp(l->stmts[i].sql, sql))
+			return l->stmts[i].stmt;
+	MYSQL_STMT *st = mysql_stmt_init(l->conn);
 	if (!st) {
 		*errnum = CR_OUT_OF_MEMORY;
 		return NULL;
@@ -121,11 +224,11 @@ static MYSQL_STMT *db_prepare(struct db *db, const char *sql, unsigned int *errn
 	}
 	my_bool upd = 1;
 	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &upd);
-	if (db->nstmts == DB_MAX_STMTS)
-		db_drop_stmts(db); /* rare: many distinct statements */
-	db->stmts[db->nstmts].sql = xstrdup(sql);
-	db->stmts[db->nstmts].stmt = st;
-	db->nstmts++;
+	if (l->nstmts == DB_MAX_STMTS)
+		db_drop_stmts(l); /* rare: many distinct statements */
+	l->stmts[l->nstmts].sql = xstrdup(sql);
+	l->stmts[l->nstmts].stmt = st;
+	l->nstmts++;
 	return st;
 }
 
@@ -266,15 +369,16 @@ static int fetch_all(MYSQL_STMT *st, struct arena *a, struct db_res *res, unsign
 	return 0;
 }
 
-static int exec_once(struct db *db, struct arena *a, struct db_res *res, const char *sql,
-		     struct db_param *ps, size_t n, unsigned int *errnum)
+static int exec_once(struct db *db, struct db_link *l, struct arena *a, struct db_res *res,
+		     const char *sql, struct db_param *ps, size_t n, unsigned int *errnum)
 {
 	*errnum = 0;
-	if (!db->conn && db_connect(db) != DB_OK) {
+	if (!l->conn && ((l == &db->primary && primary_resting(db)) ||
+			 (l == &db->primary ? db_connect(db) : link_connect(db, l)) != DB_OK)) {
 		*errnum = CR_CONNECTION_ERROR;
 		return -1;
 	}
-	MYSQL_STMT *st = db_prepare(db, sql, errnum);
+	MYSQL_STMT *st = db_prepare(l, sql, errnum);
 	if (!st)
 		return -1;
 	if (mysql_stmt_param_count(st) != n) {
@@ -307,8 +411,41 @@ static int exec_once(struct db *db, struct arena *a, struct db_res *res, const c
 	return 0;
 }
 
-static int db_run(struct db *db, struct arena *a, struct db_res *res, const char *sql,
-		  const char *types, va_list ap)
+/* Run on link l, reconnecting and retrying once on a lost connection
+ * outside a transaction. */
+static int db_run_params(struct db *db, struct db_link *l, struct arena *a, struct db_res *res,
+			 const char *sql, struct db_param *ps, size_t n)
+{
+	unsigned int e;
+	int primary = l == &db->primary;
+	if (exec_once(db, l, a, res, sql, ps, n, &e) == 0) {
+		if (primary)
+			db->primary_down = 0;
+		return DB_OK;
+	}
+	if (is_conn_error(e) && !(primary && db->in_tx)) {
+		log_info("db: connection to the %s lost, reconnecting [%.60s]", l->name, sql);
+		if ((primary ? db_connect(db) : link_connect(db, l)) != DB_OK)
+			return DB_DOWN;
+		if (exec_once(db, l, a, res, sql, ps, n, &e) == 0) {
+			if (primary)
+				db->primary_down = 0;
+			return DB_OK;
+		}
+	}
+	if (is_conn_error(e)) {
+		link_close(l);
+		if (primary) {
+			db->in_tx = 0;
+			db->primary_down = 1;
+		}
+		return DB_DOWN;
+	}
+	return e == ER_DUP_ENTRY ? DB_DUP : DB_ERR;
+}
+
+static int db_run(struct db *db, struct db_link *l, struct arena *a, struct db_res *res,
+		  const char *sql, const char *types, va_list ap)
 {
 	struct db_param ps[DB_MAX_PARAMS];
 	size_t n = 0;
@@ -316,21 +453,7 @@ static int db_run(struct db *db, struct arena *a, struct db_res *res, const char
 		log_error("db: bad parameter types '%s'", types);
 		return DB_ERR;
 	}
-	unsigned int e;
-	if (exec_once(db, a, res, sql, ps, n, &e) == 0)
-		return DB_OK;
-	if (is_conn_error(e) && !db->in_tx) {
-		log_info("db: connection lost, reconnecting [%.60s]", sql);
-		if (db_connect(db) != DB_OK)
-			return DB_DOWN;
-		if (exec_once(db, a, res, sql, ps, n, &e) == 0)
-			return DB_OK;
-	}
-	if (is_conn_error(e)) {
-		db_disconnect(db);
-		return DB_DOWN;
-	}
-	return e == ER_DUP_ENTRY ? DB_DUP : DB_ERR;
+	return db_run_params(db, l, a, res, sql, ps, n);
 }
 
 int db_exec(struct db *db, struct arena *a, struct db_res *res, const char *sql, const char *types,
@@ -338,7 +461,7 @@ int db_exec(struct db *db, struct arena *a, struct db_res *res, const char *sql,
 {
 	va_list ap;
 	va_start(ap, types);
-	int rc = db_run(db, a, res, sql, types, ap);
+	int rc = db_run(db, &db->primary, a, res, sql, types, ap);
 	va_end(ap);
 	if (rc != DB_DOWN)
 		db->writes++;
@@ -357,6 +480,137 @@ int db_is_read_sql(const char *sql)
 	       !strcasestr(sql, "GET_LOCK(");
 }
 
+/* ---- replicas ----------------------------------------------------------------
+ * A read outside a transaction goes to the next replica in turn that is
+ * up and not too far behind (its lag read at most once a second per
+ * worker); one that fails is left alone for a second. Before a request's
+ * first read there, the primary says where it is (@@gtid_binlog_pos), and
+ * the replica waits until it has applied that much (MASTER_GTID_WAIT, up
+ * to replica_wait_ms): a request sees every write committed before it read,
+ * its person's own included, and what it stores in memcached is no older
+ * than on one server. A replica that does not catch up in time sends the
+ * read to the primary; no usable replica, the same. */
+
+/* The replica's lag in seconds (Seconds_Behind_Master), 0 when it cannot
+ * say because it is not receiving (NULL with its SQL thread running: the
+ * primary is gone, and it holds all it got; each request's wait for the
+ * primary's position keeps a stale one out), or -1 when it is not applying
+ * (its SQL thread stopped) or does not answer. */
+static int64_t replica_lag(struct db *db, struct db_link *l, struct arena *a)
+{
+	unsigned int e;
+	struct db_res r;
+	struct db_param none[1];
+	if (db_run_params(db, l, a, &r, "SHOW SLAVE STATUS", none, 0) != DB_OK)
+		return -1;
+	MYSQL_STMT *st = db_prepare(l, "SHOW SLAVE STATUS", &e);
+	MYSQL_RES *meta = st ? mysql_stmt_result_metadata(st) : NULL;
+	int64_t lag = -1;
+	if (meta && r.nrows == 1) {
+		MYSQL_FIELD *f = mysql_fetch_fields(meta);
+		const char *sql_running = NULL, *behind = NULL;
+		for (size_t c = 0; c < r.ncols; c++) {
+			if (!strcmp(f[c].name, "Slave_SQL_Running"))
+				sql_running = db_str(&r, 0, c);
+			else if (!strcmp(f[c].name, "Seconds_Behind_Master"))
+				behind = db_str(&r, 0, c);
+		}
+		if (sql_running && !strcmp(sql_running, "Yes"))
+			lag = behind ? strtoll(behind, NULL, 10) : 0;
+	}
+	if (meta)
+		mysql_free_result(meta);
+	return lag;
+}
+
+/* 1 when replica l may answer a read now. */
+static int replica_usable(struct db *db, struct db_link *l, struct arena *a, int64_t now)
+{
+	if (now < l->skip_until)
+		return 0;
+	if (now - l->checked_at < DB_REPLICA_CHECK_US)
+		return 1;
+	l->checked_at = now;
+	int64_t lag = replica_lag(db, l, a);
+	if (lag >= 0 && lag <= db->cfg->db_replica_max_lag)
+		return 1;
+	if (lag < 0)
+		log_info("db: the %s is not replicating; reads skip it", l->name);
+	else
+		log_info("db: the %s is %lld s behind; reads skip it", l->name, (long long)lag);
+	l->skip_until = now + DB_REPLICA_CHECK_US;
+	return 0;
+}
+
+/* The primary's position, read once a request (none: "", when it does
+ * not answer, as when it is gone and the site is read-only). */
+static const char *primary_pos(struct db *db, struct arena *a)
+{
+	if (db->pos_read)
+		return db->pos;
+	db->pos_read = 1;
+	db->pos[0] = 0;
+	if (primary_resting(db))
+		return db->pos;
+	struct db_res r;
+	struct db_param none[1];
+	if (db_run_params(db, &db->primary, a, &r, "SELECT @@gtid_binlog_pos", none, 0) != DB_OK)
+		return db->pos;
+	const char *g = db_str(&r, 0, 0);
+	if (g && strlen(g) < sizeof(db->pos) && strspn(g, "0123456789-,") == strlen(g))
+		snprintf(db->pos, sizeof(db->pos), "%s", g);
+	return db->pos;
+}
+
+/* 1 when replica l has applied the primary's position (waiting for it up
+ * to replica_wait_ms), 0 when it has not in time, -1 when it failed. */
+static int replica_caught_up(struct db *db, struct db_link *l, struct arena *a)
+{
+	if (db->caught_up == l)
+		return 1;
+	const char *pos = primary_pos(db, a);
+	if (!*pos) {
+		db->caught_up = l;
+		return 1;
+	}
+	struct db_param ps[2] = {{.type = 's'}, {.type = 'd'}};
+	ps[0].p = pos;
+	ps[0].len = (unsigned long)strlen(pos);
+	ps[1].d = db->cfg->db_replica_wait_ms / 1000.0;
+	struct db_res r;
+	if (db_run_params(db, l, a, &r, "SELECT MASTER_GTID_WAIT(?, ?)", ps, 2) != DB_OK)
+		return -1;
+	if (!db_str(&r, 0, 0) || db_int(&r, 0, 0) != 0)
+		return 0;
+	db->caught_up = l;
+	return 1;
+}
+
+/* Where a read outside a transaction goes. */
+static struct db_link *read_link(struct db *db, struct arena *a)
+{
+	int64_t now = now_mono_us();
+	if (db->replicas_behind)
+		return &db->primary;
+	for (size_t k = 0; k < db->nreplicas; k++) {
+		struct db_link *l = &db->replicas[(db->turn + k) % db->nreplicas];
+		if (!replica_usable(db, l, a, now))
+			continue;
+		int up = replica_caught_up(db, l, a);
+		if (up < 0) {
+			l->skip_until = now + DB_REPLICA_RETRY_US;
+			continue;
+		}
+		if (up == 0) { /* behind: the primary has it all, for this request */
+			db->replicas_behind = 1;
+			return &db->primary;
+		}
+		db->turn = (db->turn + k + 1) % db->nreplicas;
+		return l;
+	}
+	return &db->primary;
+}
+
 int db_read(struct db *db, struct arena *a, struct db_res *res, const char *sql, const char *types,
 	    ...)
 {
@@ -364,19 +618,70 @@ int db_read(struct db *db, struct arena *a, struct db_res *res, const char *sql,
 		log_error("db: db_read of a statement that is not a plain read [%.120s]", sql);
 		return DB_ERR;
 	}
+	struct db_param ps[DB_MAX_PARAMS];
+	size_t n = 0;
 	va_list ap;
 	va_start(ap, types);
+	int bad = collect_params(types, ap, ps, &n);
+	va_end(ap);
+	if (bad) {
+		log_error("db: bad parameter types '%s'", types);
+		return DB_ERR;
+	}
 	/* The one routing point: a read outside a transaction may be answered by
 	 * a replica; inside one it must see the transaction's own writes. */
-	int rc = db_run(db, a, res, sql, types, ap);
-	va_end(ap);
+	struct db_link *l = db->in_tx ? &db->primary : read_link(db, a);
+	int rc = db_run_params(db, l, a, res, sql, ps, n);
+	if (rc == DB_DOWN && l != &db->primary) { /* that replica went: ask another */
+		l->skip_until = now_mono_us() + DB_REPLICA_RETRY_US;
+		l = read_link(db, a);
+		rc = db_run_params(db, l, a, res, sql, ps, n);
+	}
 	if (rc != DB_DOWN) {
+		l->reads++;
 		if (db->in_tx)
 			db->writes++;
 		else
 			db->reads++;
 	}
 	return rc;
+}
+
+void db_request_begin(struct db *db)
+{
+	db->pos_read = 0;
+	db->pos[0] = 0;
+	db->caught_up = NULL;
+	db->replicas_behind = 0;
+	/* With replicas a worker may serve reads for a long while without
+	 * asking the primary: look at it once a second, so that the pages say
+	 * when it is gone (db_read_only) and stop saying so when it is back. */
+	int64_t now = now_mono_us();
+	if (!db->nreplicas || now - db->primary_checked_at < DB_REPLICA_CHECK_US)
+		return;
+	db->primary_checked_at = now;
+	if (db->primary.conn && mysql_ping(db->primary.conn) == 0)
+		db->primary_down = 0;
+	else
+		db_connect(db);
+}
+
+int db_has_replicas(const struct db *db)
+{
+	return db->nreplicas > 0;
+}
+
+int db_read_only(const struct db *db)
+{
+	return db->primary_down && db->nreplicas > 0;
+}
+
+size_t db_replica_reads(const struct db *db, uint64_t *reads, size_t max)
+{
+	size_t n = db->nreplicas < max ? db->nreplicas : max;
+	for (size_t i = 0; i < n; i++)
+		reads[i] = db->replicas[i].reads;
+	return n;
 }
 
 void db_counts(const struct db *db, uint64_t *reads, uint64_t *writes)
@@ -419,12 +724,15 @@ int64_t db_int(const struct db_res *res, size_t r, size_t c)
 
 int db_begin(struct db *db)
 {
-	if ((!db->conn && db_connect(db) != DB_OK) || mysql_autocommit(db->conn, 0)) {
-		if (db->conn && is_conn_error(mysql_errno(db->conn)) && db_connect(db) == DB_OK &&
-		    !mysql_autocommit(db->conn, 0)) {
+	MYSQL *m = db->primary.conn;
+	if ((!m && db_connect(db) != DB_OK) || mysql_autocommit(db->primary.conn, 0)) {
+		m = db->primary.conn;
+		if (m && is_conn_error(mysql_errno(m)) && db_connect(db) == DB_OK &&
+		    !mysql_autocommit(db->primary.conn, 0)) {
 			db->in_tx = 1;
 			return DB_OK;
 		}
+		db->primary_down = 1;
 		return DB_DOWN;
 	}
 	db->in_tx = 1;
@@ -434,16 +742,16 @@ int db_begin(struct db *db)
 int db_commit(struct db *db)
 {
 	int rc = DB_OK;
-	if (!db->conn)
+	if (!db->primary.conn)
 		return DB_DOWN;
 	db->commit_unknown = 0;
 	/* Turning autocommit back on commits the open transaction (the server
 	 * does it, and reports its failure): one round trip, not two. */
-	if (mysql_autocommit(db->conn, 1)) {
-		db->commit_unknown = is_conn_error(mysql_errno(db->conn));
-		log_error("db: commit failed: %s", mysql_error(db->conn));
-		mysql_rollback(db->conn);
-		mysql_autocommit(db->conn, 1);
+	if (mysql_autocommit(db->primary.conn, 1)) {
+		db->commit_unknown = is_conn_error(mysql_errno(db->primary.conn));
+		log_error("db: commit failed: %s", mysql_error(db->primary.conn));
+		mysql_rollback(db->primary.conn);
+		mysql_autocommit(db->primary.conn, 1);
 		rc = DB_ERR;
 	}
 	db->in_tx = 0;
@@ -463,10 +771,10 @@ int db_commit_unknown(const struct db *db)
 int db_rollback(struct db *db)
 {
 	db->commit_unknown = 0;
-	if (!db->conn)
+	if (!db->primary.conn)
 		return DB_DOWN;
-	mysql_rollback(db->conn);
-	mysql_autocommit(db->conn, 1);
+	mysql_rollback(db->primary.conn);
+	mysql_autocommit(db->primary.conn, 1);
 	db->in_tx = 0;
 	return DB_OK;
 }
@@ -481,32 +789,32 @@ int db_finish(struct db *db, int ok)
 
 int db_run_script(struct db *db, const char *script, char *err, size_t errlen)
 {
-	if (!db->conn && db_connect(db) != DB_OK) {
+	if (!db->primary.conn && db_connect(db) != DB_OK) {
 		snprintf(err, errlen, "cannot connect to the database");
 		return DB_ERR;
 	}
 	/* Trusted text from sql/: run it as one multi-statement batch. */
-	mysql_set_server_option(db->conn, MYSQL_OPTION_MULTI_STATEMENTS_ON);
+	mysql_set_server_option(db->primary.conn, MYSQL_OPTION_MULTI_STATEMENTS_ON);
 	int rc = DB_OK;
-	if (mysql_real_query(db->conn, script, (unsigned long)strlen(script))) {
-		snprintf(err, errlen, "%s", mysql_error(db->conn));
+	if (mysql_real_query(db->primary.conn, script, (unsigned long)strlen(script))) {
+		snprintf(err, errlen, "%s", mysql_error(db->primary.conn));
 		rc = DB_ERR;
 	} else {
 		do {
-			MYSQL_RES *r = mysql_store_result(db->conn);
+			MYSQL_RES *r = mysql_store_result(db->primary.conn);
 			if (r)
 				mysql_free_result(r);
-			else if (mysql_field_count(db->conn) != 0) {
-				snprintf(err, errlen, "%s", mysql_error(db->conn));
+			else if (mysql_field_count(db->primary.conn) != 0) {
+				snprintf(err, errlen, "%s", mysql_error(db->primary.conn));
 				rc = DB_ERR;
 				break;
 			}
-		} while (mysql_next_result(db->conn) == 0);
-		if (rc == DB_OK && mysql_errno(db->conn)) {
-			snprintf(err, errlen, "%s", mysql_error(db->conn));
+		} while (mysql_next_result(db->primary.conn) == 0);
+		if (rc == DB_OK && mysql_errno(db->primary.conn)) {
+			snprintf(err, errlen, "%s", mysql_error(db->primary.conn));
 			rc = DB_ERR;
 		}
 	}
-	mysql_set_server_option(db->conn, MYSQL_OPTION_MULTI_STATEMENTS_OFF);
+	mysql_set_server_option(db->primary.conn, MYSQL_OPTION_MULTI_STATEMENTS_OFF);
 	return rc;
 }

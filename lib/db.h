@@ -30,6 +30,10 @@ enum db_status {
  * connected yet reconnects on first use. */
 struct db *db_new(const struct config *cfg);
 void db_free(struct db *db);
+/* Send reads outside transactions to [db] replicas from now on. Only the
+ * FastCGI workers do: imagier-gen's jobs and the command line read what
+ * they then write, and ask the primary. */
+void db_use_replicas(struct db *db);
 /* Connect or reconnect now. Returns DB_OK or DB_DOWN. */
 int db_connect(struct db *db);
 /* Cheap liveness check for /healthz. Returns DB_OK or DB_DOWN. */
@@ -57,6 +61,21 @@ int db_exec(struct db *db, struct arena *a, struct db_res *res, const char *sql,
  * refused with DB_ERR (and logged) before it runs. */
 int db_read(struct db *db, struct arena *a, struct db_res *res, const char *sql, const char *types,
 	    ...);
+/* Replicas ([db] replicas): a request's reads outside transactions go to
+ * one that has applied all the primary had when the request first read
+ * (lib/db.c), so a request sees every write committed before it. A GTID
+ * position is at most this long ("domain-server-seq", comma separated). */
+#define DB_GTID_MAX 256
+/* A new request: the primary's position is read again at its first read. */
+void db_request_begin(struct db *db);
+/* 1 when replicas are configured. */
+int db_has_replicas(const struct db *db);
+/* 1 when the primary cannot be reached and replicas can answer reads: the
+ * site is read-only for now. */
+int db_read_only(const struct db *db);
+/* Reads each replica answered since db_new, into reads[] (up to max);
+ * returns how many replicas there are (at most max). */
+size_t db_replica_reads(const struct db *db, uint64_t *reads, size_t max);
 /* 1 if sql is a plain read that db_read accepts. */
 int db_is_read_sql(const char *sql);
 /* Statements run since db_new: replica-eligible reads, and everything else. */

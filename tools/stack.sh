@@ -13,6 +13,9 @@
 #   status        show which parts run (exit 0: all of them, 3: not all)
 #   restart-fcgi  restart only the FastCGI pool (after a rebuild)
 #   restart-gen   restart only the generation worker (imagier-gen)
+#   replica       start only a MariaDB replica in the var dir, replicating
+#                 (GTID) from IMAGIER_DB_PRIMARY, and wait until it has
+#                 caught up; stop stops it (docs/OPERATIONS.md, "Replicas")
 #   env           print the shell exports that point a program at this stack
 #
 # Environment:
@@ -27,6 +30,13 @@
 #                 replaced by the socket path (or host:port) of server.listen,
 #                 e.g. IMAGIER_FCGI_CMD='build/rel/tests/hello-fcgi @SOCKET@'
 #   IMAGIER_ADMIN_PASSWORD  passed through to "imagier create-admin"
+#   IMAGIER_DB_LISTEN  a TCP port for mariadbd on 127.0.0.1 besides its
+#                 socket: it then keeps a binary log (ROW, GTID) with server
+#                 id IMAGIER_DB_SERVER_ID (default 1) and has the
+#                 replication user imagier_repl, whose password is in
+#                 the var dir's file repl-password (mode 600)
+#   IMAGIER_DB_PRIMARY  for replica: the primary's 127.0.0.1:PORT, and
+#                 IMAGIER_DB_REPL_PASSWORD the replication user's password
 #   IMAGIER_SUPERVISE  the components restarted when they die (default: all,
 #                 "mariadb memcached fcgi gen nginx"; empty: none). After
 #                 start, a supervisor process (run/supervise.pid, log
@@ -258,6 +268,51 @@ db_provision() {
 		GRANT ALL PRIVILEGES ON \`$DB_NAME\`.* TO '$DB_USER'@'localhost';
 		GRANT ALL PRIVILEGES ON \`${esc}\\_%\`.* TO '$DB_USER'@'localhost';
 	EOF
+	[[ -n ${IMAGIER_DB_LISTEN:-} ]] || return 0
+	local rpw
+	rpw="$(cat "$VAR/repl-password" 2>/dev/null || true)"
+	if [[ -z $rpw ]]; then
+		rpw="$(random_hex 16)"
+		(umask 077 && printf '%s\n' "$rpw" >"$VAR/repl-password")
+	fi
+	sql <<-EOF || die "could not create the replication user (see $LOG/mariadb.log)"
+		CREATE USER IF NOT EXISTS 'imagier_repl'@'127.0.0.1' IDENTIFIED BY '$rpw';
+		ALTER USER 'imagier_repl'@'127.0.0.1' IDENTIFIED BY '$rpw';
+		GRANT REPLICATION SLAVE ON *.* TO 'imagier_repl'@'127.0.0.1';
+		GRANT SLAVE MONITOR ON *.* TO '$DB_USER'@'localhost';
+	EOF
+}
+
+# cmd_replica: a MariaDB replica of IMAGIER_DB_PRIMARY in this var dir, from
+# an empty data directory: it reads the primary's whole binary log (the
+# primary keeps one from its first start with IMAGIER_DB_LISTEN), so it
+# gets the database, the app's user and every row.
+cmd_replica() {
+	[[ -n ${IMAGIER_DB_PRIMARY:-} && -n ${IMAGIER_DB_LISTEN:-} && -n ${IMAGIER_DB_REPL_PASSWORD:-} ]] ||
+		die "replica needs IMAGIER_DB_PRIMARY (127.0.0.1:PORT), IMAGIER_DB_LISTEN and IMAGIER_DB_REPL_PASSWORD"
+	[[ $IMAGIER_DB_PRIMARY =~ ^127\.0\.0\.1:([0-9]+)$ ]] ||
+		die "IMAGIER_DB_PRIMARY must be 127.0.0.1:PORT"
+	local pport=${BASH_REMATCH[1]} gtid
+	[[ $IMAGIER_DB_REPL_PASSWORD =~ ^[A-Za-z0-9_.,:+/=-]+$ ]] ||
+		die "IMAGIER_DB_REPL_PASSWORD must be [A-Za-z0-9_.,:+/=-]+"
+	setup_dirs
+	lock
+	start_mariadb
+	sql <<-EOF || die "could not start replicating (see $LOG/mariadb.log)"
+		STOP SLAVE;
+		CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$pport,
+		  MASTER_USER='imagier_repl', MASTER_PASSWORD='$IMAGIER_DB_REPL_PASSWORD',
+		  MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1;
+		START SLAVE;
+	EOF
+	gtid="$(mariadb --no-defaults -h 127.0.0.1 -P "$pport" -u imagier_repl \
+		-p"$IMAGIER_DB_REPL_PASSWORD" -N -e 'SELECT @@gtid_binlog_pos' 2>/dev/null)" ||
+		die "cannot read the primary's position at $IMAGIER_DB_PRIMARY"
+	[[ $gtid =~ ^[0-9,-]*$ ]] || die "the primary's position '$gtid' is not a GTID list"
+	[[ "$(sql <<<"SELECT MASTER_GTID_WAIT('$gtid', 60)" | tail -n 1)" == 0 ]] ||
+		die "the replica did not catch up with $IMAGIER_DB_PRIMARY within 60 s (log: $LOG/mariadb.log)"
+	unlock
+	info "replica of $IMAGIER_DB_PRIMARY running (var: $VAR, port $IMAGIER_DB_LISTEN)"
 }
 
 # ---- the four daemons -------------------------------------------------------
@@ -266,10 +321,21 @@ start_mariadb() {
 	running mariadb >/dev/null && return 0
 	db_install
 	local args=(--no-defaults --datadir="$VAR/db" --socket="$RUN/mysqld.sock"
-		--skip-networking --pid-file="$RUN/mysqld.pid" --log-error="$LOG/mariadb.log"
+		--pid-file="$RUN/mysqld.pid" --log-error="$LOG/mariadb.log"
 		--tmpdir="$VAR/tmp" --innodb-buffer-pool-size=256M
 		--innodb-flush-log-at-trx-commit=1 --character-set-server=utf8mb4
 		--collation-server=utf8mb4_unicode_ci --max-connections=200)
+	if [[ -n ${IMAGIER_DB_LISTEN:-} ]]; then
+		[[ $IMAGIER_DB_LISTEN =~ ^[0-9]+$ ]] || die "IMAGIER_DB_LISTEN is not a port"
+		# A replicated server: TCP on loopback for its peers, a binary log
+		# of rows with GTIDs, its own server id.
+		args+=(--port="$IMAGIER_DB_LISTEN" --bind-address=127.0.0.1 --log-bin=binlog
+			--binlog-format=ROW --log-slave-updates --server-id="${IMAGIER_DB_SERVER_ID:-1}"
+			--skip-name-resolve --log-bin-trust-function-creators=1)
+		[[ -n ${IMAGIER_DB_PRIMARY:-} ]] && args+=(--read-only=1)
+	else
+		args+=(--skip-networking)
+	fi
 	((IS_ROOT)) && args+=(--user=root)
 	log_mark "$LOG/mariadb.log" mariadbd
 	# setsid: its own session, so Ctrl-C on `run` reaches only this script.
@@ -688,6 +754,7 @@ main() {
 	status) cmd_status ;;
 	restart-fcgi) cmd_restart_fcgi ;;
 	restart-gen) cmd_restart_gen ;;
+	replica) cmd_replica ;;
 	env) cmd_env ;;
 	-h | --help | help) sed -n '2,/^set /p' "$0" | sed -n 's/^# \{0,1\}//p' ;;
 	*)
