@@ -473,7 +473,7 @@ static void session_load(struct ctx *c)
 	struct session_limits lim = session_limits(&c->app->cfg);
 	int found = session_lookup(c->app->db, c->a, tok, 0, &lim, &r);
 	/* a replica may not have a login of a moment ago yet */
-	if (found == 0 && db_has_replicas(c->app->db))
+	if (found == 0 && db_has_replicas(c->app->db) && !db_read_only(c->app->db))
 		found = session_lookup(c->app->db, c->a, tok, 1, &lim, &r);
 	if (found < 0) {
 		/* Unknown, not invalid: keep the cookie (an outage must not log
@@ -737,6 +737,16 @@ static int parse_body(struct ctx *c)
 	return 0;
 }
 
+/* With replicas and the primary gone (lib/db.c db_read_only). */
+#define READ_ONLY_TEXT                                                                             \
+	"imagier is read-only for a few minutes while its main database is replaced: "             \
+	"you can look around, but this has to wait. Please try again shortly."
+
+static int is_write(const struct request *r)
+{
+	return strcmp(r->method, "GET") && strcmp(r->method, "HEAD");
+}
+
 static int run(struct ctx *c, int body_status)
 {
 	struct request *r = c->req;
@@ -803,6 +813,8 @@ static int run(struct ctx *c, int body_status)
 		return st;
 	if (page_cached(c))
 		return 200;
+	if (is_write(r) && db_read_only(c->app->db))
+		return ctx_fail(c, 503, "read_only", READ_ONLY_TEXT);
 	return c->route->fn(c);
 }
 
@@ -810,7 +822,9 @@ static void cache_headers(struct ctx *c)
 {
 	int status = c->resp->status;
 	int anon_get = !c->me && !c->session_token && !strcmp(c->req->method, "GET");
-	if (anon_get && c->route && c->route->ttl > 0 && status == 200) {
+	/* a page that says the site is read-only is not kept past the moment */
+	if (anon_get && c->route && c->route->ttl > 0 && status == 200 &&
+	    !db_read_only(c->app->db)) {
 		char ttl[16];
 		snprintf(ttl, sizeof(ttl), "%d", c->route->ttl);
 		ctx_header(c, "X-Accel-Expires", ttl);
@@ -862,7 +876,8 @@ static void render_answer(struct ctx *c, int st)
 		ctx_header(c, "Content-Type", c->raw_type);
 	} else {
 		render_ok(c, st ? st : 200);
-		page_store(c);
+		if (!db_read_only(c->app->db))
+			page_store(c);
 	}
 }
 
@@ -881,12 +896,11 @@ void dispatch(struct app *app, struct request *req, struct response *resp, int b
 
 	db_request_begin(app->db);
 	int st = run(&c, body_status);
-	/* The primary gone, the replicas answering: a write says why it waits. */
-	if (st == 503 && db_read_only(app->db) && strcmp(req->method, "GET") &&
-	    strcmp(req->method, "HEAD"))
-		st = ctx_fail(&c, 503, "read_only",
-			      "imagier is read-only for a few minutes while its main database is "
-			      "replaced: nothing was changed. Please try again shortly.");
+	/* The primary gone, the replicas answering: a write says why it waits
+	 * (run() refuses it up front once the worker knows). */
+	if (st == 503 && db_read_only(app->db) && is_write(req) &&
+	    (!c.err_code || strcmp(c.err_code, "read_only")))
+		st = ctx_fail(&c, 503, "read_only", READ_ONLY_TEXT);
 	ctx_decode_slot_give(&c); /* (a handler's own give is the norm) */
 	render_answer(&c, st);
 	if (c.idem && idem_end(&c, &st))

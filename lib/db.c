@@ -163,6 +163,13 @@ static int link_connect(struct db *db, struct db_link *l)
 	my_bool off = 0;
 	mysql_optionsv(l->conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
 	mysql_optionsv(l->conn, MYSQL_OPT_RECONNECT, &off);
+	if (l != &db->primary) {
+		/* a replica's host that stops answering must not hold a read: its
+		 * reads are short, and another server can answer */
+		unsigned int rw = 2;
+		mysql_optionsv(l->conn, MYSQL_OPT_READ_TIMEOUT, &rw);
+		mysql_optionsv(l->conn, MYSQL_OPT_WRITE_TIMEOUT, &rw);
+	}
 	mysql_optionsv(l->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	if (!mysql_real_connect(l->conn, l->host, c->db_user, c->db_password, c->db_name,
 				(unsigned)l->port, l->socket[0] ? l->socket : NULL, 0)) {
@@ -423,7 +430,9 @@ static int db_run_params(struct db *db, struct db_link *l, struct arena *a, stru
 			db->primary_down = 0;
 		return DB_OK;
 	}
-	if (is_conn_error(e) && !(primary && db->in_tx)) {
+	/* exec_once's own connect failed (or the primary rests): no second try */
+	int fresh = !l->conn;
+	if (is_conn_error(e) && !fresh && !(primary && db->in_tx)) {
 		log_info("db: connection to the %s lost, reconnecting [%.60s]", l->name, sql);
 		if ((primary ? db_connect(db) : link_connect(db, l)) != DB_OK)
 			return DB_DOWN;
@@ -456,6 +465,14 @@ static int db_run(struct db *db, struct db_link *l, struct arena *a, struct db_r
 	return db_run_params(db, l, a, res, sql, ps, n);
 }
 
+/* A write landed on the primary: this request's later reads on a replica
+ * must wait for it too, so the position is read again. */
+static void db_wrote(struct db *db)
+{
+	db->pos_read = 0;
+	db->caught_up = NULL;
+}
+
 int db_exec(struct db *db, struct arena *a, struct db_res *res, const char *sql, const char *types,
 	    ...)
 {
@@ -465,6 +482,8 @@ int db_exec(struct db *db, struct arena *a, struct db_res *res, const char *sql,
 	va_end(ap);
 	if (rc != DB_DOWN)
 		db->writes++;
+	if (rc == DB_OK && !db->in_tx)
+		db_wrote(db);
 	return rc;
 }
 
@@ -491,11 +510,10 @@ int db_is_read_sql(const char *sql)
  * than on one server. A replica that does not catch up in time sends the
  * read to the primary; no usable replica, the same. */
 
-/* The replica's lag in seconds (Seconds_Behind_Master), 0 when it cannot
- * say because it is not receiving (NULL with its SQL thread running: the
- * primary is gone, and it holds all it got; each request's wait for the
- * primary's position keeps a stale one out), or -1 when it is not applying
- * (its SQL thread stopped) or does not answer. */
+/* The replica's lag in seconds (Seconds_Behind_Master); 0 when it is not
+ * receiving because the primary is gone (it holds all it got); -1 when it
+ * is not applying (its SQL thread stopped), not receiving while the
+ * primary is up, or does not answer. */
 static int64_t replica_lag(struct db *db, struct db_link *l, struct arena *a)
 {
 	unsigned int e;
@@ -508,14 +526,18 @@ static int64_t replica_lag(struct db *db, struct db_link *l, struct arena *a)
 	int64_t lag = -1;
 	if (meta && r.nrows == 1) {
 		MYSQL_FIELD *f = mysql_fetch_fields(meta);
-		const char *sql_running = NULL, *behind = NULL;
+		const char *sql_running = NULL, *io_running = NULL, *behind = NULL;
 		for (size_t c = 0; c < r.ncols; c++) {
 			if (!strcmp(f[c].name, "Slave_SQL_Running"))
 				sql_running = db_str(&r, 0, c);
+			else if (!strcmp(f[c].name, "Slave_IO_Running"))
+				io_running = db_str(&r, 0, c);
 			else if (!strcmp(f[c].name, "Seconds_Behind_Master"))
 				behind = db_str(&r, 0, c);
 		}
-		if (sql_running && !strcmp(sql_running, "Yes"))
+		/* not receiving while the primary is there: it only falls behind */
+		int receiving = io_running && !strcmp(io_running, "Yes");
+		if (sql_running && !strcmp(sql_running, "Yes") && (receiving || db->primary_down))
 			lag = behind ? strtoll(behind, NULL, 10) : 0;
 	}
 	if (meta)
@@ -530,15 +552,15 @@ static int replica_usable(struct db *db, struct db_link *l, struct arena *a, int
 		return 0;
 	if (now - l->checked_at < DB_REPLICA_CHECK_US)
 		return 1;
-	l->checked_at = now;
 	int64_t lag = replica_lag(db, l, a);
+	l->checked_at = now_mono_us(); /* after the check, which may have waited */
 	if (lag >= 0 && lag <= db->cfg->db_replica_max_lag)
 		return 1;
 	if (lag < 0)
 		log_info("db: the %s is not replicating; reads skip it", l->name);
 	else
 		log_info("db: the %s is %lld s behind; reads skip it", l->name, (long long)lag);
-	l->skip_until = now + DB_REPLICA_CHECK_US;
+	l->skip_until = l->checked_at + DB_REPLICA_CHECK_US;
 	return 0;
 }
 
@@ -551,14 +573,16 @@ static const char *primary_pos(struct db *db, struct arena *a)
 	db->pos_read = 1;
 	db->pos[0] = 0;
 	if (primary_resting(db))
-		return db->pos;
+		return db->pos; /* read-only: the replicas have all there is */
 	struct db_res r;
 	struct db_param none[1];
-	if (db_run_params(db, &db->primary, a, &r, "SELECT @@gtid_binlog_pos", none, 0) != DB_OK)
-		return db->pos;
-	const char *g = db_str(&r, 0, 0);
+	const char *g = NULL;
+	if (db_run_params(db, &db->primary, a, &r, "SELECT @@gtid_binlog_pos", none, 0) == DB_OK)
+		g = db_str(&r, 0, 0);
 	if (g && strlen(g) < sizeof(db->pos) && strspn(g, "0123456789-,") == strlen(g))
 		snprintf(db->pos, sizeof(db->pos), "%s", g);
+	else if (!primary_resting(db)) /* unknown, yet the primary is there */
+		db->replicas_behind = 1;
 	return db->pos;
 }
 
@@ -569,14 +593,17 @@ static int replica_caught_up(struct db *db, struct db_link *l, struct arena *a)
 	if (db->caught_up == l)
 		return 1;
 	const char *pos = primary_pos(db, a);
-	if (!*pos) {
+	if (db->replicas_behind)
+		return 0;
+	if (!*pos) { /* the primary is gone, or has written nothing yet */
 		db->caught_up = l;
 		return 1;
 	}
 	struct db_param ps[2] = {{.type = 's'}, {.type = 'd'}};
 	ps[0].p = pos;
 	ps[0].len = (unsigned long)strlen(pos);
-	ps[1].d = db->cfg->db_replica_wait_ms / 1000.0;
+	/* (a negative timeout would wait for ever) */
+	ps[1].d = (db->cfg->db_replica_wait_ms > 0 ? db->cfg->db_replica_wait_ms : 0) / 1000.0;
 	struct db_res r;
 	if (db_run_params(db, l, a, &r, "SELECT MASTER_GTID_WAIT(?, ?)", ps, 2) != DB_OK)
 		return -1;
@@ -589,25 +616,26 @@ static int replica_caught_up(struct db *db, struct db_link *l, struct arena *a)
 /* Where a read outside a transaction goes. */
 static struct db_link *read_link(struct db *db, struct arena *a)
 {
-	int64_t now = now_mono_us();
 	if (db->replicas_behind)
 		return &db->primary;
+	/* the replica this request already waited on, while it stays usable */
+	if (db->caught_up && replica_usable(db, db->caught_up, a, now_mono_us()))
+		return db->caught_up;
 	for (size_t k = 0; k < db->nreplicas; k++) {
 		struct db_link *l = &db->replicas[(db->turn + k) % db->nreplicas];
-		if (!replica_usable(db, l, a, now))
+		if (!replica_usable(db, l, a, now_mono_us()))
 			continue;
 		int up = replica_caught_up(db, l, a);
-		if (up < 0) {
-			l->skip_until = now + DB_REPLICA_RETRY_US;
+		if (db->replicas_behind)
+			break; /* the primary's position is unknown */
+		if (up <= 0) { /* failed, or further behind than replica_wait_ms */
+			l->skip_until = now_mono_us() + DB_REPLICA_RETRY_US;
 			continue;
-		}
-		if (up == 0) { /* behind: the primary has it all, for this request */
-			db->replicas_behind = 1;
-			return &db->primary;
 		}
 		db->turn = (db->turn + k + 1) % db->nreplicas;
 		return l;
 	}
+	db->replicas_behind = 1; /* none in time: the primary, for this request */
 	return &db->primary;
 }
 
@@ -724,6 +752,8 @@ int64_t db_int(const struct db_res *res, size_t r, size_t c)
 
 int db_begin(struct db *db)
 {
+	if (!db->primary.conn && primary_resting(db))
+		return DB_DOWN;
 	MYSQL *m = db->primary.conn;
 	if ((!m && db_connect(db) != DB_OK) || mysql_autocommit(db->primary.conn, 0)) {
 		m = db->primary.conn;
@@ -755,6 +785,7 @@ int db_commit(struct db *db)
 		rc = DB_ERR;
 	}
 	db->in_tx = 0;
+	db_wrote(db);
 	return rc;
 }
 

@@ -293,6 +293,8 @@ cmd_replica() {
 	[[ $IMAGIER_DB_PRIMARY =~ ^127\.0\.0\.1:([0-9]+)$ ]] ||
 		die "IMAGIER_DB_PRIMARY must be 127.0.0.1:PORT"
 	local pport=${BASH_REMATCH[1]} gtid
+	[[ ${IMAGIER_DB_SERVER_ID:-1} =~ ^[0-9]+$ && ${IMAGIER_DB_SERVER_ID:-1} != 1 ]] ||
+		die "a replica needs its own IMAGIER_DB_SERVER_ID (not 1: the primary's)"
 	[[ $IMAGIER_DB_REPL_PASSWORD =~ ^[A-Za-z0-9_.,:+/=-]+$ ]] ||
 		die "IMAGIER_DB_REPL_PASSWORD must be [A-Za-z0-9_.,:+/=-]+"
 	setup_dirs
@@ -305,11 +307,14 @@ cmd_replica() {
 		  MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1;
 		START SLAVE;
 	EOF
-	gtid="$(mariadb --no-defaults -h 127.0.0.1 -P "$pport" -u imagier_repl \
-		-p"$IMAGIER_DB_REPL_PASSWORD" -N -e 'SELECT @@gtid_binlog_pos' 2>/dev/null)" ||
+	gtid="$(MYSQL_PWD=$IMAGIER_DB_REPL_PASSWORD mariadb --no-defaults -h 127.0.0.1 -P "$pport" \
+		-u imagier_repl -N -e 'SELECT @@gtid_binlog_pos' 2>/dev/null)" ||
 		die "cannot read the primary's position at $IMAGIER_DB_PRIMARY"
 	[[ $gtid =~ ^[0-9,-]*$ ]] || die "the primary's position '$gtid' is not a GTID list"
-	[[ "$(sql <<<"SELECT MASTER_GTID_WAIT('$gtid', 60)" | tail -n 1)" == 0 ]] ||
+	local waited
+	waited="$(sql <<<"SELECT MASTER_GTID_WAIT('$gtid', 60)")" ||
+		die "could not ask the replica for its position (log: $LOG/mariadb.log)"
+	[[ "$(tail -n 1 <<<"$waited")" == 0 ]] ||
 		die "the replica did not catch up with $IMAGIER_DB_PRIMARY within 60 s (log: $LOG/mariadb.log)"
 	unlock
 	info "replica of $IMAGIER_DB_PRIMARY running (var: $VAR, port $IMAGIER_DB_LISTEN)"
