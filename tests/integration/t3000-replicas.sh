@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t1400-replicas.sh - MariaDB replicas (issue 13), on a private stack of its
+# t3000-replicas.sh - MariaDB replicas (issue 13), on a private stack of its
 # own: a primary with a binary log (IMAGIER_DB_LISTEN) and one replica
 # started from empty by tools/stack.sh replica, with the pool told of the
 # replica ([db] replicas). Reads outside a transaction go to the replica;
