@@ -125,8 +125,8 @@ wrk_median() {
 # in turn (A B C A B C ...: a slower minute of the machine falls on each of
 # them alike); the path and the one header of row NAME are TURN_PATH[NAME]
 # and TURN_HDR[NAME], a reference has TURN_REF[NAME]=1. The medians go to
-# TURN[NAME] as "rps p50 p99".
-declare -A TURN_PATH TURN_HDR TURN_REF TURN
+# TURN[NAME] as "rps p50 p99", each round's req/s to TURN_RPS[NAME].
+declare -A TURN_PATH TURN_HDR TURN_REF TURN TURN_RPS
 in_turn() {
 	local name i r
 	local -A rps=() p50=() p99=()
@@ -146,7 +146,21 @@ in_turn() {
 	for name in "$@"; do
 		# shellcheck disable=SC2086 # the lists are words
 		TURN[$name]="$(median ${rps[$name]}) $(median ${p50[$name]}) $(median ${p99[$name]})"
+		TURN_RPS[$name]=${rps[$name]}
 	done
+}
+# turn_ratio A B: the median, over the rounds of in_turn, of A's req/s over
+# B's in the same round (run next to each other): a faster minute of the
+# machine that lifts one run of B alone moves one ratio, not the result.
+turn_ratio() {
+	local -a a b q=()
+	local i
+	read -ra a <<<"${TURN_RPS[$1]}"
+	read -ra b <<<"${TURN_RPS[$2]}"
+	for ((i = 0; i < ${#a[@]} && i < ${#b[@]}; i++)); do
+		q+=("$(ratio "${a[i]}" "${b[i]}")")
+	done
+	median "${q[@]}"
 }
 to_ms() { # wrk prints 1.23ms, 456.00us, 1.2s
 	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/ && v !~ /ms$/) n *= 1000; printf "%.2f", n }'
@@ -234,15 +248,15 @@ static=${TURN[static]} hello=${TURN[hello]}
 row "nginx static (ceiling)" "$static"
 row "libfcgi hello (floor)" "$hello" "x static" "$(ratio "${hello%% *}" "${static%% *}")"
 r=${TURN[anon]}
-x=$(ratio "${r%% *}" "${static%% *}")
+x=$(turn_ratio anon static)
 row "anonymous latest feed" "$r" "x static (target >= 0.9)" "$x"
 target "anonymous latest feed, x static" "$x" ">=" 0.9
 r=${TURN[following]}
-x=$(ratio "${r%% *}" "${hello%% *}")
+x=$(turn_ratio following hello)
 row "following feed, warm" "$r" "x hello (target >= 0.8)" "$x"
 target "following feed warm, x hello" "$x" ">=" 0.8
 r=${TURN[foryou]}
-x=$(ratio "${r%% *}" "${hello%% *}")
+x=$(turn_ratio foryou hello)
 row "for-you feed, warm" "$r" "x hello (target >= 0.8)" "$x"
 target "for-you feed warm, x hello" "$x" ">=" 0.8
 r=$(wrk_median post "/p/$((MAX_POST / 2))" -H "$COOKIE")
