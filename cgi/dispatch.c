@@ -214,11 +214,16 @@ static int nginx_sends_bodies(const struct ctx *c)
 	return c->req->nginx_page_bodies && cache_single_server(c->app->cache);
 }
 
+/* 1 for a request that may change state: anything but GET and HEAD. */
+static int is_write(const struct request *r)
+{
+	return strcmp(r->method, "GET") && strcmp(r->method, "HEAD");
+}
+
 /* 1 if the page of this request may come from (and go to) the page cache. */
 static int page_cacheable(const struct ctx *c)
 {
-	return !c->api && c->route && (c->route->flags & R_PCACHE) &&
-	       (!strcmp(c->req->method, "GET") || !strcmp(c->req->method, "HEAD"));
+	return !c->api && c->route && (c->route->flags & R_PCACHE) && !is_write(c->req);
 }
 
 /* Whether the page of this query is one a session comes back to: the
@@ -742,11 +747,6 @@ static int parse_body(struct ctx *c)
 	"imagier is read-only for a few minutes while its main database is replaced: "             \
 	"you can look around, but this has to wait. Please try again shortly."
 
-static int is_write(const struct request *r)
-{
-	return strcmp(r->method, "GET") && strcmp(r->method, "HEAD");
-}
-
 static int run(struct ctx *c, int body_status)
 {
 	struct request *r = c->req;
@@ -898,15 +898,14 @@ void dispatch(struct app *app, struct request *req, struct response *resp, int b
 	int st = run(&c, body_status);
 	/* The primary gone, the replicas answering: a write says why it waits
 	 * (run() refuses it up front once the worker knows). */
-	if (st == 503 && db_read_only(app->db) && is_write(req) &&
-	    (!c.err_code || strcmp(c.err_code, "read_only")))
+	if (st == 503 && db_read_only(app->db) && is_write(req))
 		st = ctx_fail(&c, 503, "read_only", READ_ONLY_TEXT);
 	ctx_decode_slot_give(&c); /* (a handler's own give is the norm) */
 	render_answer(&c, st);
 	if (c.idem && idem_end(&c, &st))
 		render_answer(&c, st);
 	/* Whatever a person changes, their cached pages are stale at once. */
-	if (c.me && strcmp(req->method, "GET") && strcmp(req->method, "HEAD") && resp->status < 400)
+	if (c.me && is_write(req) && resp->status < 400)
 		cache_bump(app->cache, cachekey_user_version(c.a, c.me->id));
 	cache_headers(&c);
 	if (!strcmp(req->method, "HEAD"))

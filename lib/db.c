@@ -36,7 +36,6 @@ struct db_link {
 	size_t nstmts;
 	int64_t skip_until; /* mono us: a replica down or behind is not asked till then */
 	int64_t checked_at; /* mono us: its lag was last read then */
-	uint64_t reads;	    /* statements it answered */
 };
 
 struct db {
@@ -202,8 +201,10 @@ static int primary_resting(const struct db *db)
 
 int db_ping(struct db *db)
 {
-	if (db->primary.conn && mysql_ping(db->primary.conn) == 0)
+	if (db->primary.conn && mysql_ping(db->primary.conn) == 0) {
+		db->primary_down = 0;
 		return DB_OK;
+	}
 	return db_connect(db);
 }
 
@@ -666,7 +667,6 @@ int db_read(struct db *db, struct arena *a, struct db_res *res, const char *sql,
 		rc = db_run_params(db, l, a, res, sql, ps, n);
 	}
 	if (rc != DB_DOWN) {
-		l->reads++;
 		if (db->in_tx)
 			db->writes++;
 		else
@@ -688,10 +688,7 @@ void db_request_begin(struct db *db)
 	if (!db->nreplicas || now - db->primary_checked_at < DB_REPLICA_CHECK_US)
 		return;
 	db->primary_checked_at = now;
-	if (db->primary.conn && mysql_ping(db->primary.conn) == 0)
-		db->primary_down = 0;
-	else
-		db_connect(db);
+	db_ping(db);
 }
 
 int db_has_replicas(const struct db *db)
@@ -702,14 +699,6 @@ int db_has_replicas(const struct db *db)
 int db_read_only(const struct db *db)
 {
 	return db->primary_down && db->nreplicas > 0;
-}
-
-size_t db_replica_reads(const struct db *db, uint64_t *reads, size_t max)
-{
-	size_t n = db->nreplicas < max ? db->nreplicas : max;
-	for (size_t i = 0; i < n; i++)
-		reads[i] = db->replicas[i].reads;
-	return n;
 }
 
 void db_counts(const struct db *db, uint64_t *reads, uint64_t *writes)

@@ -73,9 +73,6 @@ int db_has_replicas(const struct db *db);
 /* 1 when the primary cannot be reached and replicas can answer reads: the
  * site is read-only for now. */
 int db_read_only(const struct db *db);
-/* Reads each replica answered since db_new, into reads[] (up to max);
- * returns how many replicas there are (at most max). */
-size_t db_replica_reads(const struct db *db, uint64_t *reads, size_t max);
 /* 1 if sql is a plain read that db_read accepts. */
 int db_is_read_sql(const char *sql);
 /* Statements run since db_new: replica-eligible reads, and everything else. */
