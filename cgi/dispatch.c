@@ -766,6 +766,15 @@ static int run(struct ctx *c, int body_status)
 	if (st)
 		return ctx_fail(c, st, "bad_request", why);
 	session_load(c);
+	/* This worker thinks the primary gone: the person's last write, made
+	 * by another worker or host, says whether it is (lib/db.c). */
+	if (c->me && db_read_only(c->app->db)) {
+		char *pos;
+		size_t n;
+		if (!cache_get(c->app->cache, c->a, cachekey_written_pos(c->a, c->me->id), &pos,
+			       &n))
+			db_expect_pos(c->app->db, pos);
+	}
 	if (!c->route) {
 		if (by_path) {
 			allow_header(c, r->path);
@@ -813,6 +822,8 @@ static int run(struct ctx *c, int body_status)
 		return st;
 	if (page_cached(c))
 		return 200;
+	if (is_write(r))
+		db_primary_recheck(c->app->db);
 	if (is_write(r) && db_read_only(c->app->db))
 		return ctx_fail(c, 503, "read_only", READ_ONLY_TEXT);
 	return c->route->fn(c);
@@ -905,8 +916,14 @@ void dispatch(struct app *app, struct request *req, struct response *resp, int b
 	if (c.idem && idem_end(&c, &st))
 		render_answer(&c, st);
 	/* Whatever a person changes, their cached pages are stale at once. */
-	if (c.me && is_write(req) && resp->status < 400)
+	if (c.me && is_write(req) && resp->status < 400) {
 		cache_bump(app->cache, cachekey_user_version(c.a, c.me->id));
+		/* ... and their next read, wherever it lands, sees this write */
+		const char *pos = db_written_pos(app->db, c.a);
+		if (*pos)
+			cache_set(app->cache, cachekey_written_pos(c.a, c.me->id), pos, strlen(pos),
+				  60);
+	}
 	cache_headers(&c);
 	if (!strcmp(req->method, "HEAD"))
 		buf_reset(&resp->body);

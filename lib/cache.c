@@ -5,12 +5,16 @@
 #include "util.h"
 
 #include <libmemcached/memcached.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -23,17 +27,42 @@ enum owed_op { OWED_BUMP, OWED_DELETE };
 /* At most this many keys are remembered from one cache_prefetch. */
 #define CACHE_MEMO 16
 
+/* At most this many servers in a pool. */
+#define CACHE_NODES 16
+
+/* While a pool runs without one of its servers, what this process stores
+ * lives at most this long: it lands on a stand-in server, where the next
+ * loss of the same server would find it again, by then stale. */
+#define CACHE_STANDIN_TTL 30
+
+/* How long a probe of one server may take (connect, ask, answer). */
+#define CACHE_PROBE_MS 300
+
+/* Bumps and deletes to be paid later, in order of arrival. */
+struct owed {
+	char *key[CACHE_PENDING];
+	enum owed_op op[CACHE_PENDING];
+	int n;
+	int flush; /* more were owed than remembered: flush_all instead */
+};
+
+/* One server of the pool, as configured ("/path.sock" or "host:port"). */
+struct node {
+	char name[256];
+	int out;	  /* taken out of the ring after a failure */
+	int64_t retry_at; /* unix time of its next probe while out */
+};
+
 struct cache {
-	memcached_st *mc;
+	memcached_st *mc;   /* the ring of the servers that are in */
 	int retry;	    /* seconds to wait after a failure */
 	int64_t down_until; /* unix time; while in the future, skip memcached */
 	int logged_down;
 	uint64_t hits, misses;
-	char *pending[CACHE_PENDING]; /* keys whose bump or delete failed */
-	enum owed_op pending_op[CACHE_PENDING];
-	int npending;
-	int owe_flush;	    /* more were owed than remembered: flush_all when back */
-	char servers[1024]; /* as configured, for cache_purge's own connections */
+	struct owed owed;      /* paid as soon as memcached answers */
+	struct owed on_return; /* paid when a server that was out is back */
+	struct node node[CACHE_NODES];
+	int nnodes, nout;
 	/* One request's prefetched answers (cache_prefetch): keys and values
 	 * live in that request's arena, until cache_prefetch_end. */
 	struct {
@@ -44,15 +73,17 @@ struct cache {
 	size_t nmemo;
 };
 
-/* "a.sock,host:port" -> a libmemcached configuration string. */
-static memcached_st *cache_connect(const char *servers)
+/* The servers that are in -> a libmemcached handle hashing keys over them
+ * with ketama (consistent hashing: a server's loss moves only its keys, and
+ * every process and host given the same names places a key alike). */
+static memcached_st *cache_connect(const struct cache *c)
 {
-	char conf[2048];
+	char conf[4096];
 	size_t o = 0;
-	char list[1024];
-	str_copy(list, servers, sizeof(list));
-	for (char *save = NULL, *s = strtok_r(list, ", ", &save); s;
-	     s = strtok_r(NULL, ", ", &save)) {
+	for (int i = 0; i < c->nnodes; i++) {
+		if (c->node[i].out)
+			continue;
+		const char *s = c->node[i].name;
 		int n;
 		if (s[0] == '/')
 			n = snprintf(conf + o, sizeof(conf) - o, "--SOCKET=\"%s\" ", s);
@@ -67,8 +98,12 @@ static memcached_st *cache_connect(const char *servers)
 	snprintf(conf + o, sizeof(conf) - o,
 		 "--CONNECT-TIMEOUT=200 --POLL-TIMEOUT=300 --RETRY-TIMEOUT=2 --TCP-NODELAY");
 	memcached_st *mc = memcached(conf, strlen(conf));
-	if (!mc)
-		log_error("cache: bad memcached configuration '%s'", servers);
+	if (!mc) {
+		log_error("cache: bad memcached configuration '%s'", conf);
+		return NULL;
+	}
+	if (c->nnodes > 1)
+		memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_KETAMA, 1);
 	return mc;
 }
 
@@ -76,23 +111,34 @@ struct cache *cache_new(const struct config *cfg)
 {
 	struct cache *c = xcalloc(1, sizeof(*c));
 	c->retry = cfg->cache_retry > 0 ? cfg->cache_retry : 5;
-	if (cfg->cache_servers[0])
-		c->mc = cache_connect(cfg->cache_servers);
-	str_copy(c->servers, cfg->cache_servers, sizeof(c->servers));
+	char list[sizeof(cfg->cache_servers)];
+	str_copy(list, cfg->cache_servers, sizeof(list));
+	for (char *save = NULL, *s = strtok_r(list, ", ", &save); s && c->nnodes < CACHE_NODES;
+	     s = strtok_r(NULL, ", ", &save))
+		str_copy(c->node[c->nnodes++].name, s, sizeof(c->node[0].name));
+	if (c->nnodes)
+		c->mc = cache_connect(c);
 	return c;
 }
 
 int cache_single_server(const struct cache *c)
 {
-	return c->mc && memcached_server_count(c->mc) == 1;
+	return c->mc && c->nnodes == 1;
+}
+
+static void owed_clear(struct owed *o)
+{
+	while (o->n)
+		free(o->key[--o->n]);
+	o->flush = 0;
 }
 
 void cache_free(struct cache *c)
 {
 	if (!c)
 		return;
-	while (c->npending)
-		free(c->pending[--c->npending]);
+	owed_clear(&c->owed);
+	owed_clear(&c->on_return);
 	if (c->mc)
 		memcached_free(c->mc);
 	free(c);
@@ -100,52 +146,59 @@ void cache_free(struct cache *c)
 
 static void note(struct cache *c, memcached_return_t rc);
 
-/* An invalidation that failed is owed: remember it (once). When too many are
- * owed to remember, a flush of the whole cache is owed instead. */
-static void pending_add(struct cache *c, enum owed_op op, const char *key)
+/* Remember an invalidation to pay later (once). When too many are owed to
+ * remember, a flush of the whole cache is owed instead. */
+static void owe(struct owed *o, enum owed_op op, const char *key)
 {
-	for (int i = 0; i < c->npending; i++)
-		if (c->pending_op[i] == op && !strcmp(c->pending[i], key))
+	for (int i = 0; i < o->n; i++)
+		if (o->op[i] == op && !strcmp(o->key[i], key))
 			return;
-	if (c->npending < CACHE_PENDING) {
-		c->pending_op[c->npending] = op;
-		c->pending[c->npending++] = xstrdup(key);
-	} else if (!c->owe_flush) {
+	if (o->n < CACHE_PENDING) {
+		o->op[o->n] = op;
+		o->key[o->n++] = xstrdup(key);
+	} else if (!o->flush) {
 		log_error("cache: more than %d invalidations owed; memcached will be flushed "
 			  "when it answers again",
 			  CACHE_PENDING);
-		c->owe_flush = 1;
+		o->flush = 1;
 	}
 }
 
-static void pending_clear(struct cache *c)
+/* An invalidation that failed is owed now; one made while a pool server is
+ * out is owed again for its return (it went to a stand-in, and the server
+ * coming back takes the key again, without it). */
+static void pending_add(struct cache *c, enum owed_op op, const char *key)
 {
-	while (c->npending)
-		free(c->pending[--c->npending]);
+	owe(&c->owed, op, key);
 }
 
-/* Pay the owed invalidations before anything else is read: a value cached
- * before a write (a post's copy, a page under the old version) must not be
- * served for its whole TTL because its delete or bump was lost while
- * memcached was unreachable, or while this process thought it was. */
-static void replay(struct cache *c)
+static void invalidated(struct cache *c, enum owed_op op, const char *key)
 {
-	if (c->owe_flush) {
+	if (c->nout)
+		owe(&c->on_return, op, key);
+}
+
+/* Pay what o holds before anything else is read: a value cached before a
+ * write (a post's copy, a page under the old version) must not be served
+ * for its whole TTL because its delete or bump was lost while memcached
+ * was unreachable, or while this process thought it was. */
+static void replay(struct cache *c, struct owed *o)
+{
+	if (o->flush) {
 		memcached_return_t rc = memcached_flush(c->mc, 0);
 		if (rc != MEMCACHED_SUCCESS) {
 			note(c, rc);
 			return;
 		}
 		log_info("cache: flushed memcached (invalidations were lost while it was away)");
-		c->owe_flush = 0;
-		pending_clear(c);
+		owed_clear(o);
 		return;
 	}
-	while (c->npending) {
-		int last = c->npending - 1;
-		const char *key = c->pending[last];
+	while (o->n) {
+		int last = o->n - 1;
+		const char *key = o->key[last];
 		memcached_return_t rc;
-		if (c->pending_op[last] == OWED_DELETE) {
+		if (o->op[last] == OWED_DELETE) {
 			rc = memcached_delete(c->mc, key, strlen(key), 0);
 		} else {
 			uint64_t v;
@@ -156,31 +209,142 @@ static void replay(struct cache *c)
 			note(c, rc);
 			return;
 		}
-		free(c->pending[--c->npending]);
+		free(o->key[--o->n]);
 	}
 }
 
 int cache_owes(const struct cache *c)
 {
-	return c->mc && (c->npending || c->owe_flush);
+	return c->mc && (c->owed.n || c->owed.flush || c->nout);
+}
+
+/* ---- the pool: servers taken out and put back ---------------------------- */
+
+static int server_connect(const char *server, int timeout_ms);
+
+/* Send one command to one server on a connection of its own and read the
+ * first line of the answer: 1 when it starts with expect. */
+static int probe(const char *server, const char *cmd, const char *expect)
+{
+	int fd = server_connect(server, CACHE_PROBE_MS);
+	if (fd < 0)
+		return 0;
+	char buf[128] = {0};
+	size_t len = 0;
+	ssize_t n = write(fd, cmd, strlen(cmd));
+	if (n == (ssize_t)strlen(cmd))
+		while (len < sizeof(buf) - 1 && !memchr(buf, '\n', len) &&
+		       (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+			len += (size_t)n;
+	close(fd);
+	return len >= strlen(expect) && !memcmp(buf, expect, strlen(expect));
+}
+
+/* The next probe of a server that is out: on a whole multiple of retry
+ * seconds, so every process and host probes, and puts it back, within the
+ * same second. */
+static int64_t next_probe(const struct cache *c)
+{
+	int64_t now = now_unix();
+	return now - now % c->retry + c->retry;
+}
+
+/* The ring without the servers that are out, the old one freed. */
+static void ring_rebuild(struct cache *c)
+{
+	memcached_st *mc = cache_connect(c);
+	if (!mc)
+		return; /* keeps the old ring: its failures mark the cache down */
+	memcached_free(c->mc);
+	c->mc = mc;
+}
+
+/* A connection failed: ask each server that is in whether it answers, and
+ * take out those that do not (never the last one: without any, the cache
+ * is down, see note()). 1 when the ring changed. */
+static int pool_lose(struct cache *c)
+{
+	int lost[CACHE_NODES] = {0}, nlost = 0, nin = 0;
+	for (int i = 0; i < c->nnodes; i++) {
+		if (c->node[i].out)
+			continue;
+		nin++;
+		if (!probe(c->node[i].name, "version\r\n", "VERSION")) {
+			lost[i] = 1;
+			nlost++;
+		}
+	}
+	if (!nlost || nlost == nin)
+		return 0;
+	for (int i = 0; i < c->nnodes; i++) {
+		if (!lost[i])
+			continue;
+		c->node[i].out = 1;
+		c->node[i].retry_at = next_probe(c);
+		c->nout++;
+		log_error("cache: memcached %s is out of the pool; its keys go to the others",
+			  c->node[i].name);
+	}
+	ring_rebuild(c);
+	return 1;
+}
+
+/* Probe the servers that are out and due; one that answers is flushed (what
+ * it held may be older than writes made while it was out) and put back, and
+ * the invalidations made meanwhile are paid again on the whole ring. */
+static void pool_return(struct cache *c)
+{
+	int back = 0;
+	int64_t now = now_unix();
+	for (int i = 0; i < c->nnodes; i++) {
+		struct node *n = &c->node[i];
+		if (!n->out || now < n->retry_at)
+			continue;
+		if (!probe(n->name, "flush_all\r\n", "OK")) {
+			n->retry_at = next_probe(c);
+			continue;
+		}
+		n->out = 0;
+		c->nout--;
+		back = 1;
+		log_info("cache: memcached %s is back in the pool (flushed)", n->name);
+	}
+	if (!back)
+		return;
+	ring_rebuild(c);
+	if (!c->nout)
+		replay(c, &c->on_return);
+	else
+		for (int i = 0; i < c->on_return.n; i++)
+			owe(&c->owed, c->on_return.op[i], c->on_return.key[i]);
 }
 
 void cache_settle(struct cache *c)
 {
-	if (cache_owes(c) && now_unix() >= c->down_until)
-		replay(c);
+	if (!c->mc || now_unix() < c->down_until)
+		return;
+	if (c->nout)
+		pool_return(c);
+	if (c->owed.n || c->owed.flush)
+		replay(c, &c->owed);
 }
 
 static int usable(struct cache *c)
 {
-	if (!c->mc || now_unix() < c->down_until)
-		return 0;
-	if (c->npending || c->owe_flush)
-		replay(c);
-	return now_unix() >= c->down_until;
+	cache_settle(c);
+	return c->mc && now_unix() >= c->down_until;
 }
 
-/* Connection-level failures mark memcached down for a while. */
+/* What a store's TTL becomes: capped while a server is out. */
+static time_t ttl_of(const struct cache *c, int ttl)
+{
+	if (c->nout && (ttl <= 0 || ttl > CACHE_STANDIN_TTL))
+		return CACHE_STANDIN_TTL;
+	return (time_t)ttl;
+}
+
+/* Connection-level failures take a pool's server out, or mark memcached
+ * down for a while. */
 static void note(struct cache *c, memcached_return_t rc)
 {
 	/* memcached answered, even if it refused (an incr of a value that is
@@ -196,6 +360,8 @@ static void note(struct cache *c, memcached_return_t rc)
 		c->logged_down = 0;
 		return;
 	}
+	if (c->nnodes > 1 && pool_lose(c))
+		return;
 	c->down_until = now_unix() + c->retry;
 	if (!c->logged_down)
 		log_error("cache: memcached unavailable (%s), serving without it",
@@ -354,7 +520,7 @@ void cache_set(struct cache *c, const char *key, const void *val, size_t len, in
 	/* A cache fill: nobody waits for memcached's "STORED" (noreply); a
 	 * failure shows on the next read and marks memcached down then. */
 	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_NOREPLY, 1);
-	memcached_return_t rc = memcached_set(c->mc, key, strlen(key), val, len, (time_t)ttl, 0);
+	memcached_return_t rc = memcached_set(c->mc, key, strlen(key), val, len, ttl_of(c, ttl), 0);
 	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_NOREPLY, 0);
 	note(c, rc);
 }
@@ -381,10 +547,11 @@ void cache_mark(struct cache *c, const char *key, const char *val, int ttl)
 		return;
 	cache_settle(c);
 	memcached_return_t rc =
-	    memcached_set(c->mc, key, strlen(key), val, strlen(val), (time_t)ttl, 0);
+	    memcached_set(c->mc, key, strlen(key), val, strlen(val), ttl_of(c, ttl), 0);
 	note(c, rc);
 	if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_STORED)
 		pending_add(c, OWED_DELETE, key);
+	invalidated(c, OWED_DELETE, key);
 }
 
 void cache_add(struct cache *c, const char *key, const void *val, size_t len, int ttl)
@@ -392,7 +559,7 @@ void cache_add(struct cache *c, const char *key, const void *val, size_t len, in
 	memo_forget(c, key);
 	if (!usable(c))
 		return;
-	note(c, memcached_add(c->mc, key, strlen(key), val, len, (time_t)ttl, 0));
+	note(c, memcached_add(c->mc, key, strlen(key), val, len, ttl_of(c, ttl), 0));
 }
 
 void cache_delete(struct cache *c, const char *key)
@@ -408,6 +575,7 @@ void cache_delete(struct cache *c, const char *key)
 	note(c, rc);
 	if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND && rc != MEMCACHED_DELETED)
 		pending_add(c, OWED_DELETE, key);
+	invalidated(c, OWED_DELETE, key);
 }
 
 /* A version counter's value: its decimal text, 0 when it is not one. */
@@ -441,14 +609,20 @@ uint64_t cache_version(struct cache *c, const char *key)
 	}
 	if (rc != MEMCACHED_NOTFOUND && rc != MEMCACHED_SUCCESS)
 		return 0;
-	/* Missing: start at the current time so a lost counter never reuses
-	 * an old version number. */
+	/* Missing: start at the current time in microseconds, so a lost
+	 * counter never reuses an old version number (an old counter would
+	 * have needed more bumps than microseconds have passed since it was
+	 * made). While a pool server is out, a counter made on its stand-in
+	 * expires soon: the server's next loss must not find it again. */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t first = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 	char start[24];
-	snprintf(start, sizeof(start), "%lld", (long long)now_unix());
-	rc = memcached_add(c->mc, key, strlen(key), start, strlen(start), 0, 0);
+	snprintf(start, sizeof(start), "%llu", (unsigned long long)first);
+	rc = memcached_add(c->mc, key, strlen(key), start, strlen(start), ttl_of(c, 0), 0);
 	note(c, rc);
 	if (rc == MEMCACHED_SUCCESS)
-		return (uint64_t)now_unix();
+		return first;
 	if (rc == MEMCACHED_DATA_EXISTS || rc == MEMCACHED_NOTSTORED)
 		return cache_version(c, key);
 	return 0;
@@ -462,6 +636,7 @@ void cache_bump(struct cache *c, const char *key)
 	if (!c->mc)
 		return;
 	cache_settle(c);
+	invalidated(c, OWED_BUMP, key);
 	uint64_t v;
 	memcached_return_t rc = memcached_increment(c->mc, key, strlen(key), 1, &v);
 	if (rc == MEMCACHED_NOTFOUND) {
@@ -482,7 +657,7 @@ uint64_t cache_incr(struct cache *c, const char *key, int ttl)
 	uint64_t v = 0;
 	memcached_return_t rc = memcached_increment(c->mc, key, strlen(key), 1, &v);
 	if (rc == MEMCACHED_NOTFOUND) {
-		rc = memcached_add(c->mc, key, strlen(key), "1", 1, (time_t)ttl, 0);
+		rc = memcached_add(c->mc, key, strlen(key), "1", 1, ttl_of(c, ttl), 0);
 		if (rc == MEMCACHED_SUCCESS)
 			return 1;
 		rc = memcached_increment(c->mc, key, strlen(key), 1, &v);
@@ -562,19 +737,19 @@ int cache_server_stats(struct cache *c, uint64_t *hits, uint64_t *misses)
 
 #define PURGE_SECONDS 10
 
-static int purge_connect(const char *server)
+/* A connection of its own to one server, with connect, read and write each
+ * bounded by timeout_ms: -1 when it does not answer in time. */
+static int server_connect(const char *server, int timeout_ms)
 {
-	int fd;
+	struct sockaddr_storage ss = {0};
+	socklen_t sl;
 	if (server[0] == '/') {
-		struct sockaddr_un sa = {.sun_family = AF_UNIX};
-		if (strlen(server) >= sizeof(sa.sun_path))
+		struct sockaddr_un *sa = (struct sockaddr_un *)&ss;
+		if (strlen(server) >= sizeof(sa->sun_path))
 			return -1;
-		memcpy(sa.sun_path, server, strlen(server) + 1);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-			close(fd);
-			return -1;
-		}
+		sa->sun_family = AF_UNIX;
+		memcpy(sa->sun_path, server, strlen(server) + 1);
+		sl = sizeof(*sa);
 	} else {
 		char host[256], *colon;
 		str_copy(host, server, sizeof(host));
@@ -586,18 +761,33 @@ static int purge_connect(const char *server)
 		struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
 		if (getaddrinfo(host, port, &hints, &ai))
 			return -1;
-		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen)) {
-			close(fd);
-			fd = -1;
+		if (ai->ai_addrlen > sizeof(ss)) {
+			freeaddrinfo(ai);
+			return -1;
 		}
+		memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+		sl = ai->ai_addrlen;
 		freeaddrinfo(ai);
 	}
-	if (fd >= 0) {
-		struct timeval tv = {.tv_sec = 2};
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS && errno != EAGAIN) {
+		close(fd);
+		return -1;
 	}
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	int err = 0;
+	socklen_t el = sizeof(err);
+	if (poll(&p, 1, timeout_ms) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) ||
+	    err) {
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	return fd;
 }
 
@@ -625,7 +815,7 @@ static char *purge_key(char *line)
 static long purge_server(struct cache *c, const char *server, int (*match)(const char *, void *),
 			 void *arg)
 {
-	int fd = purge_connect(server);
+	int fd = server_connect(server, PURGE_SECONDS * 200);
 	if (fd < 0)
 		return -1;
 	static const char cmd[] = "lru_crawler metadump all\r\n";
@@ -691,16 +881,14 @@ static long purge_server(struct cache *c, const char *server, int (*match)(const
 
 long cache_purge(struct cache *c, int (*match)(const char *key, void *arg), void *arg)
 {
-	if (!c->mc || !c->servers[0])
+	if (!c->mc)
 		return 0;
-	char list[1024];
 	long total = 0, failed = 0;
-	str_copy(list, c->servers, sizeof(list));
-	for (char *save = NULL, *s = strtok_r(list, ", ", &save); s;
-	     s = strtok_r(NULL, ", ", &save)) {
-		long n = purge_server(c, s, match, arg);
+	for (int i = 0; i < c->nnodes; i++) {
+		long n = purge_server(c, c->node[i].name, match, arg);
 		if (n < 0) {
-			log_error("cache: could not list the keys of %s to purge them", s);
+			log_error("cache: could not list the keys of %s to purge them",
+				  c->node[i].name);
 			failed = 1;
 		} else {
 			total += n;

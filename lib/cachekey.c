@@ -41,6 +41,11 @@ char *cachekey_user_version(struct arena *a, int64_t user_id)
 	return arena_printf(a, "imagier:v:user:%lld", (long long)user_id);
 }
 
+char *cachekey_written_pos(struct arena *a, int64_t user_id)
+{
+	return arena_printf(a, "imagier:wpos:%lld", (long long)user_id);
+}
+
 char *cachekey_post(struct arena *a, int64_t post_id)
 {
 	return arena_printf(a, "imagier:post:%lld", (long long)post_id);

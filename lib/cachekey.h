@@ -40,6 +40,9 @@ char *cachekey_session_bodies(struct arena *a, const char *hash_hex);
 char *cachekey_page_lease(struct arena *a, const char *page_key);
 /* A person's version counter (their session-derived copies go stale). */
 char *cachekey_user_version(struct arena *a, int64_t user_id);
+/* The primary's position after a person's last write (lib/db.c
+ * db_written_pos): whichever worker reads for them next waits for it. */
+char *cachekey_written_pos(struct arena *a, int64_t user_id);
 /* A person's follows (their following feed's lists go stale) and for-you
  * state ("show less", blocks: their cached for-you pages go stale). */
 char *cachekey_follows_version(struct arena *a, int64_t user_id);

@@ -45,6 +45,7 @@ static const struct ckey keys[] = {
     S("cache", "retry", cache_retry, C_INT, "5"),
     S("media", "dir", media_dir, C_PATH, "%v/media"),
     S("media", "url", media_url, C_STR, "/media"),
+    S("media", "exports", exports_dir, C_PATH, "%v/exports"),
     S("media", "max_pixels", max_pixels, C_LONG, "40000000"),
     S("media", "max_upload", max_upload, C_LONG, "20971520"),
     S("media", "min_free_mb", min_free_mb, C_LONG, "100"),

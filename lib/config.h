@@ -37,6 +37,7 @@ struct config {
 	int cache_retry;
 	/* [media] */
 	char media_dir[CONFIG_PATH];
+	char exports_dir[CONFIG_PATH];
 	char media_url[128];
 	long max_pixels;
 	long max_upload;

@@ -19,6 +19,8 @@
  * reads each replica's lag, in microseconds. */
 #define DB_REPLICA_RETRY_US 1000000
 #define DB_REPLICA_CHECK_US 1000000
+/* A request that needs the primary asks again at most this often. */
+#define DB_RECHECK_US 100000
 
 struct db_stmt {
 	char *sql;
@@ -57,6 +59,8 @@ struct db {
 	char pos[DB_GTID_MAX];
 	struct db_link *caught_up;
 	int replicas_behind; /* none caught up in time: the primary reads, this request */
+	int pos_soft;	     /* pos came from db_expect_pos: a replica without it still reads */
+	int wrote;	     /* this request wrote on the primary */
 };
 
 /* "host:port" or a socket path into link (0), or -1 when it is neither. */
@@ -470,7 +474,9 @@ static int db_run(struct db *db, struct db_link *l, struct arena *a, struct db_r
  * must wait for it too, so the position is read again. */
 static void db_wrote(struct db *db)
 {
+	db->wrote = 1;
 	db->pos_read = 0;
+	db->pos_soft = 0;
 	db->caught_up = NULL;
 }
 
@@ -608,7 +614,7 @@ static int replica_caught_up(struct db *db, struct db_link *l, struct arena *a)
 	struct db_res r;
 	if (db_run_params(db, l, a, &r, "SELECT MASTER_GTID_WAIT(?, ?)", ps, 2) != DB_OK)
 		return -1;
-	if (!db_str(&r, 0, 0) || db_int(&r, 0, 0) != 0)
+	if ((!db_str(&r, 0, 0) || db_int(&r, 0, 0) != 0) && !db->pos_soft)
 		return 0;
 	db->caught_up = l;
 	return 1;
@@ -681,6 +687,8 @@ void db_request_begin(struct db *db)
 	db->pos[0] = 0;
 	db->caught_up = NULL;
 	db->replicas_behind = 0;
+	db->pos_soft = 0;
+	db->wrote = 0;
 	/* With replicas a worker may serve reads for a long while without
 	 * asking the primary: look at it once a second, so that the pages say
 	 * when it is gone (db_read_only) and stop saying so when it is back. */
@@ -699,6 +707,39 @@ int db_has_replicas(const struct db *db)
 int db_read_only(const struct db *db)
 {
 	return db->primary_down && db->nreplicas > 0;
+}
+
+void db_primary_recheck(struct db *db)
+{
+	int64_t now = now_mono_us();
+	if (!db_read_only(db) || now - db->primary_checked_at < DB_RECHECK_US)
+		return;
+	db->primary_checked_at = now;
+	db_ping(db);
+}
+
+const char *db_written_pos(struct db *db, struct arena *a)
+{
+	if (!db->nreplicas || !db->wrote || db->primary_down)
+		return "";
+	return primary_pos(db, a);
+}
+
+void db_expect_pos(struct db *db, const char *pos)
+{
+	/* The primary wrote pos within the last minute: ask it again even if
+	 * this worker asked it a moment ago. */
+	if (db_read_only(db)) {
+		db->primary_checked_at = now_mono_us();
+		db_ping(db);
+	}
+	if (!db_read_only(db) || !pos || strlen(pos) >= sizeof(db->pos) ||
+	    strspn(pos, "0123456789-,") != strlen(pos))
+		return;
+	snprintf(db->pos, sizeof(db->pos), "%s", pos);
+	db->pos_read = 1;
+	db->pos_soft = 1;
+	db->caught_up = NULL;
 }
 
 void db_counts(const struct db *db, uint64_t *reads, uint64_t *writes)

@@ -73,6 +73,20 @@ int db_has_replicas(const struct db *db);
 /* 1 when the primary cannot be reached and replicas can answer reads: the
  * site is read-only for now. */
 int db_read_only(const struct db *db);
+/* With the primary thought gone: ask it again now, unless asked in the last
+ * 100 ms (a write tries it before it is refused as read-only). */
+void db_primary_recheck(struct db *db);
+/* Read-your-writes across workers and hosts. The primary's position after
+ * this request's own writes ("" when it wrote nothing, or without
+ * replicas), for the next worker to see through db_expect_pos. */
+const char *db_written_pos(struct db *db, struct arena *a);
+/* A position this request's reads should see (the person's last write,
+ * made by whichever worker within the last minute): a worker that thinks
+ * the primary gone asks it again at once; still gone, the replicas wait for pos up to
+ * replica_wait_ms, and answer even if they do not have it (there is nothing
+ * newer to read). A worker that reaches the primary needs none of this: it
+ * reads the primary's own position. */
+void db_expect_pos(struct db *db, const char *pos);
 /* 1 if sql is a plain read that db_read accepts. */
 int db_is_read_sql(const char *sql);
 /* Statements run since db_new: replica-eligible reads, and everything else. */

@@ -317,7 +317,7 @@ static void erase_files_and_cache(struct cache *cache, struct arena *a, const st
 				  strerror(errno));
 	}
 	for (size_t i = 0; i < lo->exports.nrows; i++) {
-		char *path = arena_printf(a, "%s/exports/%s", cfg->var, db_str(&lo->exports, i, 0));
+		char *path = arena_printf(a, "%s/%s", cfg->exports_dir, db_str(&lo->exports, i, 0));
 		if (unlink(path) && errno != ENOENT)
 			log_error("delete: cannot remove %s: %s", path, strerror(errno));
 		unlink(arena_printf(a, "%s.part", path)); /* one being made now */

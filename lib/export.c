@@ -272,7 +272,7 @@ static int write_archive(struct db *db, struct arena *a, const struct config *cf
 
 static char *exports_dir(struct arena *a, const struct config *cfg)
 {
-	return arena_printf(a, "%s/exports", cfg->var);
+	return arena_printf(a, "%s", cfg->exports_dir);
 }
 
 int export_run_next(struct db *db, struct arena *a, const struct config *cfg, const char *worker)

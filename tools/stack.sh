@@ -36,7 +36,14 @@
 #                 replication user imagier_repl, whose password is in
 #                 the var dir's file repl-password (mode 600)
 #   IMAGIER_DB_PRIMARY  for replica: the primary's 127.0.0.1:PORT, and
-#                 IMAGIER_DB_REPL_PASSWORD the replication user's password
+#                 IMAGIER_DB_REPL_PASSWORD the replication user's password;
+#                 start with it set neither provisions nor migrates (the
+#                 replica gets both from the primary)
+#   IMAGIER_COMPONENTS  what this var dir runs (default all: "mariadb
+#                 memcached fcgi gen nginx"): one host of a cluster runs a
+#                 part, e.g. "mariadb memcached fcgi gen" (tools/cluster.sh)
+#   IMAGIER_FCGI_UPSTREAM  the pools nginx sends to, blank-separated
+#                 (default: this stack's own server.listen)
 #   IMAGIER_SUPERVISE  the components restarted when they die (default: all,
 #                 "mariadb memcached fcgi gen nginx"; empty: none). After
 #                 start, a supervisor process (run/supervise.pid, log
@@ -98,6 +105,7 @@ if [[ -z "${IMAGIER_SITE_BASE_URL:-}" ]]; then
 	export IMAGIER_SITE_BASE_URL="$base"
 fi
 MEDIA_DIR="$(abs_path "$(cfg_get media dir "$VAR/media")")"
+EXPORTS_DIR="$(abs_path "$(cfg_get media exports "$VAR/exports")")"
 DB_NAME="$(cfg_get db name imagier)"
 DB_USER="$(cfg_get db user imagier)"
 
@@ -109,10 +117,18 @@ DB_SUPER="$(id -un)"
 
 # Components in start order; stop goes the other way. The generation worker
 # (imagier-gen) runs when it is built, unless IMAGIER_GEN=0.
-COMPONENTS=(mariadb memcached fcgi gen nginx)
-if [[ ${IMAGIER_GEN:-1} == 0 || ! -x $BIN/imagier-gen || -n ${IMAGIER_FCGI_CMD:-} ]]; then
-	COMPONENTS=(mariadb memcached fcgi nginx)
-fi
+COMPONENTS=()
+for c in ${IMAGIER_COMPONENTS:-mariadb memcached fcgi gen nginx}; do
+	case $c in
+	mariadb | memcached | fcgi | nginx) COMPONENTS+=("$c") ;;
+	gen) [[ ${IMAGIER_GEN:-1} == 0 || ! -x $BIN/imagier-gen || -n ${IMAGIER_FCGI_CMD:-} ]] ||
+		COMPONENTS+=(gen) ;;
+	*) die "IMAGIER_COMPONENTS: no component '$c' (mariadb memcached fcgi gen nginx)" ;;
+	esac
+done
+((${#COMPONENTS[@]})) || die "IMAGIER_COMPONENTS names no component"
+# runs COMPONENT: 0 if this var dir runs it.
+runs() { [[ " ${COMPONENTS[*]} " == *" $1 "* ]]; }
 STARTED=() # what this invocation started (stopped again if start fails)
 SUPERVISE=" ${IMAGIER_SUPERVISE-mariadb memcached fcgi gen nginx} "
 
@@ -203,6 +219,7 @@ unlock() { exec 9>&-; }
 setup_dirs() {
 	mkdir -p "$VAR"/{run,log,media,db,nginx,tmp,exports} "$VAR"/nginx/{cache,tmp,conf.d}
 	[[ $MEDIA_DIR == "$VAR/media" ]] || mkdir -p "$MEDIA_DIR"
+	[[ $EXPORTS_DIR == "$VAR/exports" ]] || mkdir -p "$EXPORTS_DIR"
 	chmod 700 "$VAR/db" "$VAR/run"
 }
 
@@ -280,6 +297,11 @@ db_provision() {
 		ALTER USER 'imagier_repl'@'127.0.0.1' IDENTIFIED BY '$rpw';
 		GRANT REPLICATION SLAVE ON *.* TO 'imagier_repl'@'127.0.0.1';
 		GRANT SLAVE MONITOR ON *.* TO '$DB_USER'@'localhost';
+		CREATE USER IF NOT EXISTS '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$pw';
+		ALTER USER '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$pw';
+		GRANT ALL PRIVILEGES ON \`$DB_NAME\`.* TO '$DB_USER'@'127.0.0.1';
+		GRANT ALL PRIVILEGES ON \`${esc}\\_%\`.* TO '$DB_USER'@'127.0.0.1';
+		GRANT SLAVE MONITOR ON *.* TO '$DB_USER'@'127.0.0.1';
 	EOF
 }
 
@@ -323,6 +345,7 @@ cmd_replica() {
 # ---- the four daemons -------------------------------------------------------
 
 start_mariadb() {
+	runs mariadb || return 0
 	running mariadb >/dev/null && return 0
 	db_install
 	local args=(--no-defaults --datadir="$VAR/db" --socket="$RUN/mysqld.sock"
@@ -336,6 +359,7 @@ start_mariadb() {
 		# of rows with GTIDs, its own server id.
 		args+=(--port="$IMAGIER_DB_LISTEN" --bind-address=127.0.0.1 --log-bin=binlog
 			--binlog-format=ROW --log-slave-updates --server-id="${IMAGIER_DB_SERVER_ID:-1}"
+			--sync-binlog=1
 			--skip-name-resolve --log-bin-trust-function-creators=1)
 		[[ -n ${IMAGIER_DB_PRIMARY:-} ]] && args+=(--read-only=1)
 	else
@@ -355,6 +379,7 @@ start_mariadb() {
 }
 
 start_memcached() {
+	runs memcached || return 0
 	running memcached >/dev/null && return 0
 	local sock=$RUN/memcached.sock
 	local args=(-d -s "$sock" -a 0700 -m 64 -c 1024 -P "$RUN/memcached.pid")
@@ -384,6 +409,7 @@ fcgi_command() {
 }
 
 start_fcgi() {
+	runs fcgi || return 0
 	running fcgi >/dev/null && return 0
 	local -a FCGI_CMD=()
 	local pid
@@ -405,7 +431,7 @@ start_fcgi() {
 
 # start_gen: the generation worker (drains the queue; see imagier.conf [gen]).
 start_gen() {
-	[[ " ${COMPONENTS[*]} " == *" gen "* ]] || return 0
+	runs gen || return 0
 	running gen >/dev/null && return 0
 	local pid
 	log_mark "$LOG/gen.log" "$BIN/imagier-gen"
@@ -419,11 +445,19 @@ start_gen() {
 
 # nginx_conf: VAR/nginx/nginx.conf from nginx/standalone.conf.in, checked.
 nginx_conf() {
-	local conf=$VAR/nginx/nginx.conf out
+	local conf=$VAR/nginx/nginx.conf out pool servers=""
+	# max_fails=1 fail_timeout=2s: a pool that failed once is skipped for
+	# 2 s, then tried again by one request.
+	for pool in ${IMAGIER_FCGI_UPSTREAM:-$FCGI_LISTEN}; do
+		[[ $pool == unix:* || $pool =~ ^[A-Za-z0-9._-]+:[0-9]+$ ]] ||
+			die "IMAGIER_FCGI_UPSTREAM: '$pool' is neither unix:PATH nor host:port"
+		servers+="		server $pool max_fails=1 fail_timeout=2s;\n"
+	done
 	{
 		((IS_ROOT)) && printf '# as root: workers run as root to read the var dir\nuser root;\n'
 		sed -e "s|@VAR@|$VAR|g" -e "s|@ROOT@|$ROOT|g" -e "s|@PORT@|$PORT|g" \
-			-e "s|@FCGI@|$FCGI_LISTEN|g" -e "s|@MEDIA@|$MEDIA_DIR|g" \
+			-e "/^#/!s|@FCGI_SERVERS@|$servers|g" -e "s|@MEDIA@|$MEDIA_DIR|g" \
+			-e "s|@EXPORTS@|$EXPORTS_DIR|g" \
 			"$ROOT/nginx/standalone.conf.in"
 	} >"$conf.tmp"
 	mv "$conf.tmp" "$conf"
@@ -434,6 +468,7 @@ nginx_conf() {
 }
 
 start_nginx() {
+	runs nginx || return 0
 	running nginx >/dev/null && return 0
 	check_port
 	nginx_conf
@@ -630,29 +665,35 @@ cmd_start() {
 		running "$c" >/dev/null || all=0
 	done
 	old_port="$(cat "$RUN/port" 2>/dev/null || true)"
-	if running nginx >/dev/null && [[ -n $old_port && $old_port != "$PORT" ]]; then
+	if runs nginx && running nginx >/dev/null && [[ -n $old_port && $old_port != "$PORT" ]]; then
 		die "this stack ($VAR) already runs on port $old_port, not $PORT; stop it first"
 	fi
-	if ((all)) && healthy; then
+	if ((all)) && { ! runs nginx || healthy; }; then
 		start_supervisor
 		unlock
 		info "already running at $URL"
 		return 0
 	fi
 	# Before starting anything: is the port free?
-	running nginx >/dev/null || check_port
+	! runs nginx || running nginx >/dev/null || check_port
 	ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 	trap on_start_exit EXIT
 	start_mariadb
 	secrets
-	db_provision
+	# A replica gets the users and the schema from its primary; a host
+	# without a database leaves them to the one that has it.
+	local own_db=0
+	runs mariadb && [[ -z ${IMAGIER_DB_PRIMARY:-} ]] && own_db=1
+	((!own_db)) || db_provision
 	start_memcached
-	migrate
+	((!own_db)) || migrate
 	start_fcgi
 	start_gen
 	start_nginx
-	wait_for 30 "" healthy ||
-		die "${URL}healthz answers $(http_code /healthz), not 200, after 30 s"
+	if runs nginx; then
+		wait_for 30 "" healthy ||
+			die "${URL}healthz answers $(http_code /healthz), not 200, after 30 s"
+	fi
 	trap - EXIT
 	start_supervisor
 	unlock
@@ -725,12 +766,15 @@ cmd_run() {
 cmd_restart_fcgi() {
 	setup_dirs
 	lock
-	running nginx >/dev/null || die "the stack in $VAR is not running: use start"
+	runs fcgi || die "this stack ($VAR) runs no FastCGI pool"
+	running "${COMPONENTS[-1]}" >/dev/null || die "the stack in $VAR is not running: use start"
 	stop_component fcgi
 	trap on_start_exit EXIT
 	start_fcgi
-	wait_for 30 "" healthy ||
-		die "${URL}healthz does not answer 200 after restarting the pool"
+	if runs nginx; then
+		wait_for 30 "" healthy ||
+			die "${URL}healthz does not answer 200 after restarting the pool"
+	fi
 	trap - EXIT
 	info "fcgi restarted; $URL"
 }
@@ -738,7 +782,8 @@ cmd_restart_fcgi() {
 cmd_restart_gen() {
 	setup_dirs
 	lock
-	running nginx >/dev/null || die "the stack in $VAR is not running: use start"
+	runs gen || die "this stack ($VAR) runs no generation worker"
+	running "${COMPONENTS[-1]}" >/dev/null || die "the stack in $VAR is not running: use start"
 	stop_component gen
 	start_gen
 	info "imagier-gen restarted"
