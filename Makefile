@@ -115,6 +115,21 @@ start: deps
 stop:
 	@tools/stack.sh stop
 
+# The same parts as a cluster on loopback (tools/cluster.sh, docs/SCALING.md):
+# two hosts with a primary and a replica, two memcached, two pools, two
+# generation workers and one nginx, at http://127.0.0.1:8080.
+cluster: deps
+	@$(MAKE) --no-print-directory all
+	@tools/cluster.sh start
+
+cluster-stop:
+	@tools/cluster.sh stop
+
+# The integration tests against a cluster of their own, the faults included.
+cluster-test: deps-test
+	@$(MAKE) --no-print-directory test-bins
+	@tools/test.sh cluster
+
 # Sub-makes so the build starts only after the packages are there.
 test: deps-test
 	@$(MAKE) --no-print-directory test-bins

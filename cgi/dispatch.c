@@ -7,6 +7,7 @@
 #include "cache.h"
 #include "cachekey.h"
 #include "db.h"
+#include "idem.h"
 #include "log.h"
 #include "post.h"
 #include "render.h"
@@ -747,6 +748,30 @@ static int parse_body(struct ctx *c)
 	"imagier is read-only for a few minutes while its main database is replaced: "             \
 	"you can look around, but this has to wait. Please try again shortly."
 
+/* The handler; run once more when a deadlock (InnoDB's, or a Galera
+ * certification failure: another node committed a conflicting write first)
+ * undid its transaction, with what it had answered dropped. */
+static int run_handler(struct ctx *c)
+{
+	size_t head = c->resp->head.len;
+	int st = c->route->fn(c);
+	if (st < 500 || !db_deadlocked(c->app->db))
+		return st;
+	log_info("%s %s: a conflicting write came first; running it once more", c->req->method,
+		 c->req->path);
+	c->resp->head.len = head;
+	buf_reset(&c->resp->body);
+	if (c->data)
+		cJSON_Delete(c->data);
+	c->data = NULL;
+	c->view = c->title = NULL;
+	c->err_code = c->err_msg = c->location = c->raw_type = NULL;
+	c->raw_max_age = 0;
+	if (c->idem)
+		idem_arm(c->app->db, c->idem);
+	return c->route->fn(c);
+}
+
 static int run(struct ctx *c, int body_status)
 {
 	struct request *r = c->req;
@@ -826,7 +851,7 @@ static int run(struct ctx *c, int body_status)
 		db_primary_recheck(c->app->db);
 	if (is_write(r) && db_read_only(c->app->db))
 		return ctx_fail(c, 503, "read_only", READ_ONLY_TEXT);
-	return c->route->fn(c);
+	return run_handler(c);
 }
 
 static void cache_headers(struct ctx *c)

@@ -49,8 +49,9 @@ struct owed {
 /* One server of the pool, as configured ("/path.sock" or "host:port"). */
 struct node {
 	char name[256];
-	int out;	  /* taken out of the ring after a failure */
-	int64_t retry_at; /* unix time of its next probe while out */
+	int out;	     /* taken out of the ring after a failure */
+	int64_t retry_at;    /* unix time of its next probe while out */
+	int64_t returned_at; /* unix time it was last put back */
 };
 
 struct cache {
@@ -59,10 +60,11 @@ struct cache {
 	int64_t down_until; /* unix time; while in the future, skip memcached */
 	int logged_down;
 	uint64_t hits, misses;
-	struct owed owed;      /* paid as soon as memcached answers */
-	struct owed on_return; /* paid when a server that was out is back */
+	struct owed owed; /* paid as soon as memcached answers */
 	struct node node[CACHE_NODES];
 	int nnodes, nout;
+	unsigned ring_gen;	 /* counts ring rebuilds */
+	int64_t lose_checked_at; /* unix time of pool_lose's last probes */
 	/* One request's prefetched answers (cache_prefetch): keys and values
 	 * live in that request's arena, until cache_prefetch_end. */
 	struct {
@@ -138,7 +140,6 @@ void cache_free(struct cache *c)
 	if (!c)
 		return;
 	owed_clear(&c->owed);
-	owed_clear(&c->on_return);
 	if (c->mc)
 		memcached_free(c->mc);
 	free(c);
@@ -164,18 +165,11 @@ static void owe(struct owed *o, enum owed_op op, const char *key)
 	}
 }
 
-/* An invalidation that failed is owed now; one made while a pool server is
- * out is owed again for its return (it went to a stand-in, and the server
- * coming back takes the key again, without it). */
+/* An invalidation that failed is owed. (One made on a stand-in while a
+ * pool server is out needs nothing more: the server comes back flushed.) */
 static void pending_add(struct cache *c, enum owed_op op, const char *key)
 {
 	owe(&c->owed, op, key);
-}
-
-static void invalidated(struct cache *c, enum owed_op op, const char *key)
-{
-	if (c->nout)
-		owe(&c->on_return, op, key);
 }
 
 /* Pay what o holds before anything else is read: a value cached before a
@@ -206,7 +200,10 @@ static void replay(struct cache *c, struct owed *o)
 		}
 		if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND &&
 		    rc != MEMCACHED_DELETED) {
+			unsigned gen = c->ring_gen;
 			note(c, rc);
+			if (c->ring_gen != gen)
+				continue; /* a server taken out: again, on the new ring */
 			return;
 		}
 		free(o->key[--o->n]);
@@ -249,22 +246,33 @@ static int64_t next_probe(const struct cache *c)
 	return now - now % c->retry + c->retry;
 }
 
-/* The ring without the servers that are out, the old one freed. */
-static void ring_rebuild(struct cache *c)
+/* The ring of the servers that are in, the old one freed: 0, or -1 (the
+ * old ring kept) when libmemcached would not make one. */
+static int ring_rebuild(struct cache *c)
 {
 	memcached_st *mc = cache_connect(c);
 	if (!mc)
-		return; /* keeps the old ring: its failures mark the cache down */
+		return -1;
 	memcached_free(c->mc);
 	c->mc = mc;
+	c->ring_gen++;
+	return 0;
 }
 
 /* A connection failed: ask each server that is in whether it answers, and
- * take out those that do not (never the last one: without any, the cache
- * is down, see note()). 1 when the ring changed. */
+ * take out those that do not. 1 when that is dealt with (the ring changed,
+ * or all answered, or they were asked within the second: the failure is a
+ * miss), 0 when the cache is to be marked down: none answers (without
+ * any, the cache is down), or a server fails again within
+ * CACHE_STANDIN_TTL of its return (its stand-in may still hold values
+ * older than the writes made on it since). */
 static int pool_lose(struct cache *c)
 {
 	int lost[CACHE_NODES] = {0}, nlost = 0, nin = 0;
+	int64_t now = now_unix();
+	if (now == c->lose_checked_at)
+		return 1; /* at most once a second: a stopped server costs a probe's time */
+	c->lose_checked_at = now;
 	for (int i = 0; i < c->nnodes; i++) {
 		if (c->node[i].out)
 			continue;
@@ -274,27 +282,41 @@ static int pool_lose(struct cache *c)
 			nlost++;
 		}
 	}
-	if (!nlost || nlost == nin)
+	if (!nlost)
+		return 1;
+	if (nlost == nin)
 		return 0;
+	for (int i = 0; i < c->nnodes; i++)
+		if (lost[i] && now - c->node[i].returned_at < CACHE_STANDIN_TTL)
+			return 0;
 	for (int i = 0; i < c->nnodes; i++) {
 		if (!lost[i])
 			continue;
 		c->node[i].out = 1;
 		c->node[i].retry_at = next_probe(c);
 		c->nout++;
-		log_error("cache: memcached %s is out of the pool; its keys go to the others",
-			  c->node[i].name);
 	}
-	ring_rebuild(c);
+	if (ring_rebuild(c)) {
+		for (int i = 0; i < c->nnodes; i++)
+			if (lost[i])
+				c->node[i].out = 0;
+		c->nout -= nlost;
+		return 0;
+	}
+	for (int i = 0; i < c->nnodes; i++)
+		if (lost[i])
+			log_error(
+			    "cache: memcached %s is out of the pool; its keys go to the others",
+			    c->node[i].name);
 	return 1;
 }
 
 /* Probe the servers that are out and due; one that answers is flushed (what
- * it held may be older than writes made while it was out) and put back, and
- * the invalidations made meanwhile are paid again on the whole ring. */
+ * it held may be older than writes made while it was out: a stand-in took
+ * them) and put back. */
 static void pool_return(struct cache *c)
 {
-	int back = 0;
+	int back[CACHE_NODES] = {0}, nback = 0;
 	int64_t now = now_unix();
 	for (int i = 0; i < c->nnodes; i++) {
 		struct node *n = &c->node[i];
@@ -305,18 +327,24 @@ static void pool_return(struct cache *c)
 			continue;
 		}
 		n->out = 0;
-		c->nout--;
-		back = 1;
-		log_info("cache: memcached %s is back in the pool (flushed)", n->name);
+		back[i] = 1;
+		nback++;
 	}
-	if (!back)
+	if (!nback)
 		return;
-	ring_rebuild(c);
-	if (!c->nout)
-		replay(c, &c->on_return);
-	else
-		for (int i = 0; i < c->on_return.n; i++)
-			owe(&c->owed, c->on_return.op[i], c->on_return.key[i]);
+	if (ring_rebuild(c)) {
+		for (int i = 0; i < c->nnodes; i++)
+			if (back[i])
+				c->node[i].out = 1;
+		return;
+	}
+	c->nout -= nback;
+	for (int i = 0; i < c->nnodes; i++)
+		if (back[i]) {
+			c->node[i].returned_at = now;
+			log_info("cache: memcached %s is back in the pool (flushed)",
+				 c->node[i].name);
+		}
 }
 
 void cache_settle(struct cache *c)
@@ -551,7 +579,6 @@ void cache_mark(struct cache *c, const char *key, const char *val, int ttl)
 	note(c, rc);
 	if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_STORED)
 		pending_add(c, OWED_DELETE, key);
-	invalidated(c, OWED_DELETE, key);
 }
 
 void cache_add(struct cache *c, const char *key, const void *val, size_t len, int ttl)
@@ -575,7 +602,6 @@ void cache_delete(struct cache *c, const char *key)
 	note(c, rc);
 	if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND && rc != MEMCACHED_DELETED)
 		pending_add(c, OWED_DELETE, key);
-	invalidated(c, OWED_DELETE, key);
 }
 
 /* A version counter's value: its decimal text, 0 when it is not one. */
@@ -623,8 +649,15 @@ uint64_t cache_version(struct cache *c, const char *key)
 	note(c, rc);
 	if (rc == MEMCACHED_SUCCESS)
 		return first;
-	if (rc == MEMCACHED_DATA_EXISTS || rc == MEMCACHED_NOTSTORED)
-		return cache_version(c, key);
+	/* another process made it first: read theirs (once; a value that is
+	 * not a counter is no version) */
+	if (rc == MEMCACHED_DATA_EXISTS || rc == MEMCACHED_NOTSTORED) {
+		v = memcached_get(c->mc, key, strlen(key), &n, &flags, &rc);
+		note(c, rc);
+		uint64_t ver = v ? version_of(v, n) : 0;
+		free(v);
+		return ver;
+	}
 	return 0;
 }
 
@@ -636,7 +669,6 @@ void cache_bump(struct cache *c, const char *key)
 	if (!c->mc)
 		return;
 	cache_settle(c);
-	invalidated(c, OWED_BUMP, key);
 	uint64_t v;
 	memcached_return_t rc = memcached_increment(c->mc, key, strlen(key), 1, &v);
 	if (rc == MEMCACHED_NOTFOUND) {
@@ -739,40 +771,14 @@ int cache_server_stats(struct cache *c, uint64_t *hits, uint64_t *misses)
 
 /* A connection of its own to one server, with connect, read and write each
  * bounded by timeout_ms: -1 when it does not answer in time. */
-static int server_connect(const char *server, int timeout_ms)
+/* A non-blocking connect to sa bounded by timeout_ms, then blocking I/O
+ * with the same bound: the descriptor, or -1. */
+static int connect_bounded(const struct sockaddr *sa, socklen_t sl, int timeout_ms)
 {
-	struct sockaddr_storage ss = {0};
-	socklen_t sl;
-	if (server[0] == '/') {
-		struct sockaddr_un *sa = (struct sockaddr_un *)&ss;
-		if (strlen(server) >= sizeof(sa->sun_path))
-			return -1;
-		sa->sun_family = AF_UNIX;
-		memcpy(sa->sun_path, server, strlen(server) + 1);
-		sl = sizeof(*sa);
-	} else {
-		char host[256], *colon;
-		str_copy(host, server, sizeof(host));
-		const char *port = "11211";
-		if ((colon = strrchr(host, ':'))) {
-			*colon = 0;
-			port = colon + 1;
-		}
-		struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
-		if (getaddrinfo(host, port, &hints, &ai))
-			return -1;
-		if (ai->ai_addrlen > sizeof(ss)) {
-			freeaddrinfo(ai);
-			return -1;
-		}
-		memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
-		sl = ai->ai_addrlen;
-		freeaddrinfo(ai);
-	}
-	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS && errno != EAGAIN) {
+	if (connect(fd, sa, sl) && errno != EINPROGRESS && errno != EAGAIN) {
 		close(fd);
 		return -1;
 	}
@@ -788,6 +794,35 @@ static int server_connect(const char *server, int timeout_ms)
 	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+/* A connection of its own to one server ("/path.sock" or "host:port"; each
+ * of a name's addresses in turn), connect, reads and writes each bounded
+ * by timeout_ms: -1 when it does not answer in time. */
+static int server_connect(const char *server, int timeout_ms)
+{
+	if (server[0] == '/') {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		if (strlen(server) >= sizeof(sa.sun_path))
+			return -1;
+		memcpy(sa.sun_path, server, strlen(server) + 1);
+		return connect_bounded((struct sockaddr *)&sa, sizeof(sa), timeout_ms);
+	}
+	char host[256], *colon;
+	str_copy(host, server, sizeof(host));
+	const char *port = "11211";
+	if ((colon = strrchr(host, ':'))) {
+		*colon = 0;
+		port = colon + 1;
+	}
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
+	if (getaddrinfo(host, port, &hints, &ai))
+		return -1;
+	int fd = -1;
+	for (struct addrinfo *p = ai; p && fd < 0; p = p->ai_next)
+		fd = connect_bounded(p->ai_addr, p->ai_addrlen, timeout_ms);
+	freeaddrinfo(ai);
 	return fd;
 }
 

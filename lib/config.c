@@ -39,6 +39,7 @@ static const struct ckey keys[] = {
     S("db", "user", db_user, C_STR, "imagier"),
     S("db", "password", db_password, C_STR, ""),
     S("db", "replicas", db_replicas, C_STR, ""),
+    S("db", "nodes", db_nodes, C_STR, ""),
     S("db", "replica_max_lag", db_replica_max_lag, C_INT, "1"),
     S("db", "replica_wait_ms", db_replica_wait_ms, C_INT, "100"),
     S("cache", "servers", cache_servers, C_STR, "%v/run/memcached.sock"),

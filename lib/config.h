@@ -30,6 +30,7 @@ struct config {
 	 * none); a replica further behind than replica_max_lag seconds is
 	 * skipped; read-your-writes waits up to replica_wait_ms on one */
 	char db_replicas[1024];
+	char db_nodes[1024];
 	int db_replica_max_lag;
 	int db_replica_wait_ms;
 	/* [cache] */

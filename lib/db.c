@@ -60,13 +60,22 @@ struct db {
 	struct db_link *caught_up;
 	int replicas_behind; /* none caught up in time: the primary reads, this request */
 	int pos_soft;	     /* pos came from db_expect_pos: a replica without it still reads */
-	int wrote;	     /* this request wrote on the primary */
+	/* A Galera cluster ([db] nodes): the primary link is the first node
+	 * that answers, in the order given (the host's own node first). */
+	struct db_link nodes[DB_MAX_REPLICAS];
+	size_t nnodes;
+	int deadlocked;		       /* a statement or commit of this request met a deadlock */
+	int64_t primary_slow_until;    /* mono us: a gone primary's last try took a timeout */
+	char soft_missed[DB_GTID_MAX]; /* a db_expect_pos position no replica reached */
+	int wrote;		       /* this request wrote on the primary */
 };
 
 /* "host:port" or a socket path into link (0), or -1 when it is neither. */
 static int link_address(struct db_link *l, const char *addr)
 {
 	snprintf(l->name, sizeof(l->name), "replica %s", addr);
+	l->socket[0] = 0;
+	l->port = 0;
 	if (addr[0] == '/') {
 		if (strlen(addr) >= sizeof(l->socket))
 			return -1;
@@ -86,6 +95,25 @@ static int link_address(struct db_link *l, const char *addr)
 	return 0;
 }
 
+/* [db] nodes: the Galera nodes, each a possible primary. */
+static void use_nodes(struct db *db)
+{
+	char list[sizeof(db->cfg->db_nodes)];
+	snprintf(list, sizeof(list), "%s", db->cfg->db_nodes);
+	char *save = NULL;
+	for (char *t = strtok_r(list, ", \t", &save); t && db->nnodes < DB_MAX_REPLICAS;
+	     t = strtok_r(NULL, ", \t", &save)) {
+		struct db_link *n = &db->nodes[db->nnodes];
+		if (link_address(n, t)) {
+			log_error("db: node address \"%s\" is neither host:port nor a socket path",
+				  t);
+			continue;
+		}
+		snprintf(n->name, sizeof(n->name), "node %s", t);
+		db->nnodes++;
+	}
+}
+
 struct db *db_new(const struct config *cfg)
 {
 	struct db *db = xcalloc(1, sizeof(*db));
@@ -96,6 +124,7 @@ struct db *db_new(const struct config *cfg)
 	if (!cfg->db_host[0])
 		snprintf(db->primary.socket, sizeof(db->primary.socket), "%s", cfg->db_socket);
 	db->primary.port = cfg->db_port;
+	use_nodes(db);
 	return db;
 }
 
@@ -162,7 +191,7 @@ static int link_connect(struct db *db, struct db_link *l)
 	if (!l->conn)
 		return DB_DOWN;
 	/* with replicas there is somewhere else to read: give up sooner */
-	unsigned int timeout = l == &db->primary && !db->nreplicas ? 3 : 1;
+	unsigned int timeout = l == &db->primary && !db->nreplicas && db->nnodes < 2 ? 3 : 1;
 	my_bool off = 0;
 	mysql_optionsv(l->conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
 	mysql_optionsv(l->conn, MYSQL_OPT_RECONNECT, &off);
@@ -187,7 +216,29 @@ static int link_connect(struct db *db, struct db_link *l)
 int db_connect(struct db *db)
 {
 	db->in_tx = 0;
-	int rc = link_connect(db, &db->primary);
+	int rc = DB_DOWN;
+	if (!db->nnodes)
+		rc = link_connect(db, &db->primary);
+	/* Galera: the first node that answers, the host's own first */
+	for (size_t i = 0; i < db->nnodes && rc != DB_OK; i++) {
+		struct db_link *p = &db->primary, *n = &db->nodes[i];
+		memcpy(p->name, n->name, sizeof(p->name));
+		memcpy(p->host, n->host, sizeof(p->host));
+		memcpy(p->socket, n->socket, sizeof(p->socket));
+		p->port = n->port;
+		rc = link_connect(db, p);
+		/* a node that accepts connections while it is not part of the
+		 * cluster (joining, or cut off) answers every query with
+		 * ER_UNKNOWN_COM_ERROR: the next one */
+		if (rc == DB_OK && mysql_query(p->conn, "SELECT 1")) {
+			log_error("db: the %s does not answer queries: %s", p->name,
+				  mysql_error(p->conn));
+			link_close(p);
+			rc = DB_DOWN;
+		} else if (rc == DB_OK) {
+			mysql_free_result(mysql_store_result(p->conn));
+		}
+	}
 	db->primary_down = rc != DB_OK;
 	if (db->primary_down)
 		db->primary_checked_at = now_mono_us();
@@ -214,8 +265,10 @@ int db_ping(struct db *db)
 
 static int is_conn_error(unsigned int e)
 {
+	/* ER_UNKNOWN_COM_ERROR: a Galera node that left the cluster ("WSREP
+	 * has not yet prepared node for application use"): another node */
 	return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR ||
-	       e == CR_CONN_HOST_ERROR || e == ER_CONNECTION_KILLED;
+	       e == CR_CONN_HOST_ERROR || e == ER_CONNECTION_KILLED || e == ER_UNKNOWN_COM_ERROR;
 }
 
 static MYSQL_STMT *db_prepare(struct db_link *l, const char *sql, unsigned int *errnum)
@@ -435,6 +488,15 @@ static int db_run_params(struct db *db, struct db_link *l, struct arena *a, stru
 			db->primary_down = 0;
 		return DB_OK;
 	}
+	/* A deadlock, or Galera's certification failure (the same error): a
+	 * statement on its own runs once more; a transaction's is the
+	 * caller's to run again (db_deadlocked). */
+	if (e == ER_LOCK_DEADLOCK) {
+		if (!db->in_tx && exec_once(db, l, a, res, sql, ps, n, &e) == 0)
+			return DB_OK;
+		db->deadlocked = 1;
+		return DB_ERR;
+	}
 	/* exec_once's own connect failed (or the primary rests): no second try */
 	int fresh = !l->conn;
 	if (is_conn_error(e) && !fresh && !(primary && db->in_tx)) {
@@ -614,8 +676,11 @@ static int replica_caught_up(struct db *db, struct db_link *l, struct arena *a)
 	struct db_res r;
 	if (db_run_params(db, l, a, &r, "SELECT MASTER_GTID_WAIT(?, ?)", ps, 2) != DB_OK)
 		return -1;
-	if ((!db_str(&r, 0, 0) || db_int(&r, 0, 0) != 0) && !db->pos_soft)
-		return 0;
+	if (!db_str(&r, 0, 0) || db_int(&r, 0, 0) != 0) {
+		if (!db->pos_soft)
+			return 0;
+		snprintf(db->soft_missed, sizeof(db->soft_missed), "%s", pos);
+	}
 	db->caught_up = l;
 	return 1;
 }
@@ -689,6 +754,7 @@ void db_request_begin(struct db *db)
 	db->replicas_behind = 0;
 	db->pos_soft = 0;
 	db->wrote = 0;
+	db->deadlocked = 0;
 	/* With replicas a worker may serve reads for a long while without
 	 * asking the primary: look at it once a second, so that the pages say
 	 * when it is gone (db_read_only) and stop saying so when it is back. */
@@ -697,6 +763,13 @@ void db_request_begin(struct db *db)
 		return;
 	db->primary_checked_at = now;
 	db_ping(db);
+}
+
+int db_deadlocked(struct db *db)
+{
+	int d = db->deadlocked;
+	db->deadlocked = 0;
+	return d;
 }
 
 int db_has_replicas(const struct db *db)
@@ -709,13 +782,24 @@ int db_read_only(const struct db *db)
 	return db->primary_down && db->nreplicas > 0;
 }
 
-void db_primary_recheck(struct db *db)
+/* Ask a primary thought gone again: at most every DB_RECHECK_US (unless
+ * forced), and not for a second after a try that took a timeout's time (a
+ * host that does not answer at all would hold every request). */
+static void primary_ask(struct db *db, int force)
 {
 	int64_t now = now_mono_us();
-	if (!db_read_only(db) || now - db->primary_checked_at < DB_RECHECK_US)
+	if (!db_read_only(db) || now < db->primary_slow_until ||
+	    (!force && now - db->primary_checked_at < DB_RECHECK_US))
 		return;
 	db->primary_checked_at = now;
 	db_ping(db);
+	if (db->primary_down && now_mono_us() - now > DB_RECHECK_US)
+		db->primary_slow_until = now_mono_us() + DB_REPLICA_CHECK_US;
+}
+
+void db_primary_recheck(struct db *db)
+{
+	primary_ask(db, 0);
 }
 
 const char *db_written_pos(struct db *db, struct arena *a)
@@ -728,14 +812,11 @@ const char *db_written_pos(struct db *db, struct arena *a)
 void db_expect_pos(struct db *db, const char *pos)
 {
 	/* The primary wrote pos within the last minute: ask it again even if
-	 * this worker asked it a moment ago. */
-	if (db_read_only(db)) {
-		db->primary_checked_at = now_mono_us();
-		db_ping(db);
-	}
+	 * this worker asked it a moment ago (a refused connection is quick). */
+	primary_ask(db, 1);
 	if (!db_read_only(db) || !pos || strlen(pos) >= sizeof(db->pos) ||
-	    strspn(pos, "0123456789-,") != strlen(pos))
-		return;
+	    strspn(pos, "0123456789-,") != strlen(pos) || !strcmp(pos, db->soft_missed))
+		return; /* (a position no replica reached is not waited for twice) */
 	snprintf(db->pos, sizeof(db->pos), "%s", pos);
 	db->pos_read = 1;
 	db->pos_soft = 1;
@@ -809,6 +890,8 @@ int db_commit(struct db *db)
 	 * does it, and reports its failure): one round trip, not two. */
 	if (mysql_autocommit(db->primary.conn, 1)) {
 		db->commit_unknown = is_conn_error(mysql_errno(db->primary.conn));
+		if (mysql_errno(db->primary.conn) == ER_LOCK_DEADLOCK)
+			db->deadlocked = 1;
 		log_error("db: commit failed: %s", mysql_error(db->primary.conn));
 		mysql_rollback(db->primary.conn);
 		mysql_autocommit(db->primary.conn, 1);

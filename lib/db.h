@@ -68,6 +68,10 @@ int db_read(struct db *db, struct arena *a, struct db_res *res, const char *sql,
 #define DB_GTID_MAX 256
 /* A new request: the primary's position is read again at its first read. */
 void db_request_begin(struct db *db);
+/* 1 when a statement or commit of this request met a deadlock (InnoDB's,
+ * or a Galera certification failure) since the last call: a transaction
+ * that failed for it may be run once more. */
+int db_deadlocked(struct db *db);
 /* 1 when replicas are configured. */
 int db_has_replicas(const struct db *db);
 /* 1 when the primary cannot be reached and replicas can answer reads: the

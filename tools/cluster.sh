@@ -14,6 +14,12 @@
 # cache over both memcached servers (ketama). Every part is supervised:
 # one that dies is started again by its host's supervisor.
 #
+# GALERA=1: instead of a primary and a replica, a 3-node MariaDB Galera
+# cluster (galera-4): node 1 on host a, node 2 on host b, node 3 on host c
+# (a database alone). Every node takes writes; each pool talks to its
+# host's node first ([db] nodes) and to the next one that answers when it
+# is gone. Chosen at the first start (kept in IMAGIER_CLUSTER/kind).
+#
 # Usage: tools/cluster.sh COMMAND
 #   start    bring it all up (again), and wait until both pools answer
 #   stop     stop it all
@@ -28,6 +34,7 @@
 #                    unix socket paths
 #   IMAGIER_PORT     nginx's port on 127.0.0.1 (default 8080)
 #   IMAGIER_BIN      as for tools/stack.sh
+#   GALERA           1: the database is a Galera cluster (above)
 # The database ports are chosen free at the first start and kept in
 # IMAGIER_CLUSTER/ports.
 set -euo pipefail
@@ -47,15 +54,40 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# ports: the two database ports, chosen once.
+# ports: the database ports (and Galera's), chosen once, and the kind.
 ports() {
 	mkdir -p "$C"
 	if [[ ! -s $C/ports ]]; then
-		printf 'DB_A=%s\nDB_B=%s\n' "$(free_port)" "$(free_port)" >"$C/ports"
+		local v
+		for v in DB_A DB_B DB_C G_A G_B G_C IST_A IST_B IST_C SST_A SST_B SST_C; do
+			printf '%s=%s\n' "$v" "$(free_port)"
+		done >"$C/ports"
 	fi
+	[[ -s $C/kind ]] || { [[ ${GALERA:-0} == 1 ]] && echo galera || echo replicas; } >"$C/kind"
+	KIND="$(cat "$C/kind")"
 	# shellcheck disable=SC1091
 	source "$C/ports"
-	[[ $DB_A =~ ^[0-9]+$ && $DB_B =~ ^[0-9]+$ ]] || die "$C/ports is not two port numbers"
+	[[ $DB_A =~ ^[0-9]+$ && $DB_B =~ ^[0-9]+$ && ${SST_C:-} =~ ^[0-9]+$ ]] ||
+		die "$C/ports does not hold the port numbers (remove it and start again)"
+}
+
+# galera_env NAME: the exports that make host NAME's mariadbd a Galera node.
+galera_env() {
+	local h=${1^^}
+	local db="DB_$h" g="G_$h" ist="IST_$h" sst="SST_$h"
+	export IMAGIER_DB_LISTEN=${!db} IMAGIER_GALERA_PORT=${!g} IMAGIER_GALERA_IST=${!ist}
+	export IMAGIER_GALERA_SST=${!sst}
+	export IMAGIER_GALERA_ADDRESS="gcomm://127.0.0.1:$G_A,127.0.0.1:$G_B,127.0.0.1:$G_C"
+	export IMAGIER_GALERA_BOOTSTRAP=0
+	[[ $1 == a ]] && IMAGIER_GALERA_BOOTSTRAP=1
+	# the host's own node first, then the others
+	case $1 in
+	a) IMAGIER_DB_NODES="127.0.0.1:$DB_A,127.0.0.1:$DB_B,127.0.0.1:$DB_C" ;;
+	b) IMAGIER_DB_NODES="127.0.0.1:$DB_B,127.0.0.1:$DB_C,127.0.0.1:$DB_A" ;;
+	c) IMAGIER_DB_NODES="127.0.0.1:$DB_C,127.0.0.1:$DB_A,127.0.0.1:$DB_B" ;;
+	esac
+	export IMAGIER_DB_NODES
+	unset IMAGIER_DB_PRIMARY IMAGIER_DB_REPLICAS IMAGIER_DB_REPL_PASSWORD
 }
 
 # host_env NAME: the exports of host NAME's tools/stack.sh.
@@ -67,6 +99,16 @@ host_env() {
 	export IMAGIER_CACHE_SERVERS="$C/a/run/memcached.sock,$C/b/run/memcached.sock"
 	export IMAGIER_DB_HOST=127.0.0.1 IMAGIER_DB_PORT=$DB_A IMAGIER_DB_REPLICAS=127.0.0.1:$DB_B
 	export IMAGIER_GEN_WORKER_ID=$h
+	if [[ $KIND == galera ]]; then
+		galera_env "$h"
+		case $h in
+		a) export IMAGIER_COMPONENTS="mariadb memcached fcgi gen nginx" ;;
+		b) export IMAGIER_COMPONENTS="mariadb memcached fcgi gen" ;;
+		c) export IMAGIER_COMPONENTS="mariadb" ;;
+		esac
+		export IMAGIER_FCGI_UPSTREAM="unix:$C/a/run/fcgi.sock unix:$C/b/run/fcgi.sock"
+		return 0
+	fi
 	if [[ $h == a ]]; then
 		export IMAGIER_DB_LISTEN=$DB_A IMAGIER_DB_SERVER_ID=1
 		export IMAGIER_COMPONENTS="mariadb memcached fcgi gen nginx"
@@ -83,14 +125,25 @@ host_env() {
 
 cmd_start() {
 	mkdir -p "$C/shared/media" "$C/shared/exports"
-	info "host a: the primary, memcached, a pool, imagier-gen and nginx"
+	ports
+	info "host a: the $([[ $KIND == galera ]] && echo 'first Galera node' || echo primary), memcached, a pool, imagier-gen and nginx"
 	(host_env a && "$STACK" start)
 	# Host b shares a's secrets: the site secret signs sessions and CSRF
 	# tokens whichever pool answers, and the DB password is one.
 	mkdir -p "$C/b"
 	(umask 077 && cp "$C/a/imagier.conf" "$C/b/imagier.conf")
-	info "host b: a replica of a, memcached, a pool and imagier-gen"
-	(host_env b && "$STACK" replica && "$STACK" start)
+	ports
+	if [[ $KIND == galera ]]; then
+		mkdir -p "$C/c"
+		(umask 077 && cp "$C/a/imagier.conf" "$C/c/imagier.conf")
+		info "host b: Galera node 2, memcached, a pool and imagier-gen"
+		(host_env b && "$STACK" start)
+		info "host c: Galera node 3"
+		(host_env c && "$STACK" start)
+	else
+		info "host b: a replica of a, memcached, a pool and imagier-gen"
+		(host_env b && "$STACK" replica && "$STACK" start)
+	fi
 	local i
 	for i in $(seq 1 100); do
 		[[ -S $C/a/run/fcgi.sock && -S $C/b/run/fcgi.sock ]] &&
@@ -106,7 +159,10 @@ cmd_stop() {
 		info "no cluster in $C"
 		return 0
 	}
-	# The replica first, then the primary it reads from.
+	# The replica first, then the primary it reads from (Galera: the
+	# node that started the cluster last, so it can start it again).
+	ports
+	[[ $KIND == galera ]] && { (host_env c && "$STACK" stop) || true; }
 	(host_env b && "$STACK" stop) || true
 	(host_env a && "$STACK" stop) || true
 }
@@ -117,6 +173,10 @@ cmd_status() {
 	(host_env a && "$STACK" status) || rc=3
 	echo "== host b"
 	(host_env b && "$STACK" status) || rc=3
+	if [[ $KIND == galera ]]; then
+		echo "== host c"
+		(host_env c && "$STACK" status) || rc=3
+	fi
 	return "$rc"
 }
 
@@ -132,7 +192,7 @@ stop) cmd_stop ;;
 status) cmd_status ;;
 env) cmd_env ;;
 host)
-	[[ ${2:-} == a || ${2:-} == b ]] && (($# > 2)) || die "usage: tools/cluster.sh host a|b CMD..."
+	[[ ${2:-} =~ ^[abc]$ ]] && (($# > 2)) || die "usage: tools/cluster.sh host a|b|c CMD..."
 	h=$2
 	shift 2
 	host_env "$h"

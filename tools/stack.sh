@@ -39,6 +39,13 @@
 #                 IMAGIER_DB_REPL_PASSWORD the replication user's password;
 #                 start with it set neither provisions nor migrates (the
 #                 replica gets both from the primary)
+#   IMAGIER_GALERA_ADDRESS  gcomm://127.0.0.1:P1,... : mariadbd is a node of
+#                 that Galera cluster (galera-4; IMAGIER_DB_LISTEN its SQL
+#                 port), listening for its peers on IMAGIER_GALERA_PORT,
+#                 receiving IST on IMAGIER_GALERA_IST and SST (mariabackup) on
+#                 IMAGIER_GALERA_SST; IMAGIER_GALERA_BOOTSTRAP=1 on the first
+#                 node (it starts the cluster the first time only, and
+#                 provisions and migrates: the others get it all by SST)
 #   IMAGIER_COMPONENTS  what this var dir runs (default all: "mariadb
 #                 memcached fcgi gen nginx"): one host of a cluster runs a
 #                 part, e.g. "mariadb memcached fcgi gen" (tools/cluster.sh)
@@ -344,6 +351,46 @@ cmd_replica() {
 
 # ---- the four daemons -------------------------------------------------------
 
+# galera_args: mariadbd's arguments for a node of a Galera cluster, into
+# start_mariadb's args.
+galera_args() {
+	local p
+	for p in IMAGIER_DB_LISTEN IMAGIER_GALERA_PORT IMAGIER_GALERA_IST IMAGIER_GALERA_SST; do
+		[[ ${!p:-} =~ ^[0-9]+$ ]] || die "$p is not a port (a Galera node needs it)"
+	done
+	[[ $IMAGIER_GALERA_ADDRESS =~ ^gcomm://[0-9.:,]+$ ]] ||
+		die "IMAGIER_GALERA_ADDRESS must be gcomm://127.0.0.1:PORT,..."
+	# The state-transfer scripts read their settings from mariadbd's
+	# defaults file, else from /etc/mysql (which sends their log to
+	# syslog): a file of our own, with nothing but that.
+	printf '# written by tools/stack.sh: read by the Galera SST scripts\n[sst]\nsst-syslog = -1\n' \
+		>"$VAR/galera.cnf"
+	args[0]=--defaults-file="$VAR/galera.cnf"
+	# The mariabackup SST script hands --innodb-buffer-pool-size on to
+	# mariadb-backup, which refuses it (10.11): the default size, then.
+	local keep=() a
+	for a in "${args[@]}"; do
+		[[ $a == --innodb-buffer-pool-size=* ]] || keep+=("$a")
+	done
+	args=("${keep[@]}")
+	args+=(--port="$IMAGIER_DB_LISTEN" --bind-address=127.0.0.1 --skip-name-resolve
+		--wsrep-on=ON --wsrep-provider=/usr/lib/galera/libgalera_smm.so
+		--wsrep-cluster-name=imagier --wsrep-cluster-address="$IMAGIER_GALERA_ADDRESS"
+		--wsrep-node-name="node-$IMAGIER_GALERA_PORT"
+		--wsrep-node-address="127.0.0.1:$IMAGIER_GALERA_PORT"
+		--wsrep-provider-options="gmcast.listen_addr=tcp://127.0.0.1:$IMAGIER_GALERA_PORT;ist.recv_addr=127.0.0.1:$IMAGIER_GALERA_IST;gcache.size=64M"
+		--wsrep-sst-method=mariabackup --wsrep-sst-receive-address="127.0.0.1:$IMAGIER_GALERA_SST"
+		--binlog-format=ROW --innodb-autoinc-lock-mode=2 --wsrep-sync-wait=1
+		--log-bin-trust-function-creators=1)
+	# The first node starts the cluster the first time, and again when it
+	# was the last to leave it cleanly (Galera wrote safe_to_bootstrap: 1);
+	# started again after a crash, it joins the others like any node.
+	if [[ ${IMAGIER_GALERA_BOOTSTRAP:-0} == 1 ]] && { [[ ! -e $VAR/db/grastate.dat ]] ||
+		grep -q '^safe_to_bootstrap: *1' "$VAR/db/grastate.dat"; }; then
+		args+=(--wsrep-new-cluster)
+	fi
+}
+
 start_mariadb() {
 	runs mariadb || return 0
 	running mariadb >/dev/null && return 0
@@ -353,7 +400,9 @@ start_mariadb() {
 		--tmpdir="$VAR/tmp" --innodb-buffer-pool-size=256M
 		--innodb-flush-log-at-trx-commit=1 --character-set-server=utf8mb4
 		--collation-server=utf8mb4_unicode_ci --max-connections=200)
-	if [[ -n ${IMAGIER_DB_LISTEN:-} ]]; then
+	if [[ -n ${IMAGIER_GALERA_ADDRESS:-} ]]; then
+		galera_args
+	elif [[ -n ${IMAGIER_DB_LISTEN:-} ]]; then
 		[[ $IMAGIER_DB_LISTEN =~ ^[0-9]+$ ]] || die "IMAGIER_DB_LISTEN is not a port"
 		# A replicated server: TCP on loopback for its peers, a binary log
 		# of rows with GTIDs, its own server id.
@@ -371,7 +420,8 @@ start_mariadb() {
 	setsid mariadbd "${args[@]}" </dev/null >>"$LOG/mariadb.log" 2>&1 9>&- &
 	local pid=$!
 	STARTED+=(mariadb)
-	wait_for 30 "$pid" mariadb-admin --no-defaults --socket="$RUN/mysqld.sock" \
+	# (a Galera node that joins copies the data first: SST)
+	wait_for 90 "$pid" mariadb-admin --no-defaults --socket="$RUN/mysqld.sock" \
 		-u "$DB_SUPER" --connect-timeout=1 ping ||
 		die "mariadbd did not come up (log: $LOG/mariadb.log)"
 	# mariadbd writes its pid file itself, shortly after the socket.
@@ -684,6 +734,7 @@ cmd_start() {
 	# without a database leaves them to the one that has it.
 	local own_db=0
 	runs mariadb && [[ -z ${IMAGIER_DB_PRIMARY:-} ]] && own_db=1
+	[[ -n ${IMAGIER_GALERA_ADDRESS:-} && ${IMAGIER_GALERA_BOOTSTRAP:-0} != 1 ]] && own_db=0
 	((!own_db)) || db_provision
 	start_memcached
 	((!own_db)) || migrate

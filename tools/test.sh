@@ -4,10 +4,17 @@
 # Starts its own stack (real nginx, MariaDB, memcached) in a temporary var dir
 # on a free port, runs every test against it, and stops it again.
 # SANITIZE=1 uses the ASan+UBSan build (build/san/bin) for programs and tests.
+# CLUSTER=1 (make cluster-test) runs them against a cluster instead
+# (tools/cluster.sh: two hosts, a primary and a replica, two memcached, two
+# pools, two generation workers, one nginx), leaving out the tests that say
+# "# single box:" (they start, stop or count one box's parts themselves).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 what="${1:-all}"
+# CLUSTER=1 tools/test.sh FILE...: named tests against a cluster too
+cluster=0
+[[ $what == cluster || ${CLUSTER:-0} == 1 ]] && cluster=1
 
 if [[ "${SANITIZE:-0}" == 1 ]]; then
 	BUILD=build/san
@@ -29,6 +36,11 @@ case "$what" in
 all | unit) for t in "$BUILD"/tests/test_*; do [[ $t == *.d ]] || tests+=("$t"); done ;;&
 all) tests+=(tools/fuzz.sh) ;;&
 all | integration) tests+=(tests/integration/t*.sh) ;;&
+cluster)
+	for t in tests/integration/t*.sh; do
+		grep -q '^# single box:' "$t" || tests+=("$t")
+	done
+	;;
 all | browser) tests+=(tests/browser/t*.mjs) ;;
 */*) tests=("$@") ;; # named test files: tools/test.sh tests/integration/t1500-reports.sh
 esac
@@ -41,6 +53,8 @@ need_stack=0
 if ((need_stack)); then
 	tools/deps.sh test
 	STACK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/imagier-test.XXXXXX")"
+	# (a cluster's socket paths are longer: a short directory)
+	((cluster)) && STACK_DIR="$(mktemp -d /tmp/imct.XXXXXX)"
 	# A free port: ask the kernel for one.
 	PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
 		echo $((20000 + RANDOM % 20000)))"
@@ -72,13 +86,24 @@ if ((need_stack)); then
 	export IMAGIER_OPENAI_MODEL=fake-dalle IMAGIER_OPENAI_TIMEOUT=20
 	export IMAGIER_A1111_BASE_URL="$FAKEGEN_URL" IMAGIER_A1111_TIMEOUT=20 IMAGIER_A1111_API_KEY=test-gen-key
 	export IMAGIER_GEN_WORKER_ID="test-gen-1"
+	if ((cluster)); then
+		export IMAGIER_CLUSTER="$STACK_DIR/c" IMAGIER_VAR="$STACK_DIR/c/a"
+		export IMAGIER_MEDIA_DIR="$STACK_DIR/c/shared/media" IMAGIER_MEDIA_EXPORTS="$STACK_DIR/c/shared/exports"
+		# every part comes back by itself, as in production
+		export IMAGIER_SUPERVISE="mariadb memcached fcgi gen nginx"
+	fi
 	cleanup() {
+		if ((cluster)); then
+			tools/cluster.sh stop >/dev/null 2>&1 || true
+		fi
 		tools/stack.sh stop >/dev/null 2>&1 || true
 		[[ -n "${FAKEGEN_PID:-}" ]] && kill "$FAKEGEN_PID" 2>/dev/null || true
 		if [[ "${KEEP_TEST_STACK:-0}" != 1 ]]; then rm -rf "$STACK_DIR"; else echo "# kept $STACK_DIR"; fi
 	}
 	trap cleanup EXIT
-	if ! tools/stack.sh start >"$STACK_DIR/start.log" 2>&1; then
+	start=(tools/stack.sh start)
+	((cluster)) && start=(tools/cluster.sh start)
+	if ! "${start[@]}" >"$STACK_DIR/start.log" 2>&1; then
 		cat "$STACK_DIR/start.log" >&2
 		exit 1
 	fi

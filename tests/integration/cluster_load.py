@@ -28,7 +28,8 @@ THREADS = int(sys.argv[6]) if len(sys.argv) > 6 else 4
 RETRYABLE = (0, 502, 503, 504)
 
 lock = threading.Lock()
-out = {"acked": [], "reads": {}, "retries": {}, "writes_failed": [], "ryw_missing": 0}
+out = {"acked": [], "reads": {}, "retries": {}, "writes_failed": [], "ryw_missing": 0,
+       "longest_write_ms": 0}
 
 
 def call(method, path, body=None, key=None):
@@ -60,13 +61,16 @@ def worker(n):
         i += 1
         text = "%s %d %d" % (TAG, n, i)
         key = "%s-%d-%d" % (TAG, n, i)
-        give_up = time.time() + 60
+        began = time.time()
+        give_up = began + 60
         while True:
             st, body = call("POST", "/api/v1/posts/%s/comments" % POST, {"text": text}, key)
             if st not in RETRYABLE or time.time() > give_up:
                 break
             count(out["retries"], st)
             time.sleep(0.2)
+        with lock:
+            out["longest_write_ms"] = max(out["longest_write_ms"], int((time.time() - began) * 1000))
         if st != 201:
             with lock:
                 if len(out["writes_failed"]) < 10:

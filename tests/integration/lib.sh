@@ -7,6 +7,10 @@ T_N=0
 T_FAIL=0
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/imagier-t.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
+# The media tree and the personal exports: the stack's own, or the tree a
+# cluster shares (tools/test.sh cluster sets them).
+MEDIA="${IMAGIER_MEDIA_DIR:-$IMAGIER_VAR/media}"
+EXPORTS="${IMAGIER_MEDIA_EXPORTS:-$IMAGIER_VAR/exports}"
 
 plan() { echo "1..$1"; }
 pass() { T_N=$((T_N + 1)); echo "ok $T_N - $1"; }
@@ -73,7 +77,7 @@ upload() {
 count_rows() {
 	mariadb --socket="$IMAGIER_VAR/run/mysqld.sock" -u "$(id -un)" -N -B imagier -e "SELECT COUNT(*) FROM $1" 2>/dev/null
 }
-count_media() { find "$IMAGIER_VAR/media" -type f | wc -l; }
+count_media() { find "$MEDIA" -type f | wc -l; }
 
 # ok STATUS DESCRIPTION: passes when STATUS (an exit status) is 0.
 ok() { if [[ "$1" == 0 ]]; then pass "$2"; else fail "$2" "condition was false"; fi; }

@@ -64,8 +64,8 @@ for fmt in jpeg png webp avif; do
 	done
 	is "$bad" "" "$fmt: all 6 files are served (200, right type, immutable, real WebP/JPEG)"
 	# The variants are really smaller files than the original.
-	s320="$(stat -c %s "$IMAGIER_VAR/media/$(json '.post.image.sizes["320"].jpeg' | sed 's|^/media/||')")"
-	s1000="$(stat -c %s "$IMAGIER_VAR/media/$(json '.post.image.sizes.original.jpeg' | sed 's|^/media/||')")"
+	s320="$(stat -c %s "$MEDIA/$(json '.post.image.sizes["320"].jpeg' | sed 's|^/media/||')")"
+	s1000="$(stat -c %s "$MEDIA/$(json '.post.image.sizes.original.jpeg' | sed 's|^/media/||')")"
 	ok "$( ((s320 < s1000)); echo $?)" "$fmt: the 320 JPEG ($s320 B) is smaller than the original ($s1000 B)"
 	if [[ $fmt == jpeg ]]; then
 		POST_JPEG="$BODY"
@@ -189,7 +189,7 @@ is "$(json '.items | length'),$(json .next)" "0,null" "... empty, next null"
 ok "$(grep -q SECRET-EXIF-MARKER "$TMP/exif.jpg"; echo $?)" "the test image carries the Exif marker"
 upload "$TMP/exif.jpg" "with exif"
 is "$STATUS" 201 "Exif JPEG: 201"
-leaks="$(grep -rl SECRET-EXIF-MARKER "$IMAGIER_VAR/media" 2>/dev/null | head -3)"
+leaks="$(grep -rl SECRET-EXIF-MARKER "$MEDIA" 2>/dev/null | head -3)"
 is "$leaks" "" "the Exif marker is in no stored media file"
 fetch "$(json .post.image.sizes.original.jpeg)" "$TMP/orig.jpg"
 ok "$(! grep -q SECRET-EXIF-MARKER "$TMP/orig.jpg"; echo $?)" "the served original has no Exif marker"

@@ -3,6 +3,7 @@
 # with a memcached socket) answers a page of the BYTES it is given, stored as
 # PARTS values: tools/bench.sh compares the first views with it at the feed
 # page's size, so a floor of another size would measure nothing.
+# single box: the bench floor program talks to one memcached socket of its own stack.
 source "$(dirname "$0")/lib.sh"
 
 HELLO="$(dirname "$MKIMAGE")/hello-fcgi"

@@ -5,6 +5,7 @@
 # same instead of stopping the stack; while the pool is unreachable nginx
 # answers API paths with JSON; and the systemd units of docs/OPERATIONS.md
 # (tools/systemd/) are the documented ones and pass systemd-analyze verify.
+# single box: kills and counts the parts of one stack under its own supervisor (t3100 and t3200 do it for a cluster).
 source "$(dirname "$0")/lib.sh"
 
 ROOT="${IMAGIER_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}"

@@ -36,7 +36,7 @@ is "$STATUS" 200 "twenty more avatars are taken"
 id2="$(my_avatar_id)"
 isnt "$id2" "$id1" "... the person has the newest"
 is "$(sql "SELECT COUNT(*) FROM images WHERE id = $id1")" 0 "the first avatar's image row is gone"
-[[ ! -e "$IMAGIER_VAR/media/$old_path" ]] && pass "... and its files are removed" ||
+[[ ! -e "$MEDIA/$old_path" ]] && pass "... and its files are removed" ||
 	fail "old avatar file $old_path still there"
 is "$(($(count_media) - before))" 4 "after 21 avatars, only the current one's 4 files are kept"
 req GET "/api/v1/users/$(sql "SELECT username FROM users WHERE id = $USER_ID")"

@@ -7,6 +7,7 @@
 # logs the media directory with its free space; with the floor between half
 # the free space and all of it, "disk":"low" and uploads still work. The
 # suite's setting is put back at the end (and on any exit).
+# single box: restarts the one pool with a different media.min_free_mb.
 source "$(dirname "$0")/lib.sh"
 
 STACK="${IMAGIER_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tools/stack.sh"
@@ -26,7 +27,7 @@ new_user "$(uniq_name disk)"
 req GET /healthz
 is "$(json .disk)" ok "healthz: \"disk\":\"ok\" with room"
 
-free_mb=$(($(df -Pk "$IMAGIER_VAR/media" | awk 'NR == 2 {print $4}') / 1024))
+free_mb=$(($(df -Pk "$MEDIA" | awk 'NR == 2 {print $4}') / 1024))
 pool_with_floor $((free_mb * 4 + 1024))
 is "$?" 0 "the pool restarts with a floor above the free space"
 req GET /healthz

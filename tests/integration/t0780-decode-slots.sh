@@ -6,6 +6,7 @@
 # Retry-After, no row and no file; the site still answers other requests.
 # A slot whose holder dies is free again (the kernel drops its lock), and
 # with one slot left, uploads work.
+# single box: restarts the one pool with a hook that holds its decode slots.
 source "$(dirname "$0")/lib.sh"
 
 LOCK="$IMAGIER_VAR/decode-slots.lock"

@@ -4,6 +4,7 @@
 # remix as edits / img2img, failures in words a person understands, retries
 # with backoff for passing failures, and a generation worker killed mid-job:
 # the job goes back to the queue and is done exactly once.
+# single box: restarts the one imagier-gen with the fake service's failures.
 source "$(dirname "$0")/lib.sh"
 : "${FAKEGEN_LOG:?run through make test (starts the fake generation service)}"
 

@@ -7,6 +7,7 @@
 # request back to the app; and a cached page is never served once it is
 # stale: the person's own like (from another session), a new post, a
 # notification for them, and their logout.
+# single box: counts round trips on the one memcached server, and nginx sending page bodies from it.
 source "$(dirname "$0")/lib.sh"
 
 MC="$IMAGIER_VAR/run/memcached.sock"

@@ -30,7 +30,7 @@ all() { # all N CODE: "CODE CODE ..." N times
 	for ((i = 0; i < $1; i++)); do out+=("$2"); done
 	echo "${out[*]}"
 }
-stored() { [[ -f "$IMAGIER_VAR/media/${1#/media/}" ]] && echo served || { [[ -f "$IMAGIER_VAR/media/.withheld/${1#/media/}" ]] && echo withheld || echo missing; }; }
+stored() { [[ -f "$MEDIA/${1#/media/}" ]] && echo served || { [[ -f "$MEDIA/.withheld/${1#/media/}" ]] && echo withheld || echo missing; }; }
 
 admin=$(admin_token)
 author_name="$(uniq_name wauthor)"
@@ -70,7 +70,7 @@ u_type=image/jpeg
 [[ $u == *.webp ]] && u_type=image/webp
 is "$(header content-type)" "$u_type" "... as the image it is"
 is "$(header cache-control)" "private, no-store" "... never kept by a shared cache"
-is "$(curl -s "$IMAGIER_URL$u" -H "Authorization: Bearer $author" | cmp - "$IMAGIER_VAR/media/.withheld/${u#/media/}" && echo same)" same \
+is "$(curl -s "$IMAGIER_URL$u" -H "Authorization: Bearer $author" | cmp - "$MEDIA/.withheld/${u#/media/}" && echo same)" same \
 	"... the very bytes"
 for x in "${urls[@]}"; do
 	req GET "$x" -H "Authorization: Bearer $mod"
@@ -164,7 +164,7 @@ cli sweep-media
 is "$(stored "$u")" served "the sweeper serves them from the served store again"
 req GET "$u"
 is "$(header cache-control)" "public, max-age=31536000, immutable" "... publicly"
-[[ -f "$IMAGIER_VAR/media/${u#/media/}" && ! -e "$IMAGIER_VAR/media/.withheld/${u#/media/}" ]] &&
+[[ -f "$MEDIA/${u#/media/}" && ! -e "$MEDIA/.withheld/${u#/media/}" ]] &&
 	pass "each file is in exactly one store" || fail "each file is in exactly one store"
 
 # --- a banned person ------------------------------------------------------------------------------

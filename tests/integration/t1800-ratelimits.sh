@@ -7,6 +7,7 @@
 # limited; the HTML forms get a 429 page. Without memcached, signups are
 # still counted (in MariaDB) while likes are let through. The limits the
 # suite runs with are put back at the end (and on any exit).
+# single box: restarts the one pool with small limits.
 source "$(dirname "$0")/lib.sh"
 
 STACK="${IMAGIER_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tools/stack.sh"

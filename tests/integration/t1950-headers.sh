@@ -79,7 +79,7 @@ is "$(header x-content-type-options)" nosniff "... never sniffed"
 
 # Files that are not images never leave the media store; HTML named like an
 # image goes out as that image type, and nosniff keeps browsers to it.
-dir="$IMAGIER_VAR/media/zz"
+dir="$MEDIA/zz"
 mkdir -p "$dir"
 printf '<html><script>alert(1)</script></html>' >"$dir/evil.html"
 printf '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>' >"$dir/evil.svg"
@@ -93,7 +93,7 @@ req GET /media/zz/
 is "$STATUS" 404 "no directory listing in /media/"
 req GET /media/zz/evil.png
 is "$STATUS" 404 "a file outside the store's ab/cd/ layout is not served"
-store="$IMAGIER_VAR/media/ee/ee"
+store="$MEDIA/ee/ee"
 mkdir -p "$store"
 cp "$dir/evil.png" "$store/evil.png"
 req GET /media/ee/ee/evil.png

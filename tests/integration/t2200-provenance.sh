@@ -88,7 +88,7 @@ is "$(grep -c '^original ' "$TMP/png-files")" 2 "the original size is served too
 # media_files.bytes follows the stamped files
 sizes_ok=0
 while read -r path bytes; do
-	[[ $(stat -c %s "$IMAGIER_VAR/media/$path") == "$bytes" ]] || sizes_ok=1
+	[[ $(stat -c %s "$MEDIA/$path") == "$bytes" ]] || sizes_ok=1
 done < <(sql "SELECT m.path, m.bytes FROM media_files m JOIN posts p ON p.image_id = m.image_id
 	WHERE p.id IN ($p_png, $p_jpg)")
 ok "$sizes_ok" "media_files.bytes is the size of the stamped file"
@@ -140,16 +140,16 @@ is "$(xmp "$TMP/again.webp" | jq -r .Post)" "$base/p/$p_png" \
 # ---- stamp-media repairs files without the metadata -------------------------------
 path="$(files_of "$p_jpg" | awk '$1 == "320" && $2 == "jpeg" { print $3 }')"
 path="${path#/media/}"
-exiftool -q -overwrite_original -XMP:all= "$IMAGIER_VAR/media/$path"
-is "$(xmp "$IMAGIER_VAR/media/$path" | jq -r '.DigitalSourceType // "none"')" none \
+exiftool -q -overwrite_original -XMP:all= "$MEDIA/$path"
+is "$(xmp "$MEDIA/$path" | jq -r '.DigitalSourceType // "none"')" none \
 	"a file stripped of its XMP (as files from before this feature)"
 out="$("$IMAGIER_BIN/imagier" stamp-media 2>"$TMP/stamp.err")"
 is "$?" 0 "imagier stamp-media succeeds"
 like "$out" '^stamped [1-9][0-9]* files' "  ... and says how many files it stamped"
-x="$(xmp "$IMAGIER_VAR/media/$path")"
+x="$(xmp "$MEDIA/$path")"
 is "$(jq -r .Post <<<"$x")" "$base/p/$p_jpg" "  ... the stripped file has its post's URL again"
 like "$(jq -r .DigitalSourceType <<<"$x")" 'trainedAlgorithmicMedia$' "  ... and the source type"
-is "$(stat -c %s "$IMAGIER_VAR/media/$path")" \
+is "$(stat -c %s "$MEDIA/$path")" \
 	"$(sql "SELECT bytes FROM media_files WHERE path = '$path'")" "  ... and media_files.bytes follows"
 out="$("$IMAGIER_BIN/imagier" stamp-media 2>/dev/null)"
 like "$out" '^stamped 0 files' "a second run has nothing to do"

@@ -161,10 +161,10 @@ ok "$( ((tables >= 30)); echo $?)" "... searched in all $tables tables"
 
 # The media store.
 gone=1
-for f in $x_files; do [[ -e "$IMAGIER_VAR/media/$f" ]] && gone=0; done
+for f in $x_files; do [[ -e "$MEDIA/$f" ]] && gone=0; done
 is "$gone" 1 "every file of their own images is gone from the disk ($(wc -w <<<"$x_files") files)"
 kept=1
-for f in $shared_files; do [[ -e "$IMAGIER_VAR/media/$f" ]] || kept=0; done
+for f in $shared_files; do [[ -e "$MEDIA/$f" ]] || kept=0; done
 is "$kept" 1 "a picture someone else also posted stays"
 req GET "/api/v1/posts/$zpost"
 is "$STATUS" 200 "... and so does their post"

@@ -109,7 +109,7 @@ is "$(sql "SELECT COUNT(*) FROM mod_actions")" "$audit_rows" "no audit row was a
 
 # Files and memcached.
 gone=1
-for f in $x_files; do [[ -e "$IMAGIER_VAR/media/$f" ]] && gone=0; done
+for f in $x_files; do [[ -e "$MEDIA/$f" ]] && gone=0; done
 is "$gone" 1 "their post's files are gone ($(wc -w <<<"$x_files") files)"
 dump="$(mc_dump)"
 hits="$(grep -F -e "$x_name" <<<"$dump" | cut -f1)"

@@ -114,9 +114,9 @@ uid=$(sql "SELECT id FROM users WHERE username = '$name'")
 id3=$(sql "INSERT INTO export_jobs (user_id, state, worker, lease_until, file, attempts, created_at)
      VALUES ($uid, 'running', '$IMAGIER_GEN_WORKER_ID', UNIX_TIMESTAMP() + 3600, 'imagier-export-0-00.tar', 1,
      UNIX_TIMESTAMP()); SELECT LAST_INSERT_ID()")
-touch "$IMAGIER_VAR/exports/imagier-export-0-00.tar.part"
+touch "$EXPORTS/imagier-export-0-00.tar.part"
 "$IMAGIER_ROOT/tools/stack.sh" restart-gen >/dev/null 2>&1
 wait_until 60 done_export "$me" "$id3"
 is "$(json .export.state)" done "an export interrupted by a restart is made again"
-ok "$( [[ ! -e "$IMAGIER_VAR/exports/imagier-export-0-00.tar.part" ]]; echo $?)" "... and its partial file is gone"
+ok "$( [[ ! -e "$EXPORTS/imagier-export-0-00.tar.part" ]]; echo $?)" "... and its partial file is gone"
 done_testing

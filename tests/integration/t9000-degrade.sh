@@ -5,6 +5,7 @@
 # a clean 503 (JSON from the API, never a 502 or a crash) and sessions
 # survive the outage; both recover when the services return. An upload or
 # an avatar refused for want of the database leaves no file behind.
+# single box: stops and starts the one MariaDB and memcached of its stack (t3100 and t3200 kill a cluster's).
 source "$(dirname "$0")/lib.sh"
 
 STACK="${IMAGIER_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tools/stack.sh"

@@ -6,6 +6,7 @@
 # database, every like or unlike that got a 200 (and was the writer's last
 # word on that post) is what the database holds, and every post's counters
 # equal its rows. Bounded: about half a minute.
+# single box: kills the one pool, memcached and MariaDB of its stack (t3100 and t3200 kill a cluster's).
 source "$(dirname "$0")/lib.sh"
 
 STACK="${IMAGIER_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tools/stack.sh"
