@@ -71,7 +71,11 @@ int feed_post_cached(struct cache *cache, struct arena *a, int64_t post_id, cJSO
 }
 
 /* ---- pages of ids ----------------------------------------------------------
- * Cached as {"i":[[id,"reason"],...],"n":next_id,"l":next_likes}. */
+ * Cached as {"r":["reason",...],"i":[id,r,id,r,...],"n":next_id,"l":next_likes}:
+ * each id with the index of its reason in "r" (a page's 24 posts have a
+ * handful of reasons between them: listed once, the value is a third of
+ * what it was, and a person's first page rides in every warm page's one
+ * multi-get). */
 
 /* A page's ids from the cached text (len bytes, NUL-terminated after them),
  * under stamp (NULL: none): 0, or -1 when it is not one. */
@@ -87,21 +91,26 @@ static int feed_page_parse(struct arena *a, char *text, size_t len, const char *
 	}
 	cJSON *j = cJSON_ParseWithLength(text, len);
 	cJSON *its = cJSON_GetObjectItemCaseSensitive(j, "i");
-	if (!cJSON_IsArray(its)) {
+	cJSON *rs = cJSON_GetObjectItemCaseSensitive(j, "r");
+	if (!cJSON_IsArray(its) || !cJSON_IsArray(rs)) {
 		cJSON_Delete(j);
 		return -1;
 	}
-	size_t n = (size_t)cJSON_GetArraySize(its);
+	size_t nr = (size_t)cJSON_GetArraySize(rs), n = (size_t)cJSON_GetArraySize(its) / 2;
+	const char **why = arena_zalloc(a, (nr + 1) * sizeof(*why));
+	size_t k = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, rs) why[k++] =
+	    cJSON_IsString(e) ? arena_strdup(a, e->valuestring) : NULL;
 	pg->items = arena_zalloc(a, (n + 1) * sizeof(*pg->items));
 	pg->n = 0;
-	const cJSON *e;
-	cJSON_ArrayForEach(e, its)
-	{
-		cJSON *id = cJSON_GetArrayItem(e, 0), *why = cJSON_GetArrayItem(e, 1);
-		if (!cJSON_IsNumber(id) || !cJSON_IsString(why))
+	for (e = its->child; e && e->next; e = e->next->next) {
+		const cJSON *r = e->next;
+		if (!cJSON_IsNumber(e) || !cJSON_IsNumber(r) || r->valuedouble < 0 ||
+		    r->valuedouble >= (double)nr || !why[(size_t)r->valuedouble])
 			continue;
-		pg->items[pg->n].id = (int64_t)id->valuedouble;
-		pg->items[pg->n++].reason = arena_strdup(a, why->valuestring);
+		pg->items[pg->n].id = (int64_t)e->valuedouble;
+		pg->items[pg->n++].reason = why[(size_t)r->valuedouble];
 	}
 	pg->next_id = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "n"));
 	pg->next_likes = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "l"));
@@ -123,12 +132,21 @@ void feed_page_put(struct cache *cache, const char *key, const char *stamp, int 
 		   const struct feed_page *pg)
 {
 	cJSON *j = cJSON_CreateObject();
+	cJSON *rs = cJSON_AddArrayToObject(j, "r");
 	cJSON *its = cJSON_AddArrayToObject(j, "i");
+	size_t nr = 0;
 	for (size_t i = 0; i < pg->n; i++) {
-		cJSON *e = cJSON_CreateArray();
-		cJSON_AddItemToArray(e, cJSON_CreateNumber((double)pg->items[i].id));
-		cJSON_AddItemToArray(e, cJSON_CreateString(pg->items[i].reason));
-		cJSON_AddItemToArray(its, e);
+		const char *why = pg->items[i].reason ? pg->items[i].reason : "";
+		size_t r = 0;
+		const cJSON *e = rs->child;
+		while (e && strcmp(e->valuestring, why))
+			e = e->next, r++;
+		if (!e) {
+			cJSON_AddItemToArray(rs, cJSON_CreateString(why));
+			r = nr++;
+		}
+		cJSON_AddItemToArray(its, cJSON_CreateNumber((double)pg->items[i].id));
+		cJSON_AddItemToArray(its, cJSON_CreateNumber((double)r));
 	}
 	cJSON_AddNumberToObject(j, "n", (double)pg->next_id);
 	cJSON_AddNumberToObject(j, "l", (double)pg->next_likes);

@@ -7,7 +7,8 @@
 # CLUSTER=1 (make cluster-test) runs them against a cluster instead
 # (tools/cluster.sh: two hosts, a primary and a replica, two memcached, two
 # pools, two generation workers, one nginx), leaving out the tests that say
-# "# single box:" (they start, stop or count one box's parts themselves).
+# "# single box:" (they start, stop or count one box's parts themselves);
+# tests that say "# cluster only:" run there and not in the default suite.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -35,7 +36,11 @@ tests=()
 case "$what" in
 all | unit) for t in "$BUILD"/tests/test_*; do [[ $t == *.d ]] || tests+=("$t"); done ;;&
 all) tests+=(tools/fuzz.sh) ;;&
-all | integration) tests+=(tests/integration/t*.sh) ;;&
+all | integration)
+	for t in tests/integration/t*.sh; do
+		grep -q '^# cluster only:' "$t" || tests+=("$t")
+	done
+	;;&
 cluster)
 	for t in tests/integration/t*.sh; do
 		grep -q '^# single box:' "$t" || tests+=("$t")

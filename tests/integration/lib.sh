@@ -11,6 +11,11 @@ trap 'rm -rf "$TMP"' EXIT
 # cluster shares (tools/test.sh cluster sets them).
 MEDIA="${IMAGIER_MEDIA_DIR:-$IMAGIER_VAR/media}"
 EXPORTS="${IMAGIER_MEDIA_EXPORTS:-$IMAGIER_VAR/exports}"
+# gen_log: what the generation workers logged (on a cluster, both hosts').
+gen_log() {
+	cat "$IMAGIER_VAR/log/gen.log"
+	[[ -z ${IMAGIER_CLUSTER:-} ]] || cat "$IMAGIER_CLUSTER/b/log/gen.log" 2>/dev/null
+}
 
 plan() { echo "1..$1"; }
 pass() { T_N=$((T_N + 1)); echo "ok $T_N - $1"; }
@@ -166,10 +171,23 @@ login_jar() {
 		--data "{\"username\":\"$1\",\"password\":\"correct horse $1\"}"
 	JAR_CSRF="$(json .csrf)"
 }
-# mc_delete KEY...: drop keys from the stack's memcached (its unix socket), e.g.
-# a list cached on purpose for a minute that a test needs fresh.
+# mc_socks: the memcached servers of the stack (their unix sockets): one,
+# or on a cluster each host's.
+mc_socks() {
+	echo "$IMAGIER_VAR/run/memcached.sock"
+	[[ -z ${IMAGIER_CLUSTER:-} ]] || echo "$IMAGIER_CLUSTER/b/run/memcached.sock"
+}
+# mc_delete KEY...: drop keys from the stack's memcached (from every server
+# of a cluster's), e.g. a list cached on purpose for a minute that a test
+# needs fresh.
 mc_delete() {
-	python3 - "$IMAGIER_VAR/run/memcached.sock" "$@" <<'PY' >/dev/null 2>&1
+	local sock
+	for sock in $(mc_socks); do
+		mc_delete_on "$sock" "$@"
+	done
+}
+mc_delete_on() {
+	python3 - "$@" <<'PY' >/dev/null 2>&1
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(2)
@@ -179,9 +197,16 @@ for k in sys.argv[2:]:
     s.recv(64)
 PY
 }
-# mc_get KEY: the value of KEY in the stack's memcached (nothing if absent).
+# mc_get KEY: the value of KEY in the stack's memcached (nothing if absent;
+# on a cluster, from whichever server holds it).
 mc_get() {
-	python3 - "$IMAGIER_VAR/run/memcached.sock" "$1" <<'PY' 2>/dev/null
+	local sock
+	for sock in $(mc_socks); do
+		mc_get_on "$sock" "$1"
+	done
+}
+mc_get_on() {
+	python3 - "$1" "$2" <<'PY' 2>/dev/null
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(2)
@@ -197,11 +222,17 @@ if buf.startswith(b"VALUE"):
     sys.stdout.write(buf.split(b"\r\n", 1)[1].rsplit(b"\r\nEND\r\n", 1)[0].decode("utf-8", "replace"))
 PY
 }
-# mc_dump: every key in the stack's memcached with its value, one
-# "key<TAB>value" a line (values with line breaks folded), for tests that
-# prove something is gone from the cache.
+# mc_dump: every key in the stack's memcached (every server of a cluster's)
+# with its value, one "key<TAB>value" a line (values with line breaks
+# folded), for tests that prove something is gone from the cache.
 mc_dump() {
-	python3 - "$IMAGIER_VAR/run/memcached.sock" <<'PY' 2>/dev/null
+	local sock
+	for sock in $(mc_socks); do
+		mc_dump_on "$sock"
+	done
+}
+mc_dump_on() {
+	python3 - "$1" <<'PY' 2>/dev/null
 import socket, sys, urllib.parse
 def conn():
     s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); return s

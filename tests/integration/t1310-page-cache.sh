@@ -205,7 +205,7 @@ gets_of() {
 # the viewer's filters then leave out (another test's removed post, a muted
 # author) included.
 post_keys() {
-	mc_get "$1" | tail -n +2 | jq -r '.i[][0]' 2>/dev/null | awk '{ printf " imagier:post:%s", $1 }'
+	mc_get "$1" | tail -n +2 | jq -r '.i | to_entries[] | select(.key % 2 == 0) | .value' 2>/dev/null | awk '{ printf " imagier:post:%s", $1 }'
 }
 # A first view (a page never cached: a query of its own) is built from the
 # stored timeline (or the for-you candidates) and the post cache in two
@@ -252,7 +252,7 @@ is "$got" "$want" "an anonymous first view of the latest feed is two multi-gets:
 # A first page's ids are read from their key only under the stamp they were
 # stored with: the current one is used as it is (planted empty: the page
 # shows nothing), any other line is a miss and the page is built again.
-empty='{"i":[],"n":0,"l":0}'
+empty='{"r":[],"i":[],"n":0,"l":0}'
 # shown URL [CURL ARGS...]: the answer's status and how many posts it shows.
 shown() {
 	local code

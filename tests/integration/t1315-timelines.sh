@@ -150,7 +150,7 @@ ok "$(wait_until 30 jobs_left "$p2"; echo $?)" "  ... its fan-out finishes"
 n=0
 for f in "${fan_ids[@]}"; do has_row "$f" "$p2" && n=$((n + 1)); done
 is "$n" 7 "  ... all 7 followers have it"
-like "$(cat "$IMAGIER_VAR/log/gen.log")" "post $p2 fanned out in 4 batches" "  ... in 4 batches of 2 followers"
+like "$(gen_log)" "post $p2 fanned out in 4 batches" "  ... in 4 batches of 2 followers"
 
 # A worker died after the first 4 followers of a job: whoever takes it over
 # goes on from there.

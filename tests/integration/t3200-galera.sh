@@ -8,6 +8,8 @@
 # rest. Then node 2 is killed (SIGKILL) under a write-and-read load: pool b
 # goes on with node 3, nothing acknowledged is lost or doubled, and node 2
 # comes back by itself (its supervisor) and catches up.
+# cluster only: three Galera nodes take a minute to start (two state
+# transfers): make cluster-test runs it, make test runs t3100's replicas.
 source "$(dirname "$0")/lib.sh"
 export GALERA=1
 source "$(dirname "$0")/cluster_lib.sh"
