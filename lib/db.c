@@ -782,14 +782,15 @@ int db_read_only(const struct db *db)
 	return db->primary_down && db->nreplicas > 0;
 }
 
-/* Ask a primary thought gone again: at most every DB_RECHECK_US (unless
- * forced), and not for a second after a try that took a timeout's time (a
- * host that does not answer at all would hold every request). */
+/* Ask a primary thought gone again: at most every DB_RECHECK_US, and not for
+ * a second after a try that took a timeout's time (a host that does not
+ * answer at all would hold every request); forced, at once (a person's
+ * write within the minute says it was there: their read is worth a try). */
 static void primary_ask(struct db *db, int force)
 {
 	int64_t now = now_mono_us();
-	if (!db_read_only(db) || now < db->primary_slow_until ||
-	    (!force && now - db->primary_checked_at < DB_RECHECK_US))
+	if (!db_read_only(db) || (!force && (now < db->primary_slow_until ||
+					     now - db->primary_checked_at < DB_RECHECK_US)))
 		return;
 	db->primary_checked_at = now;
 	db_ping(db);

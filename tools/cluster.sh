@@ -123,19 +123,51 @@ host_env() {
 	fi
 }
 
+# write_confs: each host's imagier.conf, what a program run with that var
+# dir reads (the pool, imagier-gen, the command line): the secrets all hosts
+# share (the site secret signs sessions and CSRF wherever they are checked;
+# one database password), then the host's cluster settings, as an operator
+# would write them on a real host.
+write_confs() {
+	local h v
+	if [[ ! -s $C/secrets ]]; then
+		(umask 077 && printf 'DB_PASSWORD=%s\nSITE_SECRET=%s\n' "$(random_hex 16)" "$(random_hex 32)" >"$C/secrets")
+	fi
+	# shellcheck disable=SC1091
+	source "$C/secrets"
+	for h in a b c; do
+		[[ $h != c || $KIND == galera ]] || continue
+		mkdir -p "$C/$h"
+		(
+			host_env "$h"
+			umask 077
+			{
+				printf '; written by tools/cluster.sh: host %s of the cluster in %s\n' "$h" "$C"
+				printf '[db]\npassword = %s\n' "$DB_PASSWORD"
+				if [[ $KIND == galera ]]; then
+					printf 'nodes = %s\n' "$IMAGIER_DB_NODES"
+				else
+					printf 'host = %s\nport = %s\nreplicas = %s\n' "$IMAGIER_DB_HOST" \
+						"$IMAGIER_DB_PORT" "$IMAGIER_DB_REPLICAS"
+				fi
+				printf '[cache]\nservers = %s\n' "$IMAGIER_CACHE_SERVERS"
+				printf '[media]\ndir = %s\nexports = %s\n' "$IMAGIER_MEDIA_DIR" "$IMAGIER_MEDIA_EXPORTS"
+				printf '[site]\nsecret = %s\n' "$SITE_SECRET"
+				printf '[gen]\nworker_id = %s\n' "$h"
+			} >"$C/$h/imagier.conf.tmp"
+			mv "$C/$h/imagier.conf.tmp" "$C/$h/imagier.conf"
+		)
+	done
+}
+
 cmd_start() {
 	mkdir -p "$C/shared/media" "$C/shared/exports"
 	ports
+	write_confs
 	info "host a: the $([[ $KIND == galera ]] && echo 'first Galera node' || echo primary), memcached, a pool, imagier-gen and nginx"
 	(host_env a && "$STACK" start)
-	# Host b shares a's secrets: the site secret signs sessions and CSRF
-	# tokens whichever pool answers, and the DB password is one.
-	mkdir -p "$C/b"
-	(umask 077 && cp "$C/a/imagier.conf" "$C/b/imagier.conf")
 	ports
 	if [[ $KIND == galera ]]; then
-		mkdir -p "$C/c"
-		(umask 077 && cp "$C/a/imagier.conf" "$C/c/imagier.conf")
 		info "host b: Galera node 2, memcached, a pool and imagier-gen"
 		(host_env b && "$STACK" start)
 		info "host c: Galera node 3"
@@ -169,6 +201,7 @@ cmd_stop() {
 
 cmd_status() {
 	local rc=0
+	ports
 	echo "== host a"
 	(host_env a && "$STACK" status) || rc=3
 	echo "== host b"
@@ -180,10 +213,12 @@ cmd_status() {
 	return "$rc"
 }
 
+# cmd_env: the exports that point a program at the cluster as host a (the
+# command line, a test): its var dir, whose imagier.conf says the rest.
 cmd_env() {
 	ports
 	printf 'export IMAGIER_CLUSTER=%s IMAGIER_PORT=%s IMAGIER_URL=http://127.0.0.1:%s\n' "$C" "$PORT" "$PORT"
-	printf 'export IMAGIER_VAR=%s/a IMAGIER_CLUSTER_DB_A=%s IMAGIER_CLUSTER_DB_B=%s\n' "$C" "$DB_A" "$DB_B"
+	printf 'export IMAGIER_VAR=%s/a\n' "$C"
 }
 
 case ${1:-} in

@@ -112,6 +112,8 @@ if ((need_stack)); then
 		cat "$STACK_DIR/start.log" >&2
 		exit 1
 	fi
+	# the command line (imagier delete-account ...) as host a runs it
+	((cluster)) && eval "$(tools/cluster.sh env)"
 fi
 
 prove --exec '' --timer --failures "${tests[@]}"

@@ -197,6 +197,22 @@ for k in sys.argv[2:]:
     s.recv(64)
 PY
 }
+# mc_set KEY VALUE: store VALUE under KEY (60 s) in the stack's memcached
+# (on a cluster, on every server: whichever the app hashes KEY to has it).
+mc_set() {
+	local sock
+	for sock in $(mc_socks); do
+		python3 - "$sock" "$1" "$2" <<'PY' >/dev/null 2>&1
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(2)
+s.connect(sys.argv[1])
+v = sys.argv[3].encode()
+s.sendall(b"set %s 0 60 %d\r\n%s\r\n" % (sys.argv[2].encode(), len(v), v))
+s.recv(64)
+PY
+	done
+}
 # mc_get KEY: the value of KEY in the stack's memcached (nothing if absent;
 # on a cluster, from whichever server holds it).
 mc_get() {

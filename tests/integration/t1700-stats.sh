@@ -18,18 +18,6 @@ else:
     print("%dx%d" % struct.unpack(">II", b[16:24]))
 PY
 }
-# mc_set KEY VALUE: store VALUE under KEY (60 s) in the stack's memcached.
-mc_set() {
-	python3 - "$IMAGIER_VAR/run/memcached.sock" "$1" "$2" <<'PY' >/dev/null 2>&1
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(2)
-s.connect(sys.argv[1])
-v = sys.argv[3].encode()
-s.sendall(b"set %s 0 60 %d\r\n%s\r\n" % (sys.argv[2].encode(), len(v), v))
-s.recv(64)
-PY
-}
 today() { json '.days[-1] | "\(.date) \(.posts) \(.signups) \(.generations) \(.reports)"'; }
 
 # --- who may look ----------------------------------------------------------------

@@ -12,6 +12,8 @@
 source "$(dirname "$0")/lib.sh"
 
 source "$(dirname "$0")/cluster_lib.sh"
+# a limit the test reaches: 4 reports a day, new accounts alike
+export IMAGIER_LIMITS_REPORT_PER_DAY=4 IMAGIER_LIMITS_NEW_ACCOUNT_DIVISOR=1
 cluster_up
 bsql() { mariadb --socket="$CL/b/run/mysqld.sock" -u "$(id -un)" -N -B imagier -e "$1" 2>/dev/null; }
 
@@ -27,6 +29,39 @@ done
 is "$codes" "$(printf '200 %.0s' $(seq 1 12))" "a session made on one pool is good on both"
 ok "$((($(served 'GET /api/v1/me' a) > 0 && $(served 'GET /api/v1/me' b) > 0) ? 0 : 1))" \
 	"  ... and both pools answered ($(served 'GET /api/v1/me' a) on a, $(served 'GET /api/v1/me' b) on b)"
+
+# A cookie session's CSRF token is checked by whichever pool answers: the
+# site secret and the session are the same on both.
+codes=""
+for _ in 1 2 3 4; do
+	req PATCH /api/v1/me -b "imagier_session=$A" -H "X-CSRF-Token: $CSRF" \
+		-H 'Content-Type: application/json' --data '{"bio":"harbours, mostly"}'
+	codes+="$STATUS "
+done
+is "$codes" "200 200 200 200 " "a cookie session's write with its CSRF token passes on both pools"
+codes=""
+for _ in 1 2 3 4; do
+	req PATCH /api/v1/me -b "imagier_session=$A" -H "X-CSRF-Token: ${CSRF}x" \
+		-H 'Content-Type: application/json' --data '{"bio":"forged"}'
+	codes+="$STATUS "
+done
+is "$codes" "403 403 403 403 " "  ... and a wrong token fails on both"
+
+# Rate limits count in memcached, whichever pool answers: the fifth report
+# of the day is refused.
+codes=""
+for i in 1 2 3 4 5; do
+	new_user "$(uniq_name clr$i)"
+	target=$USER_ID
+	req POST /api/v1/reports -H "Authorization: Bearer $A" -H 'Content-Type: application/json' \
+		--data "{\"target_type\":\"user\",\"target_id\":$target,\"reason\":\"spam\"}"
+	codes+="$STATUS "
+done
+is "$codes" "201 201 201 201 429 " "a rate limit holds across both pools (4 reports a day)"
+ok "$((($(served 'POST /api/v1/reports' a) > 0 && $(served 'POST /api/v1/reports' b) > 0) ? 0 : 1))" \
+	"  ... counted on both ($(served 'POST /api/v1/reports' a) on a, $(served 'POST /api/v1/reports' b) on b)"
+sign_in "$alice"
+A=$TOKEN
 
 upload "$(image png 64 64 71)" "a harbour at dawn, shared"
 is "$STATUS" 201 "an upload is accepted"
