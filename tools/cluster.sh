@@ -8,8 +8,10 @@
 #   host b   MariaDB replica of a, memcached, FastCGI pool, imagier-gen
 #            (worker b)
 #   shared/  media/ and exports/, the tree both hosts write (NFS or the
-#            like in production: docs/SCALING.md)
+#            like in production: docs/OPERATIONS.md, "Scale-out")
 #
+# Each host's var dir has an imagier.conf of its own, written here: the
+# secrets all share, and that host's database, cache and media settings.
 # Both pools read from the replica and write to the primary, and hash the
 # cache over both memcached servers (ketama). Every part is supervised:
 # one that dies is started again by its host's supervisor.
