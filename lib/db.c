@@ -195,10 +195,13 @@ static int link_connect(struct db *db, struct db_link *l)
 	my_bool off = 0;
 	mysql_optionsv(l->conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
 	mysql_optionsv(l->conn, MYSQL_OPT_RECONNECT, &off);
-	if (l != &db->primary) {
-		/* a replica's host that stops answering must not hold a read: its
-		 * reads are short, and another server can answer */
-		unsigned int rw = 2;
+	if (l != &db->primary || db->nreplicas || db->nnodes > 1) {
+		/* a server that stops answering (a host gone, a process stopped)
+		 * must not hold a request: a replica's reads are short, and
+		 * another server can answer; a primary with replicas or other
+		 * nodes gets a little longer (its writes), then reads go on
+		 * elsewhere and writes are refused (read_only) */
+		unsigned int rw = l != &db->primary ? 2 : 3;
 		mysql_optionsv(l->conn, MYSQL_OPT_READ_TIMEOUT, &rw);
 		mysql_optionsv(l->conn, MYSQL_OPT_WRITE_TIMEOUT, &rw);
 	}
@@ -514,6 +517,7 @@ static int db_run_params(struct db *db, struct db_link *l, struct arena *a, stru
 		if (primary) {
 			db->in_tx = 0;
 			db->primary_down = 1;
+			db->primary_checked_at = now_mono_us(); /* rests a second */
 		}
 		return DB_DOWN;
 	}
@@ -650,7 +654,7 @@ static const char *primary_pos(struct db *db, struct arena *a)
 		g = db_str(&r, 0, 0);
 	if (g && strlen(g) < sizeof(db->pos) && strspn(g, "0123456789-,") == strlen(g))
 		snprintf(db->pos, sizeof(db->pos), "%s", g);
-	else if (!primary_resting(db)) /* unknown, yet the primary is there */
+	else if (!db->primary_down) /* unknown, yet the primary is there */
 		db->replicas_behind = 1;
 	return db->pos;
 }
