@@ -7,7 +7,7 @@
 # no job runs twice. Then the faults, each under a write-and-read load whose
 # acknowledged writes are checked afterwards: the replica, a memcached, a
 # pool and the primary are killed (SIGKILL) and come back by their hosts'
-# supervisors. Nothing acknowledged is lost or doubled, reads keep
+# supervisors, and the primary is stopped (SIGSTOP) for 4 s. Nothing acknowledged is lost or doubled, reads keep
 # answering, and no page is stale once the killed part is back.
 source "$(dirname "$0")/lib.sh"
 
@@ -132,6 +132,15 @@ ok "$(wait_until 15 eval "(( \$(pool_log 'back in the pool') > 0 ))"; echo $?)" 
 	"  ... and put it back when it answered again ($(pool_log 'back in the pool') workers)"
 fault "pool b killed" kill_pool
 fault "primary killed" kill_primary
+# A primary that stops answering without going away (stopped, or its host
+# cut off) for 4 s: its connections time out (3 s), reads go on from the
+# replica, writes wait with 503 read_only.
+stop_primary() {
+	kill -STOP "$(pid_of_host a mysqld)"
+	sleep 4
+	kill -CONT "$(pid_of_host a mysqld)"
+}
+fault "primary stopped for 4 s" stop_primary
 
 # Everything is back by itself.
 ok "$(wait_until 30 "$ROOT/tools/cluster.sh" status; echo $?)" "every part of both hosts runs again (the supervisors)"
