@@ -63,7 +63,7 @@ char *cachekey_foryou_version(struct arena *a, int64_t user_id)
 
 char *cachekey_first_ids(struct arena *a, const char *feed, int64_t user_id)
 {
-	return arena_printf(a, "imagier:fp:%s:%lld", feed, (long long)user_id);
+	return arena_printf(a, "imagier:fp2:%s:%lld", feed, (long long)user_id);
 }
 
 char *cachekey_filters(struct arena *a, int64_t user_id)

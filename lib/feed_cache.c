@@ -212,7 +212,7 @@ static int ids_shared(struct db *db, struct cache *cache, struct arena *a, const
 		      const struct ids_query *q, struct feed_page *pg)
 {
 	uint64_t ver = cache_version(cache, CACHEKEY_FEED_VERSION);
-	char *key = ver ? arena_printf(a, "imagier:ids:%s:%lld:%llu:%lld", kind, (long long)q->id,
+	char *key = ver ? arena_printf(a, "imagier:ids2:%s:%lld:%llu:%lld", kind, (long long)q->id,
 				       (unsigned long long)ver, (long long)q->before)
 			: NULL;
 	return ids_cached(db, cache, a, key, NULL, IDS_CACHE_TTL, q, pg);
@@ -282,7 +282,7 @@ int feed_page_following(struct db *db, struct cache *cache, struct arena *a, int
 		    arena_printf(a, "%llu:%llu", (unsigned long long)ver, (unsigned long long)uver),
 		    IDS_CACHE_TTL, &q, pg);
 	char *key =
-	    arena_printf(a, "imagier:ids:following:%lld:%llu:%llu:%lld", (long long)user_id,
+	    arena_printf(a, "imagier:ids2:following:%lld:%llu:%llu:%lld", (long long)user_id,
 			 (unsigned long long)ver, (unsigned long long)uver, (long long)before);
 	return ids_cached(db, cache, a, key, NULL, IDS_CACHE_TTL, &q, pg);
 }
@@ -311,7 +311,7 @@ int feed_page_top(struct db *db, struct cache *cache, struct arena *a, const cha
 	if (feed_top_window(window_key, &q.window, &q.name))
 		return -1;
 	/* Not under the feed version: likes move it more than new posts do. */
-	char *key = arena_printf(a, "imagier:ids:top:%s:%lld:%lld", window_key,
+	char *key = arena_printf(a, "imagier:ids2:top:%s:%lld:%lld", window_key,
 				 (long long)after_likes, (long long)after_id);
 	return ids_cached(db, cache, a, key, NULL, TOP_CACHE_TTL, &q, pg);
 }
@@ -322,7 +322,7 @@ int feed_page_newest(struct db *db, struct cache *cache, struct arena *a, int us
 	struct ids_query q = {
 	    .kind = user ? IDS_USER : IDS_TAG, .id = id, .name = name, .limit = limit};
 	uint64_t ver = cache_version(cache, CACHEKEY_FEED_VERSION);
-	char *key = ver ? arena_printf(a, "imagier:ids:synd:%c:%lld:%llu", user ? 'u' : 't',
+	char *key = ver ? arena_printf(a, "imagier:ids2:synd:%c:%lld:%llu", user ? 'u' : 't',
 				       (long long)id, (unsigned long long)ver)
 			: NULL;
 	return ids_cached(db, cache, a, key, NULL, IDS_CACHE_TTL, &q, pg);

@@ -168,7 +168,7 @@ top_like "$pf1" 1
 # 10 pages), fresh: the ids of each page are cached for a minute on purpose,
 # so each page's key is dropped first. Sets TOP ([[likes,id],...]), TOP_PAGES.
 top_walk() {
-	local w=$1 cur="" key="imagier:ids:top:$1:0:0" i
+	local w=$1 cur="" key="imagier:ids2:top:$1:0:0" i
 	TOP="[]" TOP_PAGES=0
 	for ((i = 0; i < 10; i++)); do
 		mc_delete "$key"
@@ -180,7 +180,7 @@ top_walk() {
 		cur="$(json .next)"
 		[[ $cur != null && -n $cur ]] || break
 		jq -e -n --argjson t "$TOP" "[$pu1, $pg1, $pf1] - [\$t[][1]] == []" >/dev/null && break
-		key="imagier:ids:top:$w:$(jq -r -n --argjson t "$TOP" '$t[-1] | "\(.[0]):\(.[1])"')"
+		key="imagier:ids2:top:$w:$(jq -r -n --argjson t "$TOP" '$t[-1] | "\(.[0]):\(.[1])"')"
 	done
 }
 top_pos() { jq -n --argjson t "$TOP" "[\$t[][1]] | index($1) // 999"; }

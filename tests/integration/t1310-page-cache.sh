@@ -83,7 +83,7 @@ first_keys() {
 	local hex="$(hash_of "$(jar_token "$3")")"
 	printf '%s' "imagier:sess:$hex imagier:page:$hex:$1?$2 imagier:v:feed imagier:v:user:$4"
 	printf '%s' " imagier:unread:$4 imagier:v:follows:$4 imagier:v:foryou:$4 imagier:myfilters:$4"
-	printf '%s' " imagier:fp:${1#/}:$4"
+	printf '%s' " imagier:fp2:${1#/}:$4"
 }
 # expect_one_get PATH JAR UID: the signature of exactly one multi-get of the
 # nine keys of a warm page by the worker, and one get of the page's body by
@@ -129,7 +129,7 @@ for path in /following /foryou; do
 	# the pool's workers take the requests in no fixed order, so ask until
 	# a warm worker answers. (The first page's ids are there: both feeds
 	# show the artist's post, and only an empty page is never stored.)
-	ok "$([[ -n "$(mc_get "imagier:fp:${path#/}:$OWNER_ID")" ]]; echo $?)" "  ... $path's first page of ids is in memcached"
+	ok "$([[ -n "$(mc_get "imagier:fp2:${path#/}:$OWNER_ID")" ]]; echo $?)" "  ... $path's first page of ids is in memcached"
 	got=""
 	for ((i = 0; i < 30; i++)); do
 		got="$(round_trip "$path" "$jar")"
@@ -221,7 +221,7 @@ for path in /following /foryou; do
 	got=""
 	for ((i = 0; i < 30; i++)); do
 		q="first=$i$RANDOM"
-		posts="$(post_keys "imagier:fp:${path#/}:$OWNER_ID")"
+		posts="$(post_keys "imagier:fp2:${path#/}:$OWNER_ID")"
 		fetched=$(wc -w <<<"$posts")
 		uv="$(mc_get "imagier:v:user:$OWNER_ID")"
 		liked="imagier:liked:$OWNER_ID:$uv:0123456789abcdef"
@@ -240,9 +240,9 @@ shown=$(grep -c 'id="post-[0-9]*"' "$TMP/latest.html")
 ok "$((shown > 0 ? 0 : 1))" "the latest feed shows posts"
 got=""
 for ((i = 0; i < 30; i++)); do
-	posts="$(post_keys imagier:fp:latest:0)"
+	posts="$(post_keys imagier:fp2:latest:0)"
 	fetched=$(wc -w <<<"$posts")
-	n=$(($(printf 'get imagier:v:feed imagier:fp:latest:0\r\nget%s\r\n' "$posts" | wc -c)))
+	n=$(($(printf 'get imagier:v:feed imagier:fp2:latest:0\r\nget%s\r\n' "$posts" | wc -c)))
 	want="$(printf 'bytes_read %d\ncmd_get %d' "$n" $((2 + fetched)))"
 	got="$(gets_of "$IMAGIER_URL/?first=anon$i$RANDOM")"
 	[[ "$got" == "$want" ]] && break
@@ -261,8 +261,8 @@ shown() {
 }
 for feed in following foryou latest; do
 	case $feed in
-	latest) key="imagier:fp:latest:0" args=() path=/ ;;
-	*) key="imagier:fp:$feed:$OWNER_ID" args=(-b "$jar") path=/$feed ;;
+	latest) key="imagier:fp2:latest:0" args=() path=/ ;;
+	*) key="imagier:fp2:$feed:$OWNER_ID" args=(-b "$jar") path=/$feed ;;
 	esac
 	curl -s -o /dev/null "${args[@]}" "$IMAGIER_URL$path?stamp=fill$RANDOM"
 	stamp="$(mc_get "$key" | head -n 1)"
