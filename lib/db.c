@@ -741,6 +741,13 @@ int db_read(struct db *db, struct arena *a, struct db_res *res, const char *sql,
 		l = read_link(db, a);
 		rc = db_run_params(db, l, a, res, sql, ps, n);
 	}
+	/* The primary went away under a read it was answering (no replica had
+	 * seemed fit a moment before: one whose IO thread had just lost that
+	 * primary looks stopped): a replica, whatever its state, now has all
+	 * there is. */
+	for (size_t k = 0; rc == DB_DOWN && l == &db->primary && !db->in_tx && k < db->nreplicas;
+	     k++)
+		rc = db_run_params(db, &db->replicas[k], a, res, sql, ps, n);
 	if (rc != DB_DOWN) {
 		if (db->in_tx)
 			db->writes++;
