@@ -98,7 +98,7 @@ is "$(row "built_at = $built")" 1 "  ... with the same stored row (show less is 
 # A few minutes old: served as it is and queued; the job refreshes it.
 old=$(($(now_ms) - 400000))
 sql "UPDATE foryou_candidates SET built_at = $old, dirty_at = 0, queued_at = 0, lease_owner = 'elsewhere', lease_until = UNIX_TIMESTAMP() + 600 WHERE user_id = $CID"
-mapfile -t fy_keys < <(mc_dump | cut -f1 | grep -E "^imagier:(fy:$CID:|fp:foryou:$CID$)")
+mapfile -t fy_keys < <(mc_dump | cut -f1 | grep -E "^imagier:(fy:$CID:|fp2:foryou:$CID$)")
 ((${#fy_keys[@]})) && mc_delete "${fy_keys[@]}"
 api GET "/api/v1/feed?kind=foryou"
 is "$STATUS" 200 "a row 400 s old: the page answers"
@@ -108,7 +108,7 @@ ok "$(wait_until 30 row_is "built_at > $old AND queued_at = 0"; echo $?)" "  ...
 # An hour old (a person back after a while): rebuilt before use.
 old=$(($(now_ms) - 4000000))
 sql "UPDATE foryou_candidates SET built_at = $old, queued_at = 0, lease_owner = 'elsewhere', lease_until = UNIX_TIMESTAMP() + 600 WHERE user_id = $CID"
-mapfile -t fy_keys < <(mc_dump | cut -f1 | grep -E "^imagier:(fy:$CID:|fp:foryou:$CID$)")
+mapfile -t fy_keys < <(mc_dump | cut -f1 | grep -E "^imagier:(fy:$CID:|fp2:foryou:$CID$)")
 ((${#fy_keys[@]})) && mc_delete "${fy_keys[@]}"
 api GET "/api/v1/feed?kind=foryou"
 is "$STATUS/$(by_author "$bn")" 200/2 "a row over an hour old: the page answers, with what cal follows"
@@ -120,7 +120,7 @@ post_as "$A" "ann's $(letters) lighthouse"
 TOKEN=$C
 api PUT "/api/v1/posts/$PID/like"
 sql "UPDATE foryou_candidates SET built_at = (SELECT MAX(created_at) FROM likes WHERE user_id = $CID) * 1000 - 1, queued_at = 0, lease_owner = 'elsewhere', lease_until = UNIX_TIMESTAMP() + 600 WHERE user_id = $CID"
-mapfile -t fy_keys < <(mc_dump | cut -f1 | grep -E "^imagier:(fy:$CID:|fp:foryou:$CID$)")
+mapfile -t fy_keys < <(mc_dump | cut -f1 | grep -E "^imagier:(fy:$CID:|fp2:foryou:$CID$)")
 ((${#fy_keys[@]})) && mc_delete "${fy_keys[@]}"
 api GET "/api/v1/feed?kind=foryou"
 is "$(row "queued_at > 0")" 1 "a like since the row was built queues it for the job"
