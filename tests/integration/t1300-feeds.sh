@@ -288,7 +288,7 @@ vid="$(sql "SELECT id FROM users WHERE username = '$vn'")"
 for ago in 25200 259200; do
 	sql "UPDATE impressions SET shown_at = shown_at - $ago WHERE user_id = $vid"
 	# (the cached pages too: this is the page built anew)
-	mapfile -t fy_keys < <(mc_dump | cut -f1 | grep -E "^imagier:(fy:$vid:|fp:foryou:$vid$)")
+	mapfile -t fy_keys < <(mc_dump | cut -f1 | grep -E "^imagier:(fy:$vid:|fp2:foryou:$vid$)")
 	mc_delete "${fy_keys[@]}"
 	api GET "/api/v1/feed?kind=foryou&cursor=$first_next"
 	is "$STATUS" 200 "the second page, asked for again $((ago / 3600)) hours later, answers"

@@ -24,7 +24,7 @@ jobs_left() { [[ "$(sql "SELECT COUNT(*) FROM fanout_jobs WHERE post_id = $1")" 
 # the next read asks MariaDB.
 drop_page() {
 	local keys
-	keys=$(mc_dump | cut -f1 | grep -E "^imagier:(ids:following:$1:|fp:following:$1$)" || true)
+	keys=$(mc_dump | cut -f1 | grep -E "^imagier:(ids2:following:$1:|fp2:following:$1$)" || true)
 	[[ -z $keys ]] || mc_delete $keys
 }
 # reason_in TOKEN POST: the reason POST has on TOKEN's following feed
