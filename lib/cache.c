@@ -147,10 +147,13 @@ void cache_free(struct cache *c)
 
 static void note(struct cache *c, memcached_return_t rc);
 
-/* Remember an invalidation to pay later (once). When too many are owed to
- * remember, a flush of the whole cache is owed instead. */
-static void owe(struct owed *o, enum owed_op op, const char *key)
+/* An invalidation that failed is owed: remember it (once). When too many
+ * are owed to remember, a flush of the whole cache is owed instead. (One
+ * made on a stand-in while a pool server is out needs nothing more: the
+ * server comes back flushed.) */
+static void pending_add(struct cache *c, enum owed_op op, const char *key)
 {
+	struct owed *o = &c->owed;
 	for (int i = 0; i < o->n; i++)
 		if (o->op[i] == op && !strcmp(o->key[i], key))
 			return;
@@ -165,19 +168,13 @@ static void owe(struct owed *o, enum owed_op op, const char *key)
 	}
 }
 
-/* An invalidation that failed is owed. (One made on a stand-in while a
- * pool server is out needs nothing more: the server comes back flushed.) */
-static void pending_add(struct cache *c, enum owed_op op, const char *key)
-{
-	owe(&c->owed, op, key);
-}
-
-/* Pay what o holds before anything else is read: a value cached before a
+/* Pay what is owed before anything else is read: a value cached before a
  * write (a post's copy, a page under the old version) must not be served
  * for its whole TTL because its delete or bump was lost while memcached
  * was unreachable, or while this process thought it was. */
-static void replay(struct cache *c, struct owed *o)
+static void replay(struct cache *c)
 {
+	struct owed *o = &c->owed;
 	if (o->flush) {
 		memcached_return_t rc = memcached_flush(c->mc, 0);
 		if (rc != MEMCACHED_SUCCESS) {
@@ -354,7 +351,7 @@ void cache_settle(struct cache *c)
 	if (c->nout)
 		pool_return(c);
 	if (c->owed.n || c->owed.flush)
-		replay(c, &c->owed);
+		replay(c);
 }
 
 static int usable(struct cache *c)
