@@ -131,6 +131,21 @@ int ctx_decode_slot(struct ctx *c)
 			"Many pictures are being processed right now; try again in a few seconds.");
 }
 
+void ctx_drop_answer(struct ctx *c, size_t keep_head)
+{
+	if (keep_head) {
+		c->resp->head.len = keep_head;
+		c->resp->head.data[keep_head] = '\0';
+	} else {
+		buf_reset(&c->resp->head);
+	}
+	buf_reset(&c->resp->body);
+	if (c->data)
+		cJSON_Delete(c->data);
+	c->data = NULL;
+	c->err_code = c->err_msg = c->location = c->raw_type = NULL;
+}
+
 void ctx_decode_slot_give(struct ctx *c)
 {
 	if (!c->decode_slot)

@@ -147,6 +147,10 @@ int ctx_image_fail(struct ctx *c, int st, const char *noun, const char *why);
  * Retry-After. */
 int ctx_decode_slot(struct ctx *c);
 void ctx_decode_slot_give(struct ctx *c);
+/* Drop the answer a handler made (its body, view model, error, redirect,
+ * raw type and the headers it added after the first keep_head bytes), so
+ * that another can be made in its place. */
+void ctx_drop_answer(struct ctx *c, size_t keep_head);
 /* HTML: 303 to location; API: status (200/201) with c->data. */
 int ctx_done(struct ctx *c, int api_status, const char *location);
 /* A request parameter: JSON body member (string), else form field, else query. */

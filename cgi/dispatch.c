@@ -759,13 +759,8 @@ static int run_handler(struct ctx *c)
 		return st;
 	log_info("%s %s: a conflicting write came first; running it once more", c->req->method,
 		 c->req->path);
-	c->resp->head.len = head;
-	buf_reset(&c->resp->body);
-	if (c->data)
-		cJSON_Delete(c->data);
-	c->data = NULL;
+	ctx_drop_answer(c, head);
 	c->view = c->title = NULL;
-	c->err_code = c->err_msg = c->location = c->raw_type = NULL;
 	c->raw_max_age = 0;
 	if (c->idem)
 		idem_arm(c->app->db, c->idem);

@@ -123,15 +123,7 @@ int idem_end(struct ctx *c, int *status)
 	struct idem_found f;
 	if (idem_find(db, c->a, c->idem, &f) != 1)
 		return 0; /* keep the handler's answer (a 503) */
-	buf_reset(&c->resp->head);
-	buf_reset(&c->resp->body);
-	if (c->data) {
-		cJSON_Delete(c->data);
-		c->data = NULL;
-	}
-	c->err_code = c->err_msg = NULL;
-	c->location = NULL;
-	c->raw_type = NULL;
+	ctx_drop_answer(c, 0);
 	*status = answer_from(c, &f);
 	return 1;
 }
