@@ -73,7 +73,6 @@ struct db {
 /* "host:port" or a socket path into link (0), or -1 when it is neither. */
 static int link_address(struct db_link *l, const char *addr)
 {
-	snprintf(l->name, sizeof(l->name), "replica %s", addr);
 	l->socket[0] = 0;
 	l->port = 0;
 	if (addr[0] == '/') {
@@ -95,24 +94,7 @@ static int link_address(struct db_link *l, const char *addr)
 	return 0;
 }
 
-/* [db] nodes: the Galera nodes, each a possible primary. */
-static void use_nodes(struct db *db)
-{
-	char list[sizeof(db->cfg->db_nodes)];
-	snprintf(list, sizeof(list), "%s", db->cfg->db_nodes);
-	char *save = NULL;
-	for (char *t = strtok_r(list, ", \t", &save); t && db->nnodes < DB_MAX_REPLICAS;
-	     t = strtok_r(NULL, ", \t", &save)) {
-		struct db_link *n = &db->nodes[db->nnodes];
-		if (link_address(n, t)) {
-			log_error("db: node address \"%s\" is neither host:port nor a socket path",
-				  t);
-			continue;
-		}
-		snprintf(n->name, sizeof(n->name), "node %s", t);
-		db->nnodes++;
-	}
-}
+static size_t links_parse(const char *list, struct db_link *links, const char *what);
 
 struct db *db_new(const struct config *cfg)
 {
@@ -124,29 +106,39 @@ struct db *db_new(const struct config *cfg)
 	if (!cfg->db_host[0])
 		snprintf(db->primary.socket, sizeof(db->primary.socket), "%s", cfg->db_socket);
 	db->primary.port = cfg->db_port;
-	use_nodes(db);
+	/* [db] nodes: the Galera nodes, each a possible primary */
+	db->nnodes = links_parse(cfg->db_nodes, db->nodes, "node");
 	return db;
+}
+
+/* Comma-separated addresses into links (at most DB_MAX_REPLICAS), each
+ * named "<what> <address>": how many. A bad one is left out, and said. */
+static size_t links_parse(const char *conf, struct db_link *links, const char *what)
+{
+	char *list = xstrdup(conf);
+	size_t n = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(list, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		if (n == DB_MAX_REPLICAS) {
+			log_error("db: more than %d %ss; the rest are left out", DB_MAX_REPLICAS,
+				  what);
+			break;
+		}
+		if (link_address(&links[n], t)) {
+			log_error("db: %s address \"%s\" is neither host:port nor a socket path",
+				  what, t);
+			continue;
+		}
+		snprintf(links[n].name, sizeof(links[n].name), "%s %s", what, t);
+		n++;
+	}
+	free(list);
+	return n;
 }
 
 void db_use_replicas(struct db *db)
 {
-	const struct config *cfg = db->cfg;
-	/* comma-separated addresses; a bad one is left out, and said */
-	char list[sizeof(cfg->db_replicas)];
-	snprintf(list, sizeof(list), "%s", cfg->db_replicas);
-	char *save = NULL;
-	for (char *t = strtok_r(list, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
-		if (db->nreplicas == DB_MAX_REPLICAS) {
-			log_error("db: more than %d replicas; the rest are left out",
-				  DB_MAX_REPLICAS);
-			break;
-		}
-		if (link_address(&db->replicas[db->nreplicas], t))
-			log_error(
-			    "db: replica address \"%s\" is neither host:port nor a socket path", t);
-		else
-			db->nreplicas++;
-	}
+	db->nreplicas = links_parse(db->cfg->db_replicas, db->replicas, "replica");
 }
 
 static void db_drop_stmts(struct db_link *l)
@@ -637,6 +629,14 @@ static int replica_usable(struct db *db, struct db_link *l, struct arena *a, int
 	return 0;
 }
 
+/* 1 when g is a GTID position ("domain-server-seq", comma separated) that
+ * fits DB_GTID_MAX. */
+static int gtid_ok(const char *g)
+{
+	size_t n = strlen(g);
+	return n < DB_GTID_MAX && strspn(g, "0123456789-,") == n;
+}
+
 /* The primary's position, read once a request (none: "", when it does
  * not answer, as when it is gone and the site is read-only). */
 static const char *primary_pos(struct db *db, struct arena *a)
@@ -652,7 +652,7 @@ static const char *primary_pos(struct db *db, struct arena *a)
 	const char *g = NULL;
 	if (db_run_params(db, &db->primary, a, &r, "SELECT @@gtid_binlog_pos", none, 0) == DB_OK)
 		g = db_str(&r, 0, 0);
-	if (g && strlen(g) < sizeof(db->pos) && strspn(g, "0123456789-,") == strlen(g))
+	if (g && gtid_ok(g))
 		snprintf(db->pos, sizeof(db->pos), "%s", g);
 	else if (!db->primary_down) /* unknown, yet the primary is there */
 		db->replicas_behind = 1;
@@ -826,8 +826,7 @@ void db_expect_pos(struct db *db, const char *pos)
 	/* The primary wrote pos within the last minute: ask it again even if
 	 * this worker asked it a moment ago (a refused connection is quick). */
 	primary_ask(db, 1);
-	if (!db_read_only(db) || !pos || strlen(pos) >= sizeof(db->pos) ||
-	    strspn(pos, "0123456789-,") != strlen(pos) || !strcmp(pos, db->soft_missed))
+	if (!db_read_only(db) || !pos || !gtid_ok(pos) || !strcmp(pos, db->soft_missed))
 		return; /* (a position no replica reached is not waited for twice) */
 	snprintf(db->pos, sizeof(db->pos), "%s", pos);
 	db->pos_read = 1;
