@@ -197,18 +197,19 @@ for k in sys.argv[2:]:
     s.recv(64)
 PY
 }
-# mc_set KEY VALUE: store VALUE under KEY (60 s) in the stack's memcached
-# (on a cluster, on every server: whichever the app hashes KEY to has it).
+# mc_set KEY VALUE [TTL]: store VALUE under KEY for TTL seconds (60) in the
+# stack's memcached (on a cluster, on every server: whichever the app
+# hashes KEY to has it).
 mc_set() {
 	local sock
 	for sock in $(mc_socks); do
-		python3 - "$sock" "$1" "$2" <<'PY' >/dev/null 2>&1
+		python3 - "$sock" "$1" "$2" "${3:-60}" <<'PY' >/dev/null 2>&1
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(2)
 s.connect(sys.argv[1])
 v = sys.argv[3].encode()
-s.sendall(b"set %s 0 60 %d\r\n%s\r\n" % (sys.argv[2].encode(), len(v), v))
+s.sendall(b"set %s 0 %d %d\r\n%s\r\n" % (sys.argv[2].encode(), int(sys.argv[4]), len(v), v))
 s.recv(64)
 PY
 	done

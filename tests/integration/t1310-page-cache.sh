@@ -42,18 +42,6 @@ s.sendall(b"delete " + sys.argv[2].encode() + b"\r\n")
 s.recv(100)
 PY
 }
-# mc_set KEY VALUE: store VALUE under KEY for 5 minutes.
-mc_set() {
-	python3 - "$MC" "$1" "$2" <<'PY' >/dev/null
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(2)
-s.connect(sys.argv[1])
-v = sys.argv[3].encode()
-s.sendall(b"set %s 0 300 %d\r\n%s\r\n" % (sys.argv[2].encode(), len(v), v))
-s.recv(64)
-PY
-}
 hash_of() { python3 -c 'import hashlib,sys; print(hashlib.blake2b(sys.argv[1].encode(), digest_size=32).hexdigest())' "$1"; }
 jar_token() { awk '$6 == "imagier_session" { print $7 }' "$1"; }
 
@@ -152,7 +140,7 @@ entry="$(mc_get "imagier:page:$hexj:/foryou?")"
 id="$(sed -n 's/^@//p' <<<"$entry")"
 like "$id" "^${hexj:0:16}[0-9a-f]{32}\$" "the page entry names its body: @, 16 hex digits of the session's hash and 32 random ones"
 like "$(mc_get "imagier:pbody:$id")" '<title>For you' "  ... which holds the page"
-mc_set "imagier:pbody:$id" "<p>planted-body</p>"
+mc_set "imagier:pbody:$id" "<p>planted-body</p>" 300
 req GET /foryou -b "$jar"
 is "$STATUS $BODY" "200 <p>planted-body</p>" "  ... and is what nginx sends"
 like "$(header content-type)" '^text/html; charset=utf-8' "  ... as HTML"
@@ -266,10 +254,10 @@ for feed in following foryou latest; do
 	esac
 	curl -s -o /dev/null "${args[@]}" "$IMAGIER_URL$path?stamp=fill$RANDOM"
 	stamp="$(mc_get "$key" | head -n 1)"
-	mc_set "$key" "$stamp"$'\n'"$empty"
+	mc_set "$key" "$stamp"$'\n'"$empty" 300
 	is "$(shown "$IMAGIER_URL$path?stamp=same$RANDOM" "${args[@]}")" "200 0" \
 		"$feed: the first page's ids come from $key under its stamp ($stamp)"
-	mc_set "$key" "1$stamp"$'\n'"$empty"
+	mc_set "$key" "1$stamp"$'\n'"$empty" 300
 	read -r code n < <(shown "$IMAGIER_URL$path?stamp=other$RANDOM" "${args[@]}")
 	ok "$([[ $code == 200 ]] && ((n > 0)); echo $?)" "  ... and under another stamp they are a miss: built again ($code, $n posts)"
 done
@@ -303,7 +291,7 @@ is "$RC" 1 "  ... and says so for a post memcached has no copy of"
 # A copy that is no post's tree (another writer, a torn value) is a miss:
 # the post is loaded again and its copy stored again.
 for bad in '{"x":1}' '[1,2]' "$(printf '\001o\001\001xn')"; do
-	mc_set "imagier:post:$post1" "$bad"
+	mc_set "imagier:post:$post1" "$bad" 300
 	cli cache-post "$post1"
 	is "$RC" 1 "  ... imagier cache-post does not take it for a copy"
 	req GET "/api/v1/feed?kind=latest&v=$RANDOM" -H "Authorization: Bearer $OWNER_TOKEN"
@@ -381,15 +369,15 @@ plant() { # plant BODY [AGE]: the page entry of /following under the current
 	# versions, built AGE seconds ago (default 0)
 	local fv uv
 	fv="$(mc_get imagier:v:feed)" uv="$(mc_get "imagier:v:user:$OWNER_ID")"
-	mc_set "imagier:unread:$OWNER_ID" 0
+	mc_set "imagier:unread:$OWNER_ID" 0 300
 	mc_set "imagier:page:$hex:/following?" "$fv:$uv:0:$(($(date +%s) - ${2:-0}))
-$1"
+$1" 300
 }
 # An aged page (past its 15 s) whose versions still hold: while another
 # request holds the rebuild lease, this one is served the aged copy; the
 # first request to take the lease builds the page again.
 plant "<p>planted-aged</p>" 20
-mc_set "imagier:lease:page:$hex:/following?" 1
+mc_set "imagier:lease:page:$hex:/following?" 1 300
 req GET /following -b "$jar"
 is "$STATUS $BODY" "200 <p>planted-aged</p>" \
 	"an aged page is served while another request rebuilds it"
