@@ -166,6 +166,11 @@ cmd_start() {
 	mkdir -p "$C/shared/media" "$C/shared/exports"
 	ports
 	write_confs
+	# Every memcached server answers before any pool starts: a pool that
+	# found one missing would hash its keys elsewhere until its next probe
+	# (up to [cache] retry seconds) while the other pool used it, and the
+	# two would count rate limits apart meanwhile.
+	(host_env b && IMAGIER_COMPONENTS=memcached IMAGIER_SUPERVISE="" "$STACK" start)
 	info "host a: the $([[ $KIND == galera ]] && echo 'first Galera node' || echo primary), memcached, a pool, imagier-gen and nginx"
 	(host_env a && "$STACK" start)
 	ports
