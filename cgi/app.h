@@ -79,6 +79,10 @@ enum route_flags {
 				     read (post_write_check), not run() with one of its own */
 	R_DECODE = 1 << 11,	  /* decodes an uploaded picture: its decode slot is taken
 				     before the rate limit, so a busy answer costs no token */
+	R_MASTO = 1 << 12,	  /* Mastodon client API: its error shape, forms accepted, the
+				     route's scope enforced for OAuth tokens (masto.c) */
+	R_MASTO_ONLY = 1 << 13,	  /* ... Mastodon's face of a native path: chosen only for an
+				     OAuth token, native clients get the next route */
 };
 
 struct route {
@@ -89,6 +93,7 @@ struct route {
 	const char *view;  /* template for the HTML face (and for form errors) */
 	int ttl;	   /* seconds an anonymous response may be cached (0: never) */
 	const char *limit; /* rate limit class ("post", "comment", ...; ratelimit.c), or NULL */
+	const char *scope; /* R_MASTO: the OAuth scope an app token needs ("read:statuses") */
 };
 
 #define CTX_MAX_PARAMS 4
@@ -126,8 +131,10 @@ struct ctx {
 	struct page_pre *pre; /* what the one multi-get of a cacheable page brought (dispatch.c) */
 	int64_t unread;	      /* the person's unread count, once known this request */
 	int unread_known;
-	int decode_slot; /* the decode slot held (ctx_decode_slot), plus one; 0: none,
-			  * -1: none needed (the slots could not be set up) */
+	int64_t oauth_app;  /* the app of an OAuth access token (oauth.h), else 0 */
+	const char *scopes; /* ... and the token's scopes */
+	int decode_slot;    /* the decode slot held (ctx_decode_slot), plus one; 0: none,
+			     * -1: none needed (the slots could not be set up) */
 };
 
 /* Handlers return an HTTP status. Helpers: */
@@ -295,6 +302,41 @@ int password_change(struct ctx *c);
 int sessions_show(struct ctx *c);
 int session_end_one(struct ctx *c);
 int sessions_end_others(struct ctx *c);
+/* oauth.c: OAuth 2 and the instance; masto_face: 1 when errors take
+ * Mastodon's shape {"error": "text"}; masto_scope_check: 0, or 403 when an
+ * OAuth token may not use the route (not a Mastodon one, or a scope it was
+ * not granted). */
+int masto_face(const struct ctx *c);
+int masto_scope_check(struct ctx *c);
+int masto_instance(struct ctx *c);
+int masto_instance_v2(struct ctx *c);
+int masto_app_create(struct ctx *c);
+int masto_app_verify(struct ctx *c);
+int oauth_authorize_form(struct ctx *c);
+int oauth_authorize(struct ctx *c);
+int oauth_token(struct ctx *c);
+int oauth_revoke(struct ctx *c);
+/* masto.c, masto_post.c, masto_acct.c: the Mastodon client API. */
+int masto_timeline_home(struct ctx *c);
+int masto_timeline_public(struct ctx *c);
+int masto_timeline_tag(struct ctx *c);
+int masto_account_statuses(struct ctx *c);
+int masto_status_create(struct ctx *c);
+int masto_status_show(struct ctx *c);
+int masto_status_delete(struct ctx *c);
+int masto_status_context(struct ctx *c);
+int masto_favourite(struct ctx *c);
+int masto_unfavourite(struct ctx *c);
+int masto_media_create(struct ctx *c);
+int masto_media_show(struct ctx *c);
+int masto_verify_credentials(struct ctx *c);
+int masto_account_lookup(struct ctx *c);
+int masto_account_show(struct ctx *c);
+int masto_relationships(struct ctx *c);
+int masto_follow(struct ctx *c);
+int masto_unfollow(struct ctx *c);
+int masto_notifications(struct ctx *c);
+int masto_search(struct ctx *c);
 /* ratelimit.c: 0, or 429 (ctx_fail, Retry-After set) when this person or
  * address used up the limit of class ("post", "comment", ...). */
 int ratelimit_check(struct ctx *c, const char *klass);

@@ -81,12 +81,17 @@ static int route_match(const char *pattern, const char *path, struct rparams *rp
 	return *p == '\0' && *s == '\0';
 }
 
+/* The route of method and path. masto: 1 for a request with an OAuth
+ * token, which alone gets the R_MASTO_ONLY routes (Mastodon's face of a
+ * path imagier's native API also has; they come first in the table). */
 static const struct route *route_find(const char *method, const char *path, struct rparams *rp,
-				      const struct route **by_path)
+				      const struct route **by_path, int masto)
 {
 	*by_path = NULL;
 	for (size_t i = 0; i < nroutes; i++) {
 		struct rparams tmp;
+		if ((routes[i].flags & R_MASTO_ONLY) && !masto)
+			continue;
 		if (!route_match(routes[i].pattern, path, &tmp))
 			continue;
 		if (!*by_path)
@@ -137,8 +142,9 @@ static void allow_header(struct ctx *c, const char *path)
 
 /* ---- session and CSRF -------------------------------------------------- */
 
-/* A session from memcached: "uid\ncsrf\nusername\nrole\ncreated\nsuspended"
- * (v, an arena copy, is cut up in place). 1 if it is one, -1 if the key
+/* A session from memcached: "uid\ncsrf\nusername\nrole\ncreated\nsuspended
+ * \napp\nscopes" (the last two of an OAuth token; v, an arena copy, is cut up
+ * in place). 1 if it is one, -1 if the key
  * says the session ended (CACHEKEY_SESSION_GONE), 0 if memcached does not
  * know (v NULL or not such a value). */
 static int session_cached(struct ctx *c, char *v)
@@ -159,6 +165,9 @@ static int session_cached(struct ctx *c, char *v)
 	c->me->created_at = strtoll(created, NULL, 10);
 	c->me->suspended_until = strtoll(susp, NULL, 10);
 	c->csrf = csrf;
+	char *app = strtok_r(NULL, "\n", &save), *scopes = strtok_r(NULL, "\n", &save);
+	c->oauth_app = app ? strtoll(app, NULL, 10) : 0;
+	c->scopes = scopes ? scopes : "";
 	return 1;
 }
 
@@ -496,6 +505,8 @@ static void session_load(struct ctx *c)
 	c->me->created_at = r.created_at;
 	c->me->suspended_until = r.suspended_until;
 	c->csrf = r.csrf;
+	c->oauth_app = r.app_id;
+	c->scopes = r.scopes ? r.scopes : "";
 	/* Its last use, written at most once a minute: a session comes from
 	 * the database at most every 300 s, so "last seen" is that exact. */
 	if (now_unix() - r.last_seen_at >= SESSION_TOUCH_EVERY)
@@ -504,9 +515,10 @@ static void session_load(struct ctx *c)
 	 * never set: if the session ended since we read it, its key says so and
 	 * must keep saying so. */
 	int64_t left = r.expires_at - now_unix();
-	char *val = arena_printf(c->a, "%lld\n%s\n%s\n%s\n%lld\n%lld", (long long)c->me->id,
-				 c->csrf, c->me->username, c->me->role,
-				 (long long)c->me->created_at, (long long)c->me->suspended_until);
+	char *val =
+	    arena_printf(c->a, "%lld\n%s\n%s\n%s\n%lld\n%lld\n%lld\n%s", (long long)c->me->id,
+			 c->csrf, c->me->username, c->me->role, (long long)c->me->created_at,
+			 (long long)c->me->suspended_until, (long long)c->oauth_app, c->scopes);
 	cache_add(c->app->cache, key, val, strlen(val), left < 300 ? (int)left : 300);
 	return;
 stale:
@@ -664,6 +676,17 @@ static void render_error(struct ctx *c, int status)
 	const char *code = c->err_code ? c->err_code : "error";
 	const char *msg = c->err_msg ? c->err_msg : status_text(status);
 	c->resp->status = status;
+	if (masto_face(c)) { /* Mastodon's error shape: {"error": "text"} */
+		cJSON *root = cJSON_CreateObject();
+		cJSON_AddStringToObject(root, "error", msg);
+		char *s = json_print(root);
+		buf_reset(&c->resp->body);
+		buf_puts(&c->resp->body, s);
+		free(s);
+		cJSON_Delete(root);
+		ctx_header(c, "Content-Type", "application/json");
+		return;
+	}
 	if (c->api) {
 		cJSON *root = cJSON_CreateObject();
 		cJSON *e = cJSON_AddObjectToObject(root, "error");
@@ -774,7 +797,7 @@ static int run(struct ctx *c, int body_status)
 	const struct route *by_path;
 	struct rparams rp = {0};
 	int st;
-	c->route = route_find(r->method, r->path, &rp, &by_path);
+	c->route = route_find(r->method, r->path, &rp, &by_path, 0);
 	c->api = !strncmp(r->path, "/api/", 5) || (by_path && (by_path->flags & R_API));
 	if (body_status == 413)
 		return ctx_fail(c, 413, "too_large", "The request body is too large.");
@@ -786,6 +809,8 @@ static int run(struct ctx *c, int body_status)
 	if (st)
 		return ctx_fail(c, st, "bad_request", why);
 	session_load(c);
+	if (c->oauth_app) /* Mastodon's face of a path, where it has one */
+		c->route = route_find(r->method, r->path, &rp, &by_path, 1);
 	/* This worker thinks the primary gone: the person's last write, made
 	 * by another worker or host, says whether it is (lib/db.c). */
 	if (c->me && db_read_only(c->app->db)) {
@@ -824,12 +849,14 @@ static int run(struct ctx *c, int body_status)
 		return ctx_fail(c, 403, "forbidden", "Only an admin can do that.");
 	if ((fl & R_MOD) && !ctx_is_mod(c))
 		return ctx_fail(c, 403, "forbidden", "Only a moderator can do that.");
+	if ((st = masto_scope_check(c)))
+		return st;
 	if ((fl & R_CSRF) && !csrf_ok(c))
 		return ctx_fail(
 		    c, 403, "csrf",
 		    "The form expired or did not come from this site. Please try again.");
 	if (c->api && strcmp(r->method, "GET") && !c->req->json && c->req->body_len &&
-	    strncasecmp(r->content_type, "multipart/form-data", 19))
+	    !(fl & R_MASTO) && strncasecmp(r->content_type, "multipart/form-data", 19))
 		return ctx_fail(c, 415, "unsupported_media_type", "Send a JSON body.");
 	if ((st = ctx_suspended_fail(c)))
 		return st;

@@ -239,6 +239,94 @@ done:
 	return db_finish(db, ok) == DB_OK ? post_id : -1;
 }
 
+int64_t post_insert_staged(struct db *db, struct arena *a, int64_t user_id, int64_t media_id,
+			   const char *prompt, const char *caption, const char *content_warning,
+			   const char **tags, int ntags)
+{
+	struct db_res r;
+	int64_t post_id = -1;
+	int ok = 0;
+	if (db_begin(db) != DB_OK)
+		return -1;
+	if (db_exec(db, a, NULL, "UPDATE users SET post_count = post_count + 1 WHERE id = ?", "i",
+		    user_id) != DB_OK ||
+	    db_exec(db, a, &r,
+		    "SELECT image_id FROM oauth_media WHERE id = ? AND user_id = ? AND post_id IS "
+		    "NULL FOR UPDATE",
+		    "ii", media_id, user_id) != DB_OK)
+		goto done;
+	if (!r.nrows) {
+		post_id = -2;
+		goto done;
+	}
+	int64_t image_id = db_int(&r, 0, 0);
+	if (db_exec(db, a, &r,
+		    "INSERT INTO posts (user_id, image_id, prompt, caption, content_warning, tags, "
+		    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		    "iissssi", user_id, image_id, prompt, caption,
+		    content_warning ? content_warning : "", tags_text(a, tags, ntags),
+		    now_unix()) != DB_OK)
+		goto done;
+	post_id = (int64_t)r.insert_id;
+	if (db_exec(db, a, NULL, "UPDATE oauth_media SET post_id = ? WHERE id = ?", "ii", post_id,
+		    media_id) != DB_OK ||
+	    tags_insert(db, a, post_id, tags, ntags) || timeline_queue_post(db, a, post_id) ||
+	    idem_claim(db, a, post_id, arena_printf(a, "/p/%lld", (long long)post_id)))
+		goto done;
+	ok = 1;
+done:
+	if (post_id == -2) {
+		db_rollback(db);
+		return -2;
+	}
+	return db_finish(db, ok) == DB_OK && ok ? post_id : -1;
+}
+
+int post_delete_own(struct db *db, struct arena *a, int64_t user_id, int64_t post_id)
+{
+	struct db_res r;
+	int ok = 0, st = 503;
+	if (db_begin(db) != DB_OK)
+		return 503;
+	if (db_exec(db, a, &r,
+		    "SELECT user_id, IFNULL(parent_id, 0) FROM posts WHERE id = ? FOR UPDATE", "i",
+		    post_id) != DB_OK)
+		goto done;
+	if (!r.nrows || db_int(&r, 0, 0) != user_id) {
+		st = r.nrows ? 403 : 404;
+		goto done;
+	}
+	int64_t parent = db_int(&r, 0, 1);
+	if (db_exec(db, a, NULL,
+		    "UPDATE users SET post_count = post_count - 1 WHERE id = ? AND "
+		    "post_count > 0",
+		    "i", user_id) != DB_OK ||
+	    db_exec(db, a, NULL,
+		    "UPDATE tags SET post_count = post_count - 1 WHERE post_count > 0 AND id IN "
+		    "(SELECT tag_id FROM post_tags WHERE post_id = ?)",
+		    "i", post_id) != DB_OK ||
+	    (parent && db_exec(db, a, NULL,
+			       "UPDATE posts SET remix_count = remix_count - 1 WHERE id = ? AND "
+			       "remix_count > 0",
+			       "i", parent) != DB_OK) ||
+	    db_exec(db, a, NULL, "DELETE FROM notifications WHERE post_id = ?", "i", post_id) !=
+		DB_OK ||
+	    db_exec(db, a, NULL, "DELETE FROM timelines WHERE post_id = ?", "i", post_id) !=
+		DB_OK ||
+	    db_exec(db, a, NULL, "DELETE FROM oauth_media WHERE post_id = ?", "i", post_id) !=
+		DB_OK ||
+	    db_exec(db, a, NULL, "DELETE FROM posts WHERE id = ?", "i", post_id) != DB_OK)
+		goto done;
+	ok = 1;
+	st = 0;
+done:
+	if (!ok) {
+		db_rollback(db);
+		return st;
+	}
+	return db_commit(db) == DB_OK ? 0 : 503;
+}
+
 void post_files_abandon(struct db *db, struct arena *a, const char *media_dir,
 			const struct image_stored *img)
 {

@@ -39,6 +39,20 @@ int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struc
 		    const char *prompt, const char *caption, const char *content_warning,
 		    const char **tags, int ntags);
 
+/* post_insert for a picture staged by the Mastodon API (oauth_media row
+ * media_id of user_id, not attached yet), which the post takes in the same
+ * transaction. The new post id, -2 (no such staged picture of theirs, or
+ * used already), or -1 (database). */
+int64_t post_insert_staged(struct db *db, struct arena *a, int64_t user_id, int64_t media_id,
+			   const char *prompt, const char *caption, const char *content_warning,
+			   const char **tags, int ntags);
+
+/* Delete user_id's own post_id (Mastodon's DELETE /api/v1/statuses/:id):
+ * its likes, comments, tags, notices and timeline entries with it; its
+ * remixes stay and show their parent as deleted; the picture's files stay
+ * for sweep-media. 0, 403 (another's), 404, 503. */
+int post_delete_own(struct db *db, struct arena *a, int64_t user_id, int64_t post_id);
+
 /* After post_insert (or another writer of rows pointing at img) failed:
  * remove the files the store of img created, unless the database broke
  * during the commit (then it may hold the rows, and the files stay for

@@ -109,7 +109,8 @@ int session_lookup(struct db *db, struct arena *a, const char *token, int primar
 	    primary ? db_exec : db_read;
 	if (run(db, a, &r,
 		"SELECT s.user_id, s.csrf, u.username, u.role, s.expires_at, u.created_at, "
-		"IFNULL(u.suspended_until, 0), s.id, s.last_seen_at FROM sessions s JOIN users u "
+		"IFNULL(u.suspended_until, 0), s.id, s.last_seen_at, IFNULL(s.app_id, 0), s.scopes "
+		"FROM sessions s JOIN users u "
 		"ON u.id = s.user_id WHERE " SESSION_LIVE_SQL,
 		"biii", h, sizeof(h), now, lim->idle, now - lim->idle) != DB_OK)
 		return -1;
@@ -123,6 +124,8 @@ int session_lookup(struct db *db, struct arena *a, const char *token, int primar
 	out->suspended_until = db_int(&r, 0, 6);
 	out->id = db_int(&r, 0, 7);
 	out->last_seen_at = db_int(&r, 0, 8);
+	out->app_id = db_int(&r, 0, 9);
+	out->scopes = db_str(&r, 0, 10);
 	out->expires_at = ends_at(db_int(&r, 0, 4), out->last_seen_at, lim);
 	return 1;
 }

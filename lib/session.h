@@ -45,6 +45,8 @@ struct session_row {
 	int64_t created_at; /* the person's account */
 	int64_t last_seen_at;
 	int64_t suspended_until; /* 0: not suspended */
+	int64_t app_id;		 /* an OAuth access token's app (oauth.h), else 0 */
+	const char *scopes;	 /* ... and the scopes it was granted ("" otherwise) */
 };
 
 /* Start a session of user_id: a new token and CSRF token into token and

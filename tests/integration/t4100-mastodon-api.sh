@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# t4100-mastodon-api.sh - Mastodon apps use imagier: the real Mastodon.py
+# (tests/integration/mastodon_client.py) registers an app, logs in with the
+# password grant, posts an image with a caption, reads the home, public and
+# tag timelines, favourites, follows, reads notifications, searches and
+# pages with the Link header; the authorization-code flow with PKCE is
+# driven through the authorize form with curl; toot logs in, posts, reads
+# and follows. Refused: a missing scope (403), a bad token (401), a wrong
+# PKCE verifier or a used code (400), a non-image upload (422), unknown ids
+# (404), all in Mastodon's {"error": "..."} shape. Native clients keep
+# imagier's own shapes on the paths both APIs have.
+source "$(dirname "$0")/lib.sh"
+
+ALICE="$(uniq_name alice)"
+BOB="$(uniq_name bob)"
+new_user "$BOB"
+BOB_TOKEN="$TOKEN"
+BOB_ID="$USER_ID"
+new_user "$ALICE"
+ALICE_SESSION="$TOKEN"
+ALICE_ID="$USER_ID"
+IMG1="$(mosaic png 64 48 41)"
+IMG2="$(mosaic png 80 60 42)"
+IMG3="$(mosaic png 72 72 43)"
+
+# b2 TEXT: the hash the database keeps of a token or code (BLAKE2b-256)
+b2() { printf '%s' "$1" | b2sum -l 256 | cut -d' ' -f1; }
+
+# ---- Mastodon.py ----------------------------------------------------------
+TOKEN_A=""
+while IFS= read -r line; do
+	case "$line" in
+	PASS\ *) pass "Mastodon.py: ${line#PASS }" ;;
+	FAIL\ *) fail "Mastodon.py: ${line#FAIL }" ;;
+	TOKEN\ *) TOKEN_A="${line#TOKEN }" ;;
+	*) echo "# $line" ;;
+	esac
+done < <(/usr/bin/python3 "$(dirname "$0")/mastodon_client.py" "$IMAGIER_URL" "$ALICE" "$BOB" \
+	"correct horse " "$IMG1" "$IMG2" "$IMG3" 2>&1)
+isnt "$TOKEN_A" "" "Mastodon.py ran to the end"
+
+# ---- the collision rule: native tokens keep imagier's shapes --------------
+call GET /api/v1/notifications "$ALICE_SESSION"
+is "$(json '.items | type')" "array" "a session token gets imagier's notifications shape"
+call GET /api/v1/notifications "$TOKEN_A"
+is "$(json 'type')" "array" "an app token gets Mastodon's notifications list"
+is "$(json '[.[].type] | index("favourite") != null')" "true" "... with the favourite in it"
+call GET /api/v1/me "$TOKEN_A"
+is "$STATUS" 403 "an app token does not open imagier's native API"
+is "$(json '.error | type')" "string" "... and says so in Mastodon's error shape"
+
+# ---- authorization code with PKCE, through the form -----------------------
+req POST /api/v1/apps -H 'Content-Type: application/json' \
+	--data '{"client_name":"pkce app","redirect_uris":"http://localhost:9/cb","scopes":"read write"}'
+is "$STATUS" 200 "POST /api/v1/apps with JSON"
+CID="$(json .client_id)"
+CSECRET="$(json .client_secret)"
+VERIFIER="$(head -c 48 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | head -c 64)"
+CHALLENGE="$(printf '%s' "$VERIFIER" | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=\n')"
+AUTHQ="response_type=code&client_id=$CID&redirect_uri=http%3A%2F%2Flocalhost%3A9%2Fcb&scope=read&state=xyz&code_challenge=$CHALLENGE&code_challenge_method=S256"
+req GET "/oauth/authorize?$AUTHQ"
+is "$STATUS" 303 "the authorize page sends a stranger to log in"
+like "$(rawheader location)" '^/login\?next=%2Foauth%2Fauthorize%3F' "... and back here after"
+JAR="$TMP/jar"
+login_jar "$ALICE" "$JAR"
+req GET "/oauth/authorize?$AUTHQ" -b "$JAR"
+is "$STATUS" 200 "the authorize page for a logged-in person"
+like "$BODY" "pkce app" "... names the app"
+FORM_CSRF="$(grep -o 'name="csrf" value="[^"]*"' <<<"$BODY" | head -1 | sed 's/.*value="//; s/"$//')"
+authorize() { # authorize CHALLENGE DECISION: POST the form; sets CODE
+	req POST /oauth/authorize -b "$JAR" --data-urlencode "csrf=$FORM_CSRF" \
+		--data-urlencode "client_id=$CID" --data-urlencode "redirect_uri=http://localhost:9/cb" \
+		--data-urlencode "scope=read" --data-urlencode "state=xyz" \
+		--data-urlencode "code_challenge=$1" --data-urlencode "code_challenge_method=S256" \
+		--data-urlencode "decision=$2"
+	CODE="$(rawheader location | sed -n 's/.*[?&]code=\([^&]*\).*/\1/p')"
+}
+req POST /oauth/authorize -b "$JAR" --data-urlencode "client_id=$CID" \
+	--data-urlencode "redirect_uri=http://localhost:9/cb" --data-urlencode "decision=approve"
+is "$STATUS" 403 "the authorize form without its CSRF token is refused"
+authorize "$CHALLENGE" deny
+like "$(rawheader location)" '^http://localhost:9/cb\?error=access_denied&state=xyz$' "Deny redirects with access_denied"
+authorize "$CHALLENGE" approve
+is "$STATUS" 303 "Authorize redirects"
+like "$(rawheader location)" '^http://localhost:9/cb\?code=[A-Za-z0-9_-]{43}&state=xyz$' "... with code and state"
+token_req() { # token_req CODE VERIFIER
+	req POST /oauth/token --data-urlencode grant_type=authorization_code \
+		--data-urlencode "client_id=$CID" --data-urlencode "client_secret=$CSECRET" \
+		--data-urlencode "redirect_uri=http://localhost:9/cb" --data-urlencode "code=$1" \
+		--data-urlencode "code_verifier=$2"
+}
+GOOD_CODE="$CODE"
+token_req "$GOOD_CODE" "$VERIFIER"
+is "$STATUS" 200 "the code and its verifier give a token"
+is "$(json .scope)" "read" "... with the scope authorized"
+READ_TOKEN="$(json .access_token)"
+token_req "$GOOD_CODE" "$VERIFIER"
+is "$STATUS/$(json .error)" "400/invalid_grant" "a code works once"
+authorize "$CHALLENGE" approve
+token_req "$CODE" "${VERIFIER}x"
+is "$STATUS/$(json .error)" "400/invalid_grant" "a wrong PKCE verifier is refused"
+like "$(json .error_description)" "PKCE" "... saying why"
+token_req "$CODE" "$VERIFIER"
+is "$STATUS" 400 "a code tried with a wrong verifier is spent"
+sql "UPDATE oauth_codes SET expires_at = 1" >/dev/null
+authorize "$CHALLENGE" approve
+sql "UPDATE oauth_codes SET expires_at = 1" >/dev/null
+token_req "$CODE" "$VERIFIER"
+is "$STATUS" 400 "an expired code is refused"
+authorize "$CHALLENGE" approve
+is "$(sql "SELECT COUNT(*) FROM oauth_codes WHERE code_hash = UNHEX('$(b2 "$CODE")')")" 1 "codes are stored only hashed"
+
+# ---- scopes, tokens, errors ------------------------------------------------
+call GET /api/v1/accounts/verify_credentials "$READ_TOKEN"
+is "$(json .username)" "$ALICE" "the code's token is alice's"
+call POST /api/v1/statuses "$READ_TOKEN" '{"status":"x","media_ids":["1"]}'
+is "$STATUS" 403 "a read-only token cannot post"
+like "$(json .error)" "scope" "... in Mastodon's error shape"
+call POST "/api/v1/accounts/$BOB_ID/follow" "$READ_TOKEN"
+is "$STATUS" 403 "... nor follow"
+call GET /api/v1/accounts/verify_credentials "not-a-token-at-all"
+is "$STATUS" 401 "a bad token is 401"
+is "$(json '.error | type')" "string" "... {\"error\": text}"
+req POST /oauth/token --data-urlencode grant_type=password --data-urlencode "client_id=$CID" \
+	--data-urlencode "client_secret=wrong" --data-urlencode "username=$ALICE" \
+	--data-urlencode "password=correct horse $ALICE"
+is "$STATUS/$(json .error)" "401/invalid_client" "a wrong client secret is refused"
+req POST /oauth/token -H 'Content-Type: application/json' \
+	--data "{\"grant_type\":\"password\",\"client_id\":\"$CID\",\"client_secret\":\"$CSECRET\",\"username\":\"$ALICE\",\"password\":\"wrong\",\"scope\":\"read\"}"
+is "$STATUS/$(json .error)" "400/invalid_grant" "a wrong password is refused (JSON body)"
+req POST /oauth/token --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$CID" \
+	--data-urlencode "client_secret=$CSECRET" --data-urlencode "scope=read"
+APP_TOKEN="$(json .access_token)"
+call GET /api/v1/apps/verify_credentials "$APP_TOKEN"
+is "$(json .name)" "pkce app" "client_credentials gives an app token"
+call GET /api/v1/accounts/verify_credentials "$APP_TOKEN"
+is "$STATUS" 401 "... which is nobody's account"
+echo "not a picture" >"$TMP/notimage.png"
+req POST /api/v1/media -H "Authorization: Bearer $TOKEN_A" -F "file=@$TMP/notimage.png"
+is "$STATUS" 422 "a media upload that is not an image is 422"
+is "$(json '.error | type')" "string" "... {\"error\": text}"
+call POST /api/v1/statuses "$TOKEN_A" '{"status":"no picture"}'
+is "$STATUS" 422 "a status without media is 422"
+like "$(json .error)" "imagier posts are images" "... saying why"
+call POST /api/v1/statuses "$TOKEN_A" '{"status":"two","media_ids":["1","2"]}'
+is "$STATUS" 422 "two media ids are 422"
+for p in /api/v1/statuses/999999999 /api/v1/accounts/999999999 /api/v1/statuses/abc; do
+	call GET "$p" "$TOKEN_A"
+	is "$STATUS" 404 "GET $p is 404"
+done
+is "$(sql "SELECT COUNT(*) FROM sessions WHERE kind = 'oauth' AND token_hash = UNHEX('$(b2 "$TOKEN_A")')")" 1 "access tokens are sessions, stored only hashed"
+req POST /oauth/revoke --data-urlencode "client_id=$CID" --data-urlencode "client_secret=$CSECRET" \
+	--data-urlencode "token=$READ_TOKEN"
+is "$STATUS" 200 "revoke"
+call GET /api/v1/accounts/verify_credentials "$READ_TOKEN"
+is "$STATUS" 401 "a revoked token is refused"
+
+# ---- toot ------------------------------------------------------------------
+export HOME="$TMP/toothome" XDG_CONFIG_HOME="$TMP/toothome/.config"
+mkdir -p "$HOME"
+INSTANCE="${IMAGIER_URL#http://}"
+out="$(printf 'correct horse %s' "$BOB" | toot login_cli --disable-https -i "$INSTANCE" -e "$BOB" 2>&1)"
+like "$out" "Successfully logged in" "toot login_cli"
+out="$(toot whoami 2>&1)"
+like "$out" "@$BOB" "toot whoami"
+out="$(toot post --media "$IMG2" --description "a lighthouse in a storm" "Lighthouse #toottest" 2>&1)"
+like "$out" "Toot posted: .*/p/[0-9]+" "toot post --media"
+POSTED="$(grep -o '/p/[0-9]*' <<<"$out" | head -1)"
+out="$(toot timeline --public --once 2>&1 </dev/null)"
+like "$out" "Lighthouse" "toot timeline --public"
+out="$(toot timeline --tag toottest --once 2>&1 </dev/null)"
+like "$out" "Lighthouse" "toot timeline --tag"
+out="$(toot follow "$ALICE" 2>&1)"
+like "$out" "You are now following" "toot follow"
+req GET "/api/v1/accounts/relationships?id%5B%5D=$BOB_ID" -H "Authorization: Bearer $TOKEN_A"
+is "$(json '.[0].followed_by')" "true" "... and alice sees bob follows her"
+out="$(toot timeline --once 2>&1 </dev/null)"
+like "$out" "Morning fox" "toot timeline (home) has alice's post"
+call POST "/api/v1/statuses/${POSTED#/p/}/favourite" "$TOKEN_A"
+out="$(toot notifications 2>&1 </dev/null)"
+like "$out" "$ALICE" "toot notifications shows alice's favourite"
+done_testing
