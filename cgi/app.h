@@ -93,7 +93,6 @@ struct route {
 	const char *view;  /* template for the HTML face (and for form errors) */
 	int ttl;	   /* seconds an anonymous response may be cached (0: never) */
 	const char *limit; /* rate limit class ("post", "comment", ...; ratelimit.c), or NULL */
-	const char *scope; /* R_MASTO: the OAuth scope an app token needs ("read:statuses") */
 };
 
 #define CTX_MAX_PARAMS 4
