@@ -117,27 +117,6 @@ static const char *redirect_uris_param(struct ctx *c)
 	return s;
 }
 
-/* Each redirect URI: the out-of-band one, or an absolute URI without a
- * fragment and without spaces. */
-static int redirect_uris_ok(struct ctx *c, const char *uris)
-{
-	char *l = arena_strdup(c->a, uris);
-	int n = 0;
-	for (char *save = NULL, *t = strtok_r(l, " \r\n", &save); t;
-	     t = strtok_r(NULL, " \r\n", &save), n++) {
-		if (!strcmp(t, OAUTH_OOB))
-			continue;
-		const char *colon = strchr(t, ':');
-		if (!colon || colon == t || strchr(t, '#') || strlen(t) > 255)
-			return 0;
-		for (const char *p = t; p < colon; p++)
-			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			      (*p >= '0' && *p <= '9') || *p == '+' || *p == '.' || *p == '-'))
-				return 0;
-	}
-	return n > 0 && n <= 10;
-}
-
 static cJSON *app_json(struct ctx *c, const struct oauth_app *app)
 {
 	cJSON *d = cJSON_CreateObject();
@@ -164,7 +143,7 @@ int masto_app_create(struct ctx *c)
 		return st;
 	if (!name || !*name)
 		return ctx_fail(c, 422, "invalid", "client_name is required.");
-	if (!uris || !*uris || strlen(uris) > OAUTH_URIS_MAX || !redirect_uris_ok(c, uris))
+	if (!uris || !*uris || strlen(uris) > OAUTH_URIS_MAX || !oauth_redirect_uris_ok(c->a, uris))
 		return ctx_fail(c, 422, "invalid",
 				"redirect_uris must be absolute URIs (or " OAUTH_OOB ").");
 	if (oauth_scopes_parse(c->a, ctx_param(c, "scopes"), &scopes, &why))

@@ -131,6 +131,30 @@ int oauth_redirect_ok(struct arena *a, const struct oauth_app *app, const char *
 	return 0;
 }
 
+int oauth_redirect_uris_ok(struct arena *a, const char *uris)
+{
+	if (strlen(uris) > OAUTH_URIS_MAX)
+		return 0;
+	char *l = arena_strdup(a, uris);
+	int n = 0;
+	for (char *save = NULL, *t = strtok_r(l, " \r\n", &save); t;
+	     t = strtok_r(NULL, " \r\n", &save), n++) {
+		if (!strcmp(t, OAUTH_OOB))
+			continue;
+		const char *colon = strchr(t, ':');
+		if (!colon || colon == t || strchr(t, '#') || strlen(t) > 255)
+			return 0;
+		for (const char *p = t; *p; p++)
+			if ((unsigned char)*p < 0x21 || *p == 0x7f)
+				return 0;
+		for (const char *p = t; p < colon; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			      (*p >= '0' && *p <= '9') || *p == '+' || *p == '.' || *p == '-'))
+				return 0;
+	}
+	return n > 0 && n <= 10;
+}
+
 static void secret_hash(const char *s, unsigned char h[AUTH_HASH_LEN])
 {
 	auth_token_hash(s, h);
@@ -220,8 +244,7 @@ int oauth_code_create(struct db *db, struct arena *a, int64_t app_id, int64_t us
 	return 0;
 }
 
-/* 1 if verifier answers the challenge by method ("plain" or "S256"). */
-static int pkce_ok(const char *challenge, const char *method, const char *verifier)
+int oauth_pkce_ok(const char *challenge, const char *method, const char *verifier)
 {
 	size_t n = strlen(verifier);
 	if (n < OAUTH_VERIFIER_MIN || n > OAUTH_VERIFIER_MAX)
@@ -266,7 +289,7 @@ int oauth_code_redeem(struct db *db, struct arena *a, int64_t app_id, const char
 		return 400;
 	}
 	const char *method = db_str(&r, 0, 5);
-	if (*method && (!verifier || !pkce_ok(db_str(&r, 0, 4), method, verifier))) {
+	if (*method && (!verifier || !oauth_pkce_ok(db_str(&r, 0, 4), method, verifier))) {
 		*why = "The PKCE code_verifier does not match the code_challenge.";
 		return 400;
 	}

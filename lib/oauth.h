@@ -40,6 +40,15 @@ int oauth_scopes_within(struct arena *a, const char *granted, const char *want);
 /* 1 if uri is one of the app's redirect URIs (one per line or space). */
 int oauth_redirect_ok(struct arena *a, const struct oauth_app *app, const char *uri);
 
+/* 1 if uris (separated by spaces or line breaks, at most OAUTH_URIS_MAX
+ * bytes) are 1 to 10 redirect URIs, each the out-of-band one or an
+ * absolute URI (a scheme, no fragment, no space or control character, at
+ * most 255 bytes). */
+int oauth_redirect_uris_ok(struct arena *a, const char *uris);
+/* 1 if verifier (43 to 128 characters) answers the PKCE challenge by
+ * method ("plain", else S256: BASE64URL(SHA-256(verifier))). */
+int oauth_pkce_ok(const char *challenge, const char *method, const char *verifier);
+
 /* Register an app; its client_id and secret (not kept) into the buffers. 0
  * with *out filled, or 503. */
 int oauth_app_create(struct db *db, struct arena *a, const char *name, const char *website,

@@ -118,6 +118,23 @@ is "$STATUS" 403 "a read-only token cannot post"
 like "$(json .error)" "scope" "... in Mastodon's error shape"
 call POST "/api/v1/accounts/$BOB_ID/follow" "$READ_TOKEN"
 is "$STATUS" 403 "... nor follow"
+req POST /api/v1/apps --data-urlencode "client_name=granular" \
+	--data-urlencode "redirect_uris=urn:ietf:wg:oauth:2.0:oob" --data-urlencode "scopes=read:statuses write:media"
+G_CID="$(json .client_id)"
+G_SECRET="$(json .client_secret)"
+req POST /oauth/token --data-urlencode grant_type=password --data-urlencode "client_id=$G_CID" \
+	--data-urlencode "client_secret=$G_SECRET" --data-urlencode "username=$ALICE" \
+	--data-urlencode "password=correct horse $ALICE" --data-urlencode "scope=read:statuses"
+is "$(json .scope)" "read:statuses" "a granular scope is granted as asked"
+G_TOKEN="$(json .access_token)"
+call GET /api/v1/timelines/public "$G_TOKEN"
+is "$STATUS" 200 "read:statuses reads timelines"
+call GET /api/v1/notifications "$G_TOKEN"
+is "$STATUS" 403 "... but not notifications"
+req POST /oauth/token --data-urlencode grant_type=password --data-urlencode "client_id=$G_CID" \
+	--data-urlencode "client_secret=$G_SECRET" --data-urlencode "username=$ALICE" \
+	--data-urlencode "password=correct horse $ALICE" --data-urlencode "scope=read write"
+is "$STATUS/$(json .error)" "400/invalid_scope" "an app cannot ask more than it registered for"
 call GET /api/v1/accounts/verify_credentials "not-a-token-at-all"
 is "$STATUS" 401 "a bad token is 401"
 is "$(json '.error | type')" "string" "... {\"error\": text}"
