@@ -9,7 +9,7 @@
 #include "generate.h"
 #include "image.h"
 #include "log.h"
-#include "masto.h"
+#include "mastoapi.h"
 #include "moderation.h"
 #include "post.h"
 #include "provenance.h"
@@ -41,7 +41,8 @@ cJSON *masto_status_one(struct ctx *c, int64_t id, int *st)
 		*st = ctx_fail(c, 404, "not_found", "Record not found");
 		return NULL;
 	}
-	cJSON *list = masto_statuses(c, &id, 1);
+	struct masto_view v = masto_view_of(c);
+	cJSON *list = masto_statuses(&v, &id, 1);
 	cJSON *s = list ? cJSON_DetachItemFromArray(list, 0) : NULL;
 	cJSON_Delete(list);
 	if (!s) /* held back or hidden: its author sees it anyway */
@@ -49,33 +50,14 @@ cJSON *masto_status_one(struct ctx *c, int64_t id, int *st)
 	return s;
 }
 
-static int answer(struct ctx *c, cJSON *v)
-{
-	cJSON_Delete(c->data);
-	c->data = v;
-	return 200;
-}
-
 int masto_status_show(struct ctx *c)
 {
 	int st;
 	cJSON *s = masto_status_one(c, c->params[0], &st);
-	return s ? answer(c, s) : st;
+	return s ? masto_answer(c, s) : st;
 }
 
 /* ---- media ----------------------------------------------------------- */
-
-/* A staged picture's MediaAttachment. */
-static cJSON *media_json(struct ctx *c, int64_t id, cJSON *image, const char *description)
-{
-	cJSON *p = cJSON_CreateObject();
-	cJSON_AddNumberToObject(p, "id", (double)id);
-	cJSON_AddItemToObject(p, "image", image);
-	cJSON_AddStringToObject(p, "prompt", "");
-	cJSON *m = masto_attachment(c, p, description);
-	cJSON_Delete(p);
-	return m;
-}
 
 int masto_media_create(struct ctx *c)
 {
@@ -104,41 +86,29 @@ int masto_media_create(struct ctx *c)
 		image_discard(c->app->cfg.media_dir, &stored);
 		return st;
 	}
-	struct db_res r;
-	int64_t image_id = -1;
-	int ok = db_begin(c->app->db) == DB_OK &&
-		 (image_id = image_insert(c->app->db, c->a, &stored)) > 0 &&
-		 db_exec(c->app->db, c->a, &r,
-			 "INSERT INTO oauth_media (user_id, image_id, description, created_at) "
-			 "VALUES (?, ?, ?, ?)",
-			 "iisi", c->me->id, image_id, desc, now_unix()) == DB_OK;
-	if (db_finish(c->app->db, ok) != DB_OK || !ok) {
+	int64_t id = masto_media_stage(c->app->db, c->a, c->me->id, &stored, desc);
+	if (id < 0) {
 		post_files_abandon(c->app->db, c->a, c->app->cfg.media_dir, &stored);
 		return ctx_fail(c, 503, "unavailable", "Could not save the picture; try again.");
 	}
-	cJSON *image =
-	    post_image_json(c->a, c->app->cfg.media_url, stored.width, stored.height,
-			    stored.blurhash, stored.avg_color, post_variants_json(c->a, &stored));
-	log_info("media %lld staged by %s", (long long)r.insert_id, c->me->username);
-	return answer(c, media_json(c, (int64_t)r.insert_id, image, desc));
+	log_info("media %lld staged by %s", (long long)id, c->me->username);
+	struct masto_view v = masto_view_of(c);
+	int found;
+	cJSON *m = masto_media_load(&v, id, &found);
+	return m ? masto_answer(c, m)
+		 : ctx_fail(c, 503, "unavailable", "The picture was saved but cannot be read.");
 }
 
 /* GET /api/v1/media/:id: a staged picture of one's own. */
 int masto_media_show(struct ctx *c)
 {
-	struct db_res r;
-	if (db_read(c->app->db, c->a, &r,
-		    "SELECT i.width, i.height, i.blurhash, i.avg_color, i.variants, m.description "
-		    "FROM oauth_media m JOIN images i ON i.id = m.image_id WHERE m.id = ? AND "
-		    "m.user_id = ?",
-		    "ii", c->params[0], c->me->id) != DB_OK)
-		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	if (!r.nrows)
-		return ctx_fail(c, 404, "not_found", "Record not found");
-	cJSON *image =
-	    post_image_json(c->a, c->app->cfg.media_url, db_int(&r, 0, 0), db_int(&r, 0, 1),
-			    db_str(&r, 0, 2), db_str(&r, 0, 3), db_str(&r, 0, 4));
-	return answer(c, media_json(c, c->params[0], image, db_str(&r, 0, 5)));
+	struct masto_view v = masto_view_of(c);
+	int found;
+	cJSON *m = masto_media_load(&v, c->params[0], &found);
+	if (m)
+		return masto_answer(c, m);
+	return found < 0 ? ctx_fail(c, 503, "unavailable", "The database is not answering.")
+			 : ctx_fail(c, 404, "not_found", "Record not found");
 }
 
 /* ---- posting ----------------------------------------------------------- */
@@ -228,17 +198,15 @@ int masto_status_create(struct ctx *c)
 	const char *text = ctx_param(c, "status"), *cw = ctx_param(c, "spoiler_text");
 	const char *prompt, *caption, *tags[POST_MAX_TAGS];
 	split_prompt(c, text ? text : "", &prompt, &caption);
-	struct db_res r;
-	if (db_exec(c->app->db, c->a, &r,
-		    "SELECT description FROM oauth_media WHERE id = ? AND user_id = ? AND post_id "
-		    "IS NULL",
-		    "ii", ids[0], c->me->id) != DB_OK)
+	const char *desc = NULL;
+	int w = masto_media_waiting(c->app->db, c->a, c->me->id, ids[0], &desc);
+	if (w < 0)
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	if (!r.nrows)
+	if (!w)
 		return ctx_fail(c, 422, "invalid",
 				"That media id is not a picture of yours waiting for a status.");
 	if (!prompt || !*prompt)
-		prompt = db_str(&r, 0, 0); /* the picture's description, else none */
+		prompt = desc; /* the picture's description, else none */
 	if (!prompt || !*prompt)
 		return ctx_fail(c, 422, "invalid",
 				"imagier posts need the prompt: add a line \"prompt: ...\" to the "
@@ -267,7 +235,7 @@ int masto_status_create(struct ctx *c)
 	post_published(c, id);
 	log_info("post %lld by %s (Mastodon API)", (long long)id, c->me->username);
 	cJSON *s = masto_status_one(c, id, &st);
-	return s ? answer(c, s) : st;
+	return s ? masto_answer(c, s) : st;
 }
 
 int masto_status_delete(struct ctx *c)
@@ -286,7 +254,7 @@ int masto_status_delete(struct ctx *c)
 	}
 	feed_post_changed(c, c->params[0]);
 	cache_bump(c->app->cache, CACHEKEY_FEED_VERSION);
-	return answer(c, s);
+	return masto_answer(c, s);
 }
 
 /* Favourite / unfavourite: imagier's like (its checks, counts and notice),
@@ -299,7 +267,7 @@ static int favourite_set(struct ctx *c, int on)
 		return st;
 	ctx_drop_answer(c, head);
 	cJSON *s = masto_status_one(c, c->params[0], &st);
-	return s ? answer(c, s) : st;
+	return s ? masto_answer(c, s) : st;
 }
 
 int masto_favourite(struct ctx *c)
@@ -317,23 +285,17 @@ int masto_unfavourite(struct ctx *c)
 int masto_status_context(struct ctx *c)
 {
 	int st;
-	struct db_res r;
 	cJSON *s = masto_status_one(c, c->params[0], &st);
 	if (!s)
 		return st;
 	cJSON_Delete(s);
-	if (db_read(c->app->db, c->a, &r,
-		    "SELECT IFNULL(parent_id, 0) FROM posts WHERE id = ? UNION ALL (SELECT id FROM "
-		    "posts WHERE parent_id = ? AND mod_state = 'visible' ORDER BY id LIMIT 40)",
-		    "ii", c->params[0], c->params[0]) != DB_OK)
+	int64_t parent, *kids;
+	size_t nd;
+	if (masto_family(c->app->db, c->a, c->params[0], &parent, &kids, &nd))
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	int64_t parent = r.nrows ? db_int(&r, 0, 0) : 0;
-	size_t nd = r.nrows ? r.nrows - 1 : 0;
-	int64_t *kids = arena_zalloc(c->a, (nd + 1) * sizeof(int64_t));
-	for (size_t i = 0; i < nd; i++)
-		kids[i] = db_int(&r, i + 1, 0);
-	cJSON *anc = masto_statuses(c, &parent, parent ? 1 : 0);
-	cJSON *desc = masto_statuses(c, kids, nd);
+	struct masto_view v = masto_view_of(c);
+	cJSON *anc = masto_statuses(&v, &parent, parent ? 1 : 0);
+	cJSON *desc = masto_statuses(&v, kids, nd);
 	if (!anc || !desc) {
 		cJSON_Delete(anc);
 		cJSON_Delete(desc);

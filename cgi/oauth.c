@@ -6,7 +6,7 @@
 #include "account.h"
 #include "app.h"
 #include "db.h"
-#include "masto.h"
+#include "mastoapi.h"
 #include "oauth.h"
 #include "session.h"
 #include "util.h"
@@ -400,16 +400,8 @@ static const char *host_of(struct ctx *c)
 
 static void counts(struct ctx *c, int64_t *users, int64_t *posts)
 {
-	struct db_res r;
-	*users = *posts = 0;
-	if (db_read(c->app->db, c->a, &r,
-		    "SELECT (SELECT COUNT(*) FROM users WHERE banned_at IS NULL), (SELECT COUNT(*) "
-		    "FROM posts WHERE mod_state = 'visible')",
-		    "") == DB_OK &&
-	    r.nrows) {
-		*users = db_int(&r, 0, 0);
-		*posts = db_int(&r, 0, 1);
-	}
+	if (masto_counts(c->app->db, c->a, users, posts))
+		*users = *posts = 0;
 }
 
 static void configuration(struct ctx *c, cJSON *d)
