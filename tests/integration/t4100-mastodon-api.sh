@@ -161,6 +161,21 @@ is "$STATUS" 422 "a status without media is 422"
 like "$(json .error)" "imagier posts are images" "... saying why"
 call POST /api/v1/statuses "$TOKEN_A" '{"status":"two","media_ids":["1","2"]}'
 is "$STATUS" 422 "two media ids are 422"
+req POST /api/v2/media -H "Authorization: Bearer $TOKEN_A" -F "file=@$IMG3" -F "description=a kite over dunes"
+is "$STATUS" 200 "POST /api/v2/media answers 200 (processed at once)"
+MID="$(json .id)"
+req POST /api/v1/statuses -H "Authorization: Bearer $TOKEN_A" -H "Idempotency-Key: t4100-$MID" \
+	--data-urlencode "status=Kite" --data-urlencode "media_ids[]=$MID"
+is "$STATUS" 200 "a form-encoded status with media_ids[]"
+SID="$(json .id)"
+req POST /api/v1/statuses -H "Authorization: Bearer $TOKEN_A" -H "Idempotency-Key: t4100-$MID" \
+	--data-urlencode "status=Kite" --data-urlencode "media_ids[]=$MID"
+is "$STATUS/$(json .id)" "200/$SID" "the same Idempotency-Key answers the same status again"
+is "$(sql "SELECT COUNT(*) FROM posts WHERE caption = 'Kite' AND user_id = $ALICE_ID")" 1 "... and posts once"
+call POST /api/v1/statuses "$TOKEN_A" "{\"status\":\"again\",\"media_ids\":[\"$MID\"]}"
+is "$STATUS" 422 "a picture already posted cannot be posted again"
+call POST /api/v1/statuses "$BOB_TOKEN" "{\"status\":\"x\",\"media_ids\":[\"$MID\"]}"
+is "$STATUS" 422 "... nor by someone else"
 for p in /api/v1/statuses/999999999 /api/v1/accounts/999999999 /api/v1/statuses/abc; do
 	call GET "$p" "$TOKEN_A"
 	is "$STATUS" 404 "GET $p is 404"
