@@ -148,13 +148,15 @@ cJSON *session_list(struct db *db, struct arena *a, int64_t user_id, const char 
 		auth_token_hash(token, h);
 	int64_t now = now_unix();
 	/* From the primary: the list right after a logout must not show it. */
-	if (db_exec(db, a, &r,
-		    "SELECT id, kind, created_at, last_seen_at, expires_at, user_agent, "
-		    "token_hash = ? FROM sessions WHERE user_id = ? AND expires_at > ? AND (? <= 0 "
-		    "OR last_seen_at > ?) ORDER BY token_hash = ? DESC, last_seen_at DESC, id DESC "
-		    "LIMIT 200",
-		    "biiiib", h, sizeof(h), user_id, now, lim->idle, now - lim->idle, h,
-		    sizeof(h)) != DB_OK)
+	if (db_exec(
+		db, a, &r,
+		"SELECT s.id, s.kind, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, "
+		"s.token_hash = ?, a.name, s.scopes FROM sessions s LEFT JOIN oauth_apps a ON "
+		"a.id = s.app_id WHERE s.user_id = ? AND s.expires_at > ? AND (? <= 0 OR "
+		"s.last_seen_at > ?) ORDER BY s.token_hash = ? DESC, s.last_seen_at DESC, s.id "
+		"DESC LIMIT 200",
+		"biiiib", h, sizeof(h), user_id, now, lim->idle, now - lim->idle, h,
+		sizeof(h)) != DB_OK)
 		return NULL;
 	cJSON *list = cJSON_CreateArray();
 	for (size_t i = 0; i < r.nrows; i++) {
@@ -174,6 +176,10 @@ cJSON *session_list(struct db *db, struct arena *a, int64_t user_id, const char 
 		cJSON_AddStringToObject(s, "user_agent", db_str(&r, i, 5));
 		cJSON_AddStringToObject(s, "device", session_device(a, db_str(&r, i, 5)));
 		cJSON_AddBoolToObject(s, "current", token && db_int(&r, i, 6));
+		if (db_str(&r, i, 7)) { /* an OAuth app's token: which app, which scopes */
+			cJSON_AddStringToObject(s, "app", db_str(&r, i, 7));
+			cJSON_AddStringToObject(s, "scopes", db_str(&r, i, 8));
+		}
 		if (page)
 			cJSON_AddBoolToObject(s, "is_api", !strcmp(db_str(&r, i, 1), "api"));
 		cJSON_AddItemToArray(list, s);

@@ -84,7 +84,8 @@ void session_touch(struct db *db, struct arena *a, const char *token, const char
 
 /* user_id's live sessions, token's first, then the most recently used, as a JSON array of
  * {"id", "kind", "created_at", "last_seen_at", "expires_at", "user_agent",
- * "device", "current"} (times as time_iso; page adds each as *_text and an
+ * "device", "current"}, and for an OAuth app's token "app" (its name) and
+ * "scopes" (times as time_iso; page adds each as *_text and an
  * is_api flag for templates); current marks the session of token (may be
  * NULL). Never a token or a hash. NULL when the database failed. */
 struct cJSON *session_list(struct db *db, struct arena *a, int64_t user_id, const char *token,

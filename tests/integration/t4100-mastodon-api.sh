@@ -181,6 +181,8 @@ for p in /api/v1/statuses/999999999 /api/v1/accounts/999999999 /api/v1/statuses/
 	is "$STATUS" 404 "GET $p is 404"
 done
 is "$(sql "SELECT COUNT(*) FROM sessions WHERE kind = 'oauth' AND token_hash = UNHEX('$(b2 "$TOKEN_A")')")" 1 "access tokens are sessions, stored only hashed"
+call GET /api/v1/sessions "$ALICE_SESSION"
+is "$(json '[.sessions[] | select(.app == "t4100 app")] | length > 0')" "true" "alice's sessions list Mastodon.py's token with its app"
 req POST /oauth/revoke --data-urlencode "client_id=$CID" --data-urlencode "client_secret=$CSECRET" \
 	--data-urlencode "token=$READ_TOKEN"
 is "$STATUS" 200 "revoke"
