@@ -12,7 +12,9 @@
 #include "util.h"
 
 #include <cjson/cJSON.h>
+#include <sodium.h>
 #include <string.h>
+#include <strings.h>
 
 int masto_face(const struct ctx *c)
 {
@@ -333,13 +335,36 @@ static int grant_code(struct ctx *c, const struct oauth_app *app)
 	return token_answer(c, token, scopes);
 }
 
-/* The app of the request's client_id and client_secret (form, JSON or
- * HTTP Basic are all read as parameters). 1, or the status of the answer. */
+/* The client's id and secret from HTTP Basic (RFC 6749 2.3.1: "id:secret"
+ * in base64), else NULLs. */
+static void basic_auth(struct ctx *c, const char **id, const char **secret)
+{
+	const char *h = kv_get(&c->req->headers, "authorization");
+	*id = *secret = NULL;
+	if (!h || strncasecmp(h, "Basic ", 6) || strlen(h + 6) > 400)
+		return;
+	size_t n = 0;
+	unsigned char *raw = arena_alloc(c->a, 301);
+	if (sodium_base642bin(raw, 300, h + 6, strlen(h + 6), " ", &n, NULL,
+			      sodium_base64_VARIANT_ORIGINAL))
+		return;
+	raw[n] = 0;
+	char *colon = strchr((char *)raw, ':');
+	if (!colon || memchr(raw, 0, n))
+		return;
+	*colon = 0;
+	*id = (const char *)raw; /* imagier's ids and secrets are base64url: */
+	*secret = colon + 1;	 /* their form-urlencoding is themselves */
+}
+
+/* The app of the request's client_id and client_secret: parameters (form
+ * or JSON), or HTTP Basic. 1, or the status of the answer. */
 static int client_auth(struct ctx *c, struct oauth_app *app)
 {
-	int f =
-	    oauth_app_find(c->app->db, c->a, ctx_param(c, "client_id"),
-			   ctx_param(c, "client_secret") ? ctx_param(c, "client_secret") : "", app);
+	const char *id = ctx_param(c, "client_id"), *secret = ctx_param(c, "client_secret");
+	if (!id || !secret)
+		basic_auth(c, &id, &secret);
+	int f = oauth_app_find(c->app->db, c->a, id, secret ? secret : "", app);
 	if (f < 0)
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	if (!f)

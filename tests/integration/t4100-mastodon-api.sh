@@ -148,6 +148,8 @@ is "$STATUS/$(json .error)" "400/invalid_grant" "a wrong password is refused (JS
 req POST /oauth/token --data-urlencode grant_type=client_credentials --data-urlencode "client_id=$CID" \
 	--data-urlencode "client_secret=$CSECRET" --data-urlencode "scope=read"
 APP_TOKEN="$(json .access_token)"
+req POST /oauth/token -u "$CID:$CSECRET" --data-urlencode grant_type=client_credentials --data-urlencode "scope=read"
+is "$STATUS/$(json .token_type)" "200/Bearer" "the client may authenticate with HTTP Basic"
 call GET /api/v1/apps/verify_credentials "$APP_TOKEN"
 is "$(json .name)" "pkce app" "client_credentials gives an app token"
 call GET /api/v1/accounts/verify_credentials "$APP_TOKEN"
