@@ -25,7 +25,7 @@ RUN_PKGS=(nginx mariadb-server memcached libfcgi-dev libmariadb-dev libgd-dev li
 	gcc make curl galera-4 mariadb-backup socat)
 TEST_PKGS=(libcmocka-dev clang libclang-rt-14-dev cppcheck clang-format clang-tidy
 	jq wrk chromium spawn-fcgi libfcgi-bin systemd python3 valgrind nodejs npm
-	libimage-exiftool-perl libvips-tools)
+	libimage-exiftool-perl libvips-tools python3-mastodon toot openssl)
 SECURITY_PKGS=(sqlmap)
 # Packages whose Debian postinst starts a system-wide daemon we do not want.
 SERVICE_PKGS=(nginx mariadb-server memcached)
