@@ -333,6 +333,8 @@ int masto_account_lookup(struct ctx *c);
 int masto_account_show(struct ctx *c);
 int masto_relationships(struct ctx *c);
 int masto_follow(struct ctx *c);
+int masto_followers(struct ctx *c);
+int masto_following(struct ctx *c);
 int masto_unfollow(struct ctx *c);
 int masto_notifications(struct ctx *c);
 int masto_search(struct ctx *c);

@@ -127,6 +127,37 @@ int masto_unfollow(struct ctx *c)
 	return follow_set(c, 0);
 }
 
+/* Followers / following of an account, a page of Accounts. */
+static int follow_list(struct ctx *c, int followers)
+{
+	struct masto_window pg;
+	struct masto_view v = masto_view_of(c);
+	int64_t *ids;
+	size_t n;
+	int st;
+	cJSON *u;
+	if ((st = masto_page_parse(c, &pg)) || (st = one_account(c, c->params[0], &u)))
+		return st;
+	cJSON_Delete(u);
+	if (masto_follow_page(c->app->db, c->a, c->params[0], followers, &pg, &ids, &n))
+		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+	cJSON *list = masto_accounts(&v, ids, n);
+	if (!list)
+		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+	masto_link(c, n ? ids[0] : 0, n ? ids[n - 1] : 0, n);
+	return masto_answer(c, list);
+}
+
+int masto_followers(struct ctx *c)
+{
+	return follow_list(c, 1);
+}
+
+int masto_following(struct ctx *c)
+{
+	return follow_list(c, 0);
+}
+
 /* ---- notifications and search ------------------------------------------ */
 
 int masto_notifications(struct ctx *c)

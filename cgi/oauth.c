@@ -39,6 +39,8 @@ static const struct masto_scope {
     {masto_relationships, "GET", "read:follows"},
     {masto_account_show, "GET", "read:accounts"},
     {masto_account_statuses, "GET", "read:statuses"},
+    {masto_followers, "GET", "read:accounts"},
+    {masto_following, "GET", "read:accounts"},
     {masto_follow, "POST", "write:follows"},
     {masto_unfollow, "POST", "write:follows"},
     {masto_timeline_home, "GET", "read:statuses"},

@@ -98,6 +98,8 @@ const struct route routes[] = {
 	{"GET",    "/api/v1/accounts/relationships", masto_relationships, R_API | R_LOGIN | R_MASTO, NULL,   0, NULL},
 	{"GET",    "/api/v1/accounts/{id}",     masto_account_show,  R_API | R_MASTO,               NULL,     5, NULL},
 	{"GET",    "/api/v1/accounts/{id}/statuses", masto_account_statuses, R_API | R_MASTO,       NULL,     5, NULL},
+	{"GET",    "/api/v1/accounts/{id}/followers", masto_followers, R_API | R_MASTO,          NULL,     5, NULL},
+	{"GET",    "/api/v1/accounts/{id}/following", masto_following, R_API | R_MASTO,          NULL,     5, NULL},
 	{"POST",   "/api/v1/accounts/{id}/follow", masto_follow,     R_API | R_LOGIN | R_CSRF | R_MASTO, NULL, 0, "follow"},
 	{"POST",   "/api/v1/accounts/{id}/unfollow", masto_unfollow, R_API | R_LOGIN | R_CSRF | R_MASTO, NULL, 0, NULL},
 	{"GET",    "/api/v1/timelines/home",    masto_timeline_home, R_API | R_LOGIN | R_MASTO,     NULL,     0, NULL},

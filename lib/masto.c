@@ -623,3 +623,31 @@ int masto_username(struct db *db, struct arena *a, int64_t id, const char **name
 	*name = db_str(&r, 0, 0);
 	return 1;
 }
+
+int masto_follow_page(struct db *db, struct arena *a, int64_t user_id, int followers,
+		      const struct masto_window *pg, int64_t **ids, size_t *n)
+{
+	struct db_res r;
+	int rc = followers
+		     ? db_read(db, a, &r,
+			       "SELECT f.follower_id FROM follows f JOIN users u ON u.id = "
+			       "f.follower_id WHERE f.followee_id = ? AND u.banned_at IS NULL AND "
+			       "(? = 0 OR f.follower_id < ?) AND f.follower_id > ? ORDER BY "
+			       "f.follower_id DESC LIMIT ?",
+			       "iiiii", user_id, pg->max_id, pg->max_id, pg->since_id,
+			       (int64_t)pg->limit)
+		     : db_read(db, a, &r,
+			       "SELECT f.followee_id FROM follows f JOIN users u ON u.id = "
+			       "f.followee_id WHERE f.follower_id = ? AND u.banned_at IS NULL AND "
+			       "(? = 0 OR f.followee_id < ?) AND f.followee_id > ? ORDER BY "
+			       "f.followee_id DESC LIMIT ?",
+			       "iiiii", user_id, pg->max_id, pg->max_id, pg->since_id,
+			       (int64_t)pg->limit);
+	if (rc != DB_OK)
+		return -1;
+	*n = r.nrows;
+	*ids = arena_zalloc(a, (r.nrows + 1) * sizeof(int64_t));
+	for (size_t i = 0; i < r.nrows; i++)
+		(*ids)[i] = db_int(&r, i, 0);
+	return 0;
+}

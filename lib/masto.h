@@ -83,6 +83,11 @@ int masto_media_waiting(struct db *db, struct arena *a, int64_t user_id, int64_t
  * remixes (visible, oldest first, at most MASTO_FAMILY). 0 or -1. */
 int masto_family(struct db *db, struct arena *a, int64_t post_id, int64_t *parent, int64_t **kids,
 		 size_t *n);
+/* A page of user_id's followers (followers 1) or of the people they follow
+ * (0), by account id descending (max_id, since_id of pg; imagier's follows
+ * have no id of their own). 0 or -1. */
+int masto_follow_page(struct db *db, struct arena *a, int64_t user_id, int followers,
+		      const struct masto_window *pg, int64_t **ids, size_t *n);
 /* People not banned and visible posts, for the instance. 0 or -1. */
 int masto_counts(struct db *db, struct arena *a, int64_t *users, int64_t *posts);
 /* The username of person id (not banned): 1, 0, -1. */

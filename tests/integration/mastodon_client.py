@@ -72,6 +72,10 @@ def run():
     check(rel.following, "account_follow: bob follows alice", rel)
     rels = mb.account_relationships([me.id])
     check(rels[0].following and not rels[0].followed_by, "account_relationships", rels)
+    fol = ma.account_followers(me.id)
+    check([a.acct for a in fol] == [bob], "account_followers lists bob", [a.acct for a in fol])
+    fing = mb.account_following(bob_me.id)
+    check([a.acct for a in fing] == [alice], "account_following lists alice", [a.acct for a in fing])
     home = mb.timeline_home()
     check(any(s.id == st.id for s in home), "bob's timeline_home has alice's status")
 
