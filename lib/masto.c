@@ -285,10 +285,12 @@ cJSON *masto_statuses(const struct masto_view *v, const int64_t *ids, size_t n)
 
 /* Visible posts of people not banned, none by people the viewer muted or
  * blocked (or who blocked them), in the window of the page. */
-#define PAGE_WHERE                                                                                 \
-	" FROM posts p JOIN users u ON u.id = p.user_id WHERE p.mod_state = 'visible' AND "        \
-	"u.banned_at IS NULL AND p.user_id NOT IN (SELECT id FROM JSON_TABLE(?, '$[*]' COLUMNS "   \
-	"(id BIGINT PATH '$')) m) AND (? = 0 OR p.id < ?) AND p.id > ? "
+#define VISIBLE_WINDOW                                                                             \
+	"p.mod_state = 'visible' AND u.banned_at IS NULL AND p.user_id NOT IN (SELECT id FROM "    \
+	"JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) m) AND (? = 0 OR p.id < ?) AND p.id "  \
+	"> "                                                                                       \
+	"? "
+#define PAGE_WHERE " FROM posts p JOIN users u ON u.id = p.user_id WHERE " VISIBLE_WINDOW
 
 int masto_status_page(const struct masto_view *v, const char *kind, int64_t arg, const char *sarg,
 		      const struct masto_window *pg, int64_t **ids, size_t *n)
@@ -305,26 +307,36 @@ int masto_status_page(const struct masto_view *v, const char *kind, int64_t arg,
 	const char *order = asc ? "ORDER BY p.id ASC LIMIT ?" : "ORDER BY p.id DESC LIMIT ?";
 	struct db_res r;
 	int rc;
+	/* Each source read through its own index (a person's posts by
+	 * (user_id, id), a tag's by its (tag_id, post_id) key), never by
+	 * walking all posts back from the newest. */
 	if (!strcmp(kind, "home"))
 		rc = db_read(
 		    v->db, v->a, &r,
-		    arena_printf(v->a,
-				 "SELECT p.id" PAGE_WHERE
-				 "AND (p.user_id = ? OR p.user_id IN (SELECT followee_id "
-				 "FROM follows WHERE follower_id = ?) OR EXISTS (SELECT 1 "
-				 "FROM post_tags pt JOIN tag_follows tf ON tf.tag_id = "
-				 "pt.tag_id WHERE pt.post_id = p.id AND tf.user_id = ?)) %s",
-				 order),
-		    "siiiiiii", ml, pg->max_id, pg->max_id, lo, arg, arg, arg, (int64_t)pg->limit);
+		    arena_printf(
+			v->a,
+			"SELECT q.id FROM ((SELECT p.id FROM posts p JOIN users u ON u.id = "
+			"p.user_id WHERE p.user_id = ? AND " VISIBLE_WINDOW
+			"%s) UNION (SELECT p.id "
+			"FROM follows f JOIN posts p ON p.user_id = f.followee_id JOIN users u ON "
+			"u.id = p.user_id WHERE f.follower_id = ? AND " VISIBLE_WINDOW
+			"%s) UNION (SELECT p.id FROM tag_follows tf JOIN post_tags pt ON pt.tag_id "
+			"= tf.tag_id JOIN posts p ON p.id = pt.post_id JOIN users u ON u.id = "
+			"p.user_id WHERE tf.user_id = ? AND " VISIBLE_WINDOW "%s)) q ORDER BY q.id "
+			"%s LIMIT ?",
+			order, order, order, asc ? "ASC" : "DESC"),
+		    "isiiiiisiiiiisiiiii", arg, ml, pg->max_id, pg->max_id, lo, (int64_t)pg->limit,
+		    arg, ml, pg->max_id, pg->max_id, lo, (int64_t)pg->limit, arg, ml, pg->max_id,
+		    pg->max_id, lo, (int64_t)pg->limit, (int64_t)pg->limit);
 	else if (!strcmp(kind, "tag"))
 		rc = db_read(
 		    v->db, v->a, &r,
 		    arena_printf(v->a,
-				 "SELECT p.id" PAGE_WHERE
-				 "AND EXISTS (SELECT 1 FROM post_tags pt JOIN tags t ON t.id "
-				 "= pt.tag_id WHERE pt.post_id = p.id AND t.name = ?) %s",
+				 "SELECT p.id FROM tags t JOIN post_tags pt ON pt.tag_id = "
+				 "t.id JOIN posts p ON p.id = pt.post_id JOIN users u ON u.id "
+				 "= p.user_id WHERE t.name = ? AND " VISIBLE_WINDOW "%s",
 				 order),
-		    "siiisi", ml, pg->max_id, pg->max_id, lo, sarg, (int64_t)pg->limit);
+		    "ssiiii", sarg, ml, pg->max_id, pg->max_id, lo, (int64_t)pg->limit);
 	else if (!strcmp(kind, "account"))
 		rc = db_read(
 		    v->db, v->a, &r,

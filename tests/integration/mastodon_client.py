@@ -78,6 +78,11 @@ def run():
     check([a.acct for a in fing] == [alice], "account_following lists alice", [a.acct for a in fing])
     home = mb.timeline_home()
     check(any(s.id == st.id for s in home), "bob's timeline_home has alice's status")
+    one = mb.timeline_home(limit=1)
+    two = mb.fetch_next(one)
+    check([s.id for s in one] == [st2.id] and two and [s.id for s in two][:1] == [st.id],
+          "home pages newest first through the Link header", (one, two))
+    check(any(s.id == st.id for s in ma.timeline_home()), "one's own statuses are in one's home")
 
     fav = mb.status_favourite(st.id)
     check(fav.favourited and fav.favourites_count == 1, "status_favourite", fav)
