@@ -147,6 +147,13 @@ int masto_app_create(struct ctx *c)
 		return st;
 	if (!name || !*name)
 		return ctx_fail(c, 422, "invalid", "client_name is required.");
+	/* shown as a link on the authorize page: a web address and nothing else
+	 * (no javascript: or data: URL) */
+	if (website && *website && strncasecmp(website, "https://", 8) &&
+	    strncasecmp(website, "http://", 7))
+		return ctx_fail(c, 422, "invalid", "website must be an http or https URL.");
+	if (website && strpbrk(website, " \"'<>"))
+		return ctx_fail(c, 422, "invalid", "website must be an http or https URL.");
 	if (!uris || !*uris || strlen(uris) > OAUTH_URIS_MAX || !oauth_redirect_uris_ok(c->a, uris))
 		return ctx_fail(c, 422, "invalid",
 				"redirect_uris must be absolute URIs (or " OAUTH_OOB ").");

@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 #include <string.h>
+#include <strings.h>
 
 /* The scopes imagier knows: the three broad ones, push (accepted, never
  * used) and Mastodon's granular ones. */
@@ -144,6 +145,9 @@ int oauth_redirect_uris_ok(struct arena *a, const char *uris)
 		const char *colon = strchr(t, ':');
 		if (!colon || colon == t || strchr(t, '#') || strlen(t) > 255)
 			return 0;
+		if (!strncasecmp(t, "javascript:", 11) || !strncasecmp(t, "data:", 5) ||
+		    !strncasecmp(t, "vbscript:", 9))
+			return 0; /* never a place to send a browser with a code */
 		for (const char *p = t; *p; p++)
 			if ((unsigned char)*p < 0x21 || *p == 0x7f)
 				return 0;

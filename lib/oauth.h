@@ -42,8 +42,8 @@ int oauth_redirect_ok(struct arena *a, const struct oauth_app *app, const char *
 
 /* 1 if uris (separated by spaces or line breaks, at most OAUTH_URIS_MAX
  * bytes) are 1 to 10 redirect URIs, each the out-of-band one or an
- * absolute URI (a scheme, no fragment, no space or control character, at
- * most 255 bytes). */
+ * absolute URI (a scheme, but not javascript:, data: or vbscript:; no
+ * fragment, no space or control character, at most 255 bytes). */
 int oauth_redirect_uris_ok(struct arena *a, const char *uris);
 /* 1 if verifier (43 to 128 characters) answers the PKCE challenge by
  * method ("plain", else S256: BASE64URL(SHA-256(verifier))). */

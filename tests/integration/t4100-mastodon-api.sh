@@ -55,6 +55,11 @@ req POST /api/v1/apps -H 'Content-Type: application/json' \
 is "$STATUS" 200 "POST /api/v1/apps with JSON"
 CID="$(json .client_id)"
 CSECRET="$(json .client_secret)"
+req POST /api/v1/apps --data-urlencode "client_name=x" --data-urlencode "redirect_uris=urn:ietf:wg:oauth:2.0:oob" \
+	--data-urlencode "website=javascript:alert(1)"
+is "$STATUS" 422 "an app's website must be a web address (it is a link on the authorize page)"
+req POST /api/v1/apps --data-urlencode "client_name=x" --data-urlencode "redirect_uris=javascript alert"
+is "$STATUS" 422 "redirect_uris must be URIs"
 VERIFIER="$(head -c 48 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | head -c 64)"
 CHALLENGE="$(printf '%s' "$VERIFIER" | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=\n')"
 AUTHQ="response_type=code&client_id=$CID&redirect_uri=http%3A%2F%2Flocalhost%3A9%2Fcb&scope=read&state=xyz&code_challenge=$CHALLENGE&code_challenge_method=S256"

@@ -59,6 +59,8 @@ static void redirect_uris(void **state)
 	assert_false(oauth_redirect_uris_ok(&a, "not a uri"));
 	assert_false(oauth_redirect_uris_ok(&a, "https://app.example/cb#frag"));
 	assert_false(oauth_redirect_uris_ok(&a, "/relative/path"));
+	assert_false(oauth_redirect_uris_ok(&a, "javascript:alert(1)"));
+	assert_false(oauth_redirect_uris_ok(&a, "https://ok.example/cb DATA:text/html,x"));
 	struct oauth_app app = {.redirect_uris = "https://app.example/cb\nmyapp://oauth"};
 	assert_true(oauth_redirect_ok(&a, &app, "myapp://oauth"));
 	assert_false(oauth_redirect_ok(&a, &app, "https://app.example/cb2"));
