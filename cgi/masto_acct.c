@@ -168,7 +168,18 @@ int masto_notifications(struct ctx *c)
 	int st;
 	if ((st = masto_page_parse(c, &pg)))
 		return st;
-	cJSON *list = masto_notifications_list(&v, &pg, &newest, &oldest);
+	const char *types[8], *exclude[8];
+	size_t nt = 0, nx = 0;
+	const struct kvlist *q = &c->req->query;
+	for (size_t i = 0; i < q->n; i++) {
+		const char *k = q->items[i].key;
+		if ((!strcmp(k, "types[]") || !strcmp(k, "types")) && nt < 8)
+			types[nt++] = q->items[i].val;
+		else if ((!strcmp(k, "exclude_types[]") || !strcmp(k, "exclude_types")) && nx < 8)
+			exclude[nx++] = q->items[i].val;
+	}
+	const char *kinds = masto_notice_kinds(c->a, types, nt, exclude, nx);
+	cJSON *list = masto_notifications_list(&v, &pg, kinds, &newest, &oldest);
 	if (!list)
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	masto_link(c, newest, oldest, newest ? 1 : 0);

@@ -411,11 +411,40 @@ static cJSON *by_id(cJSON *list, const char *id)
 
 #define NOTICE_SQL                                                                                 \
 	"SELECT id, kind, actor_id, IFNULL(post_id, 0), created_at FROM notifications WHERE "      \
-	"user_id = ? AND kind IN ('like', 'comment', 'follow', 'remix', 'reply') AND (? = 0 OR "   \
-	"id < ?) AND id > ? "
+	"user_id = ? AND FIND_IN_SET(kind, ?) AND (? = 0 OR id < ?) AND id > ? "
+
+/* imagier's kinds of a Mastodon notification type ("" for none). */
+static const char *type_kinds(const char *type)
+{
+	static const char *const map[][2] = {{"favourite", "like"},
+					     {"follow", "follow"},
+					     {"mention", "comment,reply"},
+					     {"status", "remix"}};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(type, map[i][0]))
+			return map[i][1];
+	return "";
+}
+
+const char *masto_notice_kinds(struct arena *a, const char *const *types, size_t ntypes,
+			       const char *const *exclude, size_t nexclude)
+{
+	static const char *const all[] = {"favourite", "follow", "mention", "status"};
+	char *k = arena_strdup(a, "");
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		int in = ntypes == 0, out = 0;
+		for (size_t j = 0; j < ntypes; j++)
+			in |= !strcmp(types[j], all[i]);
+		for (size_t j = 0; j < nexclude; j++)
+			out |= !strcmp(exclude[j], all[i]);
+		if (in && !out)
+			k = arena_printf(a, "%s%s%s", k, *k ? "," : "", type_kinds(all[i]));
+	}
+	return k;
+}
 
 cJSON *masto_notifications_list(const struct masto_view *v, const struct masto_window *pg,
-				int64_t *newest, int64_t *oldest)
+				const char *kinds, int64_t *newest, int64_t *oldest)
 {
 	struct db_res r;
 	int asc = pg->min_id > 0;
@@ -423,8 +452,8 @@ cJSON *masto_notifications_list(const struct masto_view *v, const struct masto_w
 	if (db_read(v->db, v->a, &r,
 		    asc ? NOTICE_SQL "ORDER BY id ASC LIMIT ?"
 			: NOTICE_SQL "ORDER BY id DESC LIMIT ?",
-		    "iiiii", v->viewer, pg->max_id, pg->max_id, asc ? pg->min_id : pg->since_id,
-		    (int64_t)pg->limit) != DB_OK)
+		    "isiiii", v->viewer, kinds, pg->max_id, pg->max_id,
+		    asc ? pg->min_id : pg->since_id, (int64_t)pg->limit) != DB_OK)
 		return NULL;
 	size_t n = r.nrows, np = 0;
 	int64_t *actors = arena_zalloc(v->a, (n + 1) * sizeof(int64_t));

@@ -56,11 +56,17 @@ int masto_status_page(const struct masto_view *v, const char *kind, int64_t arg,
 		      const struct masto_window *pg, int64_t **ids, size_t *n);
 /* A Relationship of the viewer to person id, or NULL (database). */
 struct cJSON *masto_relationship(const struct masto_view *v, int64_t id);
-/* The viewer's notifications of a page as Mastodon's (like: favourite,
- * follow, comment/reply: mention, remix: status; moderation notices left
- * out), newest first; *newest and *oldest ids (0 when empty). NULL (db). */
+/* The imagier notice kinds ("like,follow", for FIND_IN_SET) of Mastodon's
+ * types[] (none: every type) less exclude_types[]; unknown types match
+ * nothing. */
+const char *masto_notice_kinds(struct arena *a, const char *const *types, size_t ntypes,
+			       const char *const *exclude, size_t nexclude);
+/* The viewer's notifications of kinds (masto_notice_kinds) in a page as
+ * Mastodon's (like: favourite, follow, comment/reply: mention, remix:
+ * status; moderation notices are never listed), newest first; *newest and
+ * *oldest ids (0 when empty). NULL (database). */
 struct cJSON *masto_notifications_list(const struct masto_view *v, const struct masto_window *pg,
-				       int64_t *newest, int64_t *oldest);
+				       const char *kinds, int64_t *newest, int64_t *oldest);
 /* Search results {"accounts","statuses","hashtags"} for q (a name or tag
  * prefix; statuses whose caption or prompt has it); type NULL for all, or
  * "accounts", "hashtags", "statuses". NULL (database). */

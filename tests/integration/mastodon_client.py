@@ -90,6 +90,10 @@ def run():
     types = [(n.type, n.account.username) for n in notes]
     check(("favourite", bob) in types, "alice's notifications have bob's favourite", types)
     check(("follow", bob) in types, "alice's notifications have bob's follow", types)
+    only = ma.notifications(types=["follow"])
+    check([n.type for n in only] == ["follow"], "notifications(types=[follow])", [n.type for n in only])
+    nofav = ma.notifications(exclude_types=["favourite"])
+    check("favourite" not in [n.type for n in nofav], "notifications(exclude_types=[favourite])")
     fnote = [n for n in notes if n.type == "favourite"][0]
     check(fnote.status.id == st.id, "the favourite notification carries the status")
     unfav = mb.status_unfavourite(st.id)
