@@ -86,7 +86,7 @@ int masto_media_create(struct ctx *c)
 		image_discard(c->app->cfg.media_dir, &stored);
 		return st;
 	}
-	int64_t id = masto_media_stage(c->app->db, c->a, c->me->id, &stored, desc);
+	int64_t id = masto_media_stage(c->app->db, c->a, c->me->id, c->oauth_app, &stored, desc);
 	if (id < 0) {
 		post_files_abandon(c->app->db, c->a, c->app->cfg.media_dir, &stored);
 		return ctx_fail(c, 503, "unavailable", "Could not save the picture; try again.");

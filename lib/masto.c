@@ -250,8 +250,9 @@ cJSON *masto_statuses(const struct masto_view *v, const int64_t *ids, size_t n)
 	if (post_load_many(v->db, v->a, v->media_url, ids, n, posts) ||
 	    (v->viewer && social_liked_map(v->db, v->a, v->viewer, ids, n, liked)) ||
 	    db_read(v->db, v->a, &alts,
-		    "SELECT m.post_id, m.description FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT "
-		    "PATH '$')) j JOIN oauth_media m ON m.post_id = j.id",
+		    "SELECT m.post_id, m.description, a.name, a.website FROM JSON_TABLE(?, '$[*]' "
+		    "COLUMNS (id BIGINT PATH '$')) j JOIN oauth_media m ON m.post_id = j.id LEFT "
+		    "JOIN oauth_apps a ON a.id = m.app_id",
 		    "s", db_id_list(v->a, ids, n, sizeof(ids[0]))) != DB_OK) {
 		for (size_t i = 0; i < n; i++)
 			cJSON_Delete(posts[i]);
@@ -270,11 +271,24 @@ cJSON *masto_statuses(const struct masto_view *v, const int64_t *ids, size_t n)
 		cJSON_ArrayForEach(
 		    a, accounts) if (strtoll(cJSON_GetStringValue(cJSON_GetObjectItem(a, "id")),
 					     NULL, 10) == authors[i]) acct = cJSON_Duplicate(a, 1);
-		const char *alt = NULL;
+		const char *alt = NULL, *app = NULL, *site = NULL;
 		for (size_t k = 0; k < alts.nrows; k++)
-			if (db_int(&alts, k, 0) == ids[i])
+			if (db_int(&alts, k, 0) == ids[i]) {
 				alt = db_str(&alts, k, 1);
-		cJSON_AddItemToArray(list, status_json(v, posts[i], acct, liked[i], alt));
+				app = db_str(&alts, k, 2);
+				site = db_str(&alts, k, 3);
+			}
+		cJSON *st = status_json(v, posts[i], acct, liked[i], alt);
+		if (app) { /* posted through an app: Mastodon names it */
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "name", app);
+			if (site && *site)
+				cJSON_AddStringToObject(o, "website", site);
+			else
+				cJSON_AddNullToObject(o, "website");
+			cJSON_ReplaceItemInObjectCaseSensitive(st, "application", o);
+		}
+		cJSON_AddItemToArray(list, st);
 		cJSON_Delete(posts[i]);
 	}
 	cJSON_Delete(accounts);
@@ -556,7 +570,7 @@ cJSON *masto_search_results(const struct masto_view *v, const char *q, const cha
 	return d;
 }
 
-int64_t masto_media_stage(struct db *db, struct arena *a, int64_t user_id,
+int64_t masto_media_stage(struct db *db, struct arena *a, int64_t user_id, int64_t app_id,
 			  const struct image_stored *img, const char *description)
 {
 	struct db_res r;
@@ -565,9 +579,9 @@ int64_t masto_media_stage(struct db *db, struct arena *a, int64_t user_id,
 		return -1;
 	int ok = (image_id = image_insert(db, a, img)) > 0 &&
 		 db_exec(db, a, &r,
-			 "INSERT INTO oauth_media (user_id, image_id, description, created_at) "
-			 "VALUES (?, ?, ?, ?)",
-			 "iisi", user_id, image_id, description, now_unix()) == DB_OK;
+			 "INSERT INTO oauth_media (user_id, image_id, description, app_id, "
+			 "created_at) VALUES (?, ?, ?, NULLIF(?, 0), ?)",
+			 "iisii", user_id, image_id, description, app_id, now_unix()) == DB_OK;
 	if (db_finish(db, ok) != DB_OK || !ok)
 		return -1;
 	return (int64_t)r.insert_id;

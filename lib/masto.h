@@ -74,9 +74,9 @@ struct cJSON *masto_search_results(const struct masto_view *v, const char *q, co
 				   int limit);
 
 /* A picture just stored (provenance_store) staged for user_id with its
- * description: its image row and an oauth_media row in one transaction.
- * The media id, or -1. */
-int64_t masto_media_stage(struct db *db, struct arena *a, int64_t user_id,
+ * description, through app_id (0: none): its image row and an oauth_media
+ * row in one transaction. The media id, or -1. */
+int64_t masto_media_stage(struct db *db, struct arena *a, int64_t user_id, int64_t app_id,
 			  const struct image_stored *img, const char *description);
 /* The MediaAttachment of user_id's staged picture id; NULL with *found 0
  * (none of theirs) or -1 (database). */

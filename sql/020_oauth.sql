@@ -53,10 +53,12 @@ CREATE TABLE oauth_media (
   user_id     BIGINT UNSIGNED NOT NULL,
   image_id    BIGINT UNSIGNED NOT NULL,
   description TEXT NOT NULL,
+  app_id      BIGINT UNSIGNED NULL,            -- the app it came through (a status's "application")
   post_id     BIGINT UNSIGNED NULL,
   created_at  BIGINT NOT NULL,
   KEY ix_oauth_media_user (user_id, id),
   KEY ix_oauth_media_post (post_id),
   CONSTRAINT fk_oauth_media_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE,
+  CONSTRAINT fk_oauth_media_app FOREIGN KEY (app_id) REFERENCES oauth_apps (id) ON DELETE SET NULL,
   CONSTRAINT fk_oauth_media_image FOREIGN KEY (image_id) REFERENCES images (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

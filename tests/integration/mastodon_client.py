@@ -51,6 +51,7 @@ def run():
     check(st.imagier.prompt == "a red fox at dawn", "the description became the prompt", st.imagier)
     check([t.name for t in st.tags] == ["foxes"], "the caption's hashtag is a tag", st.tags)
     check(st.account.username == alice and st.visibility == "public", "status account and visibility")
+    check(st.application and st.application.name == "t4100 app", "the status names its app", st.application)
 
     m2 = ma.media_post(img2, mime_type="image/png")
     st2 = ma.status_post("Second one\nprompt: a blue heron in fog", media_ids=[m2.id],
