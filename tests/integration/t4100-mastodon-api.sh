@@ -222,4 +222,13 @@ like "$out" "Morning fox" "toot timeline (home) has alice's post"
 call POST "/api/v1/statuses/${POSTED#/p/}/favourite" "$TOKEN_A"
 out="$(toot notifications 2>&1 </dev/null)"
 like "$out" "$ALICE" "toot notifications shows alice's favourite"
+
+# ---- deleting the account takes its app tokens, codes and pictures --------
+req POST /api/v1/media -H "Authorization: Bearer $TOKEN_A" -F "file=@$IMG1" -F "description=never posted"
+is "$STATUS" 200 "a picture staged and left"
+call DELETE /api/v1/me "$ALICE_SESSION" "{\"password\":\"correct horse $ALICE\"}"
+is "$STATUS" 200 "alice deletes her account"
+is "$(sql "SELECT (SELECT COUNT(*) FROM oauth_media WHERE user_id = $ALICE_ID) + (SELECT COUNT(*) FROM sessions WHERE user_id = $ALICE_ID) + (SELECT COUNT(*) FROM oauth_codes WHERE user_id = $ALICE_ID)")" 0 "... her staged pictures, app tokens and codes go with it"
+call GET /api/v1/accounts/verify_credentials "$TOKEN_A"
+is "$STATUS" 401 "... and Mastodon.py's token no longer works"
 done_testing
