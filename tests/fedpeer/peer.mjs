@@ -38,9 +38,6 @@ import {
   Undo,
   Update,
   createFederation,
-  exportJwk,
-  generateCryptoKeyPair,
-  importJwk,
   MemoryKvStore,
 } from "@fedify/fedify";
 import { signRequest, verifyRequest } from "@fedify/fedify/sig";
@@ -56,6 +53,7 @@ function parseArgs(argv) {
     ttl: Number(process.env.FEDPEER_TTL ?? 1800),
     debug: process.env.FEDPEER_DEBUG === "1",
     watchPid: Number(process.env.FEDPEER_WATCH_PID ?? process.ppid),
+    rsaBits: Number(process.env.FEDPEER_RSA_BITS ?? 2048),
   };
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i];
@@ -68,6 +66,7 @@ function parseArgs(argv) {
     else if (a === "--log") o.log = v();
     else if (a === "--ttl") o.ttl = Number(v());
     else if (a === "--watch-pid") o.watchPid = Number(v());
+    else if (a === "--rsa-bits") o.rsaBits = Number(v());
     else if (a === "--debug") o.debug = true;
     else usage(`unknown option ${a}`);
   }
@@ -75,10 +74,11 @@ function parseArgs(argv) {
   if (!/^[a-z0-9_]{1,30}$/.test(o.name)) usage("--name: 1-30 of a-z 0-9 _");
   if (!(o.ttl > 0)) usage("bad --ttl");
   if (!Number.isInteger(o.watchPid) || o.watchPid < 0) usage("bad --watch-pid");
+  if (![2048, 3072, 4096].includes(o.rsaBits)) usage("--rsa-bits: 2048, 3072 or 4096");
   return o;
 }
 function usage(msg) {
-  process.stderr.write(`fedpeer: ${msg}\nusage: node peer.mjs [--port P] [--name NAME] [--log FILE] [--ttl S] [--watch-pid PID] [--debug]\n`);
+  process.stderr.write(`fedpeer: ${msg}\nusage: node peer.mjs [--port P] [--name NAME] [--log FILE] [--ttl S] [--watch-pid PID] [--rsa-bits N] [--debug]\n`);
   process.exit(2);
 }
 const opt = parseArgs(process.argv);
@@ -96,10 +96,16 @@ if (opt.debug) {
 
 // ---- state (all in memory: one peer lives as long as one test) ---------------
 const NAME = opt.name;
+// RSA only, as Mastodon: outgoing activities carry a draft-cavage HTTP
+// signature (and Fedify's RsaSignature2017 Linked Data signature). 2048
+// bits as Mastodon's keys (--rsa-bits 4096 as Fedify's own default; that
+// one takes a second or more to make).
 const keys = {
-  // RSA only, as Mastodon: outgoing activities carry a draft-cavage HTTP
-  // signature (and Fedify's RsaSignature2017 Linked Data signature).
-  rsa: await generateCryptoKeyPair("RSASSA-PKCS1-v1_5"),
+  rsa: await crypto.subtle.generateKey(
+    { name: "RSASSA-PKCS1-v1_5", modulusLength: opt.rsaBits, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    true,
+    ["sign", "verify"],
+  ),
 };
 const followers = new Map(); // actor id -> {id, inbox, sharedInbox, follow}
 const following = new Map(); // actor id -> {actor, follow (id), state}
@@ -368,8 +374,13 @@ async function webfinger(acct) {
   if (!m) throw bad(`"acct" must look like user@host`);
   const resource = `acct:${m[1]}@${m[2]}`;
   const u = `http://${m[2]}/.well-known/webfinger?resource=${encodeURIComponent(resource)}`;
-  const res = await fetch(u, { headers: { Accept: "application/jrd+json" }, signal: AbortSignal.timeout(10000) });
-  const text = await res.text();
+  let res, text;
+  try {
+    res = await fetch(u, { headers: { Accept: "application/jrd+json" }, signal: AbortSignal.timeout(10000) });
+    text = await res.text();
+  } catch (e) {
+    throw new ControlError(502, "webfinger_failed", `GET ${u}: ${e?.cause?.message ?? e?.message ?? e}`);
+  }
   if (!res.ok) throw new ControlError(502, "webfinger_failed", `GET ${u}: ${res.status} ${text.slice(0, 200)}`);
   let jrd;
   try {
@@ -586,8 +597,12 @@ const verbs = {
       }
     }
     noteOut("raw", body.activity, inbox.href);
-    const res = await fetch(req, { signal: AbortSignal.timeout(15000) });
-    return { status: res.status, body: (await res.text()).slice(0, 4000) };
+    try {
+      const res = await fetch(req, { signal: AbortSignal.timeout(15000) });
+      return { status: res.status, body: (await res.text()).slice(0, 4000) };
+    } catch (e) {
+      throw new ControlError(502, "delivery_failed", `POST ${inbox.href}: ${e?.cause?.message ?? e?.message ?? e}`);
+    }
   },
   // log {"type"?, "actor"?, "object"?, "refused"?, "after"?}: received entries
   async log(ctx, body) {
