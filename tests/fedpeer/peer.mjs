@@ -20,6 +20,7 @@
 import http from "node:http";
 import fs from "node:fs";
 import { randomUUID } from "node:crypto";
+import { AsyncLocalStorage } from "node:async_hooks";
 import {
   Accept,
   Activity,
@@ -250,7 +251,7 @@ federation.setNodeInfoDispatcher("/nodeinfo/2.1", () => ({
 // valid HTTP signature, Linked Data signature or object integrity proof.
 async function logAccepted(ctx, activity) {
   const json = await activity.toJsonLd({ format: "compact", contextLoader: ctx.contextLoader });
-  const meta = pending.get(activity.id?.href) ?? {};
+  const meta = inboxPostNow.getStore() ?? {};
   let objectType = null;
   let object = activity.objectId?.href ?? null;
   try {
@@ -695,7 +696,9 @@ function guessType(u) {
 
 // ---- HTTP server ------------------------------------------------------------------
 const MAX_BODY = 1 << 20;
-const pending = new Map(); // activity id -> {raw, httpSig} while its inbox POST runs
+// the inbox POST a listener runs for: its JSON as sent (Fedify's parsed
+// activity drops what no JSON-LD context defines) and our signature check
+const inboxPostNow = new AsyncLocalStorage();
 const keyCache = new Map();
 const cache = {
   async get(keyId) {
@@ -786,13 +789,9 @@ async function inboxPost(req, buf, res, request) {
     }
   }
   const aid = typeof raw?.id === "string" ? raw.id : null;
-  if (aid) pending.set(aid, { raw, httpSig });
-  let response;
-  try {
-    response = await federation.fetch(request, { contextData: undefined });
-  } finally {
-    if (aid) pending.delete(aid);
-  }
+  const response = await inboxPostNow.run({ raw, httpSig }, () =>
+    federation.fetch(request, { contextData: undefined }),
+  );
   if (response.status >= 400) {
     const reason = await response.clone().text();
     record({

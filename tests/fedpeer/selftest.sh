@@ -3,7 +3,7 @@
 # peers on free ports. A finds B by WebFinger and follows it, B accepts
 # (signed); B posts and A gets the Create with a verified HTTP signature and
 # the image attachment; A likes and replies and B gets both; B updates and
-# deletes its post; posts with a bad signature, none, or signed by someone
+# deletes its post; a hand-made signed activity is logged as sent; posts with a bad signature, none, or signed by someone
 # else than their actor are refused (401) and logged as refused; A
 # unfollows. Needs no imagier stack: TAP on stdout, runs on its own or as
 # tests/integration/t4050-fedpeer-selftest.sh.
@@ -96,6 +96,15 @@ fp "$B_URL" delete "{\"id\":\"$post\"}"
 fp "$A_URL" wait "{\"type\":\"Delete\",\"object\":\"$post\",\"timeout_ms\":5000}"
 is "$FP_STATUS/$(fpj .entry.verified)" 200/true "A received the Delete"
 is "$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept: application/activity+json' "$post")" 404 "the deleted post is gone"
+
+# -- a hand-made activity, signed: logged exactly as it was sent ------------------------
+made="{\"@context\":[\"https://www.w3.org/ns/activitystreams\",{\"ex\":\"https://example.org/ns#\"}],\"id\":\"$A_ACTOR/activities/made-1\",\"type\":\"Create\",\"actor\":\"$A_ACTOR\",\"to\":\"$B_ACTOR\",\"object\":{\"id\":\"$A_ACTOR/posts/made-1\",\"type\":\"Note\",\"attributedTo\":\"$A_ACTOR\",\"content\":\"made\",\"attachment\":[{\"type\":\"Image\",\"mediaType\":\"image/jpeg\",\"url\":\"http://127.0.0.1:1/m.jpg\",\"ex:generator\":\"procedural\",\"unknownField\":{\"seed\":7}}]}}"
+fp "$A_URL" raw "{\"inbox\":\"$B_URL/users/bob/inbox\",\"activity\":$made}"
+is "$(fpj .status)" 202 "a hand-made, signed Create: accepted (202)"
+fp "$B_URL" wait "{\"type\":\"Create\",\"object\":\"$A_ACTOR/posts/made-1\",\"timeout_ms\":3000}"
+is "$(fpj .entry.verified)/$(fpj .entry.http_signature.valid)" true/true "logged as verified"
+is "$(fpj '.entry.activity.object.attachment[0] | .["ex:generator"] + " " + (.unknownField.seed | tostring)')" "procedural 7" \
+	"the log keeps the JSON as sent, fields no context defines included"
 
 # -- what an inbox must refuse ----------------------------------------------------------
 forged="{\"@context\":\"https://www.w3.org/ns/activitystreams\",\"id\":\"$A_ACTOR/activities/forged-1\",\"type\":\"Create\",\"actor\":\"$A_ACTOR\",\"object\":{\"id\":\"$A_ACTOR/posts/forged-1\",\"type\":\"Note\",\"attributedTo\":\"$A_ACTOR\",\"content\":\"forged\"}}"
