@@ -39,6 +39,7 @@ import {
   Undo,
   Update,
   createFederation,
+  getDocumentLoader,
   MemoryKvStore,
 } from "@fedify/fedify";
 import { signRequest, verifyRequest } from "@fedify/fedify/sig";
@@ -146,6 +147,9 @@ const federation = createFederation({
   // to fetch private addresses by default (SSRF protection); the peer is a
   // test harness that only ever talks to loopback, so it allows them.
   allowPrivateAddress: true,
+  // Fedify keeps fetched documents for 5 minutes by default; a test that
+  // changes a profile or deletes a post must see it at once: no cache.
+  documentLoaderFactory: (o) => getDocumentLoader({ allowPrivateAddress: true, userAgent: o?.userAgent }),
 });
 
 function actorId(ctx) {
@@ -699,15 +703,6 @@ const MAX_BODY = 1 << 20;
 // the inbox POST a listener runs for: its JSON as sent (Fedify's parsed
 // activity drops what no JSON-LD context defines) and our signature check
 const inboxPostNow = new AsyncLocalStorage();
-const keyCache = new Map();
-const cache = {
-  async get(keyId) {
-    return keyCache.get(keyId.href);
-  },
-  async set(keyId, key) {
-    keyCache.set(keyId.href, key);
-  },
-};
 
 function readBody(req) {
   return new Promise((resolve, reject) => {
@@ -780,7 +775,6 @@ async function inboxPost(req, buf, res, request) {
       const key = await verifyRequest(request.clone(), {
         documentLoader: ctx.documentLoader,
         contextLoader: ctx.contextLoader,
-        keyCache: cache,
       });
       httpSig.valid = key != null;
       if (key?.ownerId) httpSig.owner = key.ownerId.href;

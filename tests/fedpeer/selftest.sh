@@ -89,9 +89,13 @@ fp "$B_URL" wait "{\"type\":\"Undo\",\"actor\":\"$A_ACTOR\",\"object\":\"$like_i
 is "$FP_STATUS/$(fpj .entry.object_type)" 200/Like "A takes the like back: B received Undo(Like)"
 
 # -- B updates and deletes its post ---------------------------------------------------
+fp "$A_URL" object "{\"url\":\"$post\"}"
+is "$(fpj .object.content)" "<p>a lighthouse at dusk</p>" "A fetches B's post through Fedify"
 fp "$B_URL" update "{\"id\":\"$post\",\"content\":\"<p>a lighthouse at night</p>\"}"
 fp "$A_URL" wait "{\"type\":\"Update\",\"object\":\"$post\",\"timeout_ms\":5000}"
 is "$FP_STATUS/$(fpj .entry.activity.object.content)" "200/<p>a lighthouse at night</p>" "A received the Update"
+fp "$A_URL" object "{\"url\":\"$post\"}"
+is "$(fpj .object.content)" "<p>a lighthouse at night</p>" "fetched again, the post is the new one (no cache)"
 fp "$B_URL" delete "{\"id\":\"$post\"}"
 fp "$A_URL" wait "{\"type\":\"Delete\",\"object\":\"$post\",\"timeout_ms\":5000}"
 is "$FP_STATUS/$(fpj .entry.verified)" 200/true "A received the Delete"
