@@ -101,5 +101,5 @@ fp() {
 		echo "# fp $verb $(bc <<<"$EPOCHREALTIME - $_t0")" >&2
 	fi
 }
-# fpj FILTER: jq -r on the last FP_BODY
-fpj() { jq -r "$1" <<<"$FP_BODY" 2>/dev/null; }
+# fpj FILTER [jq options]: jq -r on the last FP_BODY
+fpj() { jq -r "$@" <<<"$FP_BODY" 2>/dev/null; }

@@ -446,6 +446,40 @@ async function deliver(ctx, recipients, activity, label) {
   }
   return json;
 }
+// deliverFollowers: the activity to each follower's inbox (one delivery per
+// shared inbox), each on its own: one follower gone does not stop the
+// others. Answers {activity, delivered_to: [actor...], failed: [{actor, error}]}.
+async function deliverFollowers(ctx, activity, except = null) {
+  const json = await activity.toJsonLd();
+  sent.set(activity.id.href, { json, recipients: "followers", activity });
+  noteOut(json.type, json, "followers");
+  const byInbox = new Map();
+  for (const f of followers.values()) {
+    if (f.id === except) continue;
+    const inbox = f.sharedInbox ?? f.inbox;
+    if (!byInbox.has(inbox)) byInbox.set(inbox, []);
+    byInbox.get(inbox).push(f);
+  }
+  const delivered = [];
+  const failed = [];
+  await Promise.all(
+    [...byInbox.values()].map(async (group) => {
+      const f = group[0];
+      const r = {
+        id: new URL(f.id),
+        inboxId: new URL(f.inbox),
+        endpoints: f.sharedInbox ? { sharedInbox: new URL(f.sharedInbox) } : null,
+      };
+      try {
+        await ctx.sendActivity({ identifier: NAME }, r, activity, { preferSharedInbox: true });
+        for (const g of group) delivered.push(g.id);
+      } catch (e) {
+        for (const g of group) failed.push({ actor: g.id, error: String(e?.message ?? e).slice(0, 500) });
+      }
+    }),
+  );
+  return { activity: json, delivered_to: delivered, failed };
+}
 const newId = (ctx) => new URL(`${actorId(ctx).href}/activities/${randomUUID()}`);
 
 function matcher(body) {
@@ -560,7 +594,7 @@ const verbs = {
       tos: note.toIds,
       ccs: note.ccIds,
     });
-    return { activity: await deliver(ctx, "followers", upd, "Update") };
+    return await deliverFollowers(ctx, upd);
   },
   // delete {"id"}: a Delete (Tombstone) of a post of this peer
   async delete(ctx, body) {
@@ -575,7 +609,7 @@ const verbs = {
       tos,
       ccs,
     });
-    return { activity: await deliver(ctx, "followers", del, "Delete") };
+    return await deliverFollowers(ctx, del);
   },
   // raw {"inbox", "activity", "sign"?: true|false|"bad"}: POST exactly this
   // JSON to an inbox, HTTP-signed with this peer's key (sign:true, the
@@ -685,13 +719,12 @@ async function publish(ctx, body, replyTo) {
     ccs: note.ccIds,
     published: note.published,
   });
-  let activity;
   if (replyTo != null) {
-    activity = await deliver(ctx, replyTo, create, "Create(Note) to the author");
-    if (followers.size > 0 && !followers.has(replyTo.id.href))
-      await deliver(ctx, "followers", create, "Create(Note) to the followers");
-  } else activity = await deliver(ctx, "followers", create, "Create(Note)");
-  return { post: postUri(ctx, id).href, activity, delivered_to: [...followers.keys()] };
+    const activity = await deliver(ctx, replyTo, create, "Create(Note) to the author");
+    const r = await deliverFollowers(ctx, create, replyTo.id.href);
+    return { post: postUri(ctx, id).href, ...r, activity, delivered_to: [replyTo.id.href, ...r.delivered_to] };
+  }
+  return { post: postUri(ctx, id).href, ...(await deliverFollowers(ctx, create)) };
 }
 function guessType(u) {
   const ext = u.pathname.toLowerCase().split(".").pop();
