@@ -789,7 +789,7 @@ async function control(verb, buf, res) {
   }
 }
 
-async function inboxPost(req, buf, res, request) {
+async function inboxPost(buf, request) {
   // Our own look at the HTTP signature (Fedify may also accept a Linked
   // Data signature or an integrity proof instead): whether one verifies and
   // whose key signed.
@@ -861,7 +861,7 @@ const server = http.createServer(async (req, res) => {
     });
     const isInbox = req.method === "POST" && (path === "/inbox" || /^\/users\/[^/]+\/inbox$/.test(path));
     const response = isInbox
-      ? await inboxPost(req, buf, res, request)
+      ? await inboxPost(buf, request)
       : await federation.fetch(request, {
           contextData: undefined,
           onNotFound: () => new Response("Not found", { status: 404 }),
