@@ -70,6 +70,7 @@ fp "$B_URL" mode '{"follow":"accept"}'
 fp "$B_URL" post '{"content":"<p>a lighthouse at dusk</p>","image":"http://127.0.0.1:1/media/x.png","image_name":"prompt: a lighthouse"}'
 is "$FP_STATUS" 200 "B posts a Note with an image"
 post="$(fpj .post)"
+# shellcheck disable=SC2016 # $a is jq's
 is "$(fpj '.delivered_to | index($a) != null' --arg a "$A_ACTOR")" true "delivered to its follower A"
 is "$(fpj '.failed | length')" 1 "and not to the follower whose server is gone, which the answer says"
 fp "$A_URL" wait "{\"type\":\"Create\",\"object\":\"$post\",\"timeout_ms\":5000}"
@@ -150,6 +151,7 @@ is "$FP_STATUS" 200 "A unfollows B"
 fp "$B_URL" wait "{\"type\":\"Undo\",\"actor\":\"$A_ACTOR\",\"object_type\":\"Follow\",\"timeout_ms\":5000}"
 is "$FP_STATUS/$(fpj .entry.object)" "200/$follow_id" "B received Undo(Follow) of that Follow"
 fp "$B_URL" whoami
+# shellcheck disable=SC2016 # $a is jq's
 is "$(fpj '.followers | index($a)' --arg a "$A_ACTOR")" null "A is no longer B's follower"
 
 # -- control interface limits -----------------------------------------------------------------
