@@ -115,7 +115,8 @@ const posts = new Map(); // post id (uuid) -> {content, image, mediaType, inRepl
 const sent = new Map(); // activity id -> {activity json, recipient actor id or "followers"}
 const received = []; // log entries, oldest first
 const waiters = new Set(); // {match, resolve}
-const mode = { follow: "accept" }; // what an incoming Follow gets: accept | reject | ignore
+const mode = { follow: "accept" }; // what an incoming Follow gets: accept | reject | manual | ignore
+const pendingFollows = new Map(); // follower id -> {follow, follower}, in manual mode
 const logFd = opt.log ? fs.openSync(opt.log, "a") : null;
 
 function record(entry) {
@@ -293,22 +294,15 @@ federation
     if (mode.follow === "ignore") return;
     const follower = await follow.getActor();
     if (follower == null || follower.inboxId == null) return;
-    if (mode.follow === "accept") {
-      followers.set(follower.id.href, {
-        id: follower.id.href,
-        inbox: follower.inboxId.href,
-        sharedInbox: follower.endpoints?.sharedInbox?.href ?? null,
-        follow: follow.id.href,
-      });
+    if (mode.follow === "manual") {
+      pendingFollows.set(follower.id.href, { follow, follower });
+      return;
     }
-    const Answer = mode.follow === "accept" ? Accept : Reject;
-    const answer = new Answer({
-      id: new URL(`${actorId(ctx).href}/activities/${randomUUID()}`),
-      actor: actorId(ctx),
-      object: follow,
-    });
-    noteOut(mode.follow === "accept" ? "Accept" : "Reject", await answer.toJsonLd(), follower.id.href);
-    await ctx.sendActivity({ identifier: NAME }, follower, answer);
+    // Answered once the inbox has answered the Follow, as a server with a
+    // queue does (Mastodon): the follower may not expect the Accept before
+    // its own POST returns.
+    const accept = mode.follow === "accept";
+    afterInboxPost(() => answerFollow(ctx, follow, follower, accept));
   })
   .on(Accept, async (ctx, accept) => {
     await logAccepted(ctx, accept);
@@ -339,6 +333,27 @@ federation
   .onError((ctx, error) => {
     process.stderr.write(`fedpeer: inbox listener error: ${error?.stack ?? error}\n`);
   });
+
+// answerFollow: a signed Accept (the follower is added) or Reject (removed)
+async function answerFollow(ctx, follow, follower, accept) {
+  if (accept) {
+    followers.set(follower.id.href, {
+      id: follower.id.href,
+      inbox: follower.inboxId.href,
+      sharedInbox: follower.endpoints?.sharedInbox?.href ?? null,
+      follow: follow.id.href,
+    });
+  } else followers.delete(follower.id.href);
+  const Answer = accept ? Accept : Reject;
+  const answer = new Answer({ id: newId(ctx), actor: actorId(ctx), object: follow });
+  return await deliver(ctx, follower, answer, accept ? "Accept" : "Reject");
+}
+// afterInboxPost: run fn once the current inbox POST has been answered
+function afterInboxPost(fn) {
+  const store = inboxPostNow.getStore();
+  if (store?.after) store.after.push(fn);
+  else setTimeout(fn, 0);
+}
 
 // ---- control verbs --------------------------------------------------------------
 class ControlError extends Error {
@@ -510,6 +525,7 @@ const verbs = {
       following: [...following.values()],
       posts: [...posts.keys()].map((id) => postUri(ctx, id).href),
       follow_mode: mode.follow,
+      pending_follows: [...pendingFollows.keys()],
     };
   },
   // lookup {"acct"} | {"actor"}: the actor document, via WebFinger for acct
@@ -668,15 +684,43 @@ const verbs = {
     if (entry == null) throw new ControlError(408, "timeout", `nothing matching arrived within ${t} ms`);
     return { entry };
   },
-  // mode {"follow": "accept"|"reject"|"ignore"}: what later Follows get
+  // accept {"actor"?}: Accept the pending Follow of actor (default: the oldest)
+  async accept(ctx, body) {
+    const p = pendingFollow(body);
+    pendingFollows.delete(p.follower.id.href);
+    return { activity: await answerFollow(ctx, p.follow, p.follower, true) };
+  },
+  // reject {"actor"?}: Reject a pending Follow, or remove a follower (a
+  // Reject of the Follow it was accepted with)
+  async reject(ctx, body) {
+    const who = url(body, "actor", { required: false });
+    const f = who != null ? followers.get(who.href) : null;
+    if (f != null && !pendingFollows.has(who.href)) {
+      const { actor: follower } = await resolveActor(ctx, { actor: who.href });
+      const follow = new Follow({ id: new URL(f.follow), actor: follower.id, object: actorId(ctx) });
+      return { activity: await answerFollow(ctx, follow, follower, false) };
+    }
+    const p = pendingFollow(body);
+    pendingFollows.delete(p.follower.id.href);
+    return { activity: await answerFollow(ctx, p.follow, p.follower, false) };
+  },
+  // mode {"follow": "accept"|"reject"|"manual"|"ignore"}: what later Follows
+  // get (manual: they wait for the accept or reject verb)
   async mode(ctx, body) {
     const f = str(body, "follow", { max: 16 });
-    if (!["accept", "reject", "ignore"].includes(f)) throw bad(`"follow" must be accept, reject or ignore`);
+    if (!["accept", "reject", "manual", "ignore"].includes(f))
+      throw bad(`"follow" must be accept, reject, manual or ignore`);
     mode.follow = f;
     return { follow: f };
   },
 };
 
+function pendingFollow(body) {
+  const who = url(body, "actor", { required: false });
+  const p = who != null ? pendingFollows.get(who.href) : pendingFollows.values().next().value;
+  if (p == null) throw new ControlError(404, "no_pending_follow", who ? `no Follow from ${who.href} waits` : "no Follow waits");
+  return p;
+}
 function ownPost(ctx, body) {
   const v = str(body, "id");
   const prefix = `${actorId(ctx).href}/posts/`;
@@ -789,7 +833,7 @@ async function control(verb, buf, res) {
   }
 }
 
-async function inboxPost(buf, request) {
+async function inboxPost(buf, request, after) {
   // Our own look at the HTTP signature (Fedify may also accept a Linked
   // Data signature or an integrity proof instead): whether one verifies and
   // whose key signed.
@@ -816,7 +860,7 @@ async function inboxPost(buf, request) {
     }
   }
   const aid = typeof raw?.id === "string" ? raw.id : null;
-  const response = await inboxPostNow.run({ raw, httpSig }, () =>
+  const response = await inboxPostNow.run({ raw, httpSig, after }, () =>
     federation.fetch(request, { contextData: undefined }),
   );
   if (response.status >= 400) {
@@ -840,6 +884,19 @@ async function inboxPost(buf, request) {
   return response;
 }
 
+// runAfter: what inbox listeners left for after their answer (an Accept...)
+async function runAfter(tasks) {
+  for (const fn of tasks) {
+    try {
+      await fn();
+    } catch (e) {
+      process.stderr.write(`fedpeer: ${e?.message ?? e}\n`);
+      if (logFd != null)
+        fs.writeSync(logFd, JSON.stringify({ dir: "out", time: new Date().toISOString(), error: String(e?.message ?? e) }) + "\n");
+    }
+  }
+}
+
 const server = http.createServer(async (req, res) => {
   try {
     const buf = req.method === "GET" || req.method === "HEAD" ? Buffer.alloc(0) : await readBody(req);
@@ -860,8 +917,9 @@ const server = http.createServer(async (req, res) => {
       body: buf.length > 0 ? buf : undefined,
     });
     const isInbox = req.method === "POST" && (path === "/inbox" || /^\/users\/[^/]+\/inbox$/.test(path));
+    const after = [];
     const response = isInbox
-      ? await inboxPost(buf, request)
+      ? await inboxPost(buf, request, after)
       : await federation.fetch(request, {
           contextData: undefined,
           onNotFound: () => new Response("Not found", { status: 404 }),
@@ -872,7 +930,7 @@ const server = http.createServer(async (req, res) => {
     response.headers.forEach((v, k) => (h[k] = v));
     h["content-length"] = out.length;
     res.writeHead(response.status, h);
-    res.end(req.method === "HEAD" ? undefined : out);
+    res.end(req.method === "HEAD" ? undefined : out, () => runAfter(after));
   } catch (e) {
     if (res.headersSent) return res.destroy();
     const status = e instanceof ControlError ? e.status : 500;

@@ -5,7 +5,8 @@
 # the image attachment; A likes and replies and B gets both; B updates and
 # deletes its post; a hand-made signed activity is logged as sent; posts with a bad signature, none, or signed by someone
 # else than their actor are refused (401) and logged as refused; A
-# unfollows. Needs no imagier stack: TAP on stdout, runs on its own or as
+# unfollows; B answers a Follow by hand (manual mode) and then removes the
+# follower with a Reject. Needs no imagier stack: TAP on stdout, runs on its own or as
 # tests/integration/t4050-fedpeer-selftest.sh.
 set -uo pipefail
 # shellcheck source=tests/fedpeer/lib.sh
@@ -153,6 +154,26 @@ is "$FP_STATUS/$(fpj .entry.object)" "200/$follow_id" "B received Undo(Follow) o
 fp "$B_URL" whoami
 # shellcheck disable=SC2016 # $a is jq's
 is "$(fpj '.followers | index($a)' --arg a "$A_ACTOR")" null "A is no longer B's follower"
+
+# -- Follows answered by hand -------------------------------------------------------------
+fp "$B_URL" mode '{"follow":"manual"}'
+fp "$A_URL" log '{"type":"Accept"}'
+accepts="$(fpj '.entries | length')"
+fp "$A_URL" follow "{\"actor\":\"$B_ACTOR\"}"
+fp "$B_URL" whoami
+is "$(fpj '.pending_follows | join(",")')" "$A_ACTOR" "in manual mode the Follow waits"
+fp "$B_URL" accept "{\"actor\":\"$A_ACTOR\"}"
+is "$FP_STATUS" 200 "B accepts it by hand"
+fp "$A_URL" wait "{\"type\":\"Accept\",\"after\":$accepts,\"timeout_ms\":5000}"
+is "$FP_STATUS" 200 "A received the Accept"
+fp "$B_URL" reject "{\"actor\":\"$A_ACTOR\"}"
+is "$FP_STATUS" 200 "B removes its follower A"
+fp "$A_URL" wait "{\"type\":\"Reject\",\"actor\":\"$B_ACTOR\",\"timeout_ms\":5000}"
+is "$FP_STATUS/$(fpj .entry.verified)" 200/true "A received the signed Reject"
+fp "$A_URL" whoami
+is "$(fpj '.following[0].state')" rejected "A's follow is rejected"
+fp "$B_URL" accept '{}'
+is "$FP_STATUS" 404 "nothing left to accept: 404"
 
 # -- control interface limits -----------------------------------------------------------------
 fp "$B_URL" wait '{"type":"Flag","timeout_ms":300}'
