@@ -6,11 +6,15 @@
 #include <stdio.h>
 #include <string.h>
 
+/* 410 with *deleted_at when an erased account left a tombstone for
+ * kind:name (sql/021_activitypub.sql), else 404; 503. */
 static int tombstone(struct db *db, struct arena *a, const char *kind, const char *name,
 		     int64_t *deleted_at)
 {
 	struct db_res r;
-	if (db_read(db, a, &r, "SELECT deleted_at FROM ap_tombstones WHERE kind = ? AND name = ?",
+	if (db_read(db, a, &r,
+		    "SELECT deleted_at FROM ap_tombstones WHERE ref = UNHEX(SHA2(CONCAT(?, ':', "
+		    "LOWER(?)), 256))",
 		    "ss", kind, name) != DB_OK)
 		return 503;
 	if (!r.nrows)

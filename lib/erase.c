@@ -86,14 +86,14 @@ static const struct {
 	"CONCAT('\\\\b', subject_name, '\\\\b'), '[deleted]'), subject_id = NULL, "
 	"subject_name = '[deleted]' WHERE subject_id = ?"},
     {1, "UPDATE mod_actions SET target_id = 0 WHERE target_type = 'user' AND target_id = ?"},
-    /* ActivityPub: their actor and objects answer 410 Gone from now on
-     * (sql/021_activitypub.sql) */
-    {1, "INSERT INTO ap_tombstones (kind, name, deleted_at) SELECT 'actor', username, "
-	"UNIX_TIMESTAMP() FROM users WHERE id = ? ON DUPLICATE KEY UPDATE deleted_at = "
-	"VALUES(deleted_at)"},
-    {1, "INSERT INTO ap_tombstones (kind, name, deleted_at) SELECT 'object', id, "
-	"UNIX_TIMESTAMP() FROM posts WHERE user_id = ? ON DUPLICATE KEY UPDATE deleted_at = "
-	"VALUES(deleted_at)"},
+    /* ActivityPub: their actor and objects answer 410 Gone from now on;
+     * only hashes are kept (sql/021_activitypub.sql) */
+    {1, "INSERT INTO ap_tombstones (ref, kind, deleted_at) SELECT UNHEX(SHA2(CONCAT('actor:', "
+	"LOWER(username)), 256)), 'actor', UNIX_TIMESTAMP() FROM users WHERE id = ? ON DUPLICATE "
+	"KEY UPDATE deleted_at = VALUES(deleted_at)"},
+    {1, "INSERT INTO ap_tombstones (ref, kind, deleted_at) SELECT UNHEX(SHA2(CONCAT('object:', "
+	"id), 256)), 'object', UNIX_TIMESTAMP() FROM posts WHERE user_id = ? ON DUPLICATE KEY "
+	"UPDATE deleted_at = VALUES(deleted_at)"},
     {1, "UPDATE users SET avatar_image_id = NULL WHERE id = ?"},
     /* the account: sessions, posts (tags, likes, comments on them), likes,
      * comments, follows, mutes, blocks, muted terms, generations, appeals,

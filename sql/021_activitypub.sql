@@ -13,12 +13,14 @@ CREATE TABLE ap_keys (
   CONSTRAINT fk_ap_keys_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=ascii;
 
--- kind 'actor': name is the user name; kind 'object': the post id. Written
--- by the account erasure (lib/erase.c) in its transaction. A name signed up
--- again later is a new actor: the users row wins over its tombstone.
+-- What an erased account leaves (written by lib/erase.c in its transaction):
+-- not its name nor its posts' ids, which nothing may keep (docs
+-- ARCHITECTURE "Deleting an account"), but SHA-256 of "actor:<name in lower
+-- case>" and of "object:<post id>", enough for the URL that named them to
+-- answer 410. A name signed up again later is a new actor: the users row
+-- wins over its tombstone.
 CREATE TABLE ap_tombstones (
+  ref        BINARY(32) NOT NULL PRIMARY KEY,
   kind       ENUM('actor','object') NOT NULL,
-  name       VARCHAR(64) NOT NULL,
-  deleted_at BIGINT NOT NULL,
-  PRIMARY KEY (kind, name)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+  deleted_at BIGINT NOT NULL
+) ENGINE=InnoDB;
