@@ -298,5 +298,6 @@ int main(void)
 	    cmocka_unit_test(parser_limits),
 	    cmocka_unit_test(signed_requests_verify),
 	};
+	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
