@@ -289,8 +289,15 @@ static int key_is_theirs(const char *key, void *arg)
 #define ERASE_REFRESH_TAGS 50
 static void erase_microcache(struct arena *a, const struct config *cfg, const struct leftovers *lo)
 {
-	static const char *const user_paths[] = {"/u/%s", "/u/%s/feed.atom", "/u/%s/feed.rss",
-						 "/api/v1/users/%s", "/api/v1/users/%s/posts"};
+	static const char *const user_paths[] = {"/u/%s",
+						 "/u/%s/feed.atom",
+						 "/u/%s/feed.rss",
+						 "/api/v1/users/%s",
+						 "/api/v1/users/%s/posts",
+						 MICROCACHE_AP_PREFIX "/u/%s",
+						 MICROCACHE_AP_PREFIX "/u/%s/outbox",
+						 MICROCACHE_AP_PREFIX "/u/%s/followers",
+						 MICROCACHE_AP_PREFIX "/u/%s/following"};
 	static const char *const tag_paths[] = {"/t/%s", "/t/%s/feed.atom", "/t/%s/feed.rss",
 						"/api/v1/tags/%s/posts"};
 	size_t ntags = lo->tags.nrows < ERASE_REFRESH_TAGS ? lo->tags.nrows : ERASE_REFRESH_TAGS;

@@ -125,6 +125,15 @@ ap "/u/$alice?v=$RANDOM"
 is "$(json .icon.type):$(json .icon.mediaType)" "Image:image/jpeg" "an avatar: icon with its mediaType"
 like "$(json .icon.url)" "^$IMAGIER_URL/media/.*\.jpg$" "... at its absolute URL"
 
+# what it costs (diagnostics, not checks): the first fetch makes the key pair
+tm="$(uniq_name aptime)"
+new_user "$tm"
+t_first=$(curl -s -o /dev/null -w '%{time_total}' -H "Accept: $AP" "$IMAGIER_URL/u/$tm?t=1")
+t_next=$(curl -s -o /dev/null -w '%{time_total}' -H "Accept: $AP" "$IMAGIER_URL/u/$tm?t=2")
+t_hit=$(curl -s -o /dev/null -w '%{time_total}' -H "Accept: $AP" "$IMAGIER_URL/u/$tm?t=2")
+t_note=$(curl -s -o /dev/null -w '%{time_total}' -H "Accept: $AP" "$IMAGIER_URL/p/$p1?t=3")
+echo "# actor: first fetch (makes the RSA-2048 key) ${t_first}s, next ${t_next}s, cached ${t_hit}s; a Note ${t_note}s"
+
 # ---- content negotiation through nginx's microcache, both orders ----------------
 # (fresh query strings: nothing cached yet for these URLs)
 q="?neg=$RANDOM$RANDOM"
@@ -275,8 +284,13 @@ gone="$(uniq_name apgone)"
 new_user "$gone"
 upload "$(image png 32 32 $((seed + 200)))" "soon gone"
 gp=$(json .post.id)
+ap "/u/$gone"
+ap "/u/$gone"
+is "$STATUS:$(json .type):$(header x-cache)" "200:Person:hit" "an actor, cached by nginx"
 api DELETE /api/v1/me "{\"password\":\"correct horse $gone\"}"
 is "$STATUS" 200 "an account deleted"
+ap "/u/$gone"
+is "$STATUS:$(json .type)" "410:Tombstone" "... its cached actor is replaced at once"
 ap "/u/$gone?v=$RANDOM"
 is "$STATUS:$(json .type):$(json .formerType)" "410:Tombstone:Person" "its actor: 410 Tombstone"
 is "$(json .id)" "$IMAGIER_URL/u/$gone" "... with its id"
