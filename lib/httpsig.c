@@ -195,7 +195,7 @@ const char *httpsig_result_text(enum httpsig_result r)
 	case HTTPSIG_MISSING_HEADER:
 		return "a signed header is missing from the request";
 	case HTTPSIG_STALE:
-		return "the Date is missing or more than 12 hours away";
+		return "the Date is missing, more than 12 hours old or more than 1 hour ahead";
 	case HTTPSIG_BAD_DIGEST:
 		return "the Digest does not match the body";
 	case HTTPSIG_BAD_KEY:
@@ -312,7 +312,7 @@ enum httpsig_result httpsig_verify(const char *signature, const char *method, co
 		return HTTPSIG_WEAK;
 	const char *date = get(arg, "date");
 	int64_t t = date ? http_date(date) : -1;
-	if (t < 0 || t > now + HTTPSIG_MAX_SKEW || t < now - HTTPSIG_MAX_SKEW)
+	if (t < 0 || t > now + HTTPSIG_MAX_AHEAD || t < now - HTTPSIG_MAX_SKEW)
 		return HTTPSIG_STALE;
 	if (signed_name(p, "digest") || body_len) {
 		const char *d = get(arg, "digest");

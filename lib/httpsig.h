@@ -20,9 +20,11 @@
 #define HTTPSIG_MAX_NAMES   16	 /* header names in headers="..." */
 #define HTTPSIG_MAX_NAME    64	 /* bytes of one such name */
 #define HTTPSIG_MAX_SIG_B64 1024 /* base64 bytes of the signature (RSA-4096: 684) */
-/* A signed Date may be this far from now, either way: Mastodon's
- * EXPIRATION_WINDOW_LIMIT (12 hours). */
-#define HTTPSIG_MAX_SKEW (12 * 3600)
+/* A signed Date may be this old (Mastodon's EXPIRATION_WINDOW_LIMIT, 12
+ * hours, since its PR #8959) and this far ahead of our clock (its
+ * CLOCK_SKEW_MARGIN, 1 hour). */
+#define HTTPSIG_MAX_SKEW  (12 * 3600)
+#define HTTPSIG_MAX_AHEAD 3600
 
 struct httpsig_params {
 	char key_id[HTTPSIG_MAX_KEYID + 1];
@@ -46,7 +48,7 @@ enum httpsig_result {
 	HTTPSIG_MALFORMED, /* the Signature header (httpsig_parse) */
 	HTTPSIG_WEAK,	   /* (request-target), host, date, or digest with a body, not signed */
 	HTTPSIG_MISSING_HEADER, /* a signed header is not in the request */
-	HTTPSIG_STALE,		/* Date missing, unreadable or more than HTTPSIG_MAX_SKEW away */
+	HTTPSIG_STALE,		/* Date missing, unreadable, too old or ahead (above) */
 	HTTPSIG_BAD_DIGEST,	/* no SHA-256 digest, or not the body's */
 	HTTPSIG_BAD_KEY,	/* the public key PEM does not load */
 	HTTPSIG_BAD_SIGNATURE,	/* the signature does not verify */

@@ -178,8 +178,11 @@ static void dates_out_of_the_window(void **state)
 	assert_int_equal(
 	    check(sig, "POST", "/u/alice/inbox", &r, BODY, DATE_T + HTTPSIG_MAX_SKEW + 1),
 	    HTTPSIG_STALE);
+	/* a Date ahead of our clock: an hour at most */
+	assert_int_equal(check(sig, "POST", "/u/alice/inbox", &r, BODY, DATE_T - HTTPSIG_MAX_AHEAD),
+			 HTTPSIG_OK);
 	assert_int_equal(
-	    check(sig, "POST", "/u/alice/inbox", &r, BODY, DATE_T - HTTPSIG_MAX_SKEW - 1),
+	    check(sig, "POST", "/u/alice/inbox", &r, BODY, DATE_T - HTTPSIG_MAX_AHEAD - 1),
 	    HTTPSIG_STALE);
 	struct req junk = {"example.org", "yesterday", DIGEST};
 	assert_int_equal(check(sig, "POST", "/u/alice/inbox", &junk, BODY, DATE_T), HTTPSIG_STALE);
@@ -283,8 +286,9 @@ static void signed_requests_verify(void **state)
 	assert_int_equal(httpsig_sign(&a, "not a key", KEY_ID, "POST", "/inbox", "example.org", now,
 				      BODY, strlen(BODY), &s),
 			 -1);
-	assert_string_equal(httpsig_result_text(HTTPSIG_STALE),
-			    "the Date is missing or more than 12 hours away");
+	assert_string_equal(
+	    httpsig_result_text(HTTPSIG_STALE),
+	    "the Date is missing, more than 12 hours old or more than 1 hour ahead");
 	arena_free(&a);
 }
 
