@@ -158,6 +158,11 @@ req GET "/p/$p1$q" -H "Accept: $MASTO"
 is "$(json .type):$(header x-cache)" "Note:hit" "... cached in its own right"
 req GET "/p/$p1$q" -H "Accept: $BROWSER"
 like "$(header content-type):$(header x-cache)" "^text/html.*:hit" "... and the HTML, cached, still HTML"
+like "$BODY" "<link rel=\"alternate\" type=\"application/activity\+json\" href=\"$IMAGIER_URL/p/$p1\"" \
+	"... the page links its Note (rel=alternate)"
+req GET "/u/$alice?v=$RANDOM" -H "Accept: $BROWSER"
+like "$BODY" "<link rel=\"alternate\" type=\"application/activity\+json\" href=\"$IMAGIER_URL/u/$alice\"" \
+	"the profile page links its actor (rel=alternate)"
 req GET "/api/v1/posts/$p1" -H "Accept: $AP"
 is "$(json .post.id)" "$p1" "the API is not negotiated"
 
