@@ -22,7 +22,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ROOT=$IMAGIER_ROOT_DIR
 
 RUN_PKGS=(nginx mariadb-server memcached libfcgi-dev libmariadb-dev libgd-dev libavif-dev libjpeg62-turbo-dev libwebp-dev
-	libcjson-dev libmemcached-dev libsodium-dev libcurl4-openssl-dev libunistring-dev pkg-config
+	libcjson-dev libmemcached-dev libsodium-dev libcurl4-openssl-dev libunistring-dev libssl-dev pkg-config
 	gcc make curl galera-4 mariadb-backup socat)
 TEST_PKGS=(libcmocka-dev clang libclang-rt-14-dev cppcheck clang-format clang-tidy
 	jq wrk chromium spawn-fcgi libfcgi-bin systemd python3 valgrind nodejs npm
