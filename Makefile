@@ -1,12 +1,14 @@
 # imagier - the only entry points: make, make run, make start, make stop,
 # make test, make check, make bench, make fuzz, make security. See README.md.
 
-PKGS     := gdlib libjpeg libwebp libavif libmariadb libmemcached libcjson libsodium libcurl
+PKGS     := gdlib libjpeg libwebp libavif libmariadb libmemcached libcjson libsodium libcurl libcrypto
 CC       ?= cc
 CSTD     := -std=c17 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 OPT      ?= -O2 -g
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# libcrypto (OpenSSL): the RSA keys and HTTP signatures of ActivityPub
+# (lib/apkey.c, lib/httpsig.c; docs/FEDERATION.md).
 # libunistring (Unicode normalisation and case folding for the word filter,
 # lib/textnorm.c) ships no pkg-config file: linked by name.
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lunistring -lm

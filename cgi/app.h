@@ -132,6 +132,7 @@ struct ctx {
 	int unread_known;
 	int64_t oauth_app;  /* the app of an OAuth access token (oauth.h), else 0 */
 	const char *scopes; /* ... and the token's scopes */
+	int vary_accept;    /* the answer depends on Accept (ActivityPub negotiation, apub.c) */
 	int decode_slot;    /* the decode slot held (ctx_decode_slot), plus one; 0: none,
 			     * -1: none needed (the slots could not be set up) */
 };
@@ -275,6 +276,16 @@ int block_user_delete(struct ctx *c);
 int block_user_form(struct ctx *c);
 int my_filters_show(struct ctx *c);
 int my_filters_update(struct ctx *c);
+/* apub.c: ActivityPub documents (actor, Note, outbox, followers,
+ * following); wellknown.c: WebFinger, host-meta, NodeInfo. The actor and
+ * the Note are the other face of user_posts and post_show (apub.h). */
+int apub_outbox(struct ctx *c);
+int apub_followers(struct ctx *c);
+int apub_following(struct ctx *c);
+int webfinger_show(struct ctx *c);
+int host_meta_show(struct ctx *c);
+int nodeinfo_index(struct ctx *c);
+int nodeinfo_show(struct ctx *c);
 /* syndicate.c: Atom and RSS feeds per person and tag, oEmbed. */
 int user_feed_atom(struct ctx *c);
 int user_feed_rss(struct ctx *c);

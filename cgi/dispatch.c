@@ -909,7 +909,11 @@ static void cache_headers(struct ctx *c)
 		ctx_header(c, "Cache-Control", "private, no-store");
 	}
 	if (c->route && c->route->ttl > 0)
-		ctx_header(c, "Vary", "Cookie, Authorization");
+		ctx_header(c, "Vary",
+			   c->vary_accept ? "Accept, Cookie, Authorization"
+					  : "Cookie, Authorization");
+	else if (c->vary_accept)
+		ctx_header(c, "Vary", "Accept");
 }
 
 /* The handler's status st (and c) into resp. */

@@ -3,6 +3,7 @@
  * lib/feed.h; the posts are rendered by feed_render_items (feed_util.c),
  * which adds what belongs to the viewer last. */
 #include "app.h"
+#include "apub.h"
 #include "feed.h"
 #include "feedview.h"
 #include "util.h"
@@ -161,6 +162,8 @@ int user_posts(struct ctx *c)
 	const char *name = c->sparams[0];
 	int64_t id, before;
 	int st;
+	if (apub_wanted(c)) /* a fediverse server asks for the actor */
+		return apub_actor_show(c);
 	if ((st = user_lookup(c, name, &id)) || (st = feed_id_cursor(c, &before)))
 		return st;
 	if (feed_page_user(c->app->db, c->app->cache, c->a, id, name, before, &pg))

@@ -1,5 +1,6 @@
 /* post.c - upload a post, show a post (page /p/ID and GET /api/v1/posts/ID). */
 #include "app.h"
+#include "apub.h"
 #include "dataset.h"
 #include "generate.h"
 #include "image.h"
@@ -116,6 +117,8 @@ static int post_moderated(struct ctx *c, cJSON *p)
 int post_show(struct ctx *c)
 {
 	int down, st;
+	if (apub_wanted(c)) /* a fediverse server asks for the Note */
+		return apub_note_show(c);
 	cJSON *p = post_load(c->app->db, c->a, c->app->cfg.media_url, c->params[0], &down);
 	if (!p) {
 		if (down)
@@ -148,6 +151,10 @@ int post_show(struct ctx *c)
 		cJSON_AddBoolToObject(p, "remix_one", cJSON_IsNumber(rc) && rc->valueint == 1);
 	}
 	syndicate_post_links(c, p); /* oEmbed discovery in the head */
+	/* Without consent to training, the page asks crawlers not to use it
+	 * (the picture included): <meta name="robots"> in the layout. */
+	if (!c->api && consent_post_on(c->app->db, c->a, c->params[0]) == 0)
+		cJSON_AddStringToObject(ctx_data(c), "robots", "noai, noimageai");
 	cJSON *au = cJSON_GetObjectItemCaseSensitive(p, "author");
 	if (c->me && (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(au, "id")) ==
 			 c->me->id) /* the owner's training-consent choice (consent.c) */

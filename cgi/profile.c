@@ -147,10 +147,11 @@ int me_update(struct ctx *c)
 		return ctx_fail(c, 503, "unavailable", "Could not save your profile; try again.");
 	if (avatar || bio) {
 		/* The replaced avatar's files are gone: nginx's microcached profile
-		 * must not go on showing them to visitors. */
+		 * (and actor) must not go on showing them to visitors. */
 		const char *name = url_encode(c->a, c->me->username);
 		const char *paths[] = {arena_printf(c->a, "/u/%s", name),
-				       arena_printf(c->a, "/api/v1/users/%s", name)};
+				       arena_printf(c->a, "/api/v1/users/%s", name),
+				       arena_printf(c->a, MICROCACHE_AP_PREFIX "/u/%s", name)};
 		microcache_refresh(c->a, &c->app->cfg, paths, ARRAY_LEN(paths));
 	}
 	int st;

@@ -76,6 +76,14 @@ const struct route routes[] = {
 	{"GET",    "/settings/sessions",        sessions_show,       R_LOGIN,                       "sessions", 0, NULL},
 	{"POST",   "/settings/sessions/{id}/logout", session_end_one, R_LOGIN | R_CSRF | R_SUSP,    NULL,     0, NULL},
 	{"POST",   "/settings/sessions/logout-others", sessions_end_others, R_LOGIN | R_CSRF | R_SUSP, NULL, 0, NULL},
+	{"GET",    "/u/{name}/outbox",          apub_outbox,         R_API,                         NULL,     5, NULL},
+	{"GET",    "/u/{name}/followers",       apub_followers,      R_API,                         NULL,     5, NULL},
+	{"GET",    "/u/{name}/following",       apub_following,      R_API,                         NULL,     5, NULL},
+	{"GET",    "/.well-known/webfinger",    webfinger_show,      R_API,                         NULL,     30, NULL},
+	{"GET",    "/.well-known/host-meta",    host_meta_show,      0,                             NULL,     300, NULL},
+	{"GET",    "/.well-known/nodeinfo",     nodeinfo_index,      R_API,                         NULL,     300, NULL},
+	{"GET",    "/nodeinfo/2.1",             nodeinfo_show,       R_API,                         NULL,     300, NULL},
+	{"GET",    "/nodeinfo/2.0",             nodeinfo_show,       R_API,                         NULL,     300, NULL},
 	{"GET",    "/healthz",                  health_show,         R_API,                         NULL,     0, NULL},
 
 	/* The Mastodon client API (cgi/oauth.c, masto*.c): R_MASTO routes; the

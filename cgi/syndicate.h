@@ -9,13 +9,15 @@ struct ctx;
 struct cJSON;
 
 /* HTML face only (nothing for the API): the Atom and RSS feeds of a person
- * (kind 'u') or a tag (kind 't') named name, as "feed_links" (the layout's
+ * (kind 'u', with their ActivityPub actor) or a tag (kind 't') named name,
+ * as "feed_links" (the layout's
  * head: [{"type","href","title"}], absolute URLs) and "feeds" ({"atom","rss"}
  * paths, for a visible link on the page). */
 void syndicate_feed_links(struct ctx *c, char kind, const char *name);
 
-/* HTML face only: oEmbed discovery links (JSON and XML) for a post, a view
- * model object of lib/post.c; nothing for a post under moderation. */
+/* HTML face only: oEmbed discovery links (JSON and XML) and its ActivityPub
+ * Note for a post, a view model object of lib/post.c; nothing for a post
+ * under moderation. */
 void syndicate_post_links(struct ctx *c, const struct cJSON *post);
 
 /* The site's origin, "https://example.org" (no slash at the end):

@@ -65,6 +65,9 @@ void syndicate_feed_links(struct ctx *c, char kind, const char *name)
 		 arena_printf(c->a, "%s (Atom)", what));
 	link_add(links, "application/rss+xml", synd_abs_url(c->a, origin, rss),
 		 arena_printf(c->a, "%s (RSS)", what));
+	if (kind == 'u') /* the same URL is the actor (docs/FEDERATION.md) */
+		link_add(links, "application/activity+json", synd_abs_url(c->a, origin, path),
+			 arena_printf(c->a, "%s (ActivityPub)", what));
 	cJSON *feeds = cJSON_AddObjectToObject(d, "feeds");
 	cJSON_AddStringToObject(feeds, "atom", atom);
 	cJSON_AddStringToObject(feeds, "rss", rss);
@@ -82,4 +85,7 @@ void syndicate_post_links(struct ctx *c, const cJSON *post)
 		 arena_printf(c->a, "%s/oembed?url=%s&format=json", origin, url), title);
 	link_add(links, "text/xml+oembed",
 		 arena_printf(c->a, "%s/oembed?url=%s&format=xml", origin, url), title);
+	/* the post's own URL is its Note (docs/FEDERATION.md) */
+	link_add(links, "application/activity+json",
+		 synd_abs_url(c->a, origin, synd_str(post, "url")), title);
 }

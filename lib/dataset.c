@@ -124,6 +124,17 @@ int consent_post_json(struct db *db, struct arena *a, int64_t post_id, cJSON *p,
 	return 0;
 }
 
+int consent_post_on(struct db *db, struct arena *a, int64_t post_id)
+{
+	struct db_res r;
+	if (db_read(db, a, &r,
+		    "SELECT " DATASET_CONSENT_YES_SQL " FROM posts p JOIN users u ON u.id = "
+		    "p.user_id WHERE p.id = ?",
+		    "i", post_id) != DB_OK)
+		return -1;
+	return r.nrows && db_int(&r, 0, 0) ? 1 : 0;
+}
+
 void consent_state_json(struct arena *a, cJSON *obj, const struct consent_state *st)
 {
 	cJSON_AddBoolToObject(obj, "training_consent", st->on);
@@ -231,10 +242,8 @@ int dataset_parse_time(const char *s, int64_t *out)
 	"IF(p.training_consent = 'yes', (SELECT MAX(e.id) FROM consent_events e WHERE "            \
 	"e.post_id = p.id), (SELECT MAX(e.id) FROM consent_events e WHERE e.user_id = "            \
 	"p.user_id AND e.post_id IS NULL))"
-#define CONSENT_YES                                                                                \
-	"(p.training_consent = 'yes' OR (p.training_consent = 'inherit' AND "                      \
-	"u.training_consent = 1))"
-#define BATCH 200
+#define CONSENT_YES DATASET_CONSENT_YES_SQL
+#define BATCH	    200
 
 static int fail_db(struct run *x, const char *what)
 {

@@ -23,6 +23,19 @@
 struct cJSON;
 struct db;
 
+/* The effective consent of post p (alias p) by author u (alias u) as one SQL
+ * expression: its override says yes, or it inherits and the account says
+ * yes. Shared by the dataset export (which also wants a consent record) and
+ * what a post says of itself (ActivityPub's trainingConsent, the robots
+ * meta tag of its page). */
+#define DATASET_CONSENT_YES_SQL                                                                    \
+	"(p.training_consent = 'yes' OR (p.training_consent = 'inherit' AND "                      \
+	"u.training_consent = 1))"
+
+/* 1 when post_id's effective consent is yes, 0 when not (or no such post),
+ * -1 (database). */
+int consent_post_on(struct db *db, struct arena *a, int64_t post_id);
+
 /* ---- consent ---------------------------------------------------------- */
 
 /* A person's account-wide choice: on (0/1) and the latest account event

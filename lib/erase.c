@@ -86,6 +86,14 @@ static const struct {
 	"CONCAT('\\\\b', subject_name, '\\\\b'), '[deleted]'), subject_id = NULL, "
 	"subject_name = '[deleted]' WHERE subject_id = ?"},
     {1, "UPDATE mod_actions SET target_id = 0 WHERE target_type = 'user' AND target_id = ?"},
+    /* ActivityPub: their actor and objects answer 410 Gone from now on;
+     * only hashes are kept (sql/021_activitypub.sql) */
+    {1, "INSERT INTO ap_tombstones (ref, kind, deleted_at) SELECT UNHEX(SHA2(CONCAT('actor:', "
+	"LOWER(username)), 256)), 'actor', UNIX_TIMESTAMP() FROM users WHERE id = ? ON DUPLICATE "
+	"KEY UPDATE deleted_at = VALUES(deleted_at)"},
+    {1, "INSERT INTO ap_tombstones (ref, kind, deleted_at) SELECT UNHEX(SHA2(CONCAT('object:', "
+	"id), 256)), 'object', UNIX_TIMESTAMP() FROM posts WHERE user_id = ? ON DUPLICATE KEY "
+	"UPDATE deleted_at = VALUES(deleted_at)"},
     {1, "UPDATE users SET avatar_image_id = NULL WHERE id = ?"},
     /* the account: sessions, posts (tags, likes, comments on them), likes,
      * comments, follows, mutes, blocks, muted terms, generations, appeals,
@@ -281,8 +289,15 @@ static int key_is_theirs(const char *key, void *arg)
 #define ERASE_REFRESH_TAGS 50
 static void erase_microcache(struct arena *a, const struct config *cfg, const struct leftovers *lo)
 {
-	static const char *const user_paths[] = {"/u/%s", "/u/%s/feed.atom", "/u/%s/feed.rss",
-						 "/api/v1/users/%s", "/api/v1/users/%s/posts"};
+	static const char *const user_paths[] = {"/u/%s",
+						 "/u/%s/feed.atom",
+						 "/u/%s/feed.rss",
+						 "/api/v1/users/%s",
+						 "/api/v1/users/%s/posts",
+						 MICROCACHE_AP_PREFIX "/u/%s",
+						 MICROCACHE_AP_PREFIX "/u/%s/outbox",
+						 MICROCACHE_AP_PREFIX "/u/%s/followers",
+						 MICROCACHE_AP_PREFIX "/u/%s/following"};
 	static const char *const tag_paths[] = {"/t/%s", "/t/%s/feed.atom", "/t/%s/feed.rss",
 						"/api/v1/tags/%s/posts"};
 	size_t ntags = lo->tags.nrows < ERASE_REFRESH_TAGS ? lo->tags.nrows : ERASE_REFRESH_TAGS;

@@ -38,16 +38,21 @@ void microcache_refresh(struct arena *a, const struct config *cfg, const char *c
 	CURLM *m = curl_multi_init();
 	CURL **easy = arena_zalloc(a, n * sizeof(*easy));
 	struct curl_slist *hdr = curl_slist_append(NULL, MICROCACHE_REFRESH_HEADER ": 1");
-	if (!m || !hdr)
+	struct curl_slist *ap = curl_slist_append(NULL, MICROCACHE_REFRESH_HEADER ": 1");
+	ap = ap ? curl_slist_append(ap, "Accept: application/activity+json") : NULL;
+	if (!m || !hdr || !ap)
 		goto done;
 	for (size_t i = 0; i < n; i++) {
 		CURL *e = curl_easy_init();
 		if (!e)
 			continue;
 		easy[i] = e;
-		curl_easy_setopt(e, CURLOPT_URL,
-				 arena_printf(a, "%.*s%s", (int)blen, base, paths[i]));
-		curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
+		size_t plen = strlen(MICROCACHE_AP_PREFIX);
+		int is_ap = !strncmp(paths[i], MICROCACHE_AP_PREFIX, plen);
+		curl_easy_setopt(
+		    e, CURLOPT_URL,
+		    arena_printf(a, "%.*s%s", (int)blen, base, paths[i] + (is_ap ? plen : 0)));
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, is_ap ? ap : hdr);
 		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, mc_discard);
 		curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)MICROCACHE_TIMEOUT_MS);
@@ -79,6 +84,7 @@ done:
 			curl_easy_cleanup(easy[i]);
 		}
 	curl_slist_free_all(hdr);
+	curl_slist_free_all(ap);
 	if (m)
 		curl_multi_cleanup(m);
 }

@@ -5,7 +5,8 @@
 #
 #   run       what building and running the stack needs (make deps/run/start)
 #   test      run + test, lint, fuzz, bench and browser tools; also installs
-#             the npm modules of tests/browser/ when its package.json exists
+#             the npm modules of tests/browser/ (the browser tests) and of
+#             tests/fedpeer/ (the Fedify peer of the federation tests)
 #   security  test + sqlmap (make security)
 #
 # Everything present: one dpkg-query call, done in a few milliseconds.
@@ -21,7 +22,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ROOT=$IMAGIER_ROOT_DIR
 
 RUN_PKGS=(nginx mariadb-server memcached libfcgi-dev libmariadb-dev libgd-dev libavif-dev libjpeg62-turbo-dev libwebp-dev
-	libcjson-dev libmemcached-dev libsodium-dev libcurl4-openssl-dev libunistring-dev pkg-config
+	libcjson-dev libmemcached-dev libsodium-dev libcurl4-openssl-dev libunistring-dev libssl-dev pkg-config
 	gcc make curl galera-4 mariadb-backup socat)
 TEST_PKGS=(libcmocka-dev clang libclang-rt-14-dev cppcheck clang-format clang-tidy
 	jq wrk chromium spawn-fcgi libfcgi-bin systemd python3 valgrind nodejs npm
@@ -124,11 +125,11 @@ install_pkgs() {
 	[[ -z $still ]] || die "still missing after apt-get install: $still"
 }
 
-# npm_modules: install tests/browser/node_modules from its package.json
-# (npm ci when a lock file exists). Skipped when there is no package.json;
-# redone when package.json or the lock file changed since the last install.
+# npm_modules DIR: install DIR/node_modules from DIR/package.json (npm ci
+# when a lock file exists). Skipped when there is no package.json; redone
+# when package.json or the lock file changed since the last install.
 npm_modules() {
-	local dir="$ROOT/tests/browser" stamp
+	local rel=$1 dir="$ROOT/$1" stamp
 	[[ -f $dir/package.json ]] || return 0
 	stamp="$dir/node_modules/.package-lock.json"
 	if [[ -f $stamp && ! $dir/package.json -nt $stamp ]] &&
@@ -138,13 +139,13 @@ npm_modules() {
 	local log="$ROOT/build/npm.log" cmd=(npm install)
 	[[ -f $dir/package-lock.json ]] && cmd=(npm ci)
 	mkdir -p "$ROOT/build"
-	info "tests/browser: ${cmd[*]} (log: build/npm.log)"
+	info "$rel: ${cmd[*]} (log: build/npm.log)"
 	# Browsers come from Debian's chromium: never let a package fetch its own.
 	if ! (cd "$dir" && PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1 \
 		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 "${cmd[@]}" --no-audit --no-fund \
 		--loglevel=error) >"$log" 2>&1; then
 		tail_log "$log" 30
-		die "${cmd[*]} failed in tests/browser (full log: $log)"
+		die "${cmd[*]} failed in $rel (full log: $log)"
 	fi
 }
 
@@ -166,7 +167,9 @@ main() {
 		install_pkgs $missing
 	fi
 	if [[ $mode == test || $mode == security ]]; then
-		npm_modules
+		npm_modules tests/browser
+		# the Fedify ActivityPub peer the federation tests talk to
+		npm_modules tests/fedpeer
 	fi
 }
 
