@@ -6,6 +6,7 @@
 #include "cache.h"
 #include "db.h"
 #include "image.h"
+#include "json.h"
 #include "log.h"
 #include "render.h"
 #include "social.h"
@@ -144,6 +145,20 @@ void ctx_drop_answer(struct ctx *c, size_t keep_head)
 		cJSON_Delete(c->data);
 	c->data = NULL;
 	c->err_code = c->err_msg = c->location = c->raw_type = NULL;
+}
+
+int ctx_send_json(struct ctx *c, cJSON *doc, const char *type, int status)
+{
+	c->api = 1;
+	if (c->data)
+		cJSON_Delete(c->data);
+	c->data = doc;
+	char *s = json_print(doc);
+	buf_reset(&c->resp->body);
+	buf_puts(&c->resp->body, s ? s : "{}");
+	free(s);
+	c->raw_type = type;
+	return status;
 }
 
 void ctx_decode_slot_give(struct ctx *c)

@@ -158,6 +158,10 @@ void ctx_decode_slot_give(struct ctx *c);
  * raw type and the headers it added after the first keep_head bytes), so
  * that another can be made in its place. */
 void ctx_drop_answer(struct ctx *c, size_t keep_head);
+/* Answer doc (which becomes c->data) printed as the body, with Content-Type
+ * type (a JSON face of its own: ActivityPub, WebFinger, NodeInfo).
+ * Returns status. */
+int ctx_send_json(struct ctx *c, struct cJSON *doc, const char *type, int status);
 /* HTML: 303 to location; API: status (200/201) with c->data. */
 int ctx_done(struct ctx *c, int api_status, const char *location);
 /* A request parameter: JSON body member (string), else form field, else query. */

@@ -69,16 +69,7 @@ static cJSON *apub_context(void)
 /* Write doc (which becomes c->data, freed by the dispatcher) as the body. */
 static int apub_send(struct ctx *c, cJSON *doc, int status)
 {
-	c->api = 1;
-	if (c->data)
-		cJSON_Delete(c->data);
-	c->data = doc;
-	char *s = json_print(doc);
-	buf_reset(&c->resp->body);
-	buf_puts(&c->resp->body, s ? s : "{}");
-	free(s);
-	c->raw_type = APUB_TYPE;
-	return status;
+	return ctx_send_json(c, doc, APUB_TYPE, status);
 }
 
 /* 410 Gone with a Tombstone of id (deleted 0: removed, no date given). */

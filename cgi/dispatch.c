@@ -676,22 +676,17 @@ static void render_error(struct ctx *c, int status)
 	const char *code = c->err_code ? c->err_code : "error";
 	const char *msg = c->err_msg ? c->err_msg : status_text(status);
 	c->resp->status = status;
-	if (masto_face(c)) { /* Mastodon's error shape: {"error": "text"} */
+	int masto = masto_face(c);
+	if (masto || c->api) {
+		/* Mastodon's shape is {"error": "text"}; imagier's names a code */
 		cJSON *root = cJSON_CreateObject();
-		cJSON_AddStringToObject(root, "error", msg);
-		char *s = json_print(root);
-		buf_reset(&c->resp->body);
-		buf_puts(&c->resp->body, s);
-		free(s);
-		cJSON_Delete(root);
-		ctx_header(c, "Content-Type", "application/json");
-		return;
-	}
-	if (c->api) {
-		cJSON *root = cJSON_CreateObject();
-		cJSON *e = cJSON_AddObjectToObject(root, "error");
-		cJSON_AddStringToObject(e, "code", code);
-		cJSON_AddStringToObject(e, "message", msg);
+		if (masto) {
+			cJSON_AddStringToObject(root, "error", msg);
+		} else {
+			cJSON *e = cJSON_AddObjectToObject(root, "error");
+			cJSON_AddStringToObject(e, "code", code);
+			cJSON_AddStringToObject(e, "message", msg);
+		}
 		char *s = json_print(root);
 		buf_reset(&c->resp->body);
 		buf_puts(&c->resp->body, s);

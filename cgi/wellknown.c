@@ -37,20 +37,6 @@ static int host_ours(struct ctx *c, const char *host, size_t len)
 	       (req && strlen(req) == len && !strncasecmp(host, req, len));
 }
 
-/* Write doc (which becomes c->data) as the body with type. */
-static int send_json(struct ctx *c, cJSON *doc, const char *type)
-{
-	if (c->data)
-		cJSON_Delete(c->data);
-	c->data = doc;
-	char *s = json_print(doc);
-	buf_reset(&c->resp->body);
-	buf_puts(&c->resp->body, s ? s : "{}");
-	free(s);
-	c->raw_type = type;
-	return 200;
-}
-
 static void link_add(cJSON *links, const char *rel, const char *type, const char *href)
 {
 	cJSON *l = cJSON_CreateObject();
@@ -93,7 +79,7 @@ int webfinger_show(struct ctx *c)
 	cJSON *links = cJSON_AddArrayToObject(d, "links");
 	link_add(links, "self", "application/activity+json", actor);
 	link_add(links, "http://webfinger.net/rel/profile-page", "text/html", actor);
-	return send_json(c, d, JRD_TYPE);
+	return ctx_send_json(c, d, JRD_TYPE, 200);
 }
 
 int host_meta_show(struct ctx *c)
@@ -119,7 +105,7 @@ int nodeinfo_index(struct ctx *c)
 		 arena_printf(c->a, "%s/nodeinfo/2.1", site_origin(c)));
 	link_add(links, NODEINFO_NS "2.0", NULL,
 		 arena_printf(c->a, "%s/nodeinfo/2.0", site_origin(c)));
-	return send_json(c, d, "application/json; charset=utf-8");
+	return ctx_send_json(c, d, "application/json; charset=utf-8", 200);
 }
 
 int nodeinfo_show(struct ctx *c)
@@ -150,7 +136,9 @@ int nodeinfo_show(struct ctx *c)
 	cJSON_AddNumberToObject(usage, "localPosts", (double)use.posts);
 	cJSON *meta = cJSON_AddObjectToObject(d, "metadata");
 	cJSON_AddStringToObject(meta, "nodeName", c->app->cfg.site_name);
-	return send_json(c, d,
-			 v21 ? "application/json; profile=\"" NODEINFO_NS "2.1#\"; charset=utf-8"
-			     : "application/json; profile=\"" NODEINFO_NS "2.0#\"; charset=utf-8");
+	return ctx_send_json(
+	    c, d,
+	    v21 ? "application/json; profile=\"" NODEINFO_NS "2.1#\"; charset=utf-8"
+		: "application/json; profile=\"" NODEINFO_NS "2.0#\"; charset=utf-8",
+	    200);
 }
