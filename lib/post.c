@@ -206,11 +206,32 @@ static int tags_insert(struct db *db, struct arena *a, int64_t post_id, const ch
 	return 0;
 }
 
+/* The posts row of image_id with its tags, its place in the followers'
+ * timelines and the request's Idempotency-Key: its id, or -1. Inside the
+ * caller's transaction, after the author's row was locked. */
+static int64_t post_row(struct db *db, struct arena *a, int64_t user_id, int64_t image_id,
+			const char *prompt, const char *caption, const char *content_warning,
+			const char **tags, int ntags)
+{
+	struct db_res r;
+	if (db_exec(db, a, &r,
+		    "INSERT INTO posts (user_id, image_id, prompt, caption, content_warning, tags, "
+		    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		    "iissssi", user_id, image_id, prompt, caption,
+		    content_warning ? content_warning : "", tags_text(a, tags, ntags),
+		    now_unix()) != DB_OK)
+		return -1;
+	int64_t post_id = (int64_t)r.insert_id;
+	if (tags_insert(db, a, post_id, tags, ntags) || timeline_queue_post(db, a, post_id) ||
+	    idem_claim(db, a, post_id, arena_printf(a, "/p/%lld", (long long)post_id)))
+		return -1;
+	return post_id;
+}
+
 int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struct image_stored *img,
 		    const char *prompt, const char *caption, const char *content_warning,
 		    const char **tags, int ntags)
 {
-	struct db_res r;
 	int64_t post_id = -1;
 	int ok = 0;
 	if (db_begin(db) != DB_OK)
@@ -223,18 +244,8 @@ int64_t post_insert(struct db *db, struct arena *a, int64_t user_id, const struc
 	int64_t image_id = image_insert(db, a, img);
 	if (image_id < 0)
 		goto done;
-	if (db_exec(db, a, &r,
-		    "INSERT INTO posts (user_id, image_id, prompt, caption, content_warning, tags, "
-		    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		    "iissssi", user_id, image_id, prompt, caption,
-		    content_warning ? content_warning : "", tags_text(a, tags, ntags),
-		    now_unix()) != DB_OK)
-		goto done;
-	post_id = (int64_t)r.insert_id;
-	if (tags_insert(db, a, post_id, tags, ntags) || timeline_queue_post(db, a, post_id) ||
-	    idem_claim(db, a, post_id, arena_printf(a, "/p/%lld", (long long)post_id)))
-		goto done;
-	ok = 1;
+	post_id = post_row(db, a, user_id, image_id, prompt, caption, content_warning, tags, ntags);
+	ok = post_id > 0;
 done:
 	return db_finish(db, ok) == DB_OK ? post_id : -1;
 }
@@ -260,20 +271,9 @@ int64_t post_insert_staged(struct db *db, struct arena *a, int64_t user_id, int6
 		goto done;
 	}
 	int64_t image_id = db_int(&r, 0, 0);
-	if (db_exec(db, a, &r,
-		    "INSERT INTO posts (user_id, image_id, prompt, caption, content_warning, tags, "
-		    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		    "iissssi", user_id, image_id, prompt, caption,
-		    content_warning ? content_warning : "", tags_text(a, tags, ntags),
-		    now_unix()) != DB_OK)
-		goto done;
-	post_id = (int64_t)r.insert_id;
-	if (db_exec(db, a, NULL, "UPDATE oauth_media SET post_id = ? WHERE id = ?", "ii", post_id,
-		    media_id) != DB_OK ||
-	    tags_insert(db, a, post_id, tags, ntags) || timeline_queue_post(db, a, post_id) ||
-	    idem_claim(db, a, post_id, arena_printf(a, "/p/%lld", (long long)post_id)))
-		goto done;
-	ok = 1;
+	post_id = post_row(db, a, user_id, image_id, prompt, caption, content_warning, tags, ntags);
+	ok = post_id > 0 && db_exec(db, a, NULL, "UPDATE oauth_media SET post_id = ? WHERE id = ?",
+				    "ii", post_id, media_id) == DB_OK;
 done:
 	if (post_id == -2) {
 		db_rollback(db);
