@@ -19,7 +19,9 @@
 # BENCH_HUGE=1 adds build/bench/huge (10x the posts of the large set: 10M)
 # and reports the page cost at 10k, 1M and 10M posts.
 # Knobs: BENCH_SCALE, BENCH_SECONDS (per run, default 8), BENCH_RUNS (3; the
-# median is reported), BENCH_CONNS (32).
+# median is reported), BENCH_CONNS (32). BENCH_ONLY=feeds measures the feed
+# rows alone (the references, the warm rows in turn, the first views) and
+# stops: a few minutes, to measure them again on a quiet machine.
 #
 # The end of the report is the issue's table: each target, what this run
 # measured, and "met" or "MISSED". The bench exits 1 when a reference (the
@@ -176,6 +178,21 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 
 # target NAME VALUE OP LIMIT TEXT: remember one row of the issue's table
 # (OP is >= or <=) for the summary printed at the end.
+# finish: the issue's table, then the exit status (1: a reference failed).
+finish() {
+	say ""
+	say "# the issue's targets (medians of $RUNS runs; ratios from this one run)"
+	printf '%-40s %12s   %-28s %s\n' "what" "measured" "target" "" | tee -a "$OUT"
+	for t in "${TARGETS[@]}"; do say "$t"; done
+	say ""
+	say "# results saved in $OUT"
+	if [[ -s $REF_FLAG ]]; then
+		say "bench: FAILED: a reference answered with errors ($(sort -u "$REF_FLAG" | tr '\n' ' ')): the ratios are void" >&2
+		exit 1
+	fi
+	exit 0
+}
+
 TARGETS=()
 target() {
 	local met
@@ -259,32 +276,36 @@ r=${TURN[foryou]}
 x=$(turn_ratio foryou hello)
 row "for-you feed, warm" "$r" "x hello (target >= 0.8)" "$x"
 target "for-you feed warm, x hello" "$x" ">=" 0.8
-r=$(wrk_median post "/p/$((MAX_POST / 2))" -H "$COOKIE")
-row "post page (logged in)" "$r" "x hello" "$(ratio "${r%% *}" "${hello%% *}")"
-r=$(wrk_median like /api/v1/posts/1/like -s tests/bench/like.lua)
-row "like / unlike (API)" "$r"
-like=${r%% *}
-r=$(wrk_median comment /api/v1/posts/1/comments -s tests/bench/comment.lua)
-row "comment (API)" "$r"
-comment=${r%% *}
-# The write floor: a bare INSERT + COMMIT loop of the rows a like or a comment
-# writes, over as many MariaDB connections as wrk has (tests/tools/insertbench.c).
-insert_loop() {
-	local i
-	local -a v=()
-	for ((i = 0; i < RUNS; i++)); do
-		v+=("$("$ROOT/$BUILD/tests/insertbench" "$VAR/run/mysqld.sock" imagier "$(id -un)" "$1" "$CONNS" "$SECS")")
-	done
-	median "${v[@]}"
-}
-ins=$(insert_loop like)
-x=$(ratio "$like" "$ins")
-row "insert+commit loop, likes rows" "$ins - -" "like x insert loop (target >= 0.5)" "$x"
-target "like, x insert+commit loop" "$x" ">=" 0.5
-ins=$(insert_loop comment)
-x=$(ratio "$comment" "$ins")
-row "insert+commit loop, comments rows" "$ins - -" "comment x insert loop (target >= 0.5)" "$x"
-target "comment, x insert+commit loop" "$x" ">=" 0.5
+FEEDS_ONLY=0
+[[ ${BENCH_ONLY:-} == feeds ]] && FEEDS_ONLY=1
+if ((!FEEDS_ONLY)); then
+	r=$(wrk_median post "/p/$((MAX_POST / 2))" -H "$COOKIE")
+	row "post page (logged in)" "$r" "x hello" "$(ratio "${r%% *}" "${hello%% *}")"
+	r=$(wrk_median like /api/v1/posts/1/like -s tests/bench/like.lua)
+	row "like / unlike (API)" "$r"
+	like=${r%% *}
+	r=$(wrk_median comment /api/v1/posts/1/comments -s tests/bench/comment.lua)
+	row "comment (API)" "$r"
+	comment=${r%% *}
+	# The write floor: a bare INSERT + COMMIT loop of the rows a like or a comment
+	# writes, over as many MariaDB connections as wrk has (tests/tools/insertbench.c).
+	insert_loop() {
+		local i
+		local -a v=()
+		for ((i = 0; i < RUNS; i++)); do
+			v+=("$("$ROOT/$BUILD/tests/insertbench" "$VAR/run/mysqld.sock" imagier "$(id -un)" "$1" "$CONNS" "$SECS")")
+		done
+		median "${v[@]}"
+	}
+	ins=$(insert_loop like)
+	x=$(ratio "$like" "$ins")
+	row "insert+commit loop, likes rows" "$ins - -" "like x insert loop (target >= 0.5)" "$x"
+	target "like, x insert+commit loop" "$x" ">=" 0.5
+	ins=$(insert_loop comment)
+	x=$(ratio "$comment" "$ins")
+	row "insert+commit loop, comments rows" "$ins - -" "comment x insert loop (target >= 0.5)" "$x"
+	target "comment, x insert+commit loop" "$x" ">=" 0.5
+fi
 
 # Cold: first views. The page cache never holds the page (a query parameter
 # no route reads, new on every request: tests/bench/cold.lua), so each
@@ -305,6 +326,10 @@ target "for-you feed cold, p99 ms" "$(p99_of "$r")" "<=" 25 ms
 r=$(cold latest-cold / -H "Cookie: imagier_session=x")
 row "latest feed, page not cached" "$r" "(target p99 <= 15 ms)"
 target "latest feed cold, p99 ms" "$(p99_of "$r")" "<=" 15 ms
+if ((FEEDS_ONLY)); then
+	kill $HELLO $FLOOR 2>/dev/null || true
+	finish
+fi
 # Degraded: the pool without memcached, every object from MariaDB (no
 # target: what the site does while memcached is away).
 IMAGIER_CACHE_SERVERS="" tools/stack.sh restart-fcgi >/dev/null
@@ -470,13 +495,4 @@ rss_grow=$(sed -n 's/.*growth=\(-\{0,1\}[0-9]*\).*/\1/p' <<<"$rss")
 target "worker RSS steady (median), MB" "$(awk -v k="$rss_med" 'BEGIN { if (k == "") print "-"; else printf "%.1f", k / 1024 }')" "<=" 16 MB
 target "worker RSS growth over the run, MB" "$(awk -v k="$rss_grow" 'BEGIN { if (k == "") print "-"; else printf "%.1f", k / 1024 }')" "<=" 1 MB
 
-say ""
-say "# the issue's targets (medians of $RUNS runs; ratios from this one run)"
-printf '%-40s %12s   %-28s %s\n' "what" "measured" "target" "" | tee -a "$OUT"
-for t in "${TARGETS[@]}"; do say "$t"; done
-say ""
-say "# results saved in $OUT"
-if [[ -s $REF_FLAG ]]; then
-	say "bench: FAILED: a reference answered with errors ($(sort -u "$REF_FLAG" | tr '\n' ' ')): the ratios are void" >&2
-	exit 1
-fi
+finish
