@@ -260,9 +260,22 @@ def read_until(s, end):
         if not chunk: break
         buf += chunk
     return buf
-s = conn()
-s.sendall(b"lru_crawler metadump all\r\n")
-keys = [urllib.parse.unquote(l.split(" ")[0][4:]) for l in read_until(s, b"END\r\n").decode().splitlines() if l.startswith("key=")]
+import time
+# memcached answers "BUSY ..." (and no END) while its own LRU crawler runs:
+# ask again, or a dump taken then would read as an empty cache.
+for _ in range(100):
+    s = conn()
+    s.sendall(b"lru_crawler metadump all\r\n")
+    first = b""
+    while not first.endswith(b"\n"):
+        chunk = s.recv(1)
+        if not chunk: break
+        first += chunk
+    if not first.startswith(b"BUSY"): break
+    s.close()
+    time.sleep(0.05)
+dump = first + (read_until(s, b"END\r\n") if first != b"END\r\n" else b"")
+keys = [urllib.parse.unquote(l.split(" ")[0][4:]) for l in dump.decode().splitlines() if l.startswith("key=")]
 for k in keys:
     s.sendall(b"get " + k.encode() + b"\r\n")
     r = read_until(s, b"END\r\n")
