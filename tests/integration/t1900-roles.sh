@@ -149,7 +149,9 @@ RELATION_ROUTES=" GET:/p/{id}/remix POST:/p/{id}/remix POST:/p/{id}/like POST:/p
  PUT:/api/v1/users/{name}/follow DELETE:/api/v1/users/{name}/follow
  PUT:/api/v1/users/{name}/mute DELETE:/api/v1/users/{name}/mute
  PUT:/api/v1/users/{name}/block DELETE:/api/v1/users/{name}/block
- PUT:/api/v1/tags/{tag}/follow DELETE:/api/v1/tags/{tag}/follow POST:/api/v1/posts/{id}/remix "
+ PUT:/api/v1/tags/{tag}/follow DELETE:/api/v1/tags/{tag}/follow POST:/api/v1/posts/{id}/remix
+ POST:/api/v1/accounts/{id}/follow POST:/api/v1/accounts/{id}/unfollow
+ POST:/api/v1/statuses/{id}/favourite POST:/api/v1/statuses/{id}/unfavourite "
 # Routes on an object that belongs to one person: tried below as another.
 OWNER_ROUTES=" GET:/g/{id} POST:/g/{id}/publish POST:/g/{id}/cancel
  GET:/api/v1/generations/{id} DELETE:/api/v1/generations/{id} POST:/api/v1/generations/{id}/publish
@@ -159,6 +161,8 @@ OWNER_ROUTES=" GET:/g/{id} POST:/g/{id}/publish POST:/g/{id}/cancel
  GET:/settings/export/{id} GET:/settings/export/{id}/download
  GET:/api/v1/me/export/{id} GET:/api/v1/me/export/{id}/download
  POST:/settings/sessions/{id}/logout DELETE:/api/v1/sessions/{id} "
+# ... and the Mastodon API's, tried as another in t4100 (which has OAuth tokens).
+OWNER_ROUTES+=" DELETE:/api/v1/statuses/{id} GET:/api/v1/media/{id} "
 # Line breaks as blanks, so " METHOD:PATTERN " finds any entry.
 RELATION_ROUTES=" ${RELATION_ROUTES//$'\n'/ } "
 OWNER_ROUTES=" ${OWNER_ROUTES//$'\n'/ } "

@@ -183,6 +183,15 @@ call POST /api/v1/statuses "$TOKEN_A" "{\"status\":\"again\",\"media_ids\":[\"$M
 is "$STATUS" 422 "a picture already posted cannot be posted again"
 call POST /api/v1/statuses "$BOB_TOKEN" "{\"status\":\"x\",\"media_ids\":[\"$MID\"]}"
 is "$STATUS" 422 "... nor by someone else"
+# Routes on what belongs to one person (t1900 lists them), tried as another.
+call GET "/api/v1/media/$MID" "$BOB_TOKEN"
+is "$STATUS" 404 "GET /api/v1/media/{id} of another person: 404"
+unlike "$BODY" "kite over dunes" "... and nothing of it shows"
+call DELETE "/api/v1/statuses/$SID" "$BOB_TOKEN"
+is "$STATUS" 403 "DELETE /api/v1/statuses/{id} of another person: 403 (a public post, as a comment)"
+is "$(sql "SELECT COUNT(*) FROM posts WHERE id = $SID")" 1 "... the post is still there"
+call GET "/api/v1/media/$MID" "$TOKEN_A"
+is "$STATUS" 200 "the owner reads the picture (the same request works for the right person)"
 for p in /api/v1/statuses/999999999 /api/v1/accounts/999999999 /api/v1/statuses/abc; do
 	call GET "$p" "$TOKEN_A"
 	is "$STATUS" 404 "GET $p is 404"
