@@ -293,9 +293,12 @@ static cJSON *note_json(struct ctx *c, const struct apub_post *p, int with_conte
 	cJSON_AddItemToArray(to, cJSON_CreateString(AS_PUBLIC));
 	cJSON *cc = cJSON_AddArrayToObject(d, "cc");
 	cJSON_AddItemToArray(cc, cJSON_CreateString(arena_printf(c->a, "%s/followers", actor)));
-	if (*p->content_warning)
-		cJSON_AddStringToObject(d, "summary", p->content_warning);
-	else
+	if (*p->content_warning) { /* HTML in ActivityStreams, as content is */
+		struct buf w = {0};
+		html_text(&w, p->content_warning);
+		cJSON_AddStringToObject(d, "summary", buf_cstr(&w));
+		buf_free(&w);
+	} else
 		cJSON_AddNullToObject(d, "summary");
 	cJSON_AddBoolToObject(d, "sensitive", *p->content_warning != 0);
 	cJSON_AddStringToObject(d, "content", note_content(c, p, tags, ntags));

@@ -124,10 +124,13 @@ static int media_ids(struct ctx *c, int64_t out[5])
 	    c->req->json ? cJSON_GetObjectItemCaseSensitive(c->req->json, "media_ids") : NULL;
 	if (j) {
 		cJSON *e;
+		if (!cJSON_IsArray(j))
+			return -1;
 		cJSON_ArrayForEach(e, j)
 		{
 			const char *s = cJSON_IsString(e) ? e->valuestring : NULL;
-			if (cJSON_IsNumber(e) && e->valuedouble >= 1)
+			if (cJSON_IsNumber(e) && e->valuedouble >= 1 &&
+			    e->valuedouble <= 9007199254740991.0)
 				v = (uint64_t)e->valuedouble;
 			else if (!s || str_to_u64(s, INT64_MAX, &v))
 				return -1;

@@ -14,6 +14,16 @@ int account_insert(struct db *db, struct arena *a, const char *name, const char 
 	struct db_res r;
 	if (auth_password_hash(password, hash))
 		return 503;
+	/* An erased person's name stays theirs: other servers know its actor
+	 * URL (/u/name) and keep follows and objects under it, which a
+	 * newcomer by that name would inherit (as Mastodon, never reused). */
+	if (db_read(db, a, &r,
+		    "SELECT 1 FROM ap_tombstones WHERE kind = 'actor' AND "
+		    "ref = UNHEX(SHA2(CONCAT('actor:', LOWER(?)), 256))",
+		    "s", name) != DB_OK)
+		return 503;
+	if (r.nrows)
+		return 409;
 	int rc = db_exec(db, a, &r,
 			 "INSERT INTO users (username, password_hash, role, created_at) "
 			 "VALUES (?, ?, ?, ?)",

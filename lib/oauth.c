@@ -365,15 +365,19 @@ int oauth_token_revoke(struct db *db, struct cache *cache, struct arena *a, int6
 		       const char *token)
 {
 	unsigned char h[AUTH_HASH_LEN];
+	struct db_res r;
 	if (!token || strlen(token) != AUTH_TOKEN_LEN)
 		return 0;
 	auth_token_hash(token, h);
-	if (db_exec(db, a, NULL, "DELETE FROM sessions WHERE token_hash = ? AND app_id = ?", "bi",
-		    h, sizeof(h), app_id) != DB_OK ||
+	if (db_exec(db, a, &r, "DELETE FROM sessions WHERE token_hash = ? AND app_id = ?", "bi", h,
+		    sizeof(h), app_id) != DB_OK ||
 	    db_exec(db, a, NULL, "DELETE FROM oauth_app_tokens WHERE token_hash = ? AND app_id = ?",
 		    "bi", h, sizeof(h), app_id) != DB_OK)
 		return 503;
-	cache_mark(cache, cachekey_session_token(a, token), CACHEKEY_SESSION_GONE,
-		   SESSION_GONE_TTL);
+	/* Only a token of this app's own ends: another app's, or a person's
+	 * login session, stays (RFC 7009 lets the answer be 200 either way). */
+	if (r.affected)
+		cache_mark(cache, cachekey_session_token(a, token), CACHEKEY_SESSION_GONE,
+			   SESSION_GONE_TTL);
 	return 0;
 }

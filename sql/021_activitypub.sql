@@ -17,7 +17,8 @@ CREATE TABLE ap_keys (
 -- not its name nor its posts' ids, which nothing may keep (docs
 -- ARCHITECTURE "Deleting an account"), but SHA-256 of "actor:<name in lower
 -- case>" and of "object:<post id>", enough for the URL that named them to
--- answer 410. A name signed up again later is a new actor: the users row
+-- answer 410. (Sign-up refuses a name with an actor tombstone: lib/account.c.)
+-- Before that rule, a name signed up again was a new actor: the users row
 -- wins over its tombstone.
 CREATE TABLE ap_tombstones (
   ref        BINARY(32) NOT NULL PRIMARY KEY,

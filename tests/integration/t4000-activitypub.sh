@@ -39,7 +39,7 @@ tag="$(uniq_name aptag)"
 upload "$(image jpeg 640 400 $((seed + 1)))" "a lighthouse at dusk" -F "tags=$tag, sea" \
 	--form-string "caption=Look <i>here</i> & there"
 p1=$(json .post.id)
-upload "$(image jpeg 640 400 $((seed + 2)))" "a storm" -F "content_warning=flashing lights"
+upload "$(image jpeg 640 400 $((seed + 2)))" "a storm" -F "content_warning=flashing <lights> & sound"
 p2=$(json .post.id)
 ok "$([[ $p1 =~ ^[0-9]+$ && $p2 -gt $p1 ]]; echo $?)" "alice has two posts ($p1 $p2)"
 
@@ -190,7 +190,7 @@ is "$(json ".tag[] | select(.name == \"#$tag\") | .href")" "$IMAGIER_URL/t/$tag"
 is "$(jsonc '[.sensitive, .summary]')" '[false,null]' "... not sensitive"
 is "$(json '.["imagier:trainingConsent"]')" false "... no consent to training (off by default)"
 ap "/p/$p2?v=$RANDOM"
-is "$(jsonc '[.sensitive, .summary]')" '[true,"flashing lights"]' "a content warning: sensitive, summary"
+is "$(jsonc '[.sensitive, .summary]')" '[true,"flashing &lt;lights&gt; &amp; sound"]' "a content warning: sensitive, summary (HTML, escaped)"
 TOKEN=$alice_tok
 api PATCH "/api/v1/posts/$p1" '{"training_consent":"yes"}'
 ap "/p/$p1?v=$RANDOM"
@@ -307,6 +307,9 @@ req GET "/.well-known/webfinger?resource=acct:$gone@$HOST&v=$RANDOM"
 is "$STATUS" 404 "... webfinger: 404"
 req GET "/u/$gone?v=$RANDOM"
 is "$STATUS" 404 "... the HTML page as before: 404"
+req POST /api/v1/accounts -H 'Content-Type: application/json' \
+	--data "{\"username\":\"${gone^^}\",\"password\":\"correct horse $gone\"}"
+is "$STATUS:$(json .error.code)" "409:username_taken" "an erased name is not given to a newcomer (any case)"
 ap "/u/nobody$RANDOM"
 is "$STATUS:$(json .error.code)" "404:not_found" "nobody by that name: 404 in JSON"
 ap "/p/999999999"

@@ -199,6 +199,18 @@ done
 is "$(sql "SELECT COUNT(*) FROM sessions WHERE kind = 'oauth' AND token_hash = UNHEX('$(b2 "$TOKEN_A")')")" 1 "access tokens are sessions, stored only hashed"
 call GET /api/v1/sessions "$ALICE_SESSION"
 is "$(json '[.sessions[] | select(.app == "t4100 app")] | length > 0')" "true" "alice's sessions list Mastodon.py's token with its app"
+req POST /oauth/revoke --data-urlencode "client_id=$G_CID" --data-urlencode "client_secret=$G_SECRET" \
+	--data-urlencode "token=$READ_TOKEN"
+call GET /api/v1/accounts/verify_credentials "$READ_TOKEN"
+is "$STATUS" 200 "another app's revoke leaves the token working"
+req POST /oauth/revoke --data-urlencode "client_id=$G_CID" --data-urlencode "client_secret=$G_SECRET" \
+	--data-urlencode "token=$ALICE_SESSION"
+call GET /api/v1/sessions "$ALICE_SESSION"
+is "$STATUS" 200 "... and a login session too"
+call POST /api/v1/statuses "$TOKEN_A" '{"status":"x","media_ids":{"a":"1"}}'
+is "$STATUS" 422 "media_ids that is no list is refused"
+call POST /api/v1/statuses "$TOKEN_A" '{"status":"x","media_ids":[1e300]}'
+is "$STATUS" 422 "... and an id out of range"
 req POST /oauth/revoke --data-urlencode "client_id=$CID" --data-urlencode "client_secret=$CSECRET" \
 	--data-urlencode "token=$READ_TOKEN"
 is "$STATUS" 200 "revoke"
