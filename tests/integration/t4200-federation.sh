@@ -4,14 +4,15 @@
 # by WebFinger (alice@127.0.0.1:PORT), follows her through the shared inbox
 # and receives her Accept, signed with her key; alice posts a picture and
 # the peer receives the Create, its signature verified by Fedify, its
-# attachment marked trainedAlgorithmicMedia; the peer's Undo removes the
-# follower. The inbox refuses an unsigned POST, a bad signature, a stale
-# Date and an activity whose actor is not the signer (401), a body over
-# 256 KB (413), another Content-Type (415), and an unknown person's inbox
-# (404), storing nothing; a known but unsupported type (Like) is taken
-# (202) and left alone. A follower whose server is down: its delivery row
-# stays, retried later (attempts counted, next_at moved, the error kept),
-# and after 5 failures in a row the host's circuit breaker holds its rows.
+# attachment marked trainedAlgorithmicMedia; a post the moderators remove
+# reaches it as a Delete; the peer's Undo removes the follower. The inbox
+# refuses an unsigned POST, a bad signature, a stale Date and an activity
+# whose actor is not the signer (401), a body over 256 KB (413), another
+# Content-Type (415), and an unknown person's inbox (404), storing nothing;
+# a known but unsupported type (Like) is taken (202) and left alone. A
+# follower whose server is down: its delivery row stays, retried later
+# (attempts counted, next_at moved, the error kept), and after 5 failures
+# in a row the host's circuit breaker holds its rows.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../fedpeer/lib.sh"
 
@@ -144,6 +145,21 @@ is "$(sql "SELECT state FROM ap_inbox WHERE type = 'Like' AND user_id = $alice_i
 fp "$P_URL" raw "{\"inbox\":\"$ALICE/inbox\",\"activity\":$(like_act 6)}"
 is "$(fpj .status)/$(sql "SELECT COUNT(*) FROM ap_inbox WHERE type = 'Like' AND user_id = $alice_id")" \
 	202/1 "the same activity again: 202, stored once"
+
+# ---- a post removed by the moderators: Delete ----------------------------------------
+admin=$(admin_token)
+TOKEN=$alice_tok
+upload "$(mosaic jpeg 320 200 $((seed + 2)))" "a storm at sea"
+post2=$(json .post.id)
+fp "$P_URL" wait "{\"type\":\"Create\",\"object\":\"$IMAGIER_URL/p/$post2\",\"timeout_ms\":20000}"
+is "$FP_STATUS" 200 "a second post reaches the peer"
+call POST /api/v1/admin/actions "$admin" \
+	"{\"target_type\":\"post\",\"target_id\":$post2,\"action\":\"remove\",\"reason\":\"test\"}"
+is "$STATUS" 200 "a moderator removes it"
+fp "$P_URL" wait "{\"type\":\"Delete\",\"object\":\"$IMAGIER_URL/p/$post2\",\"timeout_ms\":20000}"
+is "$FP_STATUS/$(fpj .entry.verified)/$(fpj .entry.actor)" "200/true/$ALICE" \
+	"the peer receives alice's Delete of it, verified"
+is "$(fpj .entry.activity.object.type)" Tombstone "a Tombstone"
 
 # ---- Undo(Follow) ----------------------------------------------------------------
 fp "$P_URL" unfollow "{\"acct\":\"$alice@$HOST\"}"
