@@ -304,7 +304,7 @@ static void deliver_done(struct db *db, struct arena *a, const struct db_res *r,
 			"255), claim = NULL, claimed_until = 0 WHERE id = ?",
 			"iisi", (int64_t)attempts, now + delay, why, id);
 	}
-	host_failed(db, a, host, arena_strndup(a, why, 255));
+	host_failed(db, a, host, arena_strndup(a, why, strnlen(why, 255)));
 }
 
 int apq_deliver_step(struct db *db, struct arena *a, const char *base, int batch)

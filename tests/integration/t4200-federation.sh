@@ -68,6 +68,8 @@ is "$FP_STATUS" 200 "a second peer follows alice too"
 kill "$D_PID" 2>/dev/null
 wait "$D_PID" 2>/dev/null
 is "$(sql "SELECT COUNT(*) FROM ap_followers WHERE user_id = $alice_id")" 2 "two remote followers"
+req GET "/u/$alice/followers" -H "Accept: $AP"
+is "$STATUS/$(json .totalItems)" 200/2 "alice's followers collection counts them"
 
 # ---- Create on publish -------------------------------------------------------------
 TOKEN=$alice_tok
