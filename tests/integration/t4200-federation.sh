@@ -9,10 +9,11 @@
 # refuses an unsigned POST, a bad signature, a stale Date and an activity
 # whose actor is not the signer (401), a body over 256 KB (413), another
 # Content-Type (415), and an unknown person's inbox (404), storing nothing;
-# a known but unsupported type (Like) is taken (202) and left alone. A
-# follower whose server is down: its delivery row stays, retried later
-# (attempts counted, next_at moved, the error kept), and after 5 failures
-# in a row the host's circuit breaker holds its rows.
+# a known but unsupported type (Like) is taken (202) and left alone; a
+# cached key that no longer verifies is fetched once more. A follower whose
+# server is down: its delivery row stays, retried later (attempts counted,
+# next_at moved, the error kept), and after 5 failures in a row the host's
+# circuit breaker holds its rows.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../fedpeer/lib.sh"
 
@@ -147,6 +148,13 @@ is "$(sql "SELECT state FROM ap_inbox WHERE type = 'Like' AND user_id = $alice_i
 fp "$P_URL" raw "{\"inbox\":\"$ALICE/inbox\",\"activity\":$(like_act 6)}"
 is "$(fpj .status)/$(sql "SELECT COUNT(*) FROM ap_inbox WHERE type = 'Like' AND user_id = $alice_id")" \
 	202/1 "the same activity again: 202, stored once"
+
+# a cached key that no longer verifies (the peer "rotated" it): fetched again
+sql "UPDATE ap_actors SET public_pem = (SELECT public_pem FROM ap_keys WHERE user_id = $alice_id), fetched_at = UNIX_TIMESTAMP() - 60 WHERE uri = '$P_ACTOR'"
+fp "$P_URL" raw "{\"inbox\":\"$ALICE/inbox\",\"activity\":$(like_act 7)}"
+is "$(fpj .status)" 202 "a cached key that fails is fetched once more, and the activity taken"
+is "$(sql "SELECT public_pem <> (SELECT public_pem FROM ap_keys WHERE user_id = $alice_id) AND fetched_at >= UNIX_TIMESTAMP() - 5 FROM ap_actors WHERE uri = '$P_ACTOR'")" 1 \
+	"... and the peer's current key cached in its place"
 
 # ---- a post removed by the moderators: Delete ----------------------------------------
 admin=$(admin_token)
