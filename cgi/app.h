@@ -83,6 +83,8 @@ enum route_flags {
 				     route's scope enforced for OAuth tokens (masto.c) */
 	R_MASTO_ONLY = 1 << 13,	  /* ... Mastodon's face of a native path: chosen only for an
 				     OAuth token, native clients get the next route */
+	R_RAW_BODY = 1 << 14,	  /* the handler reads the body itself (an ActivityPub inbox:
+				     its own types, limits and signature over the raw bytes) */
 };
 
 struct route {
@@ -353,6 +355,9 @@ int masto_following(struct ctx *c);
 int masto_unfollow(struct ctx *c);
 int masto_notifications(struct ctx *c);
 int masto_search(struct ctx *c);
+/* inbox.c: the ActivityPub inboxes (signed activities, stored for imagier-gen). */
+int inbox_user(struct ctx *c);
+int inbox_shared(struct ctx *c);
 /* ratelimit.c: 0, or 429 (ctx_fail, Retry-After set) when this person or
  * address used up the limit of class ("post", "comment", ...). */
 int ratelimit_check(struct ctx *c, const char *klass);

@@ -10,8 +10,10 @@
  * HTML inside content and summary is escaped for HTML first. */
 #include "apub.h"
 #include "apkey.h"
+#include "apqueue.h"
 #include "app.h"
 #include "json.h"
+#include "log.h"
 #include "post.h"
 #include "render.h"
 #include "syndicate.h"
@@ -351,6 +353,60 @@ static cJSON *note_json(struct ctx *c, const struct apub_post *p, int with_conte
 	return d;
 }
 
+/* The Create of a post, as the outbox lists it. */
+static cJSON *create_json(struct ctx *c, const struct apub_post *p, int with_context)
+{
+	cJSON *note = note_json(c, p, 0);
+	cJSON *act = cJSON_CreateObject();
+	if (with_context)
+		cJSON_AddItemToObject(act, "@context", apub_context());
+	cJSON_AddStringToObject(act, "id", arena_printf(c->a, "%s#create", note_url(c, p->id)));
+	cJSON_AddStringToObject(act, "type", "Create");
+	cJSON_AddStringToObject(act, "actor", actor_url(c, p->username));
+	cJSON_AddStringToObject(act, "published", time_iso(c->a, p->created_at));
+	cJSON_AddItemToObject(act, "to", cJSON_Duplicate(cJSON_GetObjectItem(note, "to"), 1));
+	cJSON_AddItemToObject(act, "cc", cJSON_Duplicate(cJSON_GetObjectItem(note, "cc"), 1));
+	cJSON_AddItemToObject(act, "object", note);
+	return act;
+}
+
+/* Queue doc for author's remote followers (their inboxes, once each). */
+static void queue_followers(struct ctx *c, int64_t author, cJSON *doc, const char *what)
+{
+	char *s = json_print(doc);
+	cJSON_Delete(doc);
+	int n = s ? apq_enqueue_followers(c->app->db, c->a, author, s) : -1;
+	free(s);
+	if (n < 0)
+		log_error("apub: the %s could not be queued for the remote followers", what);
+}
+
+void apub_post_published(struct ctx *c, int64_t author, int64_t post_id)
+{
+	struct apub_post p;
+	int64_t deleted;
+	/* a post held for review is not public yet: nothing to send */
+	if (apub_post_load(c->app->db, c->a, post_id, &p, &deleted))
+		return;
+	queue_followers(c, author, create_json(c, &p, 1), "Create");
+}
+
+void apub_post_deleted(struct ctx *c, int64_t author, const char *username, int64_t post_id)
+{
+	const char *note = note_url(c, post_id);
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddItemToObject(d, "@context", apub_context());
+	cJSON_AddStringToObject(d, "id", arena_printf(c->a, "%s#delete", note));
+	cJSON_AddStringToObject(d, "type", "Delete");
+	cJSON_AddStringToObject(d, "actor", actor_url(c, username));
+	cJSON *to = cJSON_AddArrayToObject(d, "to");
+	cJSON_AddItemToArray(to, cJSON_CreateString(AS_PUBLIC));
+	cJSON *t = cJSON_AddObjectToObject(d, "object");
+	cJSON_AddStringToObject(t, "id", note);
+	cJSON_AddStringToObject(t, "type", "Tombstone");
+	queue_followers(c, author, d, "Delete");
+}
+
 int apub_note_show(struct ctx *c)
 {
 	struct apub_post p;
@@ -437,18 +493,7 @@ int apub_outbox(struct ctx *c)
 	cJSON *d = collection_page(c, of, max_id, min_id);
 	cJSON *items = cJSON_AddArrayToObject(d, "orderedItems");
 	for (size_t i = 0; i < n; i++) {
-		cJSON *note = note_json(c, &posts[i], 0);
-		cJSON *act = cJSON_CreateObject();
-		cJSON_AddStringToObject(act, "id",
-					arena_printf(c->a, "%s#create", note_url(c, posts[i].id)));
-		cJSON_AddStringToObject(act, "type", "Create");
-		cJSON_AddStringToObject(act, "actor", actor_url(c, u.username));
-		cJSON_AddStringToObject(act, "published", time_iso(c->a, posts[i].created_at));
-		cJSON_AddItemToObject(act, "to",
-				      cJSON_Duplicate(cJSON_GetObjectItem(note, "to"), 1));
-		cJSON_AddItemToObject(act, "cc",
-				      cJSON_Duplicate(cJSON_GetObjectItem(note, "cc"), 1));
-		cJSON_AddItemToObject(act, "object", note);
+		cJSON *act = create_json(c, &posts[i], 0);
 		cJSON_AddItemToArray(items, act);
 	}
 	/* next: older posts (none once the oldest is on the page); prev: newer

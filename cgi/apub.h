@@ -5,6 +5,8 @@
 #ifndef IMAGIER_APUB_CGI_H
 #define IMAGIER_APUB_CGI_H
 
+#include <stdint.h>
+
 struct ctx;
 
 #define APUB_TYPE "application/activity+json; charset=utf-8"
@@ -20,5 +22,12 @@ int apub_wanted(struct ctx *c);
  * c->params[0] (post_show's): 200, 404, 410 with a Tombstone, 503. */
 int apub_actor_show(struct ctx *c);
 int apub_note_show(struct ctx *c);
+
+/* The activities of a local person's post for their remote followers,
+ * queued (lib/apqueue.c) for imagier-gen to sign and deliver: the Create
+ * of a post just published (nothing when it is not visible), and the
+ * Delete (a Tombstone) of one deleted. */
+void apub_post_published(struct ctx *c, int64_t author, int64_t post_id);
+void apub_post_deleted(struct ctx *c, int64_t author, const char *username, int64_t post_id);
 
 #endif

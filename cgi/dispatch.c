@@ -825,9 +825,9 @@ static int run(struct ctx *c, int body_status)
 	}
 	if (decode_params(c, &rp))
 		return ctx_fail(c, 404, "not_found", "There is nothing here.");
-	if ((st = parse_body(c)))
-		return st;
 	unsigned fl = c->route->flags;
+	if (!(fl & R_RAW_BODY) && (st = parse_body(c)))
+		return st;
 	/* An R_RECHECK_LATE handler rechecks with its own first read (one round
 	 * trip for both); the checks below see the cached copy meanwhile. A
 	 * cached suspension is rechecked here: it may have been lifted. */
@@ -851,7 +851,8 @@ static int run(struct ctx *c, int body_status)
 		    c, 403, "csrf",
 		    "The form expired or did not come from this site. Please try again.");
 	if (c->api && strcmp(r->method, "GET") && !c->req->json && c->req->body_len &&
-	    !(fl & R_MASTO) && strncasecmp(r->content_type, "multipart/form-data", 19))
+	    !(fl & (R_MASTO | R_RAW_BODY)) &&
+	    strncasecmp(r->content_type, "multipart/form-data", 19))
 		return ctx_fail(c, 415, "unsupported_media_type", "Send a JSON body.");
 	if ((st = ctx_suspended_fail(c)))
 		return st;

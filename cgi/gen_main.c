@@ -1,5 +1,6 @@
 /* gen_main.c - imagier-gen: drains the generation queue, one job at a time.
  * Several may run, on several hosts; each needs its own [gen] worker_id. */
+#include "apqueue.h"
 #include "config.h"
 #include "db.h"
 #include "export.h"
@@ -154,6 +155,25 @@ static int timelines_work(struct db *db, struct arena *a, const struct config *c
 	return n > 0;
 }
 
+/* ActivityPub (lib/apqueue.c): the activities the inboxes took, then the
+ * deliveries due, a bounded batch of each between other work. 1 if it did
+ * work. Needs site.base_url: every id is absolute under it. */
+static int federation_work(struct db *db, struct arena *a, const struct config *cfg)
+{
+	enum { INBOX_BATCH = 20, DELIVER_BATCH = 10 };
+	char base[sizeof(cfg->site_base_url)];
+	str_copy(base, cfg->site_base_url, sizeof(base));
+	size_t n = strlen(base);
+	while (n && base[n - 1] == '/')
+		base[--n] = '\0';
+	if (!n)
+		return 0;
+	int got = apq_inbox_step(db, a, base, INBOX_BATCH);
+	int sent = apq_deliver_step(db, a, base, DELIVER_BATCH);
+	arena_reset(a);
+	return got > 0 || sent > 0;
+}
+
 /* The "for you" candidates due for a refresh (lib/foryou_pre.c), every
  * FORYOU_EVERY seconds, between jobs. */
 static void foryou_refresh(struct db *db, struct arena *a, const char *worker, int64_t *next)
@@ -218,6 +238,7 @@ int main(int argc, char **argv)
 			last_sweep = now_unix();
 		}
 		int fanned = timelines_work(db, &a, &cfg, worker);
+		fanned |= federation_work(db, &a, &cfg);
 		struct genq_job job;
 		int got = genq_claim(db, &a, worker, lease, &job);
 		if (got < 0) {

@@ -2,6 +2,7 @@
  * staged by POST /api/v1/media (and v2), a status made of one of them,
  * shown, deleted, favourited, and its context. */
 #include "app.h"
+#include "apub.h"
 #include "cache.h"
 #include "cachekey.h"
 #include "db.h"
@@ -257,6 +258,7 @@ int masto_status_delete(struct ctx *c)
 	}
 	feed_post_changed(c, c->params[0]);
 	cache_bump(c->app->cache, CACHEKEY_FEED_VERSION);
+	apub_post_deleted(c, c->me->id, c->me->username, c->params[0]);
 	return masto_answer(c, s);
 }
 

@@ -4,6 +4,7 @@
  * (/admin/users). The rules, the transactions and the reads are in
  * lib/moderator.c and lib/audit.c; here are the parameters and the answers. */
 #include "app.h"
+#include "apub.h"
 #include "audit.h"
 #include "moderator.h"
 
@@ -45,7 +46,13 @@ static int decide(struct ctx *c, struct mod_decision *d)
 {
 	const struct mod_actor me = {c->me->id, c->me->username, c->me->role};
 	int st = moderation_act(c->app->db, c->a, c->app->cache, &c->app->cfg, &me, d);
-	return st ? decision_failed(c, d, st) : 200;
+	if (st)
+		return decision_failed(c, d, st);
+	/* a public post removed: the servers that got it get its Delete */
+	if (!strcmp(d->type, "post") && !strcmp(d->kind->name, "remove") && d->prev_state &&
+	    !strcmp(d->prev_state, "visible"))
+		apub_post_deleted(c, d->subject, d->subject_name, d->id);
+	return 200;
 }
 
 /* "post:12" (forms) into type and id. 0 or -1. */

@@ -79,6 +79,8 @@ const struct route routes[] = {
 	{"GET",    "/u/{name}/outbox",          apub_outbox,         R_API,                         NULL,     5, NULL},
 	{"GET",    "/u/{name}/followers",       apub_followers,      R_API,                         NULL,     5, NULL},
 	{"GET",    "/u/{name}/following",       apub_following,      R_API,                         NULL,     5, NULL},
+	{"POST",   "/u/{name}/inbox",           inbox_user,          R_API | R_RAW_BODY,            NULL,     0, NULL},
+	{"POST",   "/inbox",                    inbox_shared,        R_API | R_RAW_BODY,            NULL,     0, NULL},
 	{"GET",    "/.well-known/webfinger",    webfinger_show,      R_API,                         NULL,     30, NULL},
 	{"GET",    "/.well-known/host-meta",    host_meta_show,      0,                             NULL,     300, NULL},
 	{"GET",    "/.well-known/nodeinfo",     nodeinfo_index,      R_API,                         NULL,     300, NULL},

@@ -32,7 +32,8 @@ int apub_actor_load(struct db *db, struct arena *a, const char *name, struct apu
 	if (db_read(db, a, &r,
 		    "SELECT u.id, u.username, u.bio, u.created_at, u.banned_at IS NOT NULL, "
 		    "(SELECT COUNT(*) FROM posts p WHERE p.user_id = u.id AND p.mod_state = "
-		    "'visible'), u.follower_count, u.following_count, i.variants FROM users u LEFT "
+		    "'visible'), u.follower_count + (SELECT COUNT(*) FROM ap_followers af WHERE "
+		    "af.user_id = u.id), u.following_count, i.variants FROM users u LEFT "
 		    "JOIN images i ON i.id = u.avatar_image_id WHERE u.username = ?",
 		    "s", name) != DB_OK)
 		return 503;

@@ -20,7 +20,8 @@ struct apub_actor {
 	const char *username; /* as stored */
 	const char *bio;
 	int64_t created_at;
-	int64_t posts, followers, following; /* posts: visible ones */
+	int64_t posts, followers, following; /* posts: visible ones; followers:
+					      * local and remote (ap_followers) */
 	const char *avatar_variants;	     /* images.variants JSON, or NULL */
 };
 

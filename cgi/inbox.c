@@ -1,0 +1,153 @@
+/* inbox.c - the ActivityPub inboxes, POST /u/{name}/inbox and POST /inbox
+ * (docs/FEDERATION.md "The inbox"). An activity is taken only with a valid
+ * HTTP signature by its own actor's key: the key is read from ap_actors,
+ * or fetched (lib/apremote.c: the one outgoing call on this request path,
+ * bounded to APNET_FETCH_MS) and fetched once more when a cached key does
+ * not verify (the actor may have changed keys). Taken activities are
+ * stored in ap_inbox and answered 202; imagier-gen acts on them
+ * (lib/apqueue.c), never this request. */
+#include "apnet.h"
+#include "apremote.h"
+#include "app.h"
+#include "httpsig.h"
+#include "log.h"
+#include "util.h"
+
+#include "apub_data.h"
+
+#include <cjson/cJSON.h>
+#include <string.h>
+#include <strings.h>
+
+#define INBOX_MAX_BODY (256u << 10)
+
+/* The request's headers for httpsig_verify: Content-Type and
+ * Content-Length come outside the HTTP_ variables. */
+static const char *inbox_header(void *arg, const char *name)
+{
+	struct ctx *c = arg;
+	if (!strcmp(name, "content-type"))
+		return c->req->content_type && *c->req->content_type ? c->req->content_type : NULL;
+	if (!strcmp(name, "content-length"))
+		return arena_printf(c->a, "%zu", c->req->body_len);
+	return kv_get(&c->req->headers, name);
+}
+
+static int unsigned_fail(struct ctx *c, const char *why)
+{
+	log_info("inbox %s: refused (401): %s", c->req->path, why);
+	return ctx_fail(c, 401, "bad_signature", why);
+}
+
+/* 1 when the Content-Type is ActivityPub's (activity+json, or ld+json with
+ * any profile). */
+static int activity_type(const char *ct)
+{
+	return ct && (!strncasecmp(ct, "application/activity+json", 25) ||
+		      !strncasecmp(ct, "application/ld+json", 19));
+}
+
+/* Types acted on by imagier-gen now; others are stored as ignored. */
+static int handled_type(const char *t)
+{
+	return !strcmp(t, "Follow") || !strcmp(t, "Undo");
+}
+
+static int inbox_take(struct ctx *c, int64_t user_id)
+{
+	struct request *r = c->req;
+	const char *why;
+	c->api = 1;
+	if (r->body_len > INBOX_MAX_BODY)
+		return ctx_fail(c, 413, "too_large", "An activity can be at most 256 KB.");
+	if (!activity_type(r->content_type))
+		return ctx_fail(c, 415, "unsupported_media_type",
+				"Send an activity as application/activity+json.");
+	const char *sig = kv_get(&r->headers, "signature");
+	if (!sig)
+		return unsigned_fail(c, "The request has no HTTP signature.");
+	const char *target =
+	    *r->query_string ? arena_printf(c->a, "%s?%s", r->path, r->query_string) : r->path;
+	int64_t now = now_unix();
+	struct httpsig_params p;
+	/* Everything but the key first: a stale or malformed request costs no
+	 * fetch (with no key, the best it can do is HTTPSIG_BAD_KEY). */
+	enum httpsig_result res = httpsig_verify(sig, r->method, target, inbox_header, c, r->body,
+						 r->body_len, "-", now, &p);
+	if (res != HTTPSIG_BAD_KEY && res != HTTPSIG_OK)
+		return unsigned_fail(c, httpsig_result_text(res));
+	cJSON *act = NULL;
+	struct http_limits lim = c->app->lim;
+	lim.max_body = INBOX_MAX_BODY;
+	int st = http_parse_json(r->body, r->body_len, &act, &lim, &why);
+	if (st)
+		return ctx_fail(c, st == 413 ? 413 : 400, st == 413 ? "too_large" : "bad_request",
+				why);
+	struct ap_activity a;
+	if (apremote_activity(c->a, act, &a, &why)) {
+		cJSON_Delete(act);
+		return ctx_fail(c, 400, "bad_activity", why);
+	}
+	struct ap_remote who;
+	st = apremote_get(c->app->db, c->a, p.key_id, 0, &who, &why);
+	if (st == 0) {
+		res = httpsig_verify(sig, r->method, target, inbox_header, c, r->body, r->body_len,
+				     who.public_pem, now, NULL);
+		/* a cached key that no longer verifies: the actor may have a new
+		 * one; fetched once more */
+		if ((res == HTTPSIG_BAD_SIGNATURE || res == HTTPSIG_BAD_KEY) &&
+		    who.fetched_at < now) {
+			st = apremote_get(c->app->db, c->a, p.key_id, 1, &who, &why);
+			if (st == 0)
+				res =
+				    httpsig_verify(sig, r->method, target, inbox_header, c, r->body,
+						   r->body_len, who.public_pem, now, NULL);
+		}
+	}
+	if (st == 503) {
+		cJSON_Delete(act);
+		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+	}
+	if (st) {
+		cJSON_Delete(act);
+		return unsigned_fail(c, why);
+	}
+	if (res != HTTPSIG_OK) {
+		cJSON_Delete(act);
+		return unsigned_fail(c, httpsig_result_text(res));
+	}
+	if (strcmp(a.actor, who.uri)) {
+		cJSON_Delete(act);
+		return unsigned_fail(c,
+				     "The activity's actor is not the owner of the signing key.");
+	}
+	int handled = handled_type(a.type);
+	if (!handled)
+		log_info("inbox: %s from %s stored, not acted on (not supported yet)", a.type,
+			 who.uri);
+	/* once per activity id: a repeated delivery is answered the same */
+	st = apremote_store(c->app->db, c->a, &a, who.id, user_id, (const char *)r->body, handled,
+			    now);
+	cJSON_Delete(act);
+	if (st)
+		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+	return ctx_send_json(c, cJSON_CreateObject(), "application/json", 202);
+}
+
+int inbox_user(struct ctx *c)
+{
+	struct apub_actor u;
+	int64_t deleted;
+	int st = apub_actor_load(c->app->db, c->a, c->sparams[0], &u, &deleted);
+	c->api = 1;
+	if (st == 503)
+		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+	if (st)
+		return ctx_fail(c, 404, "not_found", "There is nobody by that name.");
+	return inbox_take(c, u.id);
+}
+
+int inbox_shared(struct ctx *c)
+{
+	return inbox_take(c, 0);
+}

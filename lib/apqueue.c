@@ -1,0 +1,343 @@
+/* apqueue.c - ActivityPub's work in imagier-gen (apqueue.h). */
+#include "apqueue.h"
+#include "apkey.h"
+#include "apnet.h"
+#include "apremote.h"
+#include "db.h"
+#include "http.h"
+#include "httpsig.h"
+#include "json.h"
+#include "log.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+int64_t apq_backoff(int attempts)
+{
+	static const int64_t steps[] = {60, 300, 1800, 7200, 43200};
+	if (attempts < 1)
+		return 0;
+	if (attempts <= (int)(sizeof(steps) / sizeof(steps[0])))
+		return steps[attempts - 1];
+	return 86400;
+}
+
+int apq_enqueue(struct db *db, struct arena *a, int64_t user_id, const char *inbox,
+		const char *activity)
+{
+	const char *host, *target;
+	if (apnet_url_parts(a, inbox, &host, &target)) {
+		log_error("apqueue: not queued to %.100s: not an http(s) URL", inbox);
+		return -1;
+	}
+	int64_t now = now_unix();
+	return db_exec(db, a, NULL,
+		       "INSERT INTO ap_deliveries (user_id, inbox, host, activity, next_at, "
+		       "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+		       "isssii", user_id, inbox, host, activity, now, now) == DB_OK
+		   ? 0
+		   : -1;
+}
+
+int apq_enqueue_followers(struct db *db, struct arena *a, int64_t user_id, const char *activity)
+{
+	struct db_res r;
+	if (db_exec(db, a, &r,
+		    "SELECT DISTINCT IFNULL(r.shared_inbox, r.inbox) FROM ap_followers f JOIN "
+		    "ap_actors r ON r.id = f.actor_id WHERE f.user_id = ?",
+		    "i", user_id) != DB_OK)
+		return -1;
+	int n = 0;
+	for (size_t i = 0; i < r.nrows; i++)
+		if (!apq_enqueue(db, a, user_id, db_str(&r, i, 0), activity))
+			n++;
+	return n;
+}
+
+/* ---- the inbox's activities ----------------------------------------------- */
+
+/* The local person an actor URL of ours names ({base}/u/NAME), not
+ * banned: 0 with *id and *name, 404, 503. */
+static int local_person(struct db *db, struct arena *a, const char *base, const char *url,
+			int64_t *id, const char **name)
+{
+	size_t n = strlen(base);
+	if (strncmp(url, base, n) || strncmp(url + n, "/u/", 3))
+		return 404;
+	const char *nm = url + n + 3;
+	if (!*nm || strpbrk(nm, "/?#"))
+		return 404;
+	struct db_res r;
+	if (db_exec(db, a, &r,
+		    "SELECT id, username FROM users WHERE username = ? AND banned_at IS NULL", "s",
+		    nm) != DB_OK)
+		return 503;
+	if (!r.nrows)
+		return 404;
+	*id = db_int(&r, 0, 0);
+	*name = db_str(&r, 0, 1);
+	return 0;
+}
+
+static const char *actor_url(struct arena *a, const char *base, const char *name)
+{
+	return arena_printf(a, "%s/u/%s", base, name);
+}
+
+/* Follow of a local person: the follower row, and an Accept queued. */
+static int on_follow(struct db *db, struct arena *a, const char *base, int64_t row,
+		     const struct ap_remote *who, const struct ap_activity *act)
+{
+	int64_t uid;
+	const char *name;
+	int st = local_person(db, a, base, act->object_id, &uid, &name);
+	if (st)
+		return st;
+	if (db_exec(db, a, NULL,
+		    "INSERT INTO ap_followers (user_id, actor_id, follow_id, created_at) VALUES "
+		    "(?, ?, ?, ?) ON DUPLICATE KEY UPDATE follow_id = VALUES(follow_id)",
+		    "iisi", uid, who->id, act->id, now_unix()) != DB_OK)
+		return 503;
+	const char *me = actor_url(a, base, name);
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "@context", "https://www.w3.org/ns/activitystreams");
+	cJSON_AddStringToObject(d, "id", arena_printf(a, "%s#accepts/%lld", me, (long long)row));
+	cJSON_AddStringToObject(d, "type", "Accept");
+	cJSON_AddStringToObject(d, "actor", me);
+	cJSON *f = cJSON_AddObjectToObject(d, "object");
+	if (*act->id)
+		cJSON_AddStringToObject(f, "id", act->id);
+	cJSON_AddStringToObject(f, "type", "Follow");
+	cJSON_AddStringToObject(f, "actor", who->uri);
+	cJSON_AddStringToObject(f, "object", me);
+	char *s = json_print(d);
+	cJSON_Delete(d);
+	int rc = s ? apq_enqueue(db, a, uid, *who->shared_inbox ? who->shared_inbox : who->inbox, s)
+		   : -1;
+	free(s);
+	log_info("apqueue: %s follows %s", who->uri, name);
+	return rc ? 503 : 0;
+}
+
+/* Undo of a Follow: by the Follow's id, or by whom it followed. */
+static int on_undo(struct db *db, struct arena *a, const char *base, const struct ap_remote *who,
+		   const struct ap_activity *act)
+{
+	int64_t uid = 0;
+	const char *name;
+	if (*act->object_type && strcmp(act->object_type, "Follow"))
+		return 404; /* an Undo of a Like...: not acted on yet */
+	if (local_person(db, a, base, act->object_object, &uid, &name) == 503)
+		return 503;
+	struct db_res r;
+	if (db_exec(db, a, &r,
+		    "DELETE FROM ap_followers WHERE actor_id = ? AND ((? <> '' AND follow_id = ?) "
+		    "OR user_id = ?)",
+		    "issi", who->id, act->object_id, act->object_id, uid) != DB_OK)
+		return 503;
+	if (r.affected)
+		log_info("apqueue: %s no longer follows %lld", who->uri, (long long)uid);
+	return r.affected ? 0 : 404;
+}
+
+/* Act on inbox row i of r: 0 done, 404 nothing to do (ignored), 503. */
+static int inbox_one(struct db *db, struct arena *a, const char *base, const struct db_res *r,
+		     size_t i)
+{
+	struct ap_remote who;
+	struct http_limits lim;
+	struct ap_activity act;
+	cJSON *j = NULL;
+	const char *why, *body = db_str(r, i, 2);
+	int st = apremote_load(db, a, db_int(r, i, 1), &who);
+	if (st)
+		return st;
+	http_limits_default(&lim);
+	if (http_parse_json((const unsigned char *)body, strlen(body), &j, &lim, &why) ||
+	    apremote_activity(a, j, &act, &why)) {
+		cJSON_Delete(j);
+		return 404;
+	}
+	if (!strcmp(act.type, "Follow"))
+		st = on_follow(db, a, base, db_int(r, i, 0), &who, &act);
+	else if (!strcmp(act.type, "Undo"))
+		st = on_undo(db, a, base, &who, &act);
+	else
+		st = 404;
+	cJSON_Delete(j);
+	return st;
+}
+
+int apq_inbox_step(struct db *db, struct arena *a, const char *base, int batch)
+{
+	struct db_res r, u;
+	if (db_exec(
+		db, a, &r,
+		"SELECT id, actor_id, body FROM ap_inbox WHERE state = 'new' ORDER BY id LIMIT ?",
+		"i", (int64_t)batch) != DB_OK)
+		return -1;
+	int n = 0;
+	for (size_t i = 0; i < r.nrows; i++) {
+		int64_t id = db_int(&r, i, 0);
+		/* taken by whichever worker marks it first */
+		if (db_exec(
+			db, a, &u,
+			"UPDATE ap_inbox SET state = 'done', done_at = ? WHERE id = ? AND state = "
+			"'new'",
+			"ii", now_unix(), id) != DB_OK)
+			return -1;
+		if (u.affected != 1)
+			continue;
+		int st = inbox_one(db, a, base, &r, i);
+		if (st == 404)
+			db_exec(db, a, NULL, "UPDATE ap_inbox SET state = 'ignored' WHERE id = ?",
+				"i", id);
+		else if (st)
+			log_error("apqueue: inbox activity %lld could not be handled (database)",
+				  (long long)id);
+		n++;
+	}
+	return n;
+}
+
+/* ---- deliveries ------------------------------------------------------------- */
+
+/* The host answered (any status): its breaker closes. */
+static void host_ok(struct db *db, struct arena *a, const char *host)
+{
+	db_exec(db, a, NULL,
+		"INSERT INTO ap_hosts (host, failures, open_until) VALUES (?, 0, 0) ON DUPLICATE "
+		"KEY UPDATE failures = 0, open_until = 0",
+		"s", host);
+}
+
+/* One more failure of host; APQ_BREAKER_FAILS in a row open its breaker:
+ * its rows wait until it closes again (moved to then). */
+static void host_failed(struct db *db, struct arena *a, const char *host, const char *why)
+{
+	struct db_res r;
+	int64_t now = now_unix();
+	if (db_exec(
+		db, a, NULL,
+		"INSERT INTO ap_hosts (host, failures, open_until, last_error) VALUES (?, 1, 0, "
+		"?) ON DUPLICATE KEY UPDATE failures = failures + 1, last_error = "
+		"VALUES(last_error)",
+		"ss", host, why) != DB_OK ||
+	    db_exec(db, a, &r, "SELECT failures FROM ap_hosts WHERE host = ?", "s", host) !=
+		DB_OK ||
+	    !r.nrows || db_int(&r, 0, 0) < APQ_BREAKER_FAILS)
+		return;
+	int64_t until = now + APQ_BREAKER_OPEN;
+	db_exec(db, a, NULL, "UPDATE ap_hosts SET open_until = ? WHERE host = ?", "is", until,
+		host);
+	db_exec(db, a, NULL,
+		"UPDATE ap_deliveries SET next_at = GREATEST(next_at, ?) WHERE host = ?", "is",
+		until, host);
+	log_info("apqueue: %s failed %lld times in a row: its deliveries wait %d s", host,
+		 (long long)db_int(&r, 0, 0), APQ_BREAKER_OPEN);
+}
+
+/* Sign row's activity with its author's key and POST it. 0 with *status
+ * (any HTTP status), or -1 with *why. */
+static int deliver_one(struct db *db, struct arena *a, const char *base, int64_t user_id,
+		       const char *inbox, const char *body, long *status, const char **why)
+{
+	struct db_res r;
+	const char *pem, *priv, *host, *target;
+	struct httpsig_signed sig;
+	if (db_exec(db, a, &r, "SELECT username FROM users WHERE id = ?", "i", user_id) != DB_OK ||
+	    !r.nrows || apkey_get(db, a, user_id, &pem, &priv)) {
+		*why = "the author's key could not be read";
+		return -1;
+	}
+	const char *key_id = arena_printf(a, "%s#main-key", actor_url(a, base, db_str(&r, 0, 0)));
+	size_t len = strlen(body);
+	if (apnet_url_parts(a, inbox, &host, &target) ||
+	    httpsig_sign(a, priv, key_id, "POST", target, host, now_unix(), body, len, &sig)) {
+		*why = "the request could not be signed";
+		return -1;
+	}
+	const char *hdrs[] = {
+	    arena_printf(a, "Host: %s", host),
+	    arena_printf(a, "Date: %s", sig.date),
+	    arena_printf(a, "Digest: %s", sig.digest),
+	    arena_printf(a, "Signature: %s", sig.signature),
+	    "Accept: application/activity+json",
+	};
+	return apnet_post(a, inbox, hdrs, sizeof(hdrs) / sizeof(hdrs[0]), body, len, status, why);
+}
+
+/* The outcome of one try of row id (created at created, attempts before). */
+static void deliver_done(struct db *db, struct arena *a, const struct db_res *r, int rc,
+			 long status, const char *why)
+{
+	int64_t id = db_int(r, 0, 0), created = db_int(r, 0, 6), now = now_unix();
+	const char *inbox = db_str(r, 0, 2), *host = db_str(r, 0, 3);
+	int attempts = (int)db_int(r, 0, 5) + 1;
+	if (rc == 0 && status >= 200 && status < 300) {
+		db_exec(db, a, NULL, "DELETE FROM ap_deliveries WHERE id = ?", "i", id);
+		host_ok(db, a, host);
+		return;
+	}
+	if (rc == 0 && status >= 400 && status < 500 && status != 408 && status != 429) {
+		log_info("apqueue: delivery %lld to %s dropped: HTTP %ld", (long long)id, inbox,
+			 status);
+		db_exec(db, a, NULL, "DELETE FROM ap_deliveries WHERE id = ?", "i", id);
+		host_ok(db, a, host);
+		return;
+	}
+	if (rc == 0)
+		why = arena_printf(a, "HTTP %ld", status);
+	int64_t delay = apq_backoff(attempts);
+	if (now + delay > created + APQ_GIVE_UP) {
+		log_info("apqueue: delivery %lld to %s dropped after %d tries: %s", (long long)id,
+			 inbox, attempts, why);
+		db_exec(db, a, NULL, "DELETE FROM ap_deliveries WHERE id = ?", "i", id);
+	} else {
+		log_info("apqueue: delivery %lld to %s failed (%s), try %d again in %lld s",
+			 (long long)id, inbox, why, attempts + 1, (long long)delay);
+		db_exec(db, a, NULL,
+			"UPDATE ap_deliveries SET attempts = ?, next_at = ?, last_error = LEFT(?, "
+			"255), claim = NULL, claimed_until = 0 WHERE id = ?",
+			"iisi", (int64_t)attempts, now + delay, why, id);
+	}
+	host_failed(db, a, host, arena_strndup(a, why, strnlen(why, 255)));
+}
+
+int apq_deliver_step(struct db *db, struct arena *a, const char *base, int batch)
+{
+	int n = 0;
+	for (; n < batch; n++) {
+		unsigned char raw[16];
+		char claim[33];
+		struct db_res r, u;
+		int64_t now = now_unix();
+		randombytes_buf(raw, sizeof(raw));
+		sodium_bin2hex(claim, sizeof(claim), raw, sizeof(raw));
+		if (db_exec(
+			db, a, &u,
+			"UPDATE ap_deliveries SET claim = ?, claimed_until = ? WHERE next_at <= ? "
+			"AND claimed_until < ? AND host NOT IN (SELECT host FROM ap_hosts WHERE "
+			"open_until > ?) ORDER BY next_at, id LIMIT 1",
+			"siiii", claim, now + APQ_LEASE, now, now, now) != DB_OK)
+			return -1;
+		if (u.affected != 1)
+			break;
+		if (db_exec(db, a, &r,
+			    "SELECT id, user_id, inbox, host, activity, attempts, created_at FROM "
+			    "ap_deliveries WHERE claim = ?",
+			    "s", claim) != DB_OK)
+			return -1;
+		if (!r.nrows)
+			continue;
+		long status = 0;
+		const char *why = "";
+		int rc = deliver_one(db, a, base, db_int(&r, 0, 1), db_str(&r, 0, 2),
+				     db_str(&r, 0, 4), &status, &why);
+		deliver_done(db, a, &r, rc, status, why);
+	}
+	return n;
+}

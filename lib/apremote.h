@@ -1,0 +1,76 @@
+/* apremote.h - remote ActivityPub actors and activities (docs/FEDERATION.md
+ * "The inbox"): reading an actor document for its key and inboxes, the
+ * ap_actors cache of them (sql/022_federation_inbox.sql), and reading the
+ * parts of an activity the inbox and imagier-gen act on. Every reader here
+ * takes outside input: limits on every string, fuzzed by
+ * tests/fuzz/fuzz_apremote.c. */
+#ifndef IMAGIER_APREMOTE_H
+#define IMAGIER_APREMOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+
+struct cJSON;
+struct db;
+
+#define APREMOTE_MAX_URI  512  /* an id, inbox or key id */
+#define APREMOTE_MAX_NAME 255  /* preferredUsername, a domain */
+#define APREMOTE_MAX_PEM  8192 /* a public key PEM (RSA-4096 is ~800 bytes) */
+#define APREMOTE_MAX_TYPE 64
+/* A cached actor older than this is fetched again when its key is needed. */
+#define APREMOTE_TTL (24 * 3600)
+
+struct ap_remote {
+	int64_t id;					 /* ap_actors.id, 0 before it is stored */
+	const char *uri, *key_id, *inbox, *shared_inbox; /* shared_inbox: "" for none */
+	const char *username, *domain, *public_pem;
+	int64_t fetched_at;
+};
+
+/* Read an actor document (JSON text, len bytes) for the key key_id: its id,
+ * inbox, endpoints.sharedInbox, preferredUsername and the publicKey whose
+ * id is key_id (an object or an array of them). 0 with *out (arena
+ * strings); 1 when the document is the key itself (Mastodon-style key
+ * documents: publicKeyPem and owner at the top) with *owner to fetch; -1
+ * with *why. */
+int apremote_parse_actor(struct arena *a, const char *body, size_t len, const char *key_id,
+			 struct ap_remote *out, const char **owner, const char **why);
+
+/* The actor whose key is key_id: from ap_actors when known and fresh
+ * (refresh 0), else fetched (apnet_fetch: bounded) and stored. 0 with
+ * *out, 503 (database), or 401 with *why (it could not be fetched or
+ * read). */
+int apremote_get(struct db *db, struct arena *a, const char *key_id, int refresh,
+		 struct ap_remote *out, const char **why);
+
+/* The actor of ap_actors row id. 0, 404, 503. */
+int apremote_load(struct db *db, struct arena *a, int64_t id, struct ap_remote *out);
+
+/* What an activity is: its type, id ("" for none), actor id, and its
+ * object's id and type (an embedded object, or a bare id: type ""), and for
+ * an embedded object its own object's id (an Undo's Follow names whom it
+ * followed). */
+struct ap_activity {
+	const char *type, *id, *actor;
+	const char *object_id, *object_type, *object_object;
+};
+
+/* Read act (a parsed JSON object) as above. 0, or -1 with *why (not an
+ * object, no type, no actor, a string past its limit). */
+int apremote_activity(struct arena *a, const struct cJSON *act, struct ap_activity *out,
+		      const char **why);
+
+/* Store a verified activity (body: its JSON text) in ap_inbox for
+ * imagier-gen: state new when handled (a type imagier-gen acts on), else
+ * ignored; once per activity id (a repeat is left as it was). user_id: the
+ * inbox's person, 0 for the shared inbox. 0, or 503. */
+int apremote_store(struct db *db, struct arena *a, const struct ap_activity *act, int64_t actor_id,
+		   int64_t user_id, const char *body, int handled, int64_t now);
+
+/* The id of v: v itself when a string, else its "id" member; NULL when
+ * neither, or longer than APREMOTE_MAX_URI. */
+const char *apremote_id_of(const struct cJSON *v);
+
+#endif

@@ -1,0 +1,46 @@
+/* fuzz_apremote.c - libFuzzer target for what the inbox reads from other
+ * servers (lib/apremote.c): an actor document read for a key, and an
+ * activity read for its type, id, actor and object. Any bytes are accepted
+ * or refused; what is accepted keeps its limits. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "apremote.h"
+#include "arena.h"
+#include "http.h"
+
+#define KEY "https://example.social/users/a#main-key"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct arena a;
+	struct ap_remote r;
+	const char *owner, *why;
+	arena_init(&a);
+	int rc = apremote_parse_actor(&a, (const char *)data, size, KEY, &r, &owner, &why);
+	if (rc == 0 &&
+	    (!r.uri || strlen(r.uri) > APREMOTE_MAX_URI || !r.inbox ||
+	     strlen(r.inbox) > APREMOTE_MAX_URI || strlen(r.public_pem) > APREMOTE_MAX_PEM ||
+	     strlen(r.username) > APREMOTE_MAX_NAME || strlen(r.domain) > APREMOTE_MAX_NAME))
+		abort();
+	if (rc == 1 && (!owner || strlen(owner) > APREMOTE_MAX_URI))
+		abort();
+	struct http_limits lim;
+	http_limits_default(&lim);
+	cJSON *j = NULL;
+	if (!http_parse_json(data, size, &j, &lim, &why)) {
+		struct ap_activity act;
+		if (!apremote_activity(&a, j, &act, &why) &&
+		    (!act.type || strlen(act.type) > APREMOTE_MAX_TYPE || !act.actor ||
+		     strlen(act.actor) > APREMOTE_MAX_URI || !act.id || !act.object_id ||
+		     !act.object_type || !act.object_object))
+			abort();
+		cJSON_Delete(j);
+	}
+	arena_free(&a);
+	return 0;
+}
