@@ -47,10 +47,15 @@ static int activity_type(const char *ct)
 		      !strncasecmp(ct, "application/ld+json", 19));
 }
 
-/* Types acted on by imagier-gen now; others are stored as ignored. */
+/* Types imagier-gen acts on (lib/apin.h); others are stored as ignored. */
 static int handled_type(const char *t)
 {
-	return !strcmp(t, "Follow") || !strcmp(t, "Undo");
+	static const char *const types[] = {"Follow", "Undo",	"Like",	  "Create", "Announce",
+					    "Update", "Delete", "Accept", "Reject"};
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(t, types[i]))
+			return 1;
+	return 0;
 }
 
 static int inbox_take(struct ctx *c, int64_t user_id)

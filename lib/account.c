@@ -67,7 +67,7 @@ int account_login(struct db *db, struct arena *a, const char *name, const char *
 	*ban_reason = "";
 	if (db_read(db, a, &r,
 		    "SELECT id, username, password_hash, role, banned_at IS NOT NULL FROM users "
-		    "WHERE username = ?",
+		    "WHERE username = ? AND domain = ''",
 		    "s", name) != DB_OK)
 		return 503;
 	/* Failures count against the account as stored: MariaDB finds "ALICE"
@@ -161,8 +161,8 @@ int account_password_change(struct db *db, struct cache *cache, struct arena *a,
 int account_find(struct db *db, struct arena *a, const char *name, int64_t *id)
 {
 	struct db_res r;
-	if (db_read(db, a, &r, "SELECT id, username FROM users WHERE username = ?", "s", name) !=
-	    DB_OK)
+	if (db_read(db, a, &r, "SELECT id, username FROM users WHERE username = ? AND domain = ''",
+		    "s", name) != DB_OK)
 		return 503;
 	/* Names compare without case or accents in MariaDB ("ＺÉD " finds zed):
 	 * an operator's command acts only on the name exactly as it is. */

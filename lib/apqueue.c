@@ -1,5 +1,6 @@
 /* apqueue.c - ActivityPub's work in imagier-gen (apqueue.h). */
 #include "apqueue.h"
+#include "apin.h"
 #include "apkey.h"
 #include "apnet.h"
 #include "apremote.h"
@@ -72,8 +73,9 @@ static int local_person(struct db *db, struct arena *a, const char *base, const 
 		return 404;
 	struct db_res r;
 	if (db_exec(db, a, &r,
-		    "SELECT id, username FROM users WHERE username = ? AND banned_at IS NULL", "s",
-		    nm) != DB_OK)
+		    "SELECT id, username FROM users WHERE username = ? AND domain = '' AND "
+		    "banned_at IS NULL",
+		    "s", nm) != DB_OK)
 		return 503;
 	if (!r.nrows)
 		return 404;
@@ -161,12 +163,16 @@ static int inbox_one(struct db *db, struct arena *a, const char *base, const str
 		cJSON_Delete(j);
 		return 404;
 	}
+	struct apin in = {db, a, base, db_int(r, i, 0), db_int(r, i, 3), &who, &act, j};
+	st = 404;
 	if (!strcmp(act.type, "Follow"))
 		st = on_follow(db, a, base, db_int(r, i, 0), &who, &act);
 	else if (!strcmp(act.type, "Undo"))
 		st = on_undo(db, a, base, &who, &act);
-	else
-		st = 404;
+	if (st == 404)
+		st = apin_social(&in);
+	if (st == 404)
+		st = apin_follow(&in);
 	cJSON_Delete(j);
 	return st;
 }
@@ -176,7 +182,8 @@ int apq_inbox_step(struct db *db, struct arena *a, const char *base, int batch)
 	struct db_res r, u;
 	if (db_exec(
 		db, a, &r,
-		"SELECT id, actor_id, body FROM ap_inbox WHERE state = 'new' ORDER BY id LIMIT ?",
+		"SELECT id, actor_id, body, IFNULL(user_id, 0) FROM ap_inbox WHERE state = 'new' "
+		"ORDER BY id LIMIT ?",
 		"i", (int64_t)batch) != DB_OK)
 		return -1;
 	int n = 0;

@@ -117,6 +117,19 @@ int apremote_parse_actor(struct arena *a, const char *body, size_t len, const ch
 	out->username = arena_strdup(a, name ? name : "");
 	out->domain = url_domain(a, id);
 	out->public_pem = arena_strdup(a, kpem);
+	const char *nm = member(doc, "name", APREMOTE_MAX_NAME);
+	const char *sum = member(doc, "summary", APREMOTE_MAX_SUMMARY);
+	const char *url = member(doc, "url", APREMOTE_MAX_URI);
+	const cJSON *icon = cJSON_GetObjectItemCaseSensitive(doc, "icon");
+	const char *icon_url = member(icon, "url", APREMOTE_MAX_URI);
+	const char *outbox = member(doc, "outbox", APREMOTE_MAX_URI);
+	const char *followers = member(doc, "followers", APREMOTE_MAX_URI);
+	out->name = arena_strdup(a, nm ? nm : "");
+	out->summary = arena_strdup(a, sum ? sum : "");
+	out->url = arena_strdup(a, http_url(url) ? url : "");
+	out->icon_url = arena_strdup(a, http_url(icon_url) ? icon_url : "");
+	out->outbox = arena_strdup(a, http_url(outbox) ? outbox : "");
+	out->followers = arena_strdup(a, http_url(followers) ? followers : "");
 	rc = 0;
 done:
 	cJSON_Delete(doc);
@@ -125,7 +138,8 @@ done:
 
 #define ACTOR_COLS                                                                                 \
 	"id, uri, key_id, inbox, IFNULL(shared_inbox, ''), username, domain, public_pem, "         \
-	"fetched_at"
+	"fetched_at, name, IFNULL(summary, ''), IFNULL(url, ''), IFNULL(icon_url, ''), "           \
+	"IFNULL(outbox, ''), IFNULL(followers, ''), IFNULL(user_id, 0)"
 
 static void actor_row(const struct db_res *r, struct ap_remote *out)
 {
@@ -138,6 +152,13 @@ static void actor_row(const struct db_res *r, struct ap_remote *out)
 	out->domain = db_str(r, 0, 6);
 	out->public_pem = db_str(r, 0, 7);
 	out->fetched_at = db_int(r, 0, 8);
+	out->name = db_str(r, 0, 9);
+	out->summary = db_str(r, 0, 10);
+	out->url = db_str(r, 0, 11);
+	out->icon_url = db_str(r, 0, 12);
+	out->outbox = db_str(r, 0, 13);
+	out->followers = db_str(r, 0, 14);
+	out->user_id = db_int(r, 0, 15);
 }
 
 int apremote_load(struct db *db, struct arena *a, int64_t id, struct ap_remote *out)
@@ -195,17 +216,23 @@ int apremote_get(struct db *db, struct arena *a, const char *key_id, int refresh
 	out->fetched_at = now_unix();
 	if (db_exec(db, a, NULL,
 		    "INSERT INTO ap_actors (uri, key_id, inbox, shared_inbox, username, domain, "
-		    "public_pem, fetched_at) VALUES (?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?) ON "
-		    "DUPLICATE KEY UPDATE key_id = VALUES(key_id), inbox = VALUES(inbox), "
-		    "shared_inbox = VALUES(shared_inbox), username = VALUES(username), domain = "
-		    "VALUES(domain), public_pem = VALUES(public_pem), fetched_at = "
-		    "VALUES(fetched_at)",
-		    "sssssssi", out->uri, out->key_id, out->inbox, out->shared_inbox, out->username,
-		    out->domain, out->public_pem, out->fetched_at) != DB_OK ||
-	    db_exec(db, a, &r, "SELECT id FROM ap_actors WHERE uri = ?", "s", out->uri) != DB_OK ||
+		    "public_pem, fetched_at, name, summary, url, icon_url, outbox, followers) "
+		    "VALUES (?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), "
+		    "NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, '')) ON DUPLICATE KEY UPDATE key_id = "
+		    "VALUES(key_id), inbox = VALUES(inbox), shared_inbox = VALUES(shared_inbox), "
+		    "username = VALUES(username), domain = VALUES(domain), public_pem = "
+		    "VALUES(public_pem), fetched_at = VALUES(fetched_at), name = VALUES(name), "
+		    "summary = VALUES(summary), url = VALUES(url), icon_url = VALUES(icon_url), "
+		    "outbox = VALUES(outbox), followers = VALUES(followers)",
+		    "sssssssissssss", out->uri, out->key_id, out->inbox, out->shared_inbox,
+		    out->username, out->domain, out->public_pem, out->fetched_at, out->name,
+		    out->summary, out->url, out->icon_url, out->outbox, out->followers) != DB_OK ||
+	    db_exec(db, a, &r, "SELECT id, IFNULL(user_id, 0) FROM ap_actors WHERE uri = ?", "s",
+		    out->uri) != DB_OK ||
 	    !r.nrows)
 		return 503;
 	out->id = db_int(&r, 0, 0);
+	out->user_id = db_int(&r, 0, 1);
 	return 0;
 }
 

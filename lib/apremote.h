@@ -15,10 +15,11 @@
 struct cJSON;
 struct db;
 
-#define APREMOTE_MAX_URI  512  /* an id, inbox or key id */
-#define APREMOTE_MAX_NAME 255  /* preferredUsername, a domain */
-#define APREMOTE_MAX_PEM  8192 /* a public key PEM (RSA-4096 is ~800 bytes) */
-#define APREMOTE_MAX_TYPE 64
+#define APREMOTE_MAX_URI     512  /* an id, inbox or key id */
+#define APREMOTE_MAX_NAME    255  /* preferredUsername, a domain */
+#define APREMOTE_MAX_PEM     8192 /* a public key PEM (RSA-4096 is ~800 bytes) */
+#define APREMOTE_MAX_TYPE    64
+#define APREMOTE_MAX_SUMMARY 4096 /* an actor's summary (bio), longer is dropped */
 /* A cached actor older than this is fetched again when its key is needed. */
 #define APREMOTE_TTL (24 * 3600)
 
@@ -27,6 +28,11 @@ struct ap_remote {
 	const char *uri, *key_id, *inbox, *shared_inbox; /* shared_inbox: "" for none */
 	const char *username, *domain, *public_pem;
 	int64_t fetched_at;
+	/* The profile as the document said ("" when it said nothing): name,
+	 * summary (its HTML as sent: escape or strip before showing), the
+	 * profile page, the avatar's URL, outbox and followers collections. */
+	const char *name, *summary, *url, *icon_url, *outbox, *followers;
+	int64_t user_id; /* its users row (apaccount.h), 0 before one is made */
 };
 
 /* Read an actor document (JSON text, len bytes) for the key key_id: its id,

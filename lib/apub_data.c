@@ -29,13 +29,14 @@ int apub_actor_load(struct db *db, struct arena *a, const char *name, struct apu
 	struct db_res r;
 	memset(out, 0, sizeof(*out));
 	*deleted_at = 0;
-	if (db_read(db, a, &r,
-		    "SELECT u.id, u.username, u.bio, u.created_at, u.banned_at IS NOT NULL, "
-		    "(SELECT COUNT(*) FROM posts p WHERE p.user_id = u.id AND p.mod_state = "
-		    "'visible'), u.follower_count + (SELECT COUNT(*) FROM ap_followers af WHERE "
-		    "af.user_id = u.id), u.following_count, i.variants FROM users u LEFT "
-		    "JOIN images i ON i.id = u.avatar_image_id WHERE u.username = ?",
-		    "s", name) != DB_OK)
+	if (db_read(
+		db, a, &r,
+		"SELECT u.id, u.username, u.bio, u.created_at, u.banned_at IS NOT NULL, "
+		"(SELECT COUNT(*) FROM posts p WHERE p.user_id = u.id AND p.mod_state = "
+		"'visible'), u.follower_count + (SELECT COUNT(*) FROM ap_followers af WHERE "
+		"af.user_id = u.id), u.following_count, i.variants FROM users u LEFT "
+		"JOIN images i ON i.id = u.avatar_image_id WHERE u.username = ? AND u.domain = ''",
+		"s", name) != DB_OK)
 		return 503;
 	if (!r.nrows)
 		return tombstone(db, a, "actor", name, deleted_at);
@@ -167,14 +168,14 @@ int apub_usage_load(struct db *db, struct arena *a, int64_t now, struct apub_usa
 	memset(out, 0, sizeof(*out));
 	/* Active: a session used, or a post made, since then. */
 	if (db_read(db, a, &r,
-		    "SELECT (SELECT COUNT(*) FROM users WHERE banned_at IS NULL), "
+		    "SELECT (SELECT COUNT(*) FROM users WHERE domain = '' AND banned_at IS NULL), "
 		    "(SELECT COUNT(*) FROM users u WHERE u.banned_at IS NULL AND (EXISTS (SELECT 1 "
 		    "FROM sessions s WHERE s.user_id = u.id AND s.last_seen_at >= ?) OR EXISTS "
 		    "(SELECT 1 FROM posts p WHERE p.user_id = u.id AND p.created_at >= ?))), "
 		    "(SELECT COUNT(*) FROM users u WHERE u.banned_at IS NULL AND (EXISTS (SELECT 1 "
 		    "FROM sessions s WHERE s.user_id = u.id AND s.last_seen_at >= ?) OR EXISTS "
 		    "(SELECT 1 FROM posts p WHERE p.user_id = u.id AND p.created_at >= ?))), "
-		    "(SELECT COUNT(*) FROM posts WHERE mod_state = 'visible')",
+		    "(SELECT COUNT(*) FROM posts WHERE mod_state = 'visible' AND remote = 0)",
 		    "iiii", month, month, half, half) != DB_OK)
 		return 503;
 	out->users = db_int(&r, 0, 0);

@@ -657,8 +657,8 @@ int masto_counts(struct db *db, struct arena *a, int64_t *users, int64_t *posts)
 	struct db_res r;
 	*users = *posts = 0;
 	if (db_read(db, a, &r,
-		    "SELECT (SELECT COUNT(*) FROM users WHERE banned_at IS NULL), (SELECT COUNT(*) "
-		    "FROM posts WHERE mod_state = 'visible')",
+		    "SELECT (SELECT COUNT(*) FROM users WHERE domain = '' AND banned_at IS NULL), "
+		    "(SELECT COUNT(*) FROM posts WHERE mod_state = 'visible' AND remote = 0)",
 		    "") != DB_OK ||
 	    !r.nrows)
 		return -1;

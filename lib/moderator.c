@@ -517,7 +517,7 @@ int mod_admin_find(struct db *db, struct arena *a, const char *name, struct mod_
 	struct db_res r;
 	int rc = name ? db_read(db, a, &r,
 				"SELECT id, username, role, banned_at IS NOT NULL FROM users "
-				"WHERE username = ?",
+				"WHERE username = ? AND domain = ''",
 				"s", name)
 		      : db_read(db, a, &r,
 				"SELECT id, username, role, 0 FROM users WHERE role = 'admin' AND "

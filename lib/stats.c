@@ -29,9 +29,9 @@ const struct stats_series stats_series[STATS_NSERIES] = {
 /* The count of each series, in the same order. */
 static const char *const series_sql[STATS_NSERIES] = {
     "SELECT created_at DIV 86400, COUNT(*) FROM posts WHERE created_at >= ? AND created_at < ? "
-    "GROUP BY 1 ORDER BY NULL",
+    "AND remote = 0 GROUP BY 1 ORDER BY NULL",
     "SELECT created_at DIV 86400, COUNT(*) FROM users WHERE created_at >= ? AND created_at < ? "
-    "GROUP BY 1 ORDER BY NULL",
+    "AND domain = '' GROUP BY 1 ORDER BY NULL",
     "SELECT created_at DIV 86400, COUNT(*) FROM generations WHERE created_at >= ? AND "
     "created_at < ? GROUP BY 1 ORDER BY NULL",
     "SELECT created_at DIV 86400, COUNT(*) FROM reports WHERE created_at >= ? AND created_at < ? "

@@ -143,8 +143,8 @@ is "$(fpj .status)" 404 "the inbox of nobody: 404"
 is "$(inbox_rows)" "$before" "nothing refused was stored"
 fp "$P_URL" raw "{\"inbox\":\"$ALICE/inbox\",\"activity\":$(like_act 6)}"
 is "$(fpj .status)" 202 "a signed Like to alice's inbox: 202"
-is "$(sql "SELECT state FROM ap_inbox WHERE type = 'Like' AND user_id = $alice_id")" ignored \
-	"stored, and left alone (not supported yet)"
+is "$(sql "SELECT COUNT(*) FROM ap_inbox WHERE type = 'Like' AND user_id = $alice_id")" 1 \
+	"stored, once"
 fp "$P_URL" raw "{\"inbox\":\"$ALICE/inbox\",\"activity\":$(like_act 6)}"
 is "$(fpj .status)/$(sql "SELECT COUNT(*) FROM ap_inbox WHERE type = 'Like' AND user_id = $alice_id")" \
 	202/1 "the same activity again: 202, stored once"

@@ -3,7 +3,8 @@
  * gives its inboxes and the key asked for, a key document its owner, a
  * document without that key is refused; an activity's type, actor and
  * object are read within their limits; the backoff is 1 min, 5 min,
- * 30 min, 2 h, 12 h, then daily. */
+ * 30 min, 2 h, 12 h, then daily; a remote person's local name and bio
+ * (lib/apaccount.c) are clean whatever the actor says. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "apaccount.h"
 #include "apqueue.h"
 #include "apremote.h"
 #include "arena.h"
@@ -102,12 +104,40 @@ static void backoff(void **state)
 	assert_int_equal(apq_backoff(12), 86400);
 }
 
+static void remote_names(void **state)
+{
+	(void)state;
+	struct arena a;
+	arena_init(&a);
+	assert_string_equal(apaccount_name(&a, "bob", "https://x/u/bob", "Peer.Example:8443"),
+			    "bob@peer.example:8443");
+	/* no preferredUsername: the id's last segment; odd bytes become "_" */
+	assert_string_equal(apaccount_name(&a, "", "https://x/users/c%20d/", "x"), "c_20d@x");
+	assert_string_equal(apaccount_name(&a, "<script>@evil", "https://x/u", "x"),
+			    "_script__evil@x");
+	assert_string_equal(apaccount_name(&a, "", "", "x"), "_@x");
+	char long_name[200];
+	memset(long_name, 'n', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = 0;
+	const char *n = apaccount_name(&a, long_name, "", "x");
+	assert_int_equal(strlen(n), APACCOUNT_MAX_NAME + 2);
+	/* a bio: markup gone, entities read, cut on a character boundary */
+	assert_string_equal(apaccount_plain(&a, "<p>I &amp; you<br>&lt;3 &#233;&#x263a;</p>", 400),
+			    "I & you\n<3 \xc3\xa9\xe2\x98\xba");
+	assert_string_equal(apaccount_plain(&a, "<p>a</p><script>x", 400), "a\nx");
+	assert_string_equal(apaccount_plain(&a, "\xc3\xa9\xc3\xa9", 3), "\xc3\xa9");
+	assert_string_equal(apaccount_plain(&a, "&#0;&#xD800;&bogus;", 400), "&bogus;");
+	assert_string_equal(apaccount_plain(&a, NULL, 400), "");
+	arena_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(actor_document),
 	    cmocka_unit_test(activity_parts),
 	    cmocka_unit_test(backoff),
+	    cmocka_unit_test(remote_names),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
