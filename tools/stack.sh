@@ -49,6 +49,13 @@
 #   IMAGIER_COMPONENTS  what this var dir runs (default all: "mariadb
 #                 memcached fcgi gen nginx"): one host of a cluster runs a
 #                 part, e.g. "mariadb memcached fcgi gen" (tools/cluster.sh)
+#   IMAGIER_DB_SHARED  1: this var dir runs no MariaDB of its own, but its
+#                 database (db.name, for db.user) lives on the server of
+#                 another var dir, at db.socket; start creates the database
+#                 and the user there, as the OS user (the server's superuser),
+#                 and migrates it, as it does on a server of its own. A
+#                 second imagier instance beside a test stack runs this way
+#                 (tests/integration/two_lib.sh)
 #   IMAGIER_FCGI_UPSTREAM  the pools nginx sends to, blank-separated
 #                 (default: this stack's own server.listen)
 #   IMAGIER_SUPERVISE  the components restarted when they die (default: all,
@@ -115,6 +122,14 @@ MEDIA_DIR="$(abs_path "$(cfg_get media dir "$VAR/media")")"
 EXPORTS_DIR="$(abs_path "$(cfg_get media exports "$VAR/exports")")"
 DB_NAME="$(cfg_get db name imagier)"
 DB_USER="$(cfg_get db user imagier)"
+# The MariaDB server the superuser provisions: this var dir's own, or with
+# IMAGIER_DB_SHARED=1 the one db.socket names.
+DB_SOCK=$RUN/mysqld.sock
+if [[ ${IMAGIER_DB_SHARED:-0} == 1 ]]; then
+	DB_SOCK="$(abs_path "$(cfg_get db socket "")")"
+	[[ $DB_SOCK != "$IMAGIER_ROOT_DIR/" && ! " ${IMAGIER_COMPONENTS:-mariadb} " == *" mariadb "* ]] ||
+		die "IMAGIER_DB_SHARED=1 needs db.socket (another var dir's server) and no mariadb component"
+fi
 
 IS_ROOT=0
 ((EUID != 0)) || IS_ROOT=1
@@ -270,7 +285,7 @@ secrets() {
 
 # sql: run SQL from stdin as the MariaDB superuser.
 sql() {
-	mariadb --no-defaults --socket="$RUN/mysqld.sock" -u "$DB_SUPER" --batch 9>&-
+	mariadb --no-defaults --socket="$DB_SOCK" -u "$DB_SUPER" --batch 9>&-
 }
 
 # db_provision: the database and the app's DB user, with the password from
@@ -735,6 +750,7 @@ cmd_start() {
 	local own_db=0
 	runs mariadb && [[ -z ${IMAGIER_DB_PRIMARY:-} ]] && own_db=1
 	[[ -n ${IMAGIER_GALERA_ADDRESS:-} && ${IMAGIER_GALERA_BOOTSTRAP:-0} != 1 ]] && own_db=0
+	[[ ${IMAGIER_DB_SHARED:-0} == 1 ]] && own_db=1
 	((!own_db)) || db_provision
 	start_memcached
 	((!own_db)) || migrate

@@ -79,18 +79,19 @@ upload() {
 	req POST /api/v1/posts -H "Authorization: Bearer $TOKEN" \
 		-F "image=@$file" -F "prompt=$prompt" "$@"
 }
-count_rows() {
-	mariadb --socket="$IMAGIER_VAR/run/mysqld.sock" -u "$(id -un)" -N -B imagier -e "SELECT COUNT(*) FROM $1" 2>/dev/null
-}
+count_rows() { sql "SELECT COUNT(*) FROM $1"; }
 count_media() { find "$MEDIA" -type f | wc -l; }
 
 # ok STATUS DESCRIPTION: passes when STATUS (an exit status) is 0.
 ok() { if [[ "$1" == 0 ]]; then pass "$2"; else fail "$2" "condition was false"; fi; }
 
 # sql QUERY: run a query in the app's database as the MariaDB superuser
-# (the OS user over the stack's socket); prints tab-separated rows.
+# (the OS user over the stack's socket); prints tab-separated rows. A
+# database on another var dir's server (a second instance, two_lib.sh)
+# is named by IMAGIER_DB_SOCKET and IMAGIER_DB_NAME.
 sql() {
-	mariadb --socket="$IMAGIER_VAR/run/mysqld.sock" -u "$(id -un)" -N -B imagier -e "$1" 2>/dev/null
+	mariadb --socket="${IMAGIER_DB_SOCKET:-$IMAGIER_VAR/run/mysqld.sock}" -u "$(id -un)" -N -B \
+		"${IMAGIER_DB_NAME:-imagier}" -e "$1" 2>/dev/null
 }
 
 # wait_until SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds
