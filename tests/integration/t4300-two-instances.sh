@@ -188,9 +188,12 @@ ok "$(present "$b3" && [[ $(b_sql "SELECT COUNT(*) FROM ap_objects WHERE uri = '
 # ---- A's admin defederates B ------------------------------------------------------------
 on_a
 admin=$(admin_token)
-call POST /api/v1/admin/federation/blocks "$admin" "{\"domain\":\"$B_HOST\",\"reason\":\"t4300\"}"
-like "$STATUS" "^20[01]$" "A's admin defederates $B_HOST"
+call POST /api/v1/admin/federation "$admin" "{\"action\":\"block\",\"domain\":\"$B_HOST\",\"reason\":\"t4300: two instances\"}"
+is "$STATUS/$(json .blocked.domain)" "200/$B_HOST" "A's admin defederates $B_HOST"
 is "$(a_sql "SELECT COUNT(*) FROM ap_domain_blocks WHERE domain = '$B_HOST'")" 1 "... A lists the host as blocked"
+call GET "/api/v1/admin/audit?target_type=domain" "$admin"
+like "$(jsonc .items)" "$B_HOST" "... in A's audit log"
+ok "$(present "$b1" && wait_until "$T" a_likes 0; echo $?)" "A takes bob's like out of the post's count"
 req GET "/api/v1/posts/$post1/comments"
 ok "$(present "$comment_a" && [[ $(json "[.items[] | select(.id == $comment_a and .deleted == false and .removed == false)] | length") == 0 ]]; echo $?)" \
 	"A hides bob's comment"
@@ -207,6 +210,14 @@ refused_rc=$?
 ok "$refused_rc" "A refuses B's delivery with 403 (B drops it)"
 ok "$( ((refused_rc == 0)) && [[ $(a_sql "SELECT COUNT(*) FROM likes WHERE post_id = $remix") == 0 ]]; echo $?)" \
 	"A has no like of the remix"
+
+# ---- and lifts the block: what it hid comes back -------------------------------------
+on_a
+call POST /api/v1/admin/federation "$admin" "{\"action\":\"unblock\",\"domain\":\"$B_HOST\",\"reason\":\"t4300: made up\"}"
+is "$STATUS/$(json .unblocked.domain)" "200/$B_HOST" "A's admin lifts the block"
+a_comment_back() { on_a && req GET "/api/v1/posts/$post1/comments" && [[ $(json ".items[] | select(.id == $comment_a) | .text") == "hello from B" ]]; }
+ok "$(present "$comment_a" && wait_until "$T" a_comment_back; echo $?)" "bob's comment shows on A again"
+ok "$(present "$b1" && wait_until "$T" a_likes 1; echo $?)" "... and his like counts again"
 grep -q "POST /inbox.* 403 \|POST /u/$alice/inbox.* 403 " "$A_VAR/log/access.log"
 ok "$?" "A's access log shows the 403"
 
