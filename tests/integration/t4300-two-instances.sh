@@ -164,6 +164,32 @@ fi
 req GET "/api/v1/posts/${b2:-0}"
 is "$(json .post.parent_id)" "${b1:-0}" "B's API: the remix's parent is B's copy of alice's post"
 
+# ---- bob remixes alice's post on B: A shows it in the post's lineage ----------------------
+on_b
+TOKEN=$bob_tok
+api POST "/api/v1/posts/${b1:-0}/remix" '{"prompt":"a lighthouse at dawn"}'
+is "$STATUS" 202 "bob remixes B's copy of alice's post"
+gen=$(json .generation.id)
+ok "$(wait_until 60 gen_done; echo $?)" "... B's imagier-gen makes the picture"
+api POST "/api/v1/generations/$gen/publish" '{"caption":"my take"}'
+bremix=$(json .post.id)
+is "$STATUS/$(json .post.parent_id)" "201/${b1:-0}" "bob publishes it on B, a remix of B's copy"
+req GET "/p/${bremix:-0}" -H "Accept: $AP"
+is "$(json '."imagier:remixOf"')" "$A_URL/p/$post1" "B's Note of it names the parent by its id on A"
+a_remix_of_bob() { a_sql "SELECT o.local_id FROM ap_objects o JOIN posts p ON p.id = o.local_id WHERE o.uri = '$B_URL/p/${bremix:-0}' AND p.parent_id = $post1"; }
+a_has_bremix() { [[ -n $(a_remix_of_bob) ]]; }
+ok "$(wait_until "$T" a_has_bremix; echo $?)" "A takes bob's remix (cc'd to alice's server): a remote post, a remix of post $post1"
+on_a
+req GET "/api/v1/posts/$post1/lineage"
+is "$(json "[.descendants[].post.author] | index(\"$bob@$B_HOST\") != null")" true \
+	"A's lineage of alice's post lists bob's remix by @$bob@$B_HOST"
+req GET "/api/v1/posts/$post1"
+is "$(json .post.remix_count)" 2 "... her post counts two remixes (hers and bob's)"
+TOKEN=$alice_tok
+api GET /api/v1/notifications
+is "$(json "[.items[] | select(.kind == \"remix\" and .post_id == $post1)] | length")" 1 \
+	"alice is notified of bob's remix on A"
+
 # ---- alice deletes a post: gone on B ----------------------------------------------------
 on_a
 TOKEN=$alice_tok
