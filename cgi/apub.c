@@ -37,8 +37,8 @@ int apub_wanted(struct ctx *c)
 		return 0;
 	c->vary_accept = 1;
 	const char *accept = kv_get(&c->req->headers, "accept");
-	return accept && (strcasestr(accept, "application/activity+json") ||
-			  strcasestr(accept, "application/ld+json"));
+	return http_accepts(accept, "application/activity+json") ||
+	       http_accepts(accept, "application/ld+json");
 }
 
 /* ---- pieces ---------------------------------------------------------------- */

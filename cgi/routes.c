@@ -96,7 +96,7 @@ const struct route routes[] = {
 	{"GET",    "/api/v1/instance",          masto_instance,      R_API | R_MASTO,               NULL,     60, NULL},
 	{"GET",    "/api/v1/instance/",         masto_instance,      R_API | R_MASTO,               NULL,     60, NULL},
 	{"GET",    "/api/v2/instance",          masto_instance_v2,   R_API | R_MASTO,               NULL,     60, NULL},
-	{"POST",   "/api/v1/apps",              masto_app_create,    R_API | R_MASTO,               NULL,     0, "login"},
+	{"POST",   "/api/v1/apps",              masto_app_create,    R_API | R_MASTO,               NULL,     0, "apps"},
 	{"GET",    "/api/v1/apps/verify_credentials", masto_app_verify, R_API | R_MASTO,            NULL,     0, NULL},
 	{"GET",    "/oauth/authorize",          oauth_authorize_form, 0,                            "oauth_authorize", 0, NULL},
 	{"GET",    "/oauth/authorize/",         oauth_authorize_form, 0,                            "oauth_authorize", 0, NULL},
