@@ -199,6 +199,19 @@ req POST /api/v1/statuses -H "Authorization: Bearer $TOKEN_A" -H "Idempotency-Ke
 	--data-urlencode "status=Kite" --data-urlencode "media_ids[]=$MID"
 is "$STATUS/$(json .id)" "200/$SID" "the same Idempotency-Key answers the same status again"
 is "$(sql "SELECT COUNT(*) FROM posts WHERE caption = 'Kite' AND user_id = $ALICE_ID")" 1 "... and posts once"
+# The first request's answer not recorded yet (it is still answering): a
+# Mastodon client is told to come back, never given imagier's own shape.
+sql "UPDATE idempotency_keys SET status = 0, body = NULL WHERE idem_key = 't4100-$MID'" >/dev/null
+req POST /api/v1/statuses -H "Authorization: Bearer $TOKEN_A" -H "Idempotency-Key: t4100-$MID" \
+	--data-urlencode "status=Kite" --data-urlencode "media_ids[]=$MID"
+is "$STATUS/$(json .error)/$(rawheader retry-after)" \
+	"409/The first request with this Idempotency-Key is still being answered; try again in a second./1" \
+	"a retry while the first answer is not recorded: 409 with Retry-After"
+sql "UPDATE idempotency_keys SET created_at = created_at - 60 WHERE idem_key = 't4100-$MID'" >/dev/null
+req POST /api/v1/statuses -H "Authorization: Bearer $TOKEN_A" -H "Idempotency-Key: t4100-$MID" \
+	--data-urlencode "status=Kite" --data-urlencode "media_ids[]=$MID"
+is "$STATUS/$(json .id)" "201/$SID" "... and once the first surely stopped, what it created is named"
+is "$(sql "SELECT COUNT(*) FROM posts WHERE caption = 'Kite' AND user_id = $ALICE_ID")" 1 "... still one post"
 call POST /api/v1/statuses "$TOKEN_A" "{\"status\":\"again\",\"media_ids\":[\"$MID\"]}"
 is "$STATUS" 422 "a picture already posted cannot be posted again"
 call POST /api/v1/statuses "$BOB_TOKEN" "{\"status\":\"x\",\"media_ids\":[\"$MID\"]}"
