@@ -141,11 +141,7 @@ static int follow_list(struct ctx *c, int followers)
 	cJSON_Delete(u);
 	if (masto_follow_page(c->app->db, c->a, c->params[0], followers, &pg, &ids, &n))
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	cJSON *list = masto_accounts(&v, ids, n);
-	if (!list)
-		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	masto_link(c, n ? ids[0] : 0, n ? ids[n - 1] : 0, n);
-	return masto_answer(c, list);
+	return masto_page_answer(c, masto_accounts(&v, ids, n), ids, n);
 }
 
 int masto_followers(struct ctx *c)
