@@ -232,6 +232,12 @@ int apub_actor_show(struct ctx *c)
 
 /* ---- the Note ------------------------------------------------------------------ */
 
+/* The id of a remix's parent: its own server's for a remote post. */
+static const char *parent_ref(struct ctx *c, const struct apub_post *p)
+{
+	return *p->parent_uri ? p->parent_uri : note_url(c, p->parent_id);
+}
+
 /* The content: the caption, the provenance line with the prompt, the remix's
  * parent, the tags as Mastodon links them; all of it escaped for HTML. */
 static const char *note_content(struct ctx *c, const struct apub_post *p, const char **tags,
@@ -252,7 +258,7 @@ static const char *note_content(struct ctx *c, const struct apub_post *p, const 
 	html_text(&b, p->prompt);
 	buf_puts(&b, ")</p>");
 	if (p->parent_id) {
-		const char *parent = note_url(c, p->parent_id);
+		const char *parent = parent_ref(c, p);
 		buf_puts(&b, "<p>Remix of <a href=\"");
 		html_text(&b, parent);
 		buf_puts(&b, "\">");
@@ -295,6 +301,8 @@ static cJSON *note_json(struct ctx *c, const struct apub_post *p, int with_conte
 	cJSON_AddItemToArray(to, cJSON_CreateString(AS_PUBLIC));
 	cJSON *cc = cJSON_AddArrayToObject(d, "cc");
 	cJSON_AddItemToArray(cc, cJSON_CreateString(arena_printf(c->a, "%s/followers", actor)));
+	if (p->parent_id && *p->parent_actor) /* a remix of theirs: they hear of it */
+		cJSON_AddItemToArray(cc, cJSON_CreateString(p->parent_actor));
 	if (*p->content_warning) { /* HTML in ActivityStreams, as content is */
 		struct buf w = {0};
 		html_text(&w, p->content_warning);
@@ -320,7 +328,7 @@ static cJSON *note_json(struct ctx *c, const struct apub_post *p, int with_conte
 	if (p->parent_id) {
 		/* A remix links its parent as FEP-e232 does (a Link tag), not as a
 		 * reply: it is a new picture, not a comment on the old one. */
-		const char *parent = note_url(c, p->parent_id);
+		const char *parent = parent_ref(c, p);
 		cJSON *l = cJSON_CreateObject();
 		cJSON_AddStringToObject(l, "type", "Link");
 		cJSON_AddStringToObject(
@@ -388,7 +396,15 @@ void apub_post_published(struct ctx *c, int64_t author, int64_t post_id)
 	/* a post held for review is not public yet: nothing to send */
 	if (apub_post_load(c->app->db, c->a, post_id, &p, &deleted))
 		return;
-	queue_followers(c, author, create_json(c, &p, 1), "Create");
+	cJSON *act = create_json(c, &p, 1);
+	if (p.parent_id && *p.parent_inbox) { /* the remixed author's server hears of it */
+		char *s = json_print(act);
+		if (!s || apq_enqueue(c->app->db, c->a, author, p.parent_inbox, s))
+			log_error("apub: the Create of remix %lld could not be queued for %s",
+				  (long long)post_id, p.parent_actor);
+		free(s);
+	}
+	queue_followers(c, author, act, "Create");
 }
 
 void apub_post_deleted(struct ctx *c, int64_t author, const char *username, int64_t post_id)

@@ -42,10 +42,14 @@ struct apub_post {
 	int64_t parent_id;    /* a remix's parent when it still exists, else 0 */
 	int consent;	      /* effective training consent (DATASET_CONSENT_YES_SQL) */
 	const char *model;    /* the generation's model, "" for an upload */
+	int remote;	      /* a remote post (never served as ours) */
+	/* A remix of a remote post: the parent's id on its server, its
+	 * author's actor and (shared) inbox; "" when the parent is local. */
+	const char *parent_uri, *parent_actor, *parent_inbox;
 };
 
 /* Post id as anyone may see it: 0 with *out, 404 (none, held, hidden, its
- * author banned), 410 (removed by the moderators, or erased with its
+ * author banned, a remote post), 410 (removed by the moderators, or erased with its
  * author: *deleted_at set, 0 when removed), 503. */
 int apub_post_load(struct db *db, struct arena *a, int64_t id, struct apub_post *out,
 		   int64_t *deleted_at);
