@@ -18,6 +18,7 @@
 #include "render.h"
 #include "syndicate.h"
 #include "syndication.h"
+#include "util.h"
 
 #include "apub_data.h"
 
@@ -421,6 +422,48 @@ void apub_post_deleted(struct ctx *c, int64_t author, const char *username, int6
 	cJSON_AddStringToObject(t, "id", note);
 	cJSON_AddStringToObject(t, "type", "Tombstone");
 	queue_followers(c, author, d, "Delete");
+}
+
+/* An Update of object (a Note or the Person) by actor, for the followers:
+ * its id is the object's with "#updates/" and the time, as Mastodon's. */
+static cJSON *update_json(struct ctx *c, const char *actor, cJSON *object)
+{
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddItemToObject(d, "@context", apub_context());
+	cJSON_DeleteItemFromObject(object, "@context");
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(object, "id"));
+	cJSON_AddStringToObject(
+	    d, "id", arena_printf(c->a, "%s#updates/%lld", id ? id : actor, (long long)now_unix()));
+	cJSON_AddStringToObject(d, "type", "Update");
+	cJSON_AddStringToObject(d, "actor", actor);
+	cJSON *to = cJSON_AddArrayToObject(d, "to");
+	cJSON_AddItemToArray(to, cJSON_CreateString(AS_PUBLIC));
+	cJSON *cc = cJSON_AddArrayToObject(d, "cc");
+	cJSON_AddItemToArray(cc, cJSON_CreateString(arena_printf(c->a, "%s/followers", actor)));
+	cJSON_AddItemToObject(d, "object", object);
+	return d;
+}
+
+void apub_post_updated(struct ctx *c, int64_t author, int64_t post_id)
+{
+	struct apub_post p;
+	int64_t deleted;
+	if (apub_post_load(c->app->db, c->a, post_id, &p, &deleted))
+		return;
+	queue_followers(c, author, update_json(c, actor_url(c, p.username), note_json(c, &p, 0)),
+			"Update of a Note");
+}
+
+void apub_actor_updated(struct ctx *c, int64_t user_id, const char *username)
+{
+	struct apub_actor u;
+	int64_t deleted;
+	const char *pem;
+	if (apub_actor_load(c->app->db, c->a, username, &u, &deleted) ||
+	    apkey_get(c->app->db, c->a, user_id, &pem, NULL))
+		return;
+	queue_followers(c, user_id, update_json(c, actor_url(c, username), actor_json(c, &u, pem)),
+			"Update of the Person");
 }
 
 int apub_note_show(struct ctx *c)

@@ -63,7 +63,7 @@ int apub_actor_load(struct db *db, struct arena *a, const char *name, struct apu
 #define POST_JOINS                                                                                 \
 	" FROM posts p JOIN users u ON u.id = p.user_id JOIN images i ON i.id = p.image_id LEFT "  \
 	"JOIN posts pp ON pp.id = p.parent_id LEFT JOIN generations g ON g.id = p.generation_id "  \
-	"LEFT JOIN ap_objects po ON pp.remote = 1 AND po.kind = 'post' AND po.local_id = pp.id "    \
+	"LEFT JOIN ap_objects po ON pp.remote = 1 AND po.kind = 'post' AND po.local_id = pp.id "   \
 	"LEFT JOIN ap_actors pa ON pp.remote = 1 AND pa.user_id = pp.user_id "
 
 static void post_row(const struct db_res *r, size_t i, struct apub_post *p)
