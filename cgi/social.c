@@ -107,8 +107,8 @@ int comment_create(struct ctx *c)
 	int st = post_write_check(c, c->params[0], (int64_t)parent, 1, &chk);
 	if (st)
 		return st;
-	st = commentin_write(c->app->db, c->app->cache, &c->app->cfg, c->a, c->me->id,
-			     c->params[0], &chk, clean, &id, &created_at, &held);
+	st = commentin_write(c->app->db, c->app->cache, &c->app->cfg, c->a, c->me->id, c->params[0],
+			     &chk, clean, &id, &created_at, &held);
 	if (st == 404)
 		return ctx_fail(c, 404, "not_found",
 				parent ? "There is no such comment on this post."

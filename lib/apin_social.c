@@ -75,7 +75,7 @@ static int write_check(const struct apin *in, int64_t uid, int64_t post_id, int6
 	struct session_limits lim;
 	memset(&lim, 0, sizeof(lim));
 	return social_write_check(in->db, in->a, uid, post_id, parent_id, NULL, &lim, chk) ? 503
-											  : 0;
+											   : 0;
 }
 
 /* The ap_objects row of uri of kind: 1 with *actor and *local, 0 when
@@ -319,8 +319,8 @@ static int actor_gone(const struct apin *in)
 	int changed;
 	if (!uid)
 		return 404; /* nothing of theirs here */
-	if (db_exec(in->db, in->a, &r,
-		    "SELECT id FROM comments WHERE user_id = ? AND deleted = 0", "i", uid) != DB_OK)
+	if (db_exec(in->db, in->a, &r, "SELECT id FROM comments WHERE user_id = ? AND deleted = 0",
+		    "i", uid) != DB_OK)
 		return 503;
 	for (size_t i = 0; i < r.nrows; i++) {
 		int st = social_comment_delete(in->db, in->a, uid, db_int(&r, i, 0), &post_id);

@@ -18,8 +18,8 @@ struct textnorm_list;
 struct apin_social_env {
 	struct cache *cache;
 	const struct config *cfg;
-	struct arena keep;	       /* the word filter's compiled list lives here */
-	struct textnorm_list *filter;  /* wordfilter_refresh's state */
+	struct arena keep;	      /* the word filter's compiled list lives here */
+	struct textnorm_list *filter; /* wordfilter_refresh's state */
 	uint64_t filter_version;
 	int64_t filter_loaded_at;
 };

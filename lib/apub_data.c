@@ -149,13 +149,15 @@ int apub_follow_page(struct db *db, struct arena *a, int64_t user_id, int follow
 		 * people here: one keyset over both, each read by its key. */
 		rc = db_read(
 		    db, a, &r,
-		    "(SELECT " APUB_REMOTE_KEY_SQL " + ra.id, ra.uri FROM ap_followers af JOIN "
+		    "SELECT k, name FROM ((SELECT " APUB_REMOTE_KEY_SQL
+		    " + ra.id AS k, ra.uri AS name FROM ap_followers af JOIN "
 		    "ap_actors ra ON ra.id = af.actor_id LEFT JOIN users ru ON ru.id = ra.user_id "
-		    "WHERE af.user_id = ? AND ru.banned_at IS NULL AND (? = 0 OR ra.id < ? - "
-		    APUB_REMOTE_KEY_SQL ") ORDER BY ra.id DESC LIMIT ?) UNION ALL (SELECT u.id, "
+		    "WHERE af.user_id = ? AND ru.banned_at IS NULL AND (? = 0 "
+		    "OR " APUB_REMOTE_KEY_SQL
+		    " + ra.id < ?) ORDER BY ra.id DESC LIMIT ?) UNION ALL (SELECT u.id, "
 		    "u.username FROM follows f JOIN users u ON u.id = f.follower_id WHERE "
 		    "f.followee_id = ? AND u.banned_at IS NULL AND (? = 0 OR f.follower_id < ?) "
-		    "ORDER BY f.follower_id DESC LIMIT ?) ORDER BY 1 DESC LIMIT ?",
+		    "ORDER BY f.follower_id DESC LIMIT ?)) x ORDER BY k DESC LIMIT ?",
 		    "iiiiiiiii", user_id, before, before, (int64_t)APUB_PAGE, user_id, before,
 		    before, (int64_t)APUB_PAGE, (int64_t)APUB_PAGE);
 	else

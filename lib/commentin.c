@@ -33,10 +33,9 @@ int commentin_text(struct arena *a, const struct textnorm_list *filter, const ch
 	return 0;
 }
 
-int commentin_write(struct db *db, struct cache *cache, const struct config *cfg,
-		    struct arena *a, int64_t user_id, int64_t post_id,
-		    const struct social_check *chk, const char *clean, int64_t *id,
-		    int64_t *created_at, int *held)
+int commentin_write(struct db *db, struct cache *cache, const struct config *cfg, struct arena *a,
+		    int64_t user_id, int64_t post_id, const struct social_check *chk,
+		    const char *clean, int64_t *id, int64_t *created_at, int *held)
 {
 	*held = 0;
 	if (chk->blocker)

@@ -31,10 +31,9 @@ int commentin_text(struct arena *a, const struct textnorm_list *filter, const ch
  * (counter and notices), then the classifier, which may hold it (*held).
  * 0 with *id and *created_at, 403, 404 (the post or the comment answered
  * is gone), 503. */
-int commentin_write(struct db *db, struct cache *cache, const struct config *cfg,
-		    struct arena *a, int64_t user_id, int64_t post_id,
-		    const struct social_check *chk, const char *clean, int64_t *id,
-		    int64_t *created_at, int *held);
+int commentin_write(struct db *db, struct cache *cache, const struct config *cfg, struct arena *a,
+		    int64_t user_id, int64_t post_id, const struct social_check *chk,
+		    const char *clean, int64_t *id, int64_t *created_at, int *held);
 
 /* The classifier on a comment's (new) text, as commentin_write runs it:
  * 1 when it held the comment back, else 0. */

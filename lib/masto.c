@@ -45,9 +45,9 @@ static cJSON *account_row(const struct masto_view *v, const struct db_res *r, si
 	const char *url = masto_abs(
 	    v, social_profile_url(v->a, name, domain, db_str(r, i, 13), db_str(r, i, 14)));
 	cJSON_AddStringToObject(u, "id", db_str(r, i, 0));
-	cJSON_AddStringToObject(
-	    u, "username",
-	    domain && *domain ? arena_strndup(v->a, name, strcspn(name, "@")) : name);
+	cJSON_AddStringToObject(u, "username",
+				domain && *domain ? arena_strndup(v->a, name, strcspn(name, "@"))
+						  : name);
 	cJSON_AddStringToObject(u, "acct", name);
 	cJSON_AddStringToObject(u, "display_name", name);
 	cJSON_AddFalseToObject(u, "locked");

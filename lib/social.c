@@ -286,7 +286,8 @@ done:
 	"c.deleted, c.mod_state, u.banned_at IS NOT NULL, u.domain, ra.url, ra.uri"
 /* A comment with its author, and a remote author's actor (their profile). */
 #define COMMENT_FROM                                                                               \
-	" FROM comments c JOIN users u ON u.id = c.user_id LEFT JOIN ap_actors ra ON ra.user_id = " \
+	" FROM comments c JOIN users u ON u.id = c.user_id LEFT JOIN ap_actors ra ON ra.user_id "  \
+	"= "                                                                                       \
 	"u.id "
 
 const char *social_profile_url(struct arena *a, const char *username, const char *domain,
@@ -335,10 +336,11 @@ static cJSON *comment_json(struct arena *a, const struct db_res *r, size_t i, in
 		cJSON_AddStringToObject(au, "username", db_str(r, i, 4));
 		/* A remote person ("name@host") links to their own server. */
 		cJSON_AddBoolToObject(au, "remote", domain && *domain);
-		cJSON_AddStringToObject(au, "url",
-					social_profile_url(a, db_str(r, i, 4), domain,
-							   r->ncols > 11 ? db_str(r, i, 11) : NULL,
-							   r->ncols > 12 ? db_str(r, i, 12) : NULL));
+		cJSON_AddStringToObject(
+		    au, "url",
+		    social_profile_url(a, db_str(r, i, 4), domain,
+				       r->ncols > 11 ? db_str(r, i, 11) : NULL,
+				       r->ncols > 12 ? db_str(r, i, 12) : NULL));
 		cJSON_AddStringToObject(c, "text", db_str(r, i, 5));
 		cJSON_AddBoolToObject(c, "mine", viewer && viewer == db_int(r, i, 3));
 	}
@@ -372,10 +374,8 @@ cJSON *social_comment_new_json(struct arena *a, int64_t id, int64_t post_id, int
 cJSON *social_comment_load(struct db *db, struct arena *a, int64_t id, int64_t viewer_id)
 {
 	struct db_res r;
-	if (db_read(db, a, &r,
-		    "SELECT " COMMENT_COLUMNS COMMENT_FROM
-		    "WHERE c.id = ?",
-		    "i", id) != DB_OK ||
+	if (db_read(db, a, &r, "SELECT " COMMENT_COLUMNS COMMENT_FROM "WHERE c.id = ?", "i", id) !=
+		DB_OK ||
 	    r.nrows == 0)
 		return NULL;
 	return comment_json(a, &r, 0, viewer_id);
@@ -759,11 +759,10 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 			cJSON_AddStringToObject(o, "url",
 						arena_printf(a, "/p/%lld", (long long)pid));
 		} else if (!from_mods) {
-			cJSON_AddStringToObject(o, "url",
-						social_profile_url(a, db_str(&r, i, 6),
-								   db_str(&r, i, 17),
-								   db_str(&r, i, 18),
-								   db_str(&r, i, 19)));
+			cJSON_AddStringToObject(
+			    o, "url",
+			    social_profile_url(a, db_str(&r, i, 6), db_str(&r, i, 17),
+					       db_str(&r, i, 18), db_str(&r, i, 19)));
 		}
 		if (db_str(&r, i, 12))
 			cJSON_AddStringToObject(o, "comment", db_str(&r, i, 12));
