@@ -242,6 +242,8 @@ static int on_create(const struct apin *in)
 	int found = object_find(in, n.id, "comment", &actor, &had);
 	if (found)
 		return found < 0 ? 503 : 0; /* taken already */
+	if (!n.is_public)
+		return refuse(in, "the reply is not public (a comment here is)");
 	if ((st = account(in, &uid)))
 		return st == 1 ? 0 : st;
 	struct social_check chk;

@@ -20,6 +20,30 @@ static const char *str_member(const cJSON *o, const char *name, size_t max)
 	return s && strlen(s) <= max ? s : NULL;
 }
 
+static int public_id(const cJSON *v)
+{
+	const char *s = cJSON_GetStringValue(v);
+	return s && (!strcmp(s, "https://www.w3.org/ns/activitystreams#Public") ||
+		     !strcmp(s, "as:Public") || !strcmp(s, "Public"));
+}
+
+/* 1 when the audience v (an id, or an array of ids) holds Public. */
+static int audience_public(const cJSON *v)
+{
+	const cJSON *it;
+	int n = 0;
+	if (!cJSON_IsArray(v))
+		return public_id(v);
+	cJSON_ArrayForEach(it, v)
+	{
+		if (++n > 64)
+			return 0;
+		if (public_id(it))
+			return 1;
+	}
+	return 0;
+}
+
 int apreply_note(const cJSON *obj, struct ap_note *out, const char **why)
 {
 	memset(out, 0, sizeof(*out));
@@ -63,6 +87,8 @@ int apreply_note(const cJSON *obj, struct ap_note *out, const char **why)
 	} else {
 		out->content = "";
 	}
+	out->is_public = audience_public(cJSON_GetObjectItemCaseSensitive(obj, "to")) ||
+			 audience_public(cJSON_GetObjectItemCaseSensitive(obj, "cc"));
 	return 0;
 }
 

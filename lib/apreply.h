@@ -20,13 +20,17 @@ struct ap_note {
 	const char *attributed_to; /* its author's actor id ("" when not said) */
 	const char *in_reply_to;   /* the id it answers, NULL for none */
 	const char *content;	   /* HTML as sent, "" when none */
+	int is_public;		   /* to or cc holds the Public collection */
 };
 
 /* obj (the object of a Create or an Update) as a Note: an object whose
  * type is "Note", with an http(s) id of at most APREMOTE_MAX_URI bytes;
  * attributedTo an id, an object with one, or an array whose first entry
  * is either; inReplyTo an id or an object with one; content a string of at
- * most APREPLY_MAX_CONTENT bytes. 0 with *out (its strings are obj's),
+ * most APREPLY_MAX_CONTENT bytes; to and cc (an id or an array of at
+ * most 64 of them) read for the Public collection
+ * ("https://www.w3.org/ns/activitystreams#Public", "as:Public" or
+ * "Public"). 0 with *out (its strings are obj's),
  * or -1 with *why. */
 int apreply_note(const struct cJSON *obj, struct ap_note *out, const char **why);
 

@@ -134,6 +134,16 @@ is "$(sql "SELECT CONCAT(IFNULL(parent_id, 0), ' ', text) FROM comments WHERE id
 is "$(sql "SELECT COUNT(*) FROM notifications WHERE user_id = $bob_id AND kind = 'reply' AND actor_id = $fan_uid")" 1 \
 	"bob is told of the reply"
 
+before="$(comments_of "$post")"
+raw "$P_URL" "{$CTX,\"id\":\"$P_ACTOR/posts/r3#create\",\"type\":\"Create\",\"actor\":\"$P_ACTOR\",\"object\":{\"id\":\"$P_ACTOR/posts/r3\",\"type\":\"Note\",\"attributedTo\":\"$P_ACTOR\",\"inReplyTo\":\"$POST\",\"content\":\"<p>just for you</p>\",\"to\":[\"$ALICE\"]}}"
+ok "$(wait_until 20 handled "$P_ACTOR/posts/r3#create"; echo $?)" "a direct (not public) reply to the post: handled"
+is "$(row_state "$P_ACTOR/posts/r3#create")/$(comments_of "$post")" "ignored/$before" \
+	"refused: a comment here is public"
+raw "$P_URL" "{$CTX,\"id\":\"$P_ACTOR/posts/r4#create\",\"type\":\"Create\",\"actor\":\"$P_ACTOR\",\"object\":{\"id\":\"$P_ACTOR/posts/r4\",\"type\":\"Note\",\"attributedTo\":\"$Q_ACTOR\",\"inReplyTo\":\"$POST\",\"content\":\"<p>said by other</p>\",\"to\":[\"as:Public\"]}}"
+ok "$(wait_until 20 handled "$P_ACTOR/posts/r4#create"; echo $?)" "a reply whose Note is attributed to someone else: handled"
+is "$(row_state "$P_ACTOR/posts/r4#create")/$(comments_of "$post")" "ignored/$before" \
+	"refused: the Note is not the actor's"
+
 # ---- the word filter, as for a local comment --------------------------------------
 admin=$(admin_token)
 word="quorbel$RANDOM"
