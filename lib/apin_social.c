@@ -35,7 +35,7 @@ void apin_social_setup(struct apin_social_env *e)
 /* Mine, and not taken: logged, the row marked ignored. */
 static int refuse(const struct apin *in, const char *why)
 {
-	log_info("apin: %s %s from %s refused: %s", in->act->type,
+	log_info("apin: %s %.200s from %.200s refused: %s", in->act->type,
 		 *in->act->id ? in->act->id : "(no id)", in->who->uri, why);
 	return db_exec(in->db, in->a, NULL, "UPDATE ap_inbox SET state = 'ignored' WHERE id = ?",
 		       "i", in->row) == DB_OK

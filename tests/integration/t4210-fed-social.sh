@@ -7,7 +7,9 @@
 # reply is a comment by @fan@host on the post page and in the API, without
 # the leading @mention of alice; a reply to bob's comment answers it; a
 # reply with a word of the site's filter is refused as a local comment is;
-# a reply or a Like from someone alice blocked is refused; Update edits the
+# a reply or a Like from someone alice blocked, a reply over the comment
+# rate limit, a direct (not public) reply and a Note attributed to another
+# actor are refused; Update edits the
 # comment (the filter again), an Update or Delete by another actor is
 # refused, Delete removes it; an Announce changes nothing; Delete of an
 # actor takes their comments and likes and bans the account. The followers
@@ -173,6 +175,20 @@ is "$(row_state "$upd2")/$(sql "SELECT text FROM comments WHERE id = $cid")" \
 	"ignored/edited: a fine lighthouse" "... refused, the text stays"
 req PUT /api/v1/admin/filters -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
 	--data '{"words":""}'
+
+# ---- the comment rate limit, counted on the remote account ------------------------------
+win=$(($(date +%s) / 3600))
+rl="imagier:rl:comment:u:$fan_uid"
+like "$(mc_get "$rl:$win")$(mc_get "$rl:$((win - 1))")" '^[1-9]' \
+	"the peer's replies counted in its account's comment limit"
+mc_set "$rl:$win" 100000000 600
+mc_set "$rl:$((win - 1))" 100000000 600
+before="$(comments_of "$post")"
+fp "$P_URL" reply "{\"object\":\"$POST\",\"content\":\"<p>one too many</p>\"}"
+create_rl="$(fpj .activity.id)"
+ok "$(wait_until 20 handled "$create_rl"; echo $?)" "a reply over the limit: handled"
+is "$(row_state "$create_rl")/$(comments_of "$post")" "ignored/$before" "refused: no comment"
+mc_delete "$rl:$win" "$rl:$((win - 1))"
 
 raw "$Q_URL" "{$CTX,\"id\":\"$Q_ACTOR/u1\",\"type\":\"Update\",\"actor\":\"$Q_ACTOR\",\"object\":{\"id\":\"$reply1\",\"type\":\"Note\",\"attributedTo\":\"$Q_ACTOR\",\"content\":\"hijacked\"}}"
 is "$(fpj .status)" 202 "another peer sends an Update of fan's reply (signed as itself)"
