@@ -43,26 +43,37 @@ static int refuse(const struct apin *in, const char *why)
 		   : 503;
 }
 
-/* who's users row (apaccount_user): 0 with *uid, or what to answer. */
-static int account(const struct apin *in, int64_t *uid)
+/* who's users row (apaccount_user) and its age: 0 with *uid and
+ * *created_at; 1 when refused (a defederated host; an account the
+ * moderators banned or suspended acts here no more than a local one
+ * would); or 503. */
+static int account(const struct apin *in, int64_t *uid, int64_t *created_at)
 {
+	struct db_res r;
 	int st = apaccount_user(in->db, in->a, in->who, uid);
 	if (st == 403)
 		return refuse(in, "their server is defederated") ? 503 : 1;
-	return st;
+	if (st)
+		return st;
+	if (db_exec(in->db, in->a, &r,
+		    "SELECT created_at, banned_at IS NOT NULL, IFNULL(suspended_until, 0) > ? FROM "
+		    "users WHERE id = ?",
+		    "ii", now_unix(), *uid) != DB_OK)
+		return 503;
+	if (!r.nrows || db_int(&r, 0, 1))
+		return refuse(in, "their account here is banned") ? 503 : 1;
+	if (db_int(&r, 0, 2))
+		return refuse(in, "their account here is suspended") ? 503 : 1;
+	*created_at = db_int(&r, 0, 0);
+	return 0;
 }
 
-/* One event of a rate-limit class for uid, counted as a local person's
- * (their account's age, no address: their server's is not theirs). 0, or
- * 429. */
-static int limited(const struct apin *in, const char *klass, int64_t uid)
+/* One event of a rate-limit class for uid (created_at: its account's), counted
+ * as a local person's (the new-account rule too), by account only: their
+ * server's address is not theirs. 0, or 429. */
+static int limited(const struct apin *in, const char *klass, int64_t uid, int64_t created_at)
 {
-	struct db_res r;
-	if (db_read(in->db, in->a, &r, "SELECT created_at FROM users WHERE id = ?", "i", uid) !=
-	    DB_OK)
-		return 0; /* as a cache outage: the limits only guard against abuse */
-	struct ratelimit_who w = {
-	    .user_id = uid, .created_at = r.nrows ? db_int(&r, 0, 0) : 0, .no_address = 1};
+	struct ratelimit_who w = {.user_id = uid, .created_at = created_at, .no_address = 1};
 	struct ratelimit_refusal no;
 	return ratelimit_take(env->cache, in->db, in->a, env->cfg, klass, &w, &no) ? 429 : 0;
 }
@@ -118,11 +129,11 @@ static void post_changed(const struct apin *in, int64_t post_id)
 
 static int on_like(const struct apin *in)
 {
-	int64_t post_id, cid, uid, count;
+	int64_t post_id, cid, uid, count, since;
 	int changed, st;
 	if (apreply_local(in->base, in->act->object_id, &post_id, &cid) || cid)
 		return 404; /* not a post of ours (comments have no likes) */
-	if ((st = account(in, &uid)))
+	if ((st = account(in, &uid, &since)))
 		return st == 1 ? 0 : st;
 	struct social_check chk;
 	if (write_check(in, uid, post_id, 0, &chk))
@@ -131,7 +142,7 @@ static int on_like(const struct apin *in)
 		return refuse(in, "no such post, or it is not shown");
 	if (chk.blocker)
 		return refuse(in, "the post's author and they block one another");
-	if (!chk.liked && limited(in, "like", uid))
+	if (!chk.liked && limited(in, "like", uid, since))
 		return refuse(in, "rate limited (like)");
 	st = social_like(in->db, in->a, uid, post_id, 1, &chk, &count, &changed);
 	if (st == 404)
@@ -232,7 +243,7 @@ static int read_note(const struct apin *in, struct ap_note *n)
 static int on_create(const struct apin *in)
 {
 	struct ap_note n;
-	int64_t post_id, parent_id, uid, id, created_at, actor, had;
+	int64_t post_id, parent_id, uid, id, created_at, actor, had, since;
 	int held, st = read_note(in, &n);
 	const char *clean, *code, *why;
 	if (st)
@@ -244,7 +255,7 @@ static int on_create(const struct apin *in)
 		return found < 0 ? 503 : 0; /* taken already */
 	if (!n.is_public)
 		return refuse(in, "the reply is not public (a comment here is)");
-	if ((st = account(in, &uid)))
+	if ((st = account(in, &uid, &since)))
 		return st == 1 ? 0 : st;
 	struct social_check chk;
 	if (write_check(in, uid, post_id, parent_id, &chk))
@@ -255,7 +266,7 @@ static int on_create(const struct apin *in)
 		return refuse(in, "the author answered and they block one another");
 	if (commentin_text(in->a, env->filter, reply_text(in, &n, &chk), &clean, &code, &why))
 		return refuse(in, arena_printf(in->a, "%s: %s", code, why));
-	if (limited(in, "comment", uid))
+	if (limited(in, "comment", uid, since))
 		return refuse(in, "rate limited (comment)");
 	st = commentin_write(in->db, env->cache, env->cfg, in->a, uid, post_id, &chk, clean, &id,
 			     &created_at, &held);
@@ -274,7 +285,7 @@ static int on_create(const struct apin *in)
 static int on_update(const struct apin *in)
 {
 	struct ap_note n;
-	int64_t actor, cid;
+	int64_t actor, cid, uid, since;
 	const char *clean, *code, *why;
 	struct db_res r;
 	int st = read_note(in, &n);
@@ -285,6 +296,8 @@ static int on_update(const struct apin *in)
 		return found < 0 ? 503 : 404;
 	if (actor != in->who->id)
 		return refuse(in, "the comment is someone else's");
+	if ((st = account(in, &uid, &since)))
+		return st == 1 ? 0 : st;
 	if (db_exec(in->db, in->a, &r,
 		    "SELECT c.post_id, p.user_id, IFNULL(pc.user_id, 0) FROM comments c JOIN "
 		    "posts p ON p.id = c.post_id LEFT JOIN comments pc ON pc.id = c.parent_id "

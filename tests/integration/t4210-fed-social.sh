@@ -3,7 +3,8 @@
 # on local content: a Like of alice's post is a like by fan@host (count 1,
 # alice's notification names @fan@host and links to the peer's profile),
 # the same Like again or another Like of the same post counts once, its
-# Undo takes it back, a Like in someone else's name is refused (401). A
+# Undo (embedded or by id) takes it back, a Like in someone else's name is
+# refused (401), and so is anything from an account suspended here. A
 # reply is a comment by @fan@host on the post page and in the API, without
 # the leading @mention of alice; a reply to bob's comment answers it; a
 # reply with a word of the site's filter is refused as a local comment is;
@@ -96,6 +97,13 @@ ok "$(wait_until 20 handled "$undo_id"; echo $?)" "imagier-gen handles the Undo"
 is "$(row_state "$undo_id")/$(likes_of "$post")" "done/0	0" "the like is gone, like_count 0"
 is "$(sql "SELECT COUNT(*) FROM ap_objects WHERE kind = 'like' AND local_id = $post")" 0 \
 	"... and the Likes' ids with it"
+
+raw "$P_URL" "{$CTX,\"id\":\"$P_ACTOR/likes/3\",\"type\":\"Like\",\"actor\":\"$P_ACTOR\",\"object\":\"$POST\"}"
+ok "$(wait_until 20 handled "$P_ACTOR/likes/3"; echo $?)" "a Like again"
+is "$(likes_of "$post")" "1	1" "... one like"
+raw "$P_URL" "{$CTX,\"id\":\"$P_ACTOR/undo/3\",\"type\":\"Undo\",\"actor\":\"$P_ACTOR\",\"object\":\"$P_ACTOR/likes/3\"}"
+ok "$(wait_until 20 handled "$P_ACTOR/undo/3"; echo $?)" "its Undo by the Like's id alone"
+is "$(row_state "$P_ACTOR/undo/3")/$(likes_of "$post")" "done/0	0" "... takes it back"
 
 # ---- a reply: a comment by @fan@host ------------------------------------------------
 mention="<span class=\\\"h-card\\\"><a href=\\\"$ALICE\\\" class=\\\"u-url mention\\\">@<span>$alice</span></a></span>"
@@ -224,6 +232,18 @@ ok "$(wait_until 20 handled "$like_b"; echo $?)" "the blocked peer likes the pos
 is "$(row_state "$like_b")/$(likes_of "$post")" "ignored/0	0" "refused: no like"
 call DELETE "/api/v1/users/$FAN/block" "$alice_tok"
 is "$STATUS" 200 "alice unblocks $FAN"
+
+# ---- a remote account the moderators suspended acts no more ------------------------------
+call POST /api/v1/admin/actions "$admin" \
+	"{\"target_type\":\"user\",\"target_id\":$fan_uid,\"action\":\"suspend\",\"duration\":\"1h\",\"reason\":\"test\"}"
+is "$STATUS" 200 "a moderator suspends $FAN"
+fp "$P_URL" like "{\"object\":\"$POST\"}"
+like_s="$(fpj .activity.id)"
+ok "$(wait_until 20 handled "$like_s"; echo $?)" "the suspended peer likes the post: handled"
+is "$(row_state "$like_s")/$(likes_of "$post")" "ignored/0	0" "refused: no like"
+call POST /api/v1/admin/actions "$admin" \
+	"{\"target_type\":\"user\",\"target_id\":$fan_uid,\"action\":\"unsuspend\",\"reason\":\"test\"}"
+is "$STATUS" 200 "... and lifts the suspension"
 
 # ---- Announce ------------------------------------------------------------------------------
 fp "$P_URL" announce "{\"object\":\"$POST\"}"
