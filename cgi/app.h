@@ -373,5 +373,9 @@ int idem_end(struct ctx *c, int *status);
 /* 0 if text passes the word filter, else the status of ctx_fail (400
  * blocked_word, naming the entry); label is the field ("The caption"). */
 int filter_check(struct ctx *c, const char *label, const char *text);
+/* The site's word filter, compiled and current (NULL: none, or the
+ * database cannot say and there is no copy yet). */
+struct textnorm_list;
+const struct textnorm_list *word_filter(struct ctx *c);
 
 #endif

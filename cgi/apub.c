@@ -588,7 +588,9 @@ static int follow_collection(struct ctx *c, int followers)
 	cJSON *d = collection_page(c, of, max_id, -1);
 	cJSON *items = cJSON_AddArrayToObject(d, "orderedItems");
 	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(items, cJSON_CreateString(actor_url(c, names[i])));
+		cJSON_AddItemToArray(items, cJSON_CreateString(ids[i] >= APUB_REMOTE_KEY
+								   ? names[i]
+								   : actor_url(c, names[i])));
 	if (n == APUB_PAGE)
 		cJSON_AddStringToObject(
 		    d, "next",

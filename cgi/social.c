@@ -2,6 +2,7 @@
 #include "app.h"
 #include "cachekey.h"
 #include "cache.h"
+#include "commentin.h"
 #include "db.h"
 #include "feedview.h"
 #include "foryou_pre.h"
@@ -92,33 +93,28 @@ int comments_list(struct ctx *c)
 
 int comment_create(struct ctx *c)
 {
-	const char *text = ctx_param(c, "text"), *clean, *why;
+	const char *clean, *code, *why;
 	uint64_t parent = 0;
-	if (!text)
-		text = "";
-	if (text_clean(c->a, text, strlen(text), COMMENT_MAX_CHARS, &clean, &why))
-		return ctx_fail(c, 400, "bad_text", arena_printf(c->a, "Comment: %s", why));
-	if (!*clean)
-		return ctx_fail(c, 400, "missing_text", "Write something first.");
-	int fst = filter_check(c, "The comment", clean);
-	if (fst)
-		return fst;
+	/* The same text check and write as a reply from another server
+	 * (lib/commentin.h). */
+	if (commentin_text(c->a, word_filter(c), ctx_param(c, "text"), &clean, &code, &why))
+		return ctx_fail(c, 400, code, why);
 	if (ctx_param_u64(c, "parent_id", INT64_MAX, &parent) < 0)
 		return ctx_fail(c, 400, "bad_parent", "parent_id must be a comment id.");
 	int64_t id, created_at;
+	int held;
 	struct social_check chk;
 	int st = post_write_check(c, c->params[0], (int64_t)parent, 1, &chk);
 	if (st)
 		return st;
-	st = social_comment_add(c->app->db, c->a, c->me->id, c->params[0], &chk, clean, &id,
-				&created_at);
+	st = commentin_write(c->app->db, c->app->cache, &c->app->cfg, c->a, c->me->id, c->params[0],
+			     &chk, clean, &id, &created_at, &held);
 	if (st == 404)
 		return ctx_fail(c, 404, "not_found",
 				parent ? "There is no such comment on this post."
 				       : "There is no such post.");
 	if (st)
 		return ctx_fail(c, 503, "unavailable", "Could not save the comment; try again.");
-	int held = classify_new(c, "comment", id, clean);
 	feed_post_changed(c, c->params[0]); /* comment_count moved */
 	if (c->api) {
 		cJSON *cm =

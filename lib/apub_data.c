@@ -152,14 +152,31 @@ int apub_follow_page(struct db *db, struct arena *a, int64_t user_id, int follow
 {
 	struct db_res r;
 	*n = 0;
-	const char *sql =
-	    followers ? "SELECT u.id, u.username FROM follows f JOIN users u ON u.id = "
-			"f.follower_id WHERE f.followee_id = ? AND u.banned_at IS NULL AND (? = 0 "
-			"OR f.follower_id < ?) ORDER BY f.follower_id DESC LIMIT ?"
-		      : "SELECT u.id, u.username FROM follows f JOIN users u ON u.id = "
-			"f.followee_id WHERE f.follower_id = ? AND u.banned_at IS NULL AND (? = 0 "
-			"OR f.followee_id < ?) ORDER BY f.followee_id DESC LIMIT ?";
-	if (db_read(db, a, &r, sql, "iiii", user_id, before, before, (int64_t)APUB_PAGE) != DB_OK)
+	int rc;
+	if (followers)
+		/* Remote followers (ap_followers) first, keyed above every
+		 * user id (APUB_REMOTE_KEY + their ap_actors id), then the
+		 * people here: one keyset over both, each read by its key. */
+		rc = db_read(
+		    db, a, &r,
+		    "SELECT k, name FROM ((SELECT " APUB_REMOTE_KEY_SQL
+		    " + ra.id AS k, ra.uri AS name FROM ap_followers af JOIN "
+		    "ap_actors ra ON ra.id = af.actor_id LEFT JOIN users ru ON ru.id = ra.user_id "
+		    "WHERE af.user_id = ? AND ru.banned_at IS NULL AND (? = 0 "
+		    "OR " APUB_REMOTE_KEY_SQL
+		    " + ra.id < ?) ORDER BY ra.id DESC LIMIT ?) UNION ALL (SELECT u.id, "
+		    "u.username FROM follows f JOIN users u ON u.id = f.follower_id WHERE "
+		    "f.followee_id = ? AND u.banned_at IS NULL AND (? = 0 OR f.follower_id < ?) "
+		    "ORDER BY f.follower_id DESC LIMIT ?)) x ORDER BY k DESC LIMIT ?",
+		    "iiiiiiiii", user_id, before, before, (int64_t)APUB_PAGE, user_id, before,
+		    before, (int64_t)APUB_PAGE, (int64_t)APUB_PAGE);
+	else
+		rc = db_read(db, a, &r,
+			     "SELECT u.id, u.username FROM follows f JOIN users u ON u.id = "
+			     "f.followee_id WHERE f.follower_id = ? AND u.banned_at IS NULL AND "
+			     "(? = 0 OR f.followee_id < ?) ORDER BY f.followee_id DESC LIMIT ?",
+			     "iiii", user_id, before, before, (int64_t)APUB_PAGE);
+	if (rc != DB_OK)
 		return 503;
 	*names = arena_zalloc(a, (r.nrows + 1) * sizeof(**names));
 	*ids = arena_zalloc(a, (r.nrows + 1) * sizeof(**ids));

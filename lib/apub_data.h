@@ -66,8 +66,12 @@ int apub_oldest_post(struct db *db, struct arena *a, int64_t user_id, int64_t *i
 
 /* One page of user_id's followers (followers 1) or of those they follow
  * (0), people who are not banned, by user id descending with id < before
- * (0: from the top), at most APUB_PAGE: names[] (arena), ids[] and *n. 0,
- * or 503. */
+ * (0: from the top), at most APUB_PAGE: names[] (arena), ids[] and *n.
+ * Followers of other servers come first: their ids[] are APUB_REMOTE_KEY
+ * + their ap_actors id, and their names[] their actor ids (URLs). 0, or
+ * 503. */
+#define APUB_REMOTE_KEY	    ((int64_t)1 << 40)
+#define APUB_REMOTE_KEY_SQL "1099511627776"
 int apub_follow_page(struct db *db, struct arena *a, int64_t user_id, int followers, int64_t before,
 		     const char ***names, int64_t **ids, size_t *n);
 

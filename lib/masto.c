@@ -39,10 +39,15 @@ const char *masto_time(struct arena *a, int64_t t)
 static cJSON *account_row(const struct masto_view *v, const struct db_res *r, size_t i)
 {
 	cJSON *u = cJSON_CreateObject();
-	const char *name = db_str(r, i, 1);
-	const char *url = masto_abs(v, arena_printf(v->a, "/u/%s", url_encode(v->a, name)));
+	const char *name = db_str(r, i, 1), *domain = db_str(r, i, 12);
+	/* A person of another server is acct "name@host" (username "name"),
+	 * linked to their profile there, as Mastodon shows remote accounts. */
+	const char *url = masto_abs(
+	    v, social_profile_url(v->a, name, domain, db_str(r, i, 13), db_str(r, i, 14)));
 	cJSON_AddStringToObject(u, "id", db_str(r, i, 0));
-	cJSON_AddStringToObject(u, "username", name);
+	cJSON_AddStringToObject(u, "username",
+				domain && *domain ? arena_strndup(v->a, name, strcspn(name, "@"))
+						  : name);
 	cJSON_AddStringToObject(u, "acct", name);
 	cJSON_AddStringToObject(u, "display_name", name);
 	cJSON_AddFalseToObject(u, "locked");
@@ -86,10 +91,12 @@ cJSON *masto_accounts(const struct masto_view *v, const int64_t *ids, size_t n)
 	if (!n)
 		return list;
 	if (db_read(v->db, v->a, &r,
-		    "SELECT u.id, u.username, u.bio, u.post_count, u.follower_count, "
+		    "SELECT u.id, u.username, u.bio, u.post_count, u.follower_count + (SELECT "
+		    "COUNT(*) FROM ap_followers af WHERE af.user_id = u.id), "
 		    "u.following_count, u.created_at, i.width, i.height, i.blurhash, i.avg_color, "
-		    "i.variants FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$')) j JOIN "
-		    "users u ON u.id = j.id LEFT JOIN images i ON i.id = u.avatar_image_id WHERE "
+		    "i.variants, u.domain, ra.url, ra.uri FROM JSON_TABLE(?, '$[*]' COLUMNS (id "
+		    "BIGINT PATH '$')) j JOIN users u ON u.id = j.id LEFT JOIN images i ON i.id = "
+		    "u.avatar_image_id LEFT JOIN ap_actors ra ON ra.user_id = u.id WHERE "
 		    "u.banned_at IS NULL",
 		    "s", db_id_list(v->a, ids, n, sizeof(ids[0]))) != DB_OK) {
 		cJSON_Delete(list);

@@ -134,7 +134,7 @@ static size_t subjects(struct arena *a, const struct config *cfg, const struct r
 		if (s[n].limit > 0)
 			n++;
 	}
-	if (k->address != NO_LIMIT) {
+	if (k->address != NO_LIMIT && !who->no_address) {
 		char addr[RL_ADDR_MAX];
 		rl_addr_key(who->addr, addr, sizeof(addr));
 		memset(&s[n], 0, sizeof(s[n]));

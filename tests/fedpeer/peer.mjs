@@ -495,6 +495,14 @@ async function deliverFollowers(ctx, activity, except = null) {
   );
   return { activity: json, delivered_to: delivered, failed };
 }
+// An Update or Delete of a post: to the followers, and for a reply to the
+// author it answered too (as the Create went), as Mastodon addresses them.
+async function toFollowersAndAuthor(ctx, post, activity, label) {
+  const r = await deliverFollowers(ctx, activity, post.replyTo?.id?.href ?? null);
+  if (post.replyTo == null) return r;
+  await deliver(ctx, post.replyTo, activity, `${label} to the author`);
+  return { ...r, delivered_to: [post.replyTo.id.href, ...r.delivered_to] };
+}
 const newId = (ctx) => new URL(`${actorId(ctx).href}/activities/${randomUUID()}`);
 
 function matcher(body) {
@@ -610,7 +618,7 @@ const verbs = {
       tos: note.toIds,
       ccs: note.ccIds,
     });
-    return await deliverFollowers(ctx, upd);
+    return await toFollowersAndAuthor(ctx, p.post, upd, "Update");
   },
   // delete {"id"}: a Delete (Tombstone) of a post of this peer
   async delete(ctx, body) {
@@ -625,7 +633,7 @@ const verbs = {
       tos,
       ccs,
     });
-    return await deliverFollowers(ctx, del);
+    return await toFollowersAndAuthor(ctx, p.post, del, "Delete");
   },
   // raw {"inbox", "activity", "sign"?: true|false|"bad"}: POST exactly this
   // JSON to an inbox, HTTP-signed with this peer's key (sign:true, the
@@ -749,6 +757,7 @@ async function publish(ctx, body, replyTo) {
     imageName: str(body, "image_name", { required: false, max: 1000 }),
     mediaType,
     inReplyTo: str(body, "in_reply_to", { required: false }),
+    replyTo: replyTo ?? null,
     to,
     cc,
     published: new Date().toISOString(),
