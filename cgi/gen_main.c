@@ -1,6 +1,8 @@
 /* gen_main.c - imagier-gen: drains the generation queue, one job at a time.
  * Several may run, on several hosts; each needs its own [gen] worker_id. */
+#include "apin_follow.h"
 #include "apqueue.h"
+#include "cache.h"
 #include "config.h"
 #include "db.h"
 #include "export.h"
@@ -217,6 +219,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct db *db = db_new(&cfg);
+	/* remote posts taken from the inbox bump the feeds' cache versions */
+	struct cache *cache = cache_new(&cfg);
+	apin_follow_setup(&cfg, cache);
 	struct arena a;
 	arena_init(&a);
 	int lease = cfg.gen_job_timeout + 30;
@@ -255,6 +260,7 @@ int main(int argc, char **argv)
 	}
 	log_info("imagier-gen %s stopping", worker);
 	arena_free(&a);
+	cache_free(cache);
 	db_free(db);
 	return 0;
 }
