@@ -42,7 +42,8 @@ static cJSON *account_row(const struct masto_view *v, const struct db_res *r, si
 	const char *name = db_str(r, i, 1);
 	const char *url = masto_abs(v, arena_printf(v->a, "/u/%s", url_encode(v->a, name)));
 	cJSON_AddStringToObject(u, "id", db_str(r, i, 0));
-	cJSON_AddStringToObject(u, "username", name);
+	/* a remote person's name is name@host: username the name, acct all */
+	cJSON_AddStringToObject(u, "username", arena_strndup(v->a, name, strcspn(name, "@")));
 	cJSON_AddStringToObject(u, "acct", name);
 	cJSON_AddStringToObject(u, "display_name", name);
 	cJSON_AddFalseToObject(u, "locked");
@@ -358,7 +359,8 @@ int masto_status_page(const struct masto_view *v, const char *kind, int64_t arg,
 		    "siiiii", ml, pg->max_id, pg->max_id, lo, arg, (int64_t)pg->limit);
 	else
 		rc = db_read(v->db, v->a, &r,
-			     arena_printf(v->a, "SELECT p.id" PAGE_WHERE "%s", order), "siiii", ml,
+			     arena_printf(v->a, "SELECT p.id" PAGE_WHERE "AND p.remote = 0 %s", order),
+			     "siiii", ml,
 			     pg->max_id, pg->max_id, lo, (int64_t)pg->limit);
 	if (rc != DB_OK)
 		return -1;
@@ -378,8 +380,10 @@ cJSON *masto_relationship(const struct masto_view *v, int64_t id)
 		    "?), EXISTS (SELECT 1 FROM follows WHERE follower_id = ? AND followee_id = ?), "
 		    "EXISTS (SELECT 1 FROM blocks WHERE user_id = ? AND target_id = ?), EXISTS "
 		    "(SELECT 1 FROM blocks WHERE user_id = ? AND target_id = ?), EXISTS (SELECT 1 "
-		    "FROM mutes WHERE user_id = ? AND target_id = ?)",
-		    "iiiiiiiiii", me, id, id, me, me, id, id, me, me, id) != DB_OK)
+		    "FROM mutes WHERE user_id = ? AND target_id = ?), EXISTS (SELECT 1 FROM "
+		    "ap_follows_out o JOIN ap_actors x ON x.id = o.actor_id WHERE o.user_id = ? "
+		    "AND x.user_id = ? AND o.state = 'pending')",
+		    "iiiiiiiiiiii", me, id, id, me, me, id, id, me, me, id, me, id) != DB_OK)
 		return NULL;
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", arena_printf(v->a, "%lld", (long long)id));
@@ -391,7 +395,7 @@ cJSON *masto_relationship(const struct masto_view *v, int64_t id)
 	cJSON_AddBoolToObject(o, "blocked_by", db_int(&r, 0, 3));
 	cJSON_AddBoolToObject(o, "muting", db_int(&r, 0, 4));
 	cJSON_AddBoolToObject(o, "muting_notifications", db_int(&r, 0, 4));
-	cJSON_AddFalseToObject(o, "requested");
+	cJSON_AddBoolToObject(o, "requested", db_int(&r, 0, 5));
 	cJSON_AddFalseToObject(o, "domain_blocking");
 	cJSON_AddFalseToObject(o, "endorsed");
 	cJSON_AddStringToObject(o, "note", "");
@@ -537,7 +541,7 @@ cJSON *masto_search_results(const struct masto_view *v, const char *q, const cha
 	    ((all || !strcmp(type, "statuses")) &&
 	     db_read(v->db, v->a, &pr,
 		     "SELECT p.id FROM posts p JOIN users u ON u.id = p.user_id WHERE "
-		     "p.mod_state = 'visible' AND u.banned_at IS NULL AND (p.caption LIKE "
+		     "p.mod_state = 'visible' AND p.remote = 0 AND u.banned_at IS NULL AND (p.caption LIKE "
 		     "CONCAT('%', ?) OR p.prompt LIKE CONCAT('%', ?)) ORDER BY p.id DESC LIMIT ?",
 		     "ssi", pat, pat, (int64_t)limit) != DB_OK))
 		return NULL;
