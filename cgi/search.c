@@ -32,7 +32,8 @@ int search_show(struct ctx *c)
 		const char *name = profile_username(c->app->db, c->a, uid);
 		if (!name)
 			return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-		return ctx_done(c, 200, arena_printf(c->a, "/u/%s", url_encode(c->a, name)));
+		/* a stored name is [A-Za-z0-9_.~-], "@" and a host: a path as it is */
+		return ctx_done(c, 200, arena_printf(c->a, "/u/%s", name));
 	}
 	if (text_clean(c->a, q, strlen(q), SEARCH_MAX_CHARS, &clean, &why))
 		return ctx_fail(c, 400, "bad_query", arena_printf(c->a, "Search: %s", why));
