@@ -44,9 +44,10 @@ int person_lookup(struct ctx *c, const char *name, int64_t *id)
 			return ctx_fail(c, 403, "defederated",
 					"This site does not federate with that server.");
 		if (st == 404)
-			return ctx_fail(c, 404, "not_found",
-					*why ? arena_printf(c->a, "Nobody found as %s (%s).", name, why)
-					     : "There is nobody by that name.");
+			return ctx_fail(
+			    c, 404, "not_found",
+			    *why ? arena_printf(c->a, "Nobody found as %s (%s).", name, why)
+				 : "There is nobody by that name.");
 	}
 	return lookup_status(c, st, "There is nobody by that name.");
 }

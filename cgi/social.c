@@ -221,7 +221,8 @@ int person_lookup_show(struct ctx *c)
 	if (!acct || !*acct)
 		return ctx_fail(c, 400, "missing_acct", "Name someone: ?acct=name@host.");
 	if (strlen(acct) > 600)
-		return ctx_fail(c, 400, "bad_handle", "Write a person of another server as name@host.");
+		return ctx_fail(c, 400, "bad_handle",
+				"Write a person of another server as name@host.");
 	if (*acct == '@')
 		acct++;
 	if (!strncmp(acct, "acct:", 5))

@@ -26,8 +26,9 @@ int feed_ids_latest(struct db *db, struct arena *a, int64_t before, int limit,
 		    struct feed_page *out)
 {
 	struct db_res r;
-	if (db_read(db, a, &r, "SELECT id FROM posts WHERE id < ? AND remote = 0 ORDER BY id DESC LIMIT ?", "ii",
-		    before > 0 ? before : INT64_MAX, (int64_t)limit + 1) != DB_OK)
+	if (db_read(db, a, &r,
+		    "SELECT id FROM posts WHERE id < ? AND remote = 0 ORDER BY id DESC LIMIT ?",
+		    "ii", before > 0 ? before : INT64_MAX, (int64_t)limit + 1) != DB_OK)
 		return -1;
 	take(a, &r, limit, "new on imagier", out);
 	return 0;

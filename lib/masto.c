@@ -358,10 +358,10 @@ int masto_status_page(const struct masto_view *v, const char *kind, int64_t arg,
 		    arena_printf(v->a, "SELECT p.id" PAGE_WHERE "AND p.user_id = ? %s", order),
 		    "siiiii", ml, pg->max_id, pg->max_id, lo, arg, (int64_t)pg->limit);
 	else
-		rc = db_read(v->db, v->a, &r,
-			     arena_printf(v->a, "SELECT p.id" PAGE_WHERE "AND p.remote = 0 %s", order),
-			     "siiii", ml,
-			     pg->max_id, pg->max_id, lo, (int64_t)pg->limit);
+		rc = db_read(
+		    v->db, v->a, &r,
+		    arena_printf(v->a, "SELECT p.id" PAGE_WHERE "AND p.remote = 0 %s", order),
+		    "siiii", ml, pg->max_id, pg->max_id, lo, (int64_t)pg->limit);
 	if (rc != DB_OK)
 		return -1;
 	*n = r.nrows;
@@ -541,7 +541,8 @@ cJSON *masto_search_results(const struct masto_view *v, const char *q, const cha
 	    ((all || !strcmp(type, "statuses")) &&
 	     db_read(v->db, v->a, &pr,
 		     "SELECT p.id FROM posts p JOIN users u ON u.id = p.user_id WHERE "
-		     "p.mod_state = 'visible' AND p.remote = 0 AND u.banned_at IS NULL AND (p.caption LIKE "
+		     "p.mod_state = 'visible' AND p.remote = 0 AND u.banned_at IS NULL AND "
+		     "(p.caption LIKE "
 		     "CONCAT('%', ?) OR p.prompt LIKE CONCAT('%', ?)) ORDER BY p.id DESC LIMIT ?",
 		     "ssi", pat, pat, (int64_t)limit) != DB_OK))
 		return NULL;

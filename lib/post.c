@@ -581,8 +581,8 @@ cJSON *post_image_json(struct arena *a, const char *media_url, int64_t w, int64_
 /* A remote post's provenance (columns 31-34). */
 #define POST_REMOTE_JOIN " LEFT JOIN ap_remote_posts rp ON rp.post_id = p.id "
 #define POST_FROM                                                                                  \
-	" FROM posts p JOIN users u ON u.id = p.user_id JOIN images i ON i.id = p.image_id "       \
-	POST_REMOTE_JOIN                                                                           \
+	" FROM posts p JOIN users u ON u.id = p.user_id JOIN images i ON i.id = "                  \
+	"p.image_id " POST_REMOTE_JOIN                                                             \
 	"LEFT JOIN posts pp ON pp.id = p.parent_id LEFT JOIN users pu ON pu.id = pp.user_id "      \
 	"LEFT JOIN generations g ON g.id = p.generation_id "
 

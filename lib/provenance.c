@@ -328,7 +328,8 @@ int provenance_stamp_all(struct db *db, const struct config *cfg, FILE *progress
 	int n, rc = 0;
 	memset(st, 0, sizeof(*st));
 	arena_init(&a);
-	while ((n = next_ids(db, &a, "SELECT id FROM posts WHERE id > ? AND remote = 0 ORDER BY id LIMIT ?",
+	while ((n = next_ids(db, &a,
+			     "SELECT id FROM posts WHERE id > ? AND remote = 0 ORDER BY id LIMIT ?",
 			     &after, ids)) > 0) {
 		for (int i = 0; i < n; i++) {
 			arena_reset(&a);
