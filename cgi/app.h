@@ -239,6 +239,7 @@ int comment_delete(struct ctx *c);
 int follow_user_put(struct ctx *c);
 int follow_user_delete(struct ctx *c);
 int follow_user_form(struct ctx *c);
+int person_lookup_show(struct ctx *c);
 int follow_tag_put(struct ctx *c);
 int follow_tag_delete(struct ctx *c);
 int follow_tag_form(struct ctx *c);

@@ -1,5 +1,6 @@
 /* gen_main.c - imagier-gen: drains the generation queue, one job at a time.
  * Several may run, on several hosts; each needs its own [gen] worker_id. */
+#include "apin_follow.h"
 #include "apin_social.h"
 #include "apqueue.h"
 #include "cache.h"
@@ -223,8 +224,10 @@ int main(int argc, char **argv)
 	struct arena a;
 	arena_init(&a);
 	/* The inbox's likes and replies count in the rate limits, drop unread
-	 * counts and cached posts, and pass the word filter (apin_social.h). */
+	 * counts and cached posts, and pass the word filter (apin_social.h);
+	 * remote posts bump the feeds' cache versions (apin_follow.h). */
 	struct cache *cache = cache_new(&cfg);
+	apin_follow_setup(&cfg, cache);
 	social_set_cache(cache);
 	struct apin_social_env social_env = {.cache = cache, .cfg = &cfg};
 	arena_init(&social_env.keep);

@@ -143,6 +143,7 @@ const struct route routes[] = {
 	{"DELETE", "/api/v1/comments/{id}",     comment_delete,      R_API | R_LOGIN | R_CSRF,      NULL,     0, NULL},
 	{"GET",    "/api/v1/users/{name}",      user_show,           R_API,                         NULL,     5, NULL},
 	{"GET",    "/api/v1/users/{name}/posts", user_posts,         R_API,                         NULL,     5, NULL},
+	{"GET",    "/api/v1/lookup",            person_lookup_show,  R_API | R_LOGIN,               NULL,     0, "follow"},
 	{"PUT",    "/api/v1/users/{name}/follow", follow_user_put,   R_API | R_LOGIN | R_CSRF,      NULL,     0, "follow"},
 	{"DELETE", "/api/v1/users/{name}/follow", follow_user_delete, R_API | R_LOGIN | R_CSRF,     NULL,     0, NULL},
 	{"PUT",    "/api/v1/users/{name}/mute", mute_user_put,       R_API | R_LOGIN | R_CSRF | R_SUSP, NULL,     0, NULL},

@@ -119,9 +119,12 @@ int apreply_local(const char *base, const char *url, int64_t *post_id, int64_t *
 		*post_id = p;
 		return 0;
 	}
-	if (strncmp(end, "#comment-", 9))
+	/* the comment's ActivityPub id ({base}/p/ID#cN, lib/apfollow.c), or
+	 * its place on the page (#comment-N) */
+	size_t skip = !strncmp(end, "#comment-", 9) ? 9 : !strncmp(end, "#c", 2) ? 2 : 0;
+	if (!skip)
 		return -1;
-	int64_t c = id_at(end + 9, &end);
+	int64_t c = id_at(end + skip, &end);
 	if (c <= 0 || *end)
 		return -1;
 	*post_id = p;

@@ -94,7 +94,9 @@ int apub_post_load(struct db *db, struct arena *a, int64_t id, struct apub_post 
 	struct db_res r;
 	memset(out, 0, sizeof(*out));
 	*deleted_at = 0;
-	if (db_read(db, a, &r, "SELECT " POST_COLS POST_JOINS "WHERE p.id = ?", "i", id) != DB_OK)
+	/* a remote post is its server's Note, never ours: no document here */
+	if (db_read(db, a, &r, "SELECT " POST_COLS POST_JOINS "WHERE p.id = ? AND p.remote = 0",
+		    "i", id) != DB_OK)
 		return 503;
 	if (!r.nrows) {
 		char name[24];

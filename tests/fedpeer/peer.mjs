@@ -118,6 +118,7 @@ const waiters = new Set(); // {match, resolve}
 const mode = { follow: "accept" }; // what an incoming Follow gets: accept | reject | manual | ignore
 const pendingFollows = new Map(); // follower id -> {follow, follower}, in manual mode
 const logFd = opt.log ? fs.openSync(opt.log, "a") : null;
+const files = new Map(); // name -> {type, data}: what GET /files/NAME serves (file verb)
 
 function record(entry) {
   entry.seq = received.length + 1;
@@ -692,6 +693,17 @@ const verbs = {
     if (entry == null) throw new ControlError(408, "timeout", `nothing matching arrived within ${t} ms`);
     return { entry };
   },
+  // file {"name", "base64", "media_type"?}: serve these bytes at
+  // GET /files/NAME (a post's picture, or one that should be refused);
+  // answers its url
+  async file(ctx, body) {
+    const name = str(body, "name", { max: 64 });
+    if (!/^[A-Za-z0-9._-]+$/.test(name)) throw bad(`"name" must be of A-Z a-z 0-9 . _ -`);
+    const data = Buffer.from(str(body, "base64", { max: 1400000 }), "base64");
+    const type = str(body, "media_type", { required: false, max: 100 }) ?? "application/octet-stream";
+    files.set(name, { type, data });
+    return { url: `${base}/files/${name}`, bytes: data.length };
+  },
   // accept {"actor"?}: Accept the pending Follow of actor (default: the oldest)
   async accept(ctx, body) {
     const p = pendingFollow(body);
@@ -910,6 +922,12 @@ const server = http.createServer(async (req, res) => {
   try {
     const buf = req.method === "GET" || req.method === "HEAD" ? Buffer.alloc(0) : await readBody(req);
     const path = (req.url ?? "/").split("?")[0];
+    if (req.method === "GET" && path.startsWith("/files/")) {
+      const f = files.get(path.slice("/files/".length));
+      if (f == null) return sendJson(res, 404, { error: { code: "not_found", message: "no such file" } });
+      res.writeHead(200, { "Content-Type": f.type, "Content-Length": f.data.length });
+      return res.end(f.data);
+    }
     if (path.startsWith("/_control/")) {
       if (req.method !== "POST") return sendJson(res, 405, { error: { code: "method", message: "POST only" } });
       return await control(path.slice("/_control/".length), buf, res);

@@ -101,13 +101,18 @@ static void local_targets(void **state)
 	assert_true(p == 42 && c == 0);
 	assert_int_equal(apreply_local(BASE, BASE "/p/42#comment-7", &p, &c), 0);
 	assert_true(p == 42 && c == 7);
+	/* the comment's own ActivityPub id, as lib/apfollow.c makes it */
+	assert_int_equal(apreply_local(BASE, BASE "/p/42#c9", &p, &c), 0);
+	assert_true(p == 42 && c == 9);
 	const char *no[] = {BASE "/p/",
 			    BASE "/p/0",
 			    BASE "/p/42/",
 			    BASE "/p/42?x=1",
 			    BASE "/p/42#comment-",
 			    BASE "/p/42#comment-7x",
-			    BASE "/p/42#c7",
+			    BASE "/p/42#c",
+			    BASE "/p/42#c7/create",
+			    BASE "/p/42#x7",
 			    BASE "/p/1234567890123456789",
 			    BASE "/u/alice",
 			    "https://other.example/p/42",
