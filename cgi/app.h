@@ -239,6 +239,7 @@ int comment_delete(struct ctx *c);
 int follow_user_put(struct ctx *c);
 int follow_user_delete(struct ctx *c);
 int follow_user_form(struct ctx *c);
+int person_lookup_show(struct ctx *c);
 int follow_tag_put(struct ctx *c);
 int follow_tag_delete(struct ctx *c);
 int follow_tag_form(struct ctx *c);
@@ -373,5 +374,9 @@ int idem_end(struct ctx *c, int *status);
 /* 0 if text passes the word filter, else the status of ctx_fail (400
  * blocked_word, naming the entry); label is the field ("The caption"). */
 int filter_check(struct ctx *c, const char *label, const char *text);
+/* The site's word filter, compiled and current (NULL: none, or the
+ * database cannot say and there is no copy yet). */
+struct textnorm_list;
+const struct textnorm_list *word_filter(struct ctx *c);
 
 #endif

@@ -18,6 +18,7 @@
 #include "render.h"
 #include "syndicate.h"
 #include "syndication.h"
+#include "util.h"
 
 #include "apub_data.h"
 
@@ -37,8 +38,8 @@ int apub_wanted(struct ctx *c)
 		return 0;
 	c->vary_accept = 1;
 	const char *accept = kv_get(&c->req->headers, "accept");
-	return accept && (strcasestr(accept, "application/activity+json") ||
-			  strcasestr(accept, "application/ld+json"));
+	return http_accepts(accept, "application/activity+json") ||
+	       http_accepts(accept, "application/ld+json");
 }
 
 /* ---- pieces ---------------------------------------------------------------- */
@@ -232,6 +233,12 @@ int apub_actor_show(struct ctx *c)
 
 /* ---- the Note ------------------------------------------------------------------ */
 
+/* The id of a remix's parent: its own server's for a remote post. */
+static const char *parent_ref(struct ctx *c, const struct apub_post *p)
+{
+	return *p->parent_uri ? p->parent_uri : note_url(c, p->parent_id);
+}
+
 /* The content: the caption, the provenance line with the prompt, the remix's
  * parent, the tags as Mastodon links them; all of it escaped for HTML. */
 static const char *note_content(struct ctx *c, const struct apub_post *p, const char **tags,
@@ -252,7 +259,7 @@ static const char *note_content(struct ctx *c, const struct apub_post *p, const 
 	html_text(&b, p->prompt);
 	buf_puts(&b, ")</p>");
 	if (p->parent_id) {
-		const char *parent = note_url(c, p->parent_id);
+		const char *parent = parent_ref(c, p);
 		buf_puts(&b, "<p>Remix of <a href=\"");
 		html_text(&b, parent);
 		buf_puts(&b, "\">");
@@ -295,6 +302,8 @@ static cJSON *note_json(struct ctx *c, const struct apub_post *p, int with_conte
 	cJSON_AddItemToArray(to, cJSON_CreateString(AS_PUBLIC));
 	cJSON *cc = cJSON_AddArrayToObject(d, "cc");
 	cJSON_AddItemToArray(cc, cJSON_CreateString(arena_printf(c->a, "%s/followers", actor)));
+	if (p->parent_id && *p->parent_actor) /* a remix of theirs: they hear of it */
+		cJSON_AddItemToArray(cc, cJSON_CreateString(p->parent_actor));
 	if (*p->content_warning) { /* HTML in ActivityStreams, as content is */
 		struct buf w = {0};
 		html_text(&w, p->content_warning);
@@ -320,7 +329,7 @@ static cJSON *note_json(struct ctx *c, const struct apub_post *p, int with_conte
 	if (p->parent_id) {
 		/* A remix links its parent as FEP-e232 does (a Link tag), not as a
 		 * reply: it is a new picture, not a comment on the old one. */
-		const char *parent = note_url(c, p->parent_id);
+		const char *parent = parent_ref(c, p);
 		cJSON *l = cJSON_CreateObject();
 		cJSON_AddStringToObject(l, "type", "Link");
 		cJSON_AddStringToObject(
@@ -388,7 +397,15 @@ void apub_post_published(struct ctx *c, int64_t author, int64_t post_id)
 	/* a post held for review is not public yet: nothing to send */
 	if (apub_post_load(c->app->db, c->a, post_id, &p, &deleted))
 		return;
-	queue_followers(c, author, create_json(c, &p, 1), "Create");
+	cJSON *act = create_json(c, &p, 1);
+	if (p.parent_id && *p.parent_inbox) { /* the remixed author's server hears of it */
+		char *s = json_print(act);
+		if (!s || apq_enqueue(c->app->db, c->a, author, p.parent_inbox, s))
+			log_error("apub: the Create of remix %lld could not be queued for %s",
+				  (long long)post_id, p.parent_actor);
+		free(s);
+	}
+	queue_followers(c, author, act, "Create");
 }
 
 void apub_post_deleted(struct ctx *c, int64_t author, const char *username, int64_t post_id)
@@ -405,6 +422,48 @@ void apub_post_deleted(struct ctx *c, int64_t author, const char *username, int6
 	cJSON_AddStringToObject(t, "id", note);
 	cJSON_AddStringToObject(t, "type", "Tombstone");
 	queue_followers(c, author, d, "Delete");
+}
+
+/* An Update of object (a Note or the Person) by actor, for the followers:
+ * its id is the object's with "#updates/" and the time, as Mastodon's. */
+static cJSON *update_json(struct ctx *c, const char *actor, cJSON *object)
+{
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddItemToObject(d, "@context", apub_context());
+	cJSON_DeleteItemFromObject(object, "@context");
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(object, "id"));
+	cJSON_AddStringToObject(
+	    d, "id", arena_printf(c->a, "%s#updates/%lld", id ? id : actor, (long long)now_unix()));
+	cJSON_AddStringToObject(d, "type", "Update");
+	cJSON_AddStringToObject(d, "actor", actor);
+	cJSON *to = cJSON_AddArrayToObject(d, "to");
+	cJSON_AddItemToArray(to, cJSON_CreateString(AS_PUBLIC));
+	cJSON *cc = cJSON_AddArrayToObject(d, "cc");
+	cJSON_AddItemToArray(cc, cJSON_CreateString(arena_printf(c->a, "%s/followers", actor)));
+	cJSON_AddItemToObject(d, "object", object);
+	return d;
+}
+
+void apub_post_updated(struct ctx *c, int64_t author, int64_t post_id)
+{
+	struct apub_post p;
+	int64_t deleted;
+	if (apub_post_load(c->app->db, c->a, post_id, &p, &deleted))
+		return;
+	queue_followers(c, author, update_json(c, actor_url(c, p.username), note_json(c, &p, 0)),
+			"Update of a Note");
+}
+
+void apub_actor_updated(struct ctx *c, int64_t user_id, const char *username)
+{
+	struct apub_actor u;
+	int64_t deleted;
+	const char *pem;
+	if (apub_actor_load(c->app->db, c->a, username, &u, &deleted) ||
+	    apkey_get(c->app->db, c->a, user_id, &pem, NULL))
+		return;
+	queue_followers(c, user_id, update_json(c, actor_url(c, username), actor_json(c, &u, pem)),
+			"Update of the Person");
 }
 
 int apub_note_show(struct ctx *c)
@@ -529,7 +588,9 @@ static int follow_collection(struct ctx *c, int followers)
 	cJSON *d = collection_page(c, of, max_id, -1);
 	cJSON *items = cJSON_AddArrayToObject(d, "orderedItems");
 	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(items, cJSON_CreateString(actor_url(c, names[i])));
+		cJSON_AddItemToArray(items, cJSON_CreateString(ids[i] >= APUB_REMOTE_KEY
+								   ? names[i]
+								   : actor_url(c, names[i])));
 	if (n == APUB_PAGE)
 		cJSON_AddStringToObject(
 		    d, "next",

@@ -29,5 +29,10 @@ int apub_note_show(struct ctx *c);
  * Delete (a Tombstone) of one deleted. */
 void apub_post_published(struct ctx *c, int64_t author, int64_t post_id);
 void apub_post_deleted(struct ctx *c, int64_t author, const char *username, int64_t post_id);
+/* An Update for the remote followers: of a post whose training consent
+ * changed, and of a person whose bio, avatar or account-wide consent
+ * changed (their actor as /u/{name} now serves it). */
+void apub_post_updated(struct ctx *c, int64_t author, int64_t post_id);
+void apub_actor_updated(struct ctx *c, int64_t user_id, const char *username);
 
 #endif

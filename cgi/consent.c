@@ -3,6 +3,7 @@
  * The account-wide choice is part of the profile (profile.c me_update); the
  * rules and the storage are in lib/dataset.c. */
 #include "app.h"
+#include "apub.h"
 #include "dataset.h"
 #include "post.h"
 #include "util.h"
@@ -58,6 +59,8 @@ static int post_changes_apply(struct ctx *c, int64_t id, const struct post_chang
 		if (st)
 			return ctx_fail(c, 503, "unavailable",
 					"Could not save your choice; try again.");
+		if (*changed) /* the Note says its consent: followers elsewhere hear */
+			apub_post_updated(c, c->me->id, id);
 	}
 	return 0;
 }

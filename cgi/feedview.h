@@ -43,6 +43,11 @@ int foryou_show(struct ctx *c);
 /* Name lookups: 0 with *id, or the status of ctx_fail (404/503). */
 int user_lookup(struct ctx *c, const char *name, int64_t *id);
 int tag_lookup(struct ctx *c, const char *name, int64_t *id);
+/* user_lookup, and for a logged-in person a name@host not known here is
+ * looked up on its server (apfollow_resolve: WebFinger and the actor,
+ * bounded to APFOLLOW_LOOKUP_MS): 400 not a handle, 403 defederated, 404
+ * nobody there (with the reason), 503. */
+int person_lookup(struct ctx *c, const char *name, int64_t *id);
 /* The profile / tag header for their pages: 0 or a failed status / -1. */
 int profile_header(struct ctx *c, int64_t user_id);
 int tag_header(struct ctx *c, int64_t tag_id, const char *name);

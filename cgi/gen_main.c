@@ -1,6 +1,9 @@
 /* gen_main.c - imagier-gen: drains the generation queue, one job at a time.
  * Several may run, on several hosts; each needs its own [gen] worker_id. */
+#include "apin_follow.h"
+#include "apin_social.h"
 #include "apqueue.h"
+#include "cache.h"
 #include "config.h"
 #include "db.h"
 #include "export.h"
@@ -11,6 +14,7 @@
 #include "imghash.h"
 #include "log.h"
 #include "post.h"
+#include "social.h"
 #include "provenance.h"
 #include "timeline.h"
 #include "util.h"
@@ -219,6 +223,15 @@ int main(int argc, char **argv)
 	struct db *db = db_new(&cfg);
 	struct arena a;
 	arena_init(&a);
+	/* The inbox's likes and replies count in the rate limits, drop unread
+	 * counts and cached posts, and pass the word filter (apin_social.h);
+	 * remote posts bump the feeds' cache versions (apin_follow.h). */
+	struct cache *cache = cache_new(&cfg);
+	apin_follow_setup(&cfg, cache);
+	social_set_cache(cache);
+	struct apin_social_env social_env = {.cache = cache, .cfg = &cfg};
+	arena_init(&social_env.keep);
+	apin_social_setup(&social_env);
 	int lease = cfg.gen_job_timeout + 30;
 	log_info("imagier-gen %s: backends %s", worker, cfg.gen_backends);
 	/* Jobs this worker held when it last died go back to the queue now. */
@@ -254,6 +267,10 @@ int main(int argc, char **argv)
 		run_job(db, &a, &cfg, worker, &job);
 	}
 	log_info("imagier-gen %s stopping", worker);
+	apin_social_setup(NULL);
+	social_set_cache(NULL);
+	arena_free(&social_env.keep);
+	cache_free(cache);
 	arena_free(&a);
 	db_free(db);
 	return 0;

@@ -91,14 +91,21 @@ int post_write_check(struct ctx *c, int64_t post_id, int64_t parent_id, int bloc
 	return blocks && chk->blocker ? blocked_fail(c, 1, chk->blocker, chk->blocked_name) : 0;
 }
 
-int filter_check(struct ctx *c, const char *label, const char *text)
+const struct textnorm_list *word_filter(struct ctx *c)
 {
 	struct app *app = c->app;
-	if (!text || !*text ||
-	    wordfilter_refresh(app->db, app->cache, c->a, &app->filter_arena, &app->filter_list,
+	if (wordfilter_refresh(app->db, app->cache, c->a, &app->filter_arena, &app->filter_list,
 			       &app->filter_version, &app->filter_loaded_at))
+		return NULL;
+	return app->filter_list;
+}
+
+int filter_check(struct ctx *c, const char *label, const char *text)
+{
+	const struct textnorm_list *list = text && *text ? word_filter(c) : NULL;
+	if (!list)
 		return 0;
-	const char *hit = wordfilter_hit(c->a, app->filter_list, text);
+	const char *hit = wordfilter_hit(c->a, list, text);
 	if (!hit)
 		return 0;
 	return ctx_fail(c, 400, "blocked_word",

@@ -62,7 +62,16 @@ static int replay(struct ctx *c, const struct idem_found *f)
 		c->raw_type = "application/json";
 		return status;
 	}
-	/* Created, but the worker stopped before its answer was recorded. */
+	/* Created, but its answer is not recorded: the first request is still
+	 * being answered (a few seconds at most), or its worker stopped. A
+	 * Mastodon client reads only a status: while the first may still
+	 * answer, it is asked to come back for the recorded one. */
+	if (masto_face(c) && f->age < 30) {
+		ctx_header(c, "Retry-After", "1");
+		return ctx_fail(c, 409, "idempotency_key_in_use",
+				"The first request with this Idempotency-Key is still being "
+				"answered; try again in a second.");
+	}
 	cJSON *d = ctx_data(c);
 	cJSON_AddNumberToObject(d, "id", (double)f->resource_id);
 	if (*f->location)

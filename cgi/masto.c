@@ -82,6 +82,14 @@ void masto_link(struct ctx *c, int64_t newest, int64_t oldest, size_t n)
 				page_url(c, "max_id", oldest), page_url(c, "min_id", newest)));
 }
 
+int masto_page_answer(struct ctx *c, cJSON *list, const int64_t *ids, size_t n)
+{
+	if (!list)
+		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+	masto_link(c, n ? ids[0] : 0, n ? ids[n - 1] : 0, n);
+	return masto_answer(c, list);
+}
+
 /* A timeline answer: the statuses of the page and its Link header. */
 static int timeline(struct ctx *c, const char *kind, int64_t arg, const char *sarg)
 {
@@ -94,11 +102,7 @@ static int timeline(struct ctx *c, const char *kind, int64_t arg, const char *sa
 		return st;
 	if (masto_status_page(&v, kind, arg, sarg, &pg, &ids, &n))
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	cJSON *list = masto_statuses(&v, ids, n);
-	if (!list)
-		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	masto_link(c, n ? ids[0] : 0, n ? ids[n - 1] : 0, n);
-	return masto_answer(c, list);
+	return masto_page_answer(c, masto_statuses(&v, ids, n), ids, n);
 }
 
 int masto_timeline_home(struct ctx *c)

@@ -1,17 +1,30 @@
 /* masto_acct.c - the Mastodon client API about people: one's own account,
  * another's, lookup, follow and unfollow, relationships; notifications and
  * search (v2). */
+#include "apnote.h"
 #include "app.h"
+#include "feedview.h"
 #include "db.h"
 #include "mastoapi.h"
 #include "post.h"
 #include "profile.h"
+#include "syndicate.h"
 #include "social.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+/* 1 when host (lower case) is this site's own (site.base_url's). */
+static int masto_own_host(struct ctx *c, const char *host)
+{
+	const char *base = site_origin(c), *p = strstr(base, "://");
+	p = p ? p + 3 : base;
+	size_t n = strcspn(p, "/");
+	return strlen(host) == n && !strncasecmp(p, host, n);
+}
 
 /* One account by id, or the status of ctx_fail. */
 static int one_account(struct ctx *c, int64_t id, cJSON **out)
@@ -57,6 +70,17 @@ int masto_account_lookup(struct ctx *c)
 		return ctx_fail(c, 400, "bad_request", "acct is required.");
 	if (*acct == '@')
 		acct++;
+	/* a remote person: name@host, looked up on their server when not
+	 * known here (for a logged-in app only: person_lookup) */
+	const char *hn, *hh;
+	if (!apnote_acct(c->a, acct, &hn, &hh) && !masto_own_host(c, hh)) {
+		int st = person_lookup(c, arena_printf(c->a, "%s@%s", hn, hh), &id);
+		if (st)
+			return st;
+		cJSON *u;
+		st = one_account(c, id, &u);
+		return st ? st : masto_answer(c, u);
+	}
 	/* a local person: "name", or "name@" this site's host */
 	char *name = arena_strdup(c->a, acct), *at = strchr(name, '@');
 	if (at)
@@ -141,11 +165,7 @@ static int follow_list(struct ctx *c, int followers)
 	cJSON_Delete(u);
 	if (masto_follow_page(c->app->db, c->a, c->params[0], followers, &pg, &ids, &n))
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	cJSON *list = masto_accounts(&v, ids, n);
-	if (!list)
-		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
-	masto_link(c, n ? ids[0] : 0, n ? ids[n - 1] : 0, n);
-	return masto_answer(c, list);
+	return masto_page_answer(c, masto_accounts(&v, ids, n), ids, n);
 }
 
 int masto_followers(struct ctx *c)
@@ -198,6 +218,22 @@ int masto_search(struct ctx *c)
 		return ctx_fail(c, 400, "bad_request", "q is required.");
 	if (strlen(q) > 200)
 		return ctx_fail(c, 400, "bad_request", "q is too long.");
+	/* resolve=true with "@name@host" of another server: the person,
+	 * looked up on their server (logged in only, as Mastodon) */
+	const char *resolve = kv_get(&c->req->query, "resolve"), *hn, *hh;
+	if (resolve && !strcmp(resolve, "true") && c->me && !apnote_acct(c->a, q, &hn, &hh) &&
+	    !masto_own_host(c, hh) && (!type || !strcmp(type, "accounts"))) {
+		int64_t id;
+		cJSON *u;
+		if ((st = person_lookup(c, arena_printf(c->a, "%s@%s", hn, hh), &id)) ||
+		    (st = one_account(c, id, &u)))
+			return st;
+		cJSON *d = cJSON_CreateObject();
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(d, "accounts"), u);
+		cJSON_AddArrayToObject(d, "statuses");
+		cJSON_AddArrayToObject(d, "hashtags");
+		return masto_answer(c, d);
+	}
 	while (*q == '@' || *q == '#')
 		q++;
 	char *name = arena_strdup(c->a, q), *at = strchr(name, '@');

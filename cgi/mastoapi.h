@@ -22,6 +22,8 @@ int masto_page_parse(struct ctx *c, struct masto_window *pg);
 /* The Link header of a page whose ids run from newest to oldest (n items;
  * none for an empty page). */
 void masto_link(struct ctx *c, int64_t newest, int64_t oldest, size_t n);
+/* A page's answer: list (NULL: 503), with the Link header of ids[0..n). */
+int masto_page_answer(struct ctx *c, struct cJSON *list, const int64_t *ids, size_t n);
 /* The status of post id as the viewer may see it, or NULL with *st (404,
  * 503) from ctx_fail. */
 struct cJSON *masto_status_one(struct ctx *c, int64_t id, int *st);

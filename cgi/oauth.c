@@ -223,6 +223,9 @@ static int authorize_view(struct ctx *c, struct oauth_app *app, const char **sco
 	const char *state = ctx_param(c, "state");
 	if (state && strlen(state) > 500)
 		return ctx_fail(c, 400, "invalid_request", "state is too long.");
+	const char *src = oauth_csp_source(c->a, uri);
+	if (src) /* nginx adds it to the page's form-action (nginx/imagier-locations.conf) */
+		ctx_header(c, "X-Imagier-Form-Action", src);
 	cJSON *d = ctx_data(c);
 	cJSON_AddStringToObject(d, "app_name", app->name);
 	cJSON_AddStringToObject(d, "website", app->website);
@@ -446,8 +449,8 @@ static void configuration(struct ctx *c, cJSON *d)
 	cJSON_AddNumberToObject(s, "max_media_attachments", 1);
 	cJSON_AddNumberToObject(s, "characters_reserved_per_url", 23);
 	cJSON *m = cJSON_AddObjectToObject(cf, "media_attachments");
-	const char *types[] = {"image/jpeg", "image/png", "image/webp", "image/gif", "image/avif"};
-	cJSON_AddItemToObject(m, "supported_mime_types", cJSON_CreateStringArray(types, 5));
+	const char *types[] = {"image/jpeg", "image/png", "image/webp", "image/avif"};
+	cJSON_AddItemToObject(m, "supported_mime_types", cJSON_CreateStringArray(types, 4));
 	cJSON_AddNumberToObject(m, "image_size_limit", (double)c->app->cfg.max_upload);
 	cJSON_AddNumberToObject(m, "image_matrix_limit", (double)c->app->cfg.max_pixels);
 	cJSON_AddNumberToObject(m, "video_size_limit", 0);

@@ -2,6 +2,7 @@
  * and the API twins. The headers of person and tag pages are
  * profile_util.c's; the data lib/profile.c's. */
 #include "app.h"
+#include "apub.h"
 #include "dataset.h"
 #include "feedview.h"
 #include "image.h"
@@ -154,6 +155,8 @@ int me_update(struct ctx *c)
 				       arena_printf(c->a, MICROCACHE_AP_PREFIX "/u/%s", name)};
 		microcache_refresh(c->a, &c->app->cfg, paths, ARRAY_LEN(paths));
 	}
+	if (avatar || bio || changed)
+		apub_actor_updated(c, c->me->id, c->me->username);
 	int st;
 	cJSON *u = my_json(c, &st);
 	if (u && consent_fields(c, u) == 0)

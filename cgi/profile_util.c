@@ -2,6 +2,7 @@
  * uses no handler): name lookups, the profile and tag headers above their
  * posts, and the viewer's unread count in the page header. The data comes
  * from lib/profile.h and lib/social.h. */
+#include "apfollow.h"
 #include "app.h"
 #include "cache.h"
 #include "feedview.h"
@@ -30,6 +31,27 @@ int user_lookup(struct ctx *c, const char *name, int64_t *id)
 			     "There is nobody by that name.");
 }
 
+int person_lookup(struct ctx *c, const char *name, int64_t *id)
+{
+	int st = profile_user_id(c->app->db, c->a, name, id);
+	if (st == 404 && c->me && strchr(name, '@')) {
+		const char *why;
+		st = apfollow_resolve(c->app->db, c->a, site_origin(c), name, id, &why);
+		if (st == 400)
+			return ctx_fail(c, 400, "bad_handle",
+					"Write a person of another server as name@host.");
+		if (st == 403)
+			return ctx_fail(c, 403, "defederated",
+					"This site does not federate with that server.");
+		if (st == 404)
+			return ctx_fail(
+			    c, 404, "not_found",
+			    *why ? arena_printf(c->a, "Nobody found as %s (%s).", name, why)
+				 : "There is nobody by that name.");
+	}
+	return lookup_status(c, st, "There is nobody by that name.");
+}
+
 int tag_lookup(struct ctx *c, const char *name, int64_t *id)
 {
 	return lookup_status(c, profile_tag_id(c->app->db, c->a, name, id),
@@ -47,7 +69,8 @@ int profile_header(struct ctx *c, int64_t user_id)
 			   : ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	cJSON_AddItemToObject(ctx_data(c), "user", u);
 	c->title = arena_printf(c->a, "@%s", cJSON_GetObjectItem(u, "username")->valuestring);
-	syndicate_feed_links(c, 'u', cJSON_GetObjectItem(u, "username")->valuestring);
+	if (!cJSON_GetObjectItem(u, "remote")) /* no feeds of others' posts */
+		syndicate_feed_links(c, 'u', cJSON_GetObjectItem(u, "username")->valuestring);
 	return 0;
 }
 

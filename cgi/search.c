@@ -1,9 +1,11 @@
 /* search.c - /search?q= and GET /api/v1/search?q=: posts (lib/search.c's
  * FULLTEXT query, rendered like any feed) and, on the first page, people
  * whose name starts with the query. */
+#include "apnote.h"
 #include "app.h"
 #include "feed.h"
 #include "feedview.h"
+#include "profile.h"
 #include "search.h"
 
 #include <cjson/cJSON.h>
@@ -18,6 +20,20 @@ int search_show(struct ctx *c)
 		if (c->api)
 			return ctx_fail(c, 400, "missing_query", "Search for something: ?q=...");
 		return 200; /* the empty search page */
+	}
+	/* "@bob@host": the person, on their server when not known here
+	 * (logged in only: it asks the other server) */
+	const char *hn, *hh;
+	if (!c->api && c->me && !apnote_acct(c->a, q, &hn, &hh)) {
+		int64_t uid;
+		int rc = person_lookup(c, arena_printf(c->a, "%s@%s", hn, hh), &uid);
+		if (rc)
+			return rc;
+		const char *name = profile_username(c->app->db, c->a, uid);
+		if (!name)
+			return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+		/* a stored name is [A-Za-z0-9_.~-], "@" and a host: a path as it is */
+		return ctx_done(c, 200, arena_printf(c->a, "/u/%s", name));
 	}
 	if (text_clean(c->a, q, strlen(q), SEARCH_MAX_CHARS, &clean, &why))
 		return ctx_fail(c, 400, "bad_query", arena_printf(c->a, "Search: %s", why));

@@ -1,14 +1,18 @@
 /* social.c - likes, comments and follows: pages (forms) and API. */
+#include "apfollow.h"
 #include "app.h"
 #include "cachekey.h"
 #include "cache.h"
+#include "commentin.h"
 #include "db.h"
 #include "feedview.h"
 #include "foryou_pre.h"
 #include "moderation.h"
 #include "myfilters.h"
 #include "post.h"
+#include "profile.h"
 #include "social.h"
+#include "syndicate.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -29,7 +33,11 @@ static int like_set(struct ctx *c, int on)
 	struct social_check chk;
 	if ((st = post_write_check(c, c->params[0], 0, on, &chk)))
 		return st;
+	/* a remote post's like is sent to its author: the Undo names the Like */
+	int64_t stamp = on ? 0 : apfollow_like_stamp(c->app->db, c->a, c->me->id, c->params[0]);
 	st = social_like(c->app->db, c->a, c->me->id, c->params[0], on, &chk, &count, &changed);
+	if (!st && changed && (on || stamp > 0))
+		apfollow_like(c->app->db, c->a, site_origin(c), c->me->id, c->params[0], on, stamp);
 	if (st == 404)
 		return ctx_fail(c, 404, "not_found", "There is no such post.");
 	if (st)
@@ -92,34 +100,32 @@ int comments_list(struct ctx *c)
 
 int comment_create(struct ctx *c)
 {
-	const char *text = ctx_param(c, "text"), *clean, *why;
+	const char *clean, *code, *why;
 	uint64_t parent = 0;
-	if (!text)
-		text = "";
-	if (text_clean(c->a, text, strlen(text), COMMENT_MAX_CHARS, &clean, &why))
-		return ctx_fail(c, 400, "bad_text", arena_printf(c->a, "Comment: %s", why));
-	if (!*clean)
-		return ctx_fail(c, 400, "missing_text", "Write something first.");
-	int fst = filter_check(c, "The comment", clean);
-	if (fst)
-		return fst;
+	/* The same text check and write as a reply from another server
+	 * (lib/commentin.h). */
+	if (commentin_text(c->a, word_filter(c), ctx_param(c, "text"), &clean, &code, &why))
+		return ctx_fail(c, 400, code, why);
 	if (ctx_param_u64(c, "parent_id", INT64_MAX, &parent) < 0)
 		return ctx_fail(c, 400, "bad_parent", "parent_id must be a comment id.");
 	int64_t id, created_at;
+	int held;
 	struct social_check chk;
 	int st = post_write_check(c, c->params[0], (int64_t)parent, 1, &chk);
 	if (st)
 		return st;
-	st = social_comment_add(c->app->db, c->a, c->me->id, c->params[0], &chk, clean, &id,
-				&created_at);
+	st = commentin_write(c->app->db, c->app->cache, &c->app->cfg, c->a, c->me->id, c->params[0],
+			     &chk, clean, &id, &created_at, &held);
 	if (st == 404)
 		return ctx_fail(c, 404, "not_found",
 				parent ? "There is no such comment on this post."
 				       : "There is no such post.");
 	if (st)
 		return ctx_fail(c, 503, "unavailable", "Could not save the comment; try again.");
-	int held = classify_new(c, "comment", id, clean);
 	feed_post_changed(c, c->params[0]); /* comment_count moved */
+	if (!held) /* a comment on a remote post is a reply sent to its author */
+		apfollow_comment(c->app->db, c->a, site_origin(c), c->me->id, c->params[0], id,
+				 (int64_t)parent, clean, created_at);
 	if (c->api) {
 		cJSON *cm =
 		    social_comment_new_json(c->a, id, c->params[0], chk.parent_root, c->me->id,
@@ -147,6 +153,8 @@ int comment_delete(struct ctx *c)
 	if (st)
 		return ctx_fail(c, 503, "unavailable", "Could not delete; try again.");
 	feed_post_changed(c, post_id); /* comment_count moved */
+	apfollow_comment_deleted(c->app->db, c->a, site_origin(c), c->me->id, post_id,
+				 c->params[0]);
 	if (c->api) {
 		cJSON_AddTrueToObject(ctx_data(c), "deleted");
 		cJSON_AddNumberToObject(ctx_data(c), "post_id", (double)post_id);
@@ -168,21 +176,62 @@ static int follow_user_set(struct ctx *c, int on)
 {
 	int64_t id;
 	int st, changed;
-	if ((st = user_lookup(c, c->sparams[0], &id)) || (on && (st = block_check(c, id))))
+	if ((st = person_lookup(c, c->sparams[0], &id)) || (on && (st = block_check(c, id))))
 		return st;
-	st = social_follow_user(c->app->db, c->a, c->me->id, id, on, &changed);
+	int remote = apfollow_is_remote(c->app->db, c->a, id);
+	if (remote < 0)
+		return ctx_fail(c, 503, "unavailable", "Could not save that; try again.");
+	if (remote) {
+		/* A Follow is sent; the follow is made when they accept. */
+		st = apfollow_set(c->app->db, c->a, site_origin(c), c->me->id, id, on, &changed);
+		if (st == 403)
+			return ctx_fail(c, 403, "defederated",
+					"This site does not federate with that server.");
+	} else {
+		st = social_follow_user(c->app->db, c->a, c->me->id, id, on, &changed);
+	}
 	if (st == 400)
 		return ctx_fail(c, 400, "self_follow", "You cannot follow yourself.");
 	if (st)
 		return ctx_fail(c, 503, "unavailable", "Could not save that; try again.");
 	if (changed)
 		follows_changed(c);
+	const char *state = remote ? apfollow_state(c->app->db, c->a, c->me->id, id) : NULL;
 	cJSON *d = ctx_data(c);
 	cJSON_AddStringToObject(d, "username", c->sparams[0]);
-	cJSON_AddBoolToObject(d, "following", on);
+	cJSON_AddBoolToObject(d, "following", state ? !strcmp(state, "following") : on);
+	if (remote)
+		cJSON_AddBoolToObject(d, "requested", state && !strcmp(state, "requested"));
 	cJSON_AddBoolToObject(d, "changed", changed);
 	return ctx_done(c, 200,
 			back_to(c, arena_printf(c->a, "/u/%s", url_encode(c->a, c->sparams[0]))));
+}
+
+/* GET /api/v1/lookup?acct=bob@host: the person, looked up on their server
+ * when not known here (person_lookup), as the profile shows them. */
+int person_lookup_show(struct ctx *c)
+{
+	const char *acct = kv_get(&c->req->query, "acct");
+	int64_t id;
+	int st;
+	if (!acct || !*acct)
+		return ctx_fail(c, 400, "missing_acct", "Name someone: ?acct=name@host.");
+	if (strlen(acct) > 600)
+		return ctx_fail(c, 400, "bad_handle",
+				"Write a person of another server as name@host.");
+	if (*acct == '@')
+		acct++;
+	if (!strncmp(acct, "acct:", 5))
+		acct += 5;
+	if ((st = person_lookup(c, acct, &id)))
+		return st;
+	cJSON *u = profile_user_json(c->app->db, c->a, c->app->cfg.media_url, c->me->id, id, &st);
+	if (!u)
+		return ctx_fail(c, st == 404 ? 404 : 503, st == 404 ? "not_found" : "unavailable",
+				st == 404 ? "There is nobody by that name."
+					  : "The database is not answering.");
+	cJSON_AddItemToObject(ctx_data(c), "user", u);
+	return 200;
 }
 
 int follow_user_put(struct ctx *c)

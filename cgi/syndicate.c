@@ -458,7 +458,9 @@ int oembed_show(struct ctx *c)
 			    : ctx_fail(c, 404, "not_found", "There is no such post.");
 	const cJSON *image = cJSON_GetObjectItemCaseSensitive(p, "image");
 	struct synd_pic pic, thumb;
+	/* a remote post embeds from its own server, not from here */
 	if (cJSON_GetObjectItemCaseSensitive(p, "mod_state") ||
+	    cJSON_GetObjectItemCaseSensitive(p, "remote") ||
 	    synd_pic_fit(image, maxw, maxh, &pic) ||
 	    synd_pic_fit(image, maxw < OEMBED_THUMB_W ? maxw : OEMBED_THUMB_W, maxh, &thumb)) {
 		cJSON_Delete(p);

@@ -49,8 +49,7 @@ static void link_add(cJSON *links, const char *rel, const char *type, const char
 
 int webfinger_show(struct ctx *c)
 {
-	/* any page may look people up (Mastodon's web client does) */
-	ctx_header(c, "Access-Control-Allow-Origin", "*");
+	/* any page may look people up: nginx sends Access-Control-Allow-Origin */
 	const char *res = ctx_param(c, "resource");
 	struct webfinger_res wf;
 	if (!res || !*res)

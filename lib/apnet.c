@@ -99,26 +99,31 @@ static const char *curl_why(struct arena *a, CURLcode rc, const struct sink *s, 
 	return arena_printf(a, "curl %d: %s", (int)rc, errbuf[0] ? errbuf : curl_easy_strerror(rc));
 }
 
-int apnet_fetch(struct arena *a, const char *url, char **body, size_t *len, const char **why)
+int apnet_get(struct arena *a, const char *url, const char *accept, long timeout_ms, size_t max,
+	      char **body, size_t *len, const char **why)
 {
 	const char *host, *target;
-	struct sink s = {.a = a, .max = APNET_MAX_DOC};
+	struct sink s = {.a = a, .max = max};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	if (apnet_url_parts(a, url, &host, &target)) {
 		*why = "not an http(s) URL";
 		return -1;
 	}
-	CURL *h = apnet_handle(&s, APNET_FETCH_MS, errbuf);
+	if (timeout_ms < 1) {
+		*why = "no time left";
+		return -1;
+	}
+	CURL *h = apnet_handle(&s, timeout_ms, errbuf);
 	if (!h) {
 		*why = "curl could not start";
 		return -1;
 	}
-	struct curl_slist *hdrs =
-	    curl_slist_append(NULL, "Accept: application/activity+json, application/ld+json; "
-				    "profile=\"https://www.w3.org/ns/activitystreams\"");
+	struct curl_slist *hdrs = curl_slist_append(NULL, arena_printf(a, "Accept: %s", accept));
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	if (timeout_ms < APNET_CONNECT_MS)
+		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
 	CURLcode rc = curl_easy_perform(h);
 	long status = 0;
 	int ret = -1;
@@ -137,6 +142,14 @@ int apnet_fetch(struct arena *a, const char *url, char **body, size_t *len, cons
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(h);
 	return ret;
+}
+
+int apnet_fetch(struct arena *a, const char *url, char **body, size_t *len, const char **why)
+{
+	return apnet_get(a, url,
+			 "application/activity+json, application/ld+json; "
+			 "profile=\"https://www.w3.org/ns/activitystreams\"",
+			 APNET_FETCH_MS, APNET_MAX_DOC, body, len, why);
 }
 
 int apnet_post(struct arena *a, const char *url, const char *const *headers, size_t nheaders,

@@ -28,6 +28,13 @@ int apnet_url_parts(struct arena *a, const char *url, const char **host, const c
  * bytes; -1 with *why (arena) otherwise. */
 int apnet_fetch(struct arena *a, const char *url, char **body, size_t *len, const char **why);
 
+/* GET url with the given Accept, within timeout_ms (connect included),
+ * reading at most max bytes: 0 with *body (arena, NUL-terminated) and *len
+ * on a 2xx answer; -1 with *why otherwise (larger, slower, another status,
+ * not an http(s) URL). Redirects are not followed. */
+int apnet_get(struct arena *a, const char *url, const char *accept, long timeout_ms, size_t max,
+	      char **body, size_t *len, const char **why);
+
 /* POST body (Content-Type application/activity+json) to url with the
  * given extra header lines ("Name: value"). 0 with *status (any HTTP
  * status), or -1 with *why (arena: could not connect, timed out...). */

@@ -213,6 +213,12 @@ int apremote_get(struct db *db, struct arena *a, const char *key_id, int refresh
 	int st = fetch_actor(a, key_id, out, why);
 	if (st)
 		return st;
+	return apremote_save(db, a, out);
+}
+
+int apremote_save(struct db *db, struct arena *a, struct ap_remote *out)
+{
+	struct db_res r;
 	out->fetched_at = now_unix();
 	if (db_exec(db, a, NULL,
 		    "INSERT INTO ap_actors (uri, key_id, inbox, shared_inbox, username, domain, "

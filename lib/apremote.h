@@ -51,6 +51,11 @@ int apremote_parse_actor(struct arena *a, const char *body, size_t len, const ch
 int apremote_get(struct db *db, struct arena *a, const char *key_id, int refresh,
 		 struct ap_remote *out, const char **why);
 
+/* Store out (read by apremote_parse_actor) in ap_actors, fetched now: a
+ * new row, or the one of its id updated. Sets out->id, user_id and
+ * fetched_at. 0 or 503. */
+int apremote_save(struct db *db, struct arena *a, struct ap_remote *out);
+
 /* The actor of ap_actors row id. 0, 404, 503. */
 int apremote_load(struct db *db, struct arena *a, int64_t id, struct ap_remote *out);
 

@@ -56,10 +56,15 @@ int apub_actor_load(struct db *db, struct arena *a, const char *name, struct apu
 #define POST_COLS                                                                                  \
 	"p.id, u.username, p.prompt, p.caption, p.tags, p.content_warning, p.created_at, "         \
 	"i.width, i.height, i.blurhash, i.variants, IFNULL(pp.id, 0), " DATASET_CONSENT_YES_SQL    \
-	", IFNULL(g.model, ''), p.mod_state, u.banned_at IS NOT NULL"
+	", IFNULL(g.model, ''), p.mod_state, u.banned_at IS NOT NULL, p.remote, IFNULL(po.uri, "   \
+	"''), IFNULL(pa.uri, ''), IFNULL(IFNULL(pa.shared_inbox, pa.inbox), '')"
+/* A remix of a remote post links the parent's own id (ap_objects) and is
+ * sent to its author too (ap_actors of the parent's author). */
 #define POST_JOINS                                                                                 \
 	" FROM posts p JOIN users u ON u.id = p.user_id JOIN images i ON i.id = p.image_id LEFT "  \
-	"JOIN posts pp ON pp.id = p.parent_id LEFT JOIN generations g ON g.id = p.generation_id "
+	"JOIN posts pp ON pp.id = p.parent_id LEFT JOIN generations g ON g.id = p.generation_id "  \
+	"LEFT JOIN ap_objects po ON pp.remote = 1 AND po.kind = 'post' AND po.local_id = pp.id "   \
+	"LEFT JOIN ap_actors pa ON pp.remote = 1 AND pa.user_id = pp.user_id "
 
 static void post_row(const struct db_res *r, size_t i, struct apub_post *p)
 {
@@ -77,6 +82,10 @@ static void post_row(const struct db_res *r, size_t i, struct apub_post *p)
 	p->parent_id = db_int(r, i, 11);
 	p->consent = db_int(r, i, 12) != 0;
 	p->model = db_str(r, i, 13);
+	p->remote = db_int(r, i, 16) != 0;
+	p->parent_uri = db_str(r, i, 17);
+	p->parent_actor = db_str(r, i, 18);
+	p->parent_inbox = db_str(r, i, 19);
 }
 
 int apub_post_load(struct db *db, struct arena *a, int64_t id, struct apub_post *out,
@@ -85,7 +94,9 @@ int apub_post_load(struct db *db, struct arena *a, int64_t id, struct apub_post 
 	struct db_res r;
 	memset(out, 0, sizeof(*out));
 	*deleted_at = 0;
-	if (db_read(db, a, &r, "SELECT " POST_COLS POST_JOINS "WHERE p.id = ?", "i", id) != DB_OK)
+	/* a remote post is its server's Note, never ours: no document here */
+	if (db_read(db, a, &r, "SELECT " POST_COLS POST_JOINS "WHERE p.id = ? AND p.remote = 0",
+		    "i", id) != DB_OK)
 		return 503;
 	if (!r.nrows) {
 		char name[24];
@@ -95,7 +106,8 @@ int apub_post_load(struct db *db, struct arena *a, int64_t id, struct apub_post 
 	const char *state = db_str(&r, 0, 14);
 	if (!strcmp(state, "removed"))
 		return 410;
-	if (strcmp(state, "visible") || db_int(&r, 0, 15))
+	/* a remote post is its own server's to serve */
+	if (strcmp(state, "visible") || db_int(&r, 0, 15) || db_int(&r, 0, 16))
 		return 404;
 	post_row(&r, 0, out);
 	return 0;
@@ -142,14 +154,31 @@ int apub_follow_page(struct db *db, struct arena *a, int64_t user_id, int follow
 {
 	struct db_res r;
 	*n = 0;
-	const char *sql =
-	    followers ? "SELECT u.id, u.username FROM follows f JOIN users u ON u.id = "
-			"f.follower_id WHERE f.followee_id = ? AND u.banned_at IS NULL AND (? = 0 "
-			"OR f.follower_id < ?) ORDER BY f.follower_id DESC LIMIT ?"
-		      : "SELECT u.id, u.username FROM follows f JOIN users u ON u.id = "
-			"f.followee_id WHERE f.follower_id = ? AND u.banned_at IS NULL AND (? = 0 "
-			"OR f.followee_id < ?) ORDER BY f.followee_id DESC LIMIT ?";
-	if (db_read(db, a, &r, sql, "iiii", user_id, before, before, (int64_t)APUB_PAGE) != DB_OK)
+	int rc;
+	if (followers)
+		/* Remote followers (ap_followers) first, keyed above every
+		 * user id (APUB_REMOTE_KEY + their ap_actors id), then the
+		 * people here: one keyset over both, each read by its key. */
+		rc = db_read(
+		    db, a, &r,
+		    "SELECT k, name FROM ((SELECT " APUB_REMOTE_KEY_SQL
+		    " + ra.id AS k, ra.uri AS name FROM ap_followers af JOIN "
+		    "ap_actors ra ON ra.id = af.actor_id LEFT JOIN users ru ON ru.id = ra.user_id "
+		    "WHERE af.user_id = ? AND ru.banned_at IS NULL AND (? = 0 "
+		    "OR " APUB_REMOTE_KEY_SQL
+		    " + ra.id < ?) ORDER BY ra.id DESC LIMIT ?) UNION ALL (SELECT u.id, "
+		    "u.username FROM follows f JOIN users u ON u.id = f.follower_id WHERE "
+		    "f.followee_id = ? AND u.banned_at IS NULL AND (? = 0 OR f.follower_id < ?) "
+		    "ORDER BY f.follower_id DESC LIMIT ?)) x ORDER BY k DESC LIMIT ?",
+		    "iiiiiiiii", user_id, before, before, (int64_t)APUB_PAGE, user_id, before,
+		    before, (int64_t)APUB_PAGE, (int64_t)APUB_PAGE);
+	else
+		rc = db_read(db, a, &r,
+			     "SELECT u.id, u.username FROM follows f JOIN users u ON u.id = "
+			     "f.followee_id WHERE f.follower_id = ? AND u.banned_at IS NULL AND "
+			     "(? = 0 OR f.followee_id < ?) ORDER BY f.followee_id DESC LIMIT ?",
+			     "iiii", user_id, before, before, (int64_t)APUB_PAGE);
+	if (rc != DB_OK)
 		return 503;
 	*names = arena_zalloc(a, (r.nrows + 1) * sizeof(**names));
 	*ids = arena_zalloc(a, (r.nrows + 1) * sizeof(**ids));

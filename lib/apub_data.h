@@ -42,10 +42,14 @@ struct apub_post {
 	int64_t parent_id;    /* a remix's parent when it still exists, else 0 */
 	int consent;	      /* effective training consent (DATASET_CONSENT_YES_SQL) */
 	const char *model;    /* the generation's model, "" for an upload */
+	int remote;	      /* a remote post (never served as ours) */
+	/* A remix of a remote post: the parent's id on its server, its
+	 * author's actor and (shared) inbox; "" when the parent is local. */
+	const char *parent_uri, *parent_actor, *parent_inbox;
 };
 
 /* Post id as anyone may see it: 0 with *out, 404 (none, held, hidden, its
- * author banned), 410 (removed by the moderators, or erased with its
+ * author banned, a remote post), 410 (removed by the moderators, or erased with its
  * author: *deleted_at set, 0 when removed), 503. */
 int apub_post_load(struct db *db, struct arena *a, int64_t id, struct apub_post *out,
 		   int64_t *deleted_at);
@@ -62,8 +66,12 @@ int apub_oldest_post(struct db *db, struct arena *a, int64_t user_id, int64_t *i
 
 /* One page of user_id's followers (followers 1) or of those they follow
  * (0), people who are not banned, by user id descending with id < before
- * (0: from the top), at most APUB_PAGE: names[] (arena), ids[] and *n. 0,
- * or 503. */
+ * (0: from the top), at most APUB_PAGE: names[] (arena), ids[] and *n.
+ * Followers of other servers come first: their ids[] are APUB_REMOTE_KEY
+ * + their ap_actors id, and their names[] their actor ids (URLs). 0, or
+ * 503. */
+#define APUB_REMOTE_KEY	    ((int64_t)1 << 40)
+#define APUB_REMOTE_KEY_SQL "1099511627776"
 int apub_follow_page(struct db *db, struct arena *a, int64_t user_id, int followers, int64_t before,
 		     const char ***names, int64_t **ids, size_t *n);
 

@@ -110,6 +110,7 @@ static const struct ckey keys[] = {
     S("limits", "avatar_per_hour", lim_avatar_per_hour, C_INT, "10"),
     S("limits", "avatar_per_hour_addr", lim_avatar_per_hour_addr, C_INT, "100"),
     S("limits", "login_per_5min_addr", lim_login_per_5min_addr, C_INT, "30"),
+    S("limits", "apps_per_hour_addr", lim_apps_per_hour_addr, C_INT, "30"),
     S("limits", "signup_per_hour_addr", lim_signup_per_hour_addr, C_INT, "5"),
     S("limits", "new_account_hours", lim_new_account_hours, C_INT, "24"),
     S("limits", "new_account_divisor", lim_new_account_divisor, C_INT, "4"),

@@ -95,6 +95,7 @@ struct config {
 	int lim_follow_per_hour, lim_follow_per_hour_addr;
 	int lim_avatar_per_hour, lim_avatar_per_hour_addr;
 	int lim_login_per_5min_addr;
+	int lim_apps_per_hour_addr;
 	int lim_signup_per_hour_addr;
 	int lim_new_account_hours, lim_new_account_divisor;
 	/* [label] the visible label on the display sizes of posts' images */

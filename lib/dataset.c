@@ -264,7 +264,7 @@ static int fail_db(struct run *x, const char *what)
 	" FROM posts p JOIN users u ON u.id = p.user_id JOIN images i ON i.id = p.image_id "       \
 	"LEFT JOIN generations g ON g.id = p.generation_id "                                       \
 	"JOIN consent_events ce ON ce.id = " CONSENT_EVENT_ID                                      \
-	" WHERE p.mod_state = 'visible' AND u.banned_at IS NULL AND " CONSENT_YES                  \
+	" WHERE p.mod_state = 'visible' AND p.remote = 0 AND u.banned_at IS NULL AND " CONSENT_YES \
 	" AND ce.value = 'yes' "
 #define SINCE_FILTER                                                                               \
 	"AND (p.created_at >= ? OR ce.created_at >= ?) AND NOT EXISTS (SELECT 1 FROM "             \

@@ -26,8 +26,9 @@ int feed_ids_latest(struct db *db, struct arena *a, int64_t before, int limit,
 		    struct feed_page *out)
 {
 	struct db_res r;
-	if (db_read(db, a, &r, "SELECT id FROM posts WHERE id < ? ORDER BY id DESC LIMIT ?", "ii",
-		    before > 0 ? before : INT64_MAX, (int64_t)limit + 1) != DB_OK)
+	if (db_read(db, a, &r,
+		    "SELECT id FROM posts WHERE id < ? AND remote = 0 ORDER BY id DESC LIMIT ?",
+		    "ii", before > 0 ? before : INT64_MAX, (int64_t)limit + 1) != DB_OK)
 		return -1;
 	take(a, &r, limit, "new on imagier", out);
 	return 0;
@@ -145,13 +146,13 @@ int feed_ids_top(struct db *db, struct arena *a, int64_t window, const char *win
 		rc = db_read(
 		    db, a, &r,
 		    "SELECT id, like_count FROM posts FORCE INDEX (PRIMARY) WHERE id >= ? AND "
-		    "(like_count < ? OR (like_count = ? AND id < ?)) "
+		    "remote = 0 AND (like_count < ? OR (like_count = ? AND id < ?)) "
 		    "ORDER BY like_count DESC, id DESC LIMIT ?",
 		    "iiiii", min_id, after_likes, after_likes, after_id, (int64_t)limit + 1);
 	} else {
 		/* All time: walk the (like_count, id) index from the top. */
 		rc = db_read(db, a, &r,
-			     "SELECT id, like_count FROM posts WHERE "
+			     "SELECT id, like_count FROM posts WHERE remote = 0 AND "
 			     "(like_count < ? OR (like_count = ? AND id < ?)) "
 			     "ORDER BY like_count DESC, id DESC LIMIT ?",
 			     "iiii", after_likes, after_likes, after_id, (int64_t)limit + 1);

@@ -80,7 +80,7 @@ int foryou_gather_global(struct db *db, struct arena *a, struct fy_pool *p)
 	if (first_id_since(db, a, 2 * 86400, &min_id) ||
 	    db_read(db, a, &r,
 		    "SELECT " CAND " FROM posts p FORCE INDEX (PRIMARY) WHERE p.id >= ? "
-		    "ORDER BY p.like_count DESC, p.id DESC LIMIT 150",
+		    "AND p.remote = 0 ORDER BY p.like_count DESC, p.id DESC LIMIT 150",
 		    "i", min_id) != DB_OK)
 		return -1;
 	pool_add(p, &r, SRC_RISING, 0);
@@ -89,7 +89,7 @@ int foryou_gather_global(struct db *db, struct arena *a, struct fy_pool *p)
 	if (db_read(db, a, &r,
 		    "SELECT " CAND
 		    " FROM posts p WHERE p.id > (SELECT CAST(MAX(id) AS SIGNED) FROM "
-		    "posts) - 4000 ORDER BY RAND() LIMIT ?",
+		    "posts) - 4000 AND p.remote = 0 ORDER BY RAND() LIMIT ?",
 		    "i", (int64_t)FY_EXPLORE_GLOBAL) != DB_OK)
 		return -1;
 	pool_add(p, &r, SRC_EXPLORE, 0);
@@ -108,7 +108,7 @@ int foryou_gather_personal(struct db *db, struct arena *a, int64_t uid, struct f
 	if (db_read(db, a, &r,
 		    "SELECT STRAIGHT_JOIN " CAND " FROM posts p JOIN follows f "
 		    "ON f.follower_id = ? AND f.followee_id = p.user_id "
-		    "WHERE p.id >= ? ORDER BY p.id DESC LIMIT 300",
+		    "WHERE p.id >= ? AND p.remote = 0 ORDER BY p.id DESC LIMIT 300",
 		    "ii", uid, min_id) != DB_OK)
 		return -1;
 	pool_add(p, &r, SRC_FOLLOWED_AUTHOR, 0);
@@ -116,14 +116,14 @@ int foryou_gather_personal(struct db *db, struct arena *a, int64_t uid, struct f
 		    "SELECT STRAIGHT_JOIN " CAND ", pt.tag_id FROM post_tags pt FORCE INDEX "
 		    "(ix_post_tags_post) JOIN tag_follows tf ON tf.user_id = ? AND tf.tag_id = "
 		    "pt.tag_id JOIN posts p ON p.id = pt.post_id "
-		    "WHERE pt.post_id >= ? ORDER BY pt.post_id DESC LIMIT 200",
+		    "WHERE pt.post_id >= ? AND p.remote = 0 ORDER BY pt.post_id DESC LIMIT 200",
 		    "ii", uid, min_id) != DB_OK)
 		return -1;
 	pool_add(p, &r, SRC_FOLLOWED_TAG, 6);
 	if (db_read(db, a, &r,
 		    "SELECT " CAND ", l.post_id FROM (SELECT post_id FROM likes WHERE user_id = ? "
 		    "ORDER BY created_at DESC LIMIT 200) l JOIN posts p ON p.parent_id = l.post_id "
-		    "ORDER BY p.id DESC LIMIT 100",
+		    "WHERE p.remote = 0 ORDER BY p.id DESC LIMIT 100",
 		    "i", uid) != DB_OK)
 		return -1;
 	pool_add(p, &r, SRC_REMIX_OF_LIKED, 6);

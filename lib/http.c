@@ -816,3 +816,47 @@ int http_parse_json(const unsigned char *body, size_t len, struct cJSON **out,
 	*out = j;
 	return 0;
 }
+
+/* The q-value of one Accept entry's parameters (p .. end) is zero. */
+static int q_zero(const char *p, const char *end)
+{
+	while (p < end) {
+		while (p < end && (*p == ';' || *p == ' ' || *p == '\t'))
+			p++;
+		if (end - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+			p += 2;
+			if (p < end && *p == '0') {
+				p++;
+				if (p < end && *p == '.')
+					p++;
+				while (p < end && *p == '0')
+					p++;
+				return p == end || *p == ';' || *p == ' ' || *p == '\t';
+			}
+			return 0;
+		}
+		while (p < end && *p != ';')
+			p++;
+	}
+	return 0;
+}
+
+int http_accepts(const char *accept, const char *type)
+{
+	size_t tn = strlen(type);
+	const char *stop = accept ? accept + strnlen(accept, 4096) : NULL;
+	for (const char *p = accept; p && p < stop;) {
+		const char *end = memchr(p, ',', (size_t)(stop - p));
+		if (!end)
+			end = stop;
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		const char *t = p;
+		while (p < end && *p != ';' && *p != ' ' && *p != '\t')
+			p++;
+		if ((size_t)(p - t) == tn && !strncasecmp(t, type, tn) && !q_zero(p, end))
+			return 1;
+		p = end + 1;
+	}
+	return 0;
+}

@@ -93,6 +93,11 @@ int http_parse_urlencoded(struct arena *a, const char *s, size_t len, struct kvl
 int http_parse_cookies(struct arena *a, const char *header, struct kvlist *out,
 		       const struct http_limits *lim, const char **why);
 
+/* 1 when the Accept header accept lists the media type type (any case,
+ * with any parameters) with a q-value above 0; 0 otherwise (no header, not
+ * listed, or "q=0"). Reads at most the first 4096 bytes. */
+int http_accepts(const char *accept, const char *type);
+
 /* Find boundary= in a multipart/form-data content type; returns an arena
  * string or NULL (missing, empty, longer than 70 chars, bad chars). */
 const char *http_multipart_boundary(struct arena *a, const char *content_type);

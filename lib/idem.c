@@ -22,7 +22,7 @@ int idem_find(struct db *db, struct arena *a, const struct idem *k, struct idem_
 	struct db_res r;
 	/* The primary: a retry must see the row the first request just wrote. */
 	if (db_exec(db, a, &r,
-		    "SELECT route, req_hash, status, resource_id, location, body FROM "
+		    "SELECT route, req_hash, status, resource_id, location, body, created_at FROM "
 		    "idempotency_keys WHERE user_id = ? AND idem_key = ? AND created_at >= ?",
 		    "isi", k->user_id, k->key, now_unix() - IDEM_TTL) != DB_OK)
 		return -1;
@@ -33,6 +33,7 @@ int idem_find(struct db *db, struct arena *a, const struct idem *k, struct idem_
 	f->resource_id = db_int(&r, 0, 3);
 	f->location = db_str(&r, 0, 4);
 	f->body = db_str(&r, 0, 5);
+	f->age = now_unix() - db_int(&r, 0, 6);
 	return 1;
 }
 

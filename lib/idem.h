@@ -40,6 +40,7 @@ struct idem_found {
 	int64_t resource_id; /* what it created */
 	const char *location;
 	const char *body; /* NULL when not recorded */
+	int64_t age;	  /* seconds since the key was stored */
 };
 
 /* 1 if key is a usable Idempotency-Key (1..IDEM_KEY_MAX printable ASCII

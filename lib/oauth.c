@@ -159,6 +159,39 @@ int oauth_redirect_uris_ok(struct arena *a, const char *uris)
 	return n > 0 && n <= 10;
 }
 
+const char *oauth_csp_source(struct arena *a, const char *uri)
+{
+	if (!uri || !strcmp(uri, OAUTH_OOB))
+		return NULL;
+	size_t sn = strcspn(uri, ":");
+	if (!sn || uri[sn] != ':' || sn > 64)
+		return NULL;
+	for (size_t i = 0; i < sn; i++) {
+		char ch = uri[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (i && ((ch >= '0' && ch <= '9') || ch == '+' || ch == '.' || ch == '-'))))
+			return NULL;
+	}
+	int web =
+	    (sn == 4 && !strncasecmp(uri, "http", 4)) || (sn == 5 && !strncasecmp(uri, "https", 5));
+	if (!web) /* a custom scheme (an app on a phone): the scheme itself */
+		return arena_strndup(a, uri, sn + 1);
+	if (strncmp(uri + sn, "://", 3))
+		return NULL;
+	const char *host = uri + sn + 3;
+	size_t hn = strcspn(host, "/?#");
+	if (!hn || hn > 255)
+		return NULL;
+	for (size_t i = 0; i < hn; i++) {
+		char ch = host[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == ':' ||
+		      ch == '[' || ch == ']'))
+			return NULL; /* no userinfo, no quotes, no ";" */
+	}
+	return arena_strndup(a, uri, (size_t)(host + hn - uri));
+}
+
 static void secret_hash(const char *s, unsigned char h[AUTH_HASH_LEN])
 {
 	auth_token_hash(s, h);

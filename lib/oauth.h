@@ -40,6 +40,13 @@ int oauth_scopes_within(struct arena *a, const char *granted, const char *want);
 /* 1 if uri is one of the app's redirect URIs (one per line or space). */
 int oauth_redirect_ok(struct arena *a, const struct oauth_app *app, const char *uri);
 
+/* The Content-Security-Policy source that lets a form on the authorize
+ * page be followed by a redirect to uri (a registered, checked
+ * redirect_uri): "https://host[:port]" for a web URI, "scheme:" for an
+ * app's own scheme, NULL for the out-of-band URI or anything else (never
+ * a value that could end the directive: no spaces, quotes, ";" or ","). */
+const char *oauth_csp_source(struct arena *a, const char *uri);
+
 /* 1 if uris (separated by spaces or line breaks, at most OAUTH_URIS_MAX
  * bytes) are 1 to 10 redirect URIs, each the out-of-band one or an
  * absolute URI (a scheme, but not javascript:, data: or vbscript:; no

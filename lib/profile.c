@@ -33,6 +33,15 @@ int profile_user_id(struct db *db, struct arena *a, const char *name, int64_t *i
 	return id_by_name(db, a, "SELECT id FROM users WHERE username = ?", name, id);
 }
 
+const char *profile_username(struct db *db, struct arena *a, int64_t id)
+{
+	struct db_res r;
+	if (db_read(db, a, &r, "SELECT username FROM users WHERE id = ?", "i", id) != DB_OK ||
+	    !r.nrows)
+		return NULL;
+	return db_str(&r, 0, 0);
+}
+
 int profile_tag_id(struct db *db, struct arena *a, const char *name, int64_t *id)
 {
 	return id_by_name(db, a, "SELECT id FROM tags WHERE name = ?", name, id);
@@ -47,6 +56,13 @@ static int viewer_fields(struct db *db, struct arena *a, int64_t viewer_id, int6
 		    "ii", viewer_id, user_id) != DB_OK)
 		return -1;
 	cJSON_AddBoolToObject(u, "followed_by_me", r.nrows > 0);
+	/* a remote person: a Follow sent, their Accept not come yet */
+	if (db_read(db, a, &r,
+		    "SELECT 1 FROM ap_follows_out o JOIN ap_actors x ON x.id = o.actor_id WHERE "
+		    "o.user_id = ? AND x.user_id = ? AND o.state = 'pending'",
+		    "ii", viewer_id, user_id) != DB_OK)
+		return -1;
+	cJSON_AddBoolToObject(u, "follow_requested", r.nrows > 0);
 	if (db_read(db, a, &r,
 		    "SELECT EXISTS (SELECT 1 FROM mutes WHERE user_id = ? AND target_id = ?), "
 		    "EXISTS (SELECT 1 FROM blocks WHERE user_id = ? AND target_id = ?)",
@@ -64,8 +80,9 @@ cJSON *profile_user_json(struct db *db, struct arena *a, const char *media_url, 
 	if (db_read(db, a, &r,
 		    "SELECT u.id, u.username, u.role, u.bio, u.post_count, u.follower_count, "
 		    "u.following_count, u.created_at, i.width, i.height, i.blurhash, i.avg_color, "
-		    "i.variants FROM users u LEFT JOIN images i ON i.id = u.avatar_image_id "
-		    "WHERE u.id = ?",
+		    "i.variants, u.domain, x.name, IFNULL(x.url, x.uri), x.uri FROM users u LEFT "
+		    "JOIN images i ON i.id = u.avatar_image_id LEFT JOIN ap_actors x ON x.user_id "
+		    "= u.id WHERE u.id = ?",
 		    "i", user_id) != DB_OK) {
 		*status = 503;
 		return NULL;
@@ -90,6 +107,17 @@ cJSON *profile_user_json(struct db *db, struct arena *a, const char *media_url, 
 					 : NULL;
 	if (avatar)
 		cJSON_AddItemToObject(u, "avatar", avatar);
+	/* A person of another server (username name@host): their name and
+	 * profile as their server says, the bio already plain text. */
+	if (*db_str(&r, 0, 13)) {
+		cJSON *rem = cJSON_AddObjectToObject(u, "remote");
+		cJSON_AddStringToObject(rem, "domain", db_str(&r, 0, 13));
+		cJSON_AddStringToObject(rem, "name", db_str(&r, 0, 14) ? db_str(&r, 0, 14) : "");
+		if (db_str(&r, 0, 15))
+			cJSON_AddStringToObject(rem, "profile_url", db_str(&r, 0, 15));
+		if (db_str(&r, 0, 16))
+			cJSON_AddStringToObject(rem, "actor", db_str(&r, 0, 16));
+	}
 	if (viewer_id && viewer_id != user_id && viewer_fields(db, a, viewer_id, user_id, u)) {
 		cJSON_Delete(u);
 		*status = 503;
@@ -223,7 +251,7 @@ int profile_feed_owner(struct db *db, struct arena *a, int user, const char *nam
 	struct db_res r;
 	if (db_read(db, a, &r,
 		    user ? "SELECT id, username, created_at FROM users WHERE username = ? AND "
-			   "banned_at IS NULL"
+			   "banned_at IS NULL AND domain = ''"
 			 : "SELECT id, name, 0 FROM tags WHERE name = ?",
 		    "s", name) != DB_OK)
 		return 503;

@@ -17,6 +17,9 @@ struct image_stored;
 
 /* A person / a tag by name: 0 with *id, 404 (nobody, no such tag) or 503. */
 int profile_user_id(struct db *db, struct arena *a, const char *name, int64_t *id);
+/* The name of person id (name@host for a remote one), NULL when none or
+ * on a database error. */
+const char *profile_username(struct db *db, struct arena *a, int64_t id);
 int profile_tag_id(struct db *db, struct arena *a, const char *name, int64_t *id);
 
 /* The person as {"id","username","role","bio","post_count",...,"avatar"?}

@@ -213,7 +213,8 @@ static int stamp_post(struct db *db, struct arena *a, const struct config *cfg, 
 	struct xmp_meta m;
 	if (db_read(db, a, &r,
 		    "SELECT p.image_id, IFNULL(g.backend, 'upload'), IFNULL(g.model, '') "
-		    "FROM posts p LEFT JOIN generations g ON g.id = p.generation_id WHERE p.id = ?",
+		    "FROM posts p LEFT JOIN generations g ON g.id = p.generation_id WHERE p.id = ? "
+		    "AND p.remote = 0",
 		    "i", post_id) != DB_OK)
 		return -1;
 	if (r.nrows == 0)
@@ -327,7 +328,8 @@ int provenance_stamp_all(struct db *db, const struct config *cfg, FILE *progress
 	int n, rc = 0;
 	memset(st, 0, sizeof(*st));
 	arena_init(&a);
-	while ((n = next_ids(db, &a, "SELECT id FROM posts WHERE id > ? ORDER BY id LIMIT ?",
+	while ((n = next_ids(db, &a,
+			     "SELECT id FROM posts WHERE id > ? AND remote = 0 ORDER BY id LIMIT ?",
 			     &after, ids)) > 0) {
 		for (int i = 0; i < n; i++) {
 			arena_reset(&a);

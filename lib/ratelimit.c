@@ -40,6 +40,8 @@ static const struct rl_class classes[] = {
     {"login", NO_LIMIT, CFG(lim_login_per_5min_addr), 300, "5 minutes", "login attempt",
      "login attempts", 1},
     {"signup", NO_LIMIT, CFG(lim_signup_per_hour_addr), 3600, "hour", "signup", "signups", 1},
+    {"apps", NO_LIMIT, CFG(lim_apps_per_hour_addr), 3600, "hour", "app registration",
+     "app registrations", 1},
 };
 
 /* One subject of a check: the account or the address. */
@@ -132,7 +134,7 @@ static size_t subjects(struct arena *a, const struct config *cfg, const struct r
 		if (s[n].limit > 0)
 			n++;
 	}
-	if (k->address != NO_LIMIT) {
+	if (k->address != NO_LIMIT && !who->no_address) {
 		char addr[RL_ADDR_MAX];
 		rl_addr_key(who->addr, addr, sizeof(addr));
 		memset(&s[n], 0, sizeof(s[n]));

@@ -39,6 +39,8 @@ struct ratelimit_who {
 	int64_t created_at; /* the account's (the new-account rule) */
 	int exempt;	    /* a moderator or an admin */
 	const char *addr;   /* the remote address */
+	int no_address;	    /* counted by account only (a person of another server:
+			       their server's address is not theirs) */
 };
 
 /* What was refused, for the message and Retry-After. */

@@ -54,10 +54,11 @@ int search_posts(struct db *db, struct arena *a, const char *q, int64_t before,
 	struct db_res r = {0};
 	const char *words = search_fulltext_words(a, q);
 	if (words &&
-	    db_read(db, a, &r,
-		    "SELECT id FROM posts WHERE MATCH (prompt, caption, tags) "
-		    "AGAINST (? IN BOOLEAN MODE) AND id < ? ORDER BY id DESC LIMIT ?",
-		    "sii", words, before > 0 ? before : INT64_MAX, (int64_t)FEED_PAGE + 1) != DB_OK)
+	    db_read(
+		db, a, &r,
+		"SELECT id FROM posts WHERE MATCH (prompt, caption, tags) "
+		"AGAINST (? IN BOOLEAN MODE) AND id < ? AND remote = 0 ORDER BY id DESC LIMIT ?",
+		"sii", words, before > 0 ? before : INT64_MAX, (int64_t)FEED_PAGE + 1) != DB_OK)
 		return -1;
 	size_t n = r.nrows > FEED_PAGE ? FEED_PAGE : r.nrows;
 	pg->items = arena_zalloc(a, (n + 1) * sizeof(*pg->items));

@@ -6,6 +6,7 @@
 #include "cachekey.h"
 #include "config.h"
 #include "db.h"
+#include "http.h"
 #include "idem.h"
 #include "post.h"
 #include "provenance.h"
@@ -282,7 +283,25 @@ done:
 
 #define COMMENT_COLUMNS                                                                            \
 	"c.id, c.post_id, IFNULL(c.parent_id, 0), c.user_id, u.username, c.text, c.created_at, "   \
-	"c.deleted, c.mod_state, u.banned_at IS NOT NULL"
+	"c.deleted, c.mod_state, u.banned_at IS NOT NULL, u.domain, ra.url, ra.uri"
+/* A comment with its author, and a remote author's actor (their profile). */
+#define COMMENT_FROM                                                                               \
+	" FROM comments c JOIN users u ON u.id = c.user_id LEFT JOIN ap_actors ra ON ra.user_id "  \
+	"= "                                                                                       \
+	"u.id "
+
+const char *social_profile_url(struct arena *a, const char *username, const char *domain,
+			       const char *url, const char *uri)
+{
+	if (!domain || !*domain)
+		return arena_printf(a, "/u/%s", url_encode(a, username));
+	/* Only a web address: a remote document could name any scheme. */
+	if (url && (!strncmp(url, "https://", 8) || !strncmp(url, "http://", 7)))
+		return url;
+	if (uri && (!strncmp(uri, "https://", 8) || !strncmp(uri, "http://", 7)))
+		return uri;
+	return arena_printf(a, "/u/%s", url_encode(a, username));
+}
 
 static cJSON *comment_json(struct arena *a, const struct db_res *r, size_t i, int64_t viewer)
 {
@@ -312,8 +331,16 @@ static cJSON *comment_json(struct arena *a, const struct db_res *r, size_t i, in
 		cJSON_AddFalseToObject(c, "mine");
 	} else {
 		cJSON *au = cJSON_AddObjectToObject(c, "author");
+		const char *domain = r->ncols > 10 ? db_str(r, i, 10) : NULL;
 		cJSON_AddNumberToObject(au, "id", (double)db_int(r, i, 3));
 		cJSON_AddStringToObject(au, "username", db_str(r, i, 4));
+		/* A remote person ("name@host") links to their own server. */
+		cJSON_AddBoolToObject(au, "remote", domain && *domain);
+		cJSON_AddStringToObject(
+		    au, "url",
+		    social_profile_url(a, db_str(r, i, 4), domain,
+				       r->ncols > 11 ? db_str(r, i, 11) : NULL,
+				       r->ncols > 12 ? db_str(r, i, 12) : NULL));
 		cJSON_AddStringToObject(c, "text", db_str(r, i, 5));
 		cJSON_AddBoolToObject(c, "mine", viewer && viewer == db_int(r, i, 3));
 	}
@@ -327,7 +354,7 @@ cJSON *social_comment_new_json(struct arena *a, int64_t id, int64_t post_id, int
 {
 	/* The row social_comment_load would read (COMMENT_COLUMNS), so that
 	 * one function says what a comment looks like. */
-	char *cells[10] = {arena_printf(a, "%lld", (long long)id),
+	char *cells[13] = {arena_printf(a, "%lld", (long long)id),
 			   arena_printf(a, "%lld", (long long)post_id),
 			   arena_printf(a, "%lld", (long long)parent_id),
 			   arena_printf(a, "%lld", (long long)user_id),
@@ -336,18 +363,19 @@ cJSON *social_comment_new_json(struct arena *a, int64_t id, int64_t post_id, int
 			   arena_printf(a, "%lld", (long long)created_at),
 			   "0",
 			   held ? "held" : "visible",
-			   "0"};
-	struct db_res r = {.nrows = 1, .ncols = 10, .cells = cells};
+			   "0",
+			   "",
+			   NULL,
+			   NULL};
+	struct db_res r = {.nrows = 1, .ncols = 13, .cells = cells};
 	return comment_json(a, &r, 0, user_id);
 }
 
 cJSON *social_comment_load(struct db *db, struct arena *a, int64_t id, int64_t viewer_id)
 {
 	struct db_res r;
-	if (db_read(db, a, &r,
-		    "SELECT " COMMENT_COLUMNS " FROM comments c JOIN users u ON u.id = c.user_id "
-		    "WHERE c.id = ?",
-		    "i", id) != DB_OK ||
+	if (db_read(db, a, &r, "SELECT " COMMENT_COLUMNS COMMENT_FROM "WHERE c.id = ?", "i", id) !=
+		DB_OK ||
 	    r.nrows == 0)
 		return NULL;
 	return comment_json(a, &r, 0, viewer_id);
@@ -364,7 +392,7 @@ cJSON *social_comments(struct db *db, struct arena *a, int64_t post_id, int64_t 
 	*next = 0;
 	if (db_read(
 		db, a, &top,
-		"SELECT " COMMENT_COLUMNS " FROM comments c JOIN users u ON u.id = c.user_id "
+		"SELECT " COMMENT_COLUMNS COMMENT_FROM
 		"WHERE c.post_id = ? AND c.parent_id IS NULL AND c.id > ? "
 		"AND ((c.deleted = 0 AND (c.mod_state = 'visible' OR c.user_id = ?)) "
 		"OR EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = c.id AND r.deleted = 0 "
@@ -380,7 +408,7 @@ cJSON *social_comments(struct db *db, struct arena *a, int64_t post_id, int64_t 
 	int64_t first = db_int(&top, 0, 0), last = db_int(&top, n - 1, 0);
 	/* All replies of this page's threads in one query. */
 	if (db_read(db, a, &rep,
-		    "SELECT " COMMENT_COLUMNS " FROM comments c JOIN users u ON u.id = c.user_id "
+		    "SELECT " COMMENT_COLUMNS COMMENT_FROM
 		    "WHERE c.post_id = ? AND c.parent_id BETWEEN ? AND ? AND c.deleted = 0 "
 		    "AND (c.mod_state = 'visible' OR c.user_id = ?) " NOT_BLOCKED_BY_VIEWER
 		    "ORDER BY c.id LIMIT 2000",
@@ -674,8 +702,10 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 		    "n.action_id, ma.action, ma.reason, "
 		    /* a comment notice goes to the post's author or, for a
 		     * reply, to the author of the comment replied to */
-		    "n.kind = 'reply' OR (n.kind = 'comment' AND pa.user_id <> n.user_id) "
+		    "n.kind = 'reply' OR (n.kind = 'comment' AND pa.user_id <> n.user_id), "
+		    "u.domain, ra.url, ra.uri "
 		    "FROM notifications n JOIN users u ON u.id = n.actor_id "
+		    "LEFT JOIN ap_actors ra ON ra.user_id = u.id "
 		    "LEFT JOIN posts pa ON pa.id = n.post_id "
 		    "LEFT JOIN mod_actions ma ON ma.id = n.action_id "
 		    "LEFT JOIN posts p ON p.id = n.post_id AND (p.mod_state = 'visible' OR "
@@ -711,7 +741,15 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 			    o, "url",
 			    arena_printf(a, "/moderation/%lld", (long long)db_int(&r, i, 13)));
 		} else {
+			/* A person of another server is "name@host", linked to
+			 * their profile there. */
+			const char *domain = db_str(&r, i, 17);
 			cJSON_AddStringToObject(o, "actor", db_str(&r, i, 6));
+			cJSON_AddStringToObject(o, "actor_url",
+						social_profile_url(a, db_str(&r, i, 6), domain,
+								   db_str(&r, i, 18),
+								   db_str(&r, i, 19)));
+			cJSON_AddBoolToObject(o, "actor_remote", domain && *domain);
 			cJSON_AddStringToObject(o, "text", notice_text(kind));
 		}
 		int from_mods = db_str(&r, i, 13) != NULL;
@@ -721,8 +759,10 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 			cJSON_AddStringToObject(o, "url",
 						arena_printf(a, "/p/%lld", (long long)pid));
 		} else if (!from_mods) {
-			cJSON_AddStringToObject(o, "url",
-						arena_printf(a, "/u/%s", db_str(&r, i, 6)));
+			cJSON_AddStringToObject(
+			    o, "url",
+			    social_profile_url(a, db_str(&r, i, 6), db_str(&r, i, 17),
+					       db_str(&r, i, 18), db_str(&r, i, 19)));
 		}
 		if (db_str(&r, i, 12))
 			cJSON_AddStringToObject(o, "comment", db_str(&r, i, 12));

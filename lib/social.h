@@ -68,6 +68,11 @@ int social_comment_delete(struct db *db, struct arena *a, int64_t user_id, int64
  * with replies stay as "[deleted]". Returns the JSON array or NULL (db). */
 struct cJSON *social_comments(struct db *db, struct arena *a, int64_t post_id, int64_t after,
 			      int limit, int64_t viewer_id, int64_t *next);
+/* Where a person's name links: "/u/NAME" for a person here; for a person
+ * of another server (domain not ""), their profile page there (url, else
+ * their actor id uri; only an http(s) address is taken). An arena string. */
+const char *social_profile_url(struct arena *a, const char *username, const char *domain,
+			       const char *url, const char *uri);
 /* One comment as JSON, or NULL. */
 struct cJSON *social_comment_load(struct db *db, struct arena *a, int64_t id, int64_t viewer_id);
 /* The JSON of a comment just written by its author (social_comment_add),

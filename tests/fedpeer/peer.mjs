@@ -118,6 +118,7 @@ const waiters = new Set(); // {match, resolve}
 const mode = { follow: "accept" }; // what an incoming Follow gets: accept | reject | manual | ignore
 const pendingFollows = new Map(); // follower id -> {follow, follower}, in manual mode
 const logFd = opt.log ? fs.openSync(opt.log, "a") : null;
+const files = new Map(); // name -> {type, data}: what GET /files/NAME serves (file verb)
 
 function record(entry) {
   entry.seq = received.length + 1;
@@ -495,6 +496,14 @@ async function deliverFollowers(ctx, activity, except = null) {
   );
   return { activity: json, delivered_to: delivered, failed };
 }
+// An Update or Delete of a post: to the followers, and for a reply to the
+// author it answered too (as the Create went), as Mastodon addresses them.
+async function toFollowersAndAuthor(ctx, post, activity, label) {
+  const r = await deliverFollowers(ctx, activity, post.replyTo?.id?.href ?? null);
+  if (post.replyTo == null) return r;
+  await deliver(ctx, post.replyTo, activity, `${label} to the author`);
+  return { ...r, delivered_to: [post.replyTo.id.href, ...r.delivered_to] };
+}
 const newId = (ctx) => new URL(`${actorId(ctx).href}/activities/${randomUUID()}`);
 
 function matcher(body) {
@@ -610,7 +619,7 @@ const verbs = {
       tos: note.toIds,
       ccs: note.ccIds,
     });
-    return await deliverFollowers(ctx, upd);
+    return await toFollowersAndAuthor(ctx, p.post, upd, "Update");
   },
   // delete {"id"}: a Delete (Tombstone) of a post of this peer
   async delete(ctx, body) {
@@ -625,7 +634,7 @@ const verbs = {
       tos,
       ccs,
     });
-    return await deliverFollowers(ctx, del);
+    return await toFollowersAndAuthor(ctx, p.post, del, "Delete");
   },
   // raw {"inbox", "activity", "sign"?: true|false|"bad"}: POST exactly this
   // JSON to an inbox, HTTP-signed with this peer's key (sign:true, the
@@ -683,6 +692,17 @@ const verbs = {
     waiters.delete(w);
     if (entry == null) throw new ControlError(408, "timeout", `nothing matching arrived within ${t} ms`);
     return { entry };
+  },
+  // file {"name", "base64", "media_type"?}: serve these bytes at
+  // GET /files/NAME (a post's picture, or one that should be refused);
+  // answers its url
+  async file(ctx, body) {
+    const name = str(body, "name", { max: 64 });
+    if (!/^[A-Za-z0-9._-]+$/.test(name)) throw bad(`"name" must be of A-Z a-z 0-9 . _ -`);
+    const data = Buffer.from(str(body, "base64", { max: 1400000 }), "base64");
+    const type = str(body, "media_type", { required: false, max: 100 }) ?? "application/octet-stream";
+    files.set(name, { type, data });
+    return { url: `${base}/files/${name}`, bytes: data.length };
   },
   // accept {"actor"?}: Accept the pending Follow of actor (default: the oldest)
   async accept(ctx, body) {
@@ -749,6 +769,7 @@ async function publish(ctx, body, replyTo) {
     imageName: str(body, "image_name", { required: false, max: 1000 }),
     mediaType,
     inReplyTo: str(body, "in_reply_to", { required: false }),
+    replyTo: replyTo ?? null,
     to,
     cc,
     published: new Date().toISOString(),
@@ -901,6 +922,12 @@ const server = http.createServer(async (req, res) => {
   try {
     const buf = req.method === "GET" || req.method === "HEAD" ? Buffer.alloc(0) : await readBody(req);
     const path = (req.url ?? "/").split("?")[0];
+    if (req.method === "GET" && path.startsWith("/files/")) {
+      const f = files.get(path.slice("/files/".length));
+      if (f == null) return sendJson(res, 404, { error: { code: "not_found", message: "no such file" } });
+      res.writeHead(200, { "Content-Type": f.type, "Content-Length": f.data.length });
+      return res.end(f.data);
+    }
     if (path.startsWith("/_control/")) {
       if (req.method !== "POST") return sendJson(res, 405, { error: { code: "method", message: "POST only" } });
       return await control(path.slice("/_control/".length), buf, res);

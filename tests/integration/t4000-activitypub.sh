@@ -97,6 +97,12 @@ ap "/u/$alice"
 is "$STATUS" 200 "the actor: 200"
 is "$(header content-type)" "application/activity+json; charset=utf-8" "... as activity+json"
 like "$(vary)" "(^|, )accept(,|$)" "... Vary: Accept"
+for i in 1 2; do # twice: the second answer may come from nginx's cache
+	req GET "/u/$alice" -H "Accept: application/activity+json;q=0, text/html"
+	like "$STATUS $(header content-type)" "^200 text/html" "Accept with activity+json at q=0 gets the page ($i)"
+	req GET "/u/$alice" -H "Accept: text/html;q=0.5, application/activity+json;q=0.8"
+	like "$STATUS $(header content-type)" "^200 application/activity\+json" "... at q=0.8 the actor ($i)"
+done
 is "$(json .id):$(json .type):$(json .preferredUsername)" "$IMAGIER_URL/u/$alice:Person:$alice" "... a Person"
 is "$(jsonc '[.inbox, .outbox, .followers, .following, .endpoints.sharedInbox]')" \
 	"[\"$IMAGIER_URL/u/$alice/inbox\",\"$IMAGIER_URL/u/$alice/outbox\",\"$IMAGIER_URL/u/$alice/followers\",\"$IMAGIER_URL/u/$alice/following\",\"$IMAGIER_URL/inbox\"]" \

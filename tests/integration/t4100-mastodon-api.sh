@@ -49,6 +49,21 @@ call GET /api/v1/me "$TOKEN_A"
 is "$STATUS" 403 "an app token does not open imagier's native API"
 is "$(json '.error | type')" "string" "... and says so in Mastodon's error shape"
 
+# ---- CORS: web clients on other origins --------------------------------------
+req OPTIONS /api/v1/timelines/home -H "Origin: https://client.example" \
+	-H "Access-Control-Request-Method: GET" -H "Access-Control-Request-Headers: authorization"
+is "$STATUS" 204 "a preflight to the API is answered"
+is "$(rawheader access-control-allow-origin)" "*" "... for any origin"
+like "$(rawheader access-control-allow-headers)" "Authorization" "... letting it send its token"
+req GET /api/v1/timelines/home -H "Authorization: Bearer $TOKEN_A" -H "Origin: https://client.example"
+is "$STATUS/$(rawheader access-control-allow-origin)" "200/*" "the API answer may be read by a web client"
+like "$(rawheader access-control-expose-headers)" "Link" "... with its Link header (pagination)"
+is "$(rawheader access-control-allow-credentials)" "" "... never with credentials (a cookie opens nothing cross-origin)"
+req GET /login -H "Origin: https://client.example"
+is "$(rawheader access-control-allow-origin)" "" "pages are not shared with other origins"
+req OPTIONS /login -H "Origin: https://client.example" -H "Access-Control-Request-Method: POST"
+isnt "$STATUS" 204 "... and no preflight is answered for them"
+
 # ---- authorization code with PKCE, through the form -----------------------
 req POST /api/v1/apps -H 'Content-Type: application/json' \
 	--data '{"client_name":"pkce app","redirect_uris":"http://localhost:9/cb","scopes":"read write"}'
@@ -71,6 +86,11 @@ login_jar "$ALICE" "$JAR"
 req GET "/oauth/authorize?$AUTHQ" -b "$JAR"
 is "$STATUS" 200 "the authorize page for a logged-in person"
 like "$BODY" "pkce app" "... names the app"
+like "$(rawheader content-security-policy)" "form-action 'self' http://localhost:9(;|\$| )" \
+	"... and its CSP lets Approve go on to the app's redirect_uri (its origin only)"
+is "$(rawheader x-imagier-form-action)" "" "... the app's header to nginx is not sent on"
+req GET "/login" -b "$JAR"
+unlike "$(rawheader content-security-policy)" "localhost:9" "another page's form-action is 'self' only"
 FORM_CSRF="$(grep -o 'name="csrf" value="[^"]*"' <<<"$BODY" | head -1 | sed 's/.*value="//; s/"$//')"
 authorize() { # authorize CHALLENGE DECISION: POST the form; sets CODE
 	req POST /oauth/authorize -b "$JAR" --data-urlencode "csrf=$FORM_CSRF" \
@@ -179,6 +199,19 @@ req POST /api/v1/statuses -H "Authorization: Bearer $TOKEN_A" -H "Idempotency-Ke
 	--data-urlencode "status=Kite" --data-urlencode "media_ids[]=$MID"
 is "$STATUS/$(json .id)" "200/$SID" "the same Idempotency-Key answers the same status again"
 is "$(sql "SELECT COUNT(*) FROM posts WHERE caption = 'Kite' AND user_id = $ALICE_ID")" 1 "... and posts once"
+# The first request's answer not recorded yet (it is still answering): a
+# Mastodon client is told to come back, never given imagier's own shape.
+sql "UPDATE idempotency_keys SET status = 0, body = NULL WHERE idem_key = 't4100-$MID'" >/dev/null
+req POST /api/v1/statuses -H "Authorization: Bearer $TOKEN_A" -H "Idempotency-Key: t4100-$MID" \
+	--data-urlencode "status=Kite" --data-urlencode "media_ids[]=$MID"
+is "$STATUS/$(json .error)/$(rawheader retry-after)" \
+	"409/The first request with this Idempotency-Key is still being answered; try again in a second./1" \
+	"a retry while the first answer is not recorded: 409 with Retry-After"
+sql "UPDATE idempotency_keys SET created_at = created_at - 60 WHERE idem_key = 't4100-$MID'" >/dev/null
+req POST /api/v1/statuses -H "Authorization: Bearer $TOKEN_A" -H "Idempotency-Key: t4100-$MID" \
+	--data-urlencode "status=Kite" --data-urlencode "media_ids[]=$MID"
+is "$STATUS/$(json .id)" "201/$SID" "... and once the first surely stopped, what it created is named"
+is "$(sql "SELECT COUNT(*) FROM posts WHERE caption = 'Kite' AND user_id = $ALICE_ID")" 1 "... still one post"
 call POST /api/v1/statuses "$TOKEN_A" "{\"status\":\"again\",\"media_ids\":[\"$MID\"]}"
 is "$STATUS" 422 "a picture already posted cannot be posted again"
 call POST /api/v1/statuses "$BOB_TOKEN" "{\"status\":\"x\",\"media_ids\":[\"$MID\"]}"

@@ -87,6 +87,7 @@ is "$(fpj '.entry.activity.object.attachment[0].digitalSourceType')" \
 	"http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia" \
 	"its attachment says it was made by a trained model"
 is "$(fpj '.entry.activity.object."imagier:prompt"')" "a lighthouse in snow" "with its prompt"
+is "$(fpj '.entry.activity.object."imagier:trainingConsent"')" false "... and no consent to training"
 
 # ---- the follower whose server is down ---------------------------------------------
 dhost="127.0.0.1:$D_PORT"
@@ -114,6 +115,21 @@ sleep 2
 is "$(tries)" 5 "while it is open, the host's rows wait even when due"
 is "$(sql "SELECT COUNT(*) FROM ap_deliveries WHERE host = '127.0.0.1:$P_PORT'")" 0 \
 	"the living peer's deliveries are all done"
+
+# ---- Update: consent travels, a profile changes -------------------------------------
+call PATCH "/api/v1/posts/$post" "$alice_tok" '{"training_consent":"yes"}'
+is "$STATUS" 200 "alice lets this picture be used for training"
+fp "$P_URL" wait "{\"type\":\"Update\",\"object\":\"$IMAGIER_URL/p/$post\",\"timeout_ms\":20000}"
+is "$FP_STATUS/$(fpj .entry.verified)/$(fpj .entry.actor)" "200/true/$ALICE" \
+	"the peer receives an Update of the Note, verified"
+is "$(fpj '.entry.activity.object."imagier:trainingConsent"')" true "... saying it may be used for training now"
+call PATCH /api/v1/me "$alice_tok" '{"bio":"Lighthouses, mostly"}'
+is "$STATUS" 200 "alice changes her bio"
+fp "$P_URL" wait "{\"type\":\"Update\",\"object\":\"$ALICE\",\"timeout_ms\":20000}"
+is "$FP_STATUS/$(fpj .entry.verified)/$(fpj .entry.activity.object.type)" "200/true/Person" \
+	"the peer receives an Update of the Person, verified"
+is "$(fpj .entry.activity.object.summary)" "<p>Lighthouses, mostly</p>" "... with the new bio"
+is "$(fpj '.entry.activity.object.publicKey.id')" "$ALICE#main-key" "... and her key"
 
 # ---- what the inbox refuses ----------------------------------------------------------
 like_act() { echo "{\"@context\":\"https://www.w3.org/ns/activitystreams\",\"id\":\"$P_ACTOR/likes/$1\",\"type\":\"Like\",\"actor\":\"${2:-$P_ACTOR}\",\"object\":\"$IMAGIER_URL/p/$post\"}"; }

@@ -690,11 +690,30 @@ static void test_url_encode(void **state)
 	assert_string_equal(kv_get(&f->kv, in), in);
 }
 
+static void test_accepts(void **state)
+{
+	(void)state;
+	const char *ap = "application/activity+json";
+	assert_true(http_accepts(ap, ap));
+	assert_true(http_accepts("text/html, Application/Activity+JSON; charset=utf-8", ap));
+	assert_true(http_accepts("application/ld+json; profile=\"https://www.w3.org/ns/"
+				 "activitystreams\", application/activity+json;q=0.9",
+				 ap));
+	assert_true(http_accepts("application/activity+json;q=0.01", ap));
+	assert_false(http_accepts("application/activity+json;q=0, text/html", ap));
+	assert_false(http_accepts("application/activity+json; q=0.000", ap));
+	assert_false(http_accepts("application/activity+jsonx", ap));
+	assert_false(http_accepts("text/html", ap));
+	assert_false(http_accepts("", ap));
+	assert_false(http_accepts(NULL, ap));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	    T(test_limits_default),
+	    cmocka_unit_test(test_accepts),
 	    T(test_kv_add_get),
 	    T(test_urlenc_basic),
 	    T(test_urlenc_empty_parts),

@@ -67,6 +67,28 @@ static void redirect_uris(void **state)
 	arena_free(&a);
 }
 
+static void csp_source(void **state)
+{
+	(void)state;
+	struct arena a;
+	arena_init(&a);
+	assert_string_equal(oauth_csp_source(&a, "https://app.example:8443/cb?x=1"),
+			    "https://app.example:8443");
+	assert_string_equal(oauth_csp_source(&a, "http://127.0.0.1:9/cb"), "http://127.0.0.1:9");
+	assert_string_equal(oauth_csp_source(&a, "com.example.app:/oauth"), "com.example.app:");
+	assert_string_equal(oauth_csp_source(&a, "toot://auth"), "toot:");
+	assert_null(oauth_csp_source(&a, "urn:ietf:wg:oauth:2.0:oob"));
+	/* nothing that could end the directive or add another */
+	assert_null(oauth_csp_source(&a, "https://a.example;script-src/x"));
+	assert_null(oauth_csp_source(&a, "https://user@a.example/x"));
+	assert_null(oauth_csp_source(&a, "https://a.example,b/x"));
+	assert_null(oauth_csp_source(&a, "https:/x"));
+	assert_null(oauth_csp_source(&a, "1abc:/x"));
+	assert_null(oauth_csp_source(&a, ":x"));
+	assert_null(oauth_csp_source(&a, NULL));
+	arena_free(&a);
+}
+
 static void pkce(void **state)
 {
 	(void)state;
@@ -87,6 +109,7 @@ int main(void)
 	    cmocka_unit_test(broad_scopes_grant_granular_ones),
 	    cmocka_unit_test(redirect_uris),
 	    cmocka_unit_test(pkce),
+	    cmocka_unit_test(csp_source),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
