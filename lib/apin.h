@@ -11,7 +11,8 @@
  *   apin_follow.c   local people following remote ones: Accept/Reject of
  *                   our Follow, Create/Update/Delete of the posts of
  *                   people followed from here (remote posts in the
- *                   following feed) */
+ *                   following feed), and of remixes of our posts by
+ *                   anyone (apremix.c) */
 #ifndef IMAGIER_APIN_H
 #define IMAGIER_APIN_H
 

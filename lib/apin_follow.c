@@ -1,14 +1,17 @@
 /* apin_follow.c - local people following remote ones (apin.h): the Accept
  * or Reject of a Follow sent from here, and the Create, Update and Delete
  * of the Notes of people followed from here, which become remote posts
- * (posts.remote = 1) in their followers' following feed. Runs in
- * imagier-gen, where fetching a post's picture (bounded) may wait. */
+ * (posts.remote = 1) in their followers' following feed, and the Create of
+ * a remix of one of our posts by anyone (lib/apremix.c: a remix joins its
+ * parent's family here). Runs in imagier-gen, where fetching a post's
+ * picture (bounded) may wait. */
 #include "apin.h"
 #include "apin_follow.h"
 #include "apaccount.h"
 #include "apfollow.h"
 #include "apnet.h"
 #include "apnote.h"
+#include "apremix.h"
 #include "apremote.h"
 #include "cache.h"
 #include "cachekey.h"
@@ -21,6 +24,8 @@
 #include "log.h"
 #include "post.h"
 #include "provenance.h"
+#include "session.h"
+#include "social.h"
 #include "timeline.h"
 #include "util.h"
 
@@ -155,7 +160,8 @@ int apin_media_fetch(struct arena *a, const struct config *cfg, const char *url,
 
 /* The rows of a remote post (one transaction): 0 with *post_id, -1. */
 static int post_rows(const struct apin *in, const struct ap_note *n, int64_t uid,
-		     const struct image_stored *img, int64_t *post_id)
+		     const struct image_stored *img, int64_t parent, int64_t *parent_author,
+		     int64_t *post_id)
 {
 	struct db *db = in->db;
 	struct arena *a = in->a;
@@ -182,22 +188,33 @@ static int post_rows(const struct apin *in, const struct ap_note *n, int64_t uid
 		    "siii", n->id, in->who->id, *post_id, now) != DB_OK ||
 	    db_exec(db, a, NULL,
 		    "INSERT INTO ap_remote_posts (post_id, url, ai_labelled) VALUES (?, ?, ?)",
-		    "isi", *post_id, n->url, (int64_t)n->ai_labelled) != DB_OK)
+		    "isi", *post_id, n->url, (int64_t)n->ai_labelled) != DB_OK ||
+	    apremix_link(db, a, *post_id, parent, parent_author))
 		goto done;
 	ok = 1;
 done:
 	return db_finish(db, ok) == DB_OK && ok ? 0 : -1;
 }
 
-static int on_create(const struct apin *in, const struct ap_note *n)
+static int on_create(const struct apin *in, const struct cJSON *obj, const struct ap_note *n)
 {
-	int64_t uid, post_id = 0;
+	int64_t uid, post_id = 0, parent_author = 0;
 	const char *why;
 	if (*n->in_reply_to)
 		return 404; /* a reply: apin_social's when to us, else not shown */
+	/* A remix (apremix.c) of a post known here joins its family; a remix of
+	 * one of our posts is taken from anyone, as a local remix would be
+	 * seen in the lineage whoever made it. */
+	const char *remix_of = apremix_of(obj);
+	int ours = 0;
+	int64_t parent = remix_of ? apremix_parent(in->db, in->a, in->base, remix_of, &ours) : 0;
+	if (parent < 0)
+		return 503;
 	int f = followed_here(in);
-	if (f <= 0)
-		return f < 0 ? 503 : 404;
+	if (f < 0)
+		return 503;
+	if (!f && !(parent > 0 && ours))
+		return 404;
 	int64_t have = post_of(in, n->id);
 	if (have)
 		return have < 0 ? 503 : 0; /* taken already */
@@ -210,18 +227,37 @@ static int on_create(const struct apin *in, const struct ap_note *n)
 	int st = apaccount_user(in->db, in->a, in->who, &uid);
 	if (st)
 		return st == 403 ? 404 : st;
+	if (parent > 0) {
+		/* as a local remix: not of a post that is not shown, nor across a
+		 * block between the remixer and the parent's author */
+		struct social_check chk;
+		struct session_limits lim;
+		memset(&lim, 0, sizeof(lim));
+		if (social_write_check(in->db, in->a, uid, parent, 0, NULL, &lim, &chk))
+			return 503;
+		if (!chk.post || chk.blocker) {
+			log_info("apin_follow: %s remixes post %lld, %s", n->id, (long long)parent,
+				 chk.blocker ? "across a block: not linked"
+					     : "not shown: not linked");
+			parent = 0;
+			if (!f)
+				return 404;
+		}
+	}
 	struct image_stored img;
 	st = apin_media_fetch(in->a, apin_cfg, n->image_url, n->ai_labelled, &img, &why);
 	if (st) {
 		log_info("apin_follow: the picture of %s refused (%d): %s", n->id, st, why);
 		return 404;
 	}
-	if (post_rows(in, n, uid, &img, &post_id)) {
+	if (post_rows(in, n, uid, &img, parent, &parent_author, &post_id)) {
 		post_files_abandon(in->db, in->a, apin_cfg->media_dir, &img);
 		return 503;
 	}
 	log_info("apin_follow: %s is post %lld", n->id, (long long)post_id);
-	feed_changed(in->a, 0, 0);
+	if (parent_author && ours) /* the author here is told, as of a local remix */
+		social_notify(in->db, in->a, parent_author, uid, "remix", parent, 0);
+	feed_changed(in->a, 0, parent > 0 ? parent : 0);
 	return 0;
 }
 
@@ -284,7 +320,7 @@ int apin_follow(const struct apin *in)
 		log_info("apin_follow: %s is not %s's own Note", n.id, in->who->uri);
 		goto done;
 	}
-	st = !strcmp(t, "Create") ? on_create(in, &n) : on_update(in, &n);
+	st = !strcmp(t, "Create") ? on_create(in, obj, &n) : on_update(in, &n);
 done:
 	cJSON_Delete(fetched);
 	return st;

@@ -183,8 +183,9 @@ on_a
 req GET "/api/v1/posts/$post1/lineage"
 is "$(json "[.descendants[].post.author] | index(\"$bob@$B_HOST\") != null")" true \
 	"A's lineage of alice's post lists bob's remix by @$bob@$B_HOST"
-req GET "/api/v1/posts/$post1"
-is "$(json .post.remix_count)" 2 "... her post counts two remixes (hers and bob's)"
+is "$(a_sql "SELECT remix_count FROM posts WHERE id = $post1")" 2 "... her post counts two remixes (hers and bob's)"
+a_remixes() { on_a && call GET "/api/v1/posts/$post1" "$alice_tok" && [[ $(json .post.remix_count) == 2 ]]; }
+ok "$(wait_until "$T" a_remixes; echo $?)" "... and A's API says so"
 TOKEN=$alice_tok
 api GET /api/v1/notifications
 is "$(json "[.items[] | select(.kind == \"remix\" and .post_id == $post1)] | length")" 1 \
