@@ -40,6 +40,8 @@ static const struct rl_class classes[] = {
     {"login", NO_LIMIT, CFG(lim_login_per_5min_addr), 300, "5 minutes", "login attempt",
      "login attempts", 1},
     {"signup", NO_LIMIT, CFG(lim_signup_per_hour_addr), 3600, "hour", "signup", "signups", 1},
+    /* ActivityPub inboxes: "address" is the signing key's host[:port] */
+    {"inbox", NO_LIMIT, CFG(lim_inbox_per_min_host), 60, "minute", "activity", "activities", 0},
 };
 
 /* One subject of a check: the account or the address. */
