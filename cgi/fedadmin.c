@@ -42,8 +42,7 @@ int fed_blocks_update(struct ctx *c)
 		return ctx_fail(c, 400, "bad_domain",
 				"Name a server by its host, such as social.example or "
 				"social.example:8443 (a URL is read for its host).");
-	if (!reason ||
-	    text_clean(c->a, reason, strlen(reason), APMOD_REASON_CHARS, &clean, &why) ||
+	if (!reason || text_clean(c->a, reason, strlen(reason), APMOD_REASON_CHARS, &clean, &why) ||
 	    !*clean)
 		return ctx_fail(c, 400, "missing_reason",
 				"Give a reason (up to 400 characters): it is kept in the audit "

@@ -162,7 +162,12 @@ static int timelines_work(struct db *db, struct arena *a, const struct config *c
  * work. Needs site.base_url: every id is absolute under it. */
 static int federation_work(struct db *db, struct arena *a, const struct config *cfg)
 {
-	enum { INBOX_BATCH = 20, DELIVER_BATCH = APNET_PARALLEL, SWEEP_BATCH = 500, SWEEP_EVERY = 60 };
+	enum {
+		INBOX_BATCH = 20,
+		DELIVER_BATCH = APNET_PARALLEL,
+		SWEEP_BATCH = 500,
+		SWEEP_EVERY = 60
+	};
 	static int64_t last_sweep;
 	char base[sizeof(cfg->site_base_url)];
 	str_copy(base, cfg->site_base_url, sizeof(base));

@@ -113,9 +113,9 @@ static int inbox_take(struct ctx *c, int64_t user_id)
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	if (blocked) {
 		log_info("inbox %s: refused (403): %s is defederated", r->path, khost);
-		return ctx_fail(c, 403, "defederated",
-				arena_printf(c->a, "This server does not take activities from %s.",
-					     khost));
+		return ctx_fail(
+		    c, 403, "defederated",
+		    arena_printf(c->a, "This server does not take activities from %s.", khost));
 	}
 	cJSON *act = NULL;
 	struct http_limits lim = c->app->lim;

@@ -124,7 +124,7 @@ int apmod_blocked(struct db *db, struct arena *a, const char *hostport)
 	c[0] = hp;
 	c[1] = host;
 	if (host[0] != '[') {
-		const char *dots[64];
+		const char *dots[64] = {0};
 		size_t nd = 0;
 		for (const char *p = host; *p && nd < 64; p++)
 			if (*p == '.')
@@ -179,10 +179,11 @@ static void touched_forget(struct db *db, struct arena *a, struct cache *cache,
 			   const char *media_dir, const char *domain, int hidden_posts)
 {
 	struct db_res r;
-	if (db_read(db, a, &r,
-		    "SELECT DISTINCT local_id, kind = 'post' FROM ap_domain_hidden WHERE domain = ? "
-		    "AND kind IN ('post', 'like') LIMIT 5000",
-		    "s", domain) == DB_OK)
+	if (db_read(
+		db, a, &r,
+		"SELECT DISTINCT local_id, kind = 'post' FROM ap_domain_hidden WHERE domain = ? "
+		"AND kind IN ('post', 'like') LIMIT 5000",
+		"s", domain) == DB_OK)
 		for (size_t i = 0; i < r.nrows; i++) {
 			cache_delete(cache, cachekey_post(a, db_int(&r, i, 0)));
 			if (hidden_posts && db_int(&r, i, 1))
@@ -225,22 +226,24 @@ int apmod_block(struct db *db, struct arena *a, struct cache *cache, const char 
 		if (db_exec(db, a, &u, "SELECT COUNT(*) FROM users WHERE domain = ?", "s",
 			    doms[i]) != DB_OK ||
 		    /* their visible posts and comments: hidden, and remembered */
-		    db_exec(db, a, &p,
-			    "INSERT IGNORE INTO ap_domain_hidden (domain, kind, local_id, user_id, "
-			    "created_at) SELECT ?, 'post', p.id, p.user_id, ? FROM posts p JOIN users "
-			    "u ON u.id = p.user_id WHERE u.domain = ? AND p.mod_state = 'visible'",
-			    "sis", domain, now, doms[i]) != DB_OK ||
+		    db_exec(
+			db, a, &p,
+			"INSERT IGNORE INTO ap_domain_hidden (domain, kind, local_id, user_id, "
+			"created_at) SELECT ?, 'post', p.id, p.user_id, ? FROM posts p JOIN users "
+			"u ON u.id = p.user_id WHERE u.domain = ? AND p.mod_state = 'visible'",
+			"sis", domain, now, doms[i]) != DB_OK ||
 		    db_exec(db, a, NULL,
 			    "UPDATE posts p JOIN ap_domain_hidden h ON h.kind = 'post' AND "
 			    "h.local_id = p.id AND h.domain = ? SET p.mod_state = 'hidden' WHERE "
 			    "p.mod_state = 'visible'",
 			    "s", domain) != DB_OK ||
-		    db_exec(db, a, &c,
-			    "INSERT IGNORE INTO ap_domain_hidden (domain, kind, local_id, user_id, "
-			    "created_at) SELECT ?, 'comment', c.id, c.user_id, ? FROM comments c JOIN "
-			    "users u ON u.id = c.user_id WHERE u.domain = ? AND c.mod_state = "
-			    "'visible'",
-			    "sis", domain, now, doms[i]) != DB_OK ||
+		    db_exec(
+			db, a, &c,
+			"INSERT IGNORE INTO ap_domain_hidden (domain, kind, local_id, user_id, "
+			"created_at) SELECT ?, 'comment', c.id, c.user_id, ? FROM comments c JOIN "
+			"users u ON u.id = c.user_id WHERE u.domain = ? AND c.mod_state = "
+			"'visible'",
+			"sis", domain, now, doms[i]) != DB_OK ||
 		    db_exec(db, a, NULL,
 			    "UPDATE comments c JOIN ap_domain_hidden h ON h.kind = 'comment' AND "
 			    "h.local_id = c.id AND h.domain = ? SET c.mod_state = 'hidden' WHERE "
@@ -252,15 +255,17 @@ int apmod_block(struct db *db, struct arena *a, struct cache *cache, const char 
 			    "created_at) SELECT ?, 'like', l.post_id, l.user_id, l.created_at FROM "
 			    "likes l JOIN users u ON u.id = l.user_id WHERE u.domain = ?",
 			    "ss", domain, doms[i]) != DB_OK ||
-		    db_exec(db, a, NULL,
-			    "UPDATE posts p JOIN (SELECT l.post_id, COUNT(*) AS k FROM likes l JOIN "
-			    "users u ON u.id = l.user_id WHERE u.domain = ? GROUP BY l.post_id) x ON "
-			    "x.post_id = p.id SET p.like_count = GREATEST(p.like_count, x.k) - x.k",
-			    "s", doms[i]) != DB_OK ||
-		    db_exec(db, a, NULL,
-			    "DELETE l FROM likes l JOIN users u ON u.id = l.user_id WHERE u.domain = "
-			    "?",
-			    "s", doms[i]) != DB_OK)
+		    db_exec(
+			db, a, NULL,
+			"UPDATE posts p JOIN (SELECT l.post_id, COUNT(*) AS k FROM likes l JOIN "
+			"users u ON u.id = l.user_id WHERE u.domain = ? GROUP BY l.post_id) x ON "
+			"x.post_id = p.id SET p.like_count = GREATEST(p.like_count, x.k) - x.k",
+			"s", doms[i]) != DB_OK ||
+		    db_exec(
+			db, a, NULL,
+			"DELETE l FROM likes l JOIN users u ON u.id = l.user_id WHERE u.domain = "
+			"?",
+			"s", doms[i]) != DB_OK)
 			return fail(db);
 		n->people += db_int(&u, 0, 0);
 		n->posts += (int64_t)p.affected;
@@ -276,10 +281,12 @@ int apmod_block(struct db *db, struct arena *a, struct cache *cache, const char 
 			return fail(db);
 		n->deliveries += (int64_t)r.affected;
 	}
-	const char *detail = arena_printf(
-	    a, "%s: %lld people; hidden %lld posts, %lld comments, %lld likes; %lld deliveries dropped",
-	    domain, (long long)n->people, (long long)n->posts, (long long)n->comments,
-	    (long long)n->likes, (long long)n->deliveries);
+	const char *detail =
+	    arena_printf(a,
+			 "%s: %lld people; hidden %lld posts, %lld comments, %lld likes; %lld "
+			 "deliveries dropped",
+			 domain, (long long)n->people, (long long)n->posts, (long long)n->comments,
+			 (long long)n->likes, (long long)n->deliveries);
 	if (mod_log(db, a, me, "block_domain", "domain", 0, 0, reason,
 		    arena_strndup(a, detail, strnlen(detail, 200)), 0) < 0 ||
 	    db_commit(db) != DB_OK)
@@ -310,17 +317,19 @@ int apmod_unblock(struct db *db, struct arena *a, struct cache *cache, const cha
 		    "p.id AND h.domain = ? SET p.mod_state = 'visible' WHERE p.mod_state = "
 		    "'hidden'",
 		    "s", domain) != DB_OK ||
-	    db_exec(db, a, &c,
-		    "UPDATE comments c JOIN ap_domain_hidden h ON h.kind = 'comment' AND h.local_id "
-		    "= c.id AND h.domain = ? SET c.mod_state = 'visible' WHERE c.mod_state = "
-		    "'hidden'",
-		    "s", domain) != DB_OK ||
-	    db_exec(db, a, NULL,
-		    "UPDATE posts p JOIN (SELECT h.local_id, COUNT(*) AS k FROM ap_domain_hidden h "
-		    "WHERE h.domain = ? AND h.kind = 'like' AND NOT EXISTS (SELECT 1 FROM likes l "
-		    "WHERE l.post_id = h.local_id AND l.user_id = h.user_id) GROUP BY h.local_id) x "
-		    "ON x.local_id = p.id SET p.like_count = p.like_count + x.k",
-		    "s", domain) != DB_OK ||
+	    db_exec(
+		db, a, &c,
+		"UPDATE comments c JOIN ap_domain_hidden h ON h.kind = 'comment' AND h.local_id "
+		"= c.id AND h.domain = ? SET c.mod_state = 'visible' WHERE c.mod_state = "
+		"'hidden'",
+		"s", domain) != DB_OK ||
+	    db_exec(
+		db, a, NULL,
+		"UPDATE posts p JOIN (SELECT h.local_id, COUNT(*) AS k FROM ap_domain_hidden h "
+		"WHERE h.domain = ? AND h.kind = 'like' AND NOT EXISTS (SELECT 1 FROM likes l "
+		"WHERE l.post_id = h.local_id AND l.user_id = h.user_id) GROUP BY h.local_id) x "
+		"ON x.local_id = p.id SET p.like_count = p.like_count + x.k",
+		"s", domain) != DB_OK ||
 	    db_exec(db, a, &l,
 		    "INSERT IGNORE INTO likes (post_id, user_id, created_at) SELECT h.local_id, "
 		    "h.user_id, h.created_at FROM ap_domain_hidden h JOIN posts p ON p.id = "
@@ -330,9 +339,9 @@ int apmod_unblock(struct db *db, struct arena *a, struct cache *cache, const cha
 	n->posts = (int64_t)p.affected;
 	n->comments = (int64_t)c.affected;
 	n->likes = (int64_t)l.affected;
-	const char *detail = arena_printf(a, "%s: restored %lld posts, %lld comments, %lld likes",
-					  domain, (long long)n->posts, (long long)n->comments,
-					  (long long)n->likes);
+	const char *detail =
+	    arena_printf(a, "%s: restored %lld posts, %lld comments, %lld likes", domain,
+			 (long long)n->posts, (long long)n->comments, (long long)n->likes);
 	if (mod_log(db, a, me, "unblock_domain", "domain", 0, 0, reason,
 		    arena_strndup(a, detail, strnlen(detail, 200)), 0) < 0 ||
 	    db_commit(db) != DB_OK)

@@ -19,9 +19,9 @@ struct cJSON;
 struct db;
 struct mod_actor;
 
-#define APMOD_MAX_DOMAIN 255
+#define APMOD_MAX_DOMAIN   255
 #define APMOD_REASON_CHARS 400
-#define APMOD_LIST_MAX	 1000 /* blocks listed at once */
+#define APMOD_LIST_MAX	   1000 /* blocks listed at once */
 
 /* s as a block names it: trimmed, lower case, "host" or "host:port"
  * (letters, digits, "-", "." in the host; [v6] allowed; a port of 1 to

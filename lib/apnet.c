@@ -41,8 +41,9 @@ int apnet_addr_private(const struct sockaddr *sa)
 		return 1; /* nothing else is reached */
 	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
 	const unsigned char *b = in6->sin6_addr.s6_addr;
-	static const unsigned char zero[12], mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff},
-					     nat64[12] = {0, 0x64, 0xff, 0x9b};
+	static const unsigned char zero[12],
+	    mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff},
+	    nat64[12] = {0, 0x64, 0xff, 0x9b};
 	if (!memcmp(b, mapped, 12) || !memcmp(b, nat64, 12) || !memcmp(b, zero, 12))
 		return v4_private(b + 12) || !memcmp(b, zero, 12); /* ::, ::1, ::a.b.c.d */
 	return (b[0] & 0xFE) == 0xFC || (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) || b[0] == 0xFF;
@@ -304,8 +305,8 @@ void apnet_post_many(struct arena *a, struct apnet_post_req *reqs, size_t n, lon
 int apnet_post(struct arena *a, const char *url, const char *const *headers, size_t nheaders,
 	       const char *body, size_t len, long *status, const char **why)
 {
-	struct apnet_post_req r = {.url = url, .headers = headers, .nheaders = nheaders,
-				   .body = body, .len = len};
+	struct apnet_post_req r = {
+	    .url = url, .headers = headers, .nheaders = nheaders, .body = body, .len = len};
 	apnet_post_many(a, &r, 1, APNET_DELIVER_MS + 1000);
 	*status = r.status;
 	*why = r.why;

@@ -17,7 +17,7 @@
 #define APNET_DELIVER_MS   10000 /* one delivery POST */
 #define APNET_MAX_URL	   512
 #define APNET_MAX_RESPONSE (64u << 10) /* of a delivery's answer (read, dropped) */
-#define APNET_PARALLEL	   8		/* deliveries sent at once (apnet_post_many) */
+#define APNET_PARALLEL	   8	       /* deliveries sent at once (apnet_post_many) */
 
 struct sockaddr;
 

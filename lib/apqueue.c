@@ -285,7 +285,7 @@ static int deliver_prepare(struct db *db, struct arena *a, const char *base, con
 {
 	struct db_res u;
 	const char *pem, *priv, *key_id, *host, *target, *inbox = db_str(r, i, 2),
-						       *body = db_str(r, i, 4);
+							 *body = db_str(r, i, 4);
 	struct httpsig_signed sig;
 	int64_t user_id = db_int(r, i, 1);
 	if (!user_id && db_str(r, i, 7)[0] && db_str(r, i, 8)[0]) {
@@ -377,11 +377,12 @@ int apq_deliver_step(struct db *db, struct arena *a, const char *base, int batch
 		return -1;
 	if (!u.affected)
 		return 0;
-	if (db_exec(db, a, &r,
-		    "SELECT id, IFNULL(user_id, 0), inbox, host, activity, attempts, created_at, "
-		    "IFNULL(key_id, ''), IFNULL(private_pem, '') FROM ap_deliveries WHERE claim = ? "
-		    "ORDER BY id",
-		    "s", claim) != DB_OK)
+	if (db_exec(
+		db, a, &r,
+		"SELECT id, IFNULL(user_id, 0), inbox, host, activity, attempts, created_at, "
+		"IFNULL(key_id, ''), IFNULL(private_pem, '') FROM ap_deliveries WHERE claim = ? "
+		"ORDER BY id",
+		"s", claim) != DB_OK)
 		return -1;
 	struct apnet_post_req req[APNET_PARALLEL];
 	size_t row[APNET_PARALLEL], n = 0;
