@@ -28,8 +28,8 @@ CREATE TABLE ap_domain_hidden (
 -- A delivery outlives its author's users row: an erased person's Delete of
 -- their actor is signed with the key kept on the row (key_id, private_pem)
 -- after the account is gone. user_id is NULL for those rows.
+ALTER TABLE ap_deliveries DROP FOREIGN KEY fk_ap_deliveries_user;
 ALTER TABLE ap_deliveries
-  DROP FOREIGN KEY fk_ap_deliveries_user,
   MODIFY user_id BIGINT UNSIGNED NULL,
   ADD COLUMN key_id VARCHAR(512) NULL,
   ADD COLUMN private_pem TEXT NULL,
