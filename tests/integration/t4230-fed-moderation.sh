@@ -159,6 +159,27 @@ is "$STATUS/$(json .error.code)" 404/not_blocked "unblocking what is not blocked
 fp "$P_URL" raw "{\"inbox\":\"$ALICE/inbox\",\"activity\":$(like_act "$P_ACTOR" 2 "$post")}"
 is "$(fpj .status)" 202 "the peer's activities are taken again"
 
+# ---- reports of remote content: acted on here ---------------------------------------------
+TOKEN=$alice_tok
+api POST /api/v1/reports "{\"target_type\":\"post\",\"target_id\":$fan_post,\"reason\":\"spam\"}"
+is "$STATUS" 201 "alice reports the remote person's post"
+api POST /api/v1/reports "{\"target_type\":\"comment\",\"target_id\":$fan_comment,\"reason\":\"harassment\"}"
+is "$STATUS" 201 "... and their comment"
+is "$(sql "SELECT COUNT(*) FROM reports WHERE resolved_at IS NULL AND ((target_type = 'post' AND target_id = $fan_post) OR (target_type = 'comment' AND target_id = $fan_comment))")" 2 \
+	"both reports are open"
+call GET /api/v1/admin/queue "$mod"
+like "$BODY" "fan@$PHOST" "the moderators' queue shows them, by the remote person"
+deliveries_before=$(sql "SELECT COUNT(*) FROM ap_deliveries")
+call POST /api/v1/admin/actions "$mod" "{\"target_type\":\"post\",\"target_id\":$fan_post,\"action\":\"remove\",\"reason\":\"spam\"}"
+is "$STATUS/$(json .action.subject)" "200/fan@$PHOST" "a moderator removes it: the subject is the remote person"
+call POST /api/v1/admin/actions "$mod" "{\"target_type\":\"comment\",\"target_id\":$fan_comment,\"action\":\"hide\",\"reason\":\"rude\"}"
+is "$STATUS" 200 "... and hides the comment"
+is "$(sql "SELECT mod_state FROM posts WHERE id = $fan_post")/$(sql "SELECT mod_state FROM comments WHERE id = $fan_comment")" \
+	removed/hidden "removed and hidden here"
+is "$(sql "SELECT COUNT(*) FROM ap_deliveries")" "$deliveries_before" "nothing is sent for a remote post (it is not ours to delete)"
+call GET "/api/v1/admin/audit?subject=fan@$PHOST" "$mod"
+is "$(jsonc '[.items[].action] | sort')" '["hide","remove"]' "the audit log shows both, about the remote person"
+
 # banned here: its activities are taken (202) and ignored
 call POST /api/v1/admin/actions "$mod" "{\"target_type\":\"user\",\"target_id\":$fan_id,\"action\":\"ban\",\"reason\":\"spam\"}"
 is "$STATUS" 200 "a moderator bans the remote person"
