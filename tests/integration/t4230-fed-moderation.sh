@@ -138,6 +138,8 @@ req GET /admin/federation -b "$TMP/jar"
 is "$STATUS" 200 "the moderator's federation page"
 like "$BODY" "$PHOST" "... lists the block"
 like "$BODY" "harassment from there" "... with its reason"
+like "$BODY" "name=\"domain\" value=\"$PHOST\"" "... and a form to lift it"
+unlike "$BODY" 'name="csrf" value=""' "... every form carries the CSRF token"
 req POST /admin/federation -b "$TMP/jar" --data-urlencode "csrf=nope" --data-urlencode "action=unblock" \
 	--data-urlencode "domain=$PHOST" --data-urlencode "reason=x"
 is "$STATUS/$(sql "SELECT COUNT(*) FROM ap_domain_blocks")" 403/1 "a form without its CSRF token changes nothing"
@@ -280,9 +282,13 @@ BOB="$IMAGIER_URL/u/$bob"
 fp "$E_URL" follow "{\"acct\":\"$bob@$HOST\"}"
 fp "$E_URL" wait "{\"type\":\"Accept\",\"actor\":\"$BOB\",\"timeout_ms\":20000}"
 is "$FP_STATUS" 200 "a peer follows bob"
+is "$(sql "SELECT COUNT(*) FROM ap_inbox WHERE INSTR(body, '/u/$bob\"') > 0")" 1 \
+	"the peer's Follow of bob is in the inbox, naming him"
 call DELETE /api/v1/me "$bob_tok" "{\"password\":\"correct horse $bob\"}"
 is "$STATUS" 200 "bob deletes his account"
 is "$(sql "SELECT COUNT(*) FROM users WHERE id = $bob_id")" 0 "his users row is gone"
+is "$(sql "SELECT COUNT(*) FROM ap_inbox WHERE INSTR(body, '/u/$bob\"') > 0")" 0 \
+	"the inbox rows that name him went with the account"
 fp "$E_URL" wait "{\"type\":\"Delete\",\"actor\":\"$BOB\",\"timeout_ms\":20000}"
 is "$FP_STATUS/$(fpj .entry.object)" "200/$BOB" "the peer receives Delete of bob's actor"
 is "$(fpj .entry.verified)/$(fpj .entry.http_signature.valid)" true/true \
