@@ -18,6 +18,7 @@
 #include "apub_data.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -105,6 +106,10 @@ static int inbox_take(struct ctx *c, int64_t user_id)
 	const char *khost, *ktarget;
 	if (apnet_url_parts(c->a, p.key_id, &khost, &ktarget))
 		return unsigned_fail(c, "The keyId is not an http(s) URL.");
+	char *lower = arena_strdup(c->a, khost); /* one count per host, whatever its case */
+	for (char *q = lower; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	khost = lower;
 	st = inbox_host_limit(c, khost);
 	if (st)
 		return st;

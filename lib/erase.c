@@ -239,6 +239,8 @@ static int erase_federation(struct db *db, struct arena *a, const char *base, in
 		 "o.kind = 'comment' AND p.user_id = ?) LIMIT ?",
 		 "iiiii", uid, uid, uid, uid, (int64_t)ERASE_MAX_INBOXES)) != DB_OK)
 		return rc;
+	if (!in.nrows)
+		return DB_OK; /* nobody to tell: the actor answers 410 at once */
 	if ((rc =
 		 db_exec(db, a, NULL,
 			 "INSERT INTO ap_tombstones (ref, kind, deleted_at, public_pem, key_until) "
