@@ -273,6 +273,52 @@ sql "UPDATE ap_deliveries SET next_at = 0 WHERE host = '$QHOST'; UPDATE ap_hosts
 q_gone() { [[ $(sql "SELECT COUNT(*) FROM ap_deliveries WHERE host = '$QHOST'") == 0 ]]; }
 ok "$(wait_until 20 q_gone; echo $?)" "with allow_private = yes again, it is delivered"
 
+# ---- deliveries in parallel -------------------------------------------------------------------------
+# a follower whose server takes every POST and answers only when told to
+# (or after 9 s): while it holds its request, the other follower's delivery
+# of the same post must already be done
+cat >"$TMP/slow.py" <<'PY'
+import http.server, os, sys, threading, time
+state, release = sys.argv[1], sys.argv[2]
+threading.Timer(120, os._exit, [0]).start()  # never outlives the test
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get('Content-Length') or 0))
+        open(state, 'w').write('open')
+        end = time.time() + 9
+        while time.time() < end and not os.path.exists(release):
+            time.sleep(0.05)
+        open(state, 'w').write('answered')
+        self.send_response(202); self.send_header('Content-Length', '0'); self.end_headers()
+    def log_message(self, *a): pass
+s = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+PY
+coproc SLOW { exec python3 "$TMP/slow.py" "$TMP/slow.state" "$TMP/slow.release"; }
+read -r -t 10 slow_port <&"${SLOW[0]}"
+carol="$(uniq_name fmcarol)"
+new_user "$carol"
+carol_tok=$TOKEN
+CAROL="$IMAGIER_URL/u/$carol"
+# the slow follower first (its row, and so its delivery, comes first: sent
+# one after the other, the peer's would wait for it)
+sql "INSERT INTO ap_actors (uri, key_id, inbox, domain, public_pem, fetched_at) VALUES ('http://127.0.0.1:$slow_port/slow', 'http://127.0.0.1:$slow_port/slow#k', 'http://127.0.0.1:$slow_port/inbox', '127.0.0.1:$slow_port', 'x', UNIX_TIMESTAMP())"
+sql "INSERT INTO ap_followers (user_id, actor_id, created_at) SELECT $USER_ID, id, UNIX_TIMESTAMP() FROM ap_actors WHERE uri = 'http://127.0.0.1:$slow_port/slow'"
+fp "$R_URL" follow "{\"acct\":\"$carol@$HOST\"}"
+fp "$R_URL" wait "{\"type\":\"Accept\",\"actor\":\"$CAROL\",\"timeout_ms\":20000}"
+is "$FP_STATUS" 200 "a peer follows carol"
+TOKEN=$carol_tok
+upload "$(image jpeg 320 200 $((seed + 4)))" "two at once"
+cpost=$(json .post.id)
+fp "$R_URL" wait "{\"type\":\"Create\",\"object\":\"$IMAGIER_URL/p/$cpost\",\"timeout_ms\":20000}"
+is "$FP_STATUS/$(cat "$TMP/slow.state" 2>/dev/null)" 200/open \
+	"the peer has carol's post while the slow server still holds its delivery (sent at once)"
+touch "$TMP/slow.release"
+slow_done() { [[ $(sql "SELECT COUNT(*) FROM ap_deliveries WHERE host = '127.0.0.1:$slow_port'") == 0 ]]; }
+ok "$(wait_until 20 slow_done; echo $?)" "the slow server's delivery is done too"
+kill "$SLOW_PID" 2>/dev/null
+
 # ---- erasure: Delete of the actor -----------------------------------------------------------------
 bob="$(uniq_name fmbob)"
 new_user "$bob"
