@@ -1,6 +1,7 @@
 /* app.c - per-worker resources (config, database, cache, templates), the
  * helpers every handler uses to read a request and answer it, and the cache
  * key formats of sessions and pages. Uses no handler file. */
+#include "apnet.h"
 #include "app.h"
 #include "auth.h"
 #include "cache.h"
@@ -27,6 +28,7 @@ int app_init(struct app *app, char *err, size_t errlen)
 	memset(app, 0, sizeof(*app));
 	if (config_load(&app->cfg, err, errlen))
 		return -1;
+	apnet_configure(app->cfg.fed_allow_private);
 	if (auth_init()) {
 		snprintf(err, errlen, "libsodium failed to initialise");
 		return -1;

@@ -277,6 +277,9 @@ int stats_show(struct ctx *c);
 int stats_chart(struct ctx *c);
 /* classify.c: the learning text classifier and the image hash blocklist. */
 int classifier_show(struct ctx *c);
+/* fedadmin.c: defederated hosts. */
+int fed_blocks_show(struct ctx *c);
+int fed_blocks_update(struct ctx *c);
 /* myfilters.c: blocks, muted words and tags, content-warning choice. */
 int block_user_put(struct ctx *c);
 int block_user_delete(struct ctx *c);

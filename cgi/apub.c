@@ -219,11 +219,38 @@ static int actor_find(struct ctx *c, struct apub_actor *u)
 	return 0;
 }
 
+/* An erased person's actor while the Delete of it is delivered: only what
+ * verifying that Delete needs (id, type, inbox, the key), no profile. The
+ * servers it reaches fetch the key from here (Fedify and Mastodon refuse a
+ * Delete whose actor already answers 410); afterwards the URL answers 410. */
+static int actor_erased(struct ctx *c, const char *pem)
+{
+	const char *id = actor_url(c, c->sparams[0]);
+	cJSON *d = cJSON_CreateObject();
+	cJSON *ctxs = cJSON_AddArrayToObject(d, "@context");
+	cJSON_AddItemToArray(ctxs, cJSON_CreateString("https://www.w3.org/ns/activitystreams"));
+	cJSON_AddItemToArray(ctxs, cJSON_CreateString("https://w3id.org/security/v1"));
+	cJSON_AddStringToObject(d, "id", id);
+	cJSON_AddStringToObject(d, "type", "Person");
+	cJSON_AddStringToObject(d, "preferredUsername", c->sparams[0]);
+	cJSON_AddStringToObject(d, "inbox", arena_printf(c->a, "%s/inbox", id));
+	cJSON *key = cJSON_AddObjectToObject(d, "publicKey");
+	cJSON_AddStringToObject(key, "id", arena_printf(c->a, "%s#main-key", id));
+	cJSON_AddStringToObject(key, "owner", id);
+	cJSON_AddStringToObject(key, "publicKeyPem", pem);
+	return apub_send(c, d, 200);
+}
+
 int apub_actor_show(struct ctx *c)
 {
 	struct apub_actor u;
 	const char *pem;
-	int st;
+	int64_t deleted;
+	int st = apub_actor_load(c->app->db, c->a, c->sparams[0], &u, &deleted);
+	if (st == 410 && !apub_tombstone_key(c->app->db, c->a, c->sparams[0], &pem)) {
+		c->api = 1;
+		return actor_erased(c, pem);
+	}
 	if ((st = actor_find(c, &u)))
 		return st;
 	if (apkey_get(c->app->db, c->a, u.id, &pem, NULL))

@@ -2,6 +2,7 @@
  * Several may run, on several hosts; each needs its own [gen] worker_id. */
 #include "apin_follow.h"
 #include "apin_social.h"
+#include "apnet.h"
 #include "apqueue.h"
 #include "cache.h"
 #include "config.h"
@@ -160,11 +161,18 @@ static int timelines_work(struct db *db, struct arena *a, const struct config *c
 }
 
 /* ActivityPub (lib/apqueue.c): the activities the inboxes took, then the
- * deliveries due, a bounded batch of each between other work. 1 if it did
+ * deliveries due (a round sent at once), a bounded batch of each between
+ * other work, and now and then the sweep of old inbox rows. 1 if it did
  * work. Needs site.base_url: every id is absolute under it. */
 static int federation_work(struct db *db, struct arena *a, const struct config *cfg)
 {
-	enum { INBOX_BATCH = 20, DELIVER_BATCH = 10 };
+	enum {
+		INBOX_BATCH = 20,
+		DELIVER_BATCH = APNET_PARALLEL,
+		SWEEP_BATCH = 500,
+		SWEEP_EVERY = 60
+	};
+	static int64_t last_sweep;
 	char base[sizeof(cfg->site_base_url)];
 	str_copy(base, cfg->site_base_url, sizeof(base));
 	size_t n = strlen(base);
@@ -174,6 +182,15 @@ static int federation_work(struct db *db, struct arena *a, const struct config *
 		return 0;
 	int got = apq_inbox_step(db, a, base, INBOX_BATCH);
 	int sent = apq_deliver_step(db, a, base, DELIVER_BATCH);
+	/* handled inbox rows leave after 30 days (the signatures' Date window
+	 * is 12 hours: an older activity cannot come back) */
+	if (now_unix() - last_sweep >= SWEEP_EVERY) {
+		int swept = apq_inbox_sweep(db, a, SWEEP_BATCH);
+		if (swept > 0)
+			log_info("apqueue: %d handled inbox activities older than 30 days swept",
+				 swept);
+		last_sweep = swept == SWEEP_BATCH ? 0 : now_unix();
+	}
 	arena_reset(a);
 	return got > 0 || sent > 0;
 }
@@ -205,6 +222,7 @@ int main(int argc, char **argv)
 	}
 	if (sodium_init() < 0)
 		return 1;
+	apnet_configure(cfg.fed_allow_private);
 	image_quiet_warnings();
 	char worker[64];
 	if (cfg.gen_worker_id[0])

@@ -6,16 +6,19 @@
  * not verify (the actor may have changed keys). Taken activities are
  * stored in ap_inbox and answered 202; imagier-gen acts on them
  * (lib/apqueue.c), never this request. */
+#include "apmod.h"
 #include "apnet.h"
 #include "apremote.h"
 #include "app.h"
 #include "httpsig.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "util.h"
 
 #include "apub_data.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -58,6 +61,21 @@ static int handled_type(const char *t)
 	return 0;
 }
 
+/* The per-host limit ([limits] inbox_per_min_host): 0, or the 429. */
+static int inbox_host_limit(struct ctx *c, const char *host)
+{
+	struct ratelimit_who who = {.addr = host};
+	struct ratelimit_refusal no;
+	if (!ratelimit_take(c->app->cache, c->app->db, c->a, &c->app->cfg, "inbox", &who, &no))
+		return 0;
+	ctx_header(c, "Retry-After", arena_printf(c->a, "%lld", (long long)no.retry));
+	return ctx_fail(c, 429, "rate_limited",
+			arena_printf(c->a,
+				     "%s has sent %lld activities in the last minute; try again in "
+				     "%lld s.",
+				     host, (long long)no.limit, (long long)no.retry));
+}
+
 static int inbox_take(struct ctx *c, int64_t user_id)
 {
 	struct request *r = c->req;
@@ -74,6 +92,7 @@ static int inbox_take(struct ctx *c, int64_t user_id)
 	const char *target =
 	    *r->query_string ? arena_printf(c->a, "%s?%s", r->path, r->query_string) : r->path;
 	int64_t now = now_unix();
+	int st;
 	struct httpsig_params p;
 	/* Everything but the key first: a stale or malformed request costs no
 	 * fetch (with no key, the best it can do is HTTPSIG_BAD_KEY). */
@@ -81,10 +100,32 @@ static int inbox_take(struct ctx *c, int64_t user_id)
 						 r->body_len, "-", now, &p);
 	if (res != HTTPSIG_BAD_KEY && res != HTTPSIG_OK)
 		return unsigned_fail(c, httpsig_result_text(res));
+	/* The host the key names, before anything costs more: a flood from
+	 * one server is counted (and refused) by it, and a defederated server
+	 * is refused, without a key fetch. */
+	const char *khost, *ktarget;
+	if (apnet_url_parts(c->a, p.key_id, &khost, &ktarget))
+		return unsigned_fail(c, "The keyId is not an http(s) URL.");
+	char *lower = arena_strdup(c->a, khost); /* one count per host, whatever its case */
+	for (char *q = lower; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	khost = lower;
+	st = inbox_host_limit(c, khost);
+	if (st)
+		return st;
+	int blocked = apmod_blocked(c->app->db, c->a, khost);
+	if (blocked < 0)
+		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+	if (blocked) {
+		log_info("inbox %s: refused (403): %s is defederated", r->path, khost);
+		return ctx_fail(
+		    c, 403, "defederated",
+		    arena_printf(c->a, "This server does not take activities from %s.", khost));
+	}
 	cJSON *act = NULL;
 	struct http_limits lim = c->app->lim;
 	lim.max_body = INBOX_MAX_BODY;
-	int st = http_parse_json(r->body, r->body_len, &act, &lim, &why);
+	st = http_parse_json(r->body, r->body_len, &act, &lim, &why);
 	if (st)
 		return ctx_fail(c, st == 413 ? 413 : 400, st == 413 ? "too_large" : "bad_request",
 				why);
@@ -130,6 +171,13 @@ static int inbox_take(struct ctx *c, int64_t user_id)
 	if (!handled)
 		log_info("inbox: %s from %s stored, not acted on (not supported yet)", a.type,
 			 who.uri);
+	/* a remote person the moderators banned or suspended: taken (a refusal
+	 * would be retried) and left alone */
+	int silenced = apmod_user_silenced(c->app->db, c->a, who.user_id);
+	if (silenced > 0) {
+		log_info("inbox: %s from %s ignored: banned or suspended here", a.type, who.uri);
+		handled = 0;
+	}
 	/* once per activity id: a repeated delivery is answered the same */
 	st = apremote_store(c->app->db, c->a, &a, who.id, user_id, (const char *)r->body, handled,
 			    now);

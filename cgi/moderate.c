@@ -373,6 +373,12 @@ int admin_user_update(struct ctx *c)
 				arena_printf(c->a, "@%s is %s already.", c->sparams[0], role));
 	case MOD_LAST_ADMIN:
 		return ctx_fail(c, 409, "last_admin", "The site needs at least one admin.");
+	case MOD_REMOTE_ROLE:
+		return ctx_fail(c, 409, "remote_account",
+				arena_printf(c->a,
+					     "@%s is a person of another server: only people who "
+					     "signed up here can be moderators or admins.",
+					     c->sparams[0]));
 	default:
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	}

@@ -1,5 +1,6 @@
 /* apaccount.c - remote people as accounts here (apaccount.h). */
 #include "apaccount.h"
+#include "apmod.h"
 #include "apremote.h"
 #include "buf.h"
 #include "db.h"
@@ -134,11 +135,7 @@ char *apaccount_plain(struct arena *a, const char *s, size_t max)
 
 int apaccount_domain_blocked(struct db *db, struct arena *a, const char *domain)
 {
-	struct db_res r;
-	if (db_read(db, a, &r, "SELECT 1 FROM ap_domain_blocks WHERE domain = LOWER(?)", "s",
-		    domain) != DB_OK)
-		return -1;
-	return r.nrows ? 1 : 0;
+	return apmod_blocked(db, a, domain);
 }
 
 int apaccount_user(struct db *db, struct arena *a, struct ap_remote *who, int64_t *user_id)

@@ -2,6 +2,7 @@
 #include "apqueue.h"
 #include "apin.h"
 #include "apkey.h"
+#include "apmod.h"
 #include "apnet.h"
 #include "apremote.h"
 #include "db.h"
@@ -34,11 +35,32 @@ int apq_enqueue(struct db *db, struct arena *a, int64_t user_id, const char *inb
 		log_error("apqueue: not queued to %.100s: not an http(s) URL", inbox);
 		return -1;
 	}
+	int blocked = apmod_blocked(db, a, host);
+	if (blocked)
+		return blocked < 0 ? -1 : 0; /* defederated: nothing is sent there */
 	int64_t now = now_unix();
 	return db_exec(db, a, NULL,
 		       "INSERT INTO ap_deliveries (user_id, inbox, host, activity, next_at, "
 		       "created_at) VALUES (?, ?, ?, ?, ?, ?)",
 		       "isssii", user_id, inbox, host, activity, now, now) == DB_OK
+		   ? 0
+		   : -1;
+}
+
+int apq_enqueue_signed(struct db *db, struct arena *a, const char *key_id, const char *private_pem,
+		       const char *inbox, const char *activity)
+{
+	const char *host, *target;
+	if (apnet_url_parts(a, inbox, &host, &target))
+		return -1;
+	int blocked = apmod_blocked(db, a, host);
+	if (blocked)
+		return blocked < 0 ? -1 : 0;
+	int64_t now = now_unix();
+	return db_exec(db, a, NULL,
+		       "INSERT INTO ap_deliveries (user_id, inbox, host, activity, next_at, "
+		       "created_at, key_id, private_pem) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?)",
+		       "sssiiss", inbox, host, activity, now, now, key_id, private_pem) == DB_OK
 		   ? 0
 		   : -1;
 }
@@ -157,6 +179,14 @@ static int inbox_one(struct db *db, struct arena *a, const char *base, const str
 	int st = apremote_load(db, a, db_int(r, i, 1), &who);
 	if (st)
 		return st;
+	/* taken before its host was defederated or its author banned or
+	 * suspended: left alone */
+	int blocked = apmod_blocked(db, a, who.domain);
+	int silenced = blocked ? 0 : apmod_user_silenced(db, a, who.user_id);
+	if (blocked < 0 || silenced < 0)
+		return 503;
+	if (blocked || silenced)
+		return 404;
 	http_limits_default(&lim);
 	if (http_parse_json((const unsigned char *)body, strlen(body), &j, &lim, &why) ||
 	    apremote_activity(a, j, &act, &why)) {
@@ -247,43 +277,55 @@ static void host_failed(struct db *db, struct arena *a, const char *host, const 
 		 (long long)db_int(&r, 0, 0), APQ_BREAKER_OPEN);
 }
 
-/* Sign row's activity with its author's key and POST it. 0 with *status
- * (any HTTP status), or -1 with *why. */
-static int deliver_one(struct db *db, struct arena *a, const char *base, int64_t user_id,
-		       const char *inbox, const char *body, long *status, const char **why)
+/* The signed request of row i of r (SELECT in apq_deliver_step): with its
+ * author's key, or the key kept on the row (an erased person's Delete).
+ * 0 with *req ready, or -1 with *why. */
+static int deliver_prepare(struct db *db, struct arena *a, const char *base, const struct db_res *r,
+			   size_t i, struct apnet_post_req *req, const char **why)
 {
-	struct db_res r;
-	const char *pem, *priv, *host, *target;
+	struct db_res u;
+	const char *pem, *priv, *key_id, *host, *target, *inbox = db_str(r, i, 2),
+							 *body = db_str(r, i, 4);
 	struct httpsig_signed sig;
-	if (db_exec(db, a, &r, "SELECT username FROM users WHERE id = ?", "i", user_id) != DB_OK ||
-	    !r.nrows || apkey_get(db, a, user_id, &pem, &priv)) {
+	int64_t user_id = db_int(r, i, 1);
+	if (!user_id && db_str(r, i, 7)[0] && db_str(r, i, 8)[0]) {
+		key_id = db_str(r, i, 7);
+		priv = db_str(r, i, 8);
+	} else if (db_exec(db, a, &u, "SELECT username FROM users WHERE id = ?", "i", user_id) !=
+		       DB_OK ||
+		   !u.nrows || apkey_get(db, a, user_id, &pem, &priv)) {
 		*why = "the author's key could not be read";
 		return -1;
+	} else {
+		key_id = arena_printf(a, "%s#main-key", actor_url(a, base, db_str(&u, 0, 0)));
 	}
-	const char *key_id = arena_printf(a, "%s#main-key", actor_url(a, base, db_str(&r, 0, 0)));
 	size_t len = strlen(body);
 	if (apnet_url_parts(a, inbox, &host, &target) ||
 	    httpsig_sign(a, priv, key_id, "POST", target, host, now_unix(), body, len, &sig)) {
 		*why = "the request could not be signed";
 		return -1;
 	}
-	const char *hdrs[] = {
-	    arena_printf(a, "Host: %s", host),
-	    arena_printf(a, "Date: %s", sig.date),
-	    arena_printf(a, "Digest: %s", sig.digest),
-	    arena_printf(a, "Signature: %s", sig.signature),
-	    "Accept: application/activity+json",
-	};
-	return apnet_post(a, inbox, hdrs, sizeof(hdrs) / sizeof(hdrs[0]), body, len, status, why);
+	const char **hdrs = arena_alloc(a, 5 * sizeof(*hdrs));
+	hdrs[0] = arena_printf(a, "Host: %s", host);
+	hdrs[1] = arena_printf(a, "Date: %s", sig.date);
+	hdrs[2] = arena_printf(a, "Digest: %s", sig.digest);
+	hdrs[3] = arena_printf(a, "Signature: %s", sig.signature);
+	hdrs[4] = "Accept: application/activity+json";
+	req->url = inbox;
+	req->headers = hdrs;
+	req->nheaders = 5;
+	req->body = body;
+	req->len = len;
+	return 0;
 }
 
-/* The outcome of one try of row id (created at created, attempts before). */
-static void deliver_done(struct db *db, struct arena *a, const struct db_res *r, int rc,
+/* The outcome of one try of row i of r. */
+static void deliver_done(struct db *db, struct arena *a, const struct db_res *r, size_t i, int rc,
 			 long status, const char *why)
 {
-	int64_t id = db_int(r, 0, 0), created = db_int(r, 0, 6), now = now_unix();
-	const char *inbox = db_str(r, 0, 2), *host = db_str(r, 0, 3);
-	int attempts = (int)db_int(r, 0, 5) + 1;
+	int64_t id = db_int(r, i, 0), created = db_int(r, i, 6), now = now_unix();
+	const char *inbox = db_str(r, i, 2), *host = db_str(r, i, 3);
+	int attempts = (int)db_int(r, i, 5) + 1;
 	if (rc == 0 && status >= 200 && status < 300) {
 		db_exec(db, a, NULL, "DELETE FROM ap_deliveries WHERE id = ?", "i", id);
 		host_ok(db, a, host);
@@ -316,35 +358,66 @@ static void deliver_done(struct db *db, struct arena *a, const struct db_res *r,
 
 int apq_deliver_step(struct db *db, struct arena *a, const char *base, int batch)
 {
-	int n = 0;
-	for (; n < batch; n++) {
-		unsigned char raw[16];
-		char claim[33];
-		struct db_res r, u;
-		int64_t now = now_unix();
-		randombytes_buf(raw, sizeof(raw));
-		sodium_bin2hex(claim, sizeof(claim), raw, sizeof(raw));
-		if (db_exec(
-			db, a, &u,
-			"UPDATE ap_deliveries SET claim = ?, claimed_until = ? WHERE next_at <= ? "
-			"AND claimed_until < ? AND host NOT IN (SELECT host FROM ap_hosts WHERE "
-			"open_until > ?) ORDER BY next_at, id LIMIT 1",
-			"siiii", claim, now + APQ_LEASE, now, now, now) != DB_OK)
-			return -1;
-		if (u.affected != 1)
-			break;
-		if (db_exec(db, a, &r,
-			    "SELECT id, user_id, inbox, host, activity, attempts, created_at FROM "
-			    "ap_deliveries WHERE claim = ?",
-			    "s", claim) != DB_OK)
-			return -1;
-		if (!r.nrows)
-			continue;
-		long status = 0;
+	unsigned char raw[16];
+	char claim[33];
+	struct db_res r, u;
+	int64_t now = now_unix();
+	if (batch > APNET_PARALLEL)
+		batch = APNET_PARALLEL;
+	if (batch < 1)
+		return 0;
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(claim, sizeof(claim), raw, sizeof(raw));
+	/* a round: up to batch due rows, sent at once */
+	if (db_exec(db, a, &u,
+		    "UPDATE ap_deliveries SET claim = ?, claimed_until = ? WHERE next_at <= ? AND "
+		    "claimed_until < ? AND host NOT IN (SELECT host FROM ap_hosts WHERE open_until "
+		    "> ?) ORDER BY next_at, id LIMIT ?",
+		    "siiiii", claim, now + APQ_LEASE, now, now, now, (int64_t)batch) != DB_OK)
+		return -1;
+	if (!u.affected)
+		return 0;
+	if (db_exec(
+		db, a, &r,
+		"SELECT id, IFNULL(user_id, 0), inbox, host, activity, attempts, created_at, "
+		"IFNULL(key_id, ''), IFNULL(private_pem, '') FROM ap_deliveries WHERE claim = ? "
+		"ORDER BY id",
+		"s", claim) != DB_OK)
+		return -1;
+	struct apnet_post_req req[APNET_PARALLEL];
+	size_t row[APNET_PARALLEL], n = 0;
+	for (size_t i = 0; i < r.nrows && n < APNET_PARALLEL; i++) {
 		const char *why = "";
-		int rc = deliver_one(db, a, base, db_int(&r, 0, 1), db_str(&r, 0, 2),
-				     db_str(&r, 0, 4), &status, &why);
-		deliver_done(db, a, &r, rc, status, why);
+		int blocked = apmod_blocked(db, a, db_str(&r, i, 3));
+		if (blocked > 0) { /* defederated since it was queued */
+			log_info("apqueue: delivery %lld to %s dropped: its host is defederated",
+				 (long long)db_int(&r, i, 0), db_str(&r, i, 2));
+			db_exec(db, a, NULL, "DELETE FROM ap_deliveries WHERE id = ?", "i",
+				db_int(&r, i, 0));
+			continue;
+		}
+		memset(&req[n], 0, sizeof(req[n]));
+		if (deliver_prepare(db, a, base, &r, i, &req[n], &why)) {
+			deliver_done(db, a, &r, i, -1, 0, why);
+			continue;
+		}
+		row[n++] = i;
 	}
-	return n;
+	apnet_post_many(a, req, n, APQ_ROUND_MS);
+	for (size_t k = 0; k < n; k++)
+		deliver_done(db, a, &r, row[k], req[k].rc, req[k].status,
+			     req[k].why ? req[k].why : "");
+	return (int)r.nrows;
+}
+
+int apq_inbox_sweep(struct db *db, struct arena *a, int batch)
+{
+	struct db_res r;
+	int64_t before = now_unix() - APQ_INBOX_KEEP;
+	if (db_exec(db, a, &r,
+		    "DELETE FROM ap_inbox WHERE state IN ('done', 'ignored') AND received_at < ? "
+		    "LIMIT ?",
+		    "ii", before, (int64_t)batch) != DB_OK)
+		return -1;
+	return (int)r.affected;
 }

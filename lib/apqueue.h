@@ -16,10 +16,12 @@
 
 struct db;
 
-#define APQ_GIVE_UP	  (7 * 86400) /* a row this old is dropped, not retried */
-#define APQ_BREAKER_FAILS 5	      /* consecutive failures that open a host's breaker */
-#define APQ_BREAKER_OPEN  600	      /* seconds an open breaker holds the host's rows */
-#define APQ_LEASE	  60	      /* seconds a claimed row is one worker's */
+#define APQ_GIVE_UP	  (7 * 86400)  /* a row this old is dropped, not retried */
+#define APQ_BREAKER_FAILS 5	       /* consecutive failures that open a host's breaker */
+#define APQ_BREAKER_OPEN  600	       /* seconds an open breaker holds the host's rows */
+#define APQ_LEASE	  60	       /* seconds a claimed row is one worker's */
+#define APQ_ROUND_MS	  12000	       /* a round of parallel deliveries, at most */
+#define APQ_INBOX_KEEP	  (30 * 86400) /* handled inbox rows are swept after this */
 
 /* Seconds to wait after the attempts-th failed try (1, 2, ...): 1 min,
  * 5 min, 30 min, 2 h, 12 h, then a day. */
@@ -30,6 +32,13 @@ int64_t apq_backoff(int attempts);
 int apq_enqueue(struct db *db, struct arena *a, int64_t user_id, const char *inbox,
 		const char *activity);
 
+/* Queue activity to inbox signed with the key given (key_id, private_pem),
+ * not a person's: an erased account's Delete of its actor, sent after its
+ * users row is gone. 0 (also when inbox's host is defederated: nothing
+ * queued), or -1. */
+int apq_enqueue_signed(struct db *db, struct arena *a, const char *key_id, const char *private_pem,
+		       const char *inbox, const char *activity);
+
 /* Queue activity once for each distinct inbox of user_id's remote
  * followers (their server's shared inbox when it has one). The number of
  * rows queued, or -1. */
@@ -39,7 +48,12 @@ int apq_enqueue_followers(struct db *db, struct arena *a, int64_t user_id, const
  * trailing slash. The number handled, or -1 (database). */
 int apq_inbox_step(struct db *db, struct arena *a, const char *base, int batch);
 
-/* Send up to batch due deliveries. The number tried, or -1 (database). */
+/* Send up to batch (at most APNET_PARALLEL) due deliveries at once, the
+ * round bounded to APQ_ROUND_MS. The number taken, or -1 (database). */
 int apq_deliver_step(struct db *db, struct arena *a, const char *base, int batch);
+
+/* Sweep ap_inbox: rows done or ignored more than APQ_INBOX_KEEP ago, up to
+ * batch. The number removed, or -1. */
+int apq_inbox_sweep(struct db *db, struct arena *a, int batch);
 
 #endif

@@ -266,6 +266,34 @@ int apremote_activity(struct arena *a, const cJSON *act, struct ap_activity *out
 		return -1;
 	}
 	const cJSON *obj = cJSON_GetObjectItemCaseSensitive(act, "object");
+	if (obj && !cJSON_IsString(obj) && !cJSON_IsObject(obj)) {
+		*why = "the activity's object is neither an id nor an object";
+		return -1;
+	}
+	/* the addressing: an id or a list of ids, each within the limits */
+	static const char *const audience[] = {"to", "cc", "bto", "bcc", "audience"};
+	for (size_t i = 0; i < sizeof(audience) / sizeof(audience[0]); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(act, audience[i]), *it;
+		int n = 0;
+		if (!v || cJSON_IsString(v))
+			continue;
+		if (!cJSON_IsArray(v)) {
+			*why = arena_printf(a, "the activity's %s is not an id or a list of ids",
+					    audience[i]);
+			return -1;
+		}
+		cJSON_ArrayForEach(it, v)
+		{
+			if (++n > APREMOTE_MAX_RECIPIENTS || !apremote_id_of(it)) {
+				*why = arena_printf(
+				    a,
+				    "the activity's %s is not a list of at most %d ids "
+				    "(of at most 512 bytes)",
+				    audience[i], APREMOTE_MAX_RECIPIENTS);
+				return -1;
+			}
+		}
+	}
 	out->object_id = apremote_id_of(obj);
 	if (!out->object_id)
 		out->object_id = "";
@@ -277,7 +305,6 @@ int apremote_activity(struct arena *a, const cJSON *act, struct ap_activity *out
 		out->object_type = t ? t : "";
 		out->object_object = oo ? oo : "";
 	}
-	(void)a;
 	return 0;
 }
 

@@ -15,11 +15,12 @@
 struct cJSON;
 struct db;
 
-#define APREMOTE_MAX_URI     512  /* an id, inbox or key id */
-#define APREMOTE_MAX_NAME    255  /* preferredUsername, a domain */
-#define APREMOTE_MAX_PEM     8192 /* a public key PEM (RSA-4096 is ~800 bytes) */
-#define APREMOTE_MAX_TYPE    64
-#define APREMOTE_MAX_SUMMARY 4096 /* an actor's summary (bio), longer is dropped */
+#define APREMOTE_MAX_URI	512  /* an id, inbox or key id */
+#define APREMOTE_MAX_NAME	255  /* preferredUsername, a domain */
+#define APREMOTE_MAX_PEM	8192 /* a public key PEM (RSA-4096 is ~800 bytes) */
+#define APREMOTE_MAX_TYPE	64
+#define APREMOTE_MAX_SUMMARY	4096 /* an actor's summary (bio), longer is dropped */
+#define APREMOTE_MAX_RECIPIENTS 1000 /* ids in an activity's to, cc, bto, bcc, audience */
 /* A cached actor older than this is fetched again when its key is needed. */
 #define APREMOTE_TTL (24 * 3600)
 
@@ -69,7 +70,9 @@ struct ap_activity {
 };
 
 /* Read act (a parsed JSON object) as above. 0, or -1 with *why (not an
- * object, no type, no actor, a string past its limit). */
+ * object, no type, no actor, a string past its limit, an object that is
+ * neither an id nor an object, addressing (to, cc, bto, bcc, audience)
+ * that is not an id or a list of at most APREMOTE_MAX_RECIPIENTS ids). */
 int apremote_activity(struct arena *a, const struct cJSON *act, struct ap_activity *out,
 		      const char **why);
 

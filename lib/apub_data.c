@@ -23,6 +23,20 @@ static int tombstone(struct db *db, struct arena *a, const char *kind, const cha
 	return 410;
 }
 
+int apub_tombstone_key(struct db *db, struct arena *a, const char *name, const char **pem)
+{
+	struct db_res r;
+	if (db_read(db, a, &r,
+		    "SELECT public_pem FROM ap_tombstones WHERE ref = UNHEX(SHA2(CONCAT('actor:', "
+		    "LOWER(?)), 256)) AND key_until > UNIX_TIMESTAMP() AND public_pem IS NOT NULL",
+		    "s", name) != DB_OK)
+		return 503;
+	if (!r.nrows)
+		return 404;
+	*pem = db_str(&r, 0, 0);
+	return 0;
+}
+
 int apub_actor_load(struct db *db, struct arena *a, const char *name, struct apub_actor *out,
 		    int64_t *deleted_at)
 {

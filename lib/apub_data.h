@@ -27,6 +27,11 @@ struct apub_actor {
 
 /* The person named name (case-insensitive, as names are): 0 with *out, 404
  * (nobody, or banned), 410 (an erased account: *deleted_at set), 503. */
+/* The public key an erased account left in its tombstone while its
+ * key_until is ahead (the Delete of its actor is being delivered, and
+ * receivers fetch the key to verify it). 0 with *pem, 404, 503. */
+int apub_tombstone_key(struct db *db, struct arena *a, const char *name, const char **pem);
+
 int apub_actor_load(struct db *db, struct arena *a, const char *name, struct apub_actor *out,
 		    int64_t *deleted_at);
 

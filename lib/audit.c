@@ -58,6 +58,8 @@ static cJSON *action_json(struct arena *a, const struct db_res *r, size_t i)
 	int64_t id = db_int(r, i, 4);
 	if (!strcmp(t, "post"))
 		cJSON_AddStringToObject(o, "url", arena_printf(a, "/p/%lld", (long long)id));
+	else if (!strcmp(t, "domain")) /* the host is in detail */
+		cJSON_AddStringToObject(o, "url", "/admin/federation");
 	else if (!strcmp(t, "user") && *db_str(r, i, 5))
 		cJSON_AddStringToObject(o, "url",
 					arena_printf(a, "/admin/users/%s", db_str(r, i, 5)));

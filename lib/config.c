@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum ckind { C_STR, C_INT, C_LONG, C_PATH, C_SECURE, C_DOUBLE };
+enum ckind { C_STR, C_INT, C_LONG, C_PATH, C_SECURE, C_DOUBLE, C_BOOL };
 
 struct ckey {
 	const char *section, *key;
@@ -114,6 +114,8 @@ static const struct ckey keys[] = {
     S("limits", "signup_per_hour_addr", lim_signup_per_hour_addr, C_INT, "5"),
     S("limits", "new_account_hours", lim_new_account_hours, C_INT, "24"),
     S("limits", "new_account_divisor", lim_new_account_divisor, C_INT, "4"),
+    S("limits", "inbox_per_min_host", lim_inbox_per_min_host, C_INT, "600"),
+    S("federation", "allow_private", fed_allow_private, C_BOOL, "no"),
     S("label", "enabled", label_enabled, C_INT, "1"),
     S("label", "text", label_text, C_STR, "AI-generated"),
     S("label", "corner", label_corner, C_STR, "bottom-right"),
@@ -167,6 +169,16 @@ static int key_set(struct config *c, const struct ckey *k, const char *val, char
 		memcpy(field, &d, sizeof(d));
 		return 0;
 	}
+	case C_BOOL:
+		if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "1"))
+			*(int *)field = 1;
+		else if (!strcmp(val, "no") || !strcmp(val, "false") || !strcmp(val, "0"))
+			*(int *)field = 0;
+		else {
+			snprintf(err, errlen, "%s.%s: expected yes or no", k->section, k->key);
+			return -1;
+		}
+		return 0;
 	case C_SECURE:
 		if (!strcmp(val, "auto"))
 			*(int *)field = SECURE_AUTO;

@@ -2,19 +2,23 @@
  * the person (and corrected the counters of others), their files and every
  * cached copy go. The audit log keeps its rows with the person erased. */
 #include "erase.h"
+#include "apqueue.h"
 #include "account.h"
 #include "cache.h"
 #include "cachekey.h"
 #include "config.h"
 #include "db.h"
 #include "http.h"
+#include "json.h"
 #include "log.h"
 #include "microcache.h"
 #include "util.h"
 #include "withhold.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -198,8 +202,81 @@ static int erase_unused_images(struct db *db, struct arena *a, const struct db_r
 	return rc;
 }
 
+/* ActivityPub: the servers that knew them get Delete of their actor,
+ * signed with their key, which stays on the delivery rows (the users row
+ * goes) and in the tombstone (public half, ERASE_KEY_DAYS) so that a
+ * receiver can still fetch it to verify the Delete. Their inbox's rows go
+ * (the activities name them). Inside erase_rows's transaction, before
+ * erase_statements (whose cascades take the followers and the key). DB_OK or the failure. */
+#define ERASE_KEY_DAYS	  8    /* the retries of a delivery last 7 days */
+#define ERASE_MAX_INBOXES 5000 /* servers told of an erasure */
+static int erase_federation(struct db *db, struct arena *a, const char *base, int64_t uid,
+			    const char *username)
+{
+	struct db_res k, in;
+	int rc = db_exec(db, a, NULL,
+			 "DELETE FROM ap_inbox WHERE user_id = ? OR (user_id IS NULL AND state <> "
+			 "'new' AND (INSTR(body, ?) > 0 OR INSTR(body, ?) > 0 OR INSTR(body, ?) > "
+			 "0))",
+			 "isss", uid, arena_printf(a, "/u/%s\"", username),
+			 arena_printf(a, "/u/%s/", username), arena_printf(a, "/u/%s#", username));
+	if (rc != DB_OK || !base || !*base)
+		return rc;
+	if ((rc =
+		 db_exec(db, a, &k, "SELECT public_pem, private_pem FROM ap_keys WHERE user_id = ?",
+			 "i", uid)) != DB_OK)
+		return rc;
+	if (!k.nrows)
+		return DB_OK; /* no key: no actor was ever served, nobody knows them */
+	if ((rc = db_exec(
+		 db, a, &in,
+		 "SELECT DISTINCT IFNULL(r.shared_inbox, r.inbox) FROM ap_actors r WHERE r.id IN "
+		 "(SELECT actor_id FROM ap_followers WHERE user_id = ?) OR r.id IN (SELECT "
+		 "actor_id FROM ap_follows_out WHERE user_id = ?) OR r.id IN (SELECT o.actor_id "
+		 "FROM ap_objects o JOIN posts p ON p.id = o.local_id WHERE o.kind IN ('like', "
+		 "'announce') AND p.user_id = ?) OR r.id IN (SELECT o.actor_id FROM ap_objects o "
+		 "JOIN comments c ON c.id = o.local_id JOIN posts p ON p.id = c.post_id WHERE "
+		 "o.kind = 'comment' AND p.user_id = ?) LIMIT ?",
+		 "iiiii", uid, uid, uid, uid, (int64_t)ERASE_MAX_INBOXES)) != DB_OK)
+		return rc;
+	if (!in.nrows)
+		return DB_OK; /* nobody to tell: the actor answers 410 at once */
+	if ((rc =
+		 db_exec(db, a, NULL,
+			 "INSERT INTO ap_tombstones (ref, kind, deleted_at, public_pem, key_until) "
+			 "VALUES (UNHEX(SHA2(CONCAT('actor:', LOWER(?)), 256)), 'actor', ?, ?, ?) "
+			 "ON DUPLICATE KEY UPDATE public_pem = VALUES(public_pem), key_until = "
+			 "VALUES(key_until)",
+			 "sisi", username, now_unix(), db_str(&k, 0, 0),
+			 now_unix() + ERASE_KEY_DAYS * 86400)) != DB_OK)
+		return rc;
+	const char *actor = arena_printf(a, "%s/u/%s", base, username);
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "@context", "https://www.w3.org/ns/activitystreams");
+	cJSON_AddStringToObject(d, "id", arena_printf(a, "%s#delete", actor));
+	cJSON_AddStringToObject(d, "type", "Delete");
+	cJSON_AddStringToObject(d, "actor", actor);
+	cJSON_AddStringToObject(d, "object", actor);
+	cJSON *to = cJSON_AddArrayToObject(d, "to");
+	cJSON_AddItemToArray(to,
+			     cJSON_CreateString("https://www.w3.org/ns/activitystreams#Public"));
+	char *body = json_print(d);
+	cJSON_Delete(d);
+	if (!body)
+		return DB_ERR;
+	const char *key_id = arena_printf(a, "%s#main-key", actor);
+	for (size_t i = 0; i < in.nrows && rc == DB_OK; i++)
+		if (apq_enqueue_signed(db, a, key_id, db_str(&k, 0, 1), db_str(&in, i, 0), body))
+			rc = DB_ERR;
+	free(body);
+	if (in.nrows)
+		log_info("delete: Delete of the actor queued for %zu servers", in.nrows);
+	return rc;
+}
+
 /* The rows, in one transaction. 0, 404, 409 (the only admin) or 503. */
-static int erase_rows(struct db *db, struct arena *a, int64_t uid, struct leftovers *lo)
+static int erase_rows(struct db *db, struct arena *a, const char *base, int64_t uid,
+		      struct leftovers *lo)
 {
 	struct db_res r, imgs;
 	int ok = 0;
@@ -253,6 +330,7 @@ static int erase_rows(struct db *db, struct arena *a, int64_t uid, struct leftov
 		    "generations WHERE user_id = ? AND image_id IS NOT NULL UNION SELECT "
 		    "avatar_image_id FROM users WHERE id = ? AND avatar_image_id IS NOT NULL",
 		    "iii", uid, uid, uid) != DB_OK ||
+	    erase_federation(db, a, base, uid, username) != DB_OK ||
 	    erase_statements(db, a, uid) != DB_OK ||
 	    db_exec(db, a, NULL, "DELETE FROM rate_limits WHERE k = ?", "s",
 		    account_login_key(a, username)) != DB_OK ||
@@ -370,7 +448,10 @@ int erase_account(struct db *db, struct cache *cache, struct arena *a, const str
 {
 	struct leftovers lo = {.user = user_id};
 	struct erase_stats mine;
-	int rc = erase_rows(db, a, user_id, &lo);
+	char *base = arena_strdup(a, cfg->site_base_url);
+	for (size_t n = strlen(base); n && base[n - 1] == '/';)
+		base[--n] = '\0';
+	int rc = erase_rows(db, a, base, user_id, &lo);
 	if (rc)
 		return rc;
 	erase_files_and_cache(cache, a, cfg, &lo, st ? st : &mine);

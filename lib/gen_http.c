@@ -1,5 +1,6 @@
 /* gen_http.c - libcurl plumbing and response checks shared by the HTTP image backends. */
 #include "gen_http.h"
+#include "curlsink.h"
 #include "buf.h"
 #include "log.h"
 #include "util.h"
@@ -390,37 +391,6 @@ done:
 
 /* ---- sending ---------------------------------------------------------------- */
 
-/* The response body, growing up to max bytes; over is set when the server
- * sent more (the transfer is then aborted). */
-struct gen_http_sink {
-	unsigned char *data;
-	size_t len, cap, max;
-	int over;
-};
-
-static size_t gen_http_write(char *p, size_t size, size_t nmemb, void *ud)
-{
-	struct gen_http_sink *s = ud;
-	size_t n = size * nmemb;
-	if (n > s->max - s->len) {
-		s->over = 1;
-		return 0;
-	}
-	if (s->len + n + 1 > s->cap) {
-		size_t cap = s->cap ? s->cap : 16384;
-		while (cap < s->len + n + 1)
-			cap *= 2;
-		if (cap > s->max + 1)
-			cap = s->max + 1;
-		s->data = xrealloc(s->data, cap);
-		s->cap = cap;
-	}
-	memcpy(s->data + s->len, p, n);
-	s->len += n;
-	s->data[s->len] = '\0';
-	return n;
-}
-
 static size_t gen_http_max(const struct gen_http_config *c)
 {
 	if (c->max_response == 0)
@@ -484,7 +454,7 @@ static curl_mime *gen_http_mime(CURL *h, const struct gen_http_req *rq)
 	return m;
 }
 
-static void gen_http_options(CURL *h, const struct gen_http_config *c, struct gen_http_sink *sink,
+static void gen_http_options(CURL *h, const struct gen_http_config *c, struct curl_sink *sink,
 			     char *errbuf)
 {
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -503,14 +473,14 @@ static void gen_http_options(CURL *h, const struct gen_http_config *c, struct ge
 	curl_easy_setopt(h, CURLOPT_PROXY, "");
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "imagier/1");
 	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)sink->max);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, gen_http_write);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, curl_sink_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 }
 
 /* res->error for a failed transfer. */
 static int gen_http_curl_error(struct gen_http_call *call, CURLcode rc,
-			       const struct gen_http_sink *sink, const char *errbuf)
+			       const struct curl_sink *sink, const char *errbuf)
 {
 	struct gen_result *res = call->res;
 	const char *why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
@@ -551,7 +521,7 @@ int gen_http_send(struct gen_http_call *call, const struct gen_http_req *rq,
 		  struct gen_http_resp *out)
 {
 	const struct gen_http_config *c = call->cfg;
-	struct gen_http_sink sink = {.max = gen_http_max(c)};
+	struct curl_sink sink = {.max = gen_http_max(c)};
 	struct curl_slist *hdrs = NULL;
 	curl_mime *mime = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";

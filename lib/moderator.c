@@ -482,6 +482,12 @@ int moderation_set_role(struct db *db, struct arena *a, struct cache *cache,
 		return role_refused(why, st == 404 ? MOD_NOT_FOUND : MOD_DB_DOWN, st);
 	if (id == me->id)
 		return role_refused(why, MOD_OWN_ROLE, 400);
+	/* people of other servers never moderate here (they never log in) */
+	struct db_res d;
+	if (db_read(db, a, &d, "SELECT domain <> '' FROM users WHERE id = ?", "i", id) != DB_OK)
+		return role_refused(why, MOD_DB_DOWN, 503);
+	if (d.nrows && db_int(&d, 0, 0) && strcmp(role, "user"))
+		return role_refused(why, MOD_REMOTE_ROLE, 409);
 	if (!strcmp(*old_role, role))
 		return role_refused(why, MOD_SAME_ROLE, 409);
 	/* The site keeps an admin: the active admins' rows are locked, so two

@@ -62,6 +62,7 @@ enum mod_why {
 	MOD_OWN_ROLE,	    /* 400: an admin's own role */
 	MOD_SAME_ROLE,	    /* 409 */
 	MOD_LAST_ADMIN,	    /* 409: the site keeps one admin */
+	MOD_REMOTE_ROLE,    /* 409: a person of another server gets no role */
 };
 
 /* One decision about one target. The caller fills in the first part; the

@@ -42,6 +42,8 @@ static const struct rl_class classes[] = {
     {"signup", NO_LIMIT, CFG(lim_signup_per_hour_addr), 3600, "hour", "signup", "signups", 1},
     {"apps", NO_LIMIT, CFG(lim_apps_per_hour_addr), 3600, "hour", "app registration",
      "app registrations", 1},
+    /* ActivityPub inboxes: "address" is the signing key's host[:port] */
+    {"inbox", NO_LIMIT, CFG(lim_inbox_per_min_host), 60, "minute", "activity", "activities", 0},
 };
 
 /* One subject of a check: the account or the address. */

@@ -1,7 +1,8 @@
 /* ratelimit.h - per-account and per-address limits on what people do.
  *
  * Each rate-limited route names a class ("post", "generate", "comment",
- * "like", "report", "follow", "avatar", "login", "signup"). A class has a limit per
+ * "like", "report", "follow", "avatar", "login", "signup", and "inbox": the
+ * ActivityPub inboxes, whose "address" is the signing key's host). A class has a limit per
  * account and one per address ([limits] in imagier.conf; 0 turns one off),
  * each over a sliding window (ratelimit_math.h) counted in memcached under
  * imagier:rl:<class>:<u|a>:<id or address>:<window number>. One check costs

@@ -28,7 +28,7 @@ esac
 
 CC=${FUZZ_CC:-clang}
 OUT=build/fuzz
-PKGS="gdlib libjpeg libmariadb libmemcached libcjson libsodium libcurl libcrypto"
+PKGS="gdlib libjpeg libwebp libavif libmariadb libmemcached libcjson libsodium libcurl libcrypto"
 read -r -a PKG_CFLAGS <<<"$(pkg-config --cflags $PKGS 2>/dev/null)"
 read -r -a PKG_LIBS <<<"$(pkg-config --libs $PKGS 2>/dev/null)"
 CFLAGS=(-std=c17 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Ilib "${PKG_CFLAGS[@]}"

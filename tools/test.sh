@@ -79,6 +79,9 @@ if ((need_stack)); then
 		export "IMAGIER_LIMITS_${l}=100000" "IMAGIER_LIMITS_${l}_ADDR=100000"
 	done
 	export IMAGIER_LIMITS_LOGIN_PER_5MIN_ADDR=100000 IMAGIER_LIMITS_SIGNUP_PER_HOUR_ADDR=100000
+	export IMAGIER_LIMITS_INBOX_PER_MIN_HOST=100000
+	# the Fedify peers and the stack are all on 127.0.0.1
+	export IMAGIER_FEDERATION_ALLOW_PRIVATE=yes
 	# The fake image-generation service (OpenAI and A1111 protocols) the
 	# openai and a1111 backends talk to; imagier-gen reads these settings.
 	FAKEGEN_LOG="$STACK_DIR/fakegen.log"

@@ -1,7 +1,9 @@
 /* fuzz_apremote.c - libFuzzer target for what the inbox reads from other
  * servers (lib/apremote.c): an actor document read for a key, and an
- * activity read for its type, id, actor and object. Any bytes are accepted
- * or refused; what is accepted keeps its limits. */
+ * activity read for its type, id, actor, object and addressing; and the
+ * host a domain block names (lib/apmod.c, from a moderator or a keyId) and
+ * the address classifier (lib/apnet.c). Any bytes are accepted or refused;
+ * what is accepted keeps its limits. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,6 +11,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "apmod.h"
+#include "apnet.h"
 #include "apremote.h"
 #include "arena.h"
 #include "http.h"
@@ -41,6 +45,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		cJSON_Delete(j);
 	}
+	/* the same bytes as a host name or an address */
+	char *text = malloc(size + 1);
+	if (!text)
+		abort();
+	memcpy(text, data, size);
+	text[size] = 0;
+	const char *d = apmod_domain_clean(&a, text);
+	if (d) {
+		if (strlen(d) > APMOD_MAX_DOMAIN || !apmod_host_matches(d, d))
+			abort();
+		for (const char *p = d; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				abort();
+	}
+	int ip = apnet_ip_private(text);
+	if (ip < -1 || ip > 1)
+		abort();
+	free(text);
 	arena_free(&a);
 	return 0;
 }

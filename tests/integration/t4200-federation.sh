@@ -9,7 +9,7 @@
 # refuses an unsigned POST, a bad signature, a stale Date and an activity
 # whose actor is not the signer (401), a body over 256 KB (413), another
 # Content-Type (415), and an unknown person's inbox (404), storing nothing;
-# a known but unsupported type (Like) is taken (202) and left alone; a
+# a signed Like is taken (202) and stored once (t4210 checks what it does); a
 # cached key that no longer verifies is fetched once more. A follower whose
 # server is down: its delivery row stays, retried later (attempts counted,
 # next_at moved, the error kept), and after 5 failures in a row the host's
