@@ -236,9 +236,17 @@ is "$(sql "SELECT CONCAT(following_count, '/', (SELECT follower_count FROM users
 	"0/0" "both counts back to 0"
 
 # ---- a Reject ------------------------------------------------------------------------------
-fp "$P_URL" mode '{"follow":"reject"}'
+fp "$P_URL" mode '{"follow":"manual"}'
 api PUT "/api/v1/users/$RNAME/follow"
 is "$STATUS/$(json .requested)" 200/true "bob asks again"
+pending() { fp "$P_URL" whoami; [[ $(fpj '.pending_follows | index("'"$BOB"'") != null') == true ]]; }
+ok "$(wait_until 20 pending; echo $?)" "the peer holds bob's Follow unanswered"
+req GET "/u/$RNAME" -b "$jar"
+like "$BODY" '>Requested</button>' "the profile says requested"
+api GET "/api/v1/users/$RNAME"
+is "$(json .user.follow_requested)/$(json .user.followed_by_me)" true/false "so does the API"
+fp "$P_URL" reject "{\"actor\":\"$BOB\"}"
+is "$FP_STATUS" 200 "the peer rejects it"
 rejected() { [[ $(sql "SELECT COUNT(*) FROM ap_follows_out WHERE user_id = $bob_id") == 0 ]]; }
 ok "$(wait_until 20 rejected; echo $?)" "the peer's Reject removes the request"
 is "$(sql "SELECT COUNT(*) FROM follows WHERE follower_id = $bob_id AND followee_id = $rid")" 0 \
