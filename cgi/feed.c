@@ -164,7 +164,8 @@ int user_posts(struct ctx *c)
 	int st;
 	if (apub_wanted(c)) /* a fediverse server asks for the actor */
 		return apub_actor_show(c);
-	if ((st = user_lookup(c, name, &id)) || (st = feed_id_cursor(c, &before)))
+	/* name@host not known yet: looked up on its server (logged in only) */
+	if ((st = person_lookup(c, name, &id)) || (st = feed_id_cursor(c, &before)))
 		return st;
 	if (feed_page_user(c->app->db, c->app->cache, c->a, id, name, before, &pg))
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");

@@ -36,6 +36,11 @@ int person_lookup(struct ctx *c, const char *name, int64_t *id)
 	int st = profile_user_id(c->app->db, c->a, name, id);
 	if (st == 404 && c->me && strchr(name, '@')) {
 		const char *why;
+		/* asking another server counts as a follow (the search box's and
+		 * Mastodon's lookups have no class of their own) */
+		if ((!c->route->limit || strcmp(c->route->limit, "follow")) &&
+		    (st = ratelimit_check(c, "follow")))
+			return st;
 		st = apfollow_resolve(c->app->db, c->a, site_origin(c), name, id, &why);
 		if (st == 400)
 			return ctx_fail(c, 400, "bad_handle",

@@ -20,6 +20,7 @@
 #include "feed.h"
 #include "http.h"
 #include "image.h"
+#include "imghash.h"
 #include "label.h"
 #include "log.h"
 #include "post.h"
@@ -248,6 +249,13 @@ static int on_create(const struct apin *in, const struct cJSON *obj, const struc
 	st = apin_media_fetch(in->a, apin_cfg, n->image_url, n->ai_labelled, &img, &why);
 	if (st) {
 		log_info("apin_follow: the picture of %s refused (%d): %s", n->id, st, why);
+		return 404;
+	}
+	/* the picture of a post removed here for cause stays out */
+	if (imghash_blocked(in->db, in->a, img.phash, apin_cfg->mod_block_distance, uid, NULL) ==
+	    1) {
+		log_info("apin_follow: the picture of %s is blocked here", n->id);
+		image_discard(apin_cfg->media_dir, &img);
 		return 404;
 	}
 	if (post_rows(in, n, uid, &img, parent, &parent_author, &post_id)) {

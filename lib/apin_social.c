@@ -324,7 +324,8 @@ static int on_update(const struct apin *in)
 /* ---- Delete -------------------------------------------------------------- */
 
 /* The actor is gone: their comments and likes here go as their own
- * deletes would take them, and their account is banned (kept, so that
+ * deletes would take them, the follows of them from here end, and their
+ * account is banned (kept, so that
  * its name is never given to another; a banned person's posts are shown
  * nowhere). */
 static int actor_gone(const struct apin *in)
@@ -354,7 +355,16 @@ static int actor_gone(const struct apin *in)
 		if (changed)
 			post_changed(in, post_id);
 	}
-	if (db_exec(in->db, in->a, NULL,
+	/* people here who followed them no longer do (counts kept right) */
+	if (db_exec(in->db, in->a, &r, "SELECT follower_id FROM follows WHERE followee_id = ?", "i",
+		    uid) != DB_OK)
+		return 503;
+	for (size_t i = 0; i < r.nrows; i++)
+		if (social_follow_user(in->db, in->a, db_int(&r, i, 0), uid, 0, &changed) == 503)
+			return 503;
+	if (db_exec(in->db, in->a, NULL, "DELETE FROM ap_follows_out WHERE actor_id = ?", "i",
+		    in->who->id) != DB_OK ||
+	    db_exec(in->db, in->a, NULL,
 		    "UPDATE users SET banned_at = ? WHERE id = ? AND domain <> '' AND banned_at "
 		    "IS NULL",
 		    "ii", now_unix(), uid) != DB_OK ||

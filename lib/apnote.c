@@ -211,6 +211,18 @@ static const char *cut_chars(struct arena *a, const char *s, size_t max)
 	return arena_strndup(a, s, i);
 }
 
+/* s (an arena copy) with control characters made spaces (new lines kept
+ * when lines). */
+static const char *no_controls(const char *s, int lines)
+{
+	for (char *p = (char *)s; *p; p++)
+		if ((unsigned char)*p < 0x20 && !(lines && *p == '\n'))
+			*p = ' ';
+		else if (*p == 0x7f)
+			*p = ' ';
+	return s;
+}
+
 /* At most max bytes of s, cut on a character boundary. */
 static const char *cut_bytes(struct arena *a, const char *s, size_t max)
 {
@@ -263,17 +275,15 @@ int apnote_parse(struct arena *a, const cJSON *obj, struct ap_note *out, const c
 	out->url = dup0(a, url ? url : id);
 	out->in_reply_to = dup0(a, url_of(cJSON_GetObjectItemCaseSensitive(obj, "inReplyTo")));
 	const char *content = member(obj, "content", APNOTE_MAX_CONTENT);
-	out->caption = apaccount_plain(a, content, APNOTE_MAX_CAPTION);
+	out->caption = no_controls(apaccount_plain(a, content, APNOTE_MAX_CAPTION), 1);
 	const char *summary = member(obj, "summary", APNOTE_MAX_CONTENT);
 	const char *cw = summary ? apaccount_plain(a, summary, 4 * APNOTE_MAX_CW) : "";
-	for (char *p = (char *)cw; *p; p++)
-		if (*p == '\n' || *p == '\r' || *p == '\t')
-			*p = ' ';
+	no_controls(cw, 0);
 	if (!*cw && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "sensitive")))
 		cw = "sensitive";
 	out->cw = cut_chars(a, cw, APNOTE_MAX_CW);
 	const char *prompt = member(obj, "imagier:prompt", 64u << 10);
-	out->prompt = prompt ? cut_bytes(a, prompt, APNOTE_MAX_PROMPT) : "";
+	out->prompt = prompt ? no_controls(cut_bytes(a, prompt, APNOTE_MAX_PROMPT), 1) : "";
 	out->ai_labelled = *out->prompt != 0;
 	out->image_url = out->image_type = out->image_name = "";
 	const cJSON *att = cJSON_GetObjectItemCaseSensitive(obj, "attachment"), *e;

@@ -274,12 +274,19 @@ ok "$(wait_until 20 handled "$qcreate"; echo $?)" "the second peer likes and rep
 q_uid=$(sql "SELECT id FROM users WHERE username = '$OTHER'")
 is "$(likes_of "$post")/$(sql "SELECT COUNT(*) FROM comments WHERE user_id = $q_uid AND deleted = 0")" \
 	"1	1/1" "... a like and a comment by $OTHER"
+TOKEN=$bob_tok
+api PUT "/api/v1/users/$OTHER/follow"
+is "$STATUS/$(json .requested)" 200/true "bob follows $OTHER (requested)"
+q_followed() { [[ $(sql "SELECT COUNT(*) FROM follows WHERE follower_id = (SELECT id FROM users WHERE username = '$bob') AND followee_id = $q_uid") == 1 ]]; }
+ok "$(wait_until 20 q_followed; echo $?)" "... and its Accept makes the follow"
 raw "$Q_URL" "{$CTX,\"id\":\"$Q_ACTOR#delete\",\"type\":\"Delete\",\"actor\":\"$Q_ACTOR\",\"object\":\"$Q_ACTOR\"}"
 is "$(fpj .status)" 202 "the second peer's actor is deleted (Delete of itself)"
 ok "$(wait_until 20 handled "$Q_ACTOR#delete"; echo $?)" "... handled"
 is "$(likes_of "$post")/$(sql "SELECT COUNT(*) FROM comments WHERE user_id = $q_uid AND deleted = 0")" \
 	"0	0/0" "its like and comment are gone"
 is "$(sql "SELECT banned_at IS NOT NULL FROM users WHERE id = $q_uid")" 1 "its account is banned (kept, never reused)"
+is "$(sql "SELECT COUNT(*) FROM follows WHERE followee_id = $q_uid")/$(sql "SELECT COUNT(*) FROM ap_follows_out f JOIN ap_actors a ON a.id = f.actor_id WHERE a.uri = '$Q_ACTOR'")/$(sql "SELECT follower_count FROM users WHERE id = $q_uid")" \
+	"0/0/0" "bob no longer follows it (the follow, the request and the count are gone)"
 is "$(sql "SELECT COUNT(*) FROM ap_objects WHERE actor_id = (SELECT id FROM ap_actors WHERE uri = '$Q_ACTOR')")" 0 \
 	"its objects' ids are gone"
 

@@ -11,7 +11,8 @@
 # decompression bomb (a small PNG claiming 50000x50000) is refused leaving
 # nothing behind; unfollowing sends Undo(Follow); a Reject leaves no follow.
 # carol does the same through the Mastodon API (lookup, search with
-# resolve=true, follow).
+# resolve=true, follow, the remote post in her home timeline). The page of
+# a person not known yet is looked up on their server for someone logged in.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../fedpeer/lib.sh"
 
@@ -31,8 +32,8 @@ carol="$(uniq_name fol)"
 new_user "$carol"
 carol_tok=$TOKEN
 
-fedpeer_start P:artist || {
-	echo "Bail out! the peer did not start"
+fedpeer_start P:artist Q:painter || {
+	echo "Bail out! the peers did not start"
 	exit 1
 }
 RNAME="artist@127.0.0.1:$P_PORT"
@@ -236,9 +237,17 @@ is "$(sql "SELECT CONCAT(following_count, '/', (SELECT follower_count FROM users
 	"0/0" "both counts back to 0"
 
 # ---- a Reject ------------------------------------------------------------------------------
-fp "$P_URL" mode '{"follow":"reject"}'
+fp "$P_URL" mode '{"follow":"manual"}'
 api PUT "/api/v1/users/$RNAME/follow"
 is "$STATUS/$(json .requested)" 200/true "bob asks again"
+pending() { fp "$P_URL" whoami; [[ $(fpj '.pending_follows | index("'"$BOB"'") != null') == true ]]; }
+ok "$(wait_until 20 pending; echo $?)" "the peer holds bob's Follow unanswered"
+req GET "/u/$RNAME" -b "$jar"
+like "$BODY" '>Requested</button>' "the profile says requested"
+api GET "/api/v1/users/$RNAME"
+is "$(json .user.follow_requested)/$(json .user.followed_by_me)" true/false "so does the API"
+fp "$P_URL" reject "{\"actor\":\"$BOB\"}"
+is "$FP_STATUS" 200 "the peer rejects it"
 rejected() { [[ $(sql "SELECT COUNT(*) FROM ap_follows_out WHERE user_id = $bob_id") == 0 ]]; }
 ok "$(wait_until 20 rejected; echo $?)" "the peer's Reject removes the request"
 is "$(sql "SELECT COUNT(*) FROM follows WHERE follower_id = $bob_id AND followee_id = $rid")" 0 \
@@ -261,5 +270,18 @@ carol_follows() { [[ $(sql "SELECT COUNT(*) FROM follows f JOIN users u ON u.id 
 ok "$(wait_until 20 carol_follows; echo $?)" "accepted: carol follows"
 api GET "/api/v1/accounts/relationships?id[]=$rid"
 is "$(json '.[0].following')/$(json '.[0].requested')" true/false "her relationship says following"
+api GET "/api/v1/timelines/home"
+is "$(json ".[] | select(.id == \"$aipost\") | .url")" "$ai_note" \
+	"the remote post is in her home timeline, its url the original"
+like "$(json ".[] | select(.id == \"$aipost\") | .content")" "AI-generated \(per 127\.0\.0\.1:$P_PORT\)" \
+	"its content says whose label it is"
+is "$(json ".[] | select(.id == \"$aipost\") | .account.acct")" "$RNAME" "by name@host"
+
+# a profile page of someone not known yet: looked up for a person logged in
+req GET "/u/painter@127.0.0.1:$Q_PORT"
+is "$STATUS" 404 "anonymous: nobody known by that name"
+req GET "/u/painter@127.0.0.1:$Q_PORT" -b "$jar"
+is "$STATUS" 200 "logged in: looked up on its server, the page is there"
+like "$BODY" "Fedify test peer painter" "with the name their server gives"
 
 done_testing
