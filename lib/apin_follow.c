@@ -188,8 +188,9 @@ static int post_rows(const struct apin *in, const struct ap_note *n, int64_t uid
 		    "(?, ?, 'post', ?, ?)",
 		    "siii", n->id, in->who->id, *post_id, now) != DB_OK ||
 	    db_exec(db, a, NULL,
-		    "INSERT INTO ap_remote_posts (post_id, url, ai_labelled) VALUES (?, ?, ?)",
-		    "isi", *post_id, n->url, (int64_t)n->ai_labelled) != DB_OK ||
+		    "INSERT INTO ap_remote_posts (post_id, url, ai_labelled, alt) VALUES (?, ?, ?, "
+		    "?)",
+		    "isis", *post_id, n->url, (int64_t)n->ai_labelled, n->image_name) != DB_OK ||
 	    apremix_link(db, a, *post_id, parent, parent_author))
 		goto done;
 	ok = 1;
@@ -277,7 +278,10 @@ static int on_update(const struct apin *in, const struct ap_note *n)
 	if (db_exec(in->db, in->a, NULL,
 		    "UPDATE posts SET caption = ?, content_warning = ?, prompt = ? WHERE id = ? "
 		    "AND remote = 1",
-		    "sssi", n->caption, n->cw, n->prompt, post_id) != DB_OK)
+		    "sssi", n->caption, n->cw, n->prompt, post_id) != DB_OK ||
+	    (*n->image_url &&
+	     db_exec(in->db, in->a, NULL, "UPDATE ap_remote_posts SET alt = ? WHERE post_id = ?",
+		     "si", n->image_name, post_id) != DB_OK))
 		return 503;
 	feed_changed(in->a, 0, post_id);
 	return 0;

@@ -192,7 +192,12 @@ static int attachment(struct arena *a, const cJSON *e, struct ap_note *out)
 		return 0;
 	out->image_url = arena_strdup(a, url);
 	out->image_type = dup0(a, mt);
-	out->image_name = apaccount_plain(a, member(e, "name", 4096), 1500);
+	/* a description is plain text (Mastodon's alt text), not HTML: kept as
+	 * written when it is clean text of at most 1500 characters */
+	const char *name = member(e, "name", 6000), *clean;
+	const char *why;
+	out->image_name =
+	    name && !text_clean(a, name, strlen(name), 1500, &clean, &why) ? clean : "";
 	if (ai_source(member(e, "digitalSourceType", 256)))
 		out->ai_labelled = 1;
 	return 1;

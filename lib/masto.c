@@ -165,6 +165,10 @@ cJSON *masto_attachment(const struct masto_view *v, cJSON *p, const char *alt)
 	cJSON_AddItemToObject(meta, "small", meta_size(card ? card : disp ? disp : img));
 	const char *prompt = cJSON_GetStringValue(cJSON_GetObjectItem(p, "prompt"));
 	const char *line = remote_line(p);
+	const char *ralt =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(p, "remote"), "alt"));
+	if (!(alt && *alt) && ralt && *ralt)
+		alt = ralt; /* a remote picture's own description */
 	cJSON_AddStringToObject(m, "description",
 				alt && *alt ? alt
 				: line	    ? arena_printf(v->a, "%s.", line)

@@ -119,4 +119,4 @@ if ((need_stack)); then
 	((cluster)) && eval "$(tools/cluster.sh env)"
 fi
 
-prove --exec '' --timer --failures "${tests[@]}"
+prove --exec '' --timer --failures ${IMAGIER_PROVE_VERBOSE:+--verbose} "${tests[@]}"
