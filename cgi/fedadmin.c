@@ -9,7 +9,8 @@
 #include <cjson/cJSON.h>
 #include <string.h>
 
-int fed_blocks_show(struct ctx *c)
+/* The list of blocks into the page's data. 0, or the status of a 503. */
+static int blocks_json(struct ctx *c)
 {
 	cJSON *d = ctx_data(c);
 	cJSON *items = cJSON_AddArrayToObject(d, "blocks");
@@ -17,6 +18,25 @@ int fed_blocks_show(struct ctx *c)
 	if (apmod_list(c->app->db, c->a, items))
 		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	cJSON_AddBoolToObject(d, "empty", cJSON_GetArraySize(items) == 0);
+	return 0;
+}
+
+int fed_blocks_show(struct ctx *c)
+{
+	int st = blocks_json(c);
+	if (st)
+		return st;
+	/* back from a block or a lift (the form's redirect): say it was done */
+	const char *done = ctx_param(c, "done");
+	const char *domain = apmod_domain_clean(c->a, ctx_param(c, "domain"));
+	if (!c->api && done && domain && (!strcmp(done, "block") || !strcmp(done, "unblock")))
+		cJSON_AddStringToObject(
+		    ctx_data(c), "notice",
+		    arena_printf(c->a,
+				 !strcmp(done, "block")
+				     ? "%s is defederated: its people's content here is hidden."
+				     : "The block of %s is lifted: what it hid is back.",
+				 domain));
 	return 200;
 }
 
@@ -34,6 +54,10 @@ int fed_blocks_update(struct ctx *c)
 	const char *action = ctx_param(c, "action"), *raw = ctx_param(c, "domain");
 	const char *reason = ctx_param(c, "reason"), *clean, *why;
 	c->title = "Federation";
+	/* the page, shown again with an error, still lists the blocks */
+	int lst = c->api ? 0 : blocks_json(c);
+	if (lst)
+		return lst;
 	int block = action && !strcmp(action, "block");
 	if (!block && !(action && !strcmp(action, "unblock")))
 		return ctx_fail(c, 400, "bad_action", "The action is block or unblock.");
@@ -66,5 +90,7 @@ int fed_blocks_update(struct ctx *c)
 	cJSON_AddStringToObject(o, "domain", domain);
 	cJSON_AddStringToObject(o, "reason", clean);
 	counts_json(o, &n);
-	return ctx_done(c, 200, "/admin/federation");
+	return ctx_done(c, 200,
+			arena_printf(c->a, "/admin/federation?done=%s&domain=%s",
+				     block ? "block" : "unblock", url_encode(c->a, domain)));
 }

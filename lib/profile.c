@@ -93,7 +93,13 @@ cJSON *profile_user_json(struct db *db, struct arena *a, const char *media_url, 
 	}
 	cJSON *u = cJSON_CreateObject();
 	cJSON_AddNumberToObject(u, "id", (double)db_int(&r, 0, 0));
-	cJSON_AddStringToObject(u, "username", db_str(&r, 0, 1));
+	const char *name = db_str(&r, 0, 1);
+	cJSON_AddStringToObject(u, "username", name);
+	/* the avatar placeholder's letter: the name's first character */
+	size_t first = 1;
+	while (name[first] && ((unsigned char)name[first] & 0xC0) == 0x80)
+		first++;
+	cJSON_AddStringToObject(u, "initial", arena_strndup(a, name, *name ? first : 0));
 	cJSON_AddStringToObject(u, "role", db_str(&r, 0, 2));
 	cJSON_AddStringToObject(u, "bio", db_str(&r, 0, 3));
 	cJSON_AddNumberToObject(u, "post_count", (double)db_int(&r, 0, 4));

@@ -140,6 +140,8 @@ req GET "/oembed?url=$IMAGIER_URL/p/$rpost"
 is "$STATUS" 404 "no oEmbed of it either"
 req GET "/u/$RNAME" -b "$jar"
 like "$BODY" "id=\"post-$rpost\"" "the remote profile lists the post"
+like "$BODY" 'class="avatar placeholder" aria-hidden="true">[a-z]</span>' \
+	"... and its avatar placeholder is the name's first letter, not the clipped handle"
 api GET "/api/v1/statuses/$rpost"
 is "$(json ".media_attachments[0].description")" "Cranes at dawn & <mist>" \
 	"the Mastodon API: a remote picture's description is its attachment's description"

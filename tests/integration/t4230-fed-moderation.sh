@@ -143,11 +143,18 @@ unlike "$BODY" 'name="csrf" value=""' "... every form carries the CSRF token"
 req POST /admin/federation -b "$TMP/jar" --data-urlencode "csrf=nope" --data-urlencode "action=unblock" \
 	--data-urlencode "domain=$PHOST" --data-urlencode "reason=x"
 is "$STATUS/$(sql "SELECT COUNT(*) FROM ap_domain_blocks")" 403/1 "a form without its CSRF token changes nothing"
+req POST /admin/federation -b "$TMP/jar" --data-urlencode "csrf=$JAR_CSRF" --data-urlencode "action=block" \
+	--data-urlencode "domain=not a host" --data-urlencode "reason=x"
+is "$STATUS" 400 "a form naming no host is refused"
+like "$BODY" "Name a server by its host" "... saying why"
+like "$BODY" "name=\"domain\" value=\"$PHOST\"" "... on the page that still lists the blocks"
 
 # ---- unblock ------------------------------------------------------------------------------
 req POST /admin/federation -b "$TMP/jar" --data-urlencode "csrf=$JAR_CSRF" --data-urlencode "action=unblock" \
 	--data-urlencode "domain=$PHOST" --data-urlencode "reason=they apologised"
 is "$STATUS" 303 "the form lifts the block"
+req GET "$(rawheader location)" -b "$TMP/jar"
+like "$BODY" "The block of $PHOST is lifted" "... and the page it leads to says so"
 is "$(sql "SELECT COUNT(*) FROM ap_domain_blocks")" 0 "the block is gone"
 is "$(sql "SELECT mod_state FROM posts WHERE id = $fan_post")/$(sql "SELECT mod_state FROM comments WHERE id = $fan_comment")" \
 	visible/visible "the post and the comment are back"
