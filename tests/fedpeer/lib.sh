@@ -26,17 +26,10 @@ fedpeer_stop_all() {
 	FEDPEER_PIDS=()
 	rm -rf "$FEDPEER_TMP"
 }
-# keep the EXIT trap that was there (trap -p prints it quoted for eval)
-_fedpeer_prev_exit="$(trap -p EXIT)"
-_fedpeer_prev_exit="${_fedpeer_prev_exit#trap -- }"
-_fedpeer_prev_exit="${_fedpeer_prev_exit% EXIT}"
-if [[ -n $_fedpeer_prev_exit ]]; then
-	eval "_fedpeer_prev_exit=$_fedpeer_prev_exit"
-	# shellcheck disable=SC2064 # expand the previous trap's text now
-	trap "fedpeer_stop_all; $_fedpeer_prev_exit" EXIT
-else
-	trap fedpeer_stop_all EXIT
-fi
+# before the EXIT trap that was there
+# shellcheck source=../trap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../trap.sh"
+trap_prepend fedpeer_stop_all
 
 # fedpeer_start VAR[:NAME]...: start one peer per argument, whose actor is
 # NAME (default peer), each on a free port, all at once (each takes 2-4 s to

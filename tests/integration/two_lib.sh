@@ -69,17 +69,10 @@ two_stop() {
 		"DROP DATABASE IF EXISTS \`$B_DB\`; DROP USER IF EXISTS '$B_DB'@'localhost'" 2>/dev/null || true
 	rm -rf "$B_VAR"
 }
-# keep the EXIT trap that was there (lib.sh's removes TMP, which holds B_VAR)
-_two_prev_exit="$(trap -p EXIT)"
-_two_prev_exit="${_two_prev_exit#trap -- }"
-_two_prev_exit="${_two_prev_exit% EXIT}"
-if [[ -n $_two_prev_exit ]]; then
-	eval "_two_prev_exit=$_two_prev_exit"
-	# shellcheck disable=SC2064 # expand the previous trap's text now
-	trap "two_stop; $_two_prev_exit" EXIT
-else
-	trap two_stop EXIT
-fi
+# before the EXIT trap that was there (lib.sh's removes TMP, which holds B_VAR)
+# shellcheck source=../trap.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../trap.sh"
+trap_prepend two_stop
 
 # on_a, on_b: which instance lib.sh's helpers talk to. sql() and
 # count_rows() read IMAGIER_DB_SOCKET and IMAGIER_DB_NAME when set.
