@@ -163,6 +163,38 @@ int ctx_send_json(struct ctx *c, cJSON *doc, const char *type, int status)
 	return status;
 }
 
+/* Fetch slots: bytes from here on of the same lock file. */
+#define FETCH_SLOT_BASE 65536
+
+int ctx_fetch_slot(struct ctx *c)
+{
+	if (c->fetch_slot)
+		return 0;
+	int fd = slots_fd(c->app);
+	if (fd < 0) {
+		c->fetch_slot = -1;
+		return 0;
+	}
+	/* a quarter of the pool at most (one at least) waits on other servers */
+	int n = c->app->cfg.workers >= 8 ? c->app->cfg.workers / 4 : 1;
+	for (int i = 0; i < n; i++)
+		if (slot_lock(fd, F_WRLCK, FETCH_SLOT_BASE + i) == 0) {
+			c->fetch_slot = i + 1;
+			return 0;
+		}
+	ctx_header(c, "Retry-After", "30");
+	return ctx_fail(c, 503, "busy",
+			"Other servers' keys are being fetched right now; try again in a little "
+			"while.");
+}
+
+void ctx_fetch_slot_give(struct ctx *c)
+{
+	if (c->fetch_slot > 0)
+		slot_lock(slots_fd(c->app), F_UNLCK, FETCH_SLOT_BASE + c->fetch_slot - 1);
+	c->fetch_slot = 0;
+}
+
 void ctx_decode_slot_give(struct ctx *c)
 {
 	if (!c->decode_slot)

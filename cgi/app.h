@@ -135,6 +135,7 @@ struct ctx {
 	int64_t oauth_app;  /* the app of an OAuth access token (oauth.h), else 0 */
 	const char *scopes; /* ... and the token's scopes */
 	int vary_accept;    /* the answer depends on Accept (ActivityPub negotiation, apub.c) */
+	int fetch_slot;	    /* the fetch slot held (ctx_fetch_slot), plus one; 0: none */
 	int decode_slot;    /* the decode slot held (ctx_decode_slot), plus one; 0: none,
 			     * -1: none needed (the slots could not be set up) */
 };
@@ -156,6 +157,13 @@ int ctx_image_fail(struct ctx *c, int st, const char *noun, const char *why);
  * Retry-After. */
 int ctx_decode_slot(struct ctx *c);
 void ctx_decode_slot_give(struct ctx *c);
+/* A fetch slot, held while a request worker waits on another server (the
+ * inbox's key fetch): at most a quarter of the pool (one at least) at once
+ * on this host, so slow or silent servers cannot take every worker. 0, or
+ * 503 "busy" with Retry-After. Given back by ctx_fetch_slot_give (and at
+ * the end of the request). */
+int ctx_fetch_slot(struct ctx *c);
+void ctx_fetch_slot_give(struct ctx *c);
 /* Drop the answer a handler made (its body, view model, error, redirect,
  * raw type and the headers it added after the first keep_head bytes), so
  * that another can be made in its place. */

@@ -959,6 +959,7 @@ void dispatch(struct app *app, struct request *req, struct response *resp, int b
 	if (st == 503 && db_read_only(app->db) && is_write(req))
 		st = ctx_fail(&c, 503, "read_only", READ_ONLY_TEXT);
 	ctx_decode_slot_give(&c); /* (a handler's own give is the norm) */
+	ctx_fetch_slot_give(&c);
 	render_answer(&c, st);
 	if (c.idem && idem_end(&c, &st))
 		render_answer(&c, st);

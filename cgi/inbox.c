@@ -61,19 +61,37 @@ static int handled_type(const char *t)
 	return 0;
 }
 
-/* The per-host limit ([limits] inbox_per_min_host): 0, or the 429. */
-static int inbox_host_limit(struct ctx *c, const char *host)
+/* The limits of class ("inbox": per signing host, counted once the
+ * signature verified; "inbox_addr": per sending address, before anything
+ * is verified): 0, or the 429. */
+static int inbox_limit(struct ctx *c, const char *class, const char *who_text)
 {
-	struct ratelimit_who who = {.addr = host};
+	struct ratelimit_who who = {.addr = who_text};
 	struct ratelimit_refusal no;
-	if (!ratelimit_take(c->app->cache, c->app->db, c->a, &c->app->cfg, "inbox", &who, &no))
+	if (!ratelimit_take(c->app->cache, c->app->db, c->a, &c->app->cfg, class, &who, &no))
 		return 0;
 	ctx_header(c, "Retry-After", arena_printf(c->a, "%lld", (long long)no.retry));
 	return ctx_fail(c, 429, "rate_limited",
 			arena_printf(c->a,
 				     "%s has sent %lld activities in the last minute; try again in "
 				     "%lld s.",
-				     host, (long long)no.limit, (long long)no.retry));
+				     who_text, (long long)no.limit, (long long)no.retry));
+}
+
+/* The actor of key_id: from ap_actors, or fetched (refresh: fetched even
+ * when known) while holding a fetch slot. 0, 401 with *why, 503 (the
+ * database, or every fetch slot taken: the answer is made). */
+static int inbox_actor(struct ctx *c, const char *key_id, int refresh, struct ap_remote *who,
+		       const char **why)
+{
+	int st = refresh ? 404 : apremote_cached(c->app->db, c->a, key_id, who);
+	if (st != 404)
+		return st;
+	if ((st = ctx_fetch_slot(c)))
+		return st;
+	st = apremote_get(c->app->db, c->a, key_id, 1, who, why);
+	ctx_fetch_slot_give(c);
+	return st;
 }
 
 static int inbox_take(struct ctx *c, int64_t user_id)
@@ -100,9 +118,8 @@ static int inbox_take(struct ctx *c, int64_t user_id)
 						 r->body_len, "-", now, &p);
 	if (res != HTTPSIG_BAD_KEY && res != HTTPSIG_OK)
 		return unsigned_fail(c, httpsig_result_text(res));
-	/* The host the key names, before anything costs more: a flood from
-	 * one server is counted (and refused) by it, and a defederated server
-	 * is refused, without a key fetch. */
+	/* A flood from one address is refused before anything costs more; a
+	 * defederated server (the host the key names) without a key fetch. */
 	const char *khost, *ktarget;
 	if (apnet_url_parts(c->a, p.key_id, &khost, &ktarget))
 		return unsigned_fail(c, "The keyId is not an http(s) URL.");
@@ -110,7 +127,7 @@ static int inbox_take(struct ctx *c, int64_t user_id)
 	for (char *q = lower; *q; q++)
 		*q = (char)tolower((unsigned char)*q);
 	khost = lower;
-	st = inbox_host_limit(c, khost);
+	st = inbox_limit(c, "inbox_addr", r->remote_addr);
 	if (st)
 		return st;
 	int blocked = apmod_blocked(c->app->db, c->a, khost);
@@ -135,7 +152,7 @@ static int inbox_take(struct ctx *c, int64_t user_id)
 		return ctx_fail(c, 400, "bad_activity", why);
 	}
 	struct ap_remote who;
-	st = apremote_get(c->app->db, c->a, p.key_id, 0, &who, &why);
+	st = inbox_actor(c, p.key_id, 0, &who, &why);
 	if (st == 0) {
 		res = httpsig_verify(sig, r->method, target, inbox_header, c, r->body, r->body_len,
 				     who.public_pem, now, NULL);
@@ -143,7 +160,7 @@ static int inbox_take(struct ctx *c, int64_t user_id)
 		 * one; fetched once more */
 		if ((res == HTTPSIG_BAD_SIGNATURE || res == HTTPSIG_BAD_KEY) &&
 		    who.fetched_at < now) {
-			st = apremote_get(c->app->db, c->a, p.key_id, 1, &who, &why);
+			st = inbox_actor(c, p.key_id, 1, &who, &why);
 			if (st == 0)
 				res =
 				    httpsig_verify(sig, r->method, target, inbox_header, c, r->body,
@@ -152,7 +169,9 @@ static int inbox_take(struct ctx *c, int64_t user_id)
 	}
 	if (st == 503) {
 		cJSON_Delete(act);
-		return ctx_fail(c, 503, "unavailable", "The database is not answering.");
+		return c->err_code
+			   ? 503
+			   : ctx_fail(c, 503, "unavailable", "The database is not answering.");
 	}
 	if (st) {
 		cJSON_Delete(act);
@@ -166,6 +185,11 @@ static int inbox_take(struct ctx *c, int64_t user_id)
 		cJSON_Delete(act);
 		return unsigned_fail(c,
 				     "The activity's actor is not the owner of the signing key.");
+	}
+	/* a verified server's own count: nobody else can spend it */
+	if ((st = inbox_limit(c, "inbox", khost))) {
+		cJSON_Delete(act);
+		return st;
 	}
 	int handled = handled_type(a.type);
 	if (!handled)

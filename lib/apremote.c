@@ -197,6 +197,20 @@ static int fetch_actor(struct arena *a, const char *key_id, struct ap_remote *ou
 	return 401;
 }
 
+int apremote_cached(struct db *db, struct arena *a, const char *key_id, struct ap_remote *out)
+{
+	struct db_res r;
+	if (db_exec(db, a, &r,
+		    "SELECT " ACTOR_COLS " FROM ap_actors WHERE key_id = ? ORDER BY fetched_at "
+		    "DESC LIMIT 1",
+		    "s", key_id) != DB_OK)
+		return 503;
+	if (!r.nrows || db_int(&r, 0, 8) <= now_unix() - APREMOTE_TTL)
+		return 404;
+	actor_row(&r, out);
+	return 0;
+}
+
 int apremote_get(struct db *db, struct arena *a, const char *key_id, int refresh,
 		 struct ap_remote *out, const char **why)
 {

@@ -57,6 +57,10 @@ int apremote_get(struct db *db, struct arena *a, const char *key_id, int refresh
  * fetched_at. 0 or 503. */
 int apremote_save(struct db *db, struct arena *a, struct ap_remote *out);
 
+/* The actor whose key is key_id when known and fresh, without fetching:
+ * 0 with *out, 404 (a fetch is needed), 503. */
+int apremote_cached(struct db *db, struct arena *a, const char *key_id, struct ap_remote *out);
+
 /* The actor of ap_actors row id. 0, 404, 503. */
 int apremote_load(struct db *db, struct arena *a, int64_t id, struct ap_remote *out);
 

@@ -115,6 +115,7 @@ static const struct ckey keys[] = {
     S("limits", "new_account_hours", lim_new_account_hours, C_INT, "24"),
     S("limits", "new_account_divisor", lim_new_account_divisor, C_INT, "4"),
     S("limits", "inbox_per_min_host", lim_inbox_per_min_host, C_INT, "600"),
+    S("limits", "inbox_per_min_addr", lim_inbox_per_min_addr, C_INT, "3000"),
     S("federation", "allow_private", fed_allow_private, C_BOOL, "no"),
     S("label", "enabled", label_enabled, C_INT, "1"),
     S("label", "text", label_text, C_STR, "AI-generated"),

@@ -99,6 +99,7 @@ struct config {
 	int lim_signup_per_hour_addr;
 	int lim_new_account_hours, lim_new_account_divisor;
 	int lim_inbox_per_min_host; /* activities one host may POST to the inboxes a minute */
+	int lim_inbox_per_min_addr; /* ... one address, verified or not */
 	int fed_allow_private;	    /* fetch and deliver to loopback/private addresses */
 	/* [label] the visible label on the display sizes of posts' images */
 	int label_enabled;

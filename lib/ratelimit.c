@@ -44,6 +44,9 @@ static const struct rl_class classes[] = {
      "app registrations", 1},
     /* ActivityPub inboxes: "address" is the signing key's host[:port] */
     {"inbox", NO_LIMIT, CFG(lim_inbox_per_min_host), 60, "minute", "activity", "activities", 0},
+    /* the same, per sending address, before any signature is verified */
+    {"inbox_addr", NO_LIMIT, CFG(lim_inbox_per_min_addr), 60, "minute", "activity", "activities",
+     0},
 };
 
 /* One subject of a check: the account or the address. */

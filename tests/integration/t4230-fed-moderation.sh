@@ -36,7 +36,7 @@ sign_in "$modname"
 mod=$TOKEN
 admin=$(admin_token)
 
-fedpeer_start P:fan Q:other R:stranger E:eraser || {
+fedpeer_start P:fan Q:other R:stranger E:eraser S:limited || {
 	echo "Bail out! the peers did not start"
 	exit 1
 }
@@ -199,14 +199,14 @@ is "$(fpj .status)/$(sql "SELECT state FROM ap_inbox WHERE body LIKE '%$P_ACTOR/
 # ---- hostile bodies ------------------------------------------------------------------------
 # signed with a key of a host that answers nothing: every check before the
 # key fetch sees the body
-crafted() {
+crafted() { # crafted FILE [KEYHOST [curl args]]: POST FILE with a junk signature
 	local file=$1 kh=${2:-127.0.0.1:9}
 	local digest date
 	digest="SHA-256=$(openssl dgst -sha256 -binary <"$file" | base64 -w0)"
 	date="$(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S GMT')"
 	req POST /inbox -H "Content-Type: $AP" -H "Date: $date" -H "Digest: $digest" \
 		-H "Signature: keyId=\"http://$kh/actor#main-key\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date digest\",signature=\"AAAA\"" \
-		--data-binary "@$file"
+		--data-binary "@$file" "${@:3}"
 }
 before=$(inbox_rows)
 {
@@ -239,22 +239,73 @@ crafted "$TMP/list"
 is "$STATUS" 400 "a body that is a list: 400"
 is "$(inbox_rows)" "$before" "none of them was stored"
 
-# ---- the per-host limit ----------------------------------------------------------------------
-export IMAGIER_LIMITS_INBOX_PER_MIN_HOST=3
+# ---- the per-address and per-host limits ------------------------------------------------------
+export IMAGIER_LIMITS_INBOX_PER_MIN_ADDR=3
 "$STACK" restart-fcgi >"$TMP/restart.log" 2>&1
-is "$?" 0 "the pool restarts with an inbox limit of 3 a minute per host"
+is "$?" 0 "the pool restarts with an inbox limit of 3 a minute per address"
 printf '{"type":"Like","actor":"http://127.0.0.1:7/actor","object":"x"}' >"$TMP/flood"
 codes=""
-for _ in 1 2 3 4; do
-	crafted "$TMP/flood" 127.0.0.1:7
+for _ in 1 2 3 4; do # from an address of its own (the peers send from 127.0.0.1)
+	crafted "$TMP/flood" 127.0.0.1:7 --interface 127.0.0.2
 	codes+="$STATUS "
 done
-is "$codes" "401 401 401 429 " "three activities from one host get to the key fetch, the fourth is 429"
+is "$codes" "401 401 401 429 " "three activities from one address get to the key fetch, the fourth is 429"
 is "$(json .error.code)" rate_limited "... rate_limited"
 like "$(header retry-after)" '^[0-9]+$' "... with Retry-After"
-like "$(json .error.message)" "127.0.0.1:7" "... naming the host"
-crafted "$TMP/flood" 127.0.0.1:8
-is "$STATUS" 401 "another host is counted apart"
+like "$(json .error.message)" "127.0.0.2 has sent 3" "... naming the address"
+export IMAGIER_LIMITS_INBOX_PER_MIN_ADDR=100000 IMAGIER_LIMITS_INBOX_PER_MIN_HOST=2
+"$STACK" restart-fcgi >"$TMP/restart.log" 2>&1
+is "$?" 0 "the pool restarts with an inbox limit of 2 a minute per signing host"
+for _ in 1 2 3 4 5; do
+	crafted "$TMP/flood" "127.0.0.1:$S_PORT"
+done
+is "$STATUS" 401 "requests naming a peer's host with a junk signature: 401"
+codes=""
+for n in 1 2 3; do
+	fp "$S_URL" raw "{\"inbox\":\"$ALICE/inbox\",\"activity\":$(like_act "$S_ACTOR" "limit-$n" "$post")}"
+	codes+="$(fpj .status) "
+done
+is "$codes" "202 202 429 " \
+	"... spent none of its allowance: its own two signed activities are taken, the third is 429"
+like "$(fpj .body)" "127.0.0.1:$S_PORT has sent 2" "... naming its host"
+
+# ---- fetch slots: a silent server holds one worker, not the pool ---------------------------------
+# A server that takes the connection and never answers: the key fetch for a
+# keyId there waits its 3 s; meanwhile a second such request is told 503
+# busy at once instead of taking another worker.
+python3 - "$TMP/silent.port" "$TMP/silent.accepted" <<'PY' &
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+held = []
+end = time.time() + 30
+s.settimeout(1)
+while time.time() < end:
+    try:
+        c, _ = s.accept(); held.append(c); open(sys.argv[2], "a").write("x")
+    except socket.timeout:
+        pass
+PY
+silent_pid=$!
+has_port() { [[ -s $TMP/silent.port ]]; }
+wait_until 10 has_port
+SILENT="127.0.0.1:$(cat "$TMP/silent.port")"
+(
+	TMP=$TMP/bg && mkdir -p "$TMP" # its own body and header files
+	crafted "$TMP/../flood" "$SILENT"
+	echo "$STATUS" >"$TMP/../first.code"
+) &
+first=$!
+accepted() { [[ -s $TMP/silent.accepted ]]; }
+ok "$(wait_until 10 accepted; echo $?)" "a key fetch from a silent server is under way"
+crafted "$TMP/flood" "$SILENT"
+is "$STATUS/$(json .error.code)" 503/busy "a second one meanwhile: 503 busy, at once"
+like "$(header retry-after)" '^[0-9]+$' "... with Retry-After"
+wait "$first"
+is "$(cat "$TMP/first.code")" 401 "the first is refused once its fetch timed out"
+is "$(wc -c <"$TMP/silent.accepted")" 1 "... and no second fetch was started"
+kill "$silent_pid" 2>/dev/null
+wait "$silent_pid" 2>/dev/null
 
 # ---- allow_private = no ------------------------------------------------------------------------
 export IMAGIER_LIMITS_INBOX_PER_MIN_HOST=100000 IMAGIER_FEDERATION_ALLOW_PRIVATE=no
