@@ -84,9 +84,20 @@ static int write_check(const struct apin *in, int64_t uid, int64_t post_id, int6
 		       struct social_check *chk)
 {
 	struct session_limits lim;
+	struct db_res r;
 	memset(&lim, 0, sizeof(lim));
-	return social_write_check(in->db, in->a, uid, post_id, parent_id, NULL, &lim, chk) ? 503
-											   : 0;
+	if (social_write_check(in->db, in->a, uid, post_id, parent_id, NULL, &lim, chk))
+		return 503;
+	/* a remote post's likes and replies are its own server's: not taken
+	 * here through our copy's URL */
+	if (chk->post) {
+		if (db_exec(in->db, in->a, &r, "SELECT remote FROM posts WHERE id = ?", "i",
+			    post_id) != DB_OK)
+			return 503;
+		if (r.nrows && db_int(&r, 0, 0))
+			chk->post = 0;
+	}
+	return 0;
 }
 
 /* The ap_objects row of uri of kind: 1 with *actor and *local, 0 when

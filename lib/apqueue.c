@@ -217,7 +217,12 @@ int apq_inbox_step(struct db *db, struct arena *a, const char *base, int batch)
 		"i", (int64_t)batch) != DB_OK)
 		return -1;
 	int n = 0;
+	int64_t until = now_mono_us() + APQ_INBOX_BUDGET_MS * 1000;
 	for (size_t i = 0; i < r.nrows; i++) {
+		/* a remote picture can take seconds to fetch: past the budget, the
+		 * rest wait for the next round, after a generation job */
+		if (n && now_mono_us() > until)
+			break;
 		int64_t id = db_int(&r, i, 0);
 		/* taken by whichever worker marks it first */
 		if (db_exec(

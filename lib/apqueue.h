@@ -16,12 +16,16 @@
 
 struct db;
 
-#define APQ_GIVE_UP	  (7 * 86400)  /* a row this old is dropped, not retried */
-#define APQ_BREAKER_FAILS 5	       /* consecutive failures that open a host's breaker */
-#define APQ_BREAKER_OPEN  600	       /* seconds an open breaker holds the host's rows */
-#define APQ_LEASE	  60	       /* seconds a claimed row is one worker's */
-#define APQ_ROUND_MS	  12000	       /* a round of parallel deliveries, at most */
-#define APQ_INBOX_KEEP	  (30 * 86400) /* handled inbox rows are swept after this */
+#define APQ_GIVE_UP	  (7 * 86400) /* a row this old is dropped, not retried */
+#define APQ_BREAKER_FAILS 5	      /* consecutive failures that open a host's breaker */
+#define APQ_BREAKER_OPEN  600	      /* seconds an open breaker holds the host's rows */
+#define APQ_LEASE	  60	      /* seconds a claimed row is one worker's */
+/* An inbox step starts no new activity after this long (it always does
+ * one): imagier-gen's generation jobs wait at most about one remote
+ * picture's fetch. */
+#define APQ_INBOX_BUDGET_MS 1000
+#define APQ_ROUND_MS	    12000	 /* a round of parallel deliveries, at most */
+#define APQ_INBOX_KEEP	    (30 * 86400) /* handled inbox rows are swept after this */
 
 /* Seconds to wait after the attempts-th failed try (1, 2, ...): 1 min,
  * 5 min, 30 min, 2 h, 12 h, then a day. */

@@ -20,6 +20,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* The check before a like or a comment (social.h): one row whatever is
  * missing, from the primary (a ban or a block of a moment ago counts). A
@@ -295,9 +296,14 @@ const char *social_profile_url(struct arena *a, const char *username, const char
 {
 	if (!domain || !*domain)
 		return arena_printf(a, "/u/%s", url_encode(a, username));
-	/* Only a web address: a remote document could name any scheme. */
-	if (url && (!strncmp(url, "https://", 8) || !strncmp(url, "http://", 7)))
-		return url;
+	/* Only a web address on the person's own server: a remote document
+	 * could name any scheme, or a page of ours as theirs. */
+	if (url && (!strncmp(url, "https://", 8) || !strncmp(url, "http://", 7))) {
+		const char *h = strstr(url, "://") + 3;
+		size_t n = strcspn(h, "/?#");
+		if (n == strlen(domain) && !strncasecmp(h, domain, n))
+			return url;
+	}
 	if (uri && (!strncmp(uri, "https://", 8) || !strncmp(uri, "http://", 7)))
 		return uri;
 	return arena_printf(a, "/u/%s", url_encode(a, username));

@@ -142,6 +142,12 @@ req GET "/u/$RNAME" -b "$jar"
 like "$BODY" "id=\"post-$rpost\"" "the remote profile lists the post"
 like "$BODY" 'class="avatar placeholder" aria-hidden="true">[a-z]</span>' \
 	"... and its avatar placeholder is the name's first letter, not the clipped handle"
+# a Like sent to our copy of a remote post: that post's likes are its server's
+fp "$P_URL" raw "{\"inbox\":\"$IMAGIER_URL/inbox\",\"activity\":{\"@context\":\"$AS\",\"id\":\"$P_ACTOR/likes/copy-$seed\",\"type\":\"Like\",\"actor\":\"$P_ACTOR\",\"object\":\"$IMAGIER_URL/p/$rpost\"}}"
+is "$(fpj .status)" 202 "a Like of our copy of a remote post is taken in"
+copy_like_done() { [[ $(sql "SELECT state FROM ap_inbox WHERE body LIKE '%likes/copy-$seed%'") == ignored ]]; }
+ok "$(wait_until 20 copy_like_done; echo $?)" "... and left alone (ignored)"
+is "$(sql "SELECT like_count FROM posts WHERE id = $rpost")" 0 "... the copy counts no like"
 api GET "/api/v1/statuses/$rpost"
 is "$(json ".media_attachments[0].description")" "Cranes at dawn & <mist>" \
 	"the Mastodon API: a remote picture's description is its attachment's description"

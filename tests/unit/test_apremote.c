@@ -19,6 +19,7 @@
 #include "apqueue.h"
 #include "apremote.h"
 #include "arena.h"
+#include "social.h"
 
 #define KEY "https://example.social/users/a#main-key"
 
@@ -131,13 +132,39 @@ static void remote_names(void **state)
 	arena_free(&a);
 }
 
+static void profile_links(void **state)
+{
+	(void)state;
+	struct arena a;
+	arena_init(&a);
+	/* local people: their page here */
+	assert_string_equal(social_profile_url(&a, "alice", "", NULL, NULL), "/u/alice");
+	/* a remote person: their url when it is on their own server */
+	assert_string_equal(social_profile_url(&a, "bob@x.example", "x.example",
+					       "https://X.example/@bob", "https://x.example/u/bob"),
+			    "https://X.example/@bob");
+	/* a url elsewhere (a page of ours, another site) or not a web address:
+	 * their actor id instead */
+	assert_string_equal(social_profile_url(&a, "bob@x.example", "x.example",
+					       "https://imagier.example/u/admin",
+					       "https://x.example/u/bob"),
+			    "https://x.example/u/bob");
+	assert_string_equal(social_profile_url(&a, "bob@x.example", "x.example",
+					       "https://x.example.evil/u/bob",
+					       "https://x.example/u/bob"),
+			    "https://x.example/u/bob");
+	assert_string_equal(social_profile_url(&a, "bob@x.example", "x.example",
+					       "javascript:alert(1)", "https://x.example/u/bob"),
+			    "https://x.example/u/bob");
+	arena_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(actor_document),
-	    cmocka_unit_test(activity_parts),
-	    cmocka_unit_test(backoff),
-	    cmocka_unit_test(remote_names),
+	    cmocka_unit_test(actor_document), cmocka_unit_test(activity_parts),
+	    cmocka_unit_test(backoff),	      cmocka_unit_test(remote_names),
+	    cmocka_unit_test(profile_links),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
