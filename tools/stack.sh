@@ -55,7 +55,7 @@
 #                 and the user there, as the OS user (the server's superuser),
 #                 and migrates it, as it does on a server of its own. A
 #                 second imagier instance beside a test stack runs this way
-#                 (tests/integration/two_lib.sh)
+#                 (tests/integration/second_lib.sh)
 #   IMAGIER_FCGI_UPSTREAM  the pools nginx sends to, blank-separated
 #                 (default: this stack's own server.listen)
 #   IMAGIER_SUPERVISE  the components restarted when they die (default: all,

@@ -37,12 +37,12 @@ case "$what" in
 all | unit) for t in "$BUILD"/tests/test_*; do [[ $t == *.d ]] || tests+=("$t"); done ;;&
 all) tests+=(tools/fuzz.sh) ;;&
 all | integration)
-	for t in tests/integration/t*.sh; do
+	for t in tests/integration/t[0-9]*.sh; do
 		grep -q '^# cluster only:' "$t" || tests+=("$t")
 	done
 	;;&
 cluster)
-	for t in tests/integration/t*.sh; do
+	for t in tests/integration/t[0-9]*.sh; do
 		grep -q '^# single box:' "$t" || tests+=("$t")
 	done
 	;;

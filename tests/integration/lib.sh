@@ -87,7 +87,7 @@ ok() { if [[ "$1" == 0 ]]; then pass "$2"; else fail "$2" "condition was false";
 
 # sql QUERY: run a query in the app's database as the MariaDB superuser
 # (the OS user over the stack's socket); prints tab-separated rows. A
-# database on another var dir's server (a second instance, two_lib.sh)
+# database on another var dir's server (a second instance, second_lib.sh)
 # is named by IMAGIER_DB_SOCKET and IMAGIER_DB_NAME.
 sql() {
 	mariadb --socket="${IMAGIER_DB_SOCKET:-$IMAGIER_VAR/run/mysqld.sock}" -u "$(id -un)" -N -B \

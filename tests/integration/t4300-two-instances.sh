@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t4300-two-instances.sh - two imagier instances federating with each other
 # (issue 14): A is the stack under test, B a second whole instance on
-# another loopback port (tests/integration/two_lib.sh). alice is on A, bob
+# another loopback port (tests/integration/second_lib.sh). alice is on A, bob
 # on B. Every step is checked on both sides, through their APIs, pages and
 # databases: bob follows alice@A from B (Follow, Accept: B shows the
 # follow); alice posts a picture and it reaches bob's following feed on B
@@ -13,7 +13,7 @@
 # bob's comment and like are hidden on A, and come back when the block is
 # lifted; a remix across a person's block is not taken.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/two_lib.sh"
+source "$(dirname "$0")/second_lib.sh"
 
 seed=$((RANDOM * 7 + 430000))
 two_start

@@ -1,4 +1,4 @@
-# tests/integration/two_lib.sh - a second imagier instance ("B") beside the
+# tests/integration/second_lib.sh - a second imagier instance ("B") beside the
 # stack under test ("A"), for tests of two imagier servers federating with
 # each other (t4300). Source it after lib.sh, then call two_start.
 # shellcheck shell=bash disable=SC2034
