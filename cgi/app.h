@@ -258,6 +258,10 @@ int settings_form(struct ctx *c);
 int me_update(struct ctx *c);
 int search_show(struct ctx *c);
 int notifications_show(struct ctx *c);
+/* followreq.c - a locked account's follow requests */
+int follow_requests_show(struct ctx *c);
+int follow_request_authorize(struct ctx *c);
+int follow_request_reject(struct ctx *c);
 int notifications_read(struct ctx *c);
 int feed_following_page(struct ctx *c);
 int feed_top_page(struct ctx *c);
@@ -366,6 +370,9 @@ int masto_followers(struct ctx *c);
 int masto_following(struct ctx *c);
 int masto_unfollow(struct ctx *c);
 int masto_notifications(struct ctx *c);
+int masto_follow_requests(struct ctx *c);
+int masto_follow_request_authorize(struct ctx *c);
+int masto_follow_request_reject(struct ctx *c);
 int masto_search(struct ctx *c);
 /* inbox.c: the ActivityPub inboxes (signed activities, stored for imagier-gen). */
 int inbox_user(struct ctx *c);

@@ -182,8 +182,8 @@ static cJSON *actor_json(struct ctx *c, const struct apub_actor *u, const char *
 	cJSON_AddStringToObject(d, "following", arena_printf(c->a, "%s/following", id));
 	cJSON *ep = cJSON_AddObjectToObject(d, "endpoints");
 	cJSON_AddStringToObject(ep, "sharedInbox", arena_printf(c->a, "%s/inbox", site_origin(c)));
-	/* no locked accounts yet: every follow is accepted */
-	cJSON_AddBoolToObject(d, "manuallyApprovesFollowers", 0);
+	/* a locked account approves each follower (lib/followreq.h) */
+	cJSON_AddBoolToObject(d, "manuallyApprovesFollowers", u->locked);
 	cJSON_AddBoolToObject(d, "discoverable", 1);
 	cJSON_AddStringToObject(d, "published", time_iso(c->a, u->created_at));
 	const char *url, *type;

@@ -2,6 +2,7 @@
  * and the API twins. The headers of person and tag pages are
  * profile_util.c's; the data lib/profile.c's. */
 #include "app.h"
+#include "followreq.h"
 #include "apub.h"
 #include "dataset.h"
 #include "feedview.h"
@@ -92,6 +93,36 @@ static int consent_param(struct ctx *c, int *on)
 	return 0;
 }
 
+/* The locked choice: JSON true/false, or the settings form's checkbox
+ * "locked" (absent = off when the marker locked_form was on the page).
+ * *on = -1: not sent. 0, or the status of ctx_fail (400). */
+static int locked_param(struct ctx *c, int *on)
+{
+	*on = -1;
+	if (c->req->json) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->req->json, "locked");
+		if (!v)
+			return 0;
+		if (!cJSON_IsBool(v))
+			return ctx_fail(c, 400, "bad_locked", "locked must be true or false.");
+		*on = cJSON_IsTrue(v);
+		return 0;
+	}
+	const char *v = ctx_param(c, "locked");
+	if (!v) {
+		if (ctx_param(c, "locked_form"))
+			*on = 0;
+		return 0;
+	}
+	if (!strcmp(v, "1") || !strcmp(v, "on") || !strcmp(v, "true"))
+		*on = 1;
+	else if (!*v || !strcmp(v, "0") || !strcmp(v, "off") || !strcmp(v, "false"))
+		*on = 0;
+	else
+		return ctx_fail(c, 400, "bad_locked", "locked must be 1 (yes) or 0 (no).");
+	return 0;
+}
+
 /* An avatar upload: the rate limit, the file checks and the store, then
  * the blocklist of removed pictures. 0 with *img, or the status of ctx_fail
  * (nothing left on disk). */
@@ -122,12 +153,12 @@ int me_update(struct ctx *c)
 {
 	const char *bio = ctx_param(c, "bio"), *clean, *why;
 	const struct part *avatar = ctx_file(c, "avatar");
-	int consent, cst = consent_param(c, &consent);
-	if (cst)
+	int consent, locked, cst = consent_param(c, &consent);
+	if (cst || (cst = locked_param(c, &locked)))
 		return cst;
-	if (!bio && !avatar && consent < 0)
+	if (!bio && !avatar && consent < 0 && locked < 0)
 		return ctx_fail(c, 400, "nothing_to_change",
-				"Send a bio, an avatar or training_consent.");
+				"Send a bio, an avatar, training_consent or locked.");
 	if (bio) {
 		if (text_clean(c->a, bio, strlen(bio), PROFILE_BIO_MAX_CHARS, &clean, &why))
 			return ctx_fail(c, 400, "bad_bio", arena_printf(c->a, "Bio: %s", why));
@@ -146,7 +177,11 @@ int me_update(struct ctx *c)
 	if (profile_save(c->app->db, c->a, c->app->cfg.media_dir, c->me->id, bio,
 			 avatar ? &img : NULL, consent, now_unix(), &changed))
 		return ctx_fail(c, 503, "unavailable", "Could not save your profile; try again.");
-	if (avatar || bio) {
+	int locked_changed = 0;
+	if (locked >= 0 &&
+	    followreq_set_locked(c->app->db, c->a, c->me->id, locked, &locked_changed))
+		return ctx_fail(c, 503, "unavailable", "Could not save your profile; try again.");
+	if (avatar || bio || locked_changed) {
 		/* The replaced avatar's files are gone: nginx's microcached profile
 		 * (and actor) must not go on showing them to visitors. */
 		const char *name = url_encode(c->a, c->me->username);
@@ -155,7 +190,7 @@ int me_update(struct ctx *c)
 				       arena_printf(c->a, MICROCACHE_AP_PREFIX "/u/%s", name)};
 		microcache_refresh(c->a, &c->app->cfg, paths, ARRAY_LEN(paths));
 	}
-	if (avatar || bio || changed)
+	if (avatar || bio || changed || locked_changed)
 		apub_actor_updated(c, c->me->id, c->me->username);
 	int st;
 	cJSON *u = my_json(c, &st);

@@ -1,6 +1,7 @@
 /* social.c - likes, comments and follows: pages (forms) and API. */
 #include "apfollow.h"
 #include "app.h"
+#include "followreq.h"
 #include "cachekey.h"
 #include "cache.h"
 #include "commentin.h"
@@ -172,10 +173,33 @@ static void follows_changed(struct ctx *c)
 	cache_bump(c->app->cache, cachekey_foryou_version(c->a, c->me->id));
 }
 
+/* A follow of a person here who locked their account, not followed yet:
+ * a request for them to approve (lib/followreq.h), *requested 1. 0, or
+ * the status of ctx_fail. */
+static int locked_follow(struct ctx *c, int64_t id, int *requested)
+{
+	struct db *db = c->app->db;
+	int locked = id == c->me->id ? 0 : followreq_locked(db, c->a, id);
+	*requested = 0;
+	if (locked < 0)
+		return ctx_fail(c, 503, "unavailable", "Could not save that; try again.");
+	if (!locked)
+		return 0;
+	int following = social_follows(db, c->a, c->me->id, id), created;
+	if (following < 0)
+		return ctx_fail(c, 503, "unavailable", "Could not save that; try again.");
+	if (following)
+		return 0;
+	if (followreq_add_local(db, c->a, id, c->me->id, &created))
+		return ctx_fail(c, 503, "unavailable", "Could not save that; try again.");
+	*requested = 1;
+	return 0;
+}
+
 static int follow_user_set(struct ctx *c, int on)
 {
 	int64_t id;
-	int st, changed;
+	int st, changed = 0, requested = 0;
 	if ((st = person_lookup(c, c->sparams[0], &id)) || (on && (st = block_check(c, id))))
 		return st;
 	int remote = apfollow_is_remote(c->app->db, c->a, id);
@@ -187,20 +211,29 @@ static int follow_user_set(struct ctx *c, int on)
 		if (st == 403)
 			return ctx_fail(c, 403, "defederated",
 					"This site does not federate with that server.");
-	} else {
+	} else if (on && (st = locked_follow(c, id, &requested))) {
+		return st;
+	} else if (!requested) {
 		st = social_follow_user(c->app->db, c->a, c->me->id, id, on, &changed);
+		int withdrawn = 0;
+		if (!st && !on &&
+		    followreq_cancel_local(c->app->db, c->a, c->me->id, id, &withdrawn))
+			st = 503;
+		changed = changed || withdrawn;
 	}
 	if (st == 400)
 		return ctx_fail(c, 400, "self_follow", "You cannot follow yourself.");
 	if (st)
 		return ctx_fail(c, 503, "unavailable", "Could not save that; try again.");
-	if (changed)
+	if (changed && !requested)
 		follows_changed(c);
-	const char *state = remote ? apfollow_state(c->app->db, c->a, c->me->id, id) : NULL;
+	const char *state = remote	? apfollow_state(c->app->db, c->a, c->me->id, id)
+			    : requested ? "requested"
+					: NULL;
 	cJSON *d = ctx_data(c);
 	cJSON_AddStringToObject(d, "username", c->sparams[0]);
 	cJSON_AddBoolToObject(d, "following", state ? !strcmp(state, "following") : on);
-	if (remote)
+	if (remote || requested)
 		cJSON_AddBoolToObject(d, "requested", state && !strcmp(state, "requested"));
 	cJSON_AddBoolToObject(d, "changed", changed);
 	return ctx_done(c, 200,

@@ -6,6 +6,7 @@
 #include "apnet.h"
 #include "apremote.h"
 #include "db.h"
+#include "followreq.h"
 #include "http.h"
 #include "httpsig.h"
 #include "json.h"
@@ -111,37 +112,61 @@ static const char *actor_url(struct arena *a, const char *base, const char *name
 	return arena_printf(a, "%s/u/%s", base, name);
 }
 
-/* Follow of a local person: the follower row, and an Accept queued. */
+int apq_answer_follow(struct db *db, struct arena *a, int64_t uid, const char *me, const char *id,
+		      const char *type, const char *follow_id, const char *follower,
+		      const char *inbox)
+{
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "@context", "https://www.w3.org/ns/activitystreams");
+	cJSON_AddStringToObject(d, "id", id);
+	cJSON_AddStringToObject(d, "type", type);
+	cJSON_AddStringToObject(d, "actor", me);
+	cJSON *f = cJSON_AddObjectToObject(d, "object");
+	if (follow_id && *follow_id)
+		cJSON_AddStringToObject(f, "id", follow_id);
+	cJSON_AddStringToObject(f, "type", "Follow");
+	cJSON_AddStringToObject(f, "actor", follower);
+	cJSON_AddStringToObject(f, "object", me);
+	char *s = json_print(d);
+	cJSON_Delete(d);
+	int rc = s ? apq_enqueue(db, a, uid, inbox, s) : -1;
+	free(s);
+	return rc;
+}
+
+/* Follow of a local person: the follower row, and an Accept queued; of a
+ * locked person who does not have them as a follower yet: a follow
+ * request (followreq.h), answered when they approve or reject it. */
 static int on_follow(struct db *db, struct arena *a, const char *base, int64_t row,
 		     const struct ap_remote *who, const struct ap_activity *act)
 {
 	int64_t uid;
 	const char *name;
+	struct db_res r;
 	int st = local_person(db, a, base, act->object_id, &uid, &name);
 	if (st)
 		return st;
+	int locked = followreq_locked(db, a, uid);
+	if (locked < 0 ||
+	    db_exec(db, a, &r, "SELECT 1 FROM ap_followers WHERE user_id = ? AND actor_id = ?",
+		    "ii", uid, who->id) != DB_OK)
+		return 503;
+	if (locked && !r.nrows) {
+		int created = 0;
+		if (followreq_add_remote(db, a, uid, who->id, who->user_id, act->id, &created))
+			return 503;
+		log_info("apqueue: %s asks to follow %s", who->uri, name);
+		return 0;
+	}
 	if (db_exec(db, a, NULL,
 		    "INSERT INTO ap_followers (user_id, actor_id, follow_id, created_at) VALUES "
 		    "(?, ?, ?, ?) ON DUPLICATE KEY UPDATE follow_id = VALUES(follow_id)",
 		    "iisi", uid, who->id, act->id, now_unix()) != DB_OK)
 		return 503;
 	const char *me = actor_url(a, base, name);
-	cJSON *d = cJSON_CreateObject();
-	cJSON_AddStringToObject(d, "@context", "https://www.w3.org/ns/activitystreams");
-	cJSON_AddStringToObject(d, "id", arena_printf(a, "%s#accepts/%lld", me, (long long)row));
-	cJSON_AddStringToObject(d, "type", "Accept");
-	cJSON_AddStringToObject(d, "actor", me);
-	cJSON *f = cJSON_AddObjectToObject(d, "object");
-	if (*act->id)
-		cJSON_AddStringToObject(f, "id", act->id);
-	cJSON_AddStringToObject(f, "type", "Follow");
-	cJSON_AddStringToObject(f, "actor", who->uri);
-	cJSON_AddStringToObject(f, "object", me);
-	char *s = json_print(d);
-	cJSON_Delete(d);
-	int rc = s ? apq_enqueue(db, a, uid, *who->shared_inbox ? who->shared_inbox : who->inbox, s)
-		   : -1;
-	free(s);
+	int rc = apq_answer_follow(
+	    db, a, uid, me, arena_printf(a, "%s#accepts/%lld", me, (long long)row), "Accept",
+	    act->id, who->uri, *who->shared_inbox ? who->shared_inbox : who->inbox);
 	log_info("apqueue: %s follows %s", who->uri, name);
 	return rc ? 503 : 0;
 }
@@ -162,9 +187,16 @@ static int on_undo(struct db *db, struct arena *a, const char *base, const struc
 		    "OR user_id = ?)",
 		    "issi", who->id, act->object_id, act->object_id, uid) != DB_OK)
 		return 503;
-	if (r.affected)
+	int64_t gone = (int64_t)r.affected;
+	/* a follow request not answered yet goes with its Follow */
+	if (db_exec(db, a, &r,
+		    "DELETE FROM follow_requests WHERE actor_id = ? AND ((? <> '' AND follow_uri = "
+		    "?) OR user_id = ?)",
+		    "issi", who->id, act->object_id, act->object_id, uid) != DB_OK)
+		return 503;
+	if (gone)
 		log_info("apqueue: %s no longer follows %lld", who->uri, (long long)uid);
-	return r.affected ? 0 : 404;
+	return gone || r.affected ? 0 : 404;
 }
 
 /* Act on inbox row i of r: 0 done, 404 nothing to do (ignored), 503. */

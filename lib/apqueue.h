@@ -48,6 +48,15 @@ int apq_enqueue_signed(struct db *db, struct arena *a, const char *key_id, const
  * rows queued, or -1. */
 int apq_enqueue_followers(struct db *db, struct arena *a, int64_t user_id, const char *activity);
 
+/* Queue the answer (type "Accept" or "Reject", activity id id) of user
+ * uid (actor URL me) to the Follow follow_id ("" or NULL: not known) of
+ * the remote actor follower, to inbox: {"type": type, "actor": me,
+ * "object": {"id", "type": "Follow", "actor": follower, "object": me}}.
+ * 0 or -1. */
+int apq_answer_follow(struct db *db, struct arena *a, int64_t uid, const char *me, const char *id,
+		      const char *type, const char *follow_id, const char *follower,
+		      const char *inbox);
+
 /* Act on up to batch new inbox rows. base: site.base_url without its
  * trailing slash. The number handled, or -1 (database). */
 int apq_inbox_step(struct db *db, struct arena *a, const char *base, int batch);

@@ -48,7 +48,7 @@ int apub_actor_load(struct db *db, struct arena *a, const char *name, struct apu
 		"SELECT u.id, u.username, u.bio, u.created_at, u.banned_at IS NOT NULL, "
 		"(SELECT COUNT(*) FROM posts p WHERE p.user_id = u.id AND p.mod_state = "
 		"'visible'), u.follower_count + (SELECT COUNT(*) FROM ap_followers af WHERE "
-		"af.user_id = u.id), u.following_count, i.variants FROM users u LEFT "
+		"af.user_id = u.id), u.following_count, i.variants, u.locked FROM users u LEFT "
 		"JOIN images i ON i.id = u.avatar_image_id WHERE u.username = ? AND u.domain = ''",
 		"s", name) != DB_OK)
 		return 503;
@@ -64,6 +64,7 @@ int apub_actor_load(struct db *db, struct arena *a, const char *name, struct apu
 	out->followers = db_int(&r, 0, 6);
 	out->following = db_int(&r, 0, 7);
 	out->avatar_variants = db_str(&r, 0, 8);
+	out->locked = (int)db_int(&r, 0, 9);
 	return 0;
 }
 

@@ -23,6 +23,7 @@ struct apub_actor {
 	int64_t posts, followers, following; /* posts: visible ones; followers:
 					      * local and remote (ap_followers) */
 	const char *avatar_variants;	     /* images.variants JSON, or NULL */
+	int locked;			     /* approves each follower (sql/027) */
 };
 
 /* The person named name (case-insensitive, as names are): 0 with *out, 404

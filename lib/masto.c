@@ -50,7 +50,7 @@ static cJSON *account_row(const struct masto_view *v, const struct db_res *r, si
 						  : name);
 	cJSON_AddStringToObject(u, "acct", name);
 	cJSON_AddStringToObject(u, "display_name", name);
-	cJSON_AddFalseToObject(u, "locked");
+	cJSON_AddBoolToObject(u, "locked", db_int(r, i, 15));
 	cJSON_AddFalseToObject(u, "bot");
 	cJSON_AddFalseToObject(u, "group");
 	cJSON_AddFalseToObject(u, "discoverable");
@@ -94,7 +94,8 @@ cJSON *masto_accounts(const struct masto_view *v, const int64_t *ids, size_t n)
 		    "SELECT u.id, u.username, u.bio, u.post_count, u.follower_count + (SELECT "
 		    "COUNT(*) FROM ap_followers af WHERE af.user_id = u.id), "
 		    "u.following_count, u.created_at, i.width, i.height, i.blurhash, i.avg_color, "
-		    "i.variants, u.domain, ra.url, ra.uri FROM JSON_TABLE(?, '$[*]' COLUMNS (id "
+		    "i.variants, u.domain, ra.url, ra.uri, u.locked FROM JSON_TABLE(?, '$[*]' "
+		    "COLUMNS (id "
 		    "BIGINT PATH '$')) j JOIN users u ON u.id = j.id LEFT JOIN images i ON i.id = "
 		    "u.avatar_image_id LEFT JOIN ap_actors ra ON ra.user_id = u.id WHERE "
 		    "u.banned_at IS NULL",
@@ -416,8 +417,12 @@ cJSON *masto_relationship(const struct masto_view *v, int64_t id)
 		    "(SELECT 1 FROM blocks WHERE user_id = ? AND target_id = ?), EXISTS (SELECT 1 "
 		    "FROM mutes WHERE user_id = ? AND target_id = ?), EXISTS (SELECT 1 FROM "
 		    "ap_follows_out o JOIN ap_actors x ON x.id = o.actor_id WHERE o.user_id = ? "
-		    "AND x.user_id = ? AND o.state = 'pending')",
-		    "iiiiiiiiiiii", me, id, id, me, me, id, id, me, me, id, me, id) != DB_OK)
+		    "AND x.user_id = ? AND o.state = 'pending') OR EXISTS (SELECT 1 FROM "
+		    "follow_requests f WHERE f.user_id = ? AND f.requester_user_id = ?), EXISTS "
+		    "(SELECT 1 FROM follow_requests f LEFT JOIN ap_actors x ON x.id = f.actor_id "
+		    "WHERE f.user_id = ? AND IFNULL(f.requester_user_id, x.user_id) = ?)",
+		    "iiiiiiiiiiiiiiii", me, id, id, me, me, id, id, me, me, id, me, id, id, me, me,
+		    id) != DB_OK)
 		return NULL;
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", arena_printf(v->a, "%lld", (long long)id));
@@ -430,6 +435,7 @@ cJSON *masto_relationship(const struct masto_view *v, int64_t id)
 	cJSON_AddBoolToObject(o, "muting", db_int(&r, 0, 4));
 	cJSON_AddBoolToObject(o, "muting_notifications", db_int(&r, 0, 4));
 	cJSON_AddBoolToObject(o, "requested", db_int(&r, 0, 5));
+	cJSON_AddBoolToObject(o, "requested_by", db_int(&r, 0, 6));
 	cJSON_AddFalseToObject(o, "domain_blocking");
 	cJSON_AddFalseToObject(o, "endorsed");
 	cJSON_AddStringToObject(o, "note", "");
@@ -443,6 +449,8 @@ static const char *notice_type(const char *kind)
 		return "favourite";
 	if (!strcmp(kind, "follow"))
 		return "follow";
+	if (!strcmp(kind, "follow_request"))
+		return "follow_request";
 	if (!strcmp(kind, "remix"))
 		return "status";
 	return "mention";
@@ -470,6 +478,7 @@ static const char *type_kinds(const char *type)
 {
 	static const char *const map[][2] = {{"favourite", "like"},
 					     {"follow", "follow"},
+					     {"follow_request", "follow_request"},
 					     {"mention", "comment,reply"},
 					     {"status", "remix"}};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -481,7 +490,8 @@ static const char *type_kinds(const char *type)
 const char *masto_notice_kinds(struct arena *a, const char *const *types, size_t ntypes,
 			       const char *const *exclude, size_t nexclude)
 {
-	static const char *const all[] = {"favourite", "follow", "mention", "status"};
+	static const char *const all[] = {"favourite", "follow", "follow_request", "mention",
+					  "status"};
 	char *k = arena_strdup(a, "");
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		int in = ntypes == 0, out = 0;

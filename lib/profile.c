@@ -56,11 +56,13 @@ static int viewer_fields(struct db *db, struct arena *a, int64_t viewer_id, int6
 		    "ii", viewer_id, user_id) != DB_OK)
 		return -1;
 	cJSON_AddBoolToObject(u, "followed_by_me", r.nrows > 0);
-	/* a remote person: a Follow sent, their Accept not come yet */
+	/* a remote person: a Follow sent, their Accept not come yet; a
+	 * locked person here: a request they did not answer yet */
 	if (db_read(db, a, &r,
 		    "SELECT 1 FROM ap_follows_out o JOIN ap_actors x ON x.id = o.actor_id WHERE "
-		    "o.user_id = ? AND x.user_id = ? AND o.state = 'pending'",
-		    "ii", viewer_id, user_id) != DB_OK)
+		    "o.user_id = ? AND x.user_id = ? AND o.state = 'pending' UNION ALL SELECT 1 "
+		    "FROM follow_requests f WHERE f.requester_user_id = ? AND f.user_id = ?",
+		    "iiii", viewer_id, user_id, viewer_id, user_id) != DB_OK)
 		return -1;
 	cJSON_AddBoolToObject(u, "follow_requested", r.nrows > 0);
 	if (db_read(db, a, &r,
@@ -77,13 +79,15 @@ cJSON *profile_user_json(struct db *db, struct arena *a, const char *media_url, 
 			 int64_t user_id, int *status)
 {
 	struct db_res r;
-	if (db_read(db, a, &r,
-		    "SELECT u.id, u.username, u.role, u.bio, u.post_count, u.follower_count, "
-		    "u.following_count, u.created_at, i.width, i.height, i.blurhash, i.avg_color, "
-		    "i.variants, u.domain, x.name, IFNULL(x.url, x.uri), x.uri FROM users u LEFT "
-		    "JOIN images i ON i.id = u.avatar_image_id LEFT JOIN ap_actors x ON x.user_id "
-		    "= u.id WHERE u.id = ?",
-		    "i", user_id) != DB_OK) {
+	if (db_read(
+		db, a, &r,
+		"SELECT u.id, u.username, u.role, u.bio, u.post_count, u.follower_count, "
+		"u.following_count, u.created_at, i.width, i.height, i.blurhash, i.avg_color, "
+		"i.variants, u.domain, x.name, IFNULL(x.url, x.uri), x.uri, u.locked FROM users u "
+		"LEFT "
+		"JOIN images i ON i.id = u.avatar_image_id LEFT JOIN ap_actors x ON x.user_id "
+		"= u.id WHERE u.id = ?",
+		"i", user_id) != DB_OK) {
 		*status = 503;
 		return NULL;
 	}
@@ -106,6 +110,7 @@ cJSON *profile_user_json(struct db *db, struct arena *a, const char *media_url, 
 	cJSON_AddNumberToObject(u, "follower_count", (double)db_int(&r, 0, 5));
 	cJSON_AddNumberToObject(u, "following_count", (double)db_int(&r, 0, 6));
 	cJSON_AddStringToObject(u, "created_at", time_iso(a, db_int(&r, 0, 7)));
+	cJSON_AddBoolToObject(u, "locked", db_int(&r, 0, 17));
 	cJSON_AddStringToObject(u, "url", arena_printf(a, "/u/%s", db_str(&r, 0, 1)));
 	cJSON *avatar = db_str(&r, 0, 8) ? post_thumb_json(a, media_url, db_int(&r, 0, 8),
 							   db_int(&r, 0, 9), db_str(&r, 0, 10),

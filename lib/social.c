@@ -450,6 +450,15 @@ static int follow_row(struct db *db, struct arena *a, const char *table, const c
 	return 0;
 }
 
+int social_follows(struct db *db, struct arena *a, int64_t user_id, int64_t target_id)
+{
+	struct db_res r;
+	if (db_exec(db, a, &r, "SELECT 1 FROM follows WHERE follower_id = ? AND followee_id = ?",
+		    "ii", user_id, target_id) != DB_OK)
+		return -1;
+	return r.nrows ? 1 : 0;
+}
+
 int social_follow_user(struct db *db, struct arena *a, int64_t user_id, int64_t target_id, int on,
 		       int *changed)
 {
@@ -615,6 +624,8 @@ static const char *notice_text(const char *kind)
 		return "replied to your comment";
 	if (!strcmp(kind, "follow"))
 		return "followed you";
+	if (!strcmp(kind, "follow_request"))
+		return "asked to follow you";
 	if (!strcmp(kind, "remix"))
 		return "remixed your post";
 	return "did something";
@@ -764,6 +775,8 @@ cJSON *social_notifications(struct db *db, struct arena *a, const char *media_ur
 			cJSON_AddNumberToObject(o, "post_id", (double)pid);
 			cJSON_AddStringToObject(o, "url",
 						arena_printf(a, "/p/%lld", (long long)pid));
+		} else if (!from_mods && !strcmp(db_str(&r, i, 1), "follow_request")) {
+			cJSON_AddStringToObject(o, "url", "/follow-requests");
 		} else if (!from_mods) {
 			cJSON_AddStringToObject(
 			    o, "url",

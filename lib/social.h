@@ -81,6 +81,8 @@ struct cJSON *social_comment_new_json(struct arena *a, int64_t id, int64_t post_
 				      int64_t parent_id, int64_t user_id, const char *username,
 				      const char *text, int64_t created_at, int held);
 
+/* 1 when user_id follows target_id (a person here), 0, -1. */
+int social_follows(struct db *db, struct arena *a, int64_t user_id, int64_t target_id);
 /* Follow / unfollow a person (by id) or a tag (by id). 0, 400 (oneself),
  * 404, 503. *changed tells whether a row moved. */
 int social_follow_user(struct db *db, struct arena *a, int64_t user_id, int64_t target_id, int on,
