@@ -1,6 +1,7 @@
 /* account.c - sign up, log in, log out (pages and API share the handlers). */
 #include "account.h"
 #include "app.h"
+#include "followreq.h"
 #include "auth.h"
 #include "dataset.h"
 #include "log.h"
@@ -145,5 +146,10 @@ int me_show(struct ctx *c)
 	if (consent_account_get(c->app->db, c->a, c->me->id, &cs) == 0)
 		consent_state_json(c->a, cJSON_GetObjectItemCaseSensitive(ctx_data(c), "user"),
 				   &cs);
+	/* whether they approve each follower (followreq.h); left out likewise */
+	int locked = followreq_locked(c->app->db, c->a, c->me->id);
+	if (locked >= 0)
+		cJSON_AddBoolToObject(cJSON_GetObjectItemCaseSensitive(ctx_data(c), "user"),
+				      "locked", locked);
 	return 200;
 }

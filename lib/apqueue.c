@@ -1,5 +1,6 @@
 /* apqueue.c - ActivityPub's work in imagier-gen (apqueue.h). */
 #include "apqueue.h"
+#include "apaccount.h"
 #include "apin.h"
 #include "apkey.h"
 #include "apmod.h"
@@ -152,8 +153,14 @@ static int on_follow(struct db *db, struct arena *a, const char *base, int64_t r
 		    "ii", uid, who->id) != DB_OK)
 		return 503;
 	if (locked && !r.nrows) {
+		/* the requester as an account here: listed, answered and told
+		 * apart by its users row as anyone (apaccount.h) */
+		struct ap_remote w = *who;
+		int64_t acc = 0;
 		int created = 0;
-		if (followreq_add_remote(db, a, uid, who->id, who->user_id, act->id, &created))
+		if ((st = apaccount_user(db, a, &w, &acc)))
+			return st == 403 ? 404 : 503;
+		if (followreq_add_remote(db, a, uid, who->id, acc, act->id, &created))
 			return 503;
 		log_info("apqueue: %s asks to follow %s", who->uri, name);
 		return 0;

@@ -151,7 +151,11 @@ RELATION_ROUTES=" GET:/p/{id}/remix POST:/p/{id}/remix POST:/p/{id}/like POST:/p
  PUT:/api/v1/users/{name}/block DELETE:/api/v1/users/{name}/block
  PUT:/api/v1/tags/{tag}/follow DELETE:/api/v1/tags/{tag}/follow POST:/api/v1/posts/{id}/remix
  POST:/api/v1/accounts/{id}/follow POST:/api/v1/accounts/{id}/unfollow
- POST:/api/v1/statuses/{id}/favourite POST:/api/v1/statuses/{id}/unfavourite "
+ POST:/api/v1/statuses/{id}/favourite POST:/api/v1/statuses/{id}/unfavourite
+ POST:/follow-requests/{id}/approve POST:/follow-requests/{id}/reject
+ POST:/api/v1/follow_requests/{id}/authorize POST:/api/v1/follow_requests/{id}/reject "
+# (a follow request's {id} is the requester's account: the caller answers
+# only requests to follow them; t4240 tries another's.)
 # Routes on an object that belongs to one person: tried below as another.
 OWNER_ROUTES=" GET:/g/{id} POST:/g/{id}/publish POST:/g/{id}/cancel
  GET:/api/v1/generations/{id} DELETE:/api/v1/generations/{id} POST:/api/v1/generations/{id}/publish
