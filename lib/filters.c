@@ -289,6 +289,14 @@ int filters_block(struct db *db, struct arena *a, int64_t user_id, int64_t targe
 	*changed = r.affected == 1;
 	if (unfollow(db, a, me, target, &x) || unfollow(db, a, target, me, &y))
 		goto done;
+	/* ... and a request of either to follow the other (followreq.h),
+	 * answered by nobody (no Reject is sent to a remote requester) */
+	if (db_exec(db, a, NULL,
+		    "DELETE f FROM follow_requests f LEFT JOIN ap_actors x ON x.id = f.actor_id "
+		    "WHERE (f.user_id = ? AND IFNULL(f.requester_user_id, x.user_id) = ?) OR "
+		    "(f.user_id = ? AND f.requester_user_id = ?)",
+		    "iiii", me, target, target, me) != DB_OK)
+		goto done;
 	ok = 1;
 done:
 	if (db_finish(db, ok) != DB_OK)

@@ -9,8 +9,8 @@
 # Undo remove the request. A local follow by bob answers requested, makes
 # no follows row until alice approves; another person cannot answer
 # alice's requests. With an OAuth token, Mastodon's follow_requests list
-# Accounts and authorize answers the Relationship. Unlocked (PATCH
-# /api/v1/me), a Follow is accepted at once again.
+# Accounts and authorize answers the Relationship. A block removes a
+# request. Unlocked (PATCH /api/v1/me), a Follow is accepted at once again.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../fedpeer/lib.sh"
 
@@ -156,6 +156,14 @@ call DELETE "/api/v1/users/$alice/follow" "$carol_tok"
 is "$STATUS/$(requests)" 200/0 "carol withdraws her request"
 call PUT "/api/v1/users/$alice/follow" "$carol_tok"
 is "$(json .requested)/$(requests)" true/1 "carol asks again"
+
+# ---- a block ends a request ----------------------------------------------------------------
+new_user "$(uniq_name erin)"
+erin=$(sql "SELECT username FROM users WHERE id = $USER_ID")
+call PUT "/api/v1/users/$alice/follow" "$TOKEN"
+is "$(json .requested)/$(requests)" true/2 "erin asks too"
+call PUT "/api/v1/users/$erin/block" "$alice_tok"
+is "$STATUS/$(requests)" 200/1 "alice blocks erin: her request goes"
 
 # ---- Mastodon's face, with an OAuth token ------------------------------------------------
 req POST /api/v1/apps --data-urlencode "client_name=locked app" \
