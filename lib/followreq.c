@@ -134,8 +134,6 @@ static int answer_remote(struct db *db, struct arena *a, const char *base, int64
 	    !r.nrows)
 		return 503;
 	const char *follower = db_str(&r, 0, 0), *inbox = db_str(&r, 0, 1);
-	if (!*inbox)
-		inbox = db_str(&r, 0, 1);
 	const char *me = arena_printf(a, "%s/u/%s", base, name);
 	if (db_begin(db) != DB_OK)
 		return 503;
