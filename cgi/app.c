@@ -112,6 +112,16 @@ static int slot_lock(int fd, int type, int slot)
 	return fcntl(fd, F_SETLK, &fl);
 }
 
+/* The first free one of the n slots from byte base, locked: its number
+ * plus one, or 0 when every one is taken. */
+static int slot_take(int fd, int base, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (slot_lock(fd, F_WRLCK, base + i) == 0)
+			return i + 1;
+	return 0;
+}
+
 int ctx_decode_slot(struct ctx *c)
 {
 	if (c->decode_slot)
@@ -123,12 +133,10 @@ int ctx_decode_slot(struct ctx *c)
 		return 0;
 	}
 	int n = c->app->cfg.workers > 1 ? c->app->cfg.workers - 1 : 1;
-	for (int i = 0; i < n; i++)
-		if (slot_lock(fd, F_WRLCK, i) == 0) {
-			c->decode_slot = i + 1;
-			procmem_pictures(1);
-			return 0;
-		}
+	if ((c->decode_slot = slot_take(fd, 0, n))) {
+		procmem_pictures(1);
+		return 0;
+	}
 	ctx_header(c, "Retry-After", "5");
 	return ctx_fail(c, 503, "busy",
 			"Many pictures are being processed right now; try again in a few seconds.");
@@ -177,11 +185,8 @@ int ctx_fetch_slot(struct ctx *c)
 	}
 	/* a quarter of the pool at most (one at least) waits on other servers */
 	int n = c->app->cfg.workers >= 8 ? c->app->cfg.workers / 4 : 1;
-	for (int i = 0; i < n; i++)
-		if (slot_lock(fd, F_WRLCK, FETCH_SLOT_BASE + i) == 0) {
-			c->fetch_slot = i + 1;
-			return 0;
-		}
+	if ((c->fetch_slot = slot_take(fd, FETCH_SLOT_BASE, n)))
+		return 0;
 	ctx_header(c, "Retry-After", "30");
 	return ctx_fail(c, 503, "busy",
 			"Other servers' keys are being fetched right now; try again in a little "

@@ -406,15 +406,24 @@ static cJSON *create_json(struct ctx *c, const struct apub_post *p, int with_con
 	return act;
 }
 
-/* Queue doc for author's remote followers (their inboxes, once each). */
-static void queue_followers(struct ctx *c, int64_t author, cJSON *doc, const char *what)
+/* Queue doc for author's remote followers (their inboxes, once each) and,
+ * when not NULL, for the one inbox also (a remixed author's server). */
+static void queue_to(struct ctx *c, int64_t author, cJSON *doc, const char *what, const char *also)
 {
 	char *s = json_print(doc);
 	cJSON_Delete(doc);
+	if (s && also && apq_enqueue(c->app->db, c->a, author, also, s))
+		log_error("apub: the %s could not be queued for %s", what, also);
 	int n = s ? apq_enqueue_followers(c->app->db, c->a, author, s) : -1;
 	free(s);
 	if (n < 0)
 		log_error("apub: the %s could not be queued for the remote followers", what);
+}
+
+/* Queue doc for author's remote followers only. */
+static void queue_followers(struct ctx *c, int64_t author, cJSON *doc, const char *what)
+{
+	queue_to(c, author, doc, what, NULL);
 }
 
 void apub_post_published(struct ctx *c, int64_t author, int64_t post_id)
@@ -424,15 +433,9 @@ void apub_post_published(struct ctx *c, int64_t author, int64_t post_id)
 	/* a post held for review is not public yet: nothing to send */
 	if (apub_post_load(c->app->db, c->a, post_id, &p, &deleted))
 		return;
-	cJSON *act = create_json(c, &p, 1);
-	if (p.parent_id && *p.parent_inbox) { /* the remixed author's server hears of it */
-		char *s = json_print(act);
-		if (!s || apq_enqueue(c->app->db, c->a, author, p.parent_inbox, s))
-			log_error("apub: the Create of remix %lld could not be queued for %s",
-				  (long long)post_id, p.parent_actor);
-		free(s);
-	}
-	queue_followers(c, author, act, "Create");
+	/* a remix of a remote post: its author's server hears of it too */
+	queue_to(c, author, create_json(c, &p, 1), "Create",
+		 p.parent_id && *p.parent_inbox ? p.parent_inbox : NULL);
 }
 
 void apub_post_deleted(struct ctx *c, int64_t author, const char *username, int64_t post_id)

@@ -214,17 +214,10 @@ int apremote_cached(struct db *db, struct arena *a, const char *key_id, struct a
 int apremote_get(struct db *db, struct arena *a, const char *key_id, int refresh,
 		 struct ap_remote *out, const char **why)
 {
-	struct db_res r;
-	if (db_exec(db, a, &r,
-		    "SELECT " ACTOR_COLS " FROM ap_actors WHERE key_id = ? ORDER BY fetched_at "
-		    "DESC LIMIT 1",
-		    "s", key_id) != DB_OK)
-		return 503;
-	if (r.nrows && !refresh && db_int(&r, 0, 8) > now_unix() - APREMOTE_TTL) {
-		actor_row(&r, out);
-		return 0;
-	}
-	int st = fetch_actor(a, key_id, out, why);
+	int st = refresh ? 404 : apremote_cached(db, a, key_id, out);
+	if (st != 404)
+		return st;
+	st = fetch_actor(a, key_id, out, why);
 	if (st)
 		return st;
 	return apremote_save(db, a, out);
